@@ -1,1 +1,17 @@
-export {};
+export { loadConfig } from './config/load-config.js';
+export type { LoadConfigOptions } from './config/load-config.js';
+export { formatProblem } from './config/config-problem.js';
+export type { ConfigProblem } from './config/config-problem.js';
+export { parseConfigText, readConfigFile } from './config/read-config-file.js';
+export { substituteEnv } from './config/substitute-env.js';
+export { parseDuration, parseSize } from './config/parse-values.js';
+export { ENV_KEYS } from './config/env-keys.js';
+export type {
+  LoadedConfig,
+  ResolvedConfig,
+  ResolvedEndpoint,
+  SignalEndpoint,
+  Signal,
+} from './config/config-types.js';
+export { CONFIG_SCHEMA_URL } from './config/validate-schema.js';
+export { LifelineConfigError } from './errors.js';
