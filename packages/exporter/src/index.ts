@@ -1,1 +1,26 @@
-export {};
+// SDK pieces
+export type { DurableProcessorOptions } from './durable-log-record-processor.js';
+export { createDurableLogRecordProcessor } from './durable-log-record-processor.js';
+export { createDurableSpanProcessor } from './durable-span-processor.js';
+export type { ResilientMetricExporterOptions } from './resilient-exporters.js';
+export { createResilientLogRecordExporter, createResilientMetricExporter, createResilientSpanExporter } from './resilient-exporters.js';
+export type { ResilienceOptions } from './resilience-options.js';
+
+// The transport chain
+export type { SendOptions, SendResult, Transport } from './transport.js';
+export type { EndpointOptions, HttpTransport, HttpTransportOptions } from './http-transport.js';
+export { createHttpTransport } from './http-transport.js';
+export type { RetryOptions } from './retrying-transport.js';
+export { createRetryingTransport } from './retrying-transport.js';
+export type { EndpointState, EndpointStatus, FailoverOptions, FailoverTransport } from './failover-transport.js';
+export { createFailoverTransport } from './failover-transport.js';
+export { classifyNetworkError, classifyStatus } from './classify-outcome.js';
+export { parseRetryAfter } from './retry-after.js';
+
+// Dead letters, diagnostics, errors
+export type { DeadLetterMetadata } from './dead-letter.js';
+export { DEAD_LETTER_FORMAT, readDeadLetterFile } from './dead-letter.js';
+export { channels as diagnosticsChannels } from './diagnostics.js';
+export type { Clock, Sleep } from './clock.js';
+export type { ExporterErrorCode } from './errors.js';
+export { ExporterError } from './errors.js';

@@ -1,0 +1,28 @@
+import { channel } from 'node:diagnostics_channel';
+
+/**
+ * Events published on `node:diagnostics_channel`, so users can hook in without patching anything.
+ * Messages are plain objects; publishing costs nothing while no one subscribes.
+ */
+export const channels = {
+  /** `{ signal, endpoint?, attempt, delayMs, reason }`: a send failed and will be tried again after delayMs. */
+  retry: channel('lifeline:export:retry'),
+  /** `{ signal, endpoint, items, durationMs }`: an endpoint accepted a batch. */
+  exported: channel('lifeline:export:ok'),
+  /** `{ signal, endpoint, rejected, message }`: an endpoint accepted a batch but rejected some items. */
+  partial: channel('lifeline:export:partial'),
+  /** `{ signal, endpoint?, status?, reason, items, deadLetterFile? }`: a batch was permanently rejected. */
+  rejected: channel('lifeline:export:rejected'),
+  /** `{ signal, from, to, reason }`: traffic moved to a lower-priority endpoint. */
+  failoverSwitch: channel('lifeline:failover:switch'),
+  /** `{ signal, from, to }`: traffic returned to a higher-priority endpoint that answered again. */
+  failoverFailback: channel('lifeline:failover:failback'),
+  /** `{ signal, endpoint, state, until? }`: an endpoint's fail-over state changed. */
+  endpointState: channel('lifeline:endpoint:state'),
+  /** `{ signal, reason, records, bytes }`: records were dropped (queue full, buffer full, max age, ...). */
+  drop: channel('lifeline:queue:drop'),
+} as const;
+
+export function publish(ch: (typeof channels)[keyof typeof channels], message: object): void {
+  if (ch.hasSubscribers) ch.publish(message);
+}

@@ -1,0 +1,81 @@
+import type { ResilientPipeline } from './resilient-pipeline.js';
+
+/*
+ * Between emit and the disk queue: SDK records wait here for at most `delayMs`, then one
+ * encode turns all of them into one OTLP fragment appended to the queue.
+ *
+ *   emit ─► items[] (≤ maxItems, else dropped: buffer_full) ─(delayMs or maxItemsPerFragment)─►
+ *           encode → fragment ─► pipeline.append (sync) ─► queue group commit (fsyncIntervalMs)
+ *
+ * Emit never does I/O and never encodes: encoding one group costs far less than one per record
+ * (the resource and scope are written once), and the wait is short next to the fsync interval.
+ */
+export interface FragmentEncoder<T> {
+  add(item: T): void;
+  /** Encodes and appends whatever is waiting, now. */
+  drain(): void;
+  readonly size: number;
+}
+
+export interface FragmentEncoderOptions<T> {
+  pipeline: ResilientPipeline;
+  encode: (items: T[]) => Uint8Array;
+  /** Items held before drops, default 16_384. */
+  maxItems?: number;
+  /** Items per fragment before an early encode, default 1_024. */
+  maxItemsPerFragment?: number;
+  /** Longest wait before encoding, default 10 ms. */
+  delayMs?: number;
+}
+
+export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): FragmentEncoder<T> {
+  const { pipeline, encode } = options;
+  const maxItems = options.maxItems ?? 16_384;
+  const perFragment = options.maxItemsPerFragment ?? 1_024;
+  const delayMs = options.delayMs ?? 10;
+  let items: T[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+
+  const drain = (): void => {
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    timer = undefined;
+    immediate = undefined;
+    while (items.length > 0) {
+      const group = items.length > perFragment ? items.slice(0, perFragment) : items;
+      items = items.length > perFragment ? items.slice(perFragment) : [];
+      let fragment: Uint8Array;
+      try {
+        fragment = encode(group);
+      } catch (error) {
+        pipeline.metrics.processed(group.length, 'encode_error');
+        pipeline.reporter.report('encode', 'error', `lifeline ${pipeline.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`);
+        continue;
+      }
+      const accepted = pipeline.append(fragment);
+      pipeline.metrics.processed(group.length, accepted ? undefined : 'queue_full');
+    }
+  };
+
+  return {
+    add(item) {
+      if (items.length >= maxItems) {
+        pipeline.metrics.processed(1, 'buffer_full');
+        pipeline.reporter.report('buffer-full', 'warn', `lifeline ${pipeline.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`);
+        return;
+      }
+      items.push(item);
+      if (items.length >= perFragment) {
+        immediate ??= setImmediate(drain);
+      } else if (!timer) {
+        timer = setTimeout(drain, delayMs);
+        timer.unref();
+      }
+    },
+    drain,
+    get size() {
+      return items.length;
+    },
+  };
+}

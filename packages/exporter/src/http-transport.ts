@@ -1,0 +1,258 @@
+import http from 'node:http';
+import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Signal } from '@otel-lifeline/otlp';
+import { codecFor, decodeStatus } from '@otel-lifeline/otlp';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
+import { configError } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import type { SendResult, Transport } from './transport.js';
+
+const gzip = promisify(zlib.gzip);
+
+/** One OTLP/HTTP endpoint. */
+export interface EndpointOptions {
+  /** Full signal URL, e.g. http://127.0.0.1:4318/v1/logs. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Default 'http/protobuf'. 'http/json' transcodes the stored protobuf at send time. */
+  protocol?: 'http/protobuf' | 'http/json';
+  /** Default 'gzip'. */
+  compression?: 'gzip' | 'none';
+  /** Per attempt, default 10_000 ms: past it the attempt counts as retryable. */
+  timeoutMs?: number;
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
+}
+
+export interface HttpTransportOptions extends EndpointOptions {
+  signal: Signal;
+  /** Upper bound for a server's Retry-After, default 300_000 ms: a longer hint is clamped to it. */
+  maxRetryAfterMs?: number;
+  /** Largest response body read, default 1 MiB; the rest is discarded. */
+  maxResponseBytes?: number;
+  /** Keep-alive connections per endpoint, default 4. */
+  maxSockets?: number;
+  clock?: Clock;
+  /** Name resolution, default the system resolver (`dns.lookup`). */
+  lookup?: http.RequestOptions['lookup'];
+}
+
+/** A Transport that POSTs an OTLP request body to one endpoint and classifies the answer. */
+export interface HttpTransport extends Transport {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const USER_AGENT = 'otel-lifeline-exporter/0.1.0';
+
+class AttemptTimeoutError extends Error {
+  readonly code = 'LIFELINE_ATTEMPT_TIMEOUT';
+  constructor(ms: number) {
+    super(`no answer within the attempt timeout of ${ms} ms`);
+  }
+}
+
+class AbortedError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor() {
+    super('the send was abandoned (shutdown or deadline)');
+  }
+}
+
+class HttpTransportImpl implements HttpTransport {
+  readonly url: string;
+  readonly #target: URL;
+  readonly #client: typeof http | typeof https;
+  readonly #agent: http.Agent;
+  readonly #codec;
+  readonly #json: boolean;
+  readonly #gzip: boolean;
+  readonly #timeoutMs: number;
+  readonly #headers: Record<string, string>;
+  readonly #maxRetryAfterMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #clock: Clock;
+  readonly #lookup: http.RequestOptions['lookup'];
+
+  constructor(options: HttpTransportOptions) {
+    let target: URL;
+    try {
+      target = new URL(options.url);
+    } catch {
+      throw configError('url', options.url, 'an absolute http:// or https:// URL such as http://127.0.0.1:4318/v1/logs');
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw configError('url', options.url, 'an http:// or https:// URL');
+    }
+    const protocol = options.protocol ?? 'http/protobuf';
+    if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+      throw configError('protocol', protocol, "'http/protobuf' or 'http/json'");
+    }
+    const compression = options.compression ?? 'gzip';
+    if (compression !== 'gzip' && compression !== 'none') {
+      throw configError('compression', compression, "'gzip' or 'none'");
+    }
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw configError('timeoutMs', timeoutMs, 'a positive number of milliseconds');
+    }
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (typeof value !== 'string') throw configError(`headers.${name}`, value, 'a string');
+    }
+    this.url = target.href;
+    this.#target = target;
+    this.#codec = codecFor(options.signal);
+    this.#json = protocol === 'http/json';
+    this.#gzip = compression === 'gzip';
+    this.#timeoutMs = timeoutMs;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
+    this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    this.#clock = options.clock ?? systemClock;
+    this.#lookup = options.lookup;
+    this.#headers = {
+      ...options.headers,
+      'content-type': this.#json ? 'application/json' : 'application/x-protobuf',
+      'user-agent': USER_AGENT,
+      ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}),
+    };
+    const maxSockets = options.maxSockets ?? 4;
+    if (target.protocol === 'https:') {
+      this.#client = https;
+      this.#agent = new https.Agent({
+        keepAlive: true,
+        maxSockets,
+        ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
+        ...(options.tls?.cert !== undefined ? { cert: options.tls.cert } : {}),
+        ...(options.tls?.key !== undefined ? { key: options.tls.key } : {}),
+        rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+      });
+    } else {
+      this.#client = http;
+      this.#agent = new http.Agent({ keepAlive: true, maxSockets });
+    }
+  }
+
+  async send(body: Uint8Array, options: { signal?: AbortSignal }): Promise<SendResult> {
+    const signal = options.signal;
+    if (signal?.aborted) return classifyNetworkError(new AbortedError());
+    let payload: Uint8Array;
+    try {
+      // The queue stores protobuf: OTLP-JSON needs a decode of the concatenated fragments, then toJson.
+      payload = this.#json ? Buffer.from(this.#codec.toJson(this.#codec.decode(body) as never)) : body;
+    } catch (error) {
+      return { kind: 'rejected', reason: `cannot transcode the batch to OTLP-JSON: ${(error as Error).message}` };
+    }
+    if (this.#gzip) payload = await gzip(payload);
+    return this.#post(payload, signal);
+  }
+
+  #post(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
+    return new Promise<SendResult>((resolve) => {
+      let settled = false;
+      const finish = (result: SendResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const request = this.#client.request({
+        agent: this.#agent,
+        method: 'POST',
+        protocol: this.#target.protocol,
+        hostname: this.#target.hostname.replace(/^\[|\]$/g, ''),
+        port: this.#target.port,
+        path: `${this.#target.pathname}${this.#target.search}`,
+        headers: { ...this.#headers, 'content-length': String(payload.byteLength) },
+        ...(this.#lookup ? { lookup: this.#lookup } : {}),
+      });
+      const timer = setTimeout(() => request.destroy(new AttemptTimeoutError(this.#timeoutMs)), this.#timeoutMs);
+      timer.unref();
+      const onAbort = (): void => {
+        request.destroy(new AbortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= this.#maxResponseBytes) chunks.push(chunk);
+        });
+        response.on('end', () => finish(this.#classify(response, Buffer.concat(chunks))));
+        response.on('error', (error) => finish(classifyNetworkError(error)));
+        response.on('aborted', () => finish(classifyNetworkError(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
+      });
+      request.on('error', (error) => finish(classifyNetworkError(error)));
+      request.end(payload);
+    });
+  }
+
+  #classify(response: http.IncomingMessage, raw: Buffer): SendResult {
+    const status = response.statusCode ?? 0;
+    const body = this.#decodeBody(response, raw);
+    const json = (response.headers['content-type'] ?? '').includes('json');
+    if (status >= 200 && status < 300) {
+      if (body.length === 0) return classifyStatus(status, {});
+      try {
+        const answer = json ? this.#codec.responseFromJson(body.toString('utf8')) : this.#codec.decodeResponse(body);
+        return classifyStatus(status, { rejected: answer.rejected, message: answer.errorMessage });
+      } catch {
+        // The endpoint said 2xx: the batch was accepted even if its answer is unreadable.
+        return classifyStatus(status, {});
+      }
+    }
+    const retryAfterHeader = response.headers['retry-after'];
+    const retryAfterMs = parseRetryAfter(
+      Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader,
+      this.#clock.now(),
+      this.#maxRetryAfterMs,
+    );
+    return classifyStatus(status, {
+      message: errorMessage(body, json),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+
+  #decodeBody(response: http.IncomingMessage, raw: Buffer): Buffer {
+    const encoding = response.headers['content-encoding'];
+    try {
+      if (encoding === 'gzip') return zlib.gunzipSync(raw);
+      if (encoding === 'deflate') return zlib.inflateSync(raw);
+    } catch {
+      return Buffer.alloc(0);
+    }
+    return raw;
+  }
+
+  async close(): Promise<void> {
+    this.#agent.destroy();
+  }
+}
+
+/** The message of a google.rpc.Status body (protobuf or JSON), else the body text, shortened. */
+function errorMessage(body: Buffer, json: boolean): string {
+  if (body.length === 0) return '';
+  try {
+    if (json) {
+      const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message.slice(0, 500);
+    } else {
+      const status = decodeStatus(body);
+      if (status.message) return status.message.slice(0, 500);
+    }
+  } catch {
+    // not a Status: fall through to the raw text
+  }
+  const text = body.toString('utf8');
+  return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text.slice(0, 500) : '';
+}
+
+/** Creates the HTTP transport for one endpoint: keep-alive, gzip by default, TLS/mTLS, protobuf or JSON. */
+export function createHttpTransport(endpoint: HttpTransportOptions): HttpTransport {
+  return new HttpTransportImpl(endpoint);
+}

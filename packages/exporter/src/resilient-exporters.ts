@@ -1,0 +1,117 @@
+import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Signal } from '@otel-lifeline/otlp';
+import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-lifeline/otlp';
+import { ExporterError } from './errors.js';
+import type { ResilienceOptions } from './resilience-options.js';
+import type { ResilientPipeline } from './resilient-pipeline.js';
+import { createResilientPipeline } from './resilient-pipeline.js';
+
+/**
+ * For users who keep the stock BatchLogRecordProcessor / BatchSpanProcessor /
+ * PeriodicExportingMetricReader: export() appends the batch to the disk queue and reports
+ * success once it is durable; the export chain sends it from there.
+ */
+class DurableExport<T> {
+  readonly pipeline: ResilientPipeline;
+  readonly #encode: (items: T) => Uint8Array;
+  readonly #count: (items: T) => number;
+
+  constructor(signal: Signal, options: ResilienceOptions, componentType: string, encode: (items: T) => Uint8Array, count: (items: T) => number) {
+    this.pipeline = createResilientPipeline(signal, options, componentType);
+    this.#encode = encode;
+    this.#count = count;
+  }
+
+  export(items: T, done: (result: ExportResult) => void): void {
+    const count = this.#count(items);
+    if (this.pipeline.isShutdown) {
+      done({ code: ExportResultCode.FAILED, error: new ExporterError('LIFELINE_ERR_SHUTDOWN', 'the exporter is shut down') });
+      return;
+    }
+    let fragment: Uint8Array;
+    try {
+      fragment = this.#encode(items);
+    } catch (error) {
+      this.pipeline.metrics.processed(count, 'encode_error');
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+      return;
+    }
+    if (!this.pipeline.append(fragment)) {
+      this.pipeline.metrics.processed(count, 'queue_full');
+      done({ code: ExportResultCode.FAILED, error: new Error(`lifeline ${this.pipeline.signal}: the disk queue dropped the batch (full or unavailable)`) });
+      return;
+    }
+    this.pipeline.metrics.processed(count);
+    this.pipeline.flush().then(
+      () => done({ code: ExportResultCode.SUCCESS }),
+      (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return this.pipeline.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.pipeline.shutdown();
+  }
+}
+
+export function createResilientLogRecordExporter(options: ResilienceOptions): LogRecordExporter {
+  const durable = new DurableExport<ReadableLogRecord[]>('logs', options, 'lifeline_log_exporter', (logs) => encodeLogRecords(logs), (logs) => logs.length);
+  return {
+    export: (logs, done) => durable.export(logs, done),
+    forceFlush: () => durable.forceFlush(),
+    shutdown: () => durable.shutdown(),
+  };
+}
+
+export function createResilientSpanExporter(options: ResilienceOptions): SpanExporter {
+  const durable = new DurableExport<ReadableSpan[]>('traces', options, 'lifeline_span_exporter', (spans) => encodeSpans(spans), (spans) => spans.length);
+  return {
+    export: (spans, done) => durable.export(spans, done),
+    forceFlush: () => durable.forceFlush(),
+    shutdown: () => durable.shutdown(),
+  };
+}
+
+export interface ResilientMetricExporterOptions extends ResilienceOptions {
+  /** Default 'cumulative'. 'delta' reports counters and histograms as deltas, up-down counters cumulatively. */
+  temporality?: 'cumulative' | 'delta';
+}
+
+export function createResilientMetricExporter(options: ResilientMetricExporterOptions): PushMetricExporter {
+  const temporality = options.temporality ?? 'cumulative';
+  if (temporality !== 'cumulative' && temporality !== 'delta') {
+    throw new ExporterError('LIFELINE_ERR_CONFIG', `invalid option temporality: got ${JSON.stringify(temporality)}, expected 'cumulative' or 'delta'`);
+  }
+  const durable = new DurableExport<ResourceMetrics>(
+    'metrics',
+    options,
+    'lifeline_metric_exporter',
+    (rm) => encodeResourceMetrics(rm),
+    (rm) => rm.scopeMetrics.reduce((n, sm) => n + sm.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0),
+  );
+  return {
+    export: (rm, done) => {
+      if (rm.scopeMetrics.every((sm) => sm.metrics.length === 0)) {
+        done({ code: ExportResultCode.SUCCESS });
+        return;
+      }
+      durable.export(rm, done);
+    },
+    forceFlush: () => durable.forceFlush(),
+    shutdown: () => durable.shutdown(),
+    selectAggregationTemporality: (instrumentType: InstrumentType) => {
+      if (temporality === 'cumulative') return AggregationTemporality.CUMULATIVE;
+      return instrumentType === InstrumentType.UP_DOWN_COUNTER || instrumentType === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+        ? AggregationTemporality.CUMULATIVE
+        : AggregationTemporality.DELTA;
+    },
+  };
+}

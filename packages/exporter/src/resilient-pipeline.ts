@@ -1,0 +1,224 @@
+import path from 'node:path';
+import type { DiskQueue } from '@otel-lifeline/disk-queue';
+import { openDiskQueue } from '@otel-lifeline/disk-queue';
+import type { Signal } from '@otel-lifeline/otlp';
+import { codecFor } from '@otel-lifeline/otlp';
+import type { BurstReporter } from './burst-reporter.js';
+import { createBurstReporter } from './burst-reporter.js';
+import { realSleep, systemClock } from './clock.js';
+import { createDeadLetterWriter } from './dead-letter.js';
+import { channels, publish } from './diagnostics.js';
+import type { ExportChain } from './export-chain.js';
+import { assembleExportChain, cursorNames } from './export-chain.js';
+import type { ResilienceOptions } from './resilience-options.js';
+import { validateResilienceOptions } from './resilience-options.js';
+import type { SelfMetrics } from './self-metrics.js';
+import { createSelfMetrics } from './self-metrics.js';
+
+/**
+ * What every durable processor and resilient exporter is built on: a disk queue for one signal and
+ * the export chain that drains it.
+ *
+ *   append(fragment) ─► disk queue (group commit, fdatasync) ─► export chain ─► endpoints
+ *
+ * The queue opens asynchronously; fragments appended meanwhile wait in a bounded list.
+ */
+export interface ResilientPipeline {
+  readonly signal: Signal;
+  readonly metrics: SelfMetrics;
+  readonly reporter: BurstReporter;
+  /** Synchronous, never throws, never blocks: false means dropped (and counted). */
+  append(fragment: Uint8Array): boolean;
+  /** Resolves when everything appended before the call is durable (or dropped and counted). */
+  flush(): Promise<void>;
+  /** Flush to disk, then try to send everything queued so far until `timeoutMs` passes. */
+  forceFlush(timeoutMs?: number): Promise<void>;
+  /** Flush to disk, send until the deadline, leave the rest on disk for the next start. Idempotent. */
+  shutdown(timeoutMs?: number): Promise<void>;
+  readonly isShutdown: boolean;
+}
+
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+class ResilientPipelineImpl implements ResilientPipeline {
+  readonly signal: Signal;
+  readonly metrics: SelfMetrics;
+  readonly reporter: BurstReporter;
+  readonly #options: ResilienceOptions;
+  readonly #ready: Promise<void>;
+  #queue: DiskQueue | undefined;
+  #chain: ExportChain | undefined;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #openFailed = false;
+  #appended = 0;
+  /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
+  readonly #backlog = new Map<string, number>();
+  #shutdown: Promise<void> | undefined;
+
+  constructor(signal: Signal, options: ResilienceOptions, componentType: string) {
+    validateResilienceOptions(options);
+    this.signal = signal;
+    this.#options = options;
+    const clock = options.clock ?? systemClock;
+    this.reporter = createBurstReporter({ clock });
+    this.metrics = createSelfMetrics({
+      signal,
+      componentType,
+      ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+    });
+    this.#ready = this.#open(clock);
+  }
+
+  get isShutdown(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
+  async #open(clock: NonNullable<ResilienceOptions['clock']>): Promise<void> {
+    const o = this.#options;
+    try {
+      const queue = await openDiskQueue({
+        ...o.queue,
+        directory: o.queueDir,
+        cursors: cursorNames(o),
+        onDrop: (event) => {
+          this.metrics.dropped(event.reason, event.records);
+          publish(channels.drop, { signal: this.signal, ...event });
+          this.reporter.report(
+            `drop:${event.reason}`,
+            'warn',
+            `lifeline ${this.signal} queue: dropped ${event.records} record(s), ${event.bytes} bytes (${event.reason})`,
+          );
+          o.queue?.onDrop?.(event);
+        },
+      });
+      this.#queue = queue;
+      const stats = queue.stats();
+      for (const name of cursorNames(o)) this.#backlog.set(name, stats.cursors[name]?.pendingRecords ?? 0);
+      for (const fragment of this.#pending) this.#appendToQueue(queue, fragment);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      const codec = codecFor(this.signal);
+      this.#chain = assembleExportChain(queue, {
+        signal: this.signal,
+        options: o,
+        countItems: (body) => codec.countEncodedItems(body),
+        deadLetter: createDeadLetterWriter({
+          directory: o.deadLetterDir ?? path.join(o.queueDir, 'dead-letter'),
+          ...(o.maxDeadLetterBytes !== undefined ? { maxBytes: o.maxDeadLetterBytes } : {}),
+          onError: (error) => this.reporter.report('dead-letter', 'error', `lifeline ${this.signal} dead-letter: ${error.message}`),
+        }),
+        clock,
+        metrics: this.metrics,
+        reporter: this.reporter,
+      });
+      this.metrics.observeQueue(() => {
+        const s = queue.stats();
+        return { pendingBytes: s.pendingBytes, pendingRecords: s.pendingRecords, oldestAgeMs: s.oldestAgeMs };
+      });
+      for (const failover of this.#chain.failovers) this.metrics.observeEndpoints(() => failover.status());
+    } catch (error) {
+      this.#openFailed = true;
+      const dropped = this.#pending.length;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#countDrop('io_error', dropped, 0);
+      this.reporter.report(
+        'open',
+        'error',
+        `lifeline ${this.signal}: cannot open the queue in ${o.queueDir} (${(error as Error).message}); records are dropped and counted`,
+      );
+    }
+  }
+
+  #appendToQueue(queue: DiskQueue, fragment: Uint8Array): boolean {
+    const accepted = queue.append(fragment);
+    if (accepted) this.#appended++;
+    return accepted;
+  }
+
+  #countDrop(reason: string, records: number, bytes: number): void {
+    if (records === 0) return;
+    this.metrics.dropped(reason, records);
+    publish(channels.drop, { signal: this.signal, reason, records, bytes });
+    this.reporter.report(`drop:${reason}`, 'warn', `lifeline ${this.signal}: dropped ${records} record(s) (${reason})`);
+  }
+
+  append(fragment: Uint8Array): boolean {
+    if (this.#shutdown) {
+      this.#countDrop('shutdown', 1, fragment.byteLength);
+      return false;
+    }
+    if (this.#queue) return this.#appendToQueue(this.#queue, fragment);
+    if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
+      this.#countDrop(this.#openFailed ? 'io_error' : 'buffer_full', 1, fragment.byteLength);
+      return false;
+    }
+    this.#pending.push(fragment);
+    this.#pendingBytes += fragment.byteLength;
+    return true;
+  }
+
+  async flush(): Promise<void> {
+    await this.#ready;
+    await this.#queue?.flush();
+  }
+
+  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    if (!(await beforeDeadline(this.flush(), deadline))) return;
+    await this.#sendUntil(deadline);
+  }
+
+  /** Waits until every cursor has sent what was queued when called, or the deadline passes. */
+  async #sendUntil(deadline: number): Promise<void> {
+    const queue = this.#queue;
+    const chain = this.#chain;
+    if (!queue || !chain) return;
+    const targets = chain.senders.map((sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended);
+    const done = (): boolean =>
+      chain.senders.every((sender, i) => sender.acked() >= (targets[i] ?? 0) || (queue.stats().cursors[sender.cursorName]?.pendingRecords ?? 0) === 0);
+    while (!done() && Date.now() < deadline) {
+      // Woken by every acknowledgement; the short cap also notices records the queue dropped itself.
+      await Promise.all(chain.senders.map((sender, i) => sender.waitForAcked(targets[i] ?? 0, Math.min(deadline, Date.now() + 50))));
+    }
+  }
+
+  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
+    this.#shutdown ??= this.#close(timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // Keep a little of the budget for closing the queue (writing its ledger) and the sockets.
+    const sendDeadline = deadline - Math.min(250, timeoutMs / 5);
+    if (await beforeDeadline(this.flush(), sendDeadline)) await this.#sendUntil(sendDeadline);
+    const chain = this.#chain;
+    const queue = this.#queue;
+    await beforeDeadline(
+      (async () => {
+        if (chain) await Promise.all(chain.senders.map((sender) => sender.stop()));
+        await queue?.close();
+        if (chain) await Promise.all(chain.transports.map((transport) => transport.close?.()));
+      })(),
+      deadline,
+    );
+    this.metrics.shutdown();
+  }
+}
+
+/** Resolves true when `work` settles before `deadline`, false otherwise (work keeps running). Never rejects. */
+async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  const timeout = new AbortController();
+  const timer = realSleep(Math.max(0, deadline - Date.now()), timeout.signal).then(() => false);
+  try {
+    return await Promise.race([work.then(() => true, () => true), timer]);
+  } finally {
+    timeout.abort();
+  }
+}
+
+export function createResilientPipeline(signal: Signal, options: ResilienceOptions, componentType: string): ResilientPipeline {
+  return new ResilientPipelineImpl(signal, options, componentType);
+}

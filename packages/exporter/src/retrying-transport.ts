@@ -1,0 +1,66 @@
+import { fullJitterBackoff } from './backoff.js';
+import type { Sleep } from './clock.js';
+import { realSleep } from './clock.js';
+import type { SendOptions, SendResult, Transport } from './transport.js';
+
+export interface RetryOptions {
+  /** First backoff ceiling, default 1_000 ms; it doubles per attempt. */
+  initialBackoffMs?: number;
+  /** Backoff ceiling, default 30_000 ms. */
+  maxBackoffMs?: number;
+  /**
+   * Attempts before a `retryable` result is returned to the caller, default unlimited: records safe
+   * on disk are retried until they answer, the caller aborts, or the queue's maxAge expires them.
+   */
+  maxAttempts?: number;
+  random?: () => number;
+  sleep?: Sleep;
+  /** Called before each wait, for metrics and events. */
+  onRetry?: (event: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/**
+ * Retries `retryable` results with full-jitter exponential backoff, waiting
+ * max(backoff, Retry-After). Any other result is final and returned as is. Aborting the signal
+ * ends the wait at once and returns the last retryable result.
+ */
+class RetryingTransport implements Transport {
+  readonly #inner: Transport;
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #maxAttempts: number;
+  readonly #random: () => number;
+  readonly #sleep: Sleep;
+  readonly #onRetry: RetryOptions['onRetry'];
+
+  constructor(inner: Transport, options: RetryOptions) {
+    this.#inner = inner;
+    this.#initialMs = options.initialBackoffMs ?? 1_000;
+    this.#maxMs = options.maxBackoffMs ?? 30_000;
+    this.#maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#onRetry = options.onRetry;
+  }
+
+  async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.#inner.send(body, options);
+      if (result.kind !== 'retryable') return result;
+      if (options.signal?.aborted || attempt + 1 >= this.#maxAttempts) return result;
+      const backoff = fullJitterBackoff(attempt, { initialMs: this.#initialMs, maxMs: this.#maxMs, random: this.#random });
+      const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
+      this.#onRetry?.({ attempt: attempt + 1, delayMs, reason: result.reason });
+      await this.#sleep(delayMs, options.signal);
+      if (options.signal?.aborted) return result;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#inner.close?.();
+  }
+}
+
+export function createRetryingTransport(inner: Transport, options: RetryOptions = {}): Transport {
+  return new RetryingTransport(inner, options);
+}

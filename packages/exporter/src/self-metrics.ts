@@ -1,0 +1,166 @@
+import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
+import type { Signal } from '@otel-lifeline/otlp';
+import type { EndpointStatus } from './failover-transport.js';
+
+/**
+ * Self-metrics. Semantic-convention SDK metrics where they exist, `lifeline.*` for the rest:
+ *
+ *   otel.sdk.processor.{log,span}.processed          {log_record}|{span}  items taken by the durable processor; error.type on drops
+ *   otel.sdk.exporter.{log,span,metric_data_point}.exported                 items answered by an endpoint; error.type when rejected
+ *   otel.sdk.exporter.{log,span,metric_data_point}.inflight                 items in a request now
+ *   otel.sdk.exporter.operation.duration             s        one HTTP attempt; http.response.status_code, error.type
+ *   lifeline.queue.bytes / .records / .oldest_age    By, {record}, s   disk queue backlog (records = queued fragments)
+ *   lifeline.queue.dropped                           {record}  queue records dropped, by lifeline.drop.reason
+ *   lifeline.export.retries                          {retry}   waits before sending a batch again
+ *   lifeline.failover.switches                       {switch}  lifeline.failover.direction = switch | failback
+ *   lifeline.endpoint.state                          1         1 for the endpoint's present state (available|skipped|throttled)
+ */
+export interface SelfMetrics {
+  processed(count: number, errorType?: string): void;
+  exported(count: number, endpoint: string, errorType?: string): void;
+  inflight(delta: number, endpoint: string): void;
+  operation(seconds: number, endpoint: string, status: number | undefined, errorType?: string): void;
+  dropped(reason: string, records: number): void;
+  retry(endpoint: string, reason: string): void;
+  failover(direction: 'switch' | 'failback', from: string, to: string): void;
+  observeQueue(read: () => { pendingBytes: number; pendingRecords: number; oldestAgeMs: number } | undefined): void;
+  observeEndpoints(read: () => EndpointStatus[]): void;
+  shutdown(): void;
+}
+
+const ITEM: Record<Signal, { name: string; unit: string }> = {
+  logs: { name: 'log', unit: '{log_record}' },
+  traces: { name: 'span', unit: '{span}' },
+  metrics: { name: 'metric_data_point', unit: '{data_point}' },
+};
+
+const componentCounters = new Map<string, number>();
+
+export function createSelfMetrics(options: { signal: Signal; componentType: string; meterProvider?: MeterProvider }): SelfMetrics {
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@otel-lifeline/exporter', '0.1.0');
+  const item = ITEM[options.signal];
+  const n = componentCounters.get(options.componentType) ?? 0;
+  componentCounters.set(options.componentType, n + 1);
+  const component: Attributes = {
+    'otel.component.type': options.componentType,
+    'otel.component.name': `${options.componentType}/${n}`,
+  };
+  const serverAttributes = new Map<string, Attributes>();
+  const endpointAttributes = (endpoint: string): Attributes => {
+    let attributes = serverAttributes.get(endpoint);
+    if (!attributes) {
+      attributes = { ...component };
+      try {
+        const url = new URL(endpoint);
+        attributes['server.address'] = url.hostname;
+        attributes['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+        attributes['url.full'] = endpoint;
+      } catch {
+        attributes['lifeline.endpoint'] = endpoint;
+      }
+      serverAttributes.set(endpoint, attributes);
+    }
+    return attributes;
+  };
+
+  const processed =
+    options.signal === 'metrics'
+      ? undefined
+      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
+          unit: item.unit,
+          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
+        });
+  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
+    unit: item.unit,
+    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
+  });
+  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
+    unit: item.unit,
+    description: 'Items in a request that has not been answered yet.',
+  });
+  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
+    unit: 's',
+    description: 'Duration of one send of a batch to one endpoint.',
+  });
+  const dropped = meter.createCounter('lifeline.queue.dropped', {
+    unit: '{record}',
+    description: 'Queue records (fragments) dropped, by lifeline.drop.reason.',
+  });
+  const retries = meter.createCounter('lifeline.export.retries', { unit: '{retry}', description: 'Backoff waits before a batch is sent again.' });
+  const switches = meter.createCounter('lifeline.failover.switches', {
+    unit: '{switch}',
+    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
+  });
+  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', { unit: 'By', description: 'Bytes waiting in the disk queue.' });
+  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
+    unit: '{record}',
+    description: 'Records (fragments) waiting in the disk queue.',
+  });
+  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', { unit: 's', description: 'Age of the oldest record waiting.' });
+  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
+    unit: '1',
+    description: "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
+  });
+
+  const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
+  let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
+  const readEndpoints: Array<() => EndpointStatus[]> = [];
+  const observables = [queueBytes, queueRecords, queueAge, endpointState];
+  const batch: BatchObservableCallback = (observer) => {
+        const stats = readQueue?.();
+        if (stats) {
+          observer.observe(queueBytes, stats.pendingBytes, signalAttributes);
+          observer.observe(queueRecords, stats.pendingRecords, signalAttributes);
+          observer.observe(queueAge, stats.oldestAgeMs / 1000, signalAttributes);
+        }
+        for (const read of readEndpoints) {
+          for (const status of read()) {
+            for (const state of ['available', 'skipped', 'throttled'] as const) {
+              observer.observe(endpointState, status.state === state ? 1 : 0, {
+                ...endpointAttributes(status.name),
+                'lifeline.endpoint.state': state,
+              });
+            }
+          }
+        }
+  };
+  meter.addBatchObservableCallback(batch, observables);
+
+  return {
+    processed(count, errorType) {
+      processed?.add(count, errorType ? { ...component, 'error.type': errorType } : component);
+    },
+    exported(count, endpoint, errorType) {
+      const attributes = endpointAttributes(endpoint);
+      exported.add(count, errorType ? { ...attributes, 'error.type': errorType } : attributes);
+    },
+    inflight(delta, endpoint) {
+      inflight.add(delta, endpointAttributes(endpoint));
+    },
+    operation(seconds, endpoint, status, errorType) {
+      const attributes: Attributes = { ...endpointAttributes(endpoint) };
+      if (status !== undefined) attributes['http.response.status_code'] = status;
+      if (errorType) attributes['error.type'] = errorType;
+      duration.record(seconds, attributes);
+    },
+    dropped(reason, records) {
+      dropped.add(records, { ...signalAttributes, 'lifeline.drop.reason': reason });
+    },
+    retry(endpoint, reason) {
+      retries.add(1, { ...endpointAttributes(endpoint), 'error.type': reason });
+    },
+    failover(direction, from, to) {
+      switches.add(1, { ...signalAttributes, 'lifeline.failover.direction': direction, 'lifeline.failover.from': from, 'lifeline.failover.to': to });
+    },
+    observeQueue(read) {
+      readQueue = read;
+    },
+    observeEndpoints(read) {
+      readEndpoints.push(read);
+    },
+    shutdown() {
+      meter.removeBatchObservableCallback(batch, observables);
+    },
+  };
+}

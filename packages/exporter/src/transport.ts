@@ -1,0 +1,25 @@
+/**
+ * The one seam of the transport chain. Every behaviour (HTTP, retry, fail-over, mirror, disk queue)
+ * takes and/or returns a Transport, so the chain is assembled by wrapping.
+ *
+ * Expected outcomes are values:
+ *   ok         the endpoint answered 2xx and accepted everything
+ *   partial    2xx, but the endpoint rejected `rejected` items (counted, never retried)
+ *   retryable  worth sending again (throttled, unavailable, network failure, attempt timeout)
+ *   rejected   permanent (other 4xx/5xx): the batch goes to the dead-letter file
+ */
+export type SendResult =
+  | { kind: 'ok' }
+  | { kind: 'partial'; rejected: number; message: string }
+  | { kind: 'retryable'; retryAfterMs?: number; reason: string }
+  | { kind: 'rejected'; status?: number; reason: string };
+
+export interface SendOptions {
+  /** Aborting gives up: the transport returns a `retryable` result as soon as it can. */
+  signal?: AbortSignal;
+}
+
+export interface Transport {
+  send(body: Uint8Array, options: SendOptions): Promise<SendResult>;
+  close?(): Promise<void>;
+}
