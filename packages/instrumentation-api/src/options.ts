@@ -1,0 +1,128 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
+import type { IncomingMessage } from 'node:http';
+import type { BruteForceOptions } from './brute-force-detector.js';
+import type { TrustProxy } from './client-address.js';
+import { configError } from './errors.js';
+import type { RedactionOptions } from './redactor.js';
+import type { RoutePattern } from './route-pattern.js';
+
+/** Who made a request, as the app knows it (after its authentication ran). */
+export interface ConsumerIdentity {
+  /** Recorded as `user.id`. */
+  userId?: string;
+  /** Never recorded raw: `lifeline.consumer.api_key_hash` holds its HMAC-SHA256 under `consumerHashKey`. */
+  apiKey?: string;
+  /** Recorded as `lifeline.consumer.tenant_id`. */
+  tenantId?: string;
+}
+
+export interface AuditRule {
+  /** Which requests are audited (see RoutePattern). */
+  route: RoutePattern;
+  /** `lifeline.audit.action`; default from the method: read, create, update, delete. */
+  action?: string;
+}
+
+export interface InstrumentApiOptions {
+  /** Where events go. Default: the global LoggerProvider (`logs.getLoggerProvider()`). */
+  loggerProvider?: LoggerProvider;
+  /** Where HTTP metrics go. Default: the global MeterProvider. */
+  meterProvider?: MeterProvider;
+  /**
+   * When given (or when a global one is registered), the server span of each request gets
+   * `http.route` and is renamed `METHOD route` once an adapter knows the route. Default: the global one.
+   */
+  tracerProvider?: TracerProvider;
+  /** Trust in `Forwarded` / `X-Forwarded-For` for `client.address`. Default false (socket address). */
+  trustProxy?: TrustProxy;
+  /** Fraction (0–1) of 1xx–3xx access events kept. 4xx, 5xx, security and audit events are always kept. Default 1. */
+  accessSampleRatio?: number;
+  /** Paths whose access events are not emitted unless the status is 5xx (metrics still count them). */
+  ignorePaths?: readonly RoutePattern[];
+  /** Header names captured as `http.request.header.<name>` / `http.response.header.<name>`. Default none. */
+  captureHeaders?: { request?: readonly string[]; response?: readonly string[] };
+  /** Opt-in body capture of textual bodies, cut at `maxBytes` (default 4096) on a character boundary. */
+  captureBodies?: { request?: boolean; response?: boolean; maxBytes?: number };
+  redaction?: RedactionOptions;
+  /** Resolves the consumer when the response finishes. */
+  identify?: (request: IncomingMessage) => ConsumerIdentity | undefined;
+  /** HMAC key for API keys returned by `identify`; default `redaction.hashKey`. At least 16 bytes. */
+  consumerHashKey?: string | Uint8Array;
+  /** Routes where any 4xx counts as a failed login (401 always does). */
+  loginRoutes?: readonly RoutePattern[];
+  /** `authn_login_fail_max` detection; `false` turns it off. */
+  bruteForce?: BruteForceOptions | false;
+  /** Requests that produce `lifeline.audit.data_access` events. */
+  audit?: readonly AuditRule[];
+  /** Injected for tests: wall clock in ms (brute-force windows) and randomness (sampling). */
+  clock?: { now(): number };
+  random?: () => number;
+}
+
+export const DEFAULT_IGNORE_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz', '/livez', '/ping'];
+
+export interface ResolvedOptions {
+  trustProxy: TrustProxy;
+  accessSampleRatio: number;
+  ignorePaths: readonly RoutePattern[];
+  requestHeaders: readonly string[];
+  responseHeaders: readonly string[];
+  captureRequestBody: boolean;
+  captureResponseBody: boolean;
+  maxBodyBytes: number;
+  bruteForce: Required<BruteForceOptions> | false;
+  consumerHashKey: Uint8Array | undefined;
+}
+
+export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw configError('options', options, 'an object');
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
+    throw configError('trustProxy', trustProxy, 'false, true or a non-negative integer (proxies in front of the server)');
+  }
+  const ratio = options.accessSampleRatio ?? 1;
+  if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) {
+    throw configError('accessSampleRatio', ratio, 'a number from 0 to 1');
+  }
+  const headers = (key: string, list: readonly string[] | undefined): string[] => {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) throw configError(key, list, 'an array of header names');
+    return list.map((h, i) => {
+      if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw configError(`${key}[${i}]`, h, 'a header name');
+      return h.toLowerCase();
+    });
+  };
+  const maxBodyBytes = options.captureBodies?.maxBytes ?? 4096;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1 || maxBodyBytes > 1 << 20) {
+    throw configError('captureBodies.maxBytes', maxBodyBytes, 'an integer from 1 to 1048576');
+  }
+  let bruteForce: Required<BruteForceOptions> | false = false;
+  if (options.bruteForce !== false) {
+    const b = options.bruteForce ?? {};
+    bruteForce = { threshold: b.threshold ?? 10, windowMs: b.windowMs ?? 60_000, maxClients: b.maxClients ?? 10_000 };
+    for (const k of ['threshold', 'windowMs', 'maxClients'] as const) {
+      if (!Number.isInteger(bruteForce[k]) || bruteForce[k] < 1) throw configError(`bruteForce.${k}`, bruteForce[k], 'a positive integer');
+    }
+  }
+  const rawKey = options.consumerHashKey ?? options.redaction?.hashKey;
+  const consumerHashKey = rawKey === undefined ? undefined : typeof rawKey === 'string' ? Buffer.from(rawKey) : Buffer.from(rawKey);
+  if (consumerHashKey !== undefined && consumerHashKey.length < 16) {
+    throw configError('consumerHashKey', `${consumerHashKey.length} bytes`, 'at least 16 bytes');
+  }
+  if (options.identify !== undefined && typeof options.identify !== 'function') {
+    throw configError('identify', options.identify, 'a function (request) => { userId?, apiKey?, tenantId? }');
+  }
+  return {
+    trustProxy,
+    accessSampleRatio: ratio,
+    ignorePaths: options.ignorePaths ?? DEFAULT_IGNORE_PATHS,
+    requestHeaders: headers('captureHeaders.request', options.captureHeaders?.request),
+    responseHeaders: headers('captureHeaders.response', options.captureHeaders?.response),
+    captureRequestBody: options.captureBodies?.request === true,
+    captureResponseBody: options.captureBodies?.response === true,
+    maxBodyBytes,
+    bruteForce,
+    consumerHashKey,
+  };
+}

@@ -1,0 +1,131 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { resolveClientAddress } from './client-address.js';
+import type { TrustProxy } from './client-address.js';
+import type { Redactor } from './redactor.js';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** The parts of a request every event about it carries, computed once when it finishes. */
+export interface RequestFacts {
+  method: string;
+  path: string;
+  query: string | undefined;
+  route: string | undefined;
+  status: number;
+  clientAddress: string | undefined;
+}
+
+export function requestMethod(request: IncomingMessage): string {
+  const m = request.method ?? 'GET';
+  return KNOWN_METHODS.has(m) ? m : '_OTHER';
+}
+
+export function requestScheme(request: IncomingMessage): 'http' | 'https' {
+  return (request.socket as TLSSocket | undefined)?.encrypted === true ? 'https' : 'http';
+}
+
+export function requestFacts(
+  request: IncomingMessage,
+  response: ServerResponse,
+  route: string | undefined,
+  redactor: Redactor,
+  trustProxy: TrustProxy,
+): RequestFacts {
+  const url = request.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  return {
+    method: requestMethod(request),
+    path: redactor.scrubText(rawPath),
+    query: q === -1 ? undefined : redactor.redactQuery(url.slice(q + 1)),
+    route,
+    status: response.statusCode,
+    clientAddress: resolveClientAddress(request, trustProxy),
+  };
+}
+
+/** Stable HTTP server semantic-convention attributes of a request. */
+export function baseAttributes(request: IncomingMessage, facts: RequestFacts): Attributes {
+  const attributes: Attributes = {
+    'http.request.method': facts.method,
+    'url.path': facts.path,
+    'url.scheme': requestScheme(request),
+    'http.response.status_code': facts.status,
+    'network.protocol.name': 'http',
+    'network.protocol.version': request.httpVersion,
+  };
+  if (facts.method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
+  if (facts.query !== undefined) attributes['url.query'] = facts.query;
+  if (facts.route !== undefined) attributes['http.route'] = facts.route;
+  const host = request.headers.host;
+  if (host !== undefined) {
+    const { address, port } = splitHost(host);
+    attributes['server.address'] = address;
+    if (port !== undefined) attributes['server.port'] = port;
+  } else if (request.socket.localAddress !== undefined) {
+    attributes['server.address'] = request.socket.localAddress;
+    if (request.socket.localPort !== undefined) attributes['server.port'] = request.socket.localPort;
+  }
+  if (facts.clientAddress !== undefined) attributes['client.address'] = facts.clientAddress;
+  if (request.socket.remoteAddress !== undefined) attributes['network.peer.address'] = request.socket.remoteAddress;
+  const ua = request.headers['user-agent'];
+  if (ua !== undefined) attributes['user_agent.original'] = ua;
+  return attributes;
+}
+
+function splitHost(host: string): { address: string; port: number | undefined } {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    const port = host.slice(end + 2);
+    return { address: host.slice(1, end), port: port.length > 0 ? Number(port) : undefined };
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon === -1) return { address: host, port: undefined };
+  const port = Number(host.slice(colon + 1));
+  return { address: host.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+}
+
+/** Body size from what was counted, else from Content-Length; undefined when unknown (chunked, not captured). */
+export function contentLength(value: number | string | string[] | undefined): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** `exception.type`: the error's class name (`TypeError`), not its `code`. */
+export function exceptionType(error: unknown): string {
+  if (error instanceof Error) {
+    const ctor = error.constructor?.name;
+    return ctor !== undefined && ctor !== '' && ctor !== 'Object' ? ctor : error.name;
+  }
+  return typeof error;
+}
+
+/** Framework "HTTP errors" with a status below 500 (a 404 thrown on purpose) are outcomes, not exceptions. */
+export function isArtificialHttpError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = error as { status?: unknown; statusCode?: unknown; getStatus?: unknown };
+  const status =
+    typeof e.statusCode === 'number'
+      ? e.statusCode
+      : typeof e.status === 'number'
+        ? e.status
+        : typeof e.getStatus === 'function'
+          ? (e.getStatus as () => unknown)()
+          : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * Response body size: the Content-Length header the app set, else the length Node computed for
+ * a body passed whole to `end()` (kept in `_contentLength`, which Node has had since v12).
+ */
+export function responseContentLength(response: ServerResponse): number | undefined {
+  const header = contentLength(response.getHeader('content-length'));
+  if (header !== undefined) return header;
+  const computed = (response as ServerResponse & { _contentLength?: unknown })._contentLength;
+  return typeof computed === 'number' ? computed : undefined;
+}

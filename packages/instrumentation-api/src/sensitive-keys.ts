@@ -1,0 +1,107 @@
+/**
+ * Which names (query keys, JSON fields, header names) hold secrets.
+ *
+ * A key is split into lowercase words on `-`, `_`, `.`, spaces and camelCase humps
+ * (`apiKey` → api, key; `X-Amz-Security-Token` → x, amz, security, token). It is sensitive
+ * when it is one of the semantic-convention sensitive query parameters (matched exactly, as
+ * the convention says) or when one of its words is in `SENSITIVE_WORDS`, or it ends in `code`
+ * not preceded by a word from `HARMLESS_CODE_PREFIXES` (`status_code` is a status, `code` and
+ * `auth_code` are OAuth codes).
+ */
+
+/** Semantic conventions, `url.query` redaction list (case-sensitive, key kept). */
+export const SEMCONV_SENSITIVE_QUERY_KEYS: readonly string[] = [
+  'AWSAccessKeyId',
+  'Signature',
+  'sig',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
+
+const SENSITIVE_WORDS = new Set([
+  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode',
+  'secret', 'secrets', 'token', 'key', 'apikey',
+  'auth', 'authorization', 'authentication', 'bearer', 'jwt', 'credential', 'credentials',
+  'session', 'sessionid', 'sid', 'cookie', 'cookies', 'csrf', 'xsrf',
+  'signature', 'sig', 'otp', 'totp', 'pin', 'cvv', 'cvc', 'ssn', 'iban', 'pan',
+  'private', 'privatekey', 'accesskey', 'secretkey', 'clientsecret', 'refreshtoken', 'accesstoken',
+  'card', 'cardnumber', 'creditcard',
+]);
+
+const HARMLESS_CODE_PREFIXES = new Set([
+  'status', 'error', 'err', 'http', 'response', 'result', 'return', 'exit',
+  'country', 'currency', 'language', 'lang', 'locale', 'zip', 'postal', 'post', 'area', 'region', 'product',
+]);
+
+const WORD_SPLIT = /[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/;
+
+/** Lowercase words of a key, e.g. `clientSecret` → ['client', 'secret']. */
+export function keyWords(key: string): string[] {
+  const words = key.split(WORD_SPLIT);
+  const out: string[] = [];
+  for (const w of words) if (w.length > 0) out.push(w.toLowerCase());
+  return out;
+}
+
+export interface SensitiveKeyMatcher {
+  (key: string): boolean;
+}
+
+/**
+ * Builds a matcher with a bounded cache: keys are low-cardinality in practice, but query keys
+ * come from clients, so the cache is cleared when it fills instead of growing.
+ */
+export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = []): SensitiveKeyMatcher {
+  const exact = new Set(SEMCONV_SENSITIVE_QUERY_KEYS);
+  const extraWords = new Set<string>();
+  const extraPatterns: RegExp[] = [];
+  for (const e of extra) {
+    if (typeof e === 'string') extraWords.add(e.toLowerCase());
+    else extraPatterns.push(e);
+  }
+  const cache = new Map<string, boolean>();
+  const classify = (key: string): boolean => {
+    if (exact.has(key) || extraWords.has(key.toLowerCase())) return true;
+    for (const p of extraPatterns) if (p.test(key)) return true;
+    const words = keyWords(key);
+    if (words.length > 1 && SENSITIVE_WORDS.has(words.join(''))) return true;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] as string;
+      if (SENSITIVE_WORDS.has(w) || extraWords.has(w)) return true;
+      if (w === 'code' && i === words.length - 1) {
+        const before = words[i - 1];
+        if (before === undefined || !HARMLESS_CODE_PREFIXES.has(before)) return true;
+      }
+    }
+    return false;
+  };
+  return (key: string): boolean => {
+    let hit = cache.get(key);
+    if (hit === undefined) {
+      hit = classify(key);
+      if (cache.size >= 2048) cache.clear();
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+/** Headers that carry credentials: masked even when listed for capture. */
+export const CREDENTIAL_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+  'x-auth-token',
+  'x-access-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+  'x-amz-security-token',
+  'x-goog-api-key',
+  'ocp-apim-subscription-key',
+  'x-functions-key',
+];

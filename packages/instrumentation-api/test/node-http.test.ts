@@ -1,0 +1,55 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { instrumentApi, recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+import { createTestPipeline, eventually } from './support/pipeline.js';
+
+describe('node:http capture', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('emits one access event per request with semconv attributes and a redacted query', async () => {
+    const pipeline = createTestPipeline();
+    const api = instrumentApi({ loggerProvider: pipeline.loggerProvider, meterProvider: pipeline.meterProvider });
+    cleanups.push(() => api.shutdown(), () => pipeline.shutdown());
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/users/')) setHttpRoute(req, '/users/:id');
+      if (req.url === '/boom') {
+        recordRequestError(req, new TypeError('kaboom'));
+        res.statusCode = 500;
+        res.end('failed');
+        return;
+      }
+      res.setHeader('content-type', 'text/plain');
+      res.end('hello');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/users/42?password=hunter2&page=3`);
+    expect(await res.text()).toBe('hello');
+    await fetch(`${base}/boom`);
+    await eventually(() => pipeline.events('lifeline.api.access').length === 2);
+    const [access, failed] = pipeline.events('lifeline.api.access');
+    expect(access?.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/users/:id',
+      'url.path': '/users/42',
+      'url.query': 'password=REDACTED&page=3',
+      'url.scheme': 'http',
+      'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+      'client.address': '127.0.0.1',
+      'network.protocol.version': '1.1',
+      'http.response.body.size': 5,
+    });
+    expect(access?.attributes['lifeline.http.duration_ms']).toBeGreaterThan(0);
+    expect(access?.severityText).toBe('INFO');
+    expect(failed?.attributes['error.type']).toBe('TypeError');
+    const [exception] = pipeline.events('http.server.request.exception');
+    expect(exception?.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'kaboom' });
+    expect(String(exception?.attributes['exception.stacktrace'])).toContain('node-http.test.ts');
+  });
+});
