@@ -1,0 +1,188 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SingleBar } from 'cli-progress';
+import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
+import { createHttpTransport } from '@otel-lifeline/exporter';
+import { codecFor } from '@otel-lifeline/otlp';
+import type { Signal } from '../config/config-types.js';
+import { appendSignalPath } from '../config/resolve-endpoints.js';
+import type { CliIo } from './cli-io.js';
+import { print } from './cli-io.js';
+import { findSignalQueues } from './signal-queues.js';
+
+export interface DrainOptions {
+  endpoint: URL;
+  headers: Record<string, string>;
+  protocol: 'http/protobuf' | 'http/json';
+  compression: 'gzip' | 'none';
+  timeoutMs: number;
+  cursor?: string;
+  signal?: Signal;
+  maxAttempts: number;
+  keys?: Record<string, Uint8Array>;
+  keyId?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+export interface DrainReport {
+  signals: Array<{
+    signal: Signal;
+    directory: string;
+    url: string;
+    cursor: string;
+    records: number;
+    items: number;
+    requests: number;
+    rejectedItems: number;
+    remaining: number;
+  }>;
+  records: number;
+  items: number;
+  failed?: string;
+}
+
+const BATCH_RECORDS = 512;
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Replays a queue left behind (a crashed pod's volume) to an OTLP endpoint. Each batch is
+ * acknowledged in the queue only after the endpoint answered 2xx, so an interrupted drain can be
+ * run again and sends only what was not acknowledged. Exit 0 when everything was delivered.
+ */
+export async function runQueueDrain(directory: string, options: DrainOptions, io: CliIo): Promise<number> {
+  const report: DrainReport = { signals: [], records: 0, items: 0 };
+  const queues = findSignalQueues(directory, options.signal);
+  const bar =
+    options.progress !== false && io.stderr.isTTY === true
+      ? new SingleBar({
+          format: 'draining {signal} [{bar}] {value}/{total} records | {items} items | {requests} requests',
+          stream: io.stderr,
+          hideCursor: true,
+        })
+      : undefined;
+  try {
+    for (const queue of queues) {
+      const entry = await drainOne(queue.signal, queue.directory, options, bar, io);
+      report.signals.push(entry);
+      report.records += entry.records;
+      report.items += entry.items;
+      if (entry.remaining > 0) {
+        report.failed = `${queue.signal}: ${entry.remaining} records were not delivered`;
+        break;
+      }
+    }
+  } catch (error) {
+    report.failed = error instanceof Error ? error.message : String(error);
+  } finally {
+    bar?.stop();
+  }
+  if (options.json) print(io.stdout, JSON.stringify(report, null, 2));
+  else {
+    for (const s of report.signals) {
+      print(
+        io.stdout,
+        `${s.signal}: delivered ${s.records} records (${s.items} ${itemName(s.signal)}) in ${s.requests} requests to ${s.url}${s.rejectedItems > 0 ? `, ${s.rejectedItems} rejected by the endpoint` : ''}${s.remaining > 0 ? `, ${s.remaining} left in the queue` : ''}`,
+      );
+    }
+    print(io.stdout, `drained ${report.records} records (${report.items} items)`);
+  }
+  if (report.failed) print(io.stderr, `lifeline queue drain: ${report.failed}`);
+  return report.failed ? 1 : 0;
+}
+
+async function drainOne(
+  signal: Signal,
+  directory: string,
+  options: DrainOptions,
+  bar: SingleBar | undefined,
+  io: CliIo,
+): Promise<DrainReport['signals'][number]> {
+  const before = await inspectQueue(directory);
+  const cursorNames = Object.keys(before.cursors);
+  const cursor =
+    options.cursor ??
+    (cursorNames.includes('default') || cursorNames.length === 0 ? 'default' : cursorNames[0]!);
+  const url = appendSignalPath(options.endpoint, signal);
+  const key = options.keys && options.keyId ? options.keys[options.keyId] : undefined;
+  const queue = await openDiskQueue({
+    directory,
+    cursors: cursorNames.includes(cursor) ? cursorNames : [...cursorNames, cursor],
+    ...(key && options.keyId
+      ? { encryption: { keyId: options.keyId, key, previousKeys: options.keys ?? {} } }
+      : {}),
+  });
+  const entry = {
+    signal,
+    directory,
+    url,
+    cursor,
+    records: 0,
+    items: 0,
+    requests: 0,
+    rejectedItems: 0,
+    remaining: 0,
+  };
+  if (resolve(queue.directory) !== resolve(directory)) {
+    await queue.close();
+    throw new Error(`${directory} is owned by a running process; stop it first (it drains its own queue)`);
+  }
+  const transport = createHttpTransport({
+    url,
+    signal,
+    headers: options.headers,
+    protocol: options.protocol,
+    compression: options.compression,
+    timeoutMs: options.timeoutMs,
+  });
+  const codec = codecFor(signal);
+  const reader = queue.cursor(cursor);
+  const total = queue.stats().cursors[cursor]?.pendingRecords ?? queue.stats().pendingRecords;
+  bar?.start(total, 0, { signal, items: 0, requests: 0 });
+  try {
+    for (;;) {
+      const batch = await reader.read({ maxRecords: BATCH_RECORDS, maxBytes: BATCH_BYTES });
+      if (batch === undefined) break;
+      const body = Buffer.concat(batch.records.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+      let delivered = false;
+      for (let attempt = 1; attempt <= options.maxAttempts && !delivered; attempt += 1) {
+        entry.requests += 1;
+        const result = await transport.send(body, {});
+        if (result.kind === 'ok' || result.kind === 'partial') {
+          if (result.kind === 'partial') entry.rejectedItems += result.rejected;
+          delivered = true;
+        } else if (result.kind === 'rejected') {
+          throw new Error(
+            `${url} rejected a batch${result.status ? ` with HTTP ${result.status}` : ''}: ${result.reason}; the batch stays in the queue`,
+          );
+        } else if (attempt < options.maxAttempts) {
+          const wait = Math.min(result.retryAfterMs ?? 500 * 2 ** (attempt - 1), 10_000);
+          print(
+            io.stderr,
+            `${url}: ${result.reason}; retrying in ${wait}ms (attempt ${attempt} of ${options.maxAttempts})`,
+          );
+          await sleep(wait);
+        } else {
+          print(io.stderr, `${url}: ${result.reason}; giving up after ${options.maxAttempts} attempts`);
+        }
+      }
+      if (!delivered) {
+        reader.rewind();
+        break;
+      }
+      await reader.ack(batch);
+      entry.records += batch.records.length;
+      entry.items += codec.countEncodedItems(body);
+      bar?.update(entry.records, { signal, items: entry.items, requests: entry.requests });
+    }
+  } finally {
+    entry.remaining = queue.stats().cursors[cursor]?.pendingRecords ?? 0;
+    await transport.close?.();
+    await queue.close();
+  }
+  return entry;
+}
+
+function itemName(signal: Signal): string {
+  return signal === 'logs' ? 'log records' : signal === 'traces' ? 'spans' : 'data points';
+}

@@ -1,0 +1,204 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseDuration, parseHttpUrl, parseKey32, parseKeyValueList } from '../config/parse-values.js';
+import { SIGNALS } from '../config/config-types.js';
+import type { Signal } from '../config/config-types.js';
+import type { CliIo } from './cli-io.js';
+import { print } from './cli-io.js';
+import { runConfigCheck } from './config-check-command.js';
+import { runQueueDrain } from './queue-drain-command.js';
+import { runQueueStat } from './queue-stat-command.js';
+import { runQueueVerify } from './queue-verify-command.js';
+import { runReceive } from './receive-command.js';
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+};
+const url = (value: string): URL => {
+  const parsed = parseHttpUrl(value);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
+  return parsed.value;
+};
+const header = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+  const parsed = parseKeyValueList(value);
+  if (!parsed.ok) throw new InvalidArgumentError('expected name=value');
+  return { ...previous, ...parsed.value };
+};
+const duration = (value: string): number => {
+  const parsed = parseDuration(value, { bareMilliseconds: true });
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
+  return parsed.value;
+};
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+};
+const signalOption = () =>
+  new Option('--signal <signal>', 'only this signal (or the signal of a single queue directory)').choices(
+    SIGNALS as string[],
+  );
+const keyOption = () =>
+  new Option(
+    '--key <key>',
+    'encryption key of the queue, 32 bytes as hex or base64 (default: LIFELINE_QUEUE_KEY)',
+  );
+
+function keysFrom(key: string | undefined, keyId: string, io: CliIo): Record<string, Uint8Array> | undefined {
+  const text = key ?? io.env.LIFELINE_QUEUE_KEY;
+  if (text === undefined || text === '') return undefined;
+  const parsed = parseKey32(text);
+  if (!parsed.ok) throw new InvalidArgumentError(`--key / LIFELINE_QUEUE_KEY: ${parsed.expected}`);
+  return { [keyId]: parsed.value };
+}
+
+/** The `lifeline` command line. Resolves to the exit code. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('lifeline')
+    .description('Lifeline: OpenTelemetry for API servers that does not lose data')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  program
+    .command('receive')
+    .description('run an OTLP/HTTP receiver (logs, traces, metrics) and show live counts')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4318)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--out <file>', 'append every received log record, span and data point as a JSON line')
+    .addOption(new Option('--duration <seconds>', 'stop after this many seconds').argParser(positiveInt))
+    .action(async (o: { port: number; host: string; out?: string; duration?: number }) => {
+      exitCode = await runReceive(
+        {
+          host: o.host,
+          port: o.port,
+          ...(o.out ? { out: o.out } : {}),
+          ...(o.duration ? { durationS: o.duration } : {}),
+        },
+        io,
+      );
+    });
+
+  const queue = program.command('queue').description('inspect, verify and replay a Lifeline queue directory');
+  queue
+    .command('stat')
+    .description('pending records and bytes, oldest age, segments, drops and dead letters')
+    .argument('<dir>', 'the queue directory (LIFELINE_QUEUE_DIR) or one signal queue in it')
+    .option('--json', 'machine-readable output (shape in the README)')
+    .addOption(signalOption())
+    .action(async (dir: string, o: { json?: boolean; signal?: Signal }) => {
+      exitCode = await runQueueStat(dir, o, io);
+    });
+  queue
+    .command('verify')
+    .description("check every record's checksum; exit 1 when a record is corrupt")
+    .argument('<dir>', 'the queue directory or one signal queue in it')
+    .option('--json', 'machine-readable output')
+    .addOption(signalOption())
+    .addOption(keyOption())
+    .option('--key-id <id>', 'id of that key', 'k1')
+    .action(async (dir: string, o: { json?: boolean; signal?: Signal; key?: string; keyId: string }) => {
+      const keys = keysFrom(o.key, o.keyId, io);
+      exitCode = await runQueueVerify(
+        dir,
+        {
+          ...(o.json ? { json: true } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+          ...(keys ? { keys } : {}),
+        },
+        io,
+      );
+    });
+  queue
+    .command('drain')
+    .description('replay a queue left behind to an OTLP endpoint, acknowledging as it goes')
+    .argument('<dir>', 'the queue directory or one signal queue in it')
+    .requiredOption('--endpoint <url>', 'OTLP/HTTP base URL; /v1/<signal> is appended', url)
+    .option('--header <name=value>', 'HTTP header to send (repeatable)', header, {})
+    .addOption(
+      new Option('--protocol <protocol>', 'wire encoding')
+        .choices(['http/protobuf', 'http/json'])
+        .default('http/protobuf'),
+    )
+    .addOption(
+      new Option('--compression <compression>', 'request compression')
+        .choices(['gzip', 'none'])
+        .default('gzip'),
+    )
+    .option('--timeout <duration>', 'per-request timeout', duration, 10_000)
+    .option(
+      '--max-attempts <n>',
+      'attempts per batch before giving up (exit 1, the rest stays queued)',
+      positiveInt,
+      5,
+    )
+    .option('--cursor <name>', 'queue cursor to drain (a mirror-mode queue has one per endpoint)')
+    .addOption(signalOption())
+    .addOption(keyOption())
+    .option('--key-id <id>', 'id of that key', 'k1')
+    .option('--json', 'print the counts as JSON')
+    .option('--no-progress', 'no progress bar')
+    .action(
+      async (
+        dir: string,
+        o: {
+          endpoint: URL;
+          header: Record<string, string>;
+          protocol: 'http/protobuf' | 'http/json';
+          compression: 'gzip' | 'none';
+          timeout: number;
+          maxAttempts: number;
+          cursor?: string;
+          signal?: Signal;
+          key?: string;
+          keyId: string;
+          json?: boolean;
+          progress: boolean;
+        },
+      ) => {
+        const keys = keysFrom(o.key, o.keyId, io);
+        exitCode = await runQueueDrain(
+          dir,
+          {
+            endpoint: o.endpoint,
+            headers: o.header,
+            protocol: o.protocol,
+            compression: o.compression,
+            timeoutMs: o.timeout,
+            maxAttempts: o.maxAttempts,
+            progress: o.progress,
+            ...(o.cursor ? { cursor: o.cursor } : {}),
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(keys ? { keys, keyId: o.keyId } : {}),
+            ...(o.json ? { json: true } : {}),
+          },
+          io,
+        );
+      },
+    );
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('check')
+    .description('validate a configuration file (exit 1 on errors)')
+    .argument('<file>', 'YAML file, as given to LIFELINE_CONFIG_FILE')
+    .option('--json', 'machine-readable output')
+    .action((file: string, o: { json?: boolean }) => {
+      exitCode = runConfigCheck(file, o, io);
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    print(io.stderr, `lifeline: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  return exitCode;
+}
