@@ -1,0 +1,209 @@
+import protobuf from 'protobufjs';
+import { otlpRoot } from './schema.js';
+
+/**
+ * A flat, precomputed view of a protobufjs message type that the wire and JSON codecs walk.
+ *
+ *   MessageTable ──fields (ascending id)──► FieldSpec { id, name, jsonName, kind, repeated, presence, ... }
+ *        └──byId[id] ─────────────────────► the same FieldSpec (sparse array, ids are small)
+ *
+ * `kind` folds the proto type and the OTLP-JSON special cases: `hexId` is a bytes field holding a
+ * trace or span id (hex in OTLP JSON and in this package's object model).
+ */
+export type FieldKind =
+  | 'string'
+  | 'bool'
+  | 'int32'
+  | 'uint32'
+  | 'sint32'
+  | 'enum'
+  | 'int64'
+  | 'uint64'
+  | 'fixed64'
+  | 'sfixed64'
+  | 'fixed32'
+  | 'double'
+  | 'bytes'
+  | 'hexId'
+  | 'message';
+
+export interface FieldSpec {
+  readonly id: number;
+  /** Object-model and JSON name (lowerCamelCase). */
+  readonly name: string;
+  /** Proto name (snake_case), also accepted when parsing JSON. */
+  readonly protoName: string;
+  readonly kind: FieldKind;
+  /** Protobuf wire type of one element (a packed repeated field is read as wire type 2 too). */
+  readonly wireType: 0 | 1 | 2 | 5;
+  readonly repeated: boolean;
+  /** Repeated scalar numbers are written packed. */
+  readonly packed: boolean;
+  /** Present even when holding the default (message fields, oneof members, proto3 `optional`). */
+  readonly presence: boolean;
+  /** The other members of this field's oneof (cleared when this one is set). */
+  readonly oneofSiblings: readonly string[];
+  /** A repeated field the object model always carries, as an empty list when absent. */
+  readonly alwaysPresent: boolean;
+  /** Enum name → number, for JSON input that uses names. */
+  readonly enumValues: Readonly<Record<string, number>> | undefined;
+  readonly message: MessageTable | undefined;
+  /** Precomputed tag varint value `(id << 3) | wireType` (wire type 2 when packed). */
+  readonly tag: number;
+}
+
+export interface MessageTable {
+  readonly fullName: string;
+  readonly fields: readonly FieldSpec[];
+  readonly byId: readonly (FieldSpec | undefined)[];
+  readonly byJsonName: ReadonlyMap<string, FieldSpec>;
+  /** Names of repeated fields that are always present in decoded objects. */
+  readonly alwaysPresent: readonly string[];
+}
+
+/** Structural lists that the object model types declare as required. */
+const ALWAYS_PRESENT = new Set([
+  'resource_logs',
+  'resource_spans',
+  'resource_metrics',
+  'scope_logs',
+  'scope_spans',
+  'scope_metrics',
+  'log_records',
+  'spans',
+  'metrics',
+  'data_points',
+  'values',
+]);
+
+const HEX_ID_FIELDS = new Set(['trace_id', 'span_id', 'parent_span_id']);
+
+const SCALAR_KIND: Record<string, FieldKind> = {
+  string: 'string',
+  bool: 'bool',
+  int32: 'int32',
+  uint32: 'uint32',
+  sint32: 'sint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  fixed64: 'fixed64',
+  sfixed64: 'sfixed64',
+  fixed32: 'fixed32',
+  double: 'double',
+  bytes: 'bytes',
+};
+
+const WIRE_TYPE: Record<FieldKind, 0 | 1 | 2 | 5> = {
+  string: 2,
+  bool: 0,
+  int32: 0,
+  uint32: 0,
+  sint32: 0,
+  enum: 0,
+  int64: 0,
+  uint64: 0,
+  fixed64: 1,
+  sfixed64: 1,
+  fixed32: 5,
+  double: 1,
+  bytes: 2,
+  hexId: 2,
+  message: 2,
+};
+
+const tables = new Map<string, MessageTable>();
+
+/** The table for a fully qualified message name, e.g. `opentelemetry.proto.logs.v1.LogRecord`. */
+export function messageTable(fullName: string): MessageTable {
+  const key = fullName.startsWith('.') ? fullName.slice(1) : fullName;
+  const cached = tables.get(key);
+  if (cached) return cached;
+  const type = otlpRoot.lookupType(key);
+  const fields: FieldSpec[] = [];
+  const byId: (FieldSpec | undefined)[] = [];
+  const byJsonName = new Map<string, FieldSpec>();
+  const table: MessageTable = {
+    fullName: key,
+    fields,
+    byId,
+    byJsonName,
+    alwaysPresent: [],
+  };
+  tables.set(key, table);
+  for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
+    const spec = fieldSpec(field);
+    fields.push(spec);
+    byId[spec.id] = spec;
+    byJsonName.set(spec.name, spec);
+    byJsonName.set(spec.protoName, spec);
+  }
+  (table.alwaysPresent as string[]).push(...fields.filter((f) => f.alwaysPresent).map((f) => f.name));
+  return table;
+}
+
+function fieldSpec(field: protobuf.Field): FieldSpec {
+  const resolved = field.resolvedType;
+  let kind: FieldKind;
+  let enumValues: Record<string, number> | undefined;
+  let messageName: string | undefined;
+  if (resolved instanceof protobuf.Enum) {
+    kind = 'enum';
+    enumValues = resolved.values;
+  } else if (resolved instanceof protobuf.Type) {
+    kind = 'message';
+    messageName = resolved.fullName;
+  } else {
+    const scalar = SCALAR_KIND[field.type];
+    if (!scalar) throw new Error(`unsupported field type ${field.type} in ${field.fullName}`);
+    kind = scalar === 'bytes' && HEX_ID_FIELDS.has(field.name) ? 'hexId' : scalar;
+  }
+  const repeated = field.repeated;
+  const wireType = WIRE_TYPE[kind];
+  const packed = repeated && kind !== 'message' && wireType !== 2;
+  const oneof = field.partOf;
+  return {
+    id: field.id,
+    name: protobuf.util.camelCase(field.name),
+    protoName: field.name,
+    kind,
+    wireType,
+    repeated,
+    packed,
+    presence: kind === 'message' || oneof !== null,
+    oneofSiblings: oneof
+      ? oneof.oneof.filter((n) => n !== field.name).map((n) => protobuf.util.camelCase(n))
+      : [],
+    alwaysPresent: repeated && ALWAYS_PRESENT.has(field.name),
+    enumValues,
+    // A cycle (AnyValue → KeyValueList → KeyValue → AnyValue) gets the table being built, which is
+    // complete once the outermost messageTable() call returns.
+    message: messageName === undefined ? undefined : messageTable(messageName),
+    tag: (field.id << 3) | (packed ? 2 : wireType),
+  };
+}
+
+/**
+ * Whether a scalar value is the proto3 default for its field (such fields are absent from encoded
+ * bytes and from decoded objects unless the field has presence). -0 is not the default: it is a
+ * distinct double.
+ */
+export function isDefaultValue(field: FieldSpec, value: unknown): boolean {
+  switch (field.kind) {
+    case 'string':
+    case 'hexId':
+      return value === '';
+    case 'bool':
+      return value === false;
+    case 'int64':
+    case 'uint64':
+    case 'fixed64':
+    case 'sfixed64':
+      return value === '0' || value === 0 || value === 0n;
+    case 'bytes':
+      return value instanceof Uint8Array && value.length === 0;
+    case 'message':
+      return false;
+    default:
+      return Object.is(value, 0);
+  }
+}

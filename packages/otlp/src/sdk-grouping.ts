@@ -1,0 +1,150 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { InstrumentationScope as SdkScope } from '@opentelemetry/core';
+import type { Resource as SdkResource } from '@opentelemetry/resources';
+import type { InstrumentationScope, Resource } from './common-types.js';
+import { ProtobufWriter } from './protobuf-writer.js';
+import { toKeyValues } from './sdk-value-converter.js';
+import { writeAttributes } from './sdk-value-writer.js';
+
+/**
+ * Resources and instrumentation scopes repeat on every record: their encoded bytes are computed
+ * once per object and kept in WeakMaps (a resource whose async attributes are still pending is not
+ * cached). Records are grouped by resource, then scope, in order of first appearance; two distinct
+ * objects with the same encoded content and schema URL share a group.
+ *
+ *   [ResourceGroup { resource, bytes, scopes: [ScopeGroup { scope, bytes, items[] }, ...] }, ...]
+ */
+export type ScopeLike = SdkScope & { attributes?: Attributes; droppedAttributesCount?: number };
+
+export interface ScopeGroup<T> {
+  readonly scope: ScopeLike;
+  /** `scope` field (tag 0x0a) of ScopeLogs/ScopeSpans/ScopeMetrics, tag and length included. */
+  readonly scopeField: Uint8Array;
+  readonly items: T[];
+}
+
+export interface ResourceGroup<T> {
+  readonly resource: SdkResource;
+  /** `resource` field (tag 0x0a) of ResourceLogs/ResourceSpans/ResourceMetrics. */
+  readonly resourceField: Uint8Array;
+  readonly scopes: ScopeGroup<T>[];
+}
+
+const resourceCache = new WeakMap<object, Uint8Array>();
+const scopeCache = new WeakMap<object, Uint8Array>();
+const fieldWriter = new ProtobufWriter(1024);
+
+export function resourceField(resource: SdkResource): Uint8Array {
+  const cached = resourceCache.get(resource);
+  if (cached !== undefined) return cached;
+  fieldWriter.reset();
+  fieldWriter.varint32(0x0a);
+  const start = fieldWriter.fork(2);
+  writeAttributes(fieldWriter, 0x0a, resource.attributes); // Resource.attributes
+  fieldWriter.join(start, 2);
+  const bytes = fieldWriter.finish();
+  if (!resource.asyncAttributesPending) resourceCache.set(resource, bytes);
+  return bytes;
+}
+
+export function scopeField(scope: ScopeLike): Uint8Array {
+  const cached = scopeCache.get(scope);
+  if (cached !== undefined) return cached;
+  fieldWriter.reset();
+  fieldWriter.varint32(0x0a);
+  const start = fieldWriter.fork(1);
+  if (scope.name) {
+    fieldWriter.varint32(0x0a);
+    fieldWriter.string(scope.name);
+  }
+  if (scope.version) {
+    fieldWriter.varint32(0x12);
+    fieldWriter.string(scope.version);
+  }
+  writeAttributes(fieldWriter, 0x1a, scope.attributes);
+  if (scope.droppedAttributesCount) {
+    fieldWriter.varint32(0x20);
+    fieldWriter.varint32(scope.droppedAttributesCount);
+  }
+  fieldWriter.join(start, 1);
+  const bytes = fieldWriter.finish();
+  scopeCache.set(scope, bytes);
+  return bytes;
+}
+
+/** The object form of what {@link resourceField} writes. */
+export function toResource(resource: SdkResource): Resource {
+  const attributes = toKeyValues(resource.attributes);
+  return attributes ? { attributes } : {};
+}
+
+/** The object form of what {@link scopeField} writes. */
+export function toScope(scope: ScopeLike): InstrumentationScope {
+  const out: InstrumentationScope = {};
+  if (scope.name) out.name = scope.name;
+  if (scope.version) out.version = scope.version;
+  const attributes = toKeyValues(scope.attributes);
+  if (attributes) out.attributes = attributes;
+  if (scope.droppedAttributesCount) out.droppedAttributesCount = scope.droppedAttributesCount;
+  return out;
+}
+
+function contentKey(bytes: Uint8Array, schemaUrl: string | undefined): string {
+  return `${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')}\u0000${schemaUrl ?? ''}`;
+}
+
+export function groupByResourceAndScope<T>(
+  items: readonly T[],
+  resourceOf: (item: T) => SdkResource,
+  scopeOf: (item: T) => ScopeLike,
+): ResourceGroup<T>[] {
+  const groups: ResourceGroup<T>[] = [];
+  const byResource = new Map<object, ResourceGroup<T>>();
+  const byResourceContent = new Map<string, ResourceGroup<T>>();
+  const byScope = new Map<ResourceGroup<T>, Map<object, ScopeGroup<T>>>();
+  const byScopeContent = new Map<ResourceGroup<T>, Map<string, ScopeGroup<T>>>();
+  let lastResource: SdkResource | undefined;
+  let lastScope: ScopeLike | undefined;
+  let lastGroup: ScopeGroup<T> | undefined;
+  for (const item of items) {
+    const resource = resourceOf(item);
+    const scope = scopeOf(item);
+    if (resource === lastResource && scope === lastScope && lastGroup !== undefined) {
+      lastGroup.items.push(item);
+      continue;
+    }
+    let resourceGroup = byResource.get(resource);
+    if (resourceGroup === undefined) {
+      const field = resourceField(resource);
+      const key = contentKey(field, resource.schemaUrl);
+      resourceGroup = byResourceContent.get(key);
+      if (resourceGroup === undefined) {
+        resourceGroup = { resource, resourceField: field, scopes: [] };
+        groups.push(resourceGroup);
+        byResourceContent.set(key, resourceGroup);
+        byScope.set(resourceGroup, new Map());
+        byScopeContent.set(resourceGroup, new Map());
+      }
+      byResource.set(resource, resourceGroup);
+    }
+    const scopes = byScope.get(resourceGroup)!;
+    let scopeGroup = scopes.get(scope);
+    if (scopeGroup === undefined) {
+      const field = scopeField(scope);
+      const key = contentKey(field, scope.schemaUrl);
+      const scopesByContent = byScopeContent.get(resourceGroup)!;
+      scopeGroup = scopesByContent.get(key);
+      if (scopeGroup === undefined) {
+        scopeGroup = { scope, scopeField: field, items: [] };
+        resourceGroup.scopes.push(scopeGroup);
+        scopesByContent.set(key, scopeGroup);
+      }
+      scopes.set(scope, scopeGroup);
+    }
+    scopeGroup.items.push(item);
+    lastResource = resource;
+    lastScope = scope;
+    lastGroup = scopeGroup;
+  }
+  return groups;
+}

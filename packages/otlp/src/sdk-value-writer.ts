@@ -1,0 +1,135 @@
+import type { HrTime } from '@opentelemetry/api';
+import { split, splitInt64 } from './int64.js';
+import type { ProtobufWriter } from './protobuf-writer.js';
+
+/**
+ * Writes OpenTelemetry SDK values (attribute maps, log bodies, HrTime) straight into protobuf,
+ * with no intermediate OTLP objects. The object-form twin is sdk-value-converter.ts; the two must
+ * agree field for field (the tests decode one and compare it with the other).
+ */
+
+const INT64_MIN = -(2 ** 63);
+const INT64_LIMIT = 2 ** 63;
+
+/** `repeated KeyValue` under `tag` (the field's tag byte, wire type 2) for every own key. */
+export function writeAttributes(w: ProtobufWriter, tag: number, attributes: object | undefined): void {
+  if (attributes === undefined || attributes === null) return;
+  const record = attributes as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    w.varint32(tag);
+    const start = w.fork(1);
+    writeKeyValueBody(w, key, record[key]);
+    w.join(start, 1);
+  }
+}
+
+function writeKeyValueBody(w: ProtobufWriter, key: string, value: unknown): void {
+  w.varint32(0x0a); // KeyValue.key
+  w.string(key);
+  w.varint32(0x12); // KeyValue.value
+  const start = w.fork(1);
+  writeAnyValueBody(w, value);
+  w.join(start, 1);
+}
+
+/** The body of an AnyValue message (no tag, no length); nothing for null/undefined/functions. */
+export function writeAnyValueBody(w: ProtobufWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      w.varint32(0x0a); // string_value
+      w.string(value);
+      return;
+    case 'boolean':
+      w.varint32(0x10); // bool_value
+      w.varint32(value ? 1 : 0);
+      return;
+    case 'number':
+      if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_LIMIT) {
+        w.varint32(0x18); // int_value
+        if (value >= 0 && value <= 0xffffffff) {
+          w.varint32(value);
+        } else {
+          splitInt64(value, true);
+          w.varint64(split.lo, split.hi);
+        }
+      } else {
+        w.varint32(0x21); // double_value
+        w.double(value);
+      }
+      return;
+    case 'bigint':
+      if (splitInt64(value, true) === undefined) {
+        w.varint32(0x18);
+        w.varint64(split.lo, split.hi);
+      }
+      return;
+    case 'object':
+      if (value === null) return;
+      if (value instanceof Uint8Array) {
+        w.varint32(0x3a); // bytes_value
+        w.bytes(value);
+      } else if (Array.isArray(value)) {
+        w.varint32(0x2a); // array_value
+        const start = w.fork(1);
+        for (const item of value) {
+          w.varint32(0x0a); // ArrayValue.values
+          const itemStart = w.fork(1);
+          writeAnyValueBody(w, item);
+          w.join(itemStart, 1);
+        }
+        w.join(start, 1);
+      } else {
+        w.varint32(0x32); // kvlist_value
+        const start = w.fork(1);
+        writeAttributes(w, 0x0a, value); // KeyValueList.values
+        w.join(start, 1);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** Whether an HrTime is the epoch itself (the proto3 default, left out). */
+export function isZeroHrTime(t: HrTime): boolean {
+  return t[0] === 0 && t[1] === 0;
+}
+
+/**
+ * Exact nanoseconds of an HrTime as fixed64. seconds × 10^9 is split as seconds × 1953125 × 2^9:
+ * the first product stays below 2^53 for any second before the year 2116, and the shift by 9 is
+ * exact arithmetic on the two 32-bit halves. Other inputs go through BigInt.
+ */
+export function writeHrTime(w: ProtobufWriter, t: HrTime): void {
+  const s = t[0];
+  const ns = t[1];
+  if (s >= 0 && s < 4_600_000_000 && ns >= 0 && ns < 1e9 && Number.isInteger(s) && Number.isInteger(ns)) {
+    const x = s * 1953125;
+    const xLow = x % 8388608; // low 23 bits
+    let lo = xLow * 512 + ns;
+    let hi = (x - xLow) / 8388608;
+    if (lo >= 4294967296) {
+      lo -= 4294967296;
+      hi += 1;
+    }
+    w.fixed64(lo, hi);
+    return;
+  }
+  const total = BigInt.asUintN(64, BigInt(Math.trunc(s)) * 1_000_000_000n + BigInt(Math.trunc(ns)));
+  w.fixed64(Number(total & 0xffffffffn), Number(total >> 32n));
+}
+
+/** A non-negative count as fixed64. */
+export function writeCountFixed64(w: ProtobufWriter, n: number): void {
+  const v = Math.trunc(n);
+  w.fixed64(v >>> 0, Math.floor(v / 4294967296) >>> 0);
+}
+
+/** Writes `tag` and the id's bytes; writes nothing when the id is empty or not hex. */
+export function writeHexField(w: ProtobufWriter, tag: number, id: string | undefined): void {
+  if (!id) return;
+  const mark = w.pos;
+  w.varint32(tag);
+  if (!w.hex(id)) w.pos = mark;
+}
