@@ -109,6 +109,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const activeAttributes = { 'http.request.method': requestMethod(request), 'url.scheme': requestScheme(request) };
     const record: RequestRecord = {
       startMs: performance.now(),
+      url: request.url ?? '/',
       context: undefined,
       route: undefined,
       resolveRoute: undefined,
@@ -159,7 +160,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const durationMs = performance.now() - record.startMs;
     metrics.activeRequests.add(-1, record.activeAttributes);
     const route = record.route ?? record.resolveRoute?.();
-    const facts = requestFacts(request, response, route, redactor, config.trustProxy);
+    const facts = requestFacts(request, record.url, response, route, redactor, config.trustProxy);
     const status = facts.status;
     const context = record.context;
     enrichServerSpan(context, facts);
@@ -321,7 +322,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     if (request === undefined) return { attributes: {}, context: contextApi.active() };
     const record = requestRecords.get(request);
     const noResponse = { statusCode: 0 } as ServerResponse;
-    const facts = requestFacts(request, noResponse, record?.route ?? record?.resolveRoute?.(), redactor, config.trustProxy);
+    const facts = requestFacts(request, record?.url ?? request.url ?? '/', noResponse, record?.route ?? record?.resolveRoute?.(), redactor, config.trustProxy);
     const attributes = baseAttributes(request, facts);
     delete attributes['http.response.status_code'];
     const identity = consumerAttributes(request);

@@ -28,12 +28,12 @@ export function requestScheme(request: IncomingMessage): 'http' | 'https' {
 
 export function requestFacts(
   request: IncomingMessage,
+  url: string,
   response: ServerResponse,
   route: string | undefined,
   redactor: Redactor,
   trustProxy: TrustProxy,
 ): RequestFacts {
-  const url = request.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   return {

@@ -16,6 +16,8 @@ import type { BodyCapture } from './body-capture.js';
  */
 export interface RequestRecord {
   readonly startMs: number;
+  /** `request.url` as received (frameworks rewrite it while routing). */
+  readonly url: string;
   context: Context | undefined;
   route: string | undefined;
   resolveRoute: (() => string | undefined) | undefined;

@@ -14,9 +14,10 @@ import { recordRequestError, requestRecords } from '../request-record.js';
  */
 export interface ExpressAdapter {
   /**
-   * Error middleware that records the error for the exception event and passes it on. It is
-   * appended to the app on its first request when missing; add it yourself after your routes
-   * and before your own error handlers when those end the response.
+   * Error middleware that records the error for the exception event and passes it on. On the
+   * app's first request it is placed just before the app's first error middleware (or last when
+   * there is none), unless you placed it yourself. Error handlers inside sub-routers that end
+   * the response hide errors from it: add it there too.
    */
   readonly errorHandler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 }
@@ -79,12 +80,21 @@ export function expressAdapter(app: unknown): ExpressAdapter {
     if (record !== undefined) record.resolveRoute = () => resolve(req);
     if (!checkedErrorHandler) {
       checkedErrorHandler = true;
-      const stack = rootRouter(expressApp)?.stack ?? [];
-      if (!stack.some((layer) => layer.handle === errorHandler)) expressApp.use(errorHandler);
+      installErrorHandler(expressApp, errorHandler);
     }
     next();
   });
   return { errorHandler };
+}
+
+/** Puts `handler` before the first error middleware (4 arguments) of the app's top router. */
+function installErrorHandler(app: ExpressApp, handler: (...args: never[]) => void): void {
+  const stack = rootRouter(app)?.stack;
+  if (stack === undefined || stack.some((layer) => layer.handle === handler)) return;
+  app.use(handler);
+  const layer = stack.pop() as ExpressLayer;
+  const firstErrorMiddleware = stack.findIndex((l) => typeof l.handle === 'function' && (l.handle as (...a: unknown[]) => unknown).length === 4);
+  stack.splice(firstErrorMiddleware === -1 ? stack.length : firstErrorMiddleware, 0, layer);
 }
 
 function rootRouter(app: ExpressApp): ExpressRouter | undefined {
