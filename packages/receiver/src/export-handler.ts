@@ -1,0 +1,275 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { codecFor, type Signal } from '@otel-lifeline/otlp';
+import { answerError, answerExport } from './answer.js';
+import { bodyEncodingOf, bodyFormatOf, CONTENT_TYPES, type BodyFormat } from './content-type.js';
+import { decompressBody } from './decompress-body.js';
+import { retryAfterHeader, type Fault } from './fault.js';
+import type { FaultScript } from './fault-script.js';
+import type { JsonLinesFile } from './json-lines-file.js';
+import { toJsonLines } from './json-lines.js';
+import { readBody } from './read-body.js';
+import type { ReceivedStore } from './received-store.js';
+import type { ResolvedReceiverOptions } from './receiver-options.js';
+
+export interface ExportHandlerContext {
+  readonly options: ResolvedReceiverOptions;
+  readonly script: FaultScript;
+  readonly store: ReceivedStore;
+  readonly jsonLines: JsonLinesFile | undefined;
+  /** Keeps a response that will never be answered (a `hang` fault) until the receiver stops. */
+  readonly hold: (response: ServerResponse) => void;
+  /** A timer that ends early when the receiver closes. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Called after every request has been handled (for `waitFor`). */
+  readonly notify: () => void;
+}
+
+const SIGNAL_BY_PATH: Readonly<Record<string, Signal>> = {
+  '/v1/logs': 'logs',
+  '/v1/traces': 'traces',
+  '/v1/metrics': 'metrics',
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function clientGone(response: ServerResponse): boolean {
+  return response.socket === null || response.socket.destroyed;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Handles one HTTP request. The order of checks fixes which answer wins:
+ *
+ *   path → 404   method → 405   Content-Type / Content-Encoding → 415   declared size → 413
+ *   ── fault taken here (reset acts before the body is read) ──
+ *   read body → 413 │ status / hang / drop faults │ decompress → 413 / 400 │ decode → 400
+ *   delay fault │ onExport │ JSON lines │ store │ 200 (partial success when items are rejected)
+ */
+export function createExportHandler(context: ExportHandlerContext) {
+  const { options, script, store, jsonLines } = context;
+  const { counts } = store;
+
+  const refuse = (
+    response: ServerResponse,
+    status: number,
+    format: BodyFormat,
+    message: string,
+    extra: { headers?: Record<string, string>; close?: boolean } = {},
+  ): void => {
+    counts.invalid += 1;
+    answerError(response, status, format, message, extra);
+  };
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    counts.requests += 1;
+    const contentType = request.headers['content-type'];
+    const format = bodyFormatOf(contentType);
+    const answerFormat = format ?? 'protobuf';
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const signal = SIGNAL_BY_PATH[path];
+    if (signal === undefined) {
+      refuse(
+        response,
+        404,
+        answerFormat,
+        `no OTLP endpoint at ${path}; use /v1/logs, /v1/traces or /v1/metrics`,
+      );
+      return;
+    }
+    if (request.method !== 'POST') {
+      refuse(
+        response,
+        405,
+        answerFormat,
+        `method ${request.method ?? ''} is not allowed on ${path}; use POST`,
+        {
+          headers: { allow: 'POST' },
+        },
+      );
+      return;
+    }
+    if (format === undefined) {
+      refuse(
+        response,
+        415,
+        answerFormat,
+        `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use application/x-protobuf or application/json`,
+      );
+      return;
+    }
+    const contentEncoding = request.headers['content-encoding'];
+    const encoding = bodyEncodingOf(contentEncoding);
+    if (encoding === undefined) {
+      refuse(
+        response,
+        415,
+        format,
+        `Content-Encoding ${JSON.stringify(contentEncoding)} is not supported; use gzip, deflate or none`,
+      );
+      return;
+    }
+    const declared = Number(request.headers['content-length'] ?? Number.NaN);
+    if (declared > options.maxBodyBytes + options.drainBytes) {
+      refuse(response, 413, format, tooLargeMessage(declared, options.maxBodyBytes, 'declared'), {
+        close: true,
+      });
+      return;
+    }
+
+    const fault = script.take(signal);
+    if (fault !== undefined) counts.faulted += 1;
+    if (fault?.kind === 'reset') {
+      request.socket.resetAndDestroy();
+      return;
+    }
+    if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
+
+    const read = await readBody(request, { maxBytes: options.maxBodyBytes, drainBytes: options.drainBytes });
+    if (read.kind === 'aborted') return;
+    const close = read.kind === 'too-large' && !read.drained;
+    if (fault !== undefined && answeredByFault(fault, response, signal, format, close)) return;
+    if (read.kind === 'too-large') {
+      refuse(response, 413, format, tooLargeMessage(read.bytes, options.maxBodyBytes, 'wire'), { close });
+      return;
+    }
+
+    const decompressed = await decompressBody(read.body, encoding, options.maxBodyBytes);
+    if (decompressed.kind === 'too-large') {
+      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      refuse(
+        response,
+        413,
+        format,
+        `decompressed request body passes the limit of ${options.maxBodyBytes} bytes (${read.body.length} bytes of ${encoding})`,
+      );
+      return;
+    }
+    if (decompressed.kind === 'corrupt') {
+      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      refuse(response, 400, format, decompressed.message);
+      return;
+    }
+    const body = decompressed.body;
+
+    let decoded: unknown;
+    try {
+      decoded = decode(signal, format, body);
+    } catch (error) {
+      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      refuse(response, 400, format, errorMessage(error));
+      return;
+    }
+    if (fault?.kind === 'drop') return drop(response, signal, format, decoded);
+
+    if (fault?.kind === 'delay') {
+      await context.sleep(fault.ms);
+      // A client that gave up during the delay gets nothing and nothing is kept, as with a hang.
+      if (clientGone(response)) return;
+    }
+
+    let rejected = 0;
+    const messages: string[] = [];
+    if (options.onExport !== undefined) {
+      try {
+        const verdict = await options.onExport(signal, decoded, {
+          contentType: CONTENT_TYPES[format],
+          bytes: body.length,
+          wireBytes: read.body.length,
+          encoding,
+        });
+        if (verdict !== undefined && verdict !== null) {
+          rejected += Math.max(0, Math.trunc(Number(verdict.rejected) || 0));
+          if (verdict.errorMessage) messages.push(verdict.errorMessage);
+        }
+      } catch (error) {
+        answerError(response, 500, format, `onExport failed: ${errorMessage(error)}`);
+        return;
+      }
+    }
+    if (fault?.kind === 'partial') {
+      rejected += fault.rejected;
+      messages.push(
+        fault.errorMessage ?? `${fault.rejected} item(s) rejected by the receiver's fault script`,
+      );
+    }
+
+    if (jsonLines !== undefined) {
+      try {
+        await jsonLines.append(toJsonLines(signal, decoded));
+      } catch (error) {
+        answerError(response, 500, format, `could not write JSON lines: ${errorMessage(error)}`);
+        return;
+      }
+    }
+    store.accept(signal, decoded, codecFor(signal).countItems(decoded as never));
+    counts.rejected += rejected;
+    answerExport(response, signal, format, { rejected, errorMessage: messages.join('; ') });
+  }
+
+  /** Answers for status and hang faults; true when the request is done. */
+  function answeredByFault(
+    fault: Fault,
+    response: ServerResponse,
+    signal: Signal,
+    format: BodyFormat,
+    close: boolean,
+  ): boolean {
+    if (fault.kind === 'hang') {
+      context.hold(response);
+      return true;
+    }
+    if (fault.kind !== 'status') return false;
+    const headers: Record<string, string> = {};
+    if (fault.retryAfter !== undefined) headers['retry-after'] = retryAfterHeader(fault.retryAfter);
+    if (fault.status < 300) {
+      answerExport(
+        response,
+        signal,
+        format,
+        { rejected: 0, errorMessage: '' },
+        { status: fault.status, headers, close },
+      );
+    } else {
+      answerError(response, fault.status, format, `fault script answered ${fault.status}`, {
+        headers,
+        close,
+      });
+    }
+    return true;
+  }
+
+  function drop(response: ServerResponse, signal: Signal, format: BodyFormat, decoded: unknown): void {
+    if (decoded !== undefined) counts.dropped += codecFor(signal).countItems(decoded as never);
+    answerExport(response, signal, format, { rejected: 0, errorMessage: '' });
+  }
+
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    handle(request, response)
+      .catch((error: unknown) => {
+        // A bug in the receiver must not take it down: answer 500 and keep serving.
+        answerError(response, 500, 'protobuf', `receiver error: ${errorMessage(error)}`);
+      })
+      .finally(context.notify);
+  };
+}
+
+function decode(signal: Signal, format: BodyFormat, body: Buffer): unknown {
+  const codec = codecFor(signal);
+  if (format === 'protobuf') return codec.decode(body);
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new Error('JSON body is not valid UTF-8');
+  }
+  return codec.fromJson(text);
+}
+
+function tooLargeMessage(bytes: number, limit: number, what: 'declared' | 'wire'): string {
+  return what === 'declared'
+    ? `request body of ${bytes} bytes (Content-Length) passes the limit of ${limit} bytes`
+    : `request body passes the limit of ${limit} bytes (read ${bytes} bytes)`;
+}
