@@ -15,3 +15,6 @@ export type {
 } from './config/config-types.js';
 export { CONFIG_SCHEMA_URL } from './config/validate-schema.js';
 export { LifelineConfigError } from './errors.js';
+export { start } from './start.js';
+export type { Lifeline, StartOptions } from './start.js';
+export { runCli } from './cli/run-cli.js';

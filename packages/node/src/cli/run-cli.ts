@@ -4,11 +4,6 @@ import { SIGNALS } from '../config/config-types.js';
 import type { Signal } from '../config/config-types.js';
 import type { CliIo } from './cli-io.js';
 import { print } from './cli-io.js';
-import { runConfigCheck } from './config-check-command.js';
-import { runQueueDrain } from './queue-drain-command.js';
-import { runQueueStat } from './queue-stat-command.js';
-import { runQueueVerify } from './queue-verify-command.js';
-import { runReceive } from './receive-command.js';
 
 const port = (value: string): number => {
   const n = Number(value);
@@ -54,7 +49,7 @@ function keysFrom(key: string | undefined, keyId: string, io: CliIo): Record<str
   return { [keyId]: parsed.value };
 }
 
-/** The `lifeline` command line. Resolves to the exit code. */
+/** The `lifeline` command line. Resolves to the exit code. Commands load their modules on use. */
 export async function runCli(
   argv: readonly string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
@@ -74,7 +69,9 @@ export async function runCli(
     .option('--out <file>', 'append every received log record, span and data point as a JSON line')
     .addOption(new Option('--duration <seconds>', 'stop after this many seconds').argParser(positiveInt))
     .action(async (o: { port: number; host: string; out?: string; duration?: number }) => {
-      exitCode = await runReceive(
+      exitCode = await (
+        await import('./receive-command.js')
+      ).runReceive(
         {
           host: o.host,
           port: o.port,
@@ -93,7 +90,7 @@ export async function runCli(
     .option('--json', 'machine-readable output (shape in the README)')
     .addOption(signalOption())
     .action(async (dir: string, o: { json?: boolean; signal?: Signal }) => {
-      exitCode = await runQueueStat(dir, o, io);
+      exitCode = await (await import('./queue-stat-command.js')).runQueueStat(dir, o, io);
     });
   queue
     .command('verify')
@@ -105,7 +102,9 @@ export async function runCli(
     .option('--key-id <id>', 'id of that key', 'k1')
     .action(async (dir: string, o: { json?: boolean; signal?: Signal; key?: string; keyId: string }) => {
       const keys = keysFrom(o.key, o.keyId, io);
-      exitCode = await runQueueVerify(
+      exitCode = await (
+        await import('./queue-verify-command.js')
+      ).runQueueVerify(
         dir,
         {
           ...(o.json ? { json: true } : {}),
@@ -163,7 +162,9 @@ export async function runCli(
         },
       ) => {
         const keys = keysFrom(o.key, o.keyId, io);
-        exitCode = await runQueueDrain(
+        exitCode = await (
+          await import('./queue-drain-command.js')
+        ).runQueueDrain(
           dir,
           {
             endpoint: o.endpoint,
@@ -189,8 +190,8 @@ export async function runCli(
     .description('validate a configuration file (exit 1 on errors)')
     .argument('<file>', 'YAML file, as given to LIFELINE_CONFIG_FILE')
     .option('--json', 'machine-readable output')
-    .action((file: string, o: { json?: boolean }) => {
-      exitCode = runConfigCheck(file, o, io);
+    .action(async (file: string, o: { json?: boolean }) => {
+      exitCode = (await import('./config-check-command.js')).runConfigCheck(file, o, io);
     });
 
   try {
