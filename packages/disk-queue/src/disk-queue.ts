@@ -1,0 +1,431 @@
+import { DiskQueueError } from './errors.js';
+import { GroupCommitWriter } from './group-commit.js';
+import { forgetLock, releaseLock, touchLock } from './ownership.js';
+import { claimDirectory, claimOrphans, removeQueueDirectory } from './queue-directory.js';
+import { createQueueCursor } from './queue-cursor.js';
+import { MAX_RECORD_BYTES } from './record-frame.js';
+import { recoverStore } from './recovery.js';
+import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS, DIRECTORY_MODE, FILE_MODE, resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import { readRecords } from './segment-reader.js';
+import { comparePositions, type SegmentStore, type StoreContext } from './segment-store.js';
+import {
+  DROP_REASONS,
+  type CursorStats,
+  type DiskQueue,
+  type DiskQueueOptions,
+  type DropReason,
+  type QueueBatch,
+  type QueueCursor,
+  type QueueStats,
+  type ReadLimits,
+} from './types.js';
+
+interface BatchOrigin {
+  store: SegmentStore;
+  cursor: string;
+  end: { segment: number; offset: number; seq: number };
+  newestAppendedAtMs: number;
+}
+
+const batchOrigins = new WeakMap<QueueBatch, BatchOrigin>();
+
+/**
+ * Opens (creating if needed) a durable queue in `options.directory`. Rejects only for bad options
+ * (LIFELINE_ERR_CONFIG) or a key that cannot read existing segments (LIFELINE_ERR_QUEUE_KEY); a
+ * directory that cannot be used gives a degraded queue that drops every append as 'io_error'.
+ */
+export async function openDiskQueue(options: DiskQueueOptions): Promise<DiskQueue> {
+  const resolved = resolveOptions(options);
+  const queue = new DiskQueueImpl(resolved);
+  await queue.open();
+  return queue;
+}
+
+class DiskQueueImpl implements DiskQueue {
+  directory: string;
+  adopted: string[] = [];
+  private readonly drops = zeroDrops();
+  private readonly dropBytes = zeroDrops();
+  /** Adopted stores first (older data), then our own. */
+  private stores: SegmentStore[] = [];
+  private own: SegmentStore | undefined;
+  private writer: GroupCommitWriter | undefined;
+  private readonly cursors = new Map<string, QueueCursor>();
+  private readonly readChains = new Map<string, Promise<unknown>>();
+  private waiters = new Set<{ cursor: string; resolve: () => void }>();
+  private state: 'opening' | 'open' | 'closing' | 'closed' = 'opening';
+  private closing: Promise<void> | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly context: StoreContext;
+  private dropsSinceLedger = false;
+
+  constructor(private readonly options: ResolvedOptions) {
+    this.directory = options.directory;
+    this.context = {
+      fs: options.fs,
+      clock: options.clock,
+      maxAgeMs: options.maxAgeMs,
+      fileMode: FILE_MODE,
+      report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
+      onError: (error) => this.reportError(error),
+    };
+    for (const name of options.cursors) this.cursors.set(name, createQueueCursor(name, this));
+  }
+
+  async open(): Promise<void> {
+    const o = this.options;
+    const dirOptions = {
+      fs: o.fs,
+      nowMs: o.clock.now(),
+      lockStaleMs: o.lockStaleMs,
+      fileMode: FILE_MODE,
+      directoryMode: DIRECTORY_MODE,
+    };
+    const locked: string[] = [];
+    try {
+      const own = await claimDirectory(o.directory, dirOptions);
+      locked.push(own);
+      this.directory = own;
+      await o.fs.chmod(own, DIRECTORY_MODE).catch(() => undefined);
+      const recoverOptions = { cursors: o.cursors, keys: o.keys };
+      this.own = await recoverStore(own, this.context, { ...recoverOptions, writable: true });
+      // Losses found while recovering were counted before the store existed: add them to its totals.
+      for (const r of DROP_REASONS) if (this.drops[r] > 0) this.own.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
+      for (const dir of await claimOrphans(o.directory, own, dirOptions)) {
+        locked.push(dir);
+        const store = await recoverStore(dir, this.context, { ...recoverOptions, writable: false });
+        if (this.drained(store)) {
+          await store.closeAll();
+          await removeQueueDirectory(o.fs, dir);
+          await releaseLock(o.fs, dir);
+        } else {
+          this.stores.push(store);
+          this.adopted.push(dir);
+        }
+      }
+      this.stores.push(this.own);
+      this.writer = new GroupCommitWriter(this.own, {
+        segmentBytes: o.segmentBytes,
+        fsyncIntervalMs: o.fsyncIntervalMs,
+        flushBytes: o.flushBytes,
+        key: o.keys.current,
+        makeRoom: (bytes) => this.makeRoom(bytes),
+        onDurable: () => this.wake(),
+      });
+    } catch (error) {
+      for (const dir of locked) await releaseLock(o.fs, dir);
+      for (const s of this.stores) await s.closeAll();
+      this.stores = [];
+      this.own = undefined;
+      if (error instanceof DiskQueueError) throw error;
+      // The directory cannot be used: degrade (every append is dropped and counted), never crash.
+      this.reportError(error);
+    }
+    this.state = 'open';
+    // A ledger from the start: the cursors' names and positions are on disk for offline tools,
+    // and the positions recovery settled on become the ones segment deletion may rely on.
+    for (const s of this.stores) await s.ledger.persist();
+    for (const s of this.stores) await s.expire();
+    const expiryEvery = Math.max(1_000, Math.min(60_000, Math.floor(o.maxAgeMs / 4)));
+    this.expiryTimer = setInterval(() => void this.expire(), expiryEvery);
+    this.expiryTimer.unref();
+    const heartbeatEvery = Math.max(1_000, Math.floor(o.lockStaleMs / 3));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatEvery);
+    this.heartbeatTimer.unref();
+  }
+
+  append(record: Uint8Array): boolean {
+    if (!(record instanceof Uint8Array)) {
+      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `append expects a Uint8Array, got ${typeof record}`);
+    }
+    const writer = this.writer;
+    if (this.state !== 'open' || writer === undefined) {
+      this.reportDrop('io_error', 1, record.length);
+      return false;
+    }
+    const o = this.options;
+    const frame = writer.frameBytes(record.length);
+    if (record.length > MAX_RECORD_BYTES || writer.bufferedBytes + frame > o.maxBufferBytes) {
+      this.reportDrop('buffer_full', 1, record.length);
+      return false;
+    }
+    if (o.whenFull === 'drop-newest' && this.diskBytes() + writer.bufferedBytes + frame > o.maxBytes) {
+      this.reportDrop('queue_full', 1, record.length);
+      return false;
+    }
+    writer.append(record, o.clock.now());
+    return true;
+  }
+
+  flush(): Promise<void> {
+    return this.writer?.flush() ?? Promise.resolve();
+  }
+
+  cursor(name = 'default'): QueueCursor {
+    const c = this.cursors.get(name);
+    if (c === undefined) {
+      throw new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_MISUSE',
+        `cursor '${name}' is not one of options.cursors (${[...this.cursors.keys()].map((n) => `'${n}'`).join(', ')})`,
+      );
+    }
+    return c;
+  }
+
+  /** Serialises reads per cursor so that two concurrent reads never hand out the same records. */
+  read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined> {
+    const previous = this.readChains.get(cursor) ?? Promise.resolve();
+    const next = previous.then(() => this.readNow(cursor, limits));
+    this.readChains.set(
+      cursor,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async readNow(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined> {
+    const maxRecords = limits?.maxRecords ?? DEFAULT_READ_MAX_RECORDS;
+    const maxBytes = limits?.maxBytes ?? DEFAULT_READ_MAX_BYTES;
+    if (!(Number.isInteger(maxRecords) && maxRecords > 0) || !(Number.isFinite(maxBytes) && maxBytes > 0)) {
+      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `read limits must be positive (maxRecords ${maxRecords}, maxBytes ${maxBytes})`);
+    }
+    for (const store of [...this.stores]) {
+      if (this.state === 'closed') return undefined;
+      for (;;) {
+        const p = store.positions(cursor);
+        if (!store.hasUnread(cursor)) break;
+        const epoch = p.epoch;
+        const start = { ...p.read };
+        const result = await readRecords(store, start, maxRecords, maxBytes);
+        if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
+        if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
+        if (result.records.length === 0) {
+          // Only skipped records (expired or corrupt): nothing to deliver. With nothing in flight the
+          // acknowledged position moves past them too.
+          if (comparePositions(p.ack, start) === 0 && comparePositions(result.end, start) > 0) {
+            store.advance(cursor, result.end);
+          }
+          if (comparePositions(result.end, start) <= 0) break;
+          continue;
+        }
+        const batch: QueueBatch = {
+          records: result.records,
+          bytes: result.bytes,
+          oldestAppendedAtMs: result.oldestAppendedAtMs,
+        };
+        batchOrigins.set(batch, { store, cursor, end: result.end, newestAppendedAtMs: result.newestAppendedAtMs });
+        return batch;
+      }
+    }
+    return undefined;
+  }
+
+  async ack(cursor: string, batch: QueueBatch): Promise<void> {
+    const origin = batchOrigins.get(batch);
+    if (origin === undefined || origin.cursor !== cursor) {
+      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `ack on cursor '${cursor}' of a batch that cursor did not read`);
+    }
+    if (this.state === 'closed') return;
+    const store = origin.store;
+    if (!this.stores.includes(store)) return;
+    if (!store.advance(cursor, origin.end, origin.newestAppendedAtMs)) return;
+    await store.ledger.persist();
+    await store.collect().catch((error: unknown) => this.reportError(error));
+    if (store !== this.own && this.drained(store)) await this.retireAdopted(store);
+  }
+
+  rewind(cursor: string): void {
+    for (const store of this.stores) store.rewind(cursor);
+    this.wake();
+  }
+
+  waitForData(cursor: string, signal?: AbortSignal): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing' || signal?.aborted === true || this.hasUnread(cursor)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const waiter = {
+        cursor,
+        resolve: () => {
+          this.waiters.delete(waiter);
+          signal?.removeEventListener('abort', waiter.resolve);
+          resolve();
+        },
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', waiter.resolve, { once: true });
+    });
+  }
+
+  private hasUnread(cursor: string): boolean {
+    return this.stores.some((s) => s.hasUnread(cursor));
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) if (this.state !== 'open' || this.hasUnread(w.cursor)) w.resolve();
+  }
+
+  stats(): QueueStats {
+    const cursors: Record<string, CursorStats> = {};
+    let pendingRecords = 0;
+    let pendingBytes = 0;
+    for (const name of this.cursors.keys()) {
+      const c = { pendingRecords: 0, pendingBytes: 0 };
+      for (const s of this.stores) {
+        const p = s.pending(name);
+        c.pendingRecords += p.pendingRecords;
+        c.pendingBytes += p.pendingBytes;
+      }
+      cursors[name] = c;
+      pendingRecords = Math.max(pendingRecords, c.pendingRecords);
+      pendingBytes = Math.max(pendingBytes, c.pendingBytes);
+    }
+    let oldest: number | undefined;
+    for (const s of this.stores) {
+      const t = s.oldestPendingAppendedAtMs();
+      if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+    }
+    const buffered = this.writer?.oldestBufferedAtMs;
+    if (buffered !== undefined && (oldest === undefined || buffered < oldest)) oldest = buffered;
+    return {
+      pendingRecords,
+      pendingBytes,
+      diskBytes: this.diskBytes(),
+      segments: this.stores.reduce((n, s) => n + s.segments.length, 0),
+      oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.options.clock.now() - oldest),
+      bufferedRecords: this.writer?.bufferedRecords ?? 0,
+      bufferedBytes: this.writer?.bufferedBytes ?? 0,
+      drops: { ...this.drops },
+      dropBytes: { ...this.dropBytes },
+      cursors,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown(false);
+    return this.closing;
+  }
+
+  /** Test seam: stop as a crash would (nothing more is written, the lock file stays). */
+  abandon(): Promise<void> {
+    this.closing ??= this.shutdown(true);
+    return this.closing;
+  }
+
+  private async shutdown(crash: boolean): Promise<void> {
+    this.state = 'closing';
+    clearInterval(this.expiryTimer);
+    clearInterval(this.heartbeatTimer);
+    if (crash) await this.writer?.abandon();
+    else await this.writer?.close();
+    this.state = 'closed';
+    this.wake();
+    for (const store of this.stores) {
+      if (!crash) {
+        await store.ledger.persist();
+        await store.collect().catch((error: unknown) => this.reportError(error));
+      }
+      await store.ledger.idle();
+      await store.closeAll();
+      if (crash) forgetLock(store.directory);
+      else if (store !== this.own && this.drained(store)) await removeQueueDirectory(this.options.fs, store.directory).catch(() => undefined);
+      else await releaseLock(this.options.fs, store.directory);
+    }
+  }
+
+  private drained(store: SegmentStore): boolean {
+    for (const name of store.cursors.keys()) if (store.pending(name).pendingBytes > 0 || store.hasUnread(name)) return false;
+    return true;
+  }
+
+  private async retireAdopted(store: SegmentStore): Promise<void> {
+    this.stores = this.stores.filter((s) => s !== store);
+    this.adopted = this.adopted.filter((d) => d !== store.directory);
+    await store.ledger.idle();
+    await store.closeAll();
+    await removeQueueDirectory(this.options.fs, store.directory).catch((error: unknown) => this.reportError(error));
+    await releaseLock(this.options.fs, store.directory);
+  }
+
+  private diskBytes(): number {
+    let total = 0;
+    for (const s of this.stores) total += s.diskBytes();
+    return total;
+  }
+
+  /** drop-oldest: evicts whole segments, oldest first, until `bytes` more fit under maxBytes. */
+  private async makeRoom(bytes: number): Promise<void> {
+    if (this.options.whenFull !== 'drop-oldest') return;
+    while (this.diskBytes() + bytes > this.options.maxBytes) {
+      const store = this.stores.find((s) => s.segments.length > 0);
+      const oldest = store?.segments[0];
+      if (store === undefined || oldest === undefined) return;
+      await store.evict(oldest, 'queue_full');
+      if (store !== this.own && store.segments.length === 0) await this.retireAdopted(store);
+    }
+  }
+
+  private async expire(): Promise<void> {
+    if (this.state !== 'open') return;
+    if (this.dropsSinceLedger && this.own !== undefined) {
+      // Keep the lifetime drop totals that offline inspection shows reasonably fresh.
+      this.dropsSinceLedger = false;
+      await this.own.ledger.persist();
+    }
+    for (const s of [...this.stores]) {
+      await s.expire().catch((error: unknown) => this.reportError(error));
+      if (s !== this.own && s.segments.length === 0 && this.stores.includes(s)) await this.retireAdopted(s);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.state !== 'open') return;
+    const now = this.options.clock.now();
+    for (const s of this.stores) await touchLock(this.options.fs, s.directory, now).catch(() => undefined);
+  }
+
+  private reportDrop(reason: DropReason, records: number, bytes: number): void {
+    this.drops[reason] += records;
+    this.dropBytes[reason] += bytes;
+    this.own?.addLifetimeDrop(reason, records, bytes);
+    this.dropsSinceLedger = true;
+    const onDrop = this.options.onDrop;
+    if (onDrop === undefined) return;
+    try {
+      onDrop({ reason, records, bytes });
+    } catch {
+      // A listener's failure must not reach the appender.
+    }
+  }
+
+  private reportError(error: unknown): void {
+    const onError = this.options.onError;
+    if (onError === undefined) return;
+    try {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // As above.
+    }
+  }
+}
+
+function zeroDrops(): Record<DropReason, number> {
+  const r = {} as Record<DropReason, number>;
+  for (const reason of DROP_REASONS) r[reason] = 0;
+  return r;
+}
+
+/** The operations a cursor delegates to its queue. */
+export interface CursorHost {
+  read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined>;
+  ack(cursor: string, batch: QueueBatch): Promise<void>;
+  rewind(cursor: string): void;
+  waitForData(cursor: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** Drops a queue as a crash would: buffered records are lost, the lock file stays. For tests. */
+export function abandonDiskQueue(queue: DiskQueue): Promise<void> {
+  if (!(queue instanceof DiskQueueImpl)) throw new TypeError('not a queue from openDiskQueue');
+  return queue.abandon();
+}

@@ -1,0 +1,314 @@
+import { AppendBuffer, type PendingFrames } from './append-buffer.js';
+import { encryptFrameInPlace, type QueueKey } from './encryption.js';
+import { errorCode } from './file-system.js';
+import { writeFrameCrc, writeFrameFields } from './record-frame.js';
+import { encodeSegmentHeader, segmentFileName } from './segment-header.js';
+import type { Segment, SegmentStore } from './segment-store.js';
+
+export interface GroupCommitOptions {
+  segmentBytes: number;
+  fsyncIntervalMs: number;
+  flushBytes: number;
+  key: QueueKey | undefined;
+  /** Called before each write with the frame bytes about to land (drop-oldest makes room here). */
+  makeRoom(bytes: number): Promise<void>;
+  /** Called after each flush that made records durable. */
+  onDurable(): void;
+}
+
+/**
+ * Group commit: appends land in memory; one flush per interval (or as soon as `flushBytes` are
+ * buffered, or on request) writes them with one `pwritev` and one `fdatasync`, then wakes readers.
+ * Flushes never overlap. A failed write drops that flush's records as 'io_error', seals the
+ * segment and carries on with a fresh one at the next flush: the caller never sees the error.
+ */
+export class GroupCommitWriter {
+  private readonly buffer: AppendBuffer;
+  private inFlight: Promise<void> | undefined;
+  private inFlightRecords = 0;
+  private inFlightBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private appended = 0;
+  private settled = 0;
+  private waiters: Array<{ target: number; resolve: () => void }> = [];
+  private stopped = false;
+
+  constructor(
+    private readonly store: SegmentStore,
+    private readonly options: GroupCommitOptions,
+  ) {
+    this.buffer = new AppendBuffer(options.key !== undefined);
+  }
+
+  frameBytes(length: number): number {
+    return this.buffer.frameBytes(length);
+  }
+
+  /** Records and frame bytes appended but not yet durable (buffered or being written). */
+  get bufferedRecords(): number {
+    return this.buffer.records + this.inFlightRecords;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffer.bytes + this.inFlightBytes;
+  }
+
+  get oldestBufferedAtMs(): number | undefined {
+    if (this.inFlightRecords > 0) return this.inFlightOldest;
+    return this.buffer.records > 0 ? this.buffer.oldestAppendedAtMs : undefined;
+  }
+
+  private inFlightOldest = 0;
+
+  append(record: Uint8Array, appendedAtMs: number): void {
+    this.buffer.append(record, appendedAtMs);
+    this.appended++;
+    if (this.buffer.bytes >= this.options.flushBytes) this.schedule(true);
+    else this.schedule(false);
+  }
+
+  /** Resolves when every record appended so far is durable or dropped; never rejects. */
+  flush(): Promise<void> {
+    if (this.settled >= this.appended) return Promise.resolve();
+    const target = this.appended;
+    const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+    this.schedule(true);
+    return done;
+  }
+
+  /** Stops timers and drops the buffer without writing (a crash, as far as the disk can tell). */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    this.buffer.take();
+    while (this.inFlight !== undefined) await this.inFlight;
+    this.settled = this.appended;
+    this.release();
+  }
+
+  /** Writes what is buffered, then stops. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+    this.clearTimers();
+    while (this.inFlight !== undefined) await this.inFlight;
+  }
+
+  private clearTimers(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  private schedule(now: boolean): void {
+    if (this.stopped || this.inFlight !== undefined) return; // the running flush reschedules
+    if (now) {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.start();
+      });
+    } else if (this.timer === undefined && this.immediate === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.start();
+      }, this.options.fsyncIntervalMs);
+    }
+  }
+
+  private start(): void {
+    if (this.inFlight !== undefined || this.buffer.records === 0) return;
+    const pending = this.buffer.take();
+    this.inFlightRecords = pending.records;
+    this.inFlightBytes = pending.bytes;
+    this.inFlightOldest = pending.frames[4] ?? 0;
+    const target = this.appended;
+    this.inFlight = this.write(pending)
+      .catch((error: unknown) => this.store.context.onError(error))
+      .then(() => {
+        this.inFlight = undefined;
+        this.inFlightRecords = 0;
+        this.inFlightBytes = 0;
+        this.settled = target;
+        this.release();
+        this.buffer.recycle(pending);
+        if (this.buffer.records > 0) {
+          const waited = this.waiters.length > 0;
+          this.schedule(waited || this.buffer.bytes >= this.options.flushBytes);
+        }
+      });
+  }
+
+  private release(): void {
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (w.target <= this.settled) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private async write(pending: PendingFrames): Promise<void> {
+    const store = this.store;
+    let firstSeq: number | undefined;
+    let segment: Segment | undefined;
+    try {
+      await this.options.makeRoom(pending.bytes);
+      segment = await this.tail(pending.bytes);
+      firstSeq = store.nextSeq;
+      this.seal(pending, firstSeq);
+      store.nextSeq = firstSeq + pending.records;
+      const file = segment.writeFile!;
+      let written = 0;
+      let buffers = pending.buffers;
+      while (written < pending.bytes) {
+        const n = await file.writev(buffers, segment.size + written);
+        if (n <= 0) throw new Error(`write to ${segment.name} at offset ${segment.size + written} made no progress`);
+        written += n;
+        if (written < pending.bytes) buffers = remainder(pending.buffers, written);
+      }
+      await file.datasync();
+      segment.size += pending.bytes;
+      segment.durableSize = segment.size;
+      segment.endSeq = store.nextSeq;
+      segment.lastAppendedAtMs = Math.max(segment.lastAppendedAtMs, pending.newestAppendedAtMs);
+      store.durableSeq = store.nextSeq;
+      if (segment.size >= this.options.segmentBytes) {
+        await this.sealSegment(segment);
+        await store.collect();
+      }
+      this.options.onDurable();
+    } catch (error) {
+      if (firstSeq === undefined) {
+        store.context.report('io_error', pending.records, pending.payloadBytes);
+      } else {
+        store.countLoss('io_error', firstSeq, firstSeq + pending.records, pending.payloadBytes);
+      }
+      store.context.onError(error);
+      if (segment !== undefined) {
+        // Whatever part of this write landed must not be read: cut it off, seal, start afresh.
+        await segment.writeFile?.truncate(segment.size).catch(() => undefined);
+        segment.endSeq = store.nextSeq;
+        await this.sealSegment(segment);
+      }
+    }
+  }
+
+  /** Fills in each frame's header (sequence number, time), encrypts, and computes the CRCs. */
+  private seal(pending: PendingFrames, firstSeq: number): void {
+    const f = pending.frames;
+    const key = this.options.key;
+    for (let i = 0, seq = firstSeq; i < f.length; i += 5, seq++) {
+      const chunk = pending.buffers[f[i]!]!;
+      const at = f[i + 1]!;
+      const stored = f[i + 2]!;
+      writeFrameFields(chunk, at, stored, seq, f[i + 4]!);
+      if (key !== undefined) encryptFrameInPlace(key, chunk, at, f[i + 3]!);
+      writeFrameCrc(chunk, at, stored);
+    }
+  }
+
+  private async sealSegment(segment: Segment): Promise<void> {
+    segment.sealed = true;
+    const file = segment.writeFile;
+    segment.writeFile = undefined;
+    await file?.close().catch((error: unknown) => this.store.context.onError(error));
+  }
+
+  /** The segment to append to: the open tail, or a new one when it is full, sealed or absent. */
+  private async tail(bytes: number): Promise<Segment> {
+    const store = this.store;
+    const last = store.segments[store.segments.length - 1];
+    if (last !== undefined && !last.sealed && last.writeFile !== undefined) {
+      const empty = last.size <= last.headerLength;
+      if (empty || last.size + bytes <= this.options.segmentBytes) return last;
+      await this.sealSegment(last);
+    } else if (last !== undefined && !last.sealed) {
+      last.sealed = true;
+    }
+    return this.createSegment();
+  }
+
+  private async createSegment(): Promise<Segment> {
+    const store = this.store;
+    const { fs, clock, fileMode } = store.context;
+    const key = this.options.key;
+    for (let attempt = 0; ; attempt++) {
+      const id = store.nextSegmentId;
+      const name = segmentFileName(id);
+      const path = store.segmentPath(name);
+      let file;
+      try {
+        file = await fs.open(path, 'wx', fileMode);
+      } catch (error) {
+        // A leftover file with this id (never ours to overwrite): skip the id.
+        if (errorCode(error) === 'EEXIST' && attempt < 16) {
+          store.nextSegmentId++;
+          continue;
+        }
+        throw error;
+      }
+      store.nextSegmentId = id + 1;
+      const createdAtMs = clock.now();
+      const header = encodeSegmentHeader({
+        id,
+        firstSeq: store.nextSeq,
+        createdAtMs,
+        encrypted: key !== undefined,
+        keyId: key?.keyId,
+        keyCheck: key?.check,
+      });
+      try {
+        let written = 0;
+        while (written < header.length) {
+          const n = await file.writev([header.subarray(written)], written);
+          if (n <= 0) throw new Error(`write of ${name} header made no progress`);
+          written += n;
+        }
+        await file.sync();
+        await fs.syncDirectory(store.directory);
+      } catch (error) {
+        await file.close().catch(() => undefined);
+        await fs.unlink(path).catch(() => undefined);
+        throw error;
+      }
+      const segment: Segment = {
+        id,
+        name,
+        path,
+        headerLength: header.length,
+        firstSeq: store.nextSeq,
+        endSeq: store.nextSeq,
+        size: header.length,
+        durableSize: header.length,
+        createdAtMs,
+        lastAppendedAtMs: createdAtMs,
+        keyId: key?.keyId,
+        key,
+        sealed: false,
+        writeFile: file,
+        readFile: undefined,
+        readers: 0,
+        removed: false,
+      };
+      store.segments.push(segment);
+      return segment;
+    }
+  }
+}
+
+function remainder(buffers: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+import { join } from 'node:path';
+import type { KeyRing, QueueKey } from './encryption.js';
+import { DiskQueueError } from './errors.js';
+import { errorCode, type FileSystem } from './file-system.js';
+import { decodeLedger, LEDGER_FILE, LEDGER_TEMP_FILE, type LedgerState, type Position } from './ledger.js';
+import { decodeSegmentHeader, SEGMENT_FILE_PATTERN, SEGMENT_HEADER_FIXED_BYTES, type SegmentHeader } from './segment-header.js';
+import { readAt, scanSegment } from './segment-scan.js';
+import { SegmentStore, type Segment, type StoreContext } from './segment-store.js';
+
+export const CORRUPT_SUFFIX = '.corrupt';
+
+export interface SegmentFileHeader {
+  name: string;
+  id: number;
+  size: number;
+  header: SegmentHeader | undefined;
+  problem: { reason: string; incomplete: boolean } | undefined;
+}
+
+/** Lists segment files in id order and decodes each header (one small read per file). */
+export async function readSegmentHeaders(fs: FileSystem, directory: string): Promise<SegmentFileHeader[]> {
+  const names = (await fs.readdir(directory)).filter((n) => SEGMENT_FILE_PATTERN.test(n)).sort();
+  const out: SegmentFileHeader[] = [];
+  // Small, bounded parallelism: opening a queue with many segments costs one round of reads.
+  for (let i = 0; i < names.length; i += 16) {
+    const batch = names.slice(i, i + 16);
+    out.push(...(await Promise.all(batch.map((name) => readOneHeader(fs, directory, name)))));
+  }
+  return out;
+}
+
+async function readOneHeader(fs: FileSystem, directory: string, name: string): Promise<SegmentFileHeader> {
+  const id = Number(SEGMENT_FILE_PATTERN.exec(name)![1]);
+  const file = await fs.open(join(directory, name), 'r');
+  try {
+    const size = await file.size();
+    const buf = Buffer.alloc(Math.min(size, SEGMENT_HEADER_FIXED_BYTES + 255));
+    const n = await readAt(file, buf, buf.length, 0);
+    const decoded = decodeSegmentHeader(buf.subarray(0, n));
+    if (!decoded.ok) return { name, id, size, header: undefined, problem: decoded };
+    if (decoded.header.id !== id) {
+      return { name, id, size, header: undefined, problem: { reason: `header names segment ${decoded.header.id}`, incomplete: false } };
+    }
+    return { name, id, size, header: decoded.header, problem: undefined };
+  } finally {
+    await file.close();
+  }
+}
+
+/** The key a segment needs, or the error that says why it cannot be read. Destroys nothing. */
+export function keyForSegment(keys: KeyRing, name: string, header: SegmentHeader): QueueKey | undefined {
+  if (!header.encrypted) return undefined;
+  const keyId = header.keyId ?? '';
+  const key = keys.byId.get(keyId);
+  if (key === undefined) {
+    throw new DiskQueueError(
+      'LIFELINE_ERR_QUEUE_KEY',
+      keys.current === undefined
+        ? `segment ${name} is encrypted with key id '${keyId}' but no encryption key is configured; set encryption.keyId/key (or encryption.previousKeys['${keyId}'])`
+        : `segment ${name} is encrypted with key id '${keyId}', which is neither encryption.keyId ('${keys.current.keyId}') nor in encryption.previousKeys`,
+      { keyId, file: name },
+    );
+  }
+  if (header.keyCheck === undefined || !key.check.equals(header.keyCheck)) {
+    throw new DiskQueueError(
+      'LIFELINE_ERR_QUEUE_KEY',
+      `the key configured for key id '${keyId}' is not the key segment ${name} was written with (key check mismatch); nothing was read or changed`,
+      { keyId, file: name },
+    );
+  }
+  return key;
+}
+
+/**
+ * Opens a queue directory after a clean close or a crash. Reads the ledger and every segment
+ * header, validates keys before touching anything, and scans only the last segment: a torn tail is
+ * truncated there; the rest of the backlog is not read. Damaged files are set aside, never fatal.
+ */
+export async function recoverStore(
+  directory: string,
+  context: StoreContext,
+  options: { writable: boolean; cursors: readonly string[]; keys: KeyRing },
+): Promise<SegmentStore> {
+  const { fs } = context;
+  const store = new SegmentStore(directory, context, options.writable);
+  const files = await readSegmentHeaders(fs, directory);
+
+  // Keys first: a wrong key must fail before any truncation or deletion.
+  const keyed = new Map<string, QueueKey | undefined>();
+  for (const f of files) if (f.header !== undefined) keyed.set(f.name, keyForSegment(options.keys, f.name, f.header));
+
+  await fs.unlink(join(directory, LEDGER_TEMP_FILE)).catch(() => undefined);
+
+  const usable: Array<SegmentFileHeader & { header: SegmentHeader }> = [];
+  for (const [i, f] of files.entries()) {
+    if (f.header !== undefined) {
+      usable.push(f as SegmentFileHeader & { header: SegmentHeader });
+      continue;
+    }
+    const path = join(directory, f.name);
+    const isLast = i === files.length - 1;
+    if (f.size === 0 || (isLast && f.problem?.incomplete === true)) {
+      // Created but never completed (a crash during creation): it holds nothing.
+      await fs.unlink(path).catch((error: unknown) => context.onError(error));
+      continue;
+    }
+    // A damaged header: keep the file aside for inspection, count what it held.
+    const lost = await countFrames(fs, path, f.size).catch(() => 0);
+    if (lost > 0) context.report('corrupt', lost, 0);
+    context.onError(
+      new DiskQueueError('LIFELINE_ERR_QUEUE_IO', `segment ${f.name} has an unreadable header (${f.problem?.reason}); renamed to ${f.name}${CORRUPT_SUFFIX}`, { file: f.name }),
+    );
+    await fs.rename(path, path + CORRUPT_SUFFIX).catch((error: unknown) => context.onError(error));
+  }
+
+  for (const [i, f] of usable.entries()) {
+    const next = usable[i + 1];
+    const segment: Segment = {
+      id: f.id,
+      name: f.name,
+      path: join(directory, f.name),
+      headerLength: f.header.headerLength,
+      firstSeq: f.header.firstSeq,
+      endSeq: next?.header.firstSeq ?? f.header.firstSeq,
+      size: f.size,
+      durableSize: f.size,
+      createdAtMs: f.header.createdAtMs,
+      lastAppendedAtMs: next?.header.createdAtMs ?? f.header.createdAtMs,
+      keyId: f.header.keyId,
+      key: keyed.get(f.name),
+      sealed: true,
+      writeFile: undefined,
+      readFile: undefined,
+      readers: 0,
+      removed: false,
+    };
+    store.segments.push(segment);
+  }
+
+  const tail = store.segments[store.segments.length - 1];
+  if (tail !== undefined) await recoverTail(store, tail);
+
+  const saved = await readLedger(fs, directory, context);
+  const ledger = saved?.cursors ?? {};
+  store.lifetimeDrops = { ...saved?.drops };
+  store.lifetimeDropBytes = { ...saved?.dropBytes };
+  let maxSeq = tail?.endSeq ?? 0;
+  let maxSegment = tail?.id ?? 0;
+  for (const p of Object.values(ledger)) {
+    maxSeq = Math.max(maxSeq, p.seq);
+    maxSegment = Math.max(maxSegment, p.segment);
+  }
+  store.nextSeq = maxSeq;
+  store.durableSeq = maxSeq;
+  store.nextSegmentId = maxSegment + 1;
+
+  const first = store.segments[0];
+  for (const name of options.cursors) {
+    const savedPos = ledger[name];
+    const start: Position =
+      savedPos ??
+      (first !== undefined
+        ? { segment: first.id, offset: first.headerLength, seq: first.firstSeq }
+        : { segment: store.nextSegmentId, offset: 0, seq: store.nextSeq });
+    const pos = normalize(store, start);
+    store.cursors.set(name, { ack: pos, read: { ...pos }, ackedAppendedAtMs: 0, epoch: 0 });
+    if (savedPos !== undefined) store.persistedAcks.set(name, pos);
+  }
+  await store.collect();
+  return store;
+}
+
+/** Scans the last segment: its record count, newest time, and a torn tail to cut off. */
+async function recoverTail(store: SegmentStore, tail: Segment): Promise<void> {
+  const { fs } = store.context;
+  const file = await fs.open(tail.path, 'r+');
+  try {
+    const scan = await scanSegment(file, tail.headerLength, tail.size);
+    tail.endSeq = scan.lastSeq === undefined ? tail.firstSeq : scan.lastSeq + 1;
+    tail.lastAppendedAtMs = scan.lastAppendedAtMs ?? tail.createdAtMs;
+    if (scan.trailing !== undefined) {
+      // A record cut short by a crash (or damaged at the very end): drop it so that appends and
+      // readers start from a clean frame boundary.
+      if (scan.trailing.looksLikeFrame) store.context.report('corrupt', 1, scan.trailing.length);
+      await file.truncate(scan.validEnd);
+      await file.datasync();
+      tail.size = scan.validEnd;
+      tail.durableSize = scan.validEnd;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** Puts a saved position on an existing segment, counting records lost when its segment is gone. */
+function normalize(store: SegmentStore, pos: Position): Position {
+  const own = store.segmentById(pos.segment);
+  if (own !== undefined) {
+    if (pos.offset < own.headerLength) return { segment: own.id, offset: own.headerLength, seq: Math.max(pos.seq, own.firstSeq) };
+    if (pos.offset > own.durableSize) return { segment: own.id, offset: own.durableSize, seq: Math.max(pos.seq, own.endSeq) };
+    return pos;
+  }
+  const found = store.locate(pos);
+  if (found === undefined) return { segment: store.nextSegmentId, offset: 0, seq: Math.max(pos.seq, store.nextSeq) };
+  if (found.pos.seq > pos.seq) store.countLoss('corrupt', pos.seq, found.pos.seq, 0);
+  return found.pos;
+}
+
+async function readLedger(fs: FileSystem, directory: string, context: StoreContext): Promise<LedgerState | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(join(directory, LEDGER_FILE));
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') context.onError(error);
+    return undefined;
+  }
+  const decoded = decodeLedger(bytes);
+  if (!decoded.ok) {
+    context.onError(
+      new DiskQueueError('LIFELINE_ERR_QUEUE_IO', `ledger in ${directory} is unreadable (${decoded.reason}); every cursor starts again at the oldest record`, {
+        file: LEDGER_FILE,
+      }),
+    );
+    return undefined;
+  }
+  return decoded.state;
+}
+
+async function countFrames(fs: FileSystem, path: string, size: number): Promise<number> {
+  const file = await fs.open(path, 'r');
+  try {
+    return (await scanSegment(file, 0, size)).frames;
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,155 @@
+import { decryptPayload, ENCRYPTION_OVERHEAD_BYTES } from './encryption.js';
+import { errorCode } from './file-system.js';
+import type { Position } from './ledger.js';
+import { checkFrame, FRAME_HEADER_BYTES, resync } from './record-frame.js';
+import { readAt } from './segment-scan.js';
+import type { Segment, SegmentStore } from './segment-store.js';
+
+export interface ReadResult {
+  records: Uint8Array[];
+  bytes: number;
+  oldestAppendedAtMs: number;
+  newestAppendedAtMs: number;
+  /** Position after the last record handed out (or skipped). */
+  end: Position;
+}
+
+const MIN_READ_BYTES = 64 * 1024;
+const MAX_READ_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads durable records from `from` on, up to the limits, with one large positional read per
+ * chunk. Payloads are views into the chunk (no copy) unless decrypted. Frames whose CRC fails are
+ * skipped by resynchronising on the frame magic; gaps in sequence numbers are counted as
+ * 'corrupt', records older than maxAge as 'max_age'. Never throws for what it finds on disk.
+ */
+export async function readRecords(
+  store: SegmentStore,
+  from: Position,
+  maxRecords: number,
+  maxBytes: number,
+): Promise<ReadResult> {
+  const result: ReadResult = {
+    records: [],
+    bytes: 0,
+    oldestAppendedAtMs: Infinity,
+    newestAppendedAtMs: 0,
+    end: { ...from },
+  };
+  const horizon = store.context.clock.now() - store.context.maxAgeMs;
+  let cur: Position = { ...from };
+  let minRead = 0;
+  while (result.records.length < maxRecords && result.bytes < maxBytes) {
+    const found = store.locate(cur);
+    if (found === undefined) break;
+    const segment = found.segment;
+    if (found.pos.segment !== cur.segment && found.pos.seq > cur.seq) {
+      store.countLoss('corrupt', cur.seq, found.pos.seq, 0);
+    }
+    cur = found.pos;
+    const limit = segment.durableSize;
+    if (cur.offset >= limit) {
+      const next = store.segmentAfter(segment.id);
+      if (!segment.sealed || next === undefined) break;
+      if (next.firstSeq > cur.seq) store.countLoss('corrupt', cur.seq, next.firstSeq, 0);
+      cur = { segment: next.id, offset: next.headerLength, seq: next.firstSeq };
+      continue;
+    }
+    const budget = Math.max(maxBytes - result.bytes, 0) + FRAME_HEADER_BYTES;
+    const want = Math.min(limit - cur.offset, Math.max(minRead, Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, budget))));
+    minRead = 0;
+    const buf = Buffer.allocUnsafe(want);
+    let n: number;
+    try {
+      n = await store.withReadFile(segment, (file) => readAt(file, buf, want, cur.offset));
+    } catch (error) {
+      store.context.onError(error);
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'EIO') {
+        // The file is gone or unreadable: what is left of it is lost; move on.
+        cur = { ...cur, offset: limit };
+        continue;
+      }
+      break;
+    }
+    // A short read means the file is shorter than the store believed (truncated underneath us):
+    // whatever is missing is lost, and the sequence gap will count it.
+    const shortRead = n < want;
+    if (n === 0) {
+      cur = { ...cur, offset: limit };
+      continue;
+    }
+    const base = cur.offset;
+    const atLimit = shortRead || base + n >= limit;
+    let p = 0;
+    let stop = false;
+    while (p < n) {
+      const check = checkFrame(buf, p, n);
+      if (check.kind === 'ok') {
+        const f = check.frame;
+        if (f.seq >= cur.seq) {
+          const expired = f.appendedAtMs < horizon;
+          if (!expired && result.records.length > 0 && result.bytes + payloadBytes(segment, f.payloadLength) > maxBytes) {
+            stop = true;
+            break;
+          }
+          if (f.seq > cur.seq) store.countLoss('corrupt', cur.seq, f.seq, 0);
+          if (expired) {
+            store.countLoss('max_age', f.seq, f.seq + 1, f.payloadLength);
+          } else {
+            const payload = openPayload(segment, buf, p, f.payloadStart, f.payloadLength);
+            if (payload === undefined) {
+              store.countLoss('corrupt', f.seq, f.seq + 1, f.payloadLength);
+            } else {
+              result.records.push(payload);
+              result.bytes += payload.length;
+              if (f.appendedAtMs < result.oldestAppendedAtMs) result.oldestAppendedAtMs = f.appendedAtMs;
+              if (f.appendedAtMs > result.newestAppendedAtMs) result.newestAppendedAtMs = f.appendedAtMs;
+            }
+          }
+          cur = { segment: segment.id, offset: base + f.end, seq: f.seq + 1 };
+        } else {
+          // An older sequence number than expected: a stale copy, never delivered twice.
+          cur = { ...cur, offset: base + f.end };
+        }
+        p = f.end;
+        if (result.records.length >= maxRecords || result.bytes >= maxBytes) {
+          stop = true;
+          break;
+        }
+        continue;
+      }
+      if (check.kind === 'incomplete' && !shortRead && base + p + check.need <= limit) {
+        if (p === 0) minRead = check.need;
+        break;
+      }
+      const next = resync(buf, p, n);
+      if (next.pos !== undefined) {
+        p = next.pos;
+        cur = { ...cur, offset: base + p };
+        continue;
+      }
+      if (atLimit) {
+        // Garbage to the end of what is readable; the loss is counted from the sequence gap
+        // once the next record (or segment) shows how many are missing.
+        cur = { ...cur, offset: limit };
+        p = n;
+        break;
+      }
+      cur = { ...cur, offset: base + (next.partialAt ?? n) };
+      break;
+    }
+    if (stop) break;
+  }
+  result.end = cur;
+  return result;
+}
+
+function payloadBytes(segment: Segment, storedLength: number): number {
+  return segment.key === undefined ? storedLength : Math.max(0, storedLength - ENCRYPTION_OVERHEAD_BYTES);
+}
+
+function openPayload(segment: Segment, buf: Buffer, frameAt: number, start: number, length: number): Uint8Array | undefined {
+  if (segment.key === undefined) return buf.subarray(start, start + length);
+  return decryptPayload(segment.key, buf, frameAt, length);
+}

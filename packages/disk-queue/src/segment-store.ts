@@ -1,0 +1,346 @@
+import { join } from 'node:path';
+import type { Clock } from './clock.js';
+import type { QueueKey } from './encryption.js';
+import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
+import { LedgerWriter, type LedgerState, type Position } from './ledger.js';
+import { LossRanges } from './loss-ranges.js';
+import type { CursorStats, DropReason } from './types.js';
+
+/** One segment file as the store knows it. */
+export interface Segment {
+  id: number;
+  name: string;
+  path: string;
+  headerLength: number;
+  firstSeq: number;
+  /** Sequence number after this segment's last record (for the tail: after the last durable one). */
+  endSeq: number;
+  /** Bytes written (for the tail, possibly not yet durable). */
+  size: number;
+  /** Bytes readers may read: everything up to here is fdatasync'd. */
+  durableSize: number;
+  createdAtMs: number;
+  /** Time of the newest record (an upper bound for segments recovered without a scan). */
+  lastAppendedAtMs: number;
+  keyId: string | undefined;
+  key: QueueKey | undefined;
+  /** A sealed segment gets no more writes. Only the last segment of the writable store can be unsealed. */
+  sealed: boolean;
+  writeFile: OpenFile | undefined;
+  /** Shared by cursors; opened on first read, closed when the segment goes. */
+  readFile: Promise<OpenFile> | undefined;
+  readers: number;
+  removed: boolean;
+}
+
+export interface StoreContext {
+  fs: FileSystem;
+  clock: Clock;
+  maxAgeMs: number;
+  fileMode: number;
+  report(reason: DropReason, records: number, bytes: number): void;
+  onError(error: unknown): void;
+}
+
+interface CursorPositions {
+  /** Next record not acknowledged (what the ledger stores). */
+  ack: Position;
+  /** Next record not yet handed out by read(); never behind `ack`. */
+  read: Position;
+  /** Appended-at time of the newest acknowledged record: the oldest pending one is no older. */
+  ackedAppendedAtMs: number;
+  /** Bumped by rewind, so that a read racing with it does not move `read` back past it. */
+  epoch: number;
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  return a.segment !== b.segment ? a.segment - b.segment : a.offset - b.offset;
+}
+
+/**
+ * One queue directory: its segments in id order, each cursor's positions, and the ledger.
+ *
+ *   segments:   [ 7 ]──[ 8 ]──[ 9 ]──[ 10 (tail, unsealed) ]
+ *                  ▲             ▲          ▲
+ *   cursor b ack ──┘             │          └── durableSize: readers stop here
+ *   cursor a ack ────────────────┘
+ *
+ * Invariants: segment ids increase along the list and with them sequence numbers; a segment is
+ * deleted only when every cursor's acknowledged position lies beyond it, and only after a ledger
+ * saying so is durable (or when it is evicted by a bound, its loss counted); read ≥ ack per cursor.
+ */
+export class SegmentStore {
+  readonly segments: Segment[] = [];
+  readonly cursors = new Map<string, CursorPositions>();
+  readonly losses = new LossRanges();
+  readonly ledger: LedgerWriter;
+  /** Sequence number the next record written gets. */
+  nextSeq = 0;
+  /** Sequence number after the last durable record. */
+  durableSeq = 0;
+  nextSegmentId = 1;
+
+  constructor(
+    readonly directory: string,
+    readonly context: StoreContext,
+    readonly writable: boolean,
+  ) {
+    this.ledger = new LedgerWriter(
+      context.fs,
+      directory,
+      () => this.ledgerState(),
+      context.fileMode,
+      (error) => context.onError(error),
+      (state) => {
+        for (const [name, pos] of Object.entries(state.cursors)) this.persistedAcks.set(name, pos);
+      },
+    );
+  }
+
+  /** Acknowledged positions as the durable ledger has them: only these may delete segments. */
+  readonly persistedAcks = new Map<string, Position>();
+
+  /** Drop totals over the directory's lifetime, kept in the ledger for offline inspection. */
+  lifetimeDrops: Record<string, number> = {};
+  lifetimeDropBytes: Record<string, number> = {};
+
+  ledgerState(): LedgerState {
+    const cursors: Record<string, Position> = {};
+    for (const [name, p] of this.cursors) cursors[name] = { ...p.ack };
+    return {
+      cursors,
+      writtenAtMs: this.context.clock.now(),
+      drops: { ...this.lifetimeDrops },
+      dropBytes: { ...this.lifetimeDropBytes },
+    };
+  }
+
+  addLifetimeDrop(reason: DropReason, records: number, bytes: number): void {
+    this.lifetimeDrops[reason] = (this.lifetimeDrops[reason] ?? 0) + records;
+    this.lifetimeDropBytes[reason] = (this.lifetimeDropBytes[reason] ?? 0) + bytes;
+  }
+
+  countLoss(reason: DropReason, start: number, end: number, bytes: number): void {
+    const records = this.losses.add(start, end);
+    if (records > 0) this.context.report(reason, records, bytes);
+  }
+
+  segmentById(id: number): Segment | undefined {
+    for (const s of this.segments) if (s.id === id) return s;
+    return undefined;
+  }
+
+  segmentAfter(id: number): Segment | undefined {
+    for (const s of this.segments) if (s.id > id) return s;
+    return undefined;
+  }
+
+  /**
+   * The segment holding `pos`, with `pos` moved to the start of the next existing segment when its
+   * own is gone (acknowledged and deleted, evicted, or lost). undefined: nothing at or after it yet.
+   */
+  locate(pos: Position): { segment: Segment; pos: Position } | undefined {
+    for (const s of this.segments) {
+      if (s.id === pos.segment) {
+        return pos.offset >= s.headerLength ? { segment: s, pos } : { segment: s, pos: { ...pos, offset: s.headerLength } };
+      }
+      if (s.id > pos.segment) return { segment: s, pos: { segment: s.id, offset: s.headerLength, seq: s.firstSeq } };
+    }
+    return undefined;
+  }
+
+  positions(name: string): CursorPositions {
+    const p = this.cursors.get(name);
+    if (p === undefined) throw new Error(`unknown cursor '${name}'`);
+    return p;
+  }
+
+  /** Is there a durable record at or after this cursor's read position? */
+  hasUnread(name: string): boolean {
+    const found = this.locate(this.positions(name).read);
+    if (found === undefined) return false;
+    if (found.pos.offset < found.segment.durableSize) return true;
+    for (const s of this.segments) if (s.id > found.segment.id && s.durableSize > s.headerLength) return true;
+    return false;
+  }
+
+  /** Pending (unacknowledged) records and frame bytes for one cursor. */
+  pending(name: string): CursorStats {
+    const ack = this.positions(name).ack;
+    let bytes = 0;
+    for (const s of this.segments) {
+      if (s.id < ack.segment) continue;
+      const from = s.id === ack.segment ? Math.max(ack.offset, s.headerLength) : s.headerLength;
+      bytes += Math.max(0, s.durableSize - from);
+    }
+    const first = this.locate(ack);
+    const fromSeq = first === undefined ? this.durableSeq : Math.max(first.pos.seq, ack.seq);
+    return { pendingRecords: Math.max(0, this.durableSeq - fromSeq), pendingBytes: bytes };
+  }
+
+  /** The acknowledged position furthest behind. */
+  minAck(): Position | undefined {
+    let min: Position | undefined;
+    for (const p of this.cursors.values()) if (min === undefined || comparePositions(p.ack, min) < 0) min = p.ack;
+    return min;
+  }
+
+  diskBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.size;
+    return total;
+  }
+
+  /** Moves a cursor's acknowledged position forward to `end`; earlier positions are ignored. */
+  advance(name: string, end: Position, newestAppendedAtMs = 0): boolean {
+    const p = this.positions(name);
+    if (comparePositions(end, p.ack) <= 0) return false;
+    p.ack = { ...end };
+    p.ackedAppendedAtMs = Math.max(p.ackedAppendedAtMs, newestAppendedAtMs);
+    if (comparePositions(p.read, p.ack) < 0) p.read = { ...end };
+    return true;
+  }
+
+  rewind(name: string): void {
+    const p = this.positions(name);
+    p.read = { ...p.ack };
+    p.epoch++;
+  }
+
+  /** Lower bound of the appended-at time of the oldest record some cursor has not acknowledged. */
+  oldestPendingAppendedAtMs(): number | undefined {
+    let oldest: number | undefined;
+    for (const [name, p] of this.cursors) {
+      if (this.pending(name).pendingBytes === 0) continue;
+      const found = this.locate(p.ack);
+      if (found === undefined) continue;
+      const t = Math.max(found.segment.createdAtMs, p.ackedAppendedAtMs);
+      if (oldest === undefined || t < oldest) oldest = t;
+    }
+    return oldest;
+  }
+
+  /** Deletes the segments every cursor has acknowledged; call once a ledger saying so is durable. */
+  async collect(): Promise<void> {
+    let min: Position | undefined;
+    for (const name of this.cursors.keys()) {
+      const p = this.persistedAcks.get(name);
+      if (p === undefined) return;
+      if (min === undefined || comparePositions(p, min) < 0) min = p;
+    }
+    if (min === undefined) return;
+    const done: Segment[] = [];
+    for (const s of this.segments) {
+      const passed =
+        s.id < min.segment || (s.id === min.segment && s.sealed && min.offset >= s.size && this.segmentAfter(s.id) !== undefined);
+      if (!passed) break;
+      done.push(s);
+    }
+    this.losses.prune(min.seq);
+    if (done.length === 0) return;
+    this.segments.splice(0, done.length);
+    await Promise.all(done.map((s) => this.retire(s)));
+  }
+
+  /**
+   * Removes a segment that not every cursor has acknowledged (a bound was hit), counting the records
+   * some cursor had not yet acknowledged. Cursors inside it move to the next segment.
+   */
+  async evict(segment: Segment, reason: DropReason): Promise<void> {
+    const index = this.segments.indexOf(segment);
+    if (index < 0) return;
+    const min = this.minAck();
+    const next = this.segments[index + 1];
+    const endSeq = next?.firstSeq ?? segment.endSeq;
+    let fromSeq = segment.firstSeq;
+    let fromOffset = segment.headerLength;
+    if (min !== undefined && min.segment === segment.id) {
+      fromSeq = Math.max(fromSeq, min.seq);
+      fromOffset = Math.max(fromOffset, min.offset);
+    } else if (min !== undefined && min.segment > segment.id) {
+      fromSeq = endSeq;
+      fromOffset = segment.size;
+    }
+    this.countLoss(reason, fromSeq, endSeq, Math.max(0, segment.durableSize - fromOffset));
+    this.segments.splice(index, 1);
+    const start: Position =
+      next !== undefined
+        ? { segment: next.id, offset: next.headerLength, seq: next.firstSeq }
+        : { segment: this.nextSegmentId, offset: 0, seq: endSeq };
+    for (const p of this.cursors.values()) {
+      if (p.ack.segment <= segment.id) p.ack = { ...start };
+      if (p.read.segment <= segment.id) p.read = { ...start };
+    }
+    await this.ledger.persist();
+    await this.retire(segment);
+  }
+
+  /** Evicts sealed segments whose newest record is older than maxAge. */
+  async expire(): Promise<void> {
+    const horizon = this.context.clock.now() - this.context.maxAgeMs;
+    for (const s of [...this.segments]) {
+      if (!s.sealed || s.lastAppendedAtMs >= horizon) break;
+      await this.evict(s, 'max_age');
+    }
+  }
+
+  private async retire(segment: Segment): Promise<void> {
+    segment.removed = true;
+    await this.closeFiles(segment);
+    try {
+      await this.context.fs.unlink(segment.path);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') this.context.onError(error);
+    }
+  }
+
+  async closeFiles(segment: Segment): Promise<void> {
+    const write = segment.writeFile;
+    segment.writeFile = undefined;
+    if (write !== undefined) await write.close().catch((error: unknown) => this.context.onError(error));
+    if (segment.readers === 0) await this.closeReadFile(segment);
+  }
+
+  private async closeReadFile(segment: Segment): Promise<void> {
+    const read = segment.readFile;
+    segment.readFile = undefined;
+    if (read === undefined) return;
+    try {
+      await (await read).close();
+    } catch {
+      // An open that failed has nothing to close; a failed close loses nothing.
+    }
+  }
+
+  /** Runs `fn` with a read handle on the segment; the handle outlives a concurrent eviction. */
+  async withReadFile<T>(segment: Segment, fn: (file: OpenFile) => Promise<T>): Promise<T> {
+    segment.readers++;
+    try {
+      segment.readFile ??= this.context.fs.open(segment.path, 'r');
+      let file: OpenFile;
+      try {
+        file = await segment.readFile;
+      } catch (error) {
+        segment.readFile = undefined;
+        throw error;
+      }
+      return await fn(file);
+    } finally {
+      segment.readers--;
+      if (segment.removed && segment.readers === 0) await this.closeReadFile(segment);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const s of this.segments) {
+      const write = s.writeFile;
+      s.writeFile = undefined;
+      if (write !== undefined) await write.close().catch((error: unknown) => this.context.onError(error));
+      await this.closeReadFile(s);
+    }
+  }
+
+  segmentPath(name: string): string {
+    return join(this.directory, name);
+  }
+}

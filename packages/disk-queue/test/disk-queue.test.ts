@@ -1,0 +1,147 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { appendAll, drain, numbered, record, tempDir, text } from './helpers.js';
+
+describe('disk queue', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  const open: DiskQueue[] = [];
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+
+  afterEach(async () => {
+    for (const q of open.splice(0)) await q.close();
+    await cleanup();
+  });
+
+  async function openQueue(options: Partial<Parameters<typeof openDiskQueue>[0]> = {}): Promise<DiskQueue> {
+    const q = await openDiskQueue({ directory: dir, ...options });
+    open.push(q);
+    return q;
+  }
+
+  it('delivers appended records in order once they are flushed', async () => {
+    const q = await openQueue();
+    await appendAll(q, numbered('r', 50));
+    expect(await drain(q.cursor())).toEqual(numbered('r', 50));
+    expect(q.stats().pendingRecords).toBe(0);
+  });
+
+  it('hands out only durable records: nothing before the group commit', async () => {
+    const q = await openQueue({ fsyncIntervalMs: 60_000 });
+    q.append(record('not yet'));
+    expect(await q.cursor().read()).toBeUndefined();
+    expect(q.stats().bufferedRecords).toBe(1);
+    await q.flush();
+    expect(q.stats().bufferedRecords).toBe(0);
+    const batch = await q.cursor().read();
+    expect(batch?.records.map(text)).toEqual(['not yet']);
+  });
+
+  it('writes within fsyncIntervalMs without an explicit flush', async () => {
+    const q = await openQueue({ fsyncIntervalMs: 20 });
+    q.append(record('timed'));
+    await q.cursor().waitForData();
+    expect((await q.cursor().read())?.records.map(text)).toEqual(['timed']);
+  });
+
+  it('respects read limits and always returns at least one record', async () => {
+    const q = await openQueue();
+    await appendAll(q, numbered('r', 10));
+    const c = q.cursor();
+    const first = await c.read({ maxRecords: 3 });
+    expect(first?.records.map(text)).toEqual(numbered('r', 3));
+    const second = await c.read({ maxBytes: 1 });
+    expect(second?.records.map(text)).toEqual(numbered('r', 1, 3));
+    expect(second?.bytes).toBe(8);
+  });
+
+  it('reads again from the last acknowledged record after rewind', async () => {
+    const q = await openQueue();
+    await appendAll(q, numbered('r', 6));
+    const c = q.cursor();
+    const a = await c.read({ maxRecords: 2 });
+    await c.ack(a!);
+    await c.read({ maxRecords: 2 });
+    c.rewind();
+    expect((await c.read({ maxRecords: 2 }))?.records.map(text)).toEqual(['r-000002', 'r-000003']);
+  });
+
+  it('keeps unacknowledged records across close and reopen, and forgets acknowledged ones', async () => {
+    let q = await openQueue({ segmentBytes: 256 });
+    const c = q.cursor();
+    for (const t of numbered('r', 40)) {
+      q.append(record(t));
+      if (t.endsWith('5')) await q.flush();
+    }
+    await q.flush();
+    const a = await c.read({ maxRecords: 15 });
+    await c.ack(a!);
+    await c.read({ maxRecords: 5 }); // read, not acknowledged: comes back
+    await q.close();
+    open.length = 0;
+    q = await openQueue({ segmentBytes: 256 });
+    expect(await drain(q.cursor())).toEqual(numbered('r', 25, 15));
+  });
+
+  it('wakes a waiting reader when records become durable, and on abort', async () => {
+    const q = await openQueue({ fsyncIntervalMs: 5 });
+    const waiting = q.cursor().waitForData();
+    q.append(record('x'));
+    await waiting;
+    const ac = new AbortController();
+    const c = q.cursor();
+    await drain(c);
+    const aborted = c.waitForData(ac.signal);
+    ac.abort();
+    await aborted;
+    expect(await c.read()).toBeUndefined();
+  });
+
+  it('deletes a segment once it is acknowledged and a newer one exists', async () => {
+    const q = await openQueue({ segmentBytes: 200 });
+    for (let i = 0; i < 10; i++) await appendAll(q, numbered(`b${i}`, 5));
+    const before = (await readdir(dir)).filter((n) => n.endsWith('.seg')).length;
+    expect(before).toBeGreaterThan(3);
+    await drain(q.cursor());
+    const after = (await readdir(dir)).filter((n) => n.endsWith('.seg')).length;
+    expect(after).toBe(1);
+    expect(q.stats().segments).toBe(1);
+  });
+
+  it('creates its directory 0700 and its files 0600', async () => {
+    const sub = join(dir, 'nested', 'queue');
+    const q = await openQueue({ directory: sub });
+    await appendAll(q, ['x']);
+    await q.cursor().ack((await q.cursor().read())!);
+    expect((await stat(sub)).mode & 0o777).toBe(0o700);
+    for (const name of await readdir(sub)) expect([name, (await stat(join(sub, name))).mode & 0o777]).toEqual([name, 0o600]);
+  });
+
+  it('rejects bad options with the key and what was expected', async () => {
+    await expect(openDiskQueue({ directory: dir, maxBytes: -1 })).rejects.toMatchObject({
+      code: 'LIFELINE_ERR_CONFIG',
+      message: expect.stringContaining("'maxBytes' is -1; expected a positive integer"),
+    });
+    await expect(openDiskQueue({ directory: dir, cursors: ['a', 'a'] })).rejects.toMatchObject({ code: 'LIFELINE_ERR_CONFIG' });
+    await expect(
+      openDiskQueue({ directory: dir, encryption: { keyId: 'k', key: new Uint8Array(16) } }),
+    ).rejects.toThrow(/32-byte/);
+  });
+
+  it('names an unknown cursor', async () => {
+    const q = await openQueue({ cursors: ['primary'] });
+    expect(() => q.cursor('other')).toThrow(/cursor 'other' is not one of options.cursors \('primary'\)/);
+  });
+
+  it('drops appends after close, counted', async () => {
+    const q = await openQueue();
+    await q.close();
+    expect(q.append(record('late'))).toBe(false);
+    expect(q.stats().drops.io_error).toBe(1);
+  });
+});
