@@ -14,7 +14,7 @@ import { resolveOptions } from './options.js';
 import type { InstrumentApiOptions } from './options.js';
 import { createRedactor, pseudonym } from './redactor.js';
 import type { Redactor } from './redactor.js';
-import { baseAttributes, contentLength, responseContentLength, exceptionType, isArtificialHttpError, requestFacts, requestMethod, requestScheme } from './request-attributes.js';
+import { baseAttributes, contentLength, responseContentLength, responseHeader, exceptionType, isArtificialHttpError, requestFacts, requestMethod, requestScheme } from './request-attributes.js';
 import type { RequestFacts } from './request-attributes.js';
 import { requestRecords } from './request-record.js';
 import type { RequestRecord } from './request-record.js';
@@ -218,7 +218,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       addBody(access, 'request', record.requestBody, request.headers['content-type']);
     }
     if (record.responseBody !== undefined && record.responseBody.kept > 0) {
-      const type = response.getHeader('content-type');
+      const type = responseHeader(response, 'content-type');
       if (typeof type === 'string' && isTextContentType(type)) addBody(access, 'response', record.responseBody, type);
     }
     const severity: Severity = status >= 500 || aborted ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
@@ -304,7 +304,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       if (values !== undefined) attributes[`http.request.header.${name}`] = values;
     }
     for (const name of config.responseHeaders) {
-      const value = response.getHeader(name);
+      const value = responseHeader(response, name);
       if (value === undefined) continue;
       const values = redactor.redactHeader(name, Array.isArray(value) ? value : [String(value)]);
       if (values !== undefined) attributes[`http.response.header.${name}`] = values;

@@ -53,6 +53,7 @@ export interface Redactor {
 const URL_KEYS = new Set(['url.full', 'url.original', 'http.url', 'http.target', 'url.query']);
 /** Words that make a sensitive-looking attribute key describe, not hold, a secret (`…api_key_hash`, `….size`). */
 const DESCRIPTIVE_LAST_WORDS = new Set(['hash', 'size', 'count', 'length', 'type', 'truncated', 'algorithm']);
+const KEY_VALUE_IN_TEXT = /([A-Za-z][\w.-]{0,63})(["']?\s*[:=]\s*["']?)([^\s"'&,;}\]]{1,512})/g;
 const JSON_FIELD = /"((?:[^"\\]|\\.){1,128})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*|true|false|null)/g;
 
 export function createRedactor(options: RedactionOptions = {}): Redactor {
@@ -78,7 +79,16 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     return pseudonym(key as Buffer, value);
   };
   const inText = (secret: string): string => replaceSecret(secret) ?? '';
-  const scrubText = (text: string): string => (detect ? scrubSecrets(text, inText) : text);
+  /** `name=value` / `name: value` / `"name":"value"` in free text, where `name` is a sensitive key. */
+  const scrubKeyValues = (text: string): string => {
+    if (text.indexOf('=') === -1 && text.indexOf(':') === -1) return text;
+    KEY_VALUE_IN_TEXT.lastIndex = 0;
+    return text.replace(KEY_VALUE_IN_TEXT, (match: string, name: string, sep: string, value: string) => {
+      if (!isSensitiveKey(name) || value === 'REDACTED' || value.startsWith('hmac-sha256:')) return match;
+      return name + sep + inText(value);
+    });
+  };
+  const scrubText = (text: string): string => (detect ? scrubKeyValues(scrubSecrets(text, inText)) : text);
 
   const redactQuery = (query: string): string => {
     if (query.length === 0) return query;

@@ -124,8 +124,31 @@ export function isArtificialHttpError(error: unknown): boolean {
  * a body passed whole to `end()` (kept in `_contentLength`, which Node has had since v12).
  */
 export function responseContentLength(response: ServerResponse): number | undefined {
-  const header = contentLength(response.getHeader('content-length'));
+  const header = contentLength(responseHeader(response, 'content-length'));
   if (header !== undefined) return header;
   const computed = (response as ServerResponse & { _contentLength?: unknown })._contentLength;
   return typeof computed === 'number' ? computed : undefined;
+}
+
+/**
+ * A response header as sent. `getHeader` misses headers passed straight to `writeHead(status,
+ * headers)` (Node writes them without storing them), so fall back to the header block Node sent
+ * (`_header`, a string since Node 0.x); only read when `getHeader` has nothing.
+ */
+export function responseHeader(response: ServerResponse, name: string): number | string | string[] | undefined {
+  const value = response.getHeader(name);
+  if (value !== undefined) return value;
+  const block = (response as ServerResponse & { _header?: unknown })._header;
+  if (typeof block !== 'string') return undefined;
+  const lower = block.toLowerCase();
+  const values: string[] = [];
+  let at = lower.indexOf(`\r\n${name}:`);
+  while (at !== -1) {
+    const start = at + name.length + 3;
+    const end = block.indexOf('\r\n', start);
+    values.push(block.slice(start, end === -1 ? undefined : end).trim());
+    at = lower.indexOf(`\r\n${name}:`, start);
+  }
+  if (values.length === 0) return undefined;
+  return values.length === 1 ? values[0] : values;
 }
