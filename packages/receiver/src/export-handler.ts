@@ -122,7 +122,7 @@ export function createExportHandler(context: ExportHandlerContext) {
     const fault = script.take(signal);
     if (fault !== undefined) counts.faulted += 1;
     if (fault?.kind === 'reset') {
-      request.socket.resetAndDestroy();
+      resetConnection(request);
       return;
     }
     if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
@@ -179,6 +179,7 @@ export function createExportHandler(context: ExportHandlerContext) {
           bytes: body.length,
           wireBytes: read.body.length,
           encoding,
+          headers: request.headers,
         });
         if (verdict !== undefined && verdict !== null) {
           rejected += Math.max(0, Math.trunc(Number(verdict.rejected) || 0));
@@ -266,6 +267,16 @@ function decode(signal: Signal, format: BodyFormat, body: Buffer): unknown {
     throw new Error('JSON body is not valid UTF-8');
   }
   return codec.fromJson(text);
+}
+
+/** Destroys the connection with a TCP RST; a TLS socket cannot send one itself, so it is just destroyed. */
+function resetConnection(request: IncomingMessage): void {
+  const socket = request.socket;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 function tooLargeMessage(bytes: number, limit: number, what: 'declared' | 'wire'): string {

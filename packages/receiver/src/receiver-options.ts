@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Signal } from '@otel-lifeline/otlp';
 import { ReceiverError } from './errors.js';
 
@@ -10,6 +11,8 @@ export interface ExportInfo {
   wireBytes: number;
   /** The request's `Content-Encoding`, normalised. */
   encoding: 'identity' | 'gzip' | 'deflate';
+  /** The request headers (lower-case names), e.g. to check an exporter's `authorization`. */
+  headers: IncomingHttpHeaders;
 }
 
 /** What an `onExport` handler may answer: nothing (all accepted) or a number of rejected items. */

@@ -134,9 +134,9 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   };
   server.on('connection', track);
   server.on('secureConnection', track);
-  // Failed TLS handshakes and malformed HTTP are the client's problem: drop the connection.
+  // A failed TLS handshake is the client's problem: drop the connection. Malformed HTTP is left to
+  // Node's default 'clientError' answer (400, 408 or 431, then close).
   server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
-  server.on('clientError', (_error: Error, socket: Socket) => socket.destroy());
 
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -281,13 +281,72 @@ describe('receiver answers', () => {
   });
 });
 
+describe('receiver under abuse', () => {
+  it('answers 413 and closes the connection to a client that keeps streaming far past the limit', async () => {
+    const r = await start({ maxBodyBytes: 1024 });
+    const { request } = await import('node:http');
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(`${r.url}/v1/logs`, { method: 'POST', agent: false, headers: PROTOBUF });
+      req.on('response', (response) => {
+        response.resume();
+        resolve(`status ${response.statusCode}`);
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 16 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end();
+      };
+      pump();
+    });
+    // The 413 is sent before the close; whether the client reads it before the reset is its luck.
+    expect(outcome).toMatch(/^(status 413|ECONNRESET|EPIPE)$/);
+    const after = await httpSend(`${r.url}/v1/logs`, {
+      headers: PROTOBUF,
+      body: logsCodec.encode(sampleLogs(1)),
+    });
+    expect(after.status).toBe(200);
+    expect(r.counts()).toMatchObject({ invalid: 1, logRecords: 1 });
+  });
+
+  it('answers malformed HTTP with 400 and keeps serving', async () => {
+    const r = await start();
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(r.port, '127.0.0.1', () => {
+        socket.write('POST /v1/logs HTTP/1.1\r\nContent-Length: x\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    const after = await httpSend(`${r.url}/v1/logs`, {
+      headers: PROTOBUF,
+      body: logsCodec.encode(sampleLogs(1)),
+    });
+    expect(after.status).toBe(200);
+  });
+});
+
 describe('receiver onExport', () => {
   it('hands each decoded request to the handler with its content type and sizes', async () => {
     const seen: Array<{ signal: string; request: unknown; info: unknown }> = [];
     const r = await start({ onExport: (signal, request, info) => void seen.push({ signal, request, info }) });
     const body = logsCodec.encode(sampleLogs(2));
     const gz = gzipSync(body);
-    await httpSend(`${r.url}/v1/logs`, { headers: { ...PROTOBUF, 'content-encoding': 'gzip' }, body: gz });
+    await httpSend(`${r.url}/v1/logs`, {
+      headers: { ...PROTOBUF, 'content-encoding': 'gzip', authorization: 'Bearer t0ken' },
+      body: gz,
+    });
     expect(seen).toEqual([
       {
         signal: 'logs',
@@ -297,6 +356,7 @@ describe('receiver onExport', () => {
           bytes: body.length,
           wireBytes: gz.length,
           encoding: 'gzip',
+          headers: expect.objectContaining({ authorization: 'Bearer t0ken', 'content-encoding': 'gzip' }),
         },
       },
     ]);

@@ -143,6 +143,17 @@ describe('receiver over TLS', () => {
     expect(r.counts().logRecords).toBe(1);
   });
 
+  it('resets a TLS connection for a reset fault and keeps serving TLS', async () => {
+    const r = await start({ tls: { key: tls('server-key.pem'), cert: tls('server.pem') } });
+    const options = { headers: PROTOBUF, body, tls: { ca: tls('ca.pem') } };
+    r.addFault({ kind: 'reset' });
+    await expect(httpSend(`${r.url}/v1/logs`, options)).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|EPIPE/),
+    });
+    expect((await httpSend(`${r.url}/v1/logs`, options)).status).toBe(200);
+    expect(r.counts()).toMatchObject({ faulted: 1, logRecords: 1 });
+  });
+
   it('destroys TLS keep-alive connections on stop and serves TLS again after start', async () => {
     const r = await start({ tls: { key: tls('server-key.pem'), cert: tls('server.pem') } });
     const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: tls('ca.pem') });
