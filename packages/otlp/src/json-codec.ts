@@ -105,20 +105,26 @@ export function messageFromJson<T>(table: MessageTable, text: string): T {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new OtlpDecodeError(`expected a JSON object for ${table.fullName}`);
   }
-  return readMessage(table, json as Record<string, unknown>, '') as T;
+  return readMessage(table, json as Record<string, unknown>, '', 0) as T;
 }
 
 function jsonFail(path: string, message: string): never {
   throw new OtlpDecodeError(`${path === '' ? '(root)' : path}: ${message}`);
 }
 
+/** As in the protobuf decoder: deeper nesting is refused rather than risking the stack. */
+const MAX_DEPTH = 100;
+
 function readMessage(
   table: MessageTable,
   json: Record<string, unknown>,
   path: string,
+  depth: number,
 ): Record<string, unknown> {
+  if (depth > MAX_DEPTH) jsonFail(path, `messages nested deeper than ${MAX_DEPTH}`);
   const obj: Record<string, unknown> = {};
   for (const name of table.alwaysPresent) obj[name] = [];
+  for (const { name, value } of table.requiredScalars) obj[name] = value;
   for (const key in json) {
     if (!Object.prototype.hasOwnProperty.call(json, key)) continue;
     const field = table.byJsonName.get(key);
@@ -129,7 +135,7 @@ function readMessage(
     if (field.repeated) {
       if (!Array.isArray(value)) jsonFail(fieldPath, 'expected an array');
       const list: unknown[] = [];
-      for (let i = 0; i < value.length; i++) list.push(readValue(field, value[i], `${fieldPath}[${i}]`));
+      for (let i = 0; i < value.length; i++) list.push(readValue(field, value[i], `${fieldPath}[${i}]`, depth));
       if (list.length > 0 || field.alwaysPresent) obj[field.name] = list;
       continue;
     }
@@ -137,8 +143,8 @@ function readMessage(
       if (obj[sibling] !== undefined)
         jsonFail(fieldPath, `only one of ${field.name} and ${sibling} may be set`);
     }
-    const parsed = readValue(field, value, fieldPath);
-    if (field.presence || !isDefaultValue(field, parsed)) obj[field.name] = parsed;
+    const parsed = readValue(field, value, fieldPath, depth);
+    if (field.presence || field.required || !isDefaultValue(field, parsed)) obj[field.name] = parsed;
   }
   return obj;
 }
@@ -146,12 +152,12 @@ function readMessage(
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const NUMERIC = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-function readValue(field: FieldSpec, value: unknown, path: string): unknown {
+function readValue(field: FieldSpec, value: unknown, path: string, depth: number): unknown {
   switch (field.kind) {
     case 'message':
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         jsonFail(path, 'expected an object');
-      return readMessage(field.message!, value as Record<string, unknown>, path);
+      return readMessage(field.message!, value as Record<string, unknown>, path, depth + 1);
     case 'string':
       if (typeof value !== 'string') jsonFail(path, `expected a string, got ${describe(value)}`);
       return value;

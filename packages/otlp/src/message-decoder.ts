@@ -36,6 +36,7 @@ export function decodeMessage<T>(table: MessageTable, bytes: Uint8Array): T {
 function newObject(table: MessageTable): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
   for (const name of table.alwaysPresent) obj[name] = [];
+  for (const { name, value } of table.requiredScalars) obj[name] = value;
   return obj;
 }
 
@@ -82,7 +83,7 @@ function decodeInto(
 
 function setSingular(obj: Record<string, unknown>, field: FieldSpec, value: unknown): void {
   for (const sibling of field.oneofSiblings) delete obj[sibling];
-  if (!field.presence && isDefaultValue(field, value)) delete obj[field.name];
+  if (!field.presence && !field.required && isDefaultValue(field, value)) delete obj[field.name];
   else obj[field.name] = value;
 }
 

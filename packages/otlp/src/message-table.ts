@@ -45,6 +45,8 @@ export interface FieldSpec {
   readonly oneofSiblings: readonly string[];
   /** A repeated field the object model always carries, as an empty list when absent. */
   readonly alwaysPresent: boolean;
+  /** A scalar the object model always carries, holding its default when absent on the wire. */
+  readonly required: boolean;
   /** Enum name → number, for JSON input that uses names. */
   readonly enumValues: Readonly<Record<string, number>> | undefined;
   readonly message: MessageTable | undefined;
@@ -59,6 +61,8 @@ export interface MessageTable {
   readonly byJsonName: ReadonlyMap<string, FieldSpec>;
   /** Names of repeated fields that are always present in decoded objects. */
   readonly alwaysPresent: readonly string[];
+  /** Scalar fields the object model declares as required: present, with their default, when absent on the wire. */
+  readonly requiredScalars: readonly { readonly name: string; readonly value: unknown }[];
 }
 
 /** Structural lists that the object model types declare as required. */
@@ -75,6 +79,9 @@ const ALWAYS_PRESENT = new Set([
   'data_points',
   'values',
 ]);
+
+/** Scalars typed as required in the object model (`KeyValue.key`), by full field name. */
+const REQUIRED_SCALARS = new Set(['opentelemetry.proto.common.v1.KeyValue.key']);
 
 const HEX_ID_FIELDS = new Set(['trace_id', 'span_id', 'parent_span_id']);
 
@@ -128,6 +135,7 @@ export function messageTable(fullName: string): MessageTable {
     byId,
     byJsonName,
     alwaysPresent: [],
+    requiredScalars: [],
   };
   tables.set(key, table);
   for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
@@ -138,6 +146,14 @@ export function messageTable(fullName: string): MessageTable {
     byJsonName.set(spec.protoName, spec);
   }
   (table.alwaysPresent as string[]).push(...fields.filter((f) => f.alwaysPresent).map((f) => f.name));
+  for (const field of fields) {
+    if (field.required) {
+      (table.requiredScalars as { name: string; value: unknown }[]).push({
+        name: field.name,
+        value: field.kind === 'string' ? '' : 0,
+      });
+    }
+  }
   return table;
 }
 
@@ -174,6 +190,7 @@ function fieldSpec(field: protobuf.Field): FieldSpec {
       ? oneof.oneof.filter((n) => n !== field.name).map((n) => protobuf.util.camelCase(n))
       : [],
     alwaysPresent: repeated && ALWAYS_PRESENT.has(field.name),
+    required: REQUIRED_SCALARS.has(`${field.parent?.fullName.slice(1) ?? ''}.${field.name}`),
     enumValues,
     // A cycle (AnyValue → KeyValueList → KeyValue → AnyValue) gets the table being built, which is
     // complete once the outermost messageTable() call returns.
