@@ -19,6 +19,8 @@ export interface QueueStatEntry {
   drops: Record<string, number>;
   cursors: Record<string, { pendingRecords: number; pendingBytes: number }>;
   deadLetters: { files: number; bytes: number };
+  /** The process holding the queue's lock, if any, and whether it is alive. */
+  owner: { pid: number; alive: boolean } | null;
 }
 
 export interface QueueStatReport {
@@ -49,6 +51,7 @@ export async function queueStat(directory: string, signal?: Signal): Promise<Que
       drops: { ...stats.drops },
       cursors: { ...stats.cursors },
       deadLetters: countDeadLetters(queue.directory),
+      owner: stats.owner ? { pid: stats.owner.pid, alive: stats.owner.alive } : null,
     });
   }
   const sum = (pick: (e: QueueStatEntry) => number) => entries.reduce((n, e) => n + pick(e), 0);

@@ -1,0 +1,168 @@
+import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inspectQueue, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
+import { createReceiver } from '@otel-lifeline/receiver';
+import { apiFixture, closedPort, lifelineBin, runNode, startNode, stop } from '../child-process.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('lifeline queue', () => {
+  it('drain replays the queue of a SIGKILLed process to a receiver and exits 0 with the counts; stat --json shows the backlog before and none after', async () => {
+    const queueDir = join(work, 'killed');
+    const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+        LIFELINE_QUEUE_DIR: queueDir,
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_SERVICE_NAME: 'killed-app',
+      },
+    });
+    const url = await app.url;
+    const ids = Array.from({ length: 25 }, (_, i) => `r${i}`);
+    for (const id of ids) await (await fetch(`${url}/ok?rid=${id}`)).text();
+    await sleep(400); // past the 100 ms fsync interval: every access event is durable
+    await stop(app.child, 'SIGKILL');
+
+    const before = await runNode([lifelineBin, 'queue', 'stat', queueDir, '--json']);
+    expect(before.code).toBe(0);
+    const stat = JSON.parse(before.stdout) as {
+      directory: string;
+      signals: Array<Record<string, unknown>>;
+      total: Record<string, number>;
+    };
+    expect(Object.keys(stat).sort()).toEqual(['directory', 'signals', 'total']);
+    expect(stat.signals.map((s) => s.signal)).toEqual(['logs', 'traces']);
+    const logs = stat.signals[0]!;
+    expect(Object.keys(logs).sort()).toEqual(
+      [
+        'cursors',
+        'deadLetters',
+        'diskBytes',
+        'directory',
+        'drops',
+        'oldestAgeMs',
+        'owner',
+        'pendingBytes',
+        'pendingRecords',
+        'segments',
+        'signal',
+      ].sort(),
+    );
+    expect(logs.pendingRecords).toBeGreaterThan(0);
+    expect(logs.pendingBytes).toBeGreaterThan(0);
+    expect(logs.oldestAgeMs).toBeGreaterThan(0);
+    expect(logs.segments).toBeGreaterThanOrEqual(1);
+    expect(logs.deadLetters).toEqual({ files: 0, bytes: 0 });
+    expect((logs.owner as { alive: boolean }).alive).toBe(false);
+    expect(Object.keys(logs.drops as object).sort()).toEqual([
+      'buffer_full',
+      'corrupt',
+      'io_error',
+      'max_age',
+      'queue_full',
+    ]);
+    expect(stat.total.pendingRecords).toBe(
+      stat.signals.reduce((n, s) => n + (s.pendingRecords as number), 0),
+    );
+
+    const receiver = await createReceiver();
+    try {
+      const drained = await runNode([
+        lifelineBin,
+        'queue',
+        'drain',
+        queueDir,
+        '--endpoint',
+        receiver.url,
+        '--json',
+      ]);
+      expect(drained.stderr).toBe('');
+      expect(drained.code).toBe(0);
+      const report = JSON.parse(drained.stdout) as {
+        records: number;
+        items: number;
+        signals: Array<{ signal: string; records: number; items: number; remaining: number }>;
+      };
+      const logReport = report.signals.find((s) => s.signal === 'logs')!;
+      expect(logReport.remaining).toBe(0);
+      expect(logReport.items).toBe(receiver.counts().logRecords);
+      const delivered = receiver
+        .logRecords()
+        .filter((r) => r.record.eventName === 'lifeline.api.access')
+        .map((r) => r.record.attributes?.find((a) => a.key === 'url.query')?.value?.stringValue ?? '');
+      expect(delivered.map((q) => new URLSearchParams(q).get('rid')).sort()).toEqual([...ids].sort());
+      expect(receiver.counts().spans).toBe(ids.length);
+    } finally {
+      await receiver.close();
+    }
+
+    const after = JSON.parse((await runNode([lifelineBin, 'queue', 'stat', queueDir, '--json'])).stdout) as {
+      total: { pendingRecords: number };
+    };
+    expect(after.total.pendingRecords).toBe(0);
+  });
+
+  it('drain exits 1 and keeps the records when the endpoint is down', async () => {
+    const dir = join(work, 'down', 'logs');
+    const queue = await openDiskQueue({ directory: dir });
+    queue.append(new Uint8Array([0x0a, 0x00]));
+    await queue.close();
+    const result = await runNode([
+      lifelineBin,
+      'queue',
+      'drain',
+      dir,
+      '--endpoint',
+      `http://127.0.0.1:${await closedPort()}`,
+      '--max-attempts',
+      '2',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/giving up after 2 attempts/);
+    expect((await inspectQueue(dir)).pendingRecords).toBe(1);
+  });
+
+  it('verify reports a corrupted record by segment and offset and exits 1', async () => {
+    const dir = join(work, 'corrupt', 'logs');
+    const queue = await openDiskQueue({ directory: dir });
+    for (let i = 0; i < 20; i += 1) queue.append(new Uint8Array(200).fill(i));
+    await queue.close();
+    const clean = await runNode([lifelineBin, 'queue', 'verify', dir]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/20 records checked, 0 corrupt/);
+
+    const segment = (await inspectQueue(dir)).segmentFiles[0]!;
+    const path = join(dir, segment.file);
+    const fd = openSync(path, 'r+');
+    const middle = Math.floor(segment.bytes / 2);
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, middle);
+    byte[0] = byte[0]! ^ 0xff;
+    writeSync(fd, byte, 0, 1, middle);
+    closeSync(fd);
+
+    const expected = await verifyQueue(dir);
+    expect(expected.corrupt.length).toBeGreaterThan(0);
+    const result = await runNode([lifelineBin, 'queue', 'verify', dir]);
+    expect(result.code).toBe(1);
+    const first = expected.corrupt[0]!;
+    expect(result.stdout).toContain(`corrupt record in segment ${first.segment} at offset ${first.offset}`);
+    expect(result.stdout).toMatch(/FAILED: \d+ corrupt record/);
+    const json = JSON.parse((await runNode([lifelineBin, 'queue', 'verify', dir, '--json'])).stdout) as {
+      corrupt: number;
+      signals: Array<{ corrupt: unknown[] }>;
+    };
+    expect(json.corrupt).toBe(expected.corrupt.length);
+    expect(json.signals[0]!.corrupt).toEqual(expected.corrupt);
+  });
+
+  it('names a directory without queues and exits 2', async () => {
+    const result = await runNode([lifelineBin, 'queue', 'stat', work]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no logs\/, traces\/ or metrics\/ queue here/);
+  });
+});
