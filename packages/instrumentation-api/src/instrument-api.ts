@@ -16,7 +16,12 @@ import { createRedactor, pseudonym } from './redactor.js';
 import type { Redactor } from './redactor.js';
 import { baseAttributes, contentLength, responseContentLength, responseHeader, exceptionType, isArtificialHttpError, requestFacts, requestMethod, requestScheme } from './request-attributes.js';
 import type { RequestFacts } from './request-attributes.js';
-import { requestRecords } from './request-record.js';
+import { recordRequestError, requestRecords, setHttpRoute } from './request-record.js';
+import { expressAdapter } from './adapters/express-adapter.js';
+import { fastifyPlugin } from './adapters/fastify-plugin.js';
+import { honoMiddleware } from './adapters/hono-middleware.js';
+import { koaMiddleware } from './adapters/koa-middleware.js';
+import { nestInterceptor } from './adapters/nest-interceptor.js';
 import type { RequestRecord } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
@@ -52,6 +57,15 @@ export interface InstrumentApiHandle {
   reportAudit(event: AuditEventInput): void;
   /** The redactor the instrumentation uses (share it with the redacting processors). */
   readonly redactor: Redactor;
+  /** The framework adapters (also exported on their own, for apps that do not hold the handle). */
+  readonly expressAdapter: typeof expressAdapter;
+  readonly fastifyPlugin: typeof fastifyPlugin;
+  readonly koaMiddleware: typeof koaMiddleware;
+  readonly honoMiddleware: typeof honoMiddleware;
+  readonly nestInterceptor: typeof nestInterceptor;
+  /** For servers without an adapter: the route template, and an exception caught while handling. */
+  readonly setHttpRoute: typeof setHttpRoute;
+  readonly recordRequestError: typeof recordRequestError;
   /** Stops capturing; requests in flight are not reported. Does not shut the providers down. */
   shutdown(): Promise<void>;
 }
@@ -330,8 +344,15 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     return { attributes, context: record?.context ?? contextApi.active() };
   }
 
-  const handle = {
+  const handle: InstrumentApiHandle = {
     redactor,
+    expressAdapter,
+    fastifyPlugin,
+    koaMiddleware,
+    honoMiddleware,
+    nestInterceptor,
+    setHttpRoute,
+    recordRequestError,
     reportSecurityEvent(event: SecurityEventInput): void {
       if (event === null || typeof event !== 'object') throw argumentError('event', event, '{ name, request?, severity?, message?, attributes? }');
       if (typeof event.name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(event.name)) {
