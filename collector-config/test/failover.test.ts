@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConnectorQueueVariant, writeExporterQueuesVariant } from './support/agent-variants.js';
+import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
+import { createCollector, killAllCollectors, type Collector } from './support/collector-process.js';
+import { deliveryReport, seqCounts, startLogTraffic } from './support/log-traffic.js';
+import { recordMeasurement } from './support/measurements.js';
+import { sleep, within } from './support/waiting.js';
+
+const binary = resolveCollectorBinary();
+const CARD = '4111 1111 1111 1111';
+
+describe.skipIf(binary.skipReason !== undefined)('agent: failover between two receivers', () => {
+  const receivers: Receiver[] = [];
+  const dirs: string[] = [];
+
+  async function setup(config: string | ((dir: string) => string), args: string[] = []) {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-agent-'));
+    dirs.push(dir);
+    const primary = await createReceiver();
+    const secondary = await createReceiver();
+    receivers.push(primary, secondary);
+    const agent: Collector = await createCollector({
+      binary: binary.path ?? '',
+      config: typeof config === 'string' ? join(collectorConfigDir, config) : config(dir),
+      args,
+      env: {
+        LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
+        LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
+        LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'queue'),
+        // Shipped default 30s; shortened so the failback is seen within the test.
+        LIFELINE_COLLECTOR_FAILBACK_INTERVAL: '5s',
+      },
+    });
+    await agent.start();
+    const report = (acked: ReadonlySet<number>) =>
+      deliveryReport(acked, seqCounts(primary.logRecords()), seqCounts(secondary.logRecords()));
+    return { primary, secondary, agent, report };
+  }
+
+  /** Primary stopped during traffic and started again 1 s after the secondary got traffic. */
+  async function failoverScenario(setupResult: Awaited<ReturnType<typeof setup>>) {
+    const { primary, secondary, agent, report } = setupResult;
+    const traffic = startLogTraffic({
+      url: agent.otlpUrl,
+      attributes: [
+        { key: 'user.password', value: { stringValue: 'hunter2' } },
+        { key: 'payment.note', value: { stringValue: `paid with ${CARD}` } },
+      ],
+    });
+    await within(10_000, () => primary.counts().logRecords >= 200);
+    await primary.stop();
+    const failoverMs = await within(20_000, () => secondary.counts().logRecords > 0);
+    await sleep(1_000);
+    await primary.start();
+    const before = primary.counts().logRecords;
+    const failbackMs = await within(20_000, () => primary.counts().logRecords >= before + 200);
+    await sleep(500);
+    await traffic.stop();
+    await within(30_000, () => report(traffic.acked).lost === 0);
+    const leaked = [...primary.logRecords(), ...secondary.logRecords()].filter(({ record }) =>
+      (record.attributes ?? []).some((kv) => kv.key === 'user.password' || (kv.value?.stringValue ?? '').includes(CARD)),
+    ).length;
+    return {
+      failoverMs,
+      failbackMs,
+      recordsAtPrimary: primary.counts().logRecords,
+      recordsAtSecondary: secondary.counts().logRecords,
+      leaked,
+      ...report(traffic.acked),
+    };
+  }
+
+  afterAll(async () => {
+    await killAllCollectors();
+    await Promise.all(receivers.map((r) => r.close()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('shipped agent.yaml (synchronous connector, primary without a queue, disk queue on the secondary)', () => {
+    let result: Awaited<ReturnType<typeof failoverScenario>>;
+
+    beforeAll(async () => {
+      result = await failoverScenario(await setup('agent.yaml'));
+      const { leaked: _leaked, failoverMs, failbackMs, ...counts } = result;
+      recordMeasurement('failoverShippedAgent', {
+        config: 'agent.yaml',
+        scenario: 'primary receiver stopped during traffic, started again 1 s after the secondary got traffic (failback interval 5s)',
+        failoverFired: failoverMs !== undefined,
+        msFromPrimaryStopToFirstRecordAtSecondary: failoverMs,
+        msFromPrimaryRestartToTrafficBackOnPrimary: failbackMs,
+        ...counts,
+      });
+    });
+
+    it('moves the traffic to the secondary when the primary stops', () => {
+      expect(result.failoverMs).toBeDefined();
+      expect(result.recordsAtSecondary).toBeGreaterThan(0);
+    });
+
+    it('moves the traffic back to the primary once it answers again', () => {
+      expect(result.failbackMs).toBeDefined();
+    });
+
+    it('delivers every acknowledged record to one of the two receivers', () => {
+      expect(result.acked).toBeGreaterThan(200);
+      expect(result.lost).toBe(0);
+    });
+
+    it('removes credentials and masks card numbers on the way', () => {
+      expect(result.leaked).toBe(0);
+    });
+  });
+
+  describe('variant with a disk queue on each exporter (the documented layout)', () => {
+    let result: ReturnType<typeof deliveryReport> & { atSecondaryWhilePrimaryDown: number; drainMs: number | undefined };
+
+    beforeAll(async () => {
+      const { primary, secondary, agent, report } = await setup(writeExporterQueuesVariant);
+      const traffic = startLogTraffic({ url: agent.otlpUrl });
+      await within(10_000, () => primary.counts().logRecords >= 200);
+      await primary.stop();
+      // More than twice what the shipped agent needs to fail over (5 s retry budget).
+      await sleep(12_000);
+      const atSecondaryWhilePrimaryDown = secondary.counts().logRecords;
+      await primary.start();
+      await traffic.stop();
+      const drainMs = await within(30_000, () => report(traffic.acked).lost === 0);
+      result = { ...report(traffic.acked), atSecondaryWhilePrimaryDown, drainMs };
+      recordMeasurement('failoverExporterQueuesVariant', {
+        config: 'agent.yaml with sending_queue.storage on both exporters (retried forever) and the connector queue disabled',
+        scenario: 'primary receiver stopped for 12 s during traffic, then started again',
+        failoverFired: atSecondaryWhilePrimaryDown > 0,
+        recordsAtSecondaryWhilePrimaryDown: atSecondaryWhilePrimaryDown,
+        msFromPrimaryRestartToAllDelivered: drainMs,
+        ...report(traffic.acked),
+      });
+    });
+
+    it('never fails over: the primary queue accepts everything and the secondary gets nothing', () => {
+      expect(result.acked).toBeGreaterThan(200);
+      expect(result.atSecondaryWhilePrimaryDown).toBe(0);
+    });
+
+    it('still loses nothing: the queued records reach the primary once it is back', () => {
+      expect(result.lost).toBe(0);
+    });
+  });
+
+  describe('variant with the disk queue on the failover connector', () => {
+    let crashed = false;
+    let panicked = false;
+    let restartCrashes = false;
+    let withGateOff: Awaited<ReturnType<typeof failoverScenario>>;
+
+    beforeAll(async () => {
+      const { primary, agent } = await setup(writeConnectorQueueVariant);
+      const traffic = startLogTraffic({ url: agent.otlpUrl });
+      await within(5_000, () => !agent.running || primary.counts().logRecords >= 200);
+      await sleep(500);
+      crashed = !agent.running;
+      panicked = agent.output().includes('panic: Cannot unref freed data');
+      await traffic.abandon();
+      // The batch that crashed it is still in the disk queue: a restart replays it.
+      await agent.start().catch(() => undefined);
+      restartCrashes = (await within(5_000, () => !agent.running)) !== undefined;
+      await agent.kill('SIGKILL');
+
+      withGateOff = await failoverScenario(await setup(writeConnectorQueueVariant, ['--feature-gates=-pdata.enableRefCounting']));
+      const { leaked: _leaked, failoverMs, failbackMs, ...counts } = withGateOff;
+      recordMeasurement('failoverConnectorQueueVariant', {
+        config: 'agent.yaml with sending_queue.storage on the failover connectors',
+        crashesWithDefaultFeatureGates: crashed,
+        crashMessage: panicked ? 'panic: Cannot unref freed data' : undefined,
+        restartOnTheSameQueueCrashesAgain: restartCrashes,
+        withFeatureGateOff: {
+          args: '--feature-gates=-pdata.enableRefCounting',
+          failoverFired: failoverMs !== undefined,
+          msFromPrimaryStopToFirstRecordAtSecondary: failoverMs,
+          msFromPrimaryRestartToTrafficBackOnPrimary: failbackMs,
+          ...counts,
+        },
+      });
+    });
+
+    it('crashes Collector v0.145.0 on the first batches with the default feature gates', () => {
+      expect(crashed).toBe(true);
+      expect(panicked).toBe(true);
+    });
+
+    it('crashes again when restarted on the same queue directory (a crash loop)', () => {
+      expect(restartCrashes).toBe(true);
+    });
+
+    it('fails over without loss once pdata.enableRefCounting is turned off', () => {
+      expect(withGateOff.failoverMs).toBeDefined();
+      expect(withGateOff.lost).toBe(0);
+    });
+  });
+});
