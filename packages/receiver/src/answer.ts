@@ -33,6 +33,8 @@ export function rpcCodeFor(status: number): number {
   }
 }
 
+const MAX_MESSAGE_CHARS = 2048;
+
 export interface AnswerOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Close the connection after this answer (the request body was not fully read). */
@@ -70,7 +72,9 @@ export function answerError(
   message: string,
   options: AnswerOptions = {},
 ): void {
-  const rpcStatus = { code: rpcCodeFor(status), message };
+  // Decoder messages can carry long field paths; the answer stays small whatever the input.
+  const shortened = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
+  const rpcStatus = { code: rpcCodeFor(status), message: shortened };
   send(
     response,
     status,

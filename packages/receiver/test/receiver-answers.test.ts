@@ -316,6 +316,44 @@ describe('receiver under abuse', () => {
     expect(r.counts()).toMatchObject({ invalid: 1, logRecords: 1 });
   });
 
+  it('answers deeply nested protobuf and JSON with 400 and a short message, and keeps serving', async () => {
+    const r = await start();
+    const field = (tag: number, payload: Buffer): Buffer => {
+      const length: number[] = [];
+      for (let n = payload.length; ; n >>>= 7) {
+        if (n < 0x80) {
+          length.push(n);
+          break;
+        }
+        length.push((n & 0x7f) | 0x80);
+      }
+      return Buffer.concat([Buffer.from([tag, ...length]), payload]);
+    };
+    let value = Buffer.alloc(0);
+    for (let depth = 0; depth < 1000; depth += 1) value = field(0x2a, field(0x0a, value)); // arrayValue.values
+    // ExportLogsServiceRequest.resourceLogs → ResourceLogs.scopeLogs → ScopeLogs.logRecords → LogRecord.body
+    const protobuf = field(0x0a, field(0x12, field(0x12, field(0x2a, value))));
+    const nestedProtobuf = await httpSend(`${r.url}/v1/logs`, { headers: PROTOBUF, body: protobuf });
+    expect(nestedProtobuf.status).toBe(400);
+    expect(decodeStatus(nestedProtobuf.body).message).toMatch(/nested deeper than/);
+
+    const depth = 10_000;
+    const json =
+      '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":' +
+      '{"arrayValue":{"values":['.repeat(depth) +
+      ']}}'.repeat(depth) +
+      '}]}]}]}';
+    const nestedJson = await httpSend(`${r.url}/v1/logs`, { headers: JSON_TYPE, body: json });
+    expect(nestedJson.status).toBe(400);
+    expect(nestedJson.body.length).toBeLessThan(4096);
+
+    const after = await httpSend(`${r.url}/v1/logs`, {
+      headers: PROTOBUF,
+      body: logsCodec.encode(sampleLogs(1)),
+    });
+    expect(after.status).toBe(200);
+  });
+
   it('answers malformed HTTP with 400 and keeps serving', async () => {
     const r = await start();
     const { connect } = await import('node:net');
