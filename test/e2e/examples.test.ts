@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReceiver } from '@otel-lifeline/receiver';
+import type { Receiver } from '@otel-lifeline/receiver';
+import { accessEvents, examplesDir, killAll, startApp } from './support.js';
+import type { App } from './support.js';
+
+// Every example, started exactly as its README says: `node --import @otel-lifeline/node/register`
+// and environment variables, nothing else. Requests carry ?rid= so each access event is found.
+const EXAMPLES: Array<{ name: string; entry: string; flag?: '--import' | '--require' }> = [
+  { name: 'http-esm', entry: 'server.mjs' },
+  { name: 'http-cjs', entry: 'server.cjs' },
+  { name: 'http-cjs', entry: 'server.cjs', flag: '--require' },
+  { name: 'express', entry: 'server.mjs' },
+  { name: 'fastify', entry: 'server.mjs' },
+  { name: 'koa', entry: 'server.mjs' },
+  { name: 'hono', entry: 'server.mjs' },
+  { name: 'nest', entry: 'server.cjs' },
+];
+
+const work = mkdtempSync(join(tmpdir(), 'lifeline-e2e-'));
+let receiver: Receiver;
+let secondary: Receiver;
+const apps: App[] = [];
+
+beforeAll(async () => {
+  receiver = await createReceiver();
+  secondary = await createReceiver();
+});
+afterAll(async () => {
+  await killAll(apps);
+  await receiver.close();
+  await secondary.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const service = (e: { name: string; flag?: string }) =>
+  `e2e-${e.name}${e.flag === '--require' ? '-require' : ''}`;
+
+async function exercise(url: string, prefix: string): Promise<Record<string, number>> {
+  const expected: Record<string, number> = {};
+  const call = async (rid: string, path: string, method = 'GET') => {
+    const response = await fetch(`${url}${path}${path.includes('?') ? '&' : '?'}rid=${rid}`, { method });
+    await response.text();
+    expected[rid] = response.status;
+  };
+  await call(`${prefix}-ok`, '/api/items/1?token=s3cr3t');
+  await call(`${prefix}-missing`, '/api/items/404');
+  await call(`${prefix}-login`, '/api/login', 'POST');
+  await call(`${prefix}-fail`, '/api/fail');
+  return expected;
+}
+
+describe('examples started with --import and environment variables only', () => {
+  it('every framework, ESM and CommonJS, delivers one access event per request to the receiver, with secrets redacted', async () => {
+    const started = EXAMPLES.map((example) => {
+      const app = startApp(
+        join(examplesDir, example.name),
+        [example.flag ?? '--import', '@otel-lifeline/node/register', example.entry],
+        {
+          OTEL_SERVICE_NAME: service(example),
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          LIFELINE_QUEUE_DIR: join(work, service(example)),
+          OTEL_METRIC_EXPORT_INTERVAL: '60000',
+        },
+      );
+      apps.push(app);
+      return { example, app };
+    });
+    const expectations = await Promise.all(
+      started.map(async ({ example, app }) => ({
+        example,
+        expected: await exercise(await app.url, example.name),
+      })),
+    );
+    for (const { example, expected } of expectations) {
+      await receiver
+        .waitFor((r) => accessEvents(r, service(example)).size >= Object.keys(expected).length, 20_000)
+        .catch(() => undefined);
+      const events = accessEvents(receiver, service(example));
+      const got = Object.fromEntries([...events].map(([rid, e]) => [rid, Number(e.status)]));
+      expect(got, `${service(example)}\n${started.find((s) => s.example === example)?.app.output()}`).toEqual(
+        expected,
+      );
+      expect(events.get(`${example.name}-ok`)?.query).toBe(`token=REDACTED&rid=${example.name}-ok`);
+      expect(events.get(`${example.name}-fail`)?.severity).toBe(17);
+    }
+    // Server spans too, with the same trace ids as the events.
+    expect(receiver.counts().spans).toBeGreaterThanOrEqual(EXAMPLES.length * 4);
+  }, 90_000);
+
+  it('reads a YAML file named by LIFELINE_CONFIG_FILE, with ${VAR} substitution, and fails over to its secondary', async () => {
+    const file = join(work, 'lifeline.yaml');
+    writeFileSync(
+      file,
+      [
+        'service:',
+        '  name: ${SERVICE:-e2e-yaml}',
+        'endpoints:',
+        '  primary:',
+        '    url: http://127.0.0.1:${DEAD_PORT}',
+        '    timeout: 1s',
+        '  secondary:',
+        '    url: ${SECONDARY_URL}',
+        'queue:',
+        `  directory: ${JSON.stringify(join(work, 'yaml-queue'))}`,
+        '  max_bytes: 32MiB',
+        'signals:',
+        '  metrics: { enabled: false }',
+      ].join('\n'),
+    );
+    const app = startApp(
+      join(examplesDir, 'express'),
+      ['--import', '@otel-lifeline/node/register', 'server.mjs'],
+      {
+        LIFELINE_CONFIG_FILE: file,
+        DEAD_PORT: '9',
+        SECONDARY_URL: secondary.url,
+      },
+    );
+    apps.push(app);
+    const expected = await exercise(await app.url, 'yaml');
+    await secondary.waitFor((r) => accessEvents(r, 'e2e-yaml').size >= 4, 20_000).catch(() => undefined);
+    const got = Object.fromEntries(
+      [...accessEvents(secondary, 'e2e-yaml')].map(([rid, e]) => [rid, Number(e.status)]),
+    );
+    expect(got, app.output()).toEqual(expected);
+    expect(app.output()).toMatch(/configuration from .*lifeline\.yaml/);
+  }, 60_000);
+});
