@@ -329,7 +329,7 @@ describe('receiver under abuse', () => {
       }
       return Buffer.concat([Buffer.from([tag, ...length]), payload]);
     };
-    let value = Buffer.alloc(0);
+    let value: Buffer = Buffer.alloc(0);
     for (let depth = 0; depth < 1000; depth += 1) value = field(0x2a, field(0x0a, value)); // arrayValue.values
     // ExportLogsServiceRequest.resourceLogs → ResourceLogs.scopeLogs → ScopeLogs.logRecords → LogRecord.body
     const protobuf = field(0x0a, field(0x12, field(0x12, field(0x2a, value))));
