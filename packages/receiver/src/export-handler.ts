@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { codecFor, type Signal } from '@otel-lifeline/otlp';
 import { answerError, answerExport } from './answer.js';
 import { bodyEncodingOf, bodyFormatOf, CONTENT_TYPES, type BodyFormat } from './content-type.js';
+import { decodeRequest } from './decode-request.js';
 import { decompressBody } from './decompress-body.js';
 import { retryAfterHeader, type Fault } from './fault.js';
 import type { FaultScript } from './fault-script.js';
@@ -29,8 +30,6 @@ const SIGNAL_BY_PATH: Readonly<Record<string, Signal>> = {
   '/v1/traces': 'traces',
   '/v1/metrics': 'metrics',
 };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function clientGone(response: ServerResponse): boolean {
   return response.socket === null || response.socket.destroyed;
@@ -156,7 +155,7 @@ export function createExportHandler(context: ExportHandlerContext) {
 
     let decoded: unknown;
     try {
-      decoded = decode(signal, format, body);
+      decoded = decodeRequest(signal, format, body);
     } catch (error) {
       if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
       refuse(response, 400, format, errorMessage(error));
@@ -255,18 +254,6 @@ export function createExportHandler(context: ExportHandlerContext) {
       })
       .finally(context.notify);
   };
-}
-
-function decode(signal: Signal, format: BodyFormat, body: Buffer): unknown {
-  const codec = codecFor(signal);
-  if (format === 'protobuf') return codec.decode(body);
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new Error('JSON body is not valid UTF-8');
-  }
-  return codec.fromJson(text);
 }
 
 /** Destroys the connection with a TCP RST; a TLS socket cannot send one itself, so it is just destroyed. */

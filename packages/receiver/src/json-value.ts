@@ -2,6 +2,7 @@ import type { AnyValue, InstrumentationScope, KeyValue, Resource } from '@otel-l
 
 /** A plain JSON value, as written to JSON lines. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
 
 /**
  * An OTLP AnyValue as the plain JSON a person expects to read:
@@ -93,4 +94,20 @@ export function setIfPresent(
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
     return;
   target[key] = value;
+}
+
+/** An attribute list as an object, or undefined when there is no list. */
+export function attributesOf(attributes: readonly KeyValue[] | undefined): JsonObject | undefined {
+  return attributes === undefined ? undefined : plainAttributes(attributes);
+}
+
+/** Appends the flattened `resource` and `scope` to a line (they come last, for reading). */
+export function withContext(
+  line: JsonObject,
+  resource: Resource | undefined,
+  scope: InstrumentationScope | undefined,
+): JsonObject {
+  setIfPresent(line, 'resource', plainResource(resource));
+  setIfPresent(line, 'scope', plainScope(scope));
+  return line;
 }
