@@ -302,8 +302,3 @@ function disabledInstance(config: ResolvedConfig, problems: ConfigProblem[]): Li
     shutdown: async () => undefined,
   };
 }
-
-/** For tests that start and stop in one process. */
-export function resetStartedForTests(): void {
-  started = undefined;
-}

@@ -99,6 +99,11 @@ async function drainOne(
   io: CliIo,
 ): Promise<DrainReport['signals'][number]> {
   const before = await inspectQueue(directory);
+  if (before.owner?.alive === true) {
+    throw new Error(
+      `${directory} is owned by a running process (pid ${before.owner.pid}); stop it first (it drains its own queue)`,
+    );
+  }
   const cursorNames = Object.keys(before.cursors);
   const cursor =
     options.cursor ??

@@ -152,8 +152,23 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
       },
     },
   };
-  const hashKey = reader.readOptional('instrumentation.redaction.hash_key', aString);
+  const hashKey = reader.readOptional('instrumentation.redaction.hash_key', (v) => {
+    const text = aString(v);
+    return text.ok && Buffer.byteLength(text.value) < 16
+      ? { ok: false, expected: 'expected a secret of at least 16 bytes' }
+      : text;
+  });
   if (hashKey) config.instrumentation.redaction.hashKey = hashKey;
+  else if (config.instrumentation.redaction.mode === 'hash') {
+    const entry = reader.entry('instrumentation.redaction.mode');
+    if (entry)
+      reader.report(
+        entry,
+        'hash mode needs instrumentation.redaction.hash_key (LIFELINE_REDACTION_HASH_KEY) of at least 16 bytes',
+        'using mask',
+      );
+    config.instrumentation.redaction.mode = 'mask';
+  }
   if (config.retry.maxBackoffMs < config.retry.initialBackoffMs) {
     const entry = reader.entry('retry.max_backoff');
     if (entry)
