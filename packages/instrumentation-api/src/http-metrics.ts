@@ -1,27 +1,59 @@
-import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 
 /** Semantic-convention bucket boundaries for `http.server.request.duration` (seconds). */
 export const DURATION_BUCKETS_S: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 export interface HttpMetrics {
   readonly duration: Histogram;
-  readonly activeRequests: UpDownCounter;
+  /** In-flight requests by method and scheme; observed at collection time. */
+  readonly activeRequests: ActiveRequests;
   readonly requestBodySize: Histogram;
   readonly responseBodySize: Histogram;
   readonly securityEvents: Counter;
 }
 
+/**
+ * `http.server.active_requests` is an asynchronous UpDownCounter over plain counters kept here:
+ * a request start and end cost one Map lookup each instead of two attribute-set hashes in the
+ * SDK, and the exported data (a non-monotonic cumulative sum per method and scheme) is the same.
+ */
+export interface ActiveRequests {
+  /** The entry for a method and scheme; keep it to decrement the same one. */
+  entry(method: string, scheme: string): ActiveEntry;
+}
+export interface ActiveEntry {
+  count: number;
+  readonly attributes: Attributes;
+}
+
 export function createHttpMetrics(meter: Meter): HttpMetrics {
+  const entries = new Map<string, ActiveEntry>();
+  const activeRequests: ActiveRequests = {
+    entry(method, scheme) {
+      const key = `${method} ${scheme}`;
+      let entry = entries.get(key);
+      if (entry === undefined) {
+        entry = { count: 0, attributes: { 'http.request.method': method, 'url.scheme': scheme } };
+        entries.set(key, entry);
+      }
+      return entry;
+    },
+  };
+  meter
+    .createObservableUpDownCounter('http.server.active_requests', {
+      unit: '{request}',
+      description: 'Number of active HTTP server requests.',
+    })
+    .addCallback((result: ObservableResult) => {
+      for (const entry of entries.values()) result.observe(entry.count, entry.attributes);
+    });
   return {
     duration: meter.createHistogram('http.server.request.duration', {
       unit: 's',
       description: 'Duration of HTTP server requests.',
       advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
     }),
-    activeRequests: meter.createUpDownCounter('http.server.active_requests', {
-      unit: '{request}',
-      description: 'Number of active HTTP server requests.',
-    }),
+    activeRequests,
     requestBodySize: meter.createHistogram('http.server.request.body.size', {
       unit: 'By',
       description: 'Size of HTTP server request bodies.',

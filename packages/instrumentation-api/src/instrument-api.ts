@@ -120,7 +120,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
 
   function onStart(message: unknown): void {
     const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server };
-    const activeAttributes = { 'http.request.method': requestMethod(request), 'url.scheme': requestScheme(request) };
+    const active = metrics.activeRequests.entry(requestMethod(request), requestScheme(request));
+    active.count++;
     const record: RequestRecord = {
       startMs: performance.now(),
       url: request.url ?? '/',
@@ -129,12 +130,11 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       resolveRoute: undefined,
       error: undefined,
       done: false,
-      activeAttributes,
+      active,
       requestBody: undefined,
       responseBody: undefined,
     };
     requestRecords.set(request, record);
-    metrics.activeRequests.add(1, activeAttributes);
     if (!serversSeen.has(server)) {
       serversSeen.add(server);
       server.prependListener('request', captureRequestContext);
@@ -172,7 +172,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
 
   function report(request: IncomingMessage, response: ServerResponse, record: RequestRecord, aborted: boolean): void {
     const durationMs = performance.now() - record.startMs;
-    metrics.activeRequests.add(-1, record.activeAttributes);
+    record.active.count--;
     const route = record.route ?? record.resolveRoute?.();
     const facts = requestFacts(request, record.url, response, route, redactor, config.trustProxy);
     const status = facts.status;
@@ -198,7 +198,6 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const metricAttributes: Attributes = {
       'http.request.method': facts.method,
       'url.scheme': base['url.scheme'],
-      'network.protocol.name': 'http',
       'network.protocol.version': request.httpVersion,
     };
     if (!aborted || response.headersSent) metricAttributes['http.response.status_code'] = status;

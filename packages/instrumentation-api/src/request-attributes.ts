@@ -53,7 +53,6 @@ export function baseAttributes(request: IncomingMessage, facts: RequestFacts): A
     'url.path': facts.path,
     'url.scheme': requestScheme(request),
     'http.response.status_code': facts.status,
-    'network.protocol.name': 'http',
     'network.protocol.version': request.httpVersion,
   };
   if (facts.method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
@@ -69,7 +68,8 @@ export function baseAttributes(request: IncomingMessage, facts: RequestFacts): A
     if (request.socket.localPort !== undefined) attributes['server.port'] = request.socket.localPort;
   }
   if (facts.clientAddress !== undefined) attributes['client.address'] = facts.clientAddress;
-  if (request.socket.remoteAddress !== undefined) attributes['network.peer.address'] = request.socket.remoteAddress;
+  const peer = request.socket.remoteAddress;
+  if (peer !== undefined && peer !== facts.clientAddress) attributes['network.peer.address'] = peer;
   const ua = request.headers['user-agent'];
   if (ua !== undefined) attributes['user_agent.original'] = ua;
   return attributes;

@@ -1,12 +1,13 @@
 import type { Context } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { BodyCapture } from './body-capture.js';
+import type { ActiveEntry } from './http-metrics.js';
 
 /**
  * What is known about one in-flight request. Created when `http.server.request.start` is
  * published, filled in by the framework adapters, read when the response finishes.
  *
- *   request.start ──► record { startMs, activeAttributes }
+ *   request.start ──► record { startMs, url, active }
  *   server 'request' listener (first one) ──► record.context = active context (the server span's)
  *   adapter ──► record.route / record.resolveRoute / record.error
  *   response.finish (or 'close' first) ──► events + metrics, record.done = true
@@ -23,7 +24,7 @@ export interface RequestRecord {
   resolveRoute: (() => string | undefined) | undefined;
   error: unknown;
   done: boolean;
-  activeAttributes: Record<string, string>;
+  active: ActiveEntry;
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
 }

@@ -62,7 +62,6 @@ describe('instrumentApi', () => {
       'http.response.status_code': 503,
       'http.route': '/items/:id',
       'error.type': '503',
-      'network.protocol.name': 'http',
       'network.protocol.version': '1.1',
     });
     expect(byName.get('http.server.request.body.size')!.descriptor.unit).toBe('By');

@@ -1,0 +1,172 @@
+// HTTP overhead of the instrumentation, side by side in one run.
+//
+//   pnpm bench:http            # builds, then runs the full benchmark
+//   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
+//
+// Four Fastify servers, each in its own process, answer GET /users/:id with a small JSON body:
+//   bare               Fastify alone
+//   lifeline-null      + @otel-lifeline/instrumentation-api (access events, metrics), stock
+//                        BatchLogRecordProcessor into an exporter that drops batches
+//   lifeline-receiver  the same, exporting with the stock OTLPLogExporter to an OTLP receiver
+//                        running in another process
+//   fastify-otel       + @fastify/otel and @opentelemetry/instrumentation-http under NodeSDK,
+//                        spans batched into an exporter that drops them (the usual OTel setup)
+// This process generates the load with autocannon. Rounds are interleaved (every variant once per
+// round, in a rotating order) so drift on the machine hits all variants alike; the table shows the
+// median and min–max over rounds and the ratio of medians to bare. Raw results: bench/results/http.json.
+import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'fastify-otel'];
+const self = fileURLToPath(import.meta.url);
+
+const role = process.argv[2];
+if (role === '--serve') await serve(process.argv[3], process.argv[4]);
+else if (role === '--receiver') await runReceiver();
+else await main(process.argv.includes('--quick'));
+
+async function main(quick) {
+  const rounds = quick ? 3 : 7;
+  const seconds = quick ? 3 : 8;
+  const connections = 32;
+  const receiver = await startChild(['--receiver']);
+  const servers = {};
+  for (const variant of VARIANTS) servers[variant] = await startChild(['--serve', variant, receiver.url]);
+
+  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  console.log(`warming up (${VARIANTS.length} × 2 s)…`);
+  for (const variant of VARIANTS) await load(servers[variant].url, 2, connections);
+  for (let round = 0; round < rounds; round++) {
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    for (const variant of order) {
+      const r = await load(servers[variant].url, seconds, connections);
+      results[variant].push(r);
+      console.log(`round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms${r.errors > 0 ? `  ${r.errors} errors` : ''}`);
+    }
+  }
+  for (const child of [...Object.values(servers), receiver]) {
+    child.process.kill('SIGTERM');
+    await once(child.process, 'exit');
+  }
+
+  const summary = {};
+  const bareMedian = median(results.bare.map((r) => r.requestsPerSecond));
+  for (const variant of VARIANTS) {
+    const rps = results[variant].map((r) => r.requestsPerSecond);
+    const p99 = results[variant].map((r) => r.p99Ms);
+    summary[variant] = {
+      requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
+      p99Ms: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
+      ratioToBare: median(rps) / bareMedian,
+      rounds: results[variant],
+    };
+  }
+  const report = {
+    benchmark: 'http',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    settings: { rounds, secondsPerRound: seconds, connections, route: 'GET /users/:id', quick },
+    variants: summary,
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/http.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log(`\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`);
+  console.log('| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare |');
+  console.log('|---|---|---|---|');
+  for (const variant of VARIANTS) {
+    const s = summary[variant];
+    const rps = s.requestsPerSecond;
+    const p99 = s.p99Ms;
+    console.log(`| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} |`);
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function load(url, seconds, connections) {
+  const result = await autocannon({ url: `${url}/users/42?page=2`, duration: seconds, connections, pipelining: 1 });
+  return {
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** Forks this file in a role and waits for the URL it prints. */
+async function startChild(args) {
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [message] = await once(child, 'message');
+  return { process: child, url: message.url };
+}
+
+async function runReceiver() {
+  const { createReceiver } = await import('@otel-lifeline/receiver');
+  const receiver = await createReceiver({ keep: false });
+  process.send({ url: receiver.url });
+  process.on('SIGTERM', () => void receiver.close().then(() => process.exit(0)));
+}
+
+async function serve(variant, receiverUrl) {
+  const shutdowns = [];
+  if (variant === 'fastify-otel') {
+    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
+    const dropSpans = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+    const sdk = new NodeSDK({
+      spanProcessors: [new BatchSpanProcessor(dropSpans)],
+      instrumentations: [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],
+    });
+    sdk.start();
+    // This file is ESM: let the HTTP instrumentation patch the shared http module through require.
+    (await import('node:module')).createRequire(import.meta.url)('node:http');
+    shutdowns.push(() => sdk.shutdown());
+  }
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  if (variant === 'lifeline-null' || variant === 'lifeline-receiver') {
+    const { instrumentApi, fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
+    const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+    const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = await import('@opentelemetry/sdk-metrics');
+    let exporter;
+    if (variant === 'lifeline-receiver') {
+      const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
+      exporter = new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` });
+    } else {
+      exporter = { export: (_records, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+    }
+    const loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
+    const dropMetrics = {
+      export: (_metrics, done) => done({ code: 0 }),
+      shutdown: async () => {},
+      forceFlush: async () => {},
+      selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+    };
+    const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 5000 })] });
+    const api = instrumentApi({ loggerProvider, meterProvider });
+    await app.register(fastifyPlugin);
+    shutdowns.push(() => api.shutdown(), () => loggerProvider.shutdown(), () => meterProvider.shutdown());
+  }
+  app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.send({ url: `http://127.0.0.1:${app.server.address().port}` });
+  process.on('SIGTERM', () => {
+    void app
+      .close()
+      .then(() => Promise.all(shutdowns.map((s) => s())))
+      .finally(() => process.exit(0));
+  });
+}
