@@ -10,103 +10,107 @@ import { recordMeasurement } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
 
 const binary = resolveCollectorBinary();
-describe.skipIf(binary.skipReason !== undefined)('agent.yaml: kill -9 during traffic, restart on the same file_storage directory', () => {
-  const receivers: Receiver[] = [];
-  const dirs: string[] = [];
+describe.skipIf(binary.skipReason !== undefined)(
+  'agent.yaml: kill -9 during traffic, restart on the same file_storage directory',
+  () => {
+    const receivers: Receiver[] = [];
+    const dirs: string[] = [];
 
-  async function setup() {
-    const dir = mkdtempSync(join(tmpdir(), 'lifeline-crash-'));
-    dirs.push(dir);
-    const primary = await createReceiver();
-    const secondary = await createReceiver();
-    receivers.push(primary, secondary);
-    const agent: Collector = await createCollector({
-      binary: binary.path ?? '',
-      config: join(collectorConfigDir, 'agent.yaml'),
-      env: {
-        LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
-        LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
-        LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'queue'),
-      },
-    });
-    await agent.start();
-    const report = (acked: ReadonlySet<number>) =>
-      deliveryReport(acked, seqCounts(primary.logRecords()), seqCounts(secondary.logRecords()));
-    return { primary, secondary, agent, report };
-  }
-
-  afterAll(async () => {
-    await killAllCollectors();
-    await Promise.all(receivers.map((r) => r.close()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
-  describe('while the backends are up (the queue holds only batches in flight)', () => {
-    const KILLS = 3;
-    let report: ReturnType<typeof deliveryReport>;
-
-    beforeAll(async () => {
-      const { primary, agent, report: measure } = await setup();
-      const traffic = startLogTraffic({ url: agent.otlpUrl });
-      for (let kill = 0; kill < KILLS; kill += 1) {
-        const before = primary.counts().logRecords;
-        await within(10_000, () => primary.counts().logRecords >= before + 200);
-        await agent.kill('SIGKILL');
-        await sleep(200);
-        await agent.start();
-      }
-      await within(10_000, () => traffic.acked.size > 0 && primary.counts().logRecords > 0);
-      await sleep(500);
-      await traffic.stop();
-      await within(30_000, () => measure(traffic.acked).lost === 0);
-      report = measure(traffic.acked);
-      recordMeasurement('sigkillBackendsUp', {
-        config: 'agent.yaml',
-        scenario: `${KILLS} x SIGKILL of the agent during traffic (4 senders, 20 records per request), restart after 200 ms on the same queue directory`,
-        kills: KILLS,
-        senderRetriesWhileDown: traffic.failedAttempts,
-        ...report,
+    async function setup() {
+      const dir = mkdtempSync(join(tmpdir(), 'lifeline-crash-'));
+      dirs.push(dir);
+      const primary = await createReceiver();
+      const secondary = await createReceiver();
+      receivers.push(primary, secondary);
+      const agent: Collector = await createCollector({
+        binary: binary.path ?? '',
+        config: join(collectorConfigDir, 'agent.yaml'),
+        env: {
+          LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
+          LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
+          LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'queue'),
+        },
       });
-    });
-
-    it('loses no record the agent acknowledged', () => {
-      expect(report.acked).toBeGreaterThan(600);
-      expect(report.lost).toBe(0);
-    });
-  });
-
-  describe('with a backlog on disk (both backends down), then the backends come back', () => {
-    let report: ReturnType<typeof deliveryReport>;
-    let ackedWhileDown = 0;
-
-    beforeAll(async () => {
-      const { primary, secondary, agent, report: measure } = await setup();
-      await primary.stop();
-      await secondary.stop();
-      const traffic = startLogTraffic({ url: agent.otlpUrl });
-      await within(10_000, () => traffic.acked.size >= 1_000);
-      await traffic.stop();
-      ackedWhileDown = traffic.acked.size;
-      await agent.kill('SIGKILL');
       await agent.start();
-      await primary.start();
-      await secondary.start();
-      await within(60_000, () => measure(traffic.acked).lost === 0);
-      report = measure(traffic.acked);
-      recordMeasurement('sigkillWithBacklog', {
-        config: 'agent.yaml',
-        scenario: 'both receivers stopped; records acknowledged by the agent; SIGKILL; agent restarted; receivers started',
-        ackedWhileBackendsDown: ackedWhileDown,
-        ...report,
+      const report = (acked: ReadonlySet<number>) =>
+        deliveryReport(acked, seqCounts(primary.logRecords()), seqCounts(secondary.logRecords()));
+      return { primary, secondary, agent, report };
+    }
+
+    afterAll(async () => {
+      await killAllCollectors();
+      await Promise.all(receivers.map((r) => r.close()));
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    describe('while the backends are up (nothing queued, batches in flight)', () => {
+      const KILLS = 3;
+      let report: ReturnType<typeof deliveryReport>;
+
+      beforeAll(async () => {
+        const { primary, agent, report: measure } = await setup();
+        const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
+        for (let kill = 0; kill < KILLS; kill += 1) {
+          const before = primary.counts().logRecords;
+          await within(10_000, () => primary.counts().logRecords >= before + 200);
+          await agent.kill('SIGKILL');
+          await sleep(200);
+          await agent.start();
+        }
+        await within(10_000, () => traffic.acked.size > 0 && primary.counts().logRecords > 0);
+        await sleep(500);
+        await traffic.stop();
+        await within(30_000, () => measure(traffic.acked).lost === 0);
+        report = measure(traffic.acked);
+        recordMeasurement('sigkillBackendsUp', {
+          config: 'agent.yaml',
+          scenario: `${KILLS} x SIGKILL of the agent during traffic (4 senders, 20 records per request), restart after 200 ms on the same queue directory`,
+          kills: KILLS,
+          senderRetriesWhileDown: traffic.failedAttempts,
+          ...report,
+        });
+      });
+
+      it('loses no record the agent acknowledged', () => {
+        expect(report.acked).toBeGreaterThan(600);
+        expect(report.lost).toBe(0);
       });
     });
 
-    it('acknowledges records while no backend answers (they are on disk)', () => {
-      expect(ackedWhileDown).toBeGreaterThanOrEqual(1_000);
-    });
+    describe('with a backlog on disk (both backends down), then the backends come back', () => {
+      let report: ReturnType<typeof deliveryReport>;
+      let ackedWhileDown = 0;
 
-    it('delivers every acknowledged record after the restart', () => {
-      expect(report.lost).toBe(0);
+      beforeAll(async () => {
+        const { primary, secondary, agent, report: measure } = await setup();
+        await primary.stop();
+        await secondary.stop();
+        const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
+        await within(10_000, () => traffic.acked.size >= 1_000);
+        await traffic.stop();
+        ackedWhileDown = traffic.acked.size;
+        await agent.kill('SIGKILL');
+        await agent.start();
+        await primary.start();
+        await secondary.start();
+        await within(60_000, () => measure(traffic.acked).lost === 0);
+        report = measure(traffic.acked);
+        recordMeasurement('sigkillWithBacklog', {
+          config: 'agent.yaml',
+          scenario:
+            'both receivers stopped; records acknowledged by the agent; SIGKILL; agent restarted; receivers started',
+          ackedWhileBackendsDown: ackedWhileDown,
+          ...report,
+        });
+      });
+
+      it('acknowledges records while no backend answers (they are on disk)', () => {
+        expect(ackedWhileDown).toBeGreaterThanOrEqual(1_000);
+      });
+
+      it('delivers every acknowledged record after the restart', () => {
+        expect(report.lost).toBe(0);
+      });
     });
-  });
-});
+  },
+);

@@ -45,7 +45,7 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
   async function failoverScenario(setupResult: Awaited<ReturnType<typeof setup>>) {
     const { primary, secondary, agent, report } = setupResult;
     const traffic = startLogTraffic({
-      url: agent.otlpUrl,
+      urls: [agent.otlpUrl],
       attributes: [
         { key: 'user.password', value: { stringValue: 'hunter2' } },
         { key: 'payment.note', value: { stringValue: `paid with ${CARD}` } },
@@ -62,7 +62,9 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
     await traffic.stop();
     await within(30_000, () => report(traffic.acked).lost === 0);
     const leaked = [...primary.logRecords(), ...secondary.logRecords()].filter(({ record }) =>
-      (record.attributes ?? []).some((kv) => kv.key === 'user.password' || (kv.value?.stringValue ?? '').includes(CARD)),
+      (record.attributes ?? []).some(
+        (kv) => kv.key === 'user.password' || (kv.value?.stringValue ?? '').includes(CARD),
+      ),
     ).length;
     return {
       failoverMs,
@@ -88,7 +90,8 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
       const { leaked: _leaked, failoverMs, failbackMs, ...counts } = result;
       recordMeasurement('failoverShippedAgent', {
         config: 'agent.yaml',
-        scenario: 'primary receiver stopped during traffic, started again 1 s after the secondary got traffic (failback interval 5s)',
+        scenario:
+          'primary receiver stopped during traffic, started again 1 s after the secondary got traffic (failback interval 5s)',
         failoverFired: failoverMs !== undefined,
         msFromPrimaryStopToFirstRecordAtSecondary: failoverMs,
         msFromPrimaryRestartToTrafficBackOnPrimary: failbackMs,
@@ -116,11 +119,14 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
   });
 
   describe('variant with a disk queue on each exporter (the documented layout)', () => {
-    let result: ReturnType<typeof deliveryReport> & { atSecondaryWhilePrimaryDown: number; drainMs: number | undefined };
+    let result: ReturnType<typeof deliveryReport> & {
+      atSecondaryWhilePrimaryDown: number;
+      drainMs: number | undefined;
+    };
 
     beforeAll(async () => {
       const { primary, secondary, agent, report } = await setup(writeExporterQueuesVariant);
-      const traffic = startLogTraffic({ url: agent.otlpUrl });
+      const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
       await within(10_000, () => primary.counts().logRecords >= 200);
       await primary.stop();
       // More than twice what the shipped agent needs to fail over (5 s retry budget).
@@ -131,7 +137,8 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
       const drainMs = await within(30_000, () => report(traffic.acked).lost === 0);
       result = { ...report(traffic.acked), atSecondaryWhilePrimaryDown, drainMs };
       recordMeasurement('failoverExporterQueuesVariant', {
-        config: 'agent.yaml with sending_queue.storage on both exporters (retried forever) and the connector queue disabled',
+        config:
+          'agent.yaml with sending_queue.storage on both exporters (retried forever) and the connector queue disabled',
         scenario: 'primary receiver stopped for 12 s during traffic, then started again',
         failoverFired: atSecondaryWhilePrimaryDown > 0,
         recordsAtSecondaryWhilePrimaryDown: atSecondaryWhilePrimaryDown,
@@ -158,7 +165,7 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
 
     beforeAll(async () => {
       const { primary, agent } = await setup(writeConnectorQueueVariant);
-      const traffic = startLogTraffic({ url: agent.otlpUrl });
+      const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
       await within(5_000, () => !agent.running || primary.counts().logRecords >= 200);
       await sleep(500);
       crashed = !agent.running;
@@ -169,7 +176,9 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
       restartCrashes = (await within(5_000, () => !agent.running)) !== undefined;
       await agent.kill('SIGKILL');
 
-      withGateOff = await failoverScenario(await setup(writeConnectorQueueVariant, ['--feature-gates=-pdata.enableRefCounting']));
+      withGateOff = await failoverScenario(
+        await setup(writeConnectorQueueVariant, ['--feature-gates=-pdata.enableRefCounting']),
+      );
       const { leaked: _leaked, failoverMs, failbackMs, ...counts } = withGateOff;
       recordMeasurement('failoverConnectorQueueVariant', {
         config: 'agent.yaml with sending_queue.storage on the failover connectors',

@@ -33,40 +33,43 @@ function validate(file: string, extraEnv: Record<string, string | undefined> = {
 
 afterAll(() => rmSync(queueDir, { recursive: true, force: true }));
 
-describe.skipIf(binary.skipReason !== undefined)(`collector configurations${binary.skipReason ? ` (skipped: ${binary.skipReason})` : ''}`, () => {
-  it('ships the three configurations', () => {
-    expect(configs).toEqual(['agent.yaml', 'file-sink.yaml', 'gateway.yaml']);
-  });
+describe.skipIf(binary.skipReason !== undefined)(
+  `collector configurations${binary.skipReason ? ` (skipped: ${binary.skipReason})` : ''}`,
+  () => {
+    it('ships the three configurations', () => {
+      expect(configs).toEqual(['agent.yaml', 'file-sink.yaml', 'gateway.yaml']);
+    });
 
-  it.each(configs)('%s passes `otelcol validate`', (file) => {
-    const result = validate(file);
-    expect(result.stderr + result.stdout).toBe('');
-    expect(result.status).toBe(0);
-  });
+    it.each(configs)('%s passes `otelcol validate`', (file) => {
+      const result = validate(file);
+      expect(result.stderr + result.stdout).toBe('');
+      expect(result.status).toBe(0);
+    });
 
-  it('refuses the agent without a primary endpoint and names the exporter', () => {
-    const result = validate('agent.yaml', { LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: '' });
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('exporters::otlp_http/primary');
-  });
+    it('refuses the agent without a primary endpoint and names the exporter', () => {
+      const result = validate('agent.yaml', { LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: '' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('exporters::otlp_http/primary');
+    });
 
-  it('builds a Collector with exactly the component types the configurations use', () => {
-    const used = new Set<string>();
-    for (const file of configs) {
-      const config = parse(readFileSync(join(collectorConfigDir, file), 'utf8')) as Record<string, unknown>;
-      for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'connectors']) {
-        for (const id of Object.keys((config[kind] as Record<string, unknown> | undefined) ?? {})) {
-          used.add(`${kind}/${id.split('/')[0]}`);
+    it('builds a Collector with exactly the component types the configurations use', () => {
+      const used = new Set<string>();
+      for (const file of configs) {
+        const config = parse(readFileSync(join(collectorConfigDir, file), 'utf8')) as Record<string, unknown>;
+        for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'connectors']) {
+          for (const id of Object.keys((config[kind] as Record<string, unknown> | undefined) ?? {})) {
+            used.add(`${kind}/${id.split('/')[0]}`);
+          }
         }
       }
-    }
-    const components = spawnSync(binary.path ?? '', ['components'], { encoding: 'utf8', timeout: 60_000 });
-    expect(components.status).toBe(0);
-    const built = new Set<string>();
-    const listing = parse(components.stdout) as Record<string, Array<{ name: string }> | undefined>;
-    for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'connectors']) {
-      for (const component of listing[kind] ?? []) built.add(`${kind}/${component.name}`);
-    }
-    expect([...built].sort()).toEqual([...used].sort());
-  });
-});
+      const components = spawnSync(binary.path ?? '', ['components'], { encoding: 'utf8', timeout: 60_000 });
+      expect(components.status).toBe(0);
+      const built = new Set<string>();
+      const listing = parse(components.stdout) as Record<string, Array<{ name: string }> | undefined>;
+      for (const kind of ['receivers', 'processors', 'exporters', 'extensions', 'connectors']) {
+        for (const component of listing[kind] ?? []) built.add(`${kind}/${component.name}`);
+      }
+      expect([...built].sort()).toEqual([...used].sort());
+    });
+  },
+);

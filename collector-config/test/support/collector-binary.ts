@@ -29,7 +29,8 @@ function hasGo(): boolean {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
-export type CollectorBinary = { path: string; skipReason?: undefined } | { path?: undefined; skipReason: string };
+export type CollectorBinary =
+  { path: string; skipReason?: undefined } | { path?: undefined; skipReason: string };
 
 let resolved: CollectorBinary | undefined;
 
@@ -53,7 +54,8 @@ export function resolveCollectorBinary(): CollectorBinary {
   if (!hasGo()) {
     const reason =
       'the Collector is not built and Go is not installed: install Go (https://go.dev/dl/) and run collector-config/build-collector.sh';
-    if (process.env['CI'] === 'true') throw new Error(`collector-config tests cannot run under CI: ${reason}`);
+    if (process.env['CI'] === 'true')
+      throw new Error(`collector-config tests cannot run under CI: ${reason}`);
     return (resolved = { skipReason: reason });
   }
   const build = spawnSync(buildScript, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -56,7 +56,9 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the Collector exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output()}`);
+      throw new Error(
+        `the Collector exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output()}`,
+      );
     }
     try {
       const response = await fetch(url);
@@ -71,7 +73,12 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 export async function createCollector(options: CollectorOptions): Promise<Collector> {
-  const [httpPort, grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [httpPort, grpcPort, healthPort, metricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env: Record<string, string> = {
     LIFELINE_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
     LIFELINE_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,

@@ -4,8 +4,11 @@ import { logsCodec, type ExportLogsServiceRequest, type LogRecord } from '@otel-
 export const SEQ_KEY = 'lifeline.test.seq';
 
 export interface LogTrafficOptions {
-  /** Base URL of the Collector's OTLP/HTTP receiver. */
-  url: string;
+  /**
+   * Base URL(s) of the Collector's OTLP/HTTP receiver. With several, each attempt goes to the
+   * next one in turn, as behind a load balancer: a retry lands on another Collector.
+   */
+  urls: readonly string[];
   /** Records per request (default 20). */
   batchSize?: number;
   /** Requests in flight at once (default 4). */
@@ -27,7 +30,11 @@ export interface LogTraffic {
   abandon(): Promise<void>;
 }
 
-function batchRequest(first: number, count: number, attributes: LogRecord['attributes']): ExportLogsServiceRequest {
+function batchRequest(
+  first: number,
+  count: number,
+  attributes: LogRecord['attributes'],
+): ExportLogsServiceRequest {
   const now = BigInt(Date.now()) * 1_000_000n;
   const logRecords: LogRecord[] = [];
   for (let seq = first; seq < first + count; seq += 1) {
@@ -62,6 +69,7 @@ export function startLogTraffic(options: LogTrafficOptions): LogTraffic {
   const acked = new Set<number>();
   let next = 0;
   let failedAttempts = 0;
+  let attempts = 0;
   let stopping = false;
   let abandoned = false;
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,7 +77,8 @@ export function startLogTraffic(options: LogTrafficOptions): LogTraffic {
   const sendUntilAcked = async (body: Uint8Array): Promise<void> => {
     for (;;) {
       try {
-        const response = await fetch(`${options.url}/v1/logs`, {
+        const url = options.urls[attempts++ % options.urls.length] ?? '';
+        const response = await fetch(`${url}/v1/logs`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
           body,

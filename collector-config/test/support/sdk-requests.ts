@@ -2,7 +2,11 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import {
   encodeLogRecords,
   encodeResourceMetrics,
@@ -40,12 +44,19 @@ export async function sdkRequest(signal: Signal, testCase: string): Promise<Enco
   const resource = resourceFromAttributes({ 'service.name': 'collector-config-test', [CASE_KEY]: testCase });
   if (signal === 'logs') {
     const exporter = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const provider = new LoggerProvider({
+      resource,
+      processors: [new SimpleLogRecordProcessor({ exporter })],
+    });
     provider.getLogger('lifeline.test').emit({
       severityNumber: 9,
       severityText: 'INFO',
       body: `access ${testCase}`,
-      attributes: { 'http.route': '/users/:id', 'http.response.status_code': 200, 'lifeline.duration_ms': 12.5 },
+      attributes: {
+        'http.route': '/users/:id',
+        'http.response.status_code': 200,
+        'lifeline.duration_ms': 12.5,
+      },
     });
     await provider.forceFlush();
     const records = exporter.getFinishedLogRecords();
@@ -54,7 +65,10 @@ export async function sdkRequest(signal: Signal, testCase: string): Promise<Enco
   }
   if (signal === 'traces') {
     const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const provider = new BasicTracerProvider({
+      resource,
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
     const span = provider.getTracer('lifeline.test').startSpan(`GET /users/:id ${testCase}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.route': '/users/:id', 'http.response.status_code': 500 },
@@ -71,7 +85,9 @@ export async function sdkRequest(signal: Signal, testCase: string): Promise<Enco
   const provider = new MeterProvider({ resource, readers: [reader] });
   const meter = provider.getMeter('lifeline.test');
   meter.createCounter('http.server.requests').add(3, { 'http.route': '/users/:id' });
-  meter.createHistogram('http.server.request.duration', { unit: 's' }).record(0.125, { 'http.route': '/users/:id' });
+  meter
+    .createHistogram('http.server.request.duration', { unit: 's' })
+    .record(0.125, { 'http.route': '/users/:id' });
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();
   return {

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  cachedCollectorPath,
+  collectorConfigDir,
+  resolveCollectorBinary,
+} from './support/collector-binary.js';
+
+const binary = resolveCollectorBinary();
+const scratch = mkdtempSync(join(tmpdir(), 'lifeline-build-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
+  // Only when the binary in use is the cached one (LIFELINE_OTELCOL_BIN may point elsewhere).
+  it.skipIf(!existsSync(cachedCollectorPath()))(
+    'prints the cached binary for an unchanged builder.yaml without building again',
+    () => {
+      const cacheRoot = dirname(dirname(cachedCollectorPath()));
+      const run = spawnSync(join(collectorConfigDir, 'build-collector.sh'), [], {
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: scratch, LIFELINE_CACHE_DIR: cacheRoot },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout.trim()).toBe(cachedCollectorPath());
+      expect(run.stderr).toContain('reusing');
+    },
+  );
+
+  it('keys the cache by the manifest: a changed builder.yaml does not reuse the old binary', () => {
+    // The script and a manifest with one more comment line, run where Go cannot be found:
+    // it must not hand out the cached binary, and it says why it cannot build.
+    copyFileSync(join(collectorConfigDir, 'build-collector.sh'), join(scratch, 'build-collector.sh'));
+    const manifest = readFileSync(join(collectorConfigDir, 'builder.yaml'), 'utf8');
+    writeFileSync(join(scratch, 'builder.yaml'), `${manifest}# changed\n`);
+    const run = spawnSync('bash', [join(scratch, 'build-collector.sh')], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: scratch,
+        LIFELINE_CACHE_DIR: dirname(dirname(cachedCollectorPath())),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('Go is not installed');
+  });
+});
