@@ -43,9 +43,9 @@ function errorMessage(error: unknown): string {
  * Handles one HTTP request. The order of checks fixes which answer wins:
  *
  *   path → 404   method → 405   Content-Type / Content-Encoding → 415   declared size → 413
- *   ── fault taken here (reset acts before the body is read) ──
- *   read body → 413 │ status / hang / drop faults │ decompress → 413 / 400 │ decode → 400
- *   delay fault │ onExport │ JSON lines │ store │ 200 (partial success when items are rejected)
+ *   ── fault taken here; reset (at 'head') acts before the body is read ──
+ *   read body → 413 │ status / hang / reset at 'body' │ decompress → 413 / 400 │ decode → 400 │ drop
+ *   delay fault │ onExport │ JSON lines │ keep │ reset at 'kept' │ 200 (partial success when items are rejected)
  */
 export function createExportHandler(context: ExportHandlerContext) {
   const { options, script, store, jsonLines } = context;
@@ -120,7 +120,7 @@ export function createExportHandler(context: ExportHandlerContext) {
 
     const fault = script.take(signal);
     if (fault !== undefined) counts.faulted += 1;
-    if (fault?.kind === 'reset') {
+    if (fault?.kind === 'reset' && (fault.at ?? 'head') === 'head') {
       resetConnection(request);
       return;
     }
@@ -206,10 +206,14 @@ export function createExportHandler(context: ExportHandlerContext) {
     }
     store.accept(signal, decoded, codecFor(signal).countItems(decoded as never));
     counts.rejected += rejected;
+    if (fault?.kind === 'reset') {
+      resetConnection(request); // at: 'kept'
+      return;
+    }
     answerExport(response, signal, format, { rejected, errorMessage: messages.join('; ') });
   }
 
-  /** Answers for status and hang faults; true when the request is done. */
+  /** Answers for status, hang and reset-after-body faults; true when the request is done. */
   function answeredByFault(
     fault: Fault,
     response: ServerResponse,
@@ -219,6 +223,10 @@ export function createExportHandler(context: ExportHandlerContext) {
   ): boolean {
     if (fault.kind === 'hang') {
       context.hold(response);
+      return true;
+    }
+    if (fault.kind === 'reset' && fault.at === 'body') {
+      resetConnection(response.req);
       return true;
     }
     if (fault.kind !== 'status') return false;

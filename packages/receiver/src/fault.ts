@@ -9,8 +9,12 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   /** Read the body and never answer, until the client gives up or the receiver stops. */
   | { kind: 'hang' }
-  /** Destroy the connection (TCP RST) as soon as the request head arrives. */
-  | { kind: 'reset' }
+  /**
+   * Destroy the connection (TCP RST) instead of answering: when the request head arrives
+   * (`'head'`, the default), after reading the body (`'body'`, nothing kept), or after the request
+   * was handled and kept (`'kept'`: the backend has the data but the client never hears so).
+   */
+  | { kind: 'reset'; at?: 'head' | 'body' | 'kept' }
   /** Read the body, answer 200 and keep nothing. */
   | { kind: 'drop' }
   /** Handle the request normally but answer a partial success with `rejected` items. */
@@ -60,8 +64,12 @@ export function validateFault(fault: Fault, when: FaultWhen | undefined): void {
       if (!Number.isInteger(fault.rejected) || fault.rejected < 0)
         bad('rejected', fault.rejected, 'an integer ≥ 0');
       break;
-    case 'hang':
     case 'reset':
+      if (fault.at !== undefined && !['head', 'body', 'kept'].includes(fault.at)) {
+        bad('at', fault.at, "'head', 'body' or 'kept'");
+      }
+      break;
+    case 'hang':
     case 'drop':
       break;
     default:

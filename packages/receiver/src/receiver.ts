@@ -30,6 +30,8 @@ export interface Receiver {
   /** Queues a fault; queued faults apply in order. Default `when`: one request of any signal. */
   addFault(fault: Fault, when?: FaultWhen): void;
   clearFaults(): void;
+  /** Faults still queued (a time window that has not closed counts as one). */
+  pendingFaults(): number;
   /** Forgets everything received and zeroes the counters (faults stay queued). */
   clear(): void;
   /** Stops listening and destroys open connections: new connections are refused. */
@@ -196,6 +198,9 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     },
     clearFaults() {
       script.clear();
+    },
+    pendingFaults() {
+      return script.pending;
     },
     clear() {
       store.clear();

@@ -98,6 +98,10 @@ describe('fault script', () => {
       [() => script.add({ kind: 'delay', ms: -5 }), /fault ms is -5/],
       [() => script.add({ kind: 'partial', rejected: 1.5 }), /fault rejected is 1.5/],
       [() => script.add({ kind: 'explode' } as never), /fault kind is "explode"/],
+      [
+        () => script.add({ kind: 'reset', at: 'later' as never }),
+        /fault at is "later"; expected 'head', 'body' or 'kept'/,
+      ],
       [() => script.add({ kind: 'hang' }, { times: 0 }), /fault times is 0; expected an integer ≥ 1/],
       [() => script.add({ kind: 'hang' }, { forMs: 0 }), /fault forMs is 0/],
       [() => script.add({ kind: 'hang' }, { signal: 'profiles' as never }), /fault signal is "profiles"/],

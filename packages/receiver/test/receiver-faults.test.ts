@@ -120,6 +120,19 @@ describe('receiver faults', () => {
     expect(r.counts()).toMatchObject({ faulted: 2, logRecords: 1, dataPoints: 0 });
   });
 
+  it('resets after reading the body without keeping it, or after keeping it (the client never hears)', async () => {
+    const r = await start();
+    r.addFault({ kind: 'reset', at: 'body' });
+    r.addFault({ kind: 'reset', at: 'kept' });
+    expect(r.pendingFaults()).toBe(2);
+    await expect(sendLogs(r, 2)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(r.counts()).toMatchObject({ faulted: 1, logRecords: 0 });
+    await expect(sendLogs(r, 3)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(r.counts()).toMatchObject({ faulted: 2, logRecords: 3 });
+    expect(r.logRecords()).toHaveLength(3);
+    expect(r.pendingFaults()).toBe(0);
+  });
+
   it('accepts and drops: answers 200 and keeps nothing, counting the dropped items', async () => {
     const r = await start();
     r.addFault({ kind: 'drop' }, { times: 2 });
