@@ -47,7 +47,8 @@ export class AppendBuffer {
     let index = this.chunks.length - 1;
     let chunk = this.chunks[index];
     if (chunk === undefined || chunk.length - this.used[index]! < size) {
-      chunk = size <= CHUNK_BYTES ? (this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(size);
+      chunk =
+        size <= CHUNK_BYTES ? (this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(size);
       this.chunks.push(chunk);
       this.used.push(0);
       index++;

@@ -5,7 +5,14 @@ import { claimDirectory, claimOrphans, removeQueueDirectory } from './queue-dire
 import { createQueueCursor } from './queue-cursor.js';
 import { MAX_RECORD_BYTES } from './record-frame.js';
 import { recoverStore } from './recovery.js';
-import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS, DIRECTORY_MODE, FILE_MODE, resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import {
+  DEFAULT_READ_MAX_BYTES,
+  DEFAULT_READ_MAX_RECORDS,
+  DIRECTORY_MODE,
+  FILE_MODE,
+  resolveOptions,
+  type ResolvedOptions,
+} from './resolve-options.js';
 import { readRecords } from './segment-reader.js';
 import { comparePositions, type SegmentStore, type StoreContext } from './segment-store.js';
 import {
@@ -91,7 +98,8 @@ class DiskQueueImpl implements DiskQueue {
       const recoverOptions = { cursors: o.cursors, keys: o.keys };
       this.own = await recoverStore(own, this.context, { ...recoverOptions, writable: true });
       // Losses found while recovering were counted before the store existed: add them to its totals.
-      for (const r of DROP_REASONS) if (this.drops[r] > 0) this.own.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
+      for (const r of DROP_REASONS)
+        if (this.drops[r] > 0) this.own.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
       for (const dir of await claimOrphans(o.directory, own, dirOptions)) {
         locked.push(dir);
         const store = await recoverStore(dir, this.context, { ...recoverOptions, writable: false });
@@ -137,7 +145,10 @@ class DiskQueueImpl implements DiskQueue {
 
   append(record: Uint8Array): boolean {
     if (!(record instanceof Uint8Array)) {
-      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `append expects a Uint8Array, got ${typeof record}`);
+      throw new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_MISUSE',
+        `append expects a Uint8Array, got ${typeof record}`,
+      );
     }
     const writer = this.writer;
     if (this.state !== 'open' || writer === undefined) {
@@ -188,7 +199,10 @@ class DiskQueueImpl implements DiskQueue {
     const maxRecords = limits?.maxRecords ?? DEFAULT_READ_MAX_RECORDS;
     const maxBytes = limits?.maxBytes ?? DEFAULT_READ_MAX_BYTES;
     if (!(Number.isInteger(maxRecords) && maxRecords > 0) || !(Number.isFinite(maxBytes) && maxBytes > 0)) {
-      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `read limits must be positive (maxRecords ${maxRecords}, maxBytes ${maxBytes})`);
+      throw new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_MISUSE',
+        `read limits must be positive (maxRecords ${maxRecords}, maxBytes ${maxBytes})`,
+      );
     }
     for (const store of [...this.stores]) {
       if (this.state === 'closed') return undefined;
@@ -214,7 +228,12 @@ class DiskQueueImpl implements DiskQueue {
           bytes: result.bytes,
           oldestAppendedAtMs: result.oldestAppendedAtMs,
         };
-        batchOrigins.set(batch, { store, cursor, end: result.end, newestAppendedAtMs: result.newestAppendedAtMs });
+        batchOrigins.set(batch, {
+          store,
+          cursor,
+          end: result.end,
+          newestAppendedAtMs: result.newestAppendedAtMs,
+        });
         return batch;
       }
     }
@@ -224,7 +243,10 @@ class DiskQueueImpl implements DiskQueue {
   async ack(cursor: string, batch: QueueBatch): Promise<void> {
     const origin = batchOrigins.get(batch);
     if (origin === undefined || origin.cursor !== cursor) {
-      throw new DiskQueueError('LIFELINE_ERR_QUEUE_MISUSE', `ack on cursor '${cursor}' of a batch that cursor did not read`);
+      throw new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_MISUSE',
+        `ack on cursor '${cursor}' of a batch that cursor did not read`,
+      );
     }
     if (this.state === 'closed') return;
     const store = origin.store;
@@ -241,7 +263,12 @@ class DiskQueueImpl implements DiskQueue {
   }
 
   waitForData(cursor: string, signal?: AbortSignal): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing' || signal?.aborted === true || this.hasUnread(cursor)) {
+    if (
+      this.state === 'closed' ||
+      this.state === 'closing' ||
+      signal?.aborted === true ||
+      this.hasUnread(cursor)
+    ) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -329,13 +356,15 @@ class DiskQueueImpl implements DiskQueue {
       await store.ledger.idle();
       await store.closeAll();
       if (crash) forgetLock(store.directory);
-      else if (store !== this.own && this.drained(store)) await removeQueueDirectory(this.options.fs, store.directory).catch(() => undefined);
+      else if (store !== this.own && this.drained(store))
+        await removeQueueDirectory(this.options.fs, store.directory).catch(() => undefined);
       else await releaseLock(this.options.fs, store.directory);
     }
   }
 
   private drained(store: SegmentStore): boolean {
-    for (const name of store.cursors.keys()) if (store.pending(name).pendingBytes > 0 || store.hasUnread(name)) return false;
+    for (const name of store.cursors.keys())
+      if (store.pending(name).pendingBytes > 0 || store.hasUnread(name)) return false;
     return true;
   }
 
@@ -344,7 +373,9 @@ class DiskQueueImpl implements DiskQueue {
     this.adopted = this.adopted.filter((d) => d !== store.directory);
     await store.ledger.idle();
     await store.closeAll();
-    await removeQueueDirectory(this.options.fs, store.directory).catch((error: unknown) => this.reportError(error));
+    await removeQueueDirectory(this.options.fs, store.directory).catch((error: unknown) =>
+      this.reportError(error),
+    );
     await releaseLock(this.options.fs, store.directory);
   }
 

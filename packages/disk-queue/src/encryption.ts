@@ -44,7 +44,12 @@ export function makeKey(keyId: string, key: Uint8Array): QueueKey {
  * region holds nonce‖ciphertext‖tag. The frame's header fields must already be written (they are
  * the additional data); the CRC is written afterwards by the caller.
  */
-export function encryptFrameInPlace(key: QueueKey, buf: Buffer, frameAt: number, plaintextLength: number): void {
+export function encryptFrameInPlace(
+  key: QueueKey,
+  buf: Buffer,
+  frameAt: number,
+  plaintextLength: number,
+): void {
   const nonceAt = frameAt + FRAME_HEADER_BYTES;
   const dataAt = nonceAt + NONCE_BYTES;
   randomFillSync(buf, nonceAt, NONCE_BYTES);
@@ -59,7 +64,12 @@ export function encryptFrameInPlace(key: QueueKey, buf: Buffer, frameAt: number,
 }
 
 /** Decrypts a stored payload; undefined when authentication fails (tampered or wrong key). */
-export function decryptPayload(key: QueueKey, buf: Buffer, frameAt: number, storedLength: number): Buffer | undefined {
+export function decryptPayload(
+  key: QueueKey,
+  buf: Buffer,
+  frameAt: number,
+  storedLength: number,
+): Buffer | undefined {
   if (storedLength < ENCRYPTION_OVERHEAD_BYTES) return undefined;
   const nonceAt = frameAt + FRAME_HEADER_BYTES;
   const dataAt = nonceAt + NONCE_BYTES;

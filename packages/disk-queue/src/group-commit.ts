@@ -166,7 +166,8 @@ export class GroupCommitWriter {
       let buffers = pending.buffers;
       while (written < pending.bytes) {
         const n = await file.writev(buffers, segment.size + written);
-        if (n <= 0) throw new Error(`write to ${segment.name} at offset ${segment.size + written} made no progress`);
+        if (n <= 0)
+          throw new Error(`write to ${segment.name} at offset ${segment.size + written} made no progress`);
         written += n;
         if (written < pending.bytes) buffers = remainder(pending.buffers, written);
       }

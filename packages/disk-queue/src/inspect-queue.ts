@@ -45,7 +45,10 @@ export interface InspectOptions {
  * from segment headers, the ledger, and one scan of the last segment. `drops` are the totals the
  * ledger recorded across the queue's lifetime.
  */
-export async function inspectQueue(directory: string, options: InspectOptions = {}): Promise<QueueInspection> {
+export async function inspectQueue(
+  directory: string,
+  options: InspectOptions = {},
+): Promise<QueueInspection> {
   const fs = options.fs ?? createNodeFileSystem();
   const nowMs = options.nowMs ?? systemClock.now();
   const lockStaleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
@@ -53,7 +56,10 @@ export async function inspectQueue(directory: string, options: InspectOptions = 
   const names = await fs.readdir(directory).catch(() => [] as string[]);
   for (const name of names.filter((n) => SUBDIRECTORY_PATTERN.test(n)).sort()) {
     const dir = join(directory, name);
-    const isDir = await fs.stat(dir).then((s) => s.isDirectory, () => false);
+    const isDir = await fs.stat(dir).then(
+      (s) => s.isDirectory,
+      () => false,
+    );
     if (!isDir) continue;
     const sub = await inspectOne(fs, dir, `${name}/`, nowMs, lockStaleMs);
     own.subQueues.push(sub);
@@ -75,8 +81,15 @@ export async function inspectQueue(directory: string, options: InspectOptions = 
   return own;
 }
 
-async function inspectOne(fs: FileSystem, directory: string, prefix: string, nowMs: number, lockStaleMs: number): Promise<QueueInspection> {
-  const zero = (): Record<DropReason, number> => Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+async function inspectOne(
+  fs: FileSystem,
+  directory: string,
+  prefix: string,
+  nowMs: number,
+  lockStaleMs: number,
+): Promise<QueueInspection> {
+  const zero = (): Record<DropReason, number> =>
+    Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   const lock = await readLock(fs, directory, nowMs, lockStaleMs).catch(() => undefined);
   const headers = await readSegmentHeaders(fs, directory);
   const segmentFiles: SegmentFileInfo[] = headers.map((h) => ({
@@ -125,7 +138,8 @@ async function inspectOne(fs: FileSystem, directory: string, prefix: string, now
   let pendingRecords = 0;
   let pendingBytes = 0;
   let oldest: number | undefined;
-  const names = Object.keys(positions).length > 0 ? Object.keys(positions) : usable.length > 0 ? ['default'] : [];
+  const names =
+    Object.keys(positions).length > 0 ? Object.keys(positions) : usable.length > 0 ? ['default'] : [];
   for (const name of names) {
     const p = positions[name];
     let bytes = 0;
@@ -133,7 +147,10 @@ async function inspectOne(fs: FileSystem, directory: string, prefix: string, now
     for (const h of usable) {
       const size = h === last ? tailDurable : h.size;
       if (p !== undefined && h.id < p.segment) continue;
-      const from = p !== undefined && h.id === p.segment ? Math.max(p.offset, h.header!.headerLength) : h.header!.headerLength;
+      const from =
+        p !== undefined && h.id === p.segment
+          ? Math.max(p.offset, h.header!.headerLength)
+          : h.header!.headerLength;
       if (size > from) {
         bytes += size - from;
         fromSeq ??= p !== undefined && h.id === p.segment ? p.seq : h.header!.firstSeq;

@@ -55,13 +55,18 @@ export type LedgerDecode = { ok: true; state: LedgerState } | { ok: false; reaso
 
 export function decodeLedger(bytes: Uint8Array): LedgerDecode {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < LEDGER_PREFIX_BYTES) return { ok: false, reason: `ledger truncated at ${buf.length} bytes` };
+  if (buf.length < LEDGER_PREFIX_BYTES)
+    return { ok: false, reason: `ledger truncated at ${buf.length} bytes` };
   if (!buf.subarray(0, 8).equals(LEDGER_MAGIC)) return { ok: false, reason: 'bad ledger magic at offset 0' };
   const version = buf.readUInt32LE(8);
-  if (version !== LEDGER_FORMAT_VERSION) return { ok: false, reason: `unsupported ledger version ${version} at offset 8` };
+  if (version !== LEDGER_FORMAT_VERSION)
+    return { ok: false, reason: `unsupported ledger version ${version} at offset 8` };
   const length = buf.readUInt32LE(12);
   if (buf.length < LEDGER_PREFIX_BYTES + length) {
-    return { ok: false, reason: `ledger body truncated: ${buf.length - LEDGER_PREFIX_BYTES} of ${length} bytes` };
+    return {
+      ok: false,
+      reason: `ledger body truncated: ${buf.length - LEDGER_PREFIX_BYTES} of ${length} bytes`,
+    };
   }
   const body = buf.subarray(LEDGER_PREFIX_BYTES, LEDGER_PREFIX_BYTES + length);
   if (crc32(body) !== buf.readUInt32LE(16)) return { ok: false, reason: 'ledger crc mismatch' };

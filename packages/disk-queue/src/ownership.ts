@@ -63,7 +63,12 @@ export interface LockState {
 }
 
 /** Reads a directory's lock without taking it (for the offline tools). */
-export async function readLock(fs: FileSystem, directory: string, nowMs: number, lockStaleMs: number): Promise<LockState | undefined> {
+export async function readLock(
+  fs: FileSystem,
+  directory: string,
+  nowMs: number,
+  lockStaleMs: number,
+): Promise<LockState | undefined> {
   const path = join(directory, LOCK_FILE);
   let bytes: Uint8Array;
   let mtimeMs: number;
@@ -122,7 +127,10 @@ export async function acquireLock(
     // its own fresh lock: check that what was moved aside is the lock judged stale.
     const moved = parseLock(await fs.readFile(aside).catch(() => new Uint8Array()));
     const judged = state.owner;
-    if (moved !== undefined && (judged === undefined || moved.pid !== judged.pid || moved.startedAtMs !== judged.startedAtMs)) {
+    if (
+      moved !== undefined &&
+      (judged === undefined || moved.pid !== judged.pid || moved.startedAtMs !== judged.startedAtMs)
+    ) {
       await fs.rename(aside, path).catch(() => undefined);
       return false;
     }

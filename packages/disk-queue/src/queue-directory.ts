@@ -50,7 +50,9 @@ export async function claimOrphans(root: string, own: string, o: DirectoryOption
         const entries = await o.fs.readdir(dir);
         if (!entries.some((e) => SEGMENT_FILE_PATTERN.test(e))) continue;
       }
-      if (await acquireLock(o.fs, dir, { nowMs: o.nowMs, lockStaleMs: o.lockStaleMs, fileMode: o.fileMode })) {
+      if (
+        await acquireLock(o.fs, dir, { nowMs: o.nowMs, lockStaleMs: o.lockStaleMs, fileMode: o.fileMode })
+      ) {
         claimed.push(dir);
       }
     } catch {
@@ -73,6 +75,7 @@ export async function removeQueueDirectory(fs: FileSystem, dir: string): Promise
     await fs.rmdir(dir);
   } catch (error) {
     // Foreign files keep the directory; it holds no queue data any more.
-    if (errorCode(error) !== 'ENOTEMPTY' && errorCode(error) !== 'EEXIST' && errorCode(error) !== 'ENOENT') throw error;
+    if (errorCode(error) !== 'ENOTEMPTY' && errorCode(error) !== 'EEXIST' && errorCode(error) !== 'ENOENT')
+      throw error;
   }
 }

@@ -42,13 +42,25 @@ export type FrameCheck =
   | { kind: 'bad'; reason: string };
 
 /** Writes a frame header for a payload that already sits at `at + 28`, CRC included. */
-export function sealFrame(buf: Buffer, at: number, payloadLength: number, seq: number, appendedAtMs: number): void {
+export function sealFrame(
+  buf: Buffer,
+  at: number,
+  payloadLength: number,
+  seq: number,
+  appendedAtMs: number,
+): void {
   writeFrameFields(buf, at, payloadLength, seq, appendedAtMs);
   writeFrameCrc(buf, at, payloadLength);
 }
 
 /** Writes magic, length, sequence and time; the CRC comes last, once the payload is final. */
-export function writeFrameFields(buf: Buffer, at: number, payloadLength: number, seq: number, appendedAtMs: number): void {
+export function writeFrameFields(
+  buf: Buffer,
+  at: number,
+  payloadLength: number,
+  seq: number,
+  appendedAtMs: number,
+): void {
   buf.writeUInt32LE(FRAME_MAGIC_U32, at);
   buf.writeUInt32LE(payloadLength, at + 8);
   buf.writeUInt32LE(seq % 0x1_0000_0000, at + 12);
@@ -89,7 +101,11 @@ export function checkFrame(buf: Buffer, pos: number, limit: number): FrameCheck 
  * `partialAt` is the first magic whose frame might still complete beyond `limit` (a reader with
  * more bytes to read continues from there).
  */
-export function resync(buf: Buffer, from: number, limit: number): { pos: number | undefined; partialAt: number | undefined } {
+export function resync(
+  buf: Buffer,
+  from: number,
+  limit: number,
+): { pos: number | undefined; partialAt: number | undefined } {
   let at = from + 1;
   while (at < limit) {
     const hit = buf.indexOf(FRAME_MAGIC, at);

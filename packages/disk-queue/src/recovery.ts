@@ -3,7 +3,12 @@ import type { KeyRing, QueueKey } from './encryption.js';
 import { DiskQueueError } from './errors.js';
 import { errorCode, type FileSystem } from './file-system.js';
 import { decodeLedger, LEDGER_FILE, LEDGER_TEMP_FILE, type LedgerState, type Position } from './ledger.js';
-import { decodeSegmentHeader, SEGMENT_FILE_PATTERN, SEGMENT_HEADER_FIXED_BYTES, type SegmentHeader } from './segment-header.js';
+import {
+  decodeSegmentHeader,
+  SEGMENT_FILE_PATTERN,
+  SEGMENT_HEADER_FIXED_BYTES,
+  type SegmentHeader,
+} from './segment-header.js';
 import { readAt, scanSegment } from './segment-scan.js';
 import { SegmentStore, type Segment, type StoreContext } from './segment-store.js';
 
@@ -39,7 +44,13 @@ async function readOneHeader(fs: FileSystem, directory: string, name: string): P
     const decoded = decodeSegmentHeader(buf.subarray(0, n));
     if (!decoded.ok) return { name, id, size, header: undefined, problem: decoded };
     if (decoded.header.id !== id) {
-      return { name, id, size, header: undefined, problem: { reason: `header names segment ${decoded.header.id}`, incomplete: false } };
+      return {
+        name,
+        id,
+        size,
+        header: undefined,
+        problem: { reason: `header names segment ${decoded.header.id}`, incomplete: false },
+      };
     }
     return { name, id, size, header: decoded.header, problem: undefined };
   } finally {
@@ -87,7 +98,8 @@ export async function recoverStore(
 
   // Keys first: a wrong key must fail before any truncation or deletion.
   const keyed = new Map<string, QueueKey | undefined>();
-  for (const f of files) if (f.header !== undefined) keyed.set(f.name, keyForSegment(options.keys, f.name, f.header));
+  for (const f of files)
+    if (f.header !== undefined) keyed.set(f.name, keyForSegment(options.keys, f.name, f.header));
 
   await fs.unlink(join(directory, LEDGER_TEMP_FILE)).catch(() => undefined);
 
@@ -105,10 +117,14 @@ export async function recoverStore(
       continue;
     }
     // A damaged header: keep the file aside for inspection, count what it held.
-    const lost = await countFrames(fs, path, f.size).catch(() => 0);
-    if (lost > 0) context.report('corrupt', lost, 0);
+    const lost = await seqRange(fs, path, f.size).catch(() => undefined);
+    if (lost !== undefined) store.countLoss('corrupt', lost.first, lost.end, lost.bytes);
     context.onError(
-      new DiskQueueError('LIFELINE_ERR_QUEUE_IO', `segment ${f.name} has an unreadable header (${f.problem?.reason}); renamed to ${f.name}${CORRUPT_SUFFIX}`, { file: f.name }),
+      new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_IO',
+        `segment ${f.name} has an unreadable header (${f.problem?.reason}); renamed to ${f.name}${CORRUPT_SUFFIX}`,
+        { file: f.name },
+      ),
     );
     await fs.rename(path, path + CORRUPT_SUFFIX).catch((error: unknown) => context.onError(error));
   }
@@ -196,17 +212,24 @@ async function recoverTail(store: SegmentStore, tail: Segment): Promise<void> {
 function normalize(store: SegmentStore, pos: Position): Position {
   const own = store.segmentById(pos.segment);
   if (own !== undefined) {
-    if (pos.offset < own.headerLength) return { segment: own.id, offset: own.headerLength, seq: Math.max(pos.seq, own.firstSeq) };
-    if (pos.offset > own.durableSize) return { segment: own.id, offset: own.durableSize, seq: Math.max(pos.seq, own.endSeq) };
+    if (pos.offset < own.headerLength)
+      return { segment: own.id, offset: own.headerLength, seq: Math.max(pos.seq, own.firstSeq) };
+    if (pos.offset > own.durableSize)
+      return { segment: own.id, offset: own.durableSize, seq: Math.max(pos.seq, own.endSeq) };
     return pos;
   }
   const found = store.locate(pos);
-  if (found === undefined) return { segment: store.nextSegmentId, offset: 0, seq: Math.max(pos.seq, store.nextSeq) };
+  if (found === undefined)
+    return { segment: store.nextSegmentId, offset: 0, seq: Math.max(pos.seq, store.nextSeq) };
   if (found.pos.seq > pos.seq) store.countLoss('corrupt', pos.seq, found.pos.seq, 0);
   return found.pos;
 }
 
-async function readLedger(fs: FileSystem, directory: string, context: StoreContext): Promise<LedgerState | undefined> {
+async function readLedger(
+  fs: FileSystem,
+  directory: string,
+  context: StoreContext,
+): Promise<LedgerState | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(join(directory, LEDGER_FILE));
@@ -217,20 +240,37 @@ async function readLedger(fs: FileSystem, directory: string, context: StoreConte
   const decoded = decodeLedger(bytes);
   if (!decoded.ok) {
     context.onError(
-      new DiskQueueError('LIFELINE_ERR_QUEUE_IO', `ledger in ${directory} is unreadable (${decoded.reason}); every cursor starts again at the oldest record`, {
-        file: LEDGER_FILE,
-      }),
+      new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_IO',
+        `ledger in ${directory} is unreadable (${decoded.reason}); every cursor starts again at the oldest record`,
+        {
+          file: LEDGER_FILE,
+        },
+      ),
     );
     return undefined;
   }
   return decoded.state;
 }
 
-async function countFrames(fs: FileSystem, path: string, size: number): Promise<number> {
+/** The sequence numbers (and payload bytes) of the intact frames in a file whose header is damaged. */
+async function seqRange(
+  fs: FileSystem,
+  path: string,
+  size: number,
+): Promise<{ first: number; end: number; bytes: number } | undefined> {
   const file = await fs.open(path, 'r');
+  let first: number | undefined;
+  let end = 0;
+  let bytes = 0;
   try {
-    return (await scanSegment(file, 0, size)).frames;
+    await scanSegment(file, 0, size, (_buf, frame) => {
+      first = Math.min(first ?? frame.seq, frame.seq);
+      end = Math.max(end, frame.seq + 1);
+      bytes += frame.payloadLength;
+    });
   } finally {
     await file.close();
   }
+  return first === undefined ? undefined : { first, end, bytes };
 }

@@ -70,7 +70,11 @@ export function resolveOptions(options: DiskQueueOptions): ResolvedOptions {
     options.segmentBytes,
     Math.min(8 * MiB, Math.max(4096, Math.floor(maxBytes / 8))),
   );
-  const fsyncIntervalMs = positiveInteger('fsyncIntervalMs', options.fsyncIntervalMs, DEFAULT_FSYNC_INTERVAL_MS);
+  const fsyncIntervalMs = positiveInteger(
+    'fsyncIntervalMs',
+    options.fsyncIntervalMs,
+    DEFAULT_FSYNC_INTERVAL_MS,
+  );
   const maxBufferBytes = positiveInteger(
     'maxBufferBytes',
     options.maxBufferBytes,

@@ -61,14 +61,20 @@ export function encodeSegmentHeader(h: Omit<SegmentHeader, 'headerLength'>): Buf
   return buf;
 }
 
-export type HeaderDecode = { ok: true; header: SegmentHeader } | { ok: false; reason: string; incomplete: boolean };
+export type HeaderDecode =
+  { ok: true; header: SegmentHeader } | { ok: false; reason: string; incomplete: boolean };
 
 /** Decodes a header from the first bytes of a segment file (at least 64 + 255 bytes when available). */
 export function decodeSegmentHeader(buf: Buffer): HeaderDecode {
   if (buf.length < SEGMENT_HEADER_FIXED_BYTES) {
-    return { ok: false, reason: `header truncated at ${buf.length} of ${SEGMENT_HEADER_FIXED_BYTES} bytes`, incomplete: true };
+    return {
+      ok: false,
+      reason: `header truncated at ${buf.length} of ${SEGMENT_HEADER_FIXED_BYTES} bytes`,
+      incomplete: true,
+    };
   }
-  if (!buf.subarray(0, 8).equals(SEGMENT_MAGIC)) return { ok: false, reason: 'bad segment magic', incomplete: false };
+  if (!buf.subarray(0, 8).equals(SEGMENT_MAGIC))
+    return { ok: false, reason: 'bad segment magic', incomplete: false };
   const version = buf.readUInt16LE(8);
   if (version !== SEGMENT_FORMAT_VERSION) {
     return { ok: false, reason: `unsupported segment format version ${version}`, incomplete: false };
@@ -79,7 +85,11 @@ export function decodeSegmentHeader(buf: Buffer): HeaderDecode {
     return { ok: false, reason: `bad header length ${headerLength}`, incomplete: false };
   }
   if (buf.length < headerLength) {
-    return { ok: false, reason: `header truncated at ${buf.length} of ${headerLength} bytes`, incomplete: true };
+    return {
+      ok: false,
+      reason: `header truncated at ${buf.length} of ${headerLength} bytes`,
+      incomplete: true,
+    };
   }
   const keyIdBytes = buf.subarray(64, headerLength);
   if (crc32(keyIdBytes, crc32(buf.subarray(0, 60))) !== buf.readUInt32LE(60)) {

@@ -56,7 +56,10 @@ export async function readRecords(
       continue;
     }
     const budget = Math.max(maxBytes - result.bytes, 0) + FRAME_HEADER_BYTES;
-    const want = Math.min(limit - cur.offset, Math.max(minRead, Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, budget))));
+    const want = Math.min(
+      limit - cur.offset,
+      Math.max(minRead, Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, budget))),
+    );
     minRead = 0;
     const buf = Buffer.allocUnsafe(want);
     let n: number;
@@ -89,7 +92,11 @@ export async function readRecords(
         const f = check.frame;
         if (f.seq >= cur.seq) {
           const expired = f.appendedAtMs < horizon;
-          if (!expired && result.records.length > 0 && result.bytes + payloadBytes(segment, f.payloadLength) > maxBytes) {
+          if (
+            !expired &&
+            result.records.length > 0 &&
+            result.bytes + payloadBytes(segment, f.payloadLength) > maxBytes
+          ) {
             stop = true;
             break;
           }
@@ -149,7 +156,13 @@ function payloadBytes(segment: Segment, storedLength: number): number {
   return segment.key === undefined ? storedLength : Math.max(0, storedLength - ENCRYPTION_OVERHEAD_BYTES);
 }
 
-function openPayload(segment: Segment, buf: Buffer, frameAt: number, start: number, length: number): Uint8Array | undefined {
+function openPayload(
+  segment: Segment,
+  buf: Buffer,
+  frameAt: number,
+  start: number,
+  length: number,
+): Uint8Array | undefined {
   if (segment.key === undefined) return buf.subarray(start, start + length);
   return decryptPayload(segment.key, buf, frameAt, length);
 }

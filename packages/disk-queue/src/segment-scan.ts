@@ -23,7 +23,12 @@ export interface ScanResult {
 }
 
 /** Reads `length` bytes at `position` (fewer only at end of file). */
-export async function readAt(file: OpenFile, buffer: Buffer, length: number, position: number): Promise<number> {
+export async function readAt(
+  file: OpenFile,
+  buffer: Buffer,
+  length: number,
+  position: number,
+): Promise<number> {
   let done = 0;
   while (done < length) {
     const n = await file.read(buffer, done, length - done, position + done);
@@ -87,7 +92,12 @@ export async function scanSegment(
         advanceTo = pos + p;
         break;
       }
-      const reason = check.kind === 'bad' ? check.reason : atEnd ? 'torn frame at end of segment' : 'frame length past end of segment';
+      const reason =
+        check.kind === 'bad'
+          ? check.reason
+          : atEnd
+            ? 'torn frame at end of segment'
+            : 'frame length past end of segment';
       if (badStart === undefined) {
         badStart = pos + p;
         badReason = reason;

@@ -142,9 +142,12 @@ export class SegmentStore {
   locate(pos: Position): { segment: Segment; pos: Position } | undefined {
     for (const s of this.segments) {
       if (s.id === pos.segment) {
-        return pos.offset >= s.headerLength ? { segment: s, pos } : { segment: s, pos: { ...pos, offset: s.headerLength } };
+        return pos.offset >= s.headerLength
+          ? { segment: s, pos }
+          : { segment: s, pos: { ...pos, offset: s.headerLength } };
       }
-      if (s.id > pos.segment) return { segment: s, pos: { segment: s.id, offset: s.headerLength, seq: s.firstSeq } };
+      if (s.id > pos.segment)
+        return { segment: s, pos: { segment: s.id, offset: s.headerLength, seq: s.firstSeq } };
     }
     return undefined;
   }
@@ -181,7 +184,8 @@ export class SegmentStore {
   /** The acknowledged position furthest behind. */
   minAck(): Position | undefined {
     let min: Position | undefined;
-    for (const p of this.cursors.values()) if (min === undefined || comparePositions(p.ack, min) < 0) min = p.ack;
+    for (const p of this.cursors.values())
+      if (min === undefined || comparePositions(p.ack, min) < 0) min = p.ack;
     return min;
   }
 
@@ -232,7 +236,8 @@ export class SegmentStore {
     const done: Segment[] = [];
     for (const s of this.segments) {
       const passed =
-        s.id < min.segment || (s.id === min.segment && s.sealed && min.offset >= s.size && this.segmentAfter(s.id) !== undefined);
+        s.id < min.segment ||
+        (s.id === min.segment && s.sealed && min.offset >= s.size && this.segmentAfter(s.id) !== undefined);
       if (!passed) break;
       done.push(s);
     }

@@ -4,7 +4,13 @@ import type { FileSystem } from './file-system.js';
 /** Why records were dropped. Every drop is counted under exactly one reason. */
 export type DropReason = 'queue_full' | 'buffer_full' | 'max_age' | 'corrupt' | 'io_error';
 
-export const DROP_REASONS: readonly DropReason[] = ['queue_full', 'buffer_full', 'max_age', 'corrupt', 'io_error'];
+export const DROP_REASONS: readonly DropReason[] = [
+  'queue_full',
+  'buffer_full',
+  'max_age',
+  'corrupt',
+  'io_error',
+];
 
 export interface DropEvent {
   reason: DropReason;

@@ -42,7 +42,13 @@ export async function verifyQueue(
   const names = await fs.readdir(directory).catch(() => [] as string[]);
   for (const name of names.filter((n) => SUBDIRECTORY_PATTERN.test(n)).sort()) {
     const dir = join(directory, name);
-    if (await fs.stat(dir).then((s) => s.isDirectory, () => false)) await verifyOne(fs, dir, `${name}/`, keys, result);
+    if (
+      await fs.stat(dir).then(
+        (s) => s.isDirectory,
+        () => false,
+      )
+    )
+      await verifyOne(fs, dir, `${name}/`, keys, result);
   }
   return result;
 }
@@ -69,7 +75,11 @@ async function verifyOne(
       const keyId = header.keyId ?? '';
       key = keys.get(keyId);
       if (key !== undefined && header.keyCheck !== undefined && !key.check.equals(header.keyCheck)) {
-        result.corrupt.push({ segment, offset: 0, reason: `the key given for key id '${keyId}' is not the one this segment was written with` });
+        result.corrupt.push({
+          segment,
+          offset: 0,
+          reason: `the key given for key id '${keyId}' is not the one this segment was written with`,
+        });
         key = undefined;
       }
       if (key === undefined) result.unauthenticated.push({ segment, keyId });
@@ -83,7 +93,11 @@ async function verifyOne(
       const scan = await scanSegment(file, header.headerLength, h.size, (buf, frame, fileOffset) => {
         const frameAt = frame.payloadStart - FRAME_HEADER_BYTES;
         if (key !== undefined && decryptPayload(key, buf, frameAt, frame.payloadLength) === undefined) {
-          result.corrupt.push({ segment, offset: fileOffset, reason: 'authentication failed (payload altered)' });
+          result.corrupt.push({
+            segment,
+            offset: fileOffset,
+            reason: 'authentication failed (payload altered)',
+          });
         } else {
           result.records++;
         }
@@ -93,7 +107,8 @@ async function verifyOne(
         expectedSeq = Math.max(expectedSeq ?? 0, frame.seq + 1);
       });
       for (const c of scan.corrupt) result.corrupt.push({ segment, offset: c.offset, reason: c.reason });
-      if (scan.trailing !== undefined) result.corrupt.push({ segment, offset: scan.trailing.offset, reason: scan.trailing.reason });
+      if (scan.trailing !== undefined)
+        result.corrupt.push({ segment, offset: scan.trailing.offset, reason: scan.trailing.reason });
     } finally {
       await file.close();
     }

@@ -119,7 +119,8 @@ describe('disk queue', () => {
     await appendAll(q, ['x']);
     await q.cursor().ack((await q.cursor().read())!);
     expect((await stat(sub)).mode & 0o777).toBe(0o700);
-    for (const name of await readdir(sub)) expect([name, (await stat(join(sub, name))).mode & 0o777]).toEqual([name, 0o600]);
+    for (const name of await readdir(sub))
+      expect([name, (await stat(join(sub, name))).mode & 0o777]).toEqual([name, 0o600]);
   });
 
   it('rejects bad options with the key and what was expected', async () => {
@@ -127,7 +128,9 @@ describe('disk queue', () => {
       code: 'LIFELINE_ERR_CONFIG',
       message: expect.stringContaining("'maxBytes' is -1; expected a positive integer"),
     });
-    await expect(openDiskQueue({ directory: dir, cursors: ['a', 'a'] })).rejects.toMatchObject({ code: 'LIFELINE_ERR_CONFIG' });
+    await expect(openDiskQueue({ directory: dir, cursors: ['a', 'a'] })).rejects.toMatchObject({
+      code: 'LIFELINE_ERR_CONFIG',
+    });
     await expect(
       openDiskQueue({ directory: dir, encryption: { keyId: 'k', key: new Uint8Array(16) } }),
     ).rejects.toThrow(/32-byte/);

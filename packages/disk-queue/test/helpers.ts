@@ -1,10 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiskQueue, QueueCursor } from '@otel-lifeline/disk-queue';
+import {
+  checkFrame,
+  decodeSegmentHeader,
+  SEGMENT_FILE_PATTERN,
+  type DiskQueue,
+  type QueueCursor,
+} from '@otel-lifeline/disk-queue';
 
 /** A fresh temp directory, removed by the returned cleanup. */
-export async function tempDir(prefix = 'lifeline-dq-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'lifeline-dq-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -18,7 +26,10 @@ export function text(bytes: Uint8Array): string {
 }
 
 /** Reads and acknowledges everything a cursor has, returning the payloads as text. */
-export async function drain(cursor: QueueCursor, limits?: { maxRecords?: number; maxBytes?: number }): Promise<string[]> {
+export async function drain(
+  cursor: QueueCursor,
+  limits?: { maxRecords?: number; maxBytes?: number },
+): Promise<string[]> {
   const out: string[] = [];
   for (;;) {
     const batch = await cursor.read(limits);
@@ -35,4 +46,32 @@ export async function appendAll(queue: DiskQueue, texts: readonly string[]): Pro
 
 export function numbered(prefix: string, count: number, from = 0): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
+}
+
+export async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => SEGMENT_FILE_PATTERN.test(n)).sort();
+}
+
+/** The frames of a segment file as written: offset, payload text and sequence number of each. */
+export async function framesOf(
+  path: string,
+): Promise<Array<{ offset: number; end: number; seq: number; payload: string }>> {
+  const buf = await readFile(path);
+  const header = decodeSegmentHeader(buf);
+  if (!header.ok) throw new Error(`${path}: ${header.reason}`);
+  const out: Array<{ offset: number; end: number; seq: number; payload: string }> = [];
+  let pos = header.header.headerLength;
+  while (pos < buf.length) {
+    const check = checkFrame(buf, pos, buf.length);
+    if (check.kind !== 'ok') break;
+    const f = check.frame;
+    out.push({
+      offset: pos,
+      end: f.end,
+      seq: f.seq,
+      payload: buf.subarray(f.payloadStart, f.end).toString('utf8'),
+    });
+    pos = f.end;
+  }
+  return out;
 }

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDiskQueue, type DiskQueue, type DropEvent } from '@otel-lifeline/disk-queue';
+import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
+
+describe('disk queue bounds', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let queue: DiskQueue | undefined;
+  let events: DropEvent[];
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('lifeline-dq-bounds-'));
+    events = [];
+  });
+
+  afterEach(async () => {
+    await queue?.close();
+    queue = undefined;
+    await cleanup();
+  });
+
+  const payload = (t: string) => record(t.padEnd(100, '.'));
+
+  it("drop-newest keeps what was accepted and refuses what does not fit, counted as 'queue_full'", async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBytes: 4096,
+      segmentBytes: 1024,
+      maxBufferBytes: 1024,
+      onDrop: (e) => events.push(e),
+    });
+    const all = numbered('n', 100);
+    const accepted: string[] = [];
+    for (const t of all) {
+      if (queue.append(payload(t))) accepted.push(t);
+      await queue.flush();
+      const s = queue.stats();
+      expect(s.diskBytes + s.bufferedBytes).toBeLessThanOrEqual(4096);
+    }
+    const refused = all.length - accepted.length;
+    expect(refused).toBeGreaterThan(50);
+    expect(accepted).toEqual(all.slice(0, accepted.length));
+    expect(queue.stats().drops).toMatchObject({ queue_full: refused, buffer_full: 0 });
+    expect(events.filter((e) => e.reason === 'queue_full').reduce((n, e) => n + e.records, 0)).toBe(refused);
+    expect((await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''))).toEqual(accepted);
+    // Acknowledged space is given back: new records fit again.
+    expect(queue.append(payload('again'))).toBe(true);
+  });
+
+  it("drop-oldest evicts whole segments, oldest first, counted as 'queue_full'", async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBytes: 4096,
+      segmentBytes: 1024,
+      maxBufferBytes: 1024,
+      whenFull: 'drop-oldest',
+      onDrop: (e) => events.push(e),
+    });
+    const all = numbered('o', 100);
+    for (const t of all) {
+      expect(queue.append(payload(t))).toBe(true);
+      await queue.flush();
+      expect(queue.stats().diskBytes).toBeLessThanOrEqual(4096);
+    }
+    const kept = (await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''));
+    expect(kept.length).toBeGreaterThan(10);
+    expect(kept).toEqual(all.slice(all.length - kept.length));
+    expect(queue.stats().drops.queue_full).toBe(all.length - kept.length);
+    expect(events.every((e) => e.reason === 'queue_full')).toBe(true);
+  });
+
+  it("drops what exceeds the in-memory buffer cap, counted as 'buffer_full', and never grows", async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBufferBytes: 2000,
+      fsyncIntervalMs: 60_000,
+      onDrop: (e) => events.push(e),
+    });
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (queue.append(payload(`b${i}`))) accepted++;
+    expect(accepted).toBe(Math.floor(2000 / (100 + 28)));
+    expect(queue.stats().bufferedBytes).toBeLessThanOrEqual(2000);
+    expect(queue.stats().drops.buffer_full).toBe(100 - accepted);
+    expect(events[0]).toEqual({ reason: 'buffer_full', records: 1, bytes: 100 });
+    await queue.flush();
+    expect(queue.append(payload('fits again'))).toBe(true);
+  });
+
+  it("expires records older than maxAge when read, counted as 'max_age'", async () => {
+    let now = 5_000_000;
+    queue = await openDiskQueue({ directory: dir, maxAgeMs: 1_000, clock: { now: () => now } });
+    for (const t of numbered('a', 5)) queue.append(record(t));
+    await queue.flush();
+    now += 2_000;
+    for (const t of numbered('b', 3)) queue.append(record(t));
+    await queue.flush();
+    expect(await drain(queue.cursor())).toEqual(numbered('b', 3));
+    expect(queue.stats().drops.max_age).toBe(5);
+  });
+
+  it("deletes whole segments past maxAge on open without reading them, counted once as 'max_age'", async () => {
+    let now = 9_000_000;
+    queue = await openDiskQueue({
+      directory: dir,
+      segmentBytes: 256,
+      maxAgeMs: 10_000,
+      clock: { now: () => now },
+    });
+    for (let i = 0; i < 6; i++) {
+      for (const t of numbered(`old${i}`, 4)) queue.append(record(t));
+      await queue.flush();
+    }
+    await queue.close();
+    const before = (await segmentFiles(dir)).length;
+    expect(before).toBeGreaterThan(3);
+    now += 60_000;
+    queue = await openDiskQueue({
+      directory: dir,
+      segmentBytes: 256,
+      maxAgeMs: 10_000,
+      clock: { now: () => now },
+    });
+    // Sealed segments all expired; the last one's records expire as they are read.
+    expect((await segmentFiles(dir)).length).toBeLessThanOrEqual(1);
+    expect(await drain(queue.cursor())).toEqual([]);
+    expect(queue.stats().drops.max_age).toBe(24);
+  });
+
+  it('rejects maxBufferBytes larger than maxBytes', async () => {
+    await expect(openDiskQueue({ directory: dir, maxBytes: 1000, maxBufferBytes: 2000 })).rejects.toThrow(
+      /'maxBufferBytes' is 2000; expected at most maxBytes \(1000\)/,
+    );
+  });
+});

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createNodeFileSystem,
+  openDiskQueue,
+  type DiskQueue,
+  type DropEvent,
+  type FileSystem,
+  type OpenFile,
+} from '@otel-lifeline/disk-queue';
+import { drain, numbered, record, tempDir } from './helpers.js';
+
+function errno(code: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${code}: injected`);
+  e.code = code;
+  return e;
+}
+
+/** The real file system with one switch: while `failing` names a call, that call fails with `code`. */
+function faultyFileSystem(): FileSystem & { failing: Set<string>; code: string } {
+  const real = createNodeFileSystem();
+  const fs = {
+    failing: new Set<string>(),
+    code: 'ENOSPC',
+    ...real,
+    async open(path: string, flags: string, mode?: number): Promise<OpenFile> {
+      if (fs.failing.has('open')) throw errno(fs.code);
+      const file = await real.open(path, flags, mode);
+      return {
+        ...file,
+        read: (b, o, l, p) =>
+          fs.failing.has('read') ? Promise.reject(errno(fs.code)) : file.read(b, o, l, p),
+        writev: (bufs, p) =>
+          fs.failing.has('writev') ? Promise.reject(errno(fs.code)) : file.writev(bufs, p),
+        datasync: () => (fs.failing.has('datasync') ? Promise.reject(errno(fs.code)) : file.datasync()),
+        sync: () => (fs.failing.has('sync') ? Promise.reject(errno(fs.code)) : file.sync()),
+        truncate: (n) => file.truncate(n),
+        size: () => file.size(),
+        close: () => file.close(),
+      };
+    },
+    mkdir: (path: string, mode: number) =>
+      fs.failing.has('mkdir') ? Promise.reject(errno(fs.code)) : real.mkdir(path, mode),
+    rename: (a: string, b: string) =>
+      fs.failing.has('rename') ? Promise.reject(errno(fs.code)) : real.rename(a, b),
+  };
+  return fs;
+}
+
+describe('disk queue on a failing file system', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let queue: DiskQueue | undefined;
+  let drops: DropEvent[];
+  let errors: Error[];
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('lifeline-dq-faults-'));
+    drops = [];
+    errors = [];
+  });
+
+  afterEach(async () => {
+    await queue?.close();
+    queue = undefined;
+    await cleanup();
+  });
+
+  const common = () => ({ onDrop: (e: DropEvent) => drops.push(e), onError: (e: Error) => errors.push(e) });
+
+  for (const [call, code] of [
+    ['writev', 'ENOSPC'],
+    ['datasync', 'EIO'],
+    ['open', 'EMFILE'],
+  ] as const) {
+    it(`drops a group commit whose ${call} fails with ${code} as 'io_error', then carries on`, async () => {
+      const fs = faultyFileSystem();
+      queue = await openDiskQueue({ directory: dir, fs, segmentBytes: 300, ...common() });
+      await appendOk(queue, numbered('before', 10));
+      fs.code = code;
+      fs.failing.add(call);
+      for (const t of numbered('lost', 5)) expect(queue.append(record(t))).toBe(true);
+      await queue.flush(); // resolves: the records are dropped and counted
+      expect(queue.stats().drops.io_error).toBe(5);
+      expect(drops).toEqual([{ reason: 'io_error', records: 5, bytes: 5 * 'lost-000000'.length }]);
+      expect(errors.some((e) => (e as NodeJS.ErrnoException).code === code)).toBe(true);
+      fs.failing.clear();
+      await appendOk(queue, numbered('after', 10));
+      expect(await drain(queue.cursor())).toEqual([...numbered('before', 10), ...numbered('after', 10)]);
+      // And after a restart the same holds: nothing of the failed write resurfaces.
+      await queue.close();
+      queue = await openDiskQueue({ directory: dir, fs, segmentBytes: 300, ...common() });
+      expect(await drain(queue.cursor())).toEqual([]);
+      expect(queue.stats().drops.corrupt).toBe(0);
+    });
+  }
+
+  it('degrades instead of failing when the directory cannot be created: every append is dropped and counted', async () => {
+    const fs = faultyFileSystem();
+    fs.code = 'EACCES';
+    fs.failing.add('mkdir');
+    queue = await openDiskQueue({ directory: `${dir}/nope`, fs, ...common() });
+    expect(queue.append(record('x'))).toBe(false);
+    await queue.flush();
+    expect(await queue.cursor().read()).toBeUndefined();
+    expect(queue.stats().drops.io_error).toBe(1);
+    expect(errors[0]?.message).toMatch(/EACCES/);
+  });
+
+  it('resolves ack when the ledger cannot be written, reporting the error', async () => {
+    const fs = faultyFileSystem();
+    queue = await openDiskQueue({ directory: dir, fs, ...common() });
+    await appendOk(queue, numbered('l', 3));
+    const batch = (await queue.cursor().read())!;
+    fs.code = 'EIO';
+    fs.failing.add('rename');
+    await queue.cursor().ack(batch);
+    expect(errors.some((e) => (e as NodeJS.ErrnoException).code === 'EIO')).toBe(true);
+    expect(await queue.cursor().read()).toBeUndefined();
+    fs.failing.clear();
+  });
+
+  it('never lets a throwing onDrop listener reach the caller of append', async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBufferBytes: 100,
+      fsyncIntervalMs: 60_000,
+      onDrop: () => {
+        throw new Error('listener bug');
+      },
+    });
+    for (let i = 0; i < 10; i++) expect(() => queue!.append(record('x'.repeat(40)))).not.toThrow();
+    expect(queue.stats().drops.buffer_full).toBeGreaterThan(0);
+  });
+});
+
+async function appendOk(queue: DiskQueue, texts: string[]): Promise<void> {
+  for (const t of texts) {
+    expect(queue.append(record(t))).toBe(true);
+    if (t.endsWith('4')) await queue.flush();
+  }
+  await queue.flush();
+}
