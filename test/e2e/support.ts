@@ -61,15 +61,16 @@ export function attribute(
   return found?.stringValue ?? found?.intValue;
 }
 
+export interface AccessEvent {
+  status: string | undefined;
+  severity: number | undefined;
+  query: string | undefined;
+  route: string | undefined;
+}
+
 /** Access events at the receiver for one service, by request id (`?rid=`). */
-export function accessEvents(
-  receiver: Receiver,
-  service: string,
-): Map<string, { status: string | undefined; severity: number | undefined; query: string | undefined }> {
-  const found = new Map<
-    string,
-    { status: string | undefined; severity: number | undefined; query: string | undefined }
-  >();
+export function accessEvents(receiver: Receiver, service: string): Map<string, AccessEvent> {
+  const found = new Map<string, AccessEvent>();
   for (const { resource, record } of receiver.logRecords()) {
     if (
       record.eventName !== 'lifeline.api.access' ||
@@ -83,6 +84,7 @@ export function accessEvents(
         status: attribute(record.attributes, 'http.response.status_code'),
         severity: record.severityNumber,
         query,
+        route: attribute(record.attributes, 'http.route'),
       });
   }
   return found;

@@ -34,6 +34,7 @@ import { registerProcessMetrics } from './sdk/process-metrics.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
 import type { ExitHooks } from './sdk/exit-hooks.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
+import { installFrameworkHooks } from './sdk/framework-hooks.js';
 
 export interface StartOptions extends LoadConfigOptions {
   /** Code-only instrumentation options (identify, audit rules, trustProxy...); they win over the configuration. */
@@ -249,6 +250,7 @@ function startPipelines(
       redaction,
       ...options.instrumentation,
     });
+    unregisters.push(installFrameworkHooks());
   }
 
   const forceFlush = async () => {

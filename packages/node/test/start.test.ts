@@ -47,7 +47,9 @@ describe('start', () => {
       expect(receiver.spans().some((s) => s.span.kind === 2)).toBe(true);
       const metricNames = new Set(
         receiver.received.metrics.flatMap((m) =>
-          m.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.name))),
+          m.resourceMetrics.flatMap((rm) =>
+            rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.name ?? '')),
+          ),
         ),
       );
       expect(metricNames).toContain('process.cpu.time');

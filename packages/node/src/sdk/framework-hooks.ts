@@ -1,0 +1,16 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { fastifyPlugin } from '@otel-lifeline/instrumentation-api';
+
+/**
+ * Route templates without code changes where a framework announces itself: Fastify publishes
+ * every new instance on the `fastify.initialization` channel, so its adapter is registered there
+ * (as `@fastify/otel` does). Other frameworks need their one-line adapter for `http.route`.
+ */
+export function installFrameworkHooks(): () => void {
+  const onFastify = (message: unknown) => {
+    const fastify = (message as { fastify?: { register?: (plugin: unknown) => unknown } }).fastify;
+    if (typeof fastify?.register === 'function') fastify.register(fastifyPlugin);
+  };
+  diagnosticsChannel.subscribe('fastify.initialization', onFastify);
+  return () => diagnosticsChannel.unsubscribe('fastify.initialization', onFastify);
+}
