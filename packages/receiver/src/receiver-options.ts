@@ -50,6 +50,8 @@ export interface ReceiverOptions {
   onExport?: ExportHandler;
   /** Serve HTTPS (and optionally require client certificates). */
   tls?: ReceiverTlsOptions;
+  /** How long `close()` lets requests in flight finish before destroying them. Default 5000. */
+  closeTimeoutMs?: number;
   /** Milliseconds since the epoch, for fault time windows. Default `Date.now`. */
   now?: () => number;
 }
@@ -64,6 +66,7 @@ export interface ResolvedReceiverOptions {
   readonly jsonLinesFile: string | undefined;
   readonly onExport: ExportHandler | undefined;
   readonly tls: ReceiverTlsOptions | undefined;
+  readonly closeTimeoutMs: number;
   readonly now: () => number;
 }
 
@@ -93,6 +96,10 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
     fail('onExport', options.onExport, 'a function');
   }
   if (options.now !== undefined && typeof options.now !== 'function') fail('now', options.now, 'a function');
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+  if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) {
+    fail('closeTimeoutMs', closeTimeoutMs, 'a number of milliseconds ≥ 0');
+  }
   const tls = options.tls;
   if (tls !== undefined) {
     const pem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
@@ -110,6 +117,7 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
     jsonLinesFile: options.jsonLinesFile,
     onExport: options.onExport,
     tls,
+    closeTimeoutMs,
     now: options.now ?? Date.now,
   };
 }

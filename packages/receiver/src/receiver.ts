@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { ReceiverError } from './errors.js';
@@ -40,7 +45,10 @@ export interface Receiver {
   start(): Promise<void>;
   /** Resolves once `predicate` holds, checked now and after every request; rejects after `timeoutMs` (default 10 s). */
   waitFor(predicate: (receiver: Receiver) => boolean, timeoutMs?: number): Promise<void>;
-  /** Stops for good and closes the JSON-lines file. */
+  /**
+   * Stops for good: stops listening, lets requests in flight be answered (up to `closeTimeoutMs`),
+   * destroys the remaining connections and closes the JSON-lines file.
+   */
   close(): Promise<void>;
 }
 
@@ -59,6 +67,7 @@ interface Waiter {
  *
  * stop() closes the listening socket and destroys every open connection (keep-alive, in-flight,
  * hung), so clients see connection refused / reset exactly as with a backend that went away.
+ * close() is the graceful exit: requests in flight are answered first (bounded by closeTimeoutMs).
  */
 export async function createReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const resolved = resolveReceiverOptions(options);
@@ -72,6 +81,10 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   const sleeps = new Map<NodeJS.Timeout, () => void>();
   const waiters = new Set<Waiter>();
   let state: 'listening' | 'stopped' | 'closed' = 'stopped';
+  /** Requests whose response has not closed yet, and who waits for that number to reach 0. */
+  let inFlight = 0;
+  const idleWaiters = new Set<() => void>();
+  let closing = false;
   let port = resolved.port;
   let transition: Promise<void> = Promise.resolve();
 
@@ -126,10 +139,19 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
         rejectUnauthorized: resolved.tls.rejectUnauthorized ?? true,
       })
     : createHttpServer();
-  server.on('request', handler);
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    inFlight += 1;
+    response.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const idle of [...idleWaiters]) idle();
+    });
+    if (closing) response.setHeader('connection', 'close');
+    handler(request, response);
+  };
+  server.on('request', onRequest);
   // With a 'checkContinue' listener Node leaves `Expect: 100-continue` to the handler, which
   // answers 413/415/... before the client sends the body, and continues otherwise.
-  server.on('checkContinue', handler);
+  server.on('checkContinue', onRequest);
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -167,6 +189,34 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     if (state !== 'listening') return;
     state = 'stopped';
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    held.clear();
+    await closed;
+  };
+
+  /**
+   * The graceful way out: stop listening, let requests in flight be answered (each with
+   * `Connection: close`) for up to `closeTimeoutMs`, then destroy whatever is left. Hung requests
+   * would never be answered, so they go at once.
+   */
+  const drainAndStop = async (): Promise<void> => {
+    if (state !== 'listening') return;
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const response of held) response.socket?.destroy();
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, resolved.closeTimeoutMs);
+        function done(): void {
+          clearTimeout(timer);
+          idleWaiters.delete(done);
+          resolve();
+        }
+        idleWaiters.add(done);
+      });
+    }
+    state = 'stopped';
     for (const socket of sockets) socket.destroy();
     held.clear();
     await closed;
@@ -242,7 +292,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     close() {
       return serially(async () => {
         if (state === 'closed') return;
-        await stopListening();
+        await drainAndStop();
         state = 'closed';
         for (const [timer, resolve] of sleeps) {
           clearTimeout(timer);

@@ -86,11 +86,43 @@ describe('receiver life cycle', () => {
     expect(r.counts()).toMatchObject({ requests: 0, logRecords: 0 });
   });
 
+  it('answers requests in flight before closing, and refuses new connections meanwhile', async () => {
+    const r = await start();
+    r.addFault({ kind: 'delay', ms: 300 });
+    const inFlight = httpSend(`${r.url}/v1/logs`, { headers: PROTOBUF, body });
+    await r.waitFor(() => r.counts().faulted === 1);
+    const closing = r.close();
+    await expect(httpSend(`${r.url}/v1/logs`, { headers: PROTOBUF, body })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.headers['connection']).toBe('close');
+    await closing;
+    expect(r.counts().logRecords).toBe(1);
+  });
+
+  it('destroys requests still in flight after closeTimeoutMs, and hung requests at once', async () => {
+    const r = await start({ closeTimeoutMs: 100 });
+    r.addFault({ kind: 'delay', ms: 60_000 });
+    r.addFault({ kind: 'hang' });
+    const outcomes = Promise.allSettled([
+      httpSend(`${r.url}/v1/logs`, { headers: PROTOBUF, body }),
+      httpSend(`${r.url}/v1/logs`, { headers: PROTOBUF, body }),
+    ]);
+    await r.waitFor(() => r.counts().faulted === 2);
+    await r.close(); // well before the 60 s delay ends: the test would time out otherwise
+    const [delayed, hung] = await outcomes;
+    expect(delayed).toMatchObject({ status: 'rejected', reason: { code: 'ECONNRESET' } });
+    expect(hung).toMatchObject({ status: 'rejected', reason: { code: 'ECONNRESET' } });
+    expect(r.counts().logRecords).toBe(0);
+  });
+
   it('cannot start again once closed', async () => {
     const r = await start();
-    const pending = r.waitFor(() => false, 60_000);
+    const pending = r.waitFor(() => false, 60_000).catch((error: unknown) => error);
     await r.close();
-    await expect(pending).rejects.toMatchObject({ code: 'LIFELINE_ERR_STATE' });
+    expect(await pending).toMatchObject({ code: 'LIFELINE_ERR_STATE' });
     await r.close();
     await expect(r.start()).rejects.toMatchObject({ code: 'LIFELINE_ERR_STATE', message: /closed/ });
   });
@@ -185,6 +217,7 @@ describe('receiver options', () => {
         { tls: { key: 'k' } as never },
         /receiver option tls.cert is "undefined"; expected a PEM string or Buffer/,
       ],
+      [{ closeTimeoutMs: -1 }, /receiver option closeTimeoutMs is -1; expected a number of milliseconds ≥ 0/],
     ];
     for (const [options, message] of cases) {
       await expect(createReceiver(options)).rejects.toMatchObject({ code: 'LIFELINE_ERR_CONFIG', message });
