@@ -5,8 +5,10 @@
 //                           ├──► primary receiver    (`lifeline receive`, a child process)
 //                           └──► secondary receiver  (`lifeline receive`, a child process)
 //
-// Part-way through, the primary is killed (SIGKILL) and restarted later on the same port, and the
-// API itself is killed with SIGKILL once and restarted on the same queue directory. Every request
+// Part-way through, the primary is killed (SIGKILL): traffic fails over to the secondary. Then the
+// secondary is killed too, so events pile up on disk, and the API itself is killed with SIGKILL and
+// restarted on the same queue directory. The secondary comes back and receives the backlog,
+// including what the killed API had queued; then the primary comes back and traffic fails back. Every request
 // carries a unique id (?rid=N), so each access event is found at the receivers and counted exactly:
 // delivered, duplicated or lost. Exit status 0 only when nothing was lost.
 import { spawn } from 'node:child_process';
@@ -25,9 +27,11 @@ const PROBE_INTERVAL_MS = 2_000;
 const RATE_PER_SECOND = 120;
 const CONCURRENCY = 6;
 // The script, in seconds from the start of the load.
-const KILL_PRIMARY_AT = 6;
-const KILL_APP_AT = 12;
-const RESTART_PRIMARY_AT = 20;
+const KILL_PRIMARY_AT = 5;
+const KILL_SECONDARY_AT = 10;
+const KILL_APP_AT = 13;
+const RESTART_SECONDARY_AT = 17;
+const RESTART_PRIMARY_AT = 22;
 const STOP_LOAD_AT = 28;
 const DRAIN_DEADLINE_S = 30;
 
@@ -199,10 +203,11 @@ async function main() {
   console.log(`Lifeline fail-over demo — working directory ${work}`);
 
   let primary = startReceiver('primary', 0);
-  const secondary = startReceiver('secondary', 0);
+  let secondary = startReceiver('secondary', 0);
   const primaryUrl = await primary.listening;
   const secondaryUrl = await secondary.listening;
   const primaryPort = new URL(primaryUrl).port;
+  const secondaryPort = new URL(secondaryUrl).port;
   let app = startApp(primaryUrl, secondaryUrl);
   const appUrl = await app.listening;
   target = new Pool(appUrl, { connections: CONCURRENCY });
@@ -210,8 +215,8 @@ async function main() {
     `primary receiver ${primaryUrl} · secondary receiver ${secondaryUrl} · Express API with --import ${appUrl}`,
   );
   console.log(
-    `script: load ${RATE_PER_SECOND} req/s; kill -9 primary at ${KILL_PRIMARY_AT}s; kill -9 the API at ${KILL_APP_AT}s and restart it; ` +
-      `restart the primary at ${RESTART_PRIMARY_AT}s; stop at ${STOP_LOAD_AT}s`,
+    `script: ${RATE_PER_SECOND} req/s; kill -9 the primary at ${KILL_PRIMARY_AT}s and the secondary at ${KILL_SECONDARY_AT}s; ` +
+      `kill -9 the API at ${KILL_APP_AT}s and restart it; restart the secondary at ${RESTART_SECONDARY_AT}s and the primary at ${RESTART_PRIMARY_AT}s; stop at ${STOP_LOAD_AT}s`,
   );
 
   const tails = { primary: createTail('primary'), secondary: createTail('secondary') };
@@ -252,6 +257,11 @@ async function main() {
   timeline.primaryKilledAt = now();
   const failoverWatch = tails.secondary.watchFrom(timeline.primaryKilledAt);
 
+  await at(KILL_SECONDARY_AT);
+  phase = 'secondary KILLED too → queueing on disk';
+  await kill(secondary.child);
+  timeline.secondaryKilledAt = now();
+
   await at(KILL_APP_AT - 0.5);
   phase = 'pausing load before SIGKILL of the API';
   paused = true;
@@ -260,6 +270,15 @@ async function main() {
   const appPid = app.child.pid;
   await kill(app.child);
   timeline.appKilledAt = now();
+  tails.primary.poll();
+  tails.secondary.poll();
+  // Events answered before the kill but not yet at any receiver: they exist only in the queue on disk.
+  const onDiskAtKill = [...requests]
+    .filter(
+      ([rid, r]) =>
+        r.doneAt !== undefined && !tails.primary.access.has(rid) && !tails.secondary.access.has(rid),
+    )
+    .map(([rid]) => rid);
   await target.close().catch(() => undefined);
   target = undefined;
   app = startApp(primaryUrl, secondaryUrl);
@@ -267,6 +286,13 @@ async function main() {
   timeline.appRestartedAt = now();
   paused = false;
   phase = `API restarted (was pid ${appPid}) on the same queue`;
+
+  await at(RESTART_SECONDARY_AT);
+  secondary = startReceiver('secondary', secondaryPort);
+  await secondary.listening;
+  timeline.secondaryRestartedAt = now();
+  const backlogWatch = tails.secondary.watchFrom(timeline.secondaryRestartedAt);
+  phase = 'secondary restarted → backlog delivered';
 
   await at(RESTART_PRIMARY_AT);
   primary = startReceiver('primary', primaryPort);
@@ -330,7 +356,8 @@ async function main() {
   const completed = mustArrive.length + atRisk.length;
   const fmt = (ms) => (ms === undefined ? 'not observed' : `${(ms / 1000).toFixed(2)} s`);
 
-  const table = new Table({ head: ['', 'count'], style: { head: [] } });
+  const recovered = onDiskAtKill.filter(seen).length;
+  const table = new Table({ head: ['', 'count'], style: { head: [], border: interactive ? ['grey'] : [] } });
   table.push(
     ['requests sent', requests.size],
     ['responses received (= access events emitted)', completed],
@@ -339,10 +366,15 @@ async function main() {
     ['access events delivered to the secondary', sumCopies(tails.secondary.access)],
     ['duplicates (at-least-once)', duplicates],
     ['in the SIGKILL loss window ¹ / of them missing', `${atRisk.length} / ${atRiskLost}`],
+    ['on disk only at the SIGKILL → delivered after the restart', `${onDiskAtKill.length} → ${recovered}`],
     ['LOST', lost],
     [
       'time to fail over (primary killed → data at secondary)',
       fmt(failoverWatch.at === undefined ? undefined : failoverWatch.at - timeline.primaryKilledAt),
+    ],
+    [
+      'time to deliver the backlog (secondary restarted → data)',
+      fmt(backlogWatch.at === undefined ? undefined : backlogWatch.at - timeline.secondaryRestartedAt),
     ],
     [
       'time to fail back (primary restarted → data at primary)',
