@@ -9,9 +9,11 @@
 //   lifeline  @otel-lifeline/otlp encodeLogRecords
 //   stock     @opentelemetry/otlp-transformer ProtobufLogsSerializer.serializeRequest
 // Rounds are interleaved (A B, then B A, ...) after a warm-up; each round times a fixed number of
-// whole-batch encodes. Reported: µs per record (median, min–max over rounds), bytes per record and
-// the ratio lifeline ÷ stock of the medians. Both outputs are decoded back and compared before
-// timing, so a fast but wrong encoder fails here instead of winning.
+// whole-batch encodes. Reported: µs per record (median, min–max over rounds), bytes per record,
+// the ratio lifeline ÷ stock of the medians, and the median of the per-round ratios (each round
+// times both variants back to back, so on a shared, noisy machine this pairing is the steadier
+// figure). Both outputs are decoded back and compared before timing, so a fast but wrong encoder
+// fails here instead of winning.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,9 +33,9 @@ const quick = values.quick;
 const outDir = path.resolve(values.out ?? path.join(benchDir, 'results'));
 
 const RECORDS = 512;
-const ROUNDS = quick ? 5 : 11;
-const BATCHES_PER_ROUND = quick ? 20 : 200;
-const WARMUP_BATCHES = quick ? 50 : 500;
+const ROUNDS = quick ? 5 : 31;
+const BATCHES_PER_ROUND = quick ? 10 : 40;
+const WARMUP_BATCHES = quick ? 50 : 400;
 
 function buildFixture() {
   const exporter = new InMemoryLogRecordExporter();
@@ -88,18 +90,25 @@ function verify(records) {
 }
 
 let sink = 0;
+/** One round: wall-clock and process CPU time (user + system, all threads: GC included) per record. */
 function timeRound(encode, records) {
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < BATCHES_PER_ROUND; i++) sink += encode(records).length;
   const elapsedNs = Number(process.hrtime.bigint() - start);
-  return elapsedNs / 1e3 / (BATCHES_PER_ROUND * RECORDS);
+  const cpu = process.cpuUsage(cpuStart);
+  const items = BATCHES_PER_ROUND * RECORDS;
+  return { wall: elapsedNs / 1e3 / items, cpu: (cpu.user + cpu.system) / items };
+}
+
+function median(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], samples };
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
 function main() {
@@ -108,13 +117,19 @@ function main() {
   for (let i = 0; i < WARMUP_BATCHES; i++) {
     sink += variants.lifeline(records).length + variants.stock(records).length;
   }
-  const samples = { lifeline: [], stock: [] };
+  const wall = { lifeline: [], stock: [] };
+  const cpu = { lifeline: [], stock: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['lifeline', 'stock'] : ['stock', 'lifeline'];
-    for (const name of order) samples[name].push(timeRound(variants[name], records));
+    for (const name of order) {
+      const t = timeRound(variants[name], records);
+      wall[name].push(t.wall);
+      cpu[name].push(t.cpu);
+    }
   }
-  const lifeline = summary(samples.lifeline);
-  const stock = summary(samples.stock);
+  const samples = cpu;
+  const lifeline = summary(cpu.lifeline);
+  const stock = summary(cpu.stock);
   const result = {
     benchmark: 'encode',
     command: `node bench/encode.js${quick ? ' --quick' : ''}`,
@@ -123,26 +138,43 @@ function main() {
     environment: { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length },
     fixture: { records: RECORDS, attributesPerRecord: 10, resourceAttributes: 5, bodyChars: '~70' },
     method: { rounds: ROUNDS, batchesPerRound: BATCHES_PER_ROUND, warmupBatches: WARMUP_BATCHES, interleaved: true },
-    unit: 'µs per record',
+    unit: 'µs of process CPU time per record (wall-clock figures alongside)',
     variants: {
       lifeline: {
         what: '@otel-lifeline/otlp encodeLogRecords',
         usPerRecord: lifeline,
+        wallUsPerRecord: summary(wall.lifeline),
         bytesPerRecord: variants.lifeline(records).length / RECORDS,
       },
       stock: {
         what: '@opentelemetry/otlp-transformer 0.223.0 ProtobufLogsSerializer.serializeRequest',
         usPerRecord: stock,
+        wallUsPerRecord: summary(wall.stock),
         bytesPerRecord: variants.stock(records).length / RECORDS,
       },
     },
-    ratio: { lifelineOverStock: lifeline.median / stock.median },
+    ratio: {
+      lifelineOverStock: lifeline.median / stock.median,
+      pairedRounds: summary(samples.lifeline.map((t, i) => t / samples.stock[i])),
+      wallLifelineOverStock: median(wall.lifeline) / median(wall.stock),
+    },
   };
   const fmt = (s) => `${s.median.toFixed(3)} µs/record (min ${s.min.toFixed(3)} – max ${s.max.toFixed(3)})`;
-  console.log(`encode ${RECORDS} log records × 10 attributes, ${ROUNDS} interleaved rounds of ${BATCHES_PER_ROUND} batches`);
+  console.log(
+    `encode ${RECORDS} log records × 10 attributes, ${ROUNDS} interleaved rounds of ${BATCHES_PER_ROUND} batches, ` +
+      'µs of CPU time per record',
+  );
   console.log(`  lifeline encodeLogRecords          ${fmt(lifeline)}  ${result.variants.lifeline.bytesPerRecord.toFixed(1)} B/record`);
   console.log(`  stock ProtobufLogsSerializer       ${fmt(stock)}  ${result.variants.stock.bytesPerRecord.toFixed(1)} B/record`);
+  const paired = result.ratio.pairedRounds;
   console.log(`  ratio lifeline ÷ stock (medians)   ${result.ratio.lifelineOverStock.toFixed(3)}`);
+  console.log(
+    `  ratio per round (median, min – max) ${paired.median.toFixed(3)} (${paired.min.toFixed(3)} – ${paired.max.toFixed(3)})`,
+  );
+  console.log(
+    `  wall clock: lifeline ${fmt(result.variants.lifeline.wallUsPerRecord)}, stock ${fmt(result.variants.stock.wallUsPerRecord)}, ` +
+      `ratio ${result.ratio.wallLifelineOverStock.toFixed(3)}`,
+  );
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'encode.json');
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

@@ -14,23 +14,30 @@ import { hexDigit } from './hex.js';
  * returned copy of the bytes.
  */
 export class ProtobufWriter {
-  buf: Uint8Array;
+  /** A Buffer for its native UTF-8 write; never handed out (see `finish`). */
+  buf: Buffer;
   pos = 0;
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
-  private readonly textEncoder = new TextEncoder();
 
   constructor(initialSize = 64 * 1024) {
-    this.buf = new Uint8Array(initialSize);
+    this.buf = Buffer.allocUnsafeSlow(initialSize);
   }
 
   reset(): void {
     this.pos = 0;
   }
 
-  /** A copy of the written bytes. */
+  /**
+   * A copy of the written bytes as a plain Uint8Array. Large results are copied into memory that is
+   * not zero-filled first (everything is overwritten by the copy).
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const length = this.pos;
+    if (length < 4096) return new Uint8Array(this.buf.subarray(0, length));
+    const out = Buffer.allocUnsafeSlow(length);
+    out.set(this.buf.subarray(0, length));
+    return new Uint8Array(out.buffer, out.byteOffset, length);
   }
 
   ensure(n: number): void {
@@ -40,8 +47,8 @@ export class ProtobufWriter {
   private grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
 
@@ -127,9 +134,18 @@ export class ProtobufWriter {
 
   /** Raw bytes with no length prefix (a cached, already encoded field). */
   raw(value: Uint8Array): void {
-    this.ensure(value.length);
-    this.buf.set(value, this.pos);
-    this.pos += value.length;
+    const length = value.length;
+    this.ensure(length);
+    if (length <= 32) {
+      // A byte loop beats the native copy's call overhead at these sizes (attribute keys).
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < length; i++) buf[pos++] = value[i]!;
+      this.pos = pos;
+    } else {
+      this.buf.set(value, this.pos);
+      this.pos += length;
+    }
   }
 
   /**
@@ -157,7 +173,7 @@ export class ProtobufWriter {
   /**
    * Length-prefixed UTF-8 of a string. Short strings take a JS loop (ASCII bytes copied as they
    * are, other code points encoded inline, lone surrogates as U+FFFD like TextEncoder); long ones
-   * go to TextEncoder.encodeInto.
+   * go to Buffer's native UTF-8 write, straight into the buffer.
    */
   string(value: string): void {
     const len = value.length;
@@ -201,7 +217,7 @@ export class ProtobufWriter {
     const reserve = varintSize(max);
     this.ensure(reserve + max);
     const start = this.pos;
-    const { written } = this.textEncoder.encodeInto(value, this.buf.subarray(start + reserve));
+    const written = this.buf.write(value, start + reserve, max, 'utf8');
     this.pos = start + reserve + written;
     this.writeLength(start, reserve, written);
   }

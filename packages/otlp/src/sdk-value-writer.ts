@@ -1,6 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import { split, splitInt64 } from './int64.js';
-import type { ProtobufWriter } from './protobuf-writer.js';
+import { ProtobufWriter } from './protobuf-writer.js';
 
 /**
  * Writes OpenTelemetry SDK values (attribute maps, log bodies, HrTime) straight into protobuf,
@@ -11,26 +11,83 @@ import type { ProtobufWriter } from './protobuf-writer.js';
 const INT64_MIN = -(2 ** 63);
 const INT64_LIMIT = 2 ** 63;
 
-/** `repeated KeyValue` under `tag` (the field's tag byte, wire type 2) for every own key. */
+/**
+ * `repeated KeyValue` under `tag` (the field's one-byte tag, wire type 2) for every own key.
+ *
+ * The hot loop of every encoder. Per attribute it makes one capacity check for the fixed part,
+ * copies the cached key field, and writes both one-byte length placeholders directly; a length
+ * that does not fit one byte goes through `join`, which moves the body.
+ *
+ *   tag │ len │ 0x0a keylen key… │ 0x12 │ len │ AnyValue…
+ *         ^kv                              ^value
+ */
 export function writeAttributes(w: ProtobufWriter, tag: number, attributes: object | undefined): void {
   if (attributes === undefined || attributes === null) return;
   const record = attributes as Record<string, unknown>;
   for (const key in record) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-    w.varint32(tag);
-    const start = w.fork(1);
-    writeKeyValueBody(w, key, record[key]);
-    w.join(start, 1);
+    const field = keyField(key);
+    if (field === undefined) {
+      w.varint32(tag);
+      const start = w.fork(1);
+      w.varint32(0x0a); // KeyValue.key
+      w.string(key);
+      writeValueField(w, record[key]);
+      w.join(start, 1);
+      continue;
+    }
+    const length = field.length;
+    w.ensure(length + 4);
+    const buf = w.buf;
+    let pos = w.pos;
+    buf[pos++] = tag;
+    const kv = pos++;
+    for (let i = 0; i < length; i++) buf[pos++] = field[i]!;
+    w.pos = pos;
+    writeValueField(w, record[key]);
+    const kvLength = w.pos - kv - 1;
+    if (kvLength < 0x80) w.buf[kv] = kvLength;
+    else w.join(kv, 1);
   }
 }
 
-function writeKeyValueBody(w: ProtobufWriter, key: string, value: unknown): void {
-  w.varint32(0x0a); // KeyValue.key
-  w.string(key);
-  w.varint32(0x12); // KeyValue.value
-  const start = w.fork(1);
-  writeAnyValueBody(w, value);
-  w.join(start, 1);
+/** `KeyValue.value`: tag, a one-byte length placeholder, the AnyValue. */
+function writeValueField(w: ProtobufWriter, value: unknown): void {
+  w.ensure(2);
+  const buf = w.buf;
+  const start = w.pos + 1;
+  buf[start - 1] = 0x12; // KeyValue.value
+  w.pos = start + 1;
+  if (typeof value === 'string' && value.length <= 42) {
+    // The common case, inlined: string_value with a one-byte length.
+    w.ensure(1);
+    w.buf[w.pos++] = 0x0a;
+    w.string(value);
+  } else {
+    writeAnyValueBody(w, value);
+  }
+  const length = w.pos - start - 1;
+  if (length < 0x80) w.buf[start] = length;
+  else w.join(start, 1);
+}
+
+/**
+ * Attribute keys repeat on every record: the encoded `KeyValue.key` field (tag, length, UTF-8) of
+ * each key seen is kept, up to a bound so that unbounded key sets (ids as keys) cannot grow it.
+ */
+const keyFieldCache = new Map<string, Uint8Array>();
+const KEY_CACHE_LIMIT = 4096;
+const keyWriter = new ProtobufWriter(256);
+
+function keyField(key: string): Uint8Array | undefined {
+  const cached = keyFieldCache.get(key);
+  if (cached !== undefined || keyFieldCache.size >= KEY_CACHE_LIMIT || key.length > 100) return cached;
+  keyWriter.reset();
+  keyWriter.varint32(0x0a); // KeyValue.key
+  keyWriter.string(key);
+  const field = keyWriter.finish();
+  keyFieldCache.set(key, field);
+  return field;
 }
 
 /** The body of an AnyValue message (no tag, no length); nothing for null/undefined/functions. */
