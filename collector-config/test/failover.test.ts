@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codecFor, type Signal } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConnectorQueueVariant, writeExporterQueuesVariant } from './support/agent-variants.js';
@@ -8,6 +9,7 @@ import { collectorConfigDir, resolveCollectorBinary } from './support/collector-
 import { createCollector, killAllCollectors, type Collector } from './support/collector-process.js';
 import { deliveryReport, seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { recordMeasurement } from './support/measurements.js';
+import { sdkRequest } from './support/sdk-requests.js';
 import { sleep, within } from './support/waiting.js';
 
 const binary = resolveCollectorBinary();
@@ -207,6 +209,47 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
     it('fails over without loss once pdata.enableRefCounting is turned off', () => {
       expect(withGateOff.failoverMs).toBeDefined();
       expect(withGateOff.lost).toBe(0);
+    });
+  });
+  describe('traces and metrics take the same failover path', () => {
+    const statuses: number[] = [];
+    let before: { spans: number; dataPoints: number } = { spans: 0, dataPoints: 0 };
+    let after: {
+      primary: { spans: number; dataPoints: number };
+      secondary: { spans: number; dataPoints: number };
+    };
+
+    beforeAll(async () => {
+      const { primary, secondary, agent } = await setup('agent.yaml');
+      const post = async (signal: Signal, name: string): Promise<void> => {
+        const request = await sdkRequest(signal, name);
+        const response = await fetch(`${agent.otlpUrl}${codecFor(signal).path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body: request.protobuf,
+        });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      };
+      await post('traces', 'primary up');
+      await post('metrics', 'primary up');
+      before = { spans: primary.counts().spans, dataPoints: primary.counts().dataPoints };
+      await primary.stop();
+      await Promise.all([post('traces', 'primary down'), post('metrics', 'primary down')]);
+      await within(10_000, () => secondary.counts().spans > 0 && secondary.counts().dataPoints > 0);
+      const pick = (r: Receiver) => ({ spans: r.counts().spans, dataPoints: r.counts().dataPoints });
+      after = { primary: pick(primary), secondary: pick(secondary) };
+      await primary.start();
+    });
+
+    it('delivers spans and metric points to the primary while it is up', () => {
+      expect(before).toEqual({ spans: 1, dataPoints: 2 });
+    });
+
+    it('delivers them to the secondary once the primary is down, and answers 200 throughout', () => {
+      expect(after.secondary).toEqual({ spans: 1, dataPoints: 2 });
+      expect(after.primary).toEqual(before);
+      expect(statuses).toEqual([200, 200, 200, 200]);
     });
   });
 });

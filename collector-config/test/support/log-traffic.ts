@@ -136,10 +136,21 @@ export function seqCounts(records: ReadonlyArray<{ record: LogRecord }>): Map<nu
   return counts;
 }
 
-/** Loss and duplicates of `acked` against what the receivers got. */
+/**
+ * Loss and duplicates of `acked` against what the receivers got. Duplicates are split by where
+ * they landed: `duplicatesAcrossReceivers` (a record at both, e.g. the primary took it but its
+ * answer was lost and the batch went to the secondary) and `duplicatesWithinOneReceiver` (the
+ * same receiver got it twice, e.g. the sender resent after the Collector died before answering).
+ */
 export function deliveryReport(acked: ReadonlySet<number>, ...received: Array<Map<number, number>>) {
   const total = new Map<number, number>();
-  for (const counts of received) for (const [seq, n] of counts) total.set(seq, (total.get(seq) ?? 0) + n);
+  let duplicatesWithinOneReceiver = 0;
+  for (const counts of received) {
+    for (const [seq, n] of counts) {
+      total.set(seq, (total.get(seq) ?? 0) + n);
+      duplicatesWithinOneReceiver += n - 1;
+    }
+  }
   let lost = 0;
   for (const seq of acked) if (!total.has(seq)) lost += 1;
   let duplicates = 0;
@@ -148,5 +159,13 @@ export function deliveryReport(acked: ReadonlySet<number>, ...received: Array<Ma
     delivered += n;
     duplicates += n - 1;
   }
-  return { acked: acked.size, uniqueDelivered: total.size, delivered, lost, duplicates };
+  return {
+    acked: acked.size,
+    uniqueDelivered: total.size,
+    delivered,
+    lost,
+    duplicates,
+    duplicatesAcrossReceivers: duplicates - duplicatesWithinOneReceiver,
+    duplicatesWithinOneReceiver,
+  };
 }
