@@ -135,7 +135,12 @@ function main() {
     command: `node bench/encode.js${quick ? ' --quick' : ''}`,
     quick,
     date: new Date().toISOString(),
-    environment: { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length },
+    environment: {
+      node: process.version,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      loadAverage1m: os.loadavg()[0],
+    },
     fixture: { records: RECORDS, attributesPerRecord: 10, resourceAttributes: 5, bodyChars: '~70' },
     method: { rounds: ROUNDS, batchesPerRound: BATCHES_PER_ROUND, warmupBatches: WARMUP_BATCHES, interleaved: true },
     unit: 'µs of process CPU time per record (wall-clock figures alongside)',

@@ -135,7 +135,8 @@ function readMessage(
     if (field.repeated) {
       if (!Array.isArray(value)) jsonFail(fieldPath, 'expected an array');
       const list: unknown[] = [];
-      for (let i = 0; i < value.length; i++) list.push(readValue(field, value[i], `${fieldPath}[${i}]`, depth));
+      for (let i = 0; i < value.length; i++)
+        list.push(readValue(field, value[i], `${fieldPath}[${i}]`, depth));
       if (list.length > 0 || field.alwaysPresent) obj[field.name] = list;
       continue;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   OtlpDecodeError,
+  OtlpEncodeError,
   codecFor,
   decodeStatus,
   encodeLogRecords,
@@ -148,6 +149,24 @@ describe('signal codecs', () => {
       rejected: 0,
       errorMessage: 'slow down',
     });
+  });
+
+  it('decodes from a Buffer as from a Uint8Array', () => {
+    const bytes = logsCodec.encode(request);
+    expect(logsCodec.decode(Buffer.from(bytes))).toEqual(request);
+  });
+
+  it('names the field path when an object cannot be encoded', () => {
+    const bad = { resourceLogs: [{ scopeLogs: [{ logRecords: [{}, { timeUnixNano: '12x' }] }] }] };
+    expect(() => logsCodec.encode(bad)).toThrow(
+      /resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[1\]\.timeUnixNano: expected a decimal integer string/,
+    );
+    expect(() =>
+      logsCodec.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ spanId: 'xyz' }] }] }] }),
+    ).toThrow(OtlpEncodeError);
+    expect(() =>
+      logsCodec.toJson({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 1.5 }] }] }] }),
+    ).toThrow(/logRecords\[0\]\.severityNumber: expected an integer/);
   });
 
   it('encodes google.rpc.Status bodies', () => {
