@@ -8,8 +8,10 @@ import { fastifyPlugin } from '@otel-lifeline/instrumentation-api';
  */
 export function installFrameworkHooks(): () => void {
   const onFastify = (message: unknown) => {
-    const fastify = (message as { fastify?: { register?: (plugin: unknown) => unknown } }).fastify;
-    if (typeof fastify?.register === 'function') fastify.register(fastifyPlugin);
+    const fastify = (message as { fastify?: { addHook?: unknown } }).fastify;
+    // Applied at once on the new root instance (the plugin is not encapsulated), so its hooks see
+    // the routes the app declares next; `register()` would load it only after those routes.
+    if (typeof fastify?.addHook === 'function') fastifyPlugin(fastify, {}, () => undefined);
   };
   diagnosticsChannel.subscribe('fastify.initialization', onFastify);
   return () => diagnosticsChannel.unsubscribe('fastify.initialization', onFastify);
