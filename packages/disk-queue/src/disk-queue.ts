@@ -5,19 +5,12 @@ import { claimDirectory, claimOrphans, removeQueueDirectory } from './queue-dire
 import { createQueueCursor } from './queue-cursor.js';
 import { MAX_RECORD_BYTES } from './record-frame.js';
 import { recoverStore } from './recovery.js';
-import {
-  DEFAULT_READ_MAX_BYTES,
-  DEFAULT_READ_MAX_RECORDS,
-  DIRECTORY_MODE,
-  FILE_MODE,
-  resolveOptions,
-  type ResolvedOptions,
-} from './resolve-options.js';
-import { readRecords } from './segment-reader.js';
-import { comparePositions, type SegmentStore, type StoreContext } from './segment-store.js';
+import { QueueReads } from './queue-reads.js';
+import { collectStats } from './queue-stats.js';
+import { DIRECTORY_MODE, FILE_MODE, resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import type { SegmentStore, StoreContext } from './segment-store.js';
 import {
   DROP_REASONS,
-  type CursorStats,
   type DiskQueue,
   type DiskQueueOptions,
   type DropReason,
@@ -26,15 +19,6 @@ import {
   type QueueStats,
   type ReadLimits,
 } from './types.js';
-
-interface BatchOrigin {
-  store: SegmentStore;
-  cursor: string;
-  end: { segment: number; offset: number; seq: number };
-  newestAppendedAtMs: number;
-}
-
-const batchOrigins = new WeakMap<QueueBatch, BatchOrigin>();
 
 /**
  * Opens (creating if needed) a durable queue in `options.directory`. Rejects only for bad options
@@ -58,14 +42,14 @@ class DiskQueueImpl implements DiskQueue {
   private own: SegmentStore | undefined;
   private writer: GroupCommitWriter | undefined;
   private readonly cursors = new Map<string, QueueCursor>();
-  private readonly readChains = new Map<string, Promise<unknown>>();
-  private waiters = new Set<{ cursor: string; resolve: () => void }>();
+  private readonly reads: QueueReads;
   private state: 'opening' | 'open' | 'closing' | 'closed' = 'opening';
   private closing: Promise<void> | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly context: StoreContext;
   private dropsSinceLedger = false;
+  private diskBytesCache: number | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
     this.directory = options.directory;
@@ -77,6 +61,14 @@ class DiskQueueImpl implements DiskQueue {
       report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
       onError: (error) => this.reportError(error),
     };
+    this.reads = new QueueReads({
+      stores: () => this.stores,
+      state: () => this.state,
+      afterAck: async (store) => {
+        await store.collect().catch((error: unknown) => this.reportError(error));
+        if (store !== this.own && this.drained(store)) await this.retireAdopted(store);
+      },
+    });
     for (const name of options.cursors) this.cursors.set(name, createQueueCursor(name, this));
   }
 
@@ -102,7 +94,16 @@ class DiskQueueImpl implements DiskQueue {
         if (this.drops[r] > 0) this.own.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
       for (const dir of await claimOrphans(o.directory, own, dirOptions)) {
         locked.push(dir);
-        const store = await recoverStore(dir, this.context, { ...recoverOptions, writable: false });
+        let store: SegmentStore;
+        try {
+          store = await recoverStore(dir, this.context, { ...recoverOptions, writable: false });
+        } catch (error) {
+          if (error instanceof DiskQueueError) throw error;
+          // An orphan we cannot read is left for a later start; our own queue works regardless.
+          this.reportError(error);
+          await releaseLock(o.fs, dir);
+          continue;
+        }
         if (this.drained(store)) {
           await store.closeAll();
           await removeQueueDirectory(o.fs, dir);
@@ -184,149 +185,36 @@ class DiskQueueImpl implements DiskQueue {
     return c;
   }
 
-  /** Serialises reads per cursor so that two concurrent reads never hand out the same records. */
   read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined> {
-    const previous = this.readChains.get(cursor) ?? Promise.resolve();
-    const next = previous.then(() => this.readNow(cursor, limits));
-    this.readChains.set(
-      cursor,
-      next.catch(() => undefined),
-    );
-    return next;
+    return this.reads.read(cursor, limits);
   }
 
-  private async readNow(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined> {
-    const maxRecords = limits?.maxRecords ?? DEFAULT_READ_MAX_RECORDS;
-    const maxBytes = limits?.maxBytes ?? DEFAULT_READ_MAX_BYTES;
-    if (!(Number.isInteger(maxRecords) && maxRecords > 0) || !(Number.isFinite(maxBytes) && maxBytes > 0)) {
-      throw new DiskQueueError(
-        'LIFELINE_ERR_QUEUE_MISUSE',
-        `read limits must be positive (maxRecords ${maxRecords}, maxBytes ${maxBytes})`,
-      );
-    }
-    for (const store of [...this.stores]) {
-      if (this.state === 'closed') return undefined;
-      for (;;) {
-        const p = store.positions(cursor);
-        if (!store.hasUnread(cursor)) break;
-        const epoch = p.epoch;
-        const start = { ...p.read };
-        const result = await readRecords(store, start, maxRecords, maxBytes);
-        if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
-        if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
-        if (result.records.length === 0) {
-          // Only skipped records (expired or corrupt): nothing to deliver. With nothing in flight the
-          // acknowledged position moves past them too.
-          if (comparePositions(p.ack, start) === 0 && comparePositions(result.end, start) > 0) {
-            store.advance(cursor, result.end);
-          }
-          if (comparePositions(result.end, start) <= 0) break;
-          continue;
-        }
-        const batch: QueueBatch = {
-          records: result.records,
-          bytes: result.bytes,
-          oldestAppendedAtMs: result.oldestAppendedAtMs,
-        };
-        batchOrigins.set(batch, {
-          store,
-          cursor,
-          end: result.end,
-          newestAppendedAtMs: result.newestAppendedAtMs,
-        });
-        return batch;
-      }
-    }
-    return undefined;
-  }
-
-  async ack(cursor: string, batch: QueueBatch): Promise<void> {
-    const origin = batchOrigins.get(batch);
-    if (origin === undefined || origin.cursor !== cursor) {
-      throw new DiskQueueError(
-        'LIFELINE_ERR_QUEUE_MISUSE',
-        `ack on cursor '${cursor}' of a batch that cursor did not read`,
-      );
-    }
-    if (this.state === 'closed') return;
-    const store = origin.store;
-    if (!this.stores.includes(store)) return;
-    if (!store.advance(cursor, origin.end, origin.newestAppendedAtMs)) return;
-    await store.ledger.persist();
-    await store.collect().catch((error: unknown) => this.reportError(error));
-    if (store !== this.own && this.drained(store)) await this.retireAdopted(store);
+  ack(cursor: string, batch: QueueBatch): Promise<void> {
+    return this.reads.ack(cursor, batch);
   }
 
   rewind(cursor: string): void {
-    for (const store of this.stores) store.rewind(cursor);
-    this.wake();
+    this.reads.rewind(cursor);
   }
 
   waitForData(cursor: string, signal?: AbortSignal): Promise<void> {
-    if (
-      this.state === 'closed' ||
-      this.state === 'closing' ||
-      signal?.aborted === true ||
-      this.hasUnread(cursor)
-    ) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const waiter = {
-        cursor,
-        resolve: () => {
-          this.waiters.delete(waiter);
-          signal?.removeEventListener('abort', waiter.resolve);
-          resolve();
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', waiter.resolve, { once: true });
-    });
-  }
-
-  private hasUnread(cursor: string): boolean {
-    return this.stores.some((s) => s.hasUnread(cursor));
+    return this.reads.waitForData(cursor, signal);
   }
 
   private wake(): void {
-    for (const w of [...this.waiters]) if (this.state !== 'open' || this.hasUnread(w.cursor)) w.resolve();
+    this.reads.wake();
   }
 
   stats(): QueueStats {
-    const cursors: Record<string, CursorStats> = {};
-    let pendingRecords = 0;
-    let pendingBytes = 0;
-    for (const name of this.cursors.keys()) {
-      const c = { pendingRecords: 0, pendingBytes: 0 };
-      for (const s of this.stores) {
-        const p = s.pending(name);
-        c.pendingRecords += p.pendingRecords;
-        c.pendingBytes += p.pendingBytes;
-      }
-      cursors[name] = c;
-      pendingRecords = Math.max(pendingRecords, c.pendingRecords);
-      pendingBytes = Math.max(pendingBytes, c.pendingBytes);
-    }
-    let oldest: number | undefined;
-    for (const s of this.stores) {
-      const t = s.oldestPendingAppendedAtMs();
-      if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
-    }
-    const buffered = this.writer?.oldestBufferedAtMs;
-    if (buffered !== undefined && (oldest === undefined || buffered < oldest)) oldest = buffered;
-    return {
-      pendingRecords,
-      pendingBytes,
-      diskBytes: this.diskBytes(),
-      segments: this.stores.reduce((n, s) => n + s.segments.length, 0),
-      oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.options.clock.now() - oldest),
-      bufferedRecords: this.writer?.bufferedRecords ?? 0,
-      bufferedBytes: this.writer?.bufferedBytes ?? 0,
-      drops: { ...this.drops },
-      dropBytes: { ...this.dropBytes },
-      cursors,
-    };
+    return collectStats({
+      stores: this.stores,
+      cursors: this.cursors.keys(),
+      writer: this.writer,
+      diskBytes: this.diskBytes(true),
+      nowMs: this.options.clock.now(),
+      drops: this.drops,
+      dropBytes: this.dropBytes,
+    });
   }
 
   close(): Promise<void> {
@@ -379,16 +267,21 @@ class DiskQueueImpl implements DiskQueue {
     await releaseLock(this.options.fs, store.directory);
   }
 
-  private diskBytes(): number {
+  private diskBytes(fresh = false): number {
+    // Segment sizes change only in asynchronous code, never during a synchronous burst of appends:
+    // append sums once per burst rather than once per record.
+    if (this.diskBytesCache !== undefined && !fresh) return this.diskBytesCache;
     let total = 0;
     for (const s of this.stores) total += s.diskBytes();
+    this.diskBytesCache = total;
+    queueMicrotask(() => (this.diskBytesCache = undefined));
     return total;
   }
 
   /** drop-oldest: evicts whole segments, oldest first, until `bytes` more fit under maxBytes. */
   private async makeRoom(bytes: number): Promise<void> {
     if (this.options.whenFull !== 'drop-oldest') return;
-    while (this.diskBytes() + bytes > this.options.maxBytes) {
+    while (this.diskBytes(true) + bytes > this.options.maxBytes) {
       const store = this.stores.find((s) => s.segments.length > 0);
       const oldest = store?.segments[0];
       if (store === undefined || oldest === undefined) return;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { KeyRing, QueueKey } from './encryption.js';
 import { DiskQueueError } from './errors.js';
-import { errorCode, type FileSystem } from './file-system.js';
+import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
 import { decodeLedger, LEDGER_FILE, LEDGER_TEMP_FILE, type LedgerState, type Position } from './ledger.js';
 import {
   decodeSegmentHeader,
@@ -36,7 +36,23 @@ export async function readSegmentHeaders(fs: FileSystem, directory: string): Pro
 
 async function readOneHeader(fs: FileSystem, directory: string, name: string): Promise<SegmentFileHeader> {
   const id = Number(SEGMENT_FILE_PATTERN.exec(name)![1]);
-  const file = await fs.open(join(directory, name), 'r');
+  let file: OpenFile;
+  try {
+    file = await fs.open(join(directory, name), 'r');
+  } catch (error) {
+    // Unreadable (EACCES, EIO): treated like a damaged header, set aside rather than fatal.
+    const size = await fs.stat(join(directory, name)).then(
+      (s) => s.size,
+      () => 1,
+    );
+    return {
+      name,
+      id,
+      size,
+      header: undefined,
+      problem: { reason: `cannot open: ${String(error)}`, incomplete: false },
+    };
+  }
   try {
     const size = await file.size();
     const buf = Buffer.alloc(Math.min(size, SEGMENT_HEADER_FIXED_BYTES + 255));

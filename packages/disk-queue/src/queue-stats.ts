@@ -1,0 +1,48 @@
+import type { GroupCommitWriter } from './group-commit.js';
+import type { SegmentStore } from './segment-store.js';
+import type { CursorStats, DropReason, QueueStats } from './types.js';
+
+/** Sums a queue's stores into its `stats()`: per cursor, and the slowest cursor's view overall. */
+export function collectStats(input: {
+  stores: readonly SegmentStore[];
+  cursors: Iterable<string>;
+  writer: GroupCommitWriter | undefined;
+  diskBytes: number;
+  nowMs: number;
+  drops: Record<DropReason, number>;
+  dropBytes: Record<DropReason, number>;
+}): QueueStats {
+  const cursors: Record<string, CursorStats> = {};
+  let pendingRecords = 0;
+  let pendingBytes = 0;
+  for (const name of input.cursors) {
+    const c = { pendingRecords: 0, pendingBytes: 0 };
+    for (const s of input.stores) {
+      const p = s.pending(name);
+      c.pendingRecords += p.pendingRecords;
+      c.pendingBytes += p.pendingBytes;
+    }
+    cursors[name] = c;
+    pendingRecords = Math.max(pendingRecords, c.pendingRecords);
+    pendingBytes = Math.max(pendingBytes, c.pendingBytes);
+  }
+  let oldest: number | undefined;
+  for (const s of input.stores) {
+    const t = s.oldestPendingAppendedAtMs();
+    if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+  }
+  const buffered = input.writer?.oldestBufferedAtMs;
+  if (buffered !== undefined && (oldest === undefined || buffered < oldest)) oldest = buffered;
+  return {
+    pendingRecords,
+    pendingBytes,
+    diskBytes: input.diskBytes,
+    segments: input.stores.reduce((n, s) => n + s.segments.length, 0),
+    oldestAgeMs: oldest === undefined ? 0 : Math.max(0, input.nowMs - oldest),
+    bufferedRecords: input.writer?.bufferedRecords ?? 0,
+    bufferedBytes: input.writer?.bufferedBytes ?? 0,
+    drops: { ...input.drops },
+    dropBytes: { ...input.dropBytes },
+    cursors,
+  };
+}
