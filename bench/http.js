@@ -14,7 +14,6 @@
 // This process generates the load with autocannon. Rounds are interleaved (every variant once per
 // round, in a rotating order) so drift on the machine hits all variants alike; the table shows the
 // median and min–max over rounds and the ratio of medians to bare. Raw results: bench/results/http.json.
-import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -95,6 +94,7 @@ function median(values) {
 }
 
 async function load(url, seconds, connections) {
+  const { default: autocannon } = await import('autocannon');
   const result = await autocannon({ url: `${url}/users/42?page=2`, duration: seconds, connections, pipelining: 1 });
   return {
     requestsPerSecond: result.requests.average,

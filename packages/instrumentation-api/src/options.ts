@@ -1,4 +1,4 @@
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { IncomingMessage } from 'node:http';
 import type { BruteForceOptions } from './brute-force-detector.js';
@@ -29,11 +29,6 @@ export interface InstrumentApiOptions {
   loggerProvider?: LoggerProvider;
   /** Where HTTP metrics go. Default: the global MeterProvider. */
   meterProvider?: MeterProvider;
-  /**
-   * When given (or when a global one is registered), the server span of each request gets
-   * `http.route` and is renamed `METHOD route` once an adapter knows the route. Default: the global one.
-   */
-  tracerProvider?: TracerProvider;
   /** Trust in `Forwarded` / `X-Forwarded-For` for `client.address`. Default false (socket address). */
   trustProxy?: TrustProxy;
   /** Fraction (0–1) of 1xx–3xx access events kept. 4xx, 5xx, security and audit events are always kept. Default 1. */
