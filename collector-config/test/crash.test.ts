@@ -112,5 +112,38 @@ describe.skipIf(binary.skipReason !== undefined)(
         expect(report.lost).toBe(0);
       });
     });
+    describe('graceful stop (SIGTERM) with a backlog on disk, then the backends come back', () => {
+      let report: ReturnType<typeof deliveryReport>;
+      let stopMs = 0;
+
+      beforeAll(async () => {
+        const { primary, secondary, agent, report: measure } = await setup();
+        await primary.stop();
+        await secondary.stop();
+        const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
+        await within(10_000, () => traffic.acked.size >= 1_000);
+        await traffic.stop();
+        const start = Date.now();
+        await agent.stop();
+        stopMs = Date.now() - start;
+        await agent.start();
+        await primary.start();
+        await secondary.start();
+        await within(60_000, () => measure(traffic.acked).lost === 0);
+        report = measure(traffic.acked);
+        recordMeasurement('sigtermWithBacklog', {
+          config: 'agent.yaml',
+          scenario:
+            'both receivers stopped; records acknowledged by the agent; SIGTERM (graceful shutdown); agent restarted; receivers started',
+          msToShutDown: stopMs,
+          ...report,
+        });
+      });
+
+      it('keeps the disk queue across a graceful shutdown and delivers every acknowledged record', () => {
+        expect(report.acked).toBeGreaterThanOrEqual(1_000);
+        expect(report.lost).toBe(0);
+      });
+    });
   },
 );
