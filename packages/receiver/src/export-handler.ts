@@ -35,6 +35,10 @@ function clientGone(response: ServerResponse): boolean {
   return response.socket === null || response.socket.destroyed;
 }
 
+function expectsContinue(request: IncomingMessage): boolean {
+  return request.headers.expect?.toLowerCase() === '100-continue';
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -59,7 +63,10 @@ export function createExportHandler(context: ExportHandlerContext) {
     extra: { headers?: Record<string, string>; close?: boolean } = {},
   ): void => {
     counts.invalid += 1;
-    answerError(response, status, format, message, extra);
+    // A client that asked `Expect: 100-continue` and got no 100 will not send its body: without
+    // closing, the connection would wait for a body that never comes.
+    const close = extra.close === true || expectsContinue(response.req);
+    answerError(response, status, format, message, { ...extra, close });
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -124,7 +131,7 @@ export function createExportHandler(context: ExportHandlerContext) {
       resetConnection(request);
       return;
     }
-    if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
+    if (expectsContinue(request)) response.writeContinue();
 
     const read = await readBody(request, { maxBytes: options.maxBodyBytes, drainBytes: options.drainBytes });
     if (read.kind === 'aborted') return;

@@ -248,26 +248,40 @@ describe('receiver answers', () => {
     );
   });
 
-  it('answers 413 before the body when the client asks to continue with a too-large Content-Length', async () => {
+  it('answers 413 or 415 before the body, and closes, when the client asks to continue', async () => {
     const r = await start({ maxBodyBytes: 1024 });
     const { request } = await import('node:http');
-    const answer = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
-      let continued = false;
-      const req = request(`${r.url}/v1/logs`, {
-        method: 'POST',
-        agent: false,
-        headers: { ...PROTOBUF, 'content-length': 100 * 1024 * 1024, expect: '100-continue' },
+    const askToContinue = (headers: Record<string, string | number>) =>
+      new Promise<{ status: number; continued: boolean; connection: unknown }>((resolve, reject) => {
+        let continued = false;
+        const req = request(`${r.url}/v1/logs`, {
+          method: 'POST',
+          agent: false,
+          headers: { ...headers, expect: '100-continue' },
+        });
+        req.on('continue', () => (continued = true));
+        req.on('response', (response) => {
+          response.resume();
+          resolve({
+            status: response.statusCode ?? 0,
+            continued,
+            connection: response.headers['connection'],
+          });
+          req.destroy();
+        });
+        req.on('error', reject);
+        req.flushHeaders();
       });
-      req.on('continue', () => (continued = true));
-      req.on('response', (response) => {
-        response.resume();
-        resolve({ status: response.statusCode ?? 0, continued });
-        req.destroy();
-      });
-      req.on('error', reject);
-      req.flushHeaders();
+    expect(await askToContinue({ ...PROTOBUF, 'content-length': 100 * 1024 * 1024 })).toEqual({
+      status: 413,
+      continued: false,
+      connection: 'close',
     });
-    expect(answer).toEqual({ status: 413, continued: false });
+    expect(await askToContinue({ 'content-type': 'text/plain', 'content-length': 10 })).toEqual({
+      status: 415,
+      continued: false,
+      connection: 'close',
+    });
   });
 
   it('answers 100 Continue and then 200 to a client that expects it and is within the limits', async () => {
