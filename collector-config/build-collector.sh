@@ -20,7 +20,12 @@ if [[ ! -f "$manifest" ]]; then
   exit 2
 fi
 
-hash="$(sha256sum "$manifest" | cut -c1-16)"
+# sha256sum (Linux) or shasum (macOS): the same digest either way.
+if command -v sha256sum >/dev/null 2>&1; then
+  hash="$(sha256sum "$manifest" | cut -c1-16)"
+else
+  hash="$(shasum -a 256 "$manifest" | cut -c1-16)"
+fi
 cache_root="${LIFELINE_CACHE_DIR:-${HOME}/.cache/lifeline}"
 out_dir="${cache_root}/otelcol-${hash}"
 binary="${out_dir}/${name}"
@@ -66,7 +71,7 @@ fi
 # build never leaves a half-written binary where the next run would reuse it.
 work_dir="$(mktemp -d "${cache_root}/otelcol-${hash}.build.XXXXXX")"
 trap 'rm -rf "$work_dir"' EXIT
-sed "s|^dist:|dist:\n  output_path: ${work_dir}/src|" "$manifest" > "${work_dir}/builder.yaml"
+awk -v out="${work_dir}/src" '{ print } /^dist:/ { print "  output_path: " out }' "$manifest" > "${work_dir}/builder.yaml"
 
 echo "build-collector: building ${name} (Collector ${version}) from ${manifest}; the first build takes several minutes" >&2
 start=$(date +%s)
