@@ -71,7 +71,8 @@ function buildFixture() {
     });
   }
   const records = exporter.getFinishedLogRecords();
-  if (records.length !== RECORDS) throw new Error(`fixture has ${records.length} records, expected ${RECORDS}`);
+  if (records.length !== RECORDS)
+    throw new Error(`fixture has ${records.length} records, expected ${RECORDS}`);
   return records;
 }
 
@@ -85,7 +86,8 @@ function verify(records) {
   const stock = logsCodec.decode(variants.stock(records));
   const a = JSON.parse(logsCodec.toJson(ours));
   const b = JSON.parse(logsCodec.toJson(stock));
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('lifeline and stock encodings decode differently');
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    throw new Error('lifeline and stock encodings decode differently');
   if (logsCodec.countItems(ours) !== RECORDS) throw new Error('lifeline encoding lost records');
 }
 
@@ -142,7 +144,12 @@ function main() {
       loadAverage1m: os.loadavg()[0],
     },
     fixture: { records: RECORDS, attributesPerRecord: 10, resourceAttributes: 5, bodyChars: '~70' },
-    method: { rounds: ROUNDS, batchesPerRound: BATCHES_PER_ROUND, warmupBatches: WARMUP_BATCHES, interleaved: true },
+    method: {
+      rounds: ROUNDS,
+      batchesPerRound: BATCHES_PER_ROUND,
+      warmupBatches: WARMUP_BATCHES,
+      interleaved: true,
+    },
     unit: 'µs of process CPU time per record (wall-clock figures alongside)',
     variants: {
       lifeline: {
@@ -169,8 +176,12 @@ function main() {
     `encode ${RECORDS} log records × 10 attributes, ${ROUNDS} interleaved rounds of ${BATCHES_PER_ROUND} batches, ` +
       'µs of CPU time per record',
   );
-  console.log(`  lifeline encodeLogRecords          ${fmt(lifeline)}  ${result.variants.lifeline.bytesPerRecord.toFixed(1)} B/record`);
-  console.log(`  stock ProtobufLogsSerializer       ${fmt(stock)}  ${result.variants.stock.bytesPerRecord.toFixed(1)} B/record`);
+  console.log(
+    `  lifeline encodeLogRecords          ${fmt(lifeline)}  ${result.variants.lifeline.bytesPerRecord.toFixed(1)} B/record`,
+  );
+  console.log(
+    `  stock ProtobufLogsSerializer       ${fmt(stock)}  ${result.variants.stock.bytesPerRecord.toFixed(1)} B/record`,
+  );
   const paired = result.ratio.pairedRounds;
   console.log(`  ratio lifeline ÷ stock (medians)   ${result.ratio.lifelineOverStock.toFixed(3)}`);
   console.log(

@@ -208,9 +208,11 @@ function need(n: number, end: number): void {
   if (pos + n > end) fail(`truncated: ${n} bytes needed, ${end - pos} left`, pos);
 }
 
+/** A tag: field numbers go up to 2^29 - 1, so the value fits 32 unsigned bits. */
 function readVarint32(end: number): number {
+  const start = pos;
   readVarint64(end);
-  if (hi !== 0 || lo > 0x7fffffff) fail('tag out of range', pos);
+  if (hi !== 0) fail('tag out of range', start);
   return lo;
 }
 

@@ -1,4 +1,4 @@
-import { hexDigit } from './hex.js';
+import { hexDigit, hexToBytes, isHex } from './hex.js';
 
 /**
  * A growing byte buffer that writes protobuf wire format in one pass.
@@ -154,7 +154,13 @@ export class ProtobufWriter {
    */
   hex(value: string): boolean {
     const n = value.length >>> 1;
-    if ((value.length & 1) !== 0 || n > 0x7f) return false;
+    if ((value.length & 1) !== 0) return false;
+    if (n > 0x7f) {
+      // Not a trace or span id size: the general path.
+      if (!isHex(value)) return false;
+      this.bytes(hexToBytes(value));
+      return true;
+    }
     this.ensure(n + 1);
     const buf = this.buf;
     const start = this.pos;

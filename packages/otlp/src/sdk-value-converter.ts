@@ -64,7 +64,7 @@ export function hrTimeToNanos(t: HrTime): string | undefined {
 
 /** A lowercase hex id, or undefined when empty or not hex (the encoder leaves such ids out). */
 export function toHexId(id: string | undefined): string | undefined {
-  if (!id || id.length > 254 || !isHex(id)) return undefined;
+  if (!id || !isHex(id)) return undefined;
   return id.toLowerCase();
 }
 

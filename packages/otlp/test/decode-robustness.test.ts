@@ -150,3 +150,17 @@ describe('decoder limits', () => {
     expect(logsCodec.decode(both)).toEqual({ resourceLogs: [{ scopeLogs: [], schemaUrl: 'x' }] });
   });
 });
+
+describe('field numbers and ids at the edges', () => {
+  it('skips an unknown field with the largest field number', () => {
+    // Field 536870911 (2^29 - 1), varint: tag 0xfffffff8 → f8 ff ff ff 0f, value 1.
+    const unknown = new Uint8Array([0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    expect(logsCodec.decode(unknown)).toEqual({ resourceLogs: [] });
+  });
+
+  it('carries ids of any length, also past 127 bytes', () => {
+    const long = 'ab'.repeat(200);
+    const req = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: long, spanId: '01' }] }] }] };
+    expect(logsCodec.decode(logsCodec.encode(req))).toEqual(req);
+  });
+});
