@@ -44,7 +44,9 @@ async function main(quick) {
     for (const variant of order) {
       const r = await load(servers[variant].url, seconds, connections);
       results[variant].push(r);
-      console.log(`round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms${r.errors > 0 ? `  ${r.errors} errors` : ''}`);
+      console.log(
+        `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
+      );
     }
   }
   for (const child of [...Object.values(servers), receiver]) {
@@ -76,14 +78,18 @@ async function main(quick) {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/http.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(`\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`);
+  console.log(
+    `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`,
+  );
   console.log('| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare |');
   console.log('|---|---|---|---|');
   for (const variant of VARIANTS) {
     const s = summary[variant];
     const rps = s.requestsPerSecond;
     const p99 = s.p99Ms;
-    console.log(`| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} |`);
+    console.log(
+      `| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} |`,
+    );
   }
 }
 
@@ -95,7 +101,12 @@ function median(values) {
 
 async function load(url, seconds, connections) {
   const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url: `${url}/users/42?page=2`, duration: seconds, connections, pipelining: 1 });
+  const result = await autocannon({
+    url: `${url}/users/42?page=2`,
+    duration: seconds,
+    connections,
+    pipelining: 1,
+  });
   return {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,
@@ -125,10 +136,17 @@ async function serve(variant, receiverUrl) {
     const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
     const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
     const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
-    const dropSpans = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+    const dropSpans = {
+      export: (_spans, done) => done({ code: 0 }),
+      shutdown: async () => {},
+      forceFlush: async () => {},
+    };
     const sdk = new NodeSDK({
       spanProcessors: [new BatchSpanProcessor(dropSpans)],
-      instrumentations: [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],
+      instrumentations: [
+        new HttpInstrumentation(),
+        new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      ],
     });
     sdk.start();
     // This file is ESM: let the HTTP instrumentation patch the shared http module through require.
@@ -140,13 +158,18 @@ async function serve(variant, receiverUrl) {
   if (variant === 'lifeline-null' || variant === 'lifeline-receiver') {
     const { instrumentApi, fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
     const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
-    const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = await import('@opentelemetry/sdk-metrics');
+    const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
+      await import('@opentelemetry/sdk-metrics');
     let exporter;
     if (variant === 'lifeline-receiver') {
       const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
       exporter = new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` });
     } else {
-      exporter = { export: (_records, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+      exporter = {
+        export: (_records, done) => done({ code: 0 }),
+        shutdown: async () => {},
+        forceFlush: async () => {},
+      };
     }
     const loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
     const dropMetrics = {
@@ -155,10 +178,16 @@ async function serve(variant, receiverUrl) {
       forceFlush: async () => {},
       selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     };
-    const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 5000 })] });
+    const meterProvider = new MeterProvider({
+      readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 5000 })],
+    });
     const api = instrumentApi({ loggerProvider, meterProvider });
     await app.register(fastifyPlugin);
-    shutdowns.push(() => api.shutdown(), () => loggerProvider.shutdown(), () => meterProvider.shutdown());
+    shutdowns.push(
+      () => api.shutdown(),
+      () => loggerProvider.shutdown(),
+      () => meterProvider.shutdown(),
+    );
   }
   app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
   await app.listen({ port: 0, host: '127.0.0.1' });

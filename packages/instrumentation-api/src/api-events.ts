@@ -18,9 +18,21 @@ const SEVERITY_NUMBER: Record<Severity, SeverityNumber> = {
 };
 
 export interface ApiEvents {
-  emit(eventName: string, severity: Severity, body: string, attributes: Attributes, context: Context | undefined): void;
+  emit(
+    eventName: string,
+    severity: Severity,
+    body: string,
+    attributes: Attributes,
+    context: Context | undefined,
+  ): void;
   /** Emits `lifeline.security.<name>` and counts it in `lifeline.security.events`. */
-  security(name: string, severity: Severity, body: string, attributes: Attributes, context: Context | undefined): void;
+  security(
+    name: string,
+    severity: Severity,
+    body: string,
+    attributes: Attributes,
+    context: Context | undefined,
+  ): void;
 }
 
 export function createApiEvents(logger: Logger, metrics: HttpMetrics): ApiEvents {

@@ -18,7 +18,8 @@ export interface BodyCapture {
 function keep(capture: BodyCapture, chunk: unknown, encoding?: unknown): void {
   if (chunk === null || chunk === undefined) return;
   let buf: Buffer;
-  if (typeof chunk === 'string') buf = Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (typeof chunk === 'string')
+    buf = Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
   else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   else return;
   capture.total += buf.length;
@@ -32,7 +33,11 @@ function keep(capture: BodyCapture, chunk: unknown, encoding?: unknown): void {
 export function captureRequestBody(request: IncomingMessage, maxBytes: number): BodyCapture {
   const capture: BodyCapture = { chunks: [], kept: 0, total: 0, maxBytes };
   const push = request.push;
-  request.push = function pushAndCapture(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+  request.push = function pushAndCapture(
+    this: IncomingMessage,
+    chunk: unknown,
+    encoding?: BufferEncoding,
+  ): boolean {
     keep(capture, chunk, encoding);
     return push.call(this, chunk, encoding);
   };
@@ -43,11 +48,19 @@ export function captureResponseBody(response: ServerResponse, maxBytes: number):
   const capture: BodyCapture = { chunks: [], kept: 0, total: 0, maxBytes };
   const write = response.write;
   const end = response.end;
-  response.write = function writeAndCapture(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+  response.write = function writeAndCapture(
+    this: ServerResponse,
+    chunk: unknown,
+    ...rest: unknown[]
+  ): boolean {
     keep(capture, chunk, rest[0]);
     return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
   } as ServerResponse['write'];
-  response.end = function endAndCapture(this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
+  response.end = function endAndCapture(
+    this: ServerResponse,
+    chunk?: unknown,
+    ...rest: unknown[]
+  ): ServerResponse {
     if (typeof chunk !== 'function') keep(capture, chunk, rest[0]);
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
   } as ServerResponse['end'];
@@ -73,7 +86,8 @@ export function utf8Boundary(buf: Uint8Array, end: number): number {
   return end - (i - 1) >= need ? end : i - 1;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|x-www-form-urlencoded|javascript|graphql|x-ndjson)\b)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|x-www-form-urlencoded|javascript|graphql|x-ndjson)\b)/i;
 
 /** Only textual bodies are captured (as strings); binary ones are never recorded. */
 export function isTextContentType(contentType: string | undefined): boolean {

@@ -14,7 +14,17 @@ import { resolveOptions } from './options.js';
 import type { InstrumentApiOptions } from './options.js';
 import { createRedactor, pseudonym } from './redactor.js';
 import type { Redactor } from './redactor.js';
-import { baseAttributes, contentLength, responseContentLength, responseHeader, exceptionType, isArtificialHttpError, requestFacts, requestMethod, requestScheme } from './request-attributes.js';
+import {
+  baseAttributes,
+  contentLength,
+  responseContentLength,
+  responseHeader,
+  exceptionType,
+  isArtificialHttpError,
+  requestFacts,
+  requestMethod,
+  requestScheme,
+} from './request-attributes.js';
 import type { RequestFacts } from './request-attributes.js';
 import { recordRequestError, requestRecords, setHttpRoute } from './request-record.js';
 import { expressAdapter } from './adapters/express-adapter.js';
@@ -72,7 +82,14 @@ export interface InstrumentApiHandle {
 
 const START_CHANNEL = 'http.server.request.start';
 const FINISH_CHANNEL = 'http.server.response.finish';
-const ACTION_BY_METHOD: Record<string, string> = { GET: 'read', HEAD: 'read', POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
+const ACTION_BY_METHOD: Record<string, string> = {
+  GET: 'read',
+  HEAD: 'read',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
 
 let active: object | undefined;
 
@@ -96,7 +113,10 @@ function captureRequestContext(request: IncomingMessage): void {
  */
 export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApiHandle {
   if (active !== undefined) {
-    throw new InstrumentationError('LIFELINE_ERR_CONFIG', 'instrumentApi is already active in this process: shut the previous handle down first');
+    throw new InstrumentationError(
+      'LIFELINE_ERR_CONFIG',
+      'instrumentApi is already active in this process: shut the previous handle down first',
+    );
   }
   const config = resolveOptions(options);
   const redactor = createRedactor(options.redaction);
@@ -108,7 +128,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const isIgnored = compileRoutePatterns('ignorePaths', config.ignorePaths);
   const isLoginRoute = compileRoutePatterns('loginRoutes', options.loginRoutes ?? []);
   const auditRules = (options.audit ?? []).map((rule, i) => {
-    if (rule === null || typeof rule !== 'object') throw argumentError(`audit[${i}]`, rule, '{ route, action? }');
+    if (rule === null || typeof rule !== 'object')
+      throw argumentError(`audit[${i}]`, rule, '{ route, action? }');
     return { matches: compileRoutePatterns(`audit[${i}].route`, [rule.route]), action: rule.action };
   });
   const bruteForce = config.bruteForce === false ? undefined : createBruteForceDetector(config.bruteForce);
@@ -119,7 +140,11 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   let warnedIdentify = false;
 
   function onStart(message: unknown): void {
-    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server };
+    const { request, response, server } = message as {
+      request: IncomingMessage;
+      response: ServerResponse;
+      server: Server;
+    };
     const active = metrics.activeRequests.entry(requestMethod(request), requestScheme(request));
     active.count++;
     const record: RequestRecord = {
@@ -162,7 +187,12 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     complete(request, this, record, true);
   }
 
-  function complete(request: IncomingMessage, response: ServerResponse, record: RequestRecord, aborted: boolean): void {
+  function complete(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    aborted: boolean,
+  ): void {
     try {
       report(request, response, record, aborted);
     } catch (error) {
@@ -170,7 +200,12 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     }
   }
 
-  function report(request: IncomingMessage, response: ServerResponse, record: RequestRecord, aborted: boolean): void {
+  function report(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    aborted: boolean,
+  ): void {
     const durationMs = performance.now() - record.startMs;
     record.active.count--;
     const route = record.route ?? record.resolveRoute?.();
@@ -210,9 +245,18 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     if (exceptionRecorded) {
       const exceptionAttributes: Attributes = { ...base };
       exceptionAttributes['exception.type'] = exceptionType(error);
-      exceptionAttributes['exception.message'] = redactor.scrubText(error instanceof Error ? error.message : String(error));
-      if (error instanceof Error && typeof error.stack === 'string') exceptionAttributes['exception.stacktrace'] = redactor.scrubText(error.stack);
-      events.emit(EVENT_EXCEPTION, 'ERROR', `${facts.method} ${route ?? facts.path}: ${String(exceptionAttributes['exception.type'])}`, exceptionAttributes, context);
+      exceptionAttributes['exception.message'] = redactor.scrubText(
+        error instanceof Error ? error.message : String(error),
+      );
+      if (error instanceof Error && typeof error.stack === 'string')
+        exceptionAttributes['exception.stacktrace'] = redactor.scrubText(error.stack);
+      events.emit(
+        EVENT_EXCEPTION,
+        'ERROR',
+        `${facts.method} ${route ?? facts.path}: ${String(exceptionAttributes['exception.type'])}`,
+        exceptionAttributes,
+        context,
+      );
     }
 
     securityEvents(facts, base, context);
@@ -232,7 +276,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     }
     if (record.responseBody !== undefined && record.responseBody.kept > 0) {
       const type = responseHeader(response, 'content-type');
-      if (typeof type === 'string' && isTextContentType(type)) addBody(access, 'response', record.responseBody, type);
+      if (typeof type === 'string' && isTextContentType(type))
+        addBody(access, 'response', record.responseBody, type);
     }
     const severity: Severity = status >= 500 || aborted ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
     const line = `${facts.method} ${route ?? facts.path} ${aborted ? 'aborted' : status} ${durationMs.toFixed(1)} ms`;
@@ -251,12 +296,30 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const status = facts.status;
     if (status < 400 || status >= 500) return;
     if (status === 401 || isLoginRoute(facts.method, facts.route, facts.path)) {
-      events.security('authn_login_fail', 'WARN', `authentication failed: ${facts.method} ${facts.route ?? facts.path} ${status}`, { ...base }, context);
+      events.security(
+        'authn_login_fail',
+        'WARN',
+        `authentication failed: ${facts.method} ${facts.route ?? facts.path} ${status}`,
+        { ...base },
+        context,
+      );
       loginFailure(facts.clientAddress, base, context);
     } else if (status === 403) {
-      events.security('authz_fail', 'WARN', `authorization failed: ${facts.method} ${facts.route ?? facts.path}`, { ...base }, context);
+      events.security(
+        'authz_fail',
+        'WARN',
+        `authorization failed: ${facts.method} ${facts.route ?? facts.path}`,
+        { ...base },
+        context,
+      );
     } else if (status === 429) {
-      events.security('excess_rate_limit_exceeded', 'WARN', `rate limit exceeded: ${facts.method} ${facts.route ?? facts.path}`, { ...base }, context);
+      events.security(
+        'excess_rate_limit_exceeded',
+        'WARN',
+        `rate limit exceeded: ${facts.method} ${facts.route ?? facts.path}`,
+        { ...base },
+        context,
+      );
     }
   }
 
@@ -270,7 +333,13 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       'lifeline.security.window_ms': config.bruteForce.windowMs,
     };
     if (base['user.id'] !== undefined) attributes['user.id'] = base['user.id'];
-    events.security('authn_login_fail_max', 'ERROR', `${failures} authentication failures from one client within ${config.bruteForce.windowMs} ms`, attributes, context);
+    events.security(
+      'authn_login_fail_max',
+      'ERROR',
+      `${failures} authentication failures from one client within ${config.bruteForce.windowMs} ms`,
+      attributes,
+      context,
+    );
   }
 
   function auditEvents(facts: RequestFacts, base: Attributes, context: Context | undefined): void {
@@ -279,8 +348,19 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       const action = rule.action ?? ACTION_BY_METHOD[facts.method] ?? 'access';
       const resource = facts.route ?? facts.path;
       const outcome = facts.status < 400 ? 'success' : 'failure';
-      const attributes: Attributes = { ...base, 'lifeline.audit.action': action, 'lifeline.audit.resource': resource, 'lifeline.audit.outcome': outcome };
-      events.emit(EVENT_AUDIT, 'INFO', `${String(base['user.id'] ?? 'anonymous')} ${action} ${resource}: ${outcome}`, attributes, context);
+      const attributes: Attributes = {
+        ...base,
+        'lifeline.audit.action': action,
+        'lifeline.audit.resource': resource,
+        'lifeline.audit.outcome': outcome,
+      };
+      events.emit(
+        EVENT_AUDIT,
+        'INFO',
+        `${String(base['user.id'] ?? 'anonymous')} ${action} ${resource}: ${outcome}`,
+        attributes,
+        context,
+      );
       return;
     }
   }
@@ -291,19 +371,24 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     try {
       identity = identify(request);
     } catch (error) {
-      if (!warnedIdentify) diag.warn('lifeline instrumentation-api: identify() threw; consumer left out', error);
+      if (!warnedIdentify)
+        diag.warn('lifeline instrumentation-api: identify() threw; consumer left out', error);
       warnedIdentify = true;
       return undefined;
     }
     if (identity === undefined || identity === null) return undefined;
     const out: Attributes = {};
     if (typeof identity.userId === 'string' && identity.userId.length > 0) out['user.id'] = identity.userId;
-    if (typeof identity.tenantId === 'string' && identity.tenantId.length > 0) out['lifeline.consumer.tenant_id'] = identity.tenantId;
+    if (typeof identity.tenantId === 'string' && identity.tenantId.length > 0)
+      out['lifeline.consumer.tenant_id'] = identity.tenantId;
     if (typeof identity.apiKey === 'string' && identity.apiKey.length > 0) {
-      if (config.consumerHashKey !== undefined) out['lifeline.consumer.api_key_hash'] = pseudonym(config.consumerHashKey, identity.apiKey);
+      if (config.consumerHashKey !== undefined)
+        out['lifeline.consumer.api_key_hash'] = pseudonym(config.consumerHashKey, identity.apiKey);
       else if (!warnedNoHashKey) {
         warnedNoHashKey = true;
-        diag.warn('lifeline instrumentation-api: identify() returned an apiKey but no consumerHashKey is set; the key is left out');
+        diag.warn(
+          'lifeline instrumentation-api: identify() returned an apiKey but no consumerHashKey is set; the key is left out',
+        );
       }
     }
     return out;
@@ -324,18 +409,33 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     }
   }
 
-  function addBody(attributes: Attributes, side: 'request' | 'response', capture: NonNullable<RequestRecord['requestBody']>, contentType: string | undefined): void {
+  function addBody(
+    attributes: Attributes,
+    side: 'request' | 'response',
+    capture: NonNullable<RequestRecord['requestBody']>,
+    contentType: string | undefined,
+  ): void {
     const { text, truncated } = capturedText(capture);
     attributes[`http.${side}.body.content`] = redactor.redactBody(text, contentType);
     if (truncated) attributes[`lifeline.http.${side}.body.truncated`] = true;
   }
 
   /** Attributes of an app-reported event about `request` (no status: the response may not be decided yet). */
-  function requestEventAttributes(request: IncomingMessage | undefined): { attributes: Attributes; context: Context | undefined } {
+  function requestEventAttributes(request: IncomingMessage | undefined): {
+    attributes: Attributes;
+    context: Context | undefined;
+  } {
     if (request === undefined) return { attributes: {}, context: contextApi.active() };
     const record = requestRecords.get(request);
     const noResponse = { statusCode: 0 } as ServerResponse;
-    const facts = requestFacts(request, record?.url ?? request.url ?? '/', noResponse, record?.route ?? record?.resolveRoute?.(), redactor, config.trustProxy);
+    const facts = requestFacts(
+      request,
+      record?.url ?? request.url ?? '/',
+      noResponse,
+      record?.route ?? record?.resolveRoute?.(),
+      redactor,
+      config.trustProxy,
+    );
     const attributes = baseAttributes(request, facts);
     delete attributes['http.response.status_code'];
     const identity = consumerAttributes(request);
@@ -353,28 +453,50 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     setHttpRoute,
     recordRequestError,
     reportSecurityEvent(event: SecurityEventInput): void {
-      if (event === null || typeof event !== 'object') throw argumentError('event', event, '{ name, request?, severity?, message?, attributes? }');
+      if (event === null || typeof event !== 'object')
+        throw argumentError('event', event, '{ name, request?, severity?, message?, attributes? }');
       if (typeof event.name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(event.name)) {
-        throw argumentError('event.name', event.name, 'an OWASP vocabulary name in snake_case, such as authn_login_fail (no user data in it)');
+        throw argumentError(
+          'event.name',
+          event.name,
+          'an OWASP vocabulary name in snake_case, such as authn_login_fail (no user data in it)',
+        );
       }
       const severity = event.severity ?? 'WARN';
       const { attributes, context } = requestEventAttributes(event.request);
       Object.assign(attributes, redactAttributes(event.attributes));
-      events.security(event.name, severity, redactor.scrubText(event.message ?? event.name), attributes, context);
-      if (event.name === 'authn_login_fail') loginFailure(attributes['client.address'] as string | undefined, attributes, context);
+      events.security(
+        event.name,
+        severity,
+        redactor.scrubText(event.message ?? event.name),
+        attributes,
+        context,
+      );
+      if (event.name === 'authn_login_fail')
+        loginFailure(attributes['client.address'] as string | undefined, attributes, context);
     },
     reportAudit(event: AuditEventInput): void {
-      if (event === null || typeof event !== 'object') throw argumentError('event', event, '{ action, resource, outcome, userId?, request?, attributes? }');
-      if (typeof event.action !== 'string' || event.action.length === 0) throw argumentError('event.action', event.action, 'a non-empty string');
-      if (typeof event.resource !== 'string' || event.resource.length === 0) throw argumentError('event.resource', event.resource, 'a non-empty string');
-      if (event.outcome !== 'success' && event.outcome !== 'failure') throw argumentError('event.outcome', event.outcome, "'success' or 'failure'");
+      if (event === null || typeof event !== 'object')
+        throw argumentError('event', event, '{ action, resource, outcome, userId?, request?, attributes? }');
+      if (typeof event.action !== 'string' || event.action.length === 0)
+        throw argumentError('event.action', event.action, 'a non-empty string');
+      if (typeof event.resource !== 'string' || event.resource.length === 0)
+        throw argumentError('event.resource', event.resource, 'a non-empty string');
+      if (event.outcome !== 'success' && event.outcome !== 'failure')
+        throw argumentError('event.outcome', event.outcome, "'success' or 'failure'");
       const { attributes, context } = requestEventAttributes(event.request);
       Object.assign(attributes, redactAttributes(event.attributes));
       if (event.userId !== undefined) attributes['user.id'] = event.userId;
       attributes['lifeline.audit.action'] = event.action;
       attributes['lifeline.audit.resource'] = event.resource;
       attributes['lifeline.audit.outcome'] = event.outcome;
-      events.emit(EVENT_AUDIT, 'INFO', `${String(attributes['user.id'] ?? 'anonymous')} ${event.action} ${event.resource}: ${event.outcome}`, attributes, context);
+      events.emit(
+        EVENT_AUDIT,
+        'INFO',
+        `${String(attributes['user.id'] ?? 'anonymous')} ${event.action} ${event.resource}: ${event.outcome}`,
+        attributes,
+        context,
+      );
     },
     async shutdown(): Promise<void> {
       if (active !== handle) return;

@@ -55,7 +55,14 @@ export interface InstrumentApiOptions {
   random?: () => number;
 }
 
-export const DEFAULT_IGNORE_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz', '/livez', '/ping'];
+export const DEFAULT_IGNORE_PATHS: readonly string[] = [
+  '/health',
+  '/healthz',
+  '/ready',
+  '/readyz',
+  '/livez',
+  '/ping',
+];
 
 export interface ResolvedOptions {
   trustProxy: TrustProxy;
@@ -74,7 +81,11 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw configError('options', options, 'an object');
   const trustProxy = options.trustProxy ?? false;
   if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
-    throw configError('trustProxy', trustProxy, 'false, true or a non-negative integer (proxies in front of the server)');
+    throw configError(
+      'trustProxy',
+      trustProxy,
+      'false, true or a non-negative integer (proxies in front of the server)',
+    );
   }
   const ratio = options.accessSampleRatio ?? 1;
   if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) {
@@ -84,7 +95,8 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     if (list === undefined) return [];
     if (!Array.isArray(list)) throw configError(key, list, 'an array of header names');
     return list.map((h, i) => {
-      if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw configError(`${key}[${i}]`, h, 'a header name');
+      if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h))
+        throw configError(`${key}[${i}]`, h, 'a header name');
       return h.toLowerCase();
     });
   };
@@ -95,18 +107,28 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
   let bruteForce: Required<BruteForceOptions> | false = false;
   if (options.bruteForce !== false) {
     const b = options.bruteForce ?? {};
-    bruteForce = { threshold: b.threshold ?? 10, windowMs: b.windowMs ?? 60_000, maxClients: b.maxClients ?? 10_000 };
+    bruteForce = {
+      threshold: b.threshold ?? 10,
+      windowMs: b.windowMs ?? 60_000,
+      maxClients: b.maxClients ?? 10_000,
+    };
     for (const k of ['threshold', 'windowMs', 'maxClients'] as const) {
-      if (!Number.isInteger(bruteForce[k]) || bruteForce[k] < 1) throw configError(`bruteForce.${k}`, bruteForce[k], 'a positive integer');
+      if (!Number.isInteger(bruteForce[k]) || bruteForce[k] < 1)
+        throw configError(`bruteForce.${k}`, bruteForce[k], 'a positive integer');
     }
   }
   const rawKey = options.consumerHashKey ?? options.redaction?.hashKey;
-  const consumerHashKey = rawKey === undefined ? undefined : typeof rawKey === 'string' ? Buffer.from(rawKey) : Buffer.from(rawKey);
+  const consumerHashKey =
+    rawKey === undefined ? undefined : typeof rawKey === 'string' ? Buffer.from(rawKey) : Buffer.from(rawKey);
   if (consumerHashKey !== undefined && consumerHashKey.length < 16) {
     throw configError('consumerHashKey', `${consumerHashKey.length} bytes`, 'at least 16 bytes');
   }
   if (options.identify !== undefined && typeof options.identify !== 'function') {
-    throw configError('identify', options.identify, 'a function (request) => { userId?, apiKey?, tenantId? }');
+    throw configError(
+      'identify',
+      options.identify,
+      'a function (request) => { userId?, apiKey?, tenantId? }',
+    );
   }
   return {
     trustProxy,

@@ -18,7 +18,9 @@ export interface RedactingProcessorOptions extends RedactionOptions {
  *
  * Records of this package's own events are redacted when they are built, so they pass through untouched.
  */
-export function createRedactingLogRecordProcessor(options: RedactingProcessorOptions = {}): LogRecordProcessor {
+export function createRedactingLogRecordProcessor(
+  options: RedactingProcessorOptions = {},
+): LogRecordProcessor {
   const redactor = options.redactor ?? createRedactor(options);
   return {
     onEmit(record: SdkLogRecord, _context?: Context): void {

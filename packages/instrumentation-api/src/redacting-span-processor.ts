@@ -17,10 +17,12 @@ export function createRedactingSpanProcessor(options: RedactingProcessorOptions 
     onEnd(span: ReadableSpan): void {
       redactor.redactAttributes(span.attributes as Record<string, unknown>);
       for (const event of span.events) {
-        if (event.attributes !== undefined) redactor.redactAttributes(event.attributes as Record<string, unknown>);
+        if (event.attributes !== undefined)
+          redactor.redactAttributes(event.attributes as Record<string, unknown>);
       }
       for (const link of span.links) {
-        if (link.attributes !== undefined) redactor.redactAttributes(link.attributes as Record<string, unknown>);
+        if (link.attributes !== undefined)
+          redactor.redactAttributes(link.attributes as Record<string, unknown>);
       }
       const status = span.status as { message?: string };
       if (typeof status.message === 'string') {

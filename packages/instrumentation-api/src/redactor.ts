@@ -54,7 +54,8 @@ const URL_KEYS = new Set(['url.full', 'url.original', 'http.url', 'http.target',
 /** Words that make a sensitive-looking attribute key describe, not hold, a secret (`…api_key_hash`, `….size`). */
 const DESCRIPTIVE_LAST_WORDS = new Set(['hash', 'size', 'count', 'length', 'type', 'truncated', 'algorithm']);
 const KEY_VALUE_IN_TEXT = /([A-Za-z][\w.-]{0,63})(["']?\s*[:=]\s*["']?)([^\s"'&,;}\]]{1,512})/g;
-const JSON_FIELD = /"((?:[^"\\]|\\.){1,128})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*|true|false|null)/g;
+const JSON_FIELD =
+  /"((?:[^"\\]|\\.){1,128})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*|true|false|null)/g;
 
 export function createRedactor(options: RedactionOptions = {}): Redactor {
   const mode = options.mode ?? 'mask';
@@ -63,15 +64,25 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   }
   let key: Buffer | undefined;
   if (options.hashKey !== undefined) {
-    key = typeof options.hashKey === 'string' ? Buffer.from(options.hashKey, 'utf8') : Buffer.from(options.hashKey);
+    key =
+      typeof options.hashKey === 'string'
+        ? Buffer.from(options.hashKey, 'utf8')
+        : Buffer.from(options.hashKey);
     if (key.length < 16) throw configError('redaction.hashKey', `${key.length} bytes`, 'at least 16 bytes');
   }
   if (mode === 'hash' && key === undefined) {
-    throw configError('redaction.hashKey', undefined, "a key of at least 16 bytes when redaction.mode is 'hash'");
+    throw configError(
+      'redaction.hashKey',
+      undefined,
+      "a key of at least 16 bytes when redaction.mode is 'hash'",
+    );
   }
   const detect = options.detectValues ?? true;
   const isSensitiveKey = createSensitiveKeyMatcher(options.sensitiveKeys ?? []);
-  const credentialHeaders = new Set([...CREDENTIAL_HEADERS, ...(options.sensitiveHeaders ?? []).map((h) => h.toLowerCase())]);
+  const credentialHeaders = new Set([
+    ...CREDENTIAL_HEADERS,
+    ...(options.sensitiveHeaders ?? []).map((h) => h.toLowerCase()),
+  ]);
 
   const replaceSecret = (value: string): string | undefined => {
     if (mode === 'mask') return MASK;
@@ -139,7 +150,9 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     scrubText(
       text.replace(JSON_FIELD, (match: string, field: string, colon: string, value: string) => {
         if (!isSensitiveKey(field) || value === 'null' || value === '""') return match;
-        const raw = value.startsWith('"') ? value.slice(1, value.endsWith('"') && value.length > 1 ? -1 : undefined) : value;
+        const raw = value.startsWith('"')
+          ? value.slice(1, value.endsWith('"') && value.length > 1 ? -1 : undefined)
+          : value;
         const replacement = replaceSecret(raw);
         return replacement === undefined ? `"${field}"${colon}null` : `"${field}"${colon}"${replacement}"`;
       }),

@@ -5,7 +5,18 @@ import { resolveClientAddress } from './client-address.js';
 import type { TrustProxy } from './client-address.js';
 import type { Redactor } from './redactor.js';
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
 
 /** The parts of a request every event about it carries, computed once when it finishes. */
 export interface RequestFacts {
@@ -135,7 +146,10 @@ export function responseContentLength(response: ServerResponse): number | undefi
  * headers)` (Node writes them without storing them), so fall back to the header block Node sent
  * (`_header`, a string since Node 0.x); only read when `getHeader` has nothing.
  */
-export function responseHeader(response: ServerResponse, name: string): number | string | string[] | undefined {
+export function responseHeader(
+  response: ServerResponse,
+  name: string,
+): number | string | string[] | undefined {
   const value = response.getHeader(name);
   if (value !== undefined) return value;
   const block = (response as ServerResponse & { _header?: unknown })._header;

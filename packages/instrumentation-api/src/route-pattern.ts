@@ -33,12 +33,17 @@ interface Compiled {
 function compileOne(key: string, pattern: RoutePattern): Compiled {
   if (pattern instanceof RegExp) return { method: undefined, test: (s) => pattern.test(s) };
   if (typeof pattern !== 'string' || pattern.length === 0) {
-    throw configError(key, pattern, "a non-empty string such as '/users/:id', 'POST /login' or '/admin/*', or a RegExp");
+    throw configError(
+      key,
+      pattern,
+      "a non-empty string such as '/users/:id', 'POST /login' or '/admin/*', or a RegExp",
+    );
   }
   const m = /^([A-Z]+)\s+(\S+)$/.exec(pattern);
   const method = m?.[1];
   const body = m?.[2] ?? pattern;
-  if (!body.startsWith('/') && body !== '*') throw configError(key, pattern, "a pattern starting with '/' (after an optional method)");
+  if (!body.startsWith('/') && body !== '*')
+    throw configError(key, pattern, "a pattern starting with '/' (after an optional method)");
   if (!body.includes('*')) return { method, test: (s) => s === body };
   const re = new RegExp(`^${body.split('*').map(escape).join('.*')}$`);
   return { method, test: (s) => re.test(s) };

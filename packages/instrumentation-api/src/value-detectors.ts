@@ -34,7 +34,11 @@ export const VALUE_DETECTORS: readonly ValueDetector[] = [
     group: 0,
     valid: luhnValid,
   },
-  { name: 'aws_access_key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, group: 0 },
+  {
+    name: 'aws_access_key',
+    pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g,
+    group: 0,
+  },
   { name: 'gcp_api_key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g, group: 0 },
   { name: 'gcp_oauth_token', pattern: /\bya29\.[0-9A-Za-z_-]{20,}/g, group: 0 },
   {

@@ -14,10 +14,20 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(options: InstrumentApiOptions, handler?: (req: IncomingMessage, res: ServerResponse) => void) {
+async function setup(
+  options: InstrumentApiOptions,
+  handler?: (req: IncomingMessage, res: ServerResponse) => void,
+) {
   const pipeline = createTestPipeline();
-  const api = instrumentApi({ loggerProvider: pipeline.loggerProvider, meterProvider: pipeline.meterProvider, ...options });
-  cleanups.push(() => api.shutdown(), () => pipeline.shutdown());
+  const api = instrumentApi({
+    loggerProvider: pipeline.loggerProvider,
+    meterProvider: pipeline.meterProvider,
+    ...options,
+  });
+  cleanups.push(
+    () => api.shutdown(),
+    () => pipeline.shutdown(),
+  );
   const server = createServer(
     handler ??
       ((req, res) => {
@@ -39,10 +49,18 @@ const access = (p: TestPipeline) => p.events('lifeline.api.access');
 describe('instrumentApi', () => {
   it('records the semconv HTTP server metrics with units, attributes and bucket boundaries', async () => {
     const { pipeline, base } = await setup({});
-    await (await fetch(`${base}/items/1`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } })).text();
+    await (
+      await fetch(`${base}/items/1`, {
+        method: 'POST',
+        body: 'hello',
+        headers: { 'content-type': 'text/plain' },
+      })
+    ).text();
     await (await fetch(`${base}/items/2?status=503`)).text();
     await eventually(() => access(pipeline).length === 2);
-    const metrics = (await pipeline.collect()).scopeMetrics.find((s) => s.scope.name === '@otel-lifeline/instrumentation-api')!.metrics;
+    const metrics = (await pipeline.collect()).scopeMetrics.find(
+      (s) => s.scope.name === '@otel-lifeline/instrumentation-api',
+    )!.metrics;
     const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
     expect([...byName.keys()].sort()).toEqual([
       'http.server.active_requests',
@@ -52,7 +70,10 @@ describe('instrumentApi', () => {
     ]);
     const duration = byName.get('http.server.request.duration')!;
     expect(duration.descriptor.unit).toBe('s');
-    const points = duration.dataPoints as Array<{ attributes: Record<string, unknown>; value: { buckets: { boundaries: number[] }; count: number } }>;
+    const points = duration.dataPoints as Array<{
+      attributes: Record<string, unknown>;
+      value: { buckets: { boundaries: number[] }; count: number };
+    }>;
     expect(points).toHaveLength(2);
     expect(points[0]!.value.buckets.boundaries).toEqual(DURATION_BUCKETS_S);
     const failed = points.find((p) => p.attributes['http.response.status_code'] === 503)!;
@@ -65,7 +86,9 @@ describe('instrumentApi', () => {
       'network.protocol.version': '1.1',
     });
     expect(byName.get('http.server.request.body.size')!.descriptor.unit).toBe('By');
-    const requestSizes = byName.get('http.server.request.body.size')!.dataPoints as Array<{ value: { sum: number } }>;
+    const requestSizes = byName.get('http.server.request.body.size')!.dataPoints as Array<{
+      value: { sum: number };
+    }>;
     expect(requestSizes[0]!.value.sum).toBe(5);
     const active = byName.get('http.server.active_requests')!;
     expect(active.descriptor.unit).toBe('{request}');
@@ -87,7 +110,10 @@ describe('instrumentApi', () => {
 
   it('samples successful access events by ratio but keeps every 4xx and 5xx', async () => {
     let n = 0;
-    const { pipeline, base } = await setup({ accessSampleRatio: 0.5, random: () => (n++ % 2 === 0 ? 0.1 : 0.9) });
+    const { pipeline, base } = await setup({
+      accessSampleRatio: 0.5,
+      random: () => (n++ % 2 === 0 ? 0.1 : 0.9),
+    });
     for (let i = 0; i < 4; i++) await (await fetch(`${base}/ok`)).text();
     for (const s of [404, 500]) await (await fetch(`${base}/x?status=${s}`)).text();
     await eventually(() => access(pipeline).some((r) => r.attributes['http.response.status_code'] === 500));
@@ -97,7 +123,17 @@ describe('instrumentApi', () => {
 
   it('leaves health checks out of access events unless they fail with 5xx', async () => {
     const { pipeline, base } = await setup({});
-    for (const p of ['/health', '/healthz', '/readyz', '/livez', '/ping', '/ready', '/health?status=503', '/orders']) await (await fetch(base + p)).text();
+    for (const p of [
+      '/health',
+      '/healthz',
+      '/readyz',
+      '/livez',
+      '/ping',
+      '/ready',
+      '/health?status=503',
+      '/orders',
+    ])
+      await (await fetch(base + p)).text();
     await eventually(() => access(pipeline).length === 2);
     await new Promise((r) => setTimeout(r, 20));
     expect(access(pipeline).map((r) => r.attributes['url.path'])).toEqual(['/health', '/orders']);
@@ -111,10 +147,19 @@ describe('instrumentApi', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
 
     const second = await setup({ trustProxy: 1 });
-    await (await fetch(`${second.base}/a`, { headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' } })).text();
-    await (await fetch(`${second.base}/b`, { headers: { forwarded: 'for=192.0.2.60;proto=http, for="[2001:db8::1]:4711"' } })).text();
+    await (
+      await fetch(`${second.base}/a`, { headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' } })
+    ).text();
+    await (
+      await fetch(`${second.base}/b`, {
+        headers: { forwarded: 'for=192.0.2.60;proto=http, for="[2001:db8::1]:4711"' },
+      })
+    ).text();
     await eventually(() => access(second.pipeline).length === 2);
-    expect(access(second.pipeline).map((r) => r.attributes['client.address'])).toEqual(['203.0.113.9', '2001:db8::1']);
+    expect(access(second.pipeline).map((r) => r.attributes['client.address'])).toEqual([
+      '203.0.113.9',
+      '2001:db8::1',
+    ]);
   });
 
   it('records the consumer: user id as is, API key only as a keyed hash', async () => {
@@ -127,7 +172,9 @@ describe('instrumentApi', () => {
     const attributes = access(pipeline)[0]!.attributes;
     expect(attributes['user.id']).toBe('u-1');
     expect(attributes['lifeline.consumer.tenant_id']).toBe('t-9');
-    expect(attributes['lifeline.consumer.api_key_hash']).toBe(pseudonym(Buffer.from(HASH_KEY), 'live-key-123456'));
+    expect(attributes['lifeline.consumer.api_key_hash']).toBe(
+      pseudonym(Buffer.from(HASH_KEY), 'live-key-123456'),
+    );
     expect(JSON.stringify(attributes)).not.toContain('live-key-123456');
   });
 
@@ -150,15 +197,33 @@ describe('instrumentApi', () => {
   });
 
   it('captures bodies only when asked, text types only, cut on a character boundary', async () => {
-    const { pipeline, base } = await setup({ captureBodies: { request: true, response: true, maxBytes: 10 } }, (req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('content-type', req.url === '/bin' ? 'application/octet-stream' : 'text/plain; charset=utf-8');
-        res.end('ééééééé'); // 14 bytes
-      });
-    });
-    await (await fetch(`${base}/text`, { method: 'POST', body: 'aaaaaaaaa€', headers: { 'content-type': 'text/plain' } })).text();
-    await (await fetch(`${base}/bin`, { method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'application/octet-stream' } })).text();
+    const { pipeline, base } = await setup(
+      { captureBodies: { request: true, response: true, maxBytes: 10 } },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.setHeader(
+            'content-type',
+            req.url === '/bin' ? 'application/octet-stream' : 'text/plain; charset=utf-8',
+          );
+          res.end('ééééééé'); // 14 bytes
+        });
+      },
+    );
+    await (
+      await fetch(`${base}/text`, {
+        method: 'POST',
+        body: 'aaaaaaaaa€',
+        headers: { 'content-type': 'text/plain' },
+      })
+    ).text();
+    await (
+      await fetch(`${base}/bin`, {
+        method: 'POST',
+        body: new Uint8Array([1, 2, 3]),
+        headers: { 'content-type': 'application/octet-stream' },
+      })
+    ).text();
     await eventually(() => access(pipeline).length === 2);
     const [text, bin] = access(pipeline).map((r) => r.attributes);
     expect(text!['http.request.body.content']).toBe('aaaaaaaaa');
@@ -174,7 +239,12 @@ describe('instrumentApi', () => {
     let reported: Promise<void> | undefined;
     const { api, pipeline, base } = await setup({ identify: () => ({ userId: 'u-5' }) }, (req, res) => {
       reported = Promise.resolve().then(() => {
-        api.reportSecurityEvent({ name: 'input_validation_fail', request: req, message: 'bad field', attributes: { field: 'email', token: 'abc' } });
+        api.reportSecurityEvent({
+          name: 'input_validation_fail',
+          request: req,
+          message: 'bad field',
+          attributes: { field: 'email', token: 'abc' },
+        });
         api.reportAudit({ action: 'export', resource: 'invoices', outcome: 'success', request: req });
         res.end('ok');
       });
@@ -182,11 +252,23 @@ describe('instrumentApi', () => {
     await (await fetch(`${base}/export?password=x`)).text();
     await reported;
     const [security] = pipeline.events('lifeline.security.input_validation_fail');
-    expect(security!.attributes).toMatchObject({ field: 'email', token: 'REDACTED', 'url.query': 'password=REDACTED', 'user.id': 'u-5' });
+    expect(security!.attributes).toMatchObject({
+      field: 'email',
+      token: 'REDACTED',
+      'url.query': 'password=REDACTED',
+      'user.id': 'u-5',
+    });
     const [audit] = pipeline.events('lifeline.audit.data_access');
-    expect(audit!.attributes).toMatchObject({ 'lifeline.audit.action': 'export', 'lifeline.audit.resource': 'invoices', 'lifeline.audit.outcome': 'success', 'user.id': 'u-5' });
+    expect(audit!.attributes).toMatchObject({
+      'lifeline.audit.action': 'export',
+      'lifeline.audit.resource': 'invoices',
+      'lifeline.audit.outcome': 'success',
+      'user.id': 'u-5',
+    });
     expect(() => api.reportSecurityEvent({ name: 'authn_login_fail:joe' })).toThrow(/event\.name/);
-    expect(() => api.reportAudit({ action: 'read', resource: 'x', outcome: 'ok' as never })).toThrow(/event\.outcome/);
+    expect(() => api.reportAudit({ action: 'read', resource: 'x', outcome: 'ok' as never })).toThrow(
+      /event\.outcome/,
+    );
   });
 
   it('reports a request whose client went away before the response finished', async () => {
@@ -196,14 +278,18 @@ describe('instrumentApi', () => {
     await fetch(`${base}/slow`).catch(() => undefined);
     await eventually(() => access(pipeline).length === 1);
     expect(access(pipeline)[0]!.attributes['error.type']).toBe('aborted');
-    const active = (await pipeline.collect()).scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'http.server.active_requests')!;
+    const active = (await pipeline.collect()).scopeMetrics[0]!.metrics.find(
+      (m) => m.descriptor.name === 'http.server.active_requests',
+    )!;
     expect(active.dataPoints[0]!.value).toBe(0);
   });
 
   it('fails loudly on bad options and on a second active instance', async () => {
     expect(() => instrumentApi({ trustProxy: -1 as never })).toThrow(/trustProxy/);
     expect(() => instrumentApi({ accessSampleRatio: 2 })).toThrow(/accessSampleRatio/);
-    expect(() => instrumentApi({ captureHeaders: { request: ['bad header'] } })).toThrow(/captureHeaders\.request\[0\]/);
+    expect(() => instrumentApi({ captureHeaders: { request: ['bad header'] } })).toThrow(
+      /captureHeaders\.request\[0\]/,
+    );
     expect(() => instrumentApi({ loginRoutes: ['login'] })).toThrow(/loginRoutes\[0\]/);
     const { api } = await setup({});
     expect(() => instrumentApi({})).toThrow(/already active/);

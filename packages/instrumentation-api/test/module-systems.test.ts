@@ -17,7 +17,10 @@ afterAll(async () => {
   await receiver.close();
 });
 
-function attr(record: { attributes?: Array<{ key: string; value?: { stringValue?: string; intValue?: string } }> }, key: string) {
+function attr(
+  record: { attributes?: Array<{ key: string; value?: { stringValue?: string; intValue?: string } }> },
+  key: string,
+) {
   const value = record.attributes?.find((a) => a.key === key)?.value;
   return value?.stringValue ?? (value?.intValue !== undefined ? Number(value.intValue) : undefined);
 }
@@ -34,25 +37,38 @@ describe.each([
     try {
       const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
       const base = `http://127.0.0.1:${chunk.toString().trim()}`;
-      for (const path of [`/users/${tag}-1`, '/boom', '/private', '/missing']) await (await fetch(base + path)).text();
+      for (const path of [`/users/${tag}-1`, '/boom', '/private', '/missing'])
+        await (await fetch(base + path)).text();
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
     // The child flushed on SIGTERM before exiting, so everything it emitted has arrived.
     const records = receiver.logRecords().map((r) => r.record);
-    const access = records.filter((r) => r.eventName === 'lifeline.api.access' && String(attr(r, 'url.path')).includes(tag));
+    const access = records.filter(
+      (r) => r.eventName === 'lifeline.api.access' && String(attr(r, 'url.path')).includes(tag),
+    );
     expect(access).toHaveLength(1);
     expect(attr(access[0]!, 'http.route')).toBe('/users/:id');
     expect(attr(access[0]!, 'http.response.status_code')).toBe(200);
-    const exception = records.find((r) => r.eventName === 'http.server.request.exception' && attr(r, 'exception.message') === `kaboom from ${tag}`);
+    const exception = records.find(
+      (r) =>
+        r.eventName === 'http.server.request.exception' &&
+        attr(r, 'exception.message') === `kaboom from ${tag}`,
+    );
     expect(exception).toBeDefined();
     expect(String(attr(exception!, 'exception.stacktrace'))).toContain(file);
     expect(attr(exception!, 'http.route')).toBe('/boom');
-    const ports = new Set(records.filter((r) => attr(r, 'exception.message') === `kaboom from ${tag}`).map((r) => attr(r, 'server.port')));
+    const ports = new Set(
+      records
+        .filter((r) => attr(r, 'exception.message') === `kaboom from ${tag}`)
+        .map((r) => attr(r, 'server.port')),
+    );
     const fromThisApp = records.filter((r) => ports.has(attr(r, 'server.port')));
     expect(fromThisApp.filter((r) => r.eventName === 'lifeline.security.authn_login_fail')).toHaveLength(1);
-    const missing = fromThisApp.find((r) => r.eventName === 'lifeline.api.access' && attr(r, 'url.path') === '/missing');
+    const missing = fromThisApp.find(
+      (r) => r.eventName === 'lifeline.api.access' && attr(r, 'url.path') === '/missing',
+    );
     expect(attr(missing!, 'http.response.status_code')).toBe(404);
     expect(attr(missing!, 'http.route')).toBeUndefined();
   });

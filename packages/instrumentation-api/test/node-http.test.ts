@@ -12,8 +12,14 @@ describe('node:http capture', () => {
 
   it('emits one access event per request with semconv attributes and a redacted query', async () => {
     const pipeline = createTestPipeline();
-    const api = instrumentApi({ loggerProvider: pipeline.loggerProvider, meterProvider: pipeline.meterProvider });
-    cleanups.push(() => api.shutdown(), () => pipeline.shutdown());
+    const api = instrumentApi({
+      loggerProvider: pipeline.loggerProvider,
+      meterProvider: pipeline.meterProvider,
+    });
+    cleanups.push(
+      () => api.shutdown(),
+      () => pipeline.shutdown(),
+    );
     const server = createServer((req, res) => {
       if (req.url?.startsWith('/users/')) setHttpRoute(req, '/users/:id');
       if (req.url === '/boom') {
@@ -49,7 +55,10 @@ describe('node:http capture', () => {
     expect(access?.severityText).toBe('INFO');
     expect(failed?.attributes['error.type']).toBe('TypeError');
     const [exception] = pipeline.events('http.server.request.exception');
-    expect(exception?.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'kaboom' });
+    expect(exception?.attributes).toMatchObject({
+      'exception.type': 'TypeError',
+      'exception.message': 'kaboom',
+    });
     expect(String(exception?.attributes['exception.stacktrace'])).toContain('node-http.test.ts');
   });
 });

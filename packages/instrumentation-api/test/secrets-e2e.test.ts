@@ -24,12 +24,18 @@ beforeAll(async () => {
     processors: [
       // Cleans the app's own records; the instrumentation's events are redacted as they are built.
       createRedactingLogRecordProcessor(),
-      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiver.url}/v1/logs` }), scheduledDelayMillis: 50 }),
+      new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter({ url: `${receiver.url}/v1/logs` }),
+        scheduledDelayMillis: 50,
+      }),
     ],
   });
   api = instrumentApi({
     loggerProvider: provider,
-    captureHeaders: { request: ['authorization', 'x-api-key', 'cookie', 'user-agent'], response: ['content-type', 'set-cookie'] },
+    captureHeaders: {
+      request: ['authorization', 'x-api-key', 'cookie', 'user-agent'],
+      response: ['content-type', 'set-cookie'],
+    },
     captureBodies: { request: true, response: true, maxBytes: 8192 },
   });
 });
@@ -44,7 +50,17 @@ describe('secret corpus through every framework, default configuration, stock OT
   it(`holds at least 50 secrets of every kind`, () => {
     expect(corpus.length).toBeGreaterThanOrEqual(50);
     const kinds = new Set(corpus.map((s) => s.kind));
-    for (const kind of ['bearer_token', 'jwt', 'password', 'api_key', 'card_number', 'private_key', 'aws_access_key', 'gcp_api_key', 'azure_key']) {
+    for (const kind of [
+      'bearer_token',
+      'jwt',
+      'password',
+      'api_key',
+      'card_number',
+      'private_key',
+      'aws_access_key',
+      'gcp_api_key',
+      'azure_key',
+    ]) {
       expect(kinds).toContain(kind);
     }
   });
@@ -61,7 +77,13 @@ describe('secret corpus through every framework, default configuration, stock OT
       const appLogger = provider.getLogger('orders-app');
       for (const secret of corpus.slice(0, 20)) {
         const key = secret.key ?? 'token';
-        appLogger.emit({ body: `login attempt with ${key}=${secret.value}`, attributes: { [key]: secret.value, 'http.request.header.authorization': [`Bearer ${secret.value}`] } });
+        appLogger.emit({
+          body: `login attempt with ${key}=${secret.value}`,
+          attributes: {
+            [key]: secret.value,
+            'http.request.header.authorization': [`Bearer ${secret.value}`],
+          },
+        });
       }
     } finally {
       await app.close();
@@ -94,5 +116,9 @@ describe('secret corpus through every framework, default configuration, stock OT
 function accessOf(r: Receiver, port: number) {
   return r
     .logRecords()
-    .filter((x) => x.record.eventName === 'lifeline.api.access' && x.record.attributes?.some((a) => a.key === 'server.port' && Number(a.value?.intValue) === port));
+    .filter(
+      (x) =>
+        x.record.eventName === 'lifeline.api.access' &&
+        x.record.attributes?.some((a) => a.key === 'server.port' && Number(a.value?.intValue) === port),
+    );
 }

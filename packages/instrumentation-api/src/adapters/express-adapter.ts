@@ -19,7 +19,12 @@ export interface ExpressAdapter {
    * there is none), unless you placed it yourself. Error handlers inside sub-routers that end
    * the response hide errors from it: add it there too.
    */
-  readonly errorHandler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+  readonly errorHandler: (
+    error: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ) => void;
 }
 
 interface ExpressLayer {
@@ -47,7 +52,8 @@ type ExpressRequest = IncomingMessage & { route?: ExpressRoute; originalUrl?: st
 
 export function expressAdapter(app: unknown): ExpressAdapter {
   const expressApp = app as ExpressApp;
-  if (typeof expressApp?.use !== 'function') throw new TypeError('expressAdapter(app): app must be an Express application');
+  if (typeof expressApp?.use !== 'function')
+    throw new TypeError('expressAdapter(app): app must be an Express application');
   const cache = new WeakMap<ExpressRoute, Map<string, string | undefined>>();
   let checkedErrorHandler = false;
 
@@ -93,7 +99,9 @@ function installErrorHandler(app: ExpressApp, handler: (...args: never[]) => voi
   if (stack === undefined || stack.some((layer) => layer.handle === handler)) return;
   app.use(handler);
   const layer = stack.pop() as ExpressLayer;
-  const firstErrorMiddleware = stack.findIndex((l) => typeof l.handle === 'function' && (l.handle as (...a: unknown[]) => unknown).length === 4);
+  const firstErrorMiddleware = stack.findIndex(
+    (l) => typeof l.handle === 'function' && (l.handle as (...a: unknown[]) => unknown).length === 4,
+  );
   stack.splice(firstErrorMiddleware === -1 ? stack.length : firstErrorMiddleware, 0, layer);
 }
 
@@ -110,7 +118,12 @@ function subRouter(handle: unknown): ExpressRouter | undefined {
 }
 
 /** Depth-first search for the layer holding `target`, building the template from mount layers. */
-function findRoute(router: ExpressRouter, target: ExpressRoute, path: string, prefix: string): string | undefined {
+function findRoute(
+  router: ExpressRouter,
+  target: ExpressRoute,
+  path: string,
+  prefix: string,
+): string | undefined {
   for (const layer of router.stack) {
     if (layer.route === target) return joinPath(prefix, routeTemplate(target.path));
     if (layer.route !== undefined) continue;
@@ -157,7 +170,9 @@ function routeTemplate(path: unknown): string {
 function joinPath(prefix: string, path: string): string {
   if (prefix === '' || prefix === '/') return path;
   if (path === '/' || path === '') return prefix;
-  return prefix.endsWith('/') ? prefix + path.replace(/^\//, '') : prefix + (path.startsWith('/') ? path : `/${path}`);
+  return prefix.endsWith('/')
+    ? prefix + path.replace(/^\//, '')
+    : prefix + (path.startsWith('/') ? path : `/${path}`);
 }
 
 function pathOf(url: string): string {

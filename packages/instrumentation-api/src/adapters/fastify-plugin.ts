@@ -11,7 +11,10 @@ interface RouteOptionsLike {
 }
 interface FastifyLike {
   addHook(name: 'onRoute', hook: (routeOptions: RouteOptionsLike) => void): unknown;
-  addHook(name: 'onError', hook: (request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
+  addHook(
+    name: 'onError',
+    hook: (request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void,
+  ): unknown;
 }
 
 /**

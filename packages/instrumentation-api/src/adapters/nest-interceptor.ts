@@ -3,7 +3,9 @@ import { recordRequestError, requestRecords } from '../request-record.js';
 
 interface ObservableLike {
   subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): unknown;
-  constructor: new (subscribe: (subscriber: { next(v: unknown): void; error(e: unknown): void; complete(): void }) => unknown) => ObservableLike;
+  constructor: new (
+    subscribe: (subscriber: { next(v: unknown): void; error(e: unknown): void; complete(): void }) => unknown,
+  ) => ObservableLike;
 }
 interface NestRequestLike {
   raw?: IncomingMessage;
@@ -39,7 +41,11 @@ export function nestInterceptor(): NestInterceptorLike {
       const raw = request.raw ?? request;
       const record = requestRecords.get(raw);
       if (record !== undefined) {
-        const route = request.routeOptions?.url ?? (typeof request.route?.path === 'string' ? (request.baseUrl ?? '') + request.route.path : undefined);
+        const route =
+          request.routeOptions?.url ??
+          (typeof request.route?.path === 'string'
+            ? (request.baseUrl ?? '') + request.route.path
+            : undefined);
         if (route !== undefined) record.route = route;
       }
       const Observable = source.constructor;

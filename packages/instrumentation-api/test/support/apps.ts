@@ -16,7 +16,15 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expressAdapter, fastifyPlugin, honoMiddleware, koaMiddleware, nestInterceptor, recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+import {
+  expressAdapter,
+  fastifyPlugin,
+  honoMiddleware,
+  koaMiddleware,
+  nestInterceptor,
+  recordRequestError,
+  setHttpRoute,
+} from '@otel-lifeline/instrumentation-api';
 
 export interface RunningApp {
   url: string;
@@ -75,7 +83,12 @@ const nodeHttp: Framework = {
           setHttpRoute(req, '/orgs/:org/reports');
           return json(res, 200, { org: m[1] });
         }
-        const simple: Record<string, number> = { '/private': 401, '/admin': 403, '/limited': 429, '/health': 200 };
+        const simple: Record<string, number> = {
+          '/private': 401,
+          '/admin': 403,
+          '/limited': 429,
+          '/health': 200,
+        };
         if (req.method === 'GET' && simple[path] !== undefined) {
           setHttpRoute(req, path);
           return json(res, simple[path] as number, { path });
@@ -106,13 +119,23 @@ const nodeHttp: Framework = {
 };
 
 async function expressFramework(name: string, specifier: string): Promise<Framework> {
-  type Handler = (req: IncomingMessage & { params: Record<string, string>; body: unknown }, res: ServerResponse & { status(n: number): { json(v: unknown): void }; json(v: unknown): void }, next: (e?: unknown) => void) => unknown;
+  type Handler = (
+    req: IncomingMessage & { params: Record<string, string>; body: unknown },
+    res: ServerResponse & { status(n: number): { json(v: unknown): void }; json(v: unknown): void },
+    next: (e?: unknown) => void,
+  ) => unknown;
   interface RouterLike {
     get(path: string, ...h: Handler[]): void;
     post(path: string, ...h: Handler[]): void;
     use(...args: unknown[]): void;
   }
-  const mod = (await import(specifier)) as { default: { (): RouterLike & { listen(port: number, host: string, cb: () => void): Server }; Router(opts?: object): RouterLike; json(): unknown } };
+  const mod = (await import(specifier)) as {
+    default: {
+      (): RouterLike & { listen(port: number, host: string, cb: () => void): Server };
+      Router(opts?: object): RouterLike;
+      json(): unknown;
+    };
+  };
   const express = mod.default;
   return {
     name,
@@ -138,11 +161,18 @@ async function expressFramework(name: string, specifier: string): Promise<Framew
       app.post('/login', (_req, res) => res.status(401).json({ error: 'bad credentials' }));
       app.post('/echo', (req, res) => res.json(req.body));
       app.get('/health', (_req, res) => res.json({ ok: true }));
-      app.use((err: unknown, _req: unknown, res: ServerResponse & { status(n: number): { json(v: unknown): void } }, next: (e?: unknown) => void) => {
-        void err;
-        void next;
-        res.status(500).json({ error: 'internal' });
-      });
+      app.use(
+        (
+          err: unknown,
+          _req: unknown,
+          res: ServerResponse & { status(n: number): { json(v: unknown): void } },
+          next: (e?: unknown) => void,
+        ) => {
+          void err;
+          void next;
+          res.status(500).json({ error: 'internal' });
+        },
+      );
       const server = createServer(app as unknown as (req: IncomingMessage, res: ServerResponse) => void);
       return listen(server);
     },
@@ -160,7 +190,9 @@ const fastifyFramework: Framework = {
       async (api) => {
         await api.register(
           async (v1) => {
-            v1.get<{ Params: { itemId: string } }>('/items/:itemId', async (req) => ({ itemId: req.params.itemId }));
+            v1.get<{ Params: { itemId: string } }>('/items/:itemId', async (req) => ({
+              itemId: req.params.itemId,
+            }));
           },
           { prefix: '/v1' },
         );
@@ -206,7 +238,11 @@ const koaFramework: Framework = {
     router.get('/boom', () => {
       throw new Error('kaboom');
     });
-    for (const [path, status] of [['/private', 401], ['/admin', 403], ['/limited', 429]] as const) {
+    for (const [path, status] of [
+      ['/private', 401],
+      ['/admin', 403],
+      ['/limited', 429],
+    ] as const) {
       router.get(path, (ctx) => {
         ctx.status = status;
         ctx.body = { status };

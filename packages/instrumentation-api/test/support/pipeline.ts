@@ -26,11 +26,17 @@ export interface TestPipeline {
   shutdown(): Promise<void>;
 }
 
-export function createTestPipeline(extraProcessors: Array<{ onEmit(r: SdkLogRecord): void }> = []): TestPipeline {
+export function createTestPipeline(
+  extraProcessors: Array<{ onEmit(r: SdkLogRecord): void }> = [],
+): TestPipeline {
   const exporter = new InMemoryLogRecordExporter();
   const loggerProvider = new LoggerProvider({
     processors: [
-      ...extraProcessors.map((p) => ({ onEmit: p.onEmit.bind(p), forceFlush: async () => {}, shutdown: async () => {} })),
+      ...extraProcessors.map((p) => ({
+        onEmit: p.onEmit.bind(p),
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      })),
       new SimpleLogRecordProcessor({ exporter }),
     ],
   });
