@@ -159,8 +159,8 @@ export class GroupCommitWriter {
       await this.options.makeRoom(pending.bytes);
       segment = await this.tail(pending.bytes);
       firstSeq = store.nextSeq;
-      this.seal(pending, firstSeq);
       store.nextSeq = firstSeq + pending.records;
+      this.seal(pending, firstSeq);
       const file = segment.writeFile!;
       let written = 0;
       let buffers = pending.buffers;
@@ -177,11 +177,6 @@ export class GroupCommitWriter {
       segment.endSeq = store.nextSeq;
       segment.lastAppendedAtMs = Math.max(segment.lastAppendedAtMs, pending.newestAppendedAtMs);
       store.durableSeq = store.nextSeq;
-      if (segment.size >= this.options.segmentBytes) {
-        await this.sealSegment(segment);
-        await store.collect();
-      }
-      this.options.onDurable();
     } catch (error) {
       if (firstSeq === undefined) {
         store.context.report('io_error', pending.records, pending.payloadBytes);
@@ -195,6 +190,13 @@ export class GroupCommitWriter {
         segment.endSeq = store.nextSeq;
         await this.sealSegment(segment);
       }
+      return;
+    }
+    // Durable from here on: nothing below may turn these records into drops.
+    this.options.onDurable();
+    if (segment.size >= this.options.segmentBytes) {
+      await this.sealSegment(segment);
+      await store.collect().catch((error: unknown) => store.context.onError(error));
     }
   }
 

@@ -104,7 +104,7 @@ export function decodeSegmentHeader(buf: Buffer): HeaderDecode {
       createdAtMs: buf.readDoubleLE(32),
       encrypted,
       keyId: keyIdLength > 0 ? keyIdBytes.toString('utf8') : undefined,
-      keyCheck: encrypted ? Uint8Array.prototype.slice.call(buf, 40, 48) : undefined,
+      keyCheck: encrypted ? new Uint8Array(buf.subarray(40, 48)) : undefined,
       headerLength,
     },
   };

@@ -55,7 +55,11 @@ export async function readRecords(
       cur = { segment: next.id, offset: next.headerLength, seq: next.firstSeq };
       continue;
     }
-    const budget = Math.max(maxBytes - result.bytes, 0) + FRAME_HEADER_BYTES;
+    // Read about what the limits will take: the byte budget, or the record budget at the average
+    // frame size seen so far, whichever is smaller (a small batch must not read 4 MiB).
+    const byteBudget = Math.max(maxBytes - result.bytes, 0) + FRAME_HEADER_BYTES;
+    const recordBudget = (maxRecords - result.records.length) * store.averageFrameBytes * 1.25;
+    const budget = Math.min(byteBudget, recordBudget);
     const want = Math.min(
       limit - cur.offset,
       Math.max(minRead, Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, budget))),
@@ -86,10 +90,14 @@ export async function readRecords(
     const atLimit = shortRead || base + n >= limit;
     let p = 0;
     let stop = false;
+    let frames = 0;
+    let frameBytes = 0;
     while (p < n) {
       const check = checkFrame(buf, p, n);
       if (check.kind === 'ok') {
         const f = check.frame;
+        frames++;
+        frameBytes += f.end - p;
         if (f.seq >= cur.seq) {
           const expired = f.appendedAtMs < horizon;
           if (
@@ -146,6 +154,7 @@ export async function readRecords(
       cur = { ...cur, offset: base + (next.partialAt ?? n) };
       break;
     }
+    if (frames > 0) store.averageFrameBytes = (store.averageFrameBytes + frameBytes / frames) / 2;
     if (stop) break;
   }
   result.end = cur;

@@ -79,6 +79,8 @@ export class SegmentStore {
   /** Sequence number after the last durable record. */
   durableSeq = 0;
   nextSegmentId = 1;
+  /** Running average of frame sizes read, to size reads limited by a record count. */
+  averageFrameBytes = 4096;
 
   constructor(
     readonly directory: string,

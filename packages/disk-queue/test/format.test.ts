@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  checkFrame,
+  decodeLedger,
+  decodeSegmentHeader,
+  encodeLedger,
+  FRAME_HEADER_BYTES,
+  segmentFileName,
+  SEGMENT_FILE_PATTERN,
+} from '@otel-lifeline/disk-queue';
+import { crc32, tableCrc32 } from '../src/crc32.js';
+import { resync, sealFrame } from '../src/record-frame.js';
+import { encodeSegmentHeader } from '../src/segment-header.js';
+
+function frame(payload: string, seq: number): Buffer {
+  const body = Buffer.from(payload);
+  const buf = Buffer.alloc(FRAME_HEADER_BYTES + body.length);
+  body.copy(buf, FRAME_HEADER_BYTES);
+  sealFrame(buf, 0, body.length, seq, 1_700_000_000_000);
+  return buf;
+}
+
+describe('crc32', () => {
+  it('the table fallback agrees with the native one, also when continued', () => {
+    for (const size of [0, 1, 7, 64, 1000, 65_537]) {
+      const data = randomBytes(size);
+      expect(tableCrc32(data)).toBe(crc32(data));
+      const cut = size >> 1;
+      expect(tableCrc32(data.subarray(cut), tableCrc32(data.subarray(0, cut)))).toBe(crc32(data));
+    }
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+});
+
+describe('record frame', () => {
+  it('round-trips sequence numbers beyond 32 bits and the appended-at time', () => {
+    const buf = frame('hello', 2 ** 40 + 3);
+    const check = checkFrame(buf, 0, buf.length);
+    expect(check).toMatchObject({
+      kind: 'ok',
+      frame: { seq: 2 ** 40 + 3, appendedAtMs: 1_700_000_000_000, payloadLength: 5 },
+    });
+  });
+
+  it('says incomplete for a cut frame and bad for a flipped bit', () => {
+    const buf = frame('hello world', 1);
+    expect(checkFrame(buf, 0, buf.length - 1)).toEqual({ kind: 'incomplete', need: buf.length });
+    expect(checkFrame(buf, 0, 10)).toEqual({ kind: 'incomplete', need: FRAME_HEADER_BYTES });
+    buf[FRAME_HEADER_BYTES + 3] = buf[FRAME_HEADER_BYTES + 3]! ^ 1;
+    expect(checkFrame(buf, 0, buf.length)).toEqual({ kind: 'bad', reason: 'crc mismatch' });
+  });
+
+  it('resynchronises on the next valid frame, ignoring a magic inside garbage', () => {
+    // A magic followed by a plausible length (5) whose CRC cannot match, then filler without a magic.
+    const garbage = Buffer.concat([
+      Buffer.from([0xa5, 0x4c, 0x51, 0x52, 1, 2, 3, 4, 5, 0, 0, 0]),
+      Buffer.alloc(40, 0x11),
+    ]);
+    const good = frame('next', 9);
+    const buf = Buffer.concat([garbage, good]);
+    expect(checkFrame(buf, 0, buf.length).kind).toBe('bad');
+    expect(resync(buf, 0, buf.length)).toEqual({ pos: garbage.length, partialAt: undefined });
+  });
+});
+
+describe('segment header', () => {
+  it('round-trips, with the key id and key check', () => {
+    const encoded = encodeSegmentHeader({
+      id: 42,
+      firstSeq: 1000,
+      createdAtMs: 123.5,
+      encrypted: true,
+      keyId: 'prod-2026',
+      keyCheck: Buffer.alloc(8, 7),
+    });
+    expect(encoded.length).toBe(64 + 'prod-2026'.length);
+    const decoded = decodeSegmentHeader(encoded);
+    expect(decoded).toEqual({
+      ok: true,
+      header: {
+        id: 42,
+        firstSeq: 1000,
+        createdAtMs: 123.5,
+        encrypted: true,
+        keyId: 'prod-2026',
+        keyCheck: new Uint8Array(8).fill(7),
+        headerLength: 73,
+      },
+    });
+    encoded[20] = encoded[20]! ^ 1;
+    expect(decodeSegmentHeader(encoded)).toEqual({
+      ok: false,
+      reason: 'segment header crc mismatch',
+      incomplete: false,
+    });
+    expect(decodeSegmentHeader(encoded.subarray(0, 30))).toMatchObject({ ok: false, incomplete: true });
+  });
+
+  it('names files so that name order is id order', () => {
+    expect(segmentFileName(7)).toBe('0000000000000007.seg');
+    expect(SEGMENT_FILE_PATTERN.test(segmentFileName(123456))).toBe(true);
+    expect([segmentFileName(10), segmentFileName(9)].sort()).toEqual([
+      segmentFileName(9),
+      segmentFileName(10),
+    ]);
+  });
+});
+
+describe('ledger', () => {
+  it('round-trips positions and drop totals', () => {
+    const state = {
+      cursors: { a: { segment: 3, offset: 100, seq: 7 } },
+      writtenAtMs: 5,
+      drops: { corrupt: 2 },
+      dropBytes: { corrupt: 20 },
+    };
+    expect(decodeLedger(encodeLedger(state))).toEqual({ ok: true, state });
+  });
+
+  it('explains why a ledger cannot be read, with the offset where it can', () => {
+    const good = encodeLedger({ cursors: {}, writtenAtMs: 0 });
+    expect(decodeLedger(Buffer.from('garbage garbage garbage'))).toEqual({
+      ok: false,
+      reason: 'bad ledger magic at offset 0',
+    });
+    expect(decodeLedger(good.subarray(0, 10))).toEqual({ ok: false, reason: 'ledger truncated at 10 bytes' });
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 2] = flipped[flipped.length - 2]! ^ 1;
+    expect(decodeLedger(flipped)).toEqual({ ok: false, reason: 'ledger crc mismatch' });
+  });
+});
