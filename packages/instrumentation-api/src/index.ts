@@ -23,5 +23,5 @@ export type { ExpressAdapter } from './adapters/express-adapter.js';
 export { fastifyPlugin } from './adapters/fastify-plugin.js';
 export { koaMiddleware } from './adapters/koa-middleware.js';
 export { honoMiddleware } from './adapters/hono-middleware.js';
-export { nestInterceptor } from './adapters/nest-interceptor.js';
-export type { NestInterceptorLike } from './adapters/nest-interceptor.js';
+export { nestExceptionFilter, nestInterceptor } from './adapters/nest-interceptor.js';
+export type { NestExceptionFilterLike, NestInterceptorLike } from './adapters/nest-interceptor.js';

@@ -31,7 +31,7 @@ import { expressAdapter } from './adapters/express-adapter.js';
 import { fastifyPlugin } from './adapters/fastify-plugin.js';
 import { honoMiddleware } from './adapters/hono-middleware.js';
 import { koaMiddleware } from './adapters/koa-middleware.js';
-import { nestInterceptor } from './adapters/nest-interceptor.js';
+import { nestExceptionFilter, nestInterceptor } from './adapters/nest-interceptor.js';
 import type { RequestRecord } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
@@ -73,6 +73,7 @@ export interface InstrumentApiHandle {
   readonly koaMiddleware: typeof koaMiddleware;
   readonly honoMiddleware: typeof honoMiddleware;
   readonly nestInterceptor: typeof nestInterceptor;
+  readonly nestExceptionFilter: typeof nestExceptionFilter;
   /** For servers without an adapter: the route template, and an exception caught while handling. */
   readonly setHttpRoute: typeof setHttpRoute;
   readonly recordRequestError: typeof recordRequestError;
@@ -450,6 +451,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     koaMiddleware,
     honoMiddleware,
     nestInterceptor,
+    nestExceptionFilter,
     setHttpRoute,
     recordRequestError,
     reportSecurityEvent(event: SecurityEventInput): void {

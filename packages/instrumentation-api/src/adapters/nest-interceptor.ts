@@ -62,3 +62,50 @@ export function nestInterceptor(): NestInterceptorLike {
     },
   };
 }
+
+interface ArgumentsHostLike {
+  getType(): string;
+  switchToHttp(): { getRequest(): unknown };
+}
+export interface NestExceptionFilterLike {
+  catch(exception: unknown, host: ArgumentsHostLike): unknown;
+}
+
+/**
+ * Wraps an exception filter (normally Nest's own `BaseExceptionFilter`) so exceptions thrown
+ * where interceptors do not reach — guards, pipes, middleware — are recorded too, then handled
+ * by `delegate` as before:
+ *
+ *   const { httpAdapter } = app.get(HttpAdapterHost);
+ *   app.useGlobalFilters(nestExceptionFilter(new BaseExceptionFilter(httpAdapter)));
+ *
+ * An exception recorded twice (interceptor and filter) still gives one exception event.
+ */
+export function nestExceptionFilter(delegate: NestExceptionFilterLike): NestExceptionFilterLike {
+  if (delegate === null || typeof delegate !== 'object' || typeof delegate.catch !== 'function') {
+    throw new TypeError(
+      'nestExceptionFilter(delegate): delegate must be an exception filter, e.g. new BaseExceptionFilter(httpAdapter)',
+    );
+  }
+  return {
+    catch(exception, host) {
+      if (host.getType() === 'http') {
+        const request = host.switchToHttp().getRequest() as NestRequestLike & IncomingMessage;
+        const raw = request.raw ?? request;
+        setNestRoute(request, raw);
+        recordRequestError(raw, exception);
+      }
+      return delegate.catch(exception, host);
+    },
+  };
+}
+
+/** The platform's matched route: Fastify's `routeOptions.url`, or Express's `req.route.path` under its mount. */
+function setNestRoute(request: NestRequestLike, raw: IncomingMessage): void {
+  const record = requestRecords.get(raw);
+  if (record === undefined || record.route !== undefined) return;
+  const route =
+    request.routeOptions?.url ??
+    (typeof request.route?.path === 'string' ? (request.baseUrl ?? '') + request.route.path : undefined);
+  if (route !== undefined) record.route = route;
+}

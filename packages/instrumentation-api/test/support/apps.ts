@@ -10,6 +10,7 @@
  *   POST /login                  always 401
  *   POST /echo                   echoes the JSON body
  *   GET  /health                 200
+ *   GET  /guarded                Nest only: a guard throws Error('guard failed') → 500
  *   anything else                404, no route
  */
 import 'reflect-metadata';
@@ -21,6 +22,7 @@ import {
   fastifyPlugin,
   honoMiddleware,
   koaMiddleware,
+  nestExceptionFilter,
   nestInterceptor,
   recordRequestError,
   setHttpRoute,
@@ -296,8 +298,8 @@ const honoFramework: Framework = {
 
 async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework> {
   const common = await import('@nestjs/common');
-  const { NestFactory } = await import('@nestjs/core');
-  const { Controller, Get, Post, Module, Req, Body, HttpException } = common;
+  const { BaseExceptionFilter, HttpAdapterHost, NestFactory } = await import('@nestjs/core');
+  const { Controller, Get, Post, Module, Req, Body, HttpException, UseGuards } = common;
   const method = (decorator: MethodDecorator, target: object, name: string): void => {
     decorator(target, name, Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor);
   };
@@ -331,6 +333,9 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
     health() {
       return { ok: true };
     }
+    guarded() {
+      return { ok: true };
+    }
   }
   const p = UsersController.prototype;
   method(Get('users/:id'), p, 'user');
@@ -345,6 +350,13 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
   method(Post('echo'), p, 'echo');
   Body()(p, 'echo', 0);
   method(Get('health'), p, 'health');
+  const failingGuard = {
+    canActivate(): boolean {
+      throw new Error('guard failed');
+    },
+  };
+  method(UseGuards(failingGuard), p, 'guarded');
+  method(Get('guarded'), p, 'guarded');
   Controller()(UsersController);
 
   class ItemsController {
@@ -372,6 +384,9 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
       }
       const app = await NestFactory.create(AppModule, adapter as never, { logger: false });
       app.useGlobalInterceptors(nestInterceptor() as never);
+      app.useGlobalFilters(
+        nestExceptionFilter(new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter) as never) as never,
+      );
       await app.listen(0, '127.0.0.1');
       const server = app.getHttpServer() as Server;
       return { url: urlOf(server), close: () => app.close() };
