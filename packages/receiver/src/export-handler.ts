@@ -3,6 +3,7 @@ import { codecFor, type Signal } from '@otel-lifeline/otlp';
 import { answerError, answerExport } from './answer.js';
 import { bodyEncodingOf, bodyFormatOf, CONTENT_TYPES, type BodyFormat } from './content-type.js';
 import { decodeRequest } from './decode-request.js';
+import type { ExportAttempt } from './export-attempt.js';
 import { decompressBody } from './decompress-body.js';
 import { retryAfterHeader, type Fault } from './fault.js';
 import type { FaultScript } from './fault-script.js';
@@ -69,13 +70,18 @@ export function createExportHandler(context: ExportHandlerContext) {
     answerError(response, status, format, message, { ...extra, close });
   };
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    attempt: ExportAttempt,
+  ): Promise<void> {
     counts.requests += 1;
     const contentType = request.headers['content-type'];
     const format = bodyFormatOf(contentType);
     const answerFormat = format ?? 'protobuf';
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const path = attempt.path;
     const signal = SIGNAL_BY_PATH[path];
+    attempt.signal = signal;
     if (signal === undefined) {
       refuse(
         response,
@@ -126,7 +132,10 @@ export function createExportHandler(context: ExportHandlerContext) {
     }
 
     const fault = script.take(signal);
-    if (fault !== undefined) counts.faulted += 1;
+    if (fault !== undefined) {
+      counts.faulted += 1;
+      attempt.fault = fault.kind;
+    }
     if (fault?.kind === 'reset' && (fault.at ?? 'head') === 'head') {
       resetConnection(request);
       return;
@@ -144,7 +153,7 @@ export function createExportHandler(context: ExportHandlerContext) {
 
     const decompressed = await decompressBody(read.body, encoding, options.maxBodyBytes);
     if (decompressed.kind === 'too-large') {
-      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
       refuse(
         response,
         413,
@@ -154,7 +163,7 @@ export function createExportHandler(context: ExportHandlerContext) {
       return;
     }
     if (decompressed.kind === 'corrupt') {
-      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
       refuse(response, 400, format, decompressed.message);
       return;
     }
@@ -164,11 +173,13 @@ export function createExportHandler(context: ExportHandlerContext) {
     try {
       decoded = decodeRequest(signal, format, body);
     } catch (error) {
-      if (fault?.kind === 'drop') return drop(response, signal, format, undefined);
+      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
       refuse(response, 400, format, errorMessage(error));
       return;
     }
-    if (fault?.kind === 'drop') return drop(response, signal, format, decoded);
+    const items = codecFor(signal).countItems(decoded as never);
+    attempt.items = items;
+    if (fault?.kind === 'drop') return drop(response, signal, format, items);
 
     if (fault?.kind === 'delay') {
       await context.sleep(fault.ms);
@@ -211,7 +222,7 @@ export function createExportHandler(context: ExportHandlerContext) {
         return;
       }
     }
-    store.accept(signal, decoded, codecFor(signal).countItems(decoded as never));
+    store.accept(signal, decoded, items);
     counts.rejected += rejected;
     if (fault?.kind === 'reset') {
       resetConnection(request); // at: 'kept'
@@ -256,18 +267,24 @@ export function createExportHandler(context: ExportHandlerContext) {
     return true;
   }
 
-  function drop(response: ServerResponse, signal: Signal, format: BodyFormat, decoded: unknown): void {
-    if (decoded !== undefined) counts.dropped += codecFor(signal).countItems(decoded as never);
+  function drop(response: ServerResponse, signal: Signal, format: BodyFormat, items: number): void {
+    counts.dropped += items;
     answerExport(response, signal, format, { rejected: 0, errorMessage: '' });
   }
 
   return (request: IncomingMessage, response: ServerResponse): void => {
-    handle(request, response)
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const attempt = store.attempt({ at: options.now(), method: request.method ?? '', path });
+    handle(request, response, attempt)
       .catch((error: unknown) => {
         // A bug in the receiver must not take it down: answer 500 and keep serving.
         answerError(response, 500, 'protobuf', `receiver error: ${errorMessage(error)}`);
       })
-      .finally(context.notify);
+      .finally(() => {
+        // Every answer is written inside handle(), so the status is known by now.
+        if (response.headersSent) attempt.status = response.statusCode;
+        context.notify();
+      });
   };
 }
 

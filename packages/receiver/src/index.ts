@@ -8,6 +8,7 @@ export {
   type ReceiverTlsOptions,
 } from './receiver-options.js';
 export type { Fault, FaultWhen } from './fault.js';
+export type { ExportAttempt } from './export-attempt.js';
 export type {
   ReceivedLogRecord,
   ReceivedMetric,

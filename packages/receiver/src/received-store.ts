@@ -9,6 +9,7 @@ import type {
   Signal,
   Span,
 } from '@otel-lifeline/otlp';
+import type { ExportAttempt } from './export-attempt.js';
 
 /** What the receiver has seen since it was created (or last cleared). Survives stop()/start(). */
 export interface ReceiverCounts {
@@ -57,6 +58,9 @@ export interface ReceivedStore {
   readonly counts: ReceiverCounts;
   /** Records an accepted request of `items` items; keeps it when `keep` is on. */
   accept(signal: Signal, request: unknown, items: number): void;
+  /** Starts the record of a request (kept when `keep` is on); the caller fills it in as it goes. */
+  attempt(start: Pick<ExportAttempt, 'at' | 'method' | 'path'>): ExportAttempt;
+  attempts(): ExportAttempt[];
   logRecords(): ReceivedLogRecord[];
   spans(): ReceivedSpan[];
   metrics(): ReceivedMetric[];
@@ -78,6 +82,7 @@ export function createReceivedStore(keep: boolean): ReceivedStore {
   // Arrays and counts are mutated in place so references handed out stay live.
   const received: ReceivedRequests = { logs: [], traces: [], metrics: [] };
   const counts = zeroCounts();
+  const attempts: ExportAttempt[] = [];
 
   return {
     received,
@@ -93,6 +98,20 @@ export function createReceivedStore(keep: boolean): ReceivedStore {
         counts.dataPoints += items;
         if (keep) received.metrics.push(request as ExportMetricsServiceRequest);
       }
+    },
+    attempt(start) {
+      const attempt: ExportAttempt = {
+        ...start,
+        signal: undefined,
+        fault: undefined,
+        items: undefined,
+        status: undefined,
+      };
+      if (keep) attempts.push(attempt);
+      return attempt;
+    },
+    attempts() {
+      return attempts.map((attempt) => ({ ...attempt }));
     },
     logRecords() {
       return received.logs.flatMap((request) =>
@@ -123,6 +142,7 @@ export function createReceivedStore(keep: boolean): ReceivedStore {
       received.logs.length = 0;
       received.traces.length = 0;
       received.metrics.length = 0;
+      attempts.length = 0;
       Object.assign(counts, zeroCounts());
     },
   };

@@ -7,6 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { ReceiverError } from './errors.js';
+import type { ExportAttempt } from './export-attempt.js';
 import { createExportHandler } from './export-handler.js';
 import type { Fault, FaultWhen } from './fault.js';
 import { createFaultScript } from './fault-script.js';
@@ -30,6 +31,8 @@ export interface Receiver {
   logRecords(): ReceivedLogRecord[];
   spans(): ReceivedSpan[];
   metrics(): ReceivedMetric[];
+  /** Every request in arrival order with its fault and outcome (empty when `keep` is false). */
+  attempts(): ExportAttempt[];
   /** A snapshot of the counters. */
   counts(): ReceiverCounts;
   /** Queues a fault; queued faults apply in order. Default `when`: one request of any signal. */
@@ -242,6 +245,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     logRecords: () => store.logRecords(),
     spans: () => store.spans(),
     metrics: () => store.metrics(),
+    attempts: () => store.attempts(),
     counts: () => ({ ...store.counts }),
     addFault(fault: Fault, when?: FaultWhen) {
       script.add(fault, when);

@@ -164,6 +164,37 @@ describe('receiver faults', () => {
     expect(r.counts()).toMatchObject({ faulted: 2, rejected: 3, logRecords: 5, dataPoints: 3 });
   });
 
+  it('records every attempt with its time, fault and outcome', async () => {
+    let now = 1_000;
+    const r = await start({ now: () => now });
+    r.addFault({ kind: 'status', status: 503, retryAfter: 1 });
+    r.addFault({ kind: 'reset' });
+    r.addFault({ kind: 'drop' });
+    expect((await sendLogs(r, 2)).status).toBe(503);
+    now = 2_000;
+    await expect(sendLogs(r, 2)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|EPIPE/) });
+    now = 3_000;
+    expect((await sendLogs(r, 2)).status).toBe(200);
+    expect((await sendLogs(r, 2)).status).toBe(200);
+    expect((await httpSend(`${r.url}/v2/logs?x=1`, { headers: PROTOBUF, body: 'x' })).status).toBe(404);
+    const logs = { method: 'POST', path: '/v1/logs', signal: 'logs' };
+    expect(r.attempts()).toEqual([
+      { at: 1_000, ...logs, fault: 'status', items: undefined, status: 503 },
+      { at: 2_000, ...logs, fault: 'reset', items: undefined, status: undefined },
+      { at: 3_000, ...logs, fault: 'drop', items: 2, status: 200 },
+      { at: 3_000, ...logs, fault: undefined, items: 2, status: 200 },
+      {
+        at: 3_000,
+        method: 'POST',
+        path: '/v2/logs',
+        signal: undefined,
+        fault: undefined,
+        items: undefined,
+        status: 404,
+      },
+    ]);
+  });
+
   it('forgets queued faults on clearFaults', async () => {
     const r = await start();
     r.addFault({ kind: 'status', status: 500 }, { times: 5 });
