@@ -37,15 +37,15 @@ export interface ApiEvents {
 
 export function createApiEvents(logger: Logger, metrics: HttpMetrics): ApiEvents {
   const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context) => {
-    const record = {
+    // `context` undefined means the active one (Logger.emit falls back to context.active()).
+    logger.emit({
       eventName,
       severityNumber: SEVERITY_NUMBER[severity],
       severityText: severity,
       body,
       attributes: attributes as AnyValueMap,
-      ...(context === undefined ? {} : { context }),
-    };
-    logger.emit(record);
+      context,
+    });
   };
   return {
     emit,
