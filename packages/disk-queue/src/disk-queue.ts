@@ -1,13 +1,13 @@
 import { DiskQueueError } from './errors.js';
 import { GroupCommitWriter } from './group-commit.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
-import { claimDirectory, claimOrphans, removeQueueDirectory } from './queue-directory.js';
+import { removeQueueDirectory } from './queue-directory.js';
+import { openStores } from './open-stores.js';
 import { createQueueCursor } from './queue-cursor.js';
 import { MAX_RECORD_BYTES } from './record-frame.js';
-import { recoverStore } from './recovery.js';
 import { QueueReads } from './queue-reads.js';
 import { collectStats } from './queue-stats.js';
-import { DIRECTORY_MODE, FILE_MODE, resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import { FILE_MODE, resolveOptions, type ResolvedOptions } from './resolve-options.js';
 import type { SegmentStore, StoreContext } from './segment-store.js';
 import {
   DROP_REASONS,
@@ -66,7 +66,7 @@ class DiskQueueImpl implements DiskQueue {
       state: () => this.state,
       afterAck: async (store) => {
         await store.collect().catch((error: unknown) => this.reportError(error));
-        if (store !== this.own && this.drained(store)) await this.retireAdopted(store);
+        if (store !== this.own && store.isDrained()) await this.retireAdopted(store);
       },
     });
     for (const name of options.cursors) this.cursors.set(name, createQueueCursor(name, this));
@@ -74,47 +74,18 @@ class DiskQueueImpl implements DiskQueue {
 
   async open(): Promise<void> {
     const o = this.options;
-    const dirOptions = {
-      fs: o.fs,
-      nowMs: o.clock.now(),
-      lockStaleMs: o.lockStaleMs,
-      fileMode: FILE_MODE,
-      directoryMode: DIRECTORY_MODE,
-    };
-    const locked: string[] = [];
     try {
-      const own = await claimDirectory(o.directory, dirOptions);
-      locked.push(own);
-      this.directory = own;
-      await o.fs.chmod(own, DIRECTORY_MODE).catch(() => undefined);
-      const recoverOptions = { cursors: o.cursors, keys: o.keys };
-      this.own = await recoverStore(own, this.context, { ...recoverOptions, writable: true });
-      // Losses found while recovering were counted before the store existed: add them to its totals.
-      for (const r of DROP_REASONS)
-        if (this.drops[r] > 0) this.own.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
-      for (const dir of await claimOrphans(o.directory, own, dirOptions)) {
-        locked.push(dir);
-        let store: SegmentStore;
-        try {
-          store = await recoverStore(dir, this.context, { ...recoverOptions, writable: false });
-        } catch (error) {
-          if (error instanceof DiskQueueError) throw error;
-          // An orphan we cannot read is left for a later start; our own queue works regardless.
-          this.reportError(error);
-          await releaseLock(o.fs, dir);
-          continue;
+      const { own, adopted } = await openStores(o, this.context, (store) => {
+        // Losses found while recovering were counted before the store existed: add them to its totals.
+        for (const r of DROP_REASONS) {
+          if (this.drops[r] > 0) store.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
         }
-        if (this.drained(store)) {
-          await store.closeAll();
-          await removeQueueDirectory(o.fs, dir);
-          await releaseLock(o.fs, dir);
-        } else {
-          this.stores.push(store);
-          this.adopted.push(dir);
-        }
-      }
-      this.stores.push(this.own);
-      this.writer = new GroupCommitWriter(this.own, {
+      });
+      this.own = own;
+      this.directory = own.directory;
+      this.stores = [...adopted, own];
+      this.adopted = adopted.map((s) => s.directory);
+      this.writer = new GroupCommitWriter(own, {
         segmentBytes: o.segmentBytes,
         fsyncIntervalMs: o.fsyncIntervalMs,
         flushBytes: o.flushBytes,
@@ -123,10 +94,6 @@ class DiskQueueImpl implements DiskQueue {
         onDurable: () => this.wake(),
       });
     } catch (error) {
-      for (const dir of locked) await releaseLock(o.fs, dir);
-      for (const s of this.stores) await s.closeAll();
-      this.stores = [];
-      this.own = undefined;
       if (error instanceof DiskQueueError) throw error;
       // The directory cannot be used: degrade (every append is dropped and counted), never crash.
       this.reportError(error);
@@ -135,7 +102,7 @@ class DiskQueueImpl implements DiskQueue {
     // A ledger from the start: the cursors' names and positions are on disk for offline tools,
     // and the positions recovery settled on become the ones segment deletion may rely on.
     for (const s of this.stores) await s.ledger.persist();
-    for (const s of this.stores) await s.expire();
+    await this.expire();
     const expiryEvery = Math.max(1_000, Math.min(60_000, Math.floor(o.maxAgeMs / 4)));
     this.expiryTimer = setInterval(() => void this.expire(), expiryEvery);
     this.expiryTimer.unref();
@@ -244,16 +211,10 @@ class DiskQueueImpl implements DiskQueue {
       await store.ledger.idle();
       await store.closeAll();
       if (crash) forgetLock(store.directory);
-      else if (store !== this.own && this.drained(store))
+      else if (store !== this.own && store.isDrained())
         await removeQueueDirectory(this.options.fs, store.directory).catch(() => undefined);
       else await releaseLock(this.options.fs, store.directory);
     }
-  }
-
-  private drained(store: SegmentStore): boolean {
-    for (const name of store.cursors.keys())
-      if (store.pending(name).pendingBytes > 0 || store.hasUnread(name)) return false;
-    return true;
   }
 
   private async retireAdopted(store: SegmentStore): Promise<void> {
@@ -297,6 +258,9 @@ class DiskQueueImpl implements DiskQueue {
       this.dropsSinceLedger = false;
       await this.own.ledger.persist();
     }
+    // An idle segment being written holds records that could only expire one by one as they are
+    // read; sealed, it expires whole like the others.
+    await this.writer?.sealIfIdle(this.options.clock.now() - this.options.maxAgeMs);
     for (const s of [...this.stores]) {
       await s.expire().catch((error: unknown) => this.reportError(error));
       if (s !== this.own && s.segments.length === 0 && this.stores.includes(s)) await this.retireAdopted(s);

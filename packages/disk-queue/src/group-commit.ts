@@ -95,6 +95,18 @@ export class GroupCommitWriter {
     while (this.inFlight !== undefined) await this.inFlight;
   }
 
+  /**
+   * Seals the open segment when nothing is buffered or being written and its newest record is
+   * older than `horizon`, so that maxAge can expire it whole. Resolves whether it did.
+   */
+  async sealIfIdle(horizon: number): Promise<boolean> {
+    if (this.stopped || this.inFlight !== undefined || this.buffer.records > 0) return false;
+    const last = this.store.segments[this.store.segments.length - 1];
+    if (last === undefined || last.sealed || last.lastAppendedAtMs >= horizon) return false;
+    await this.sealSegment(last);
+    return true;
+  }
+
   private clearTimers(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);

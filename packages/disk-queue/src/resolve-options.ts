@@ -15,6 +15,7 @@ export const DEFAULT_READ_MAX_BYTES = 4 * MiB;
 export const DIRECTORY_MODE = 0o700;
 export const FILE_MODE = 0o600;
 const CURSOR_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ResolvedOptions {
   directory: string;
@@ -75,6 +76,13 @@ export function resolveOptions(options: DiskQueueOptions): ResolvedOptions {
     options.fsyncIntervalMs,
     DEFAULT_FSYNC_INTERVAL_MS,
   );
+  if (fsyncIntervalMs > MAX_TIMER_MS) {
+    throw configError(
+      'fsyncIntervalMs',
+      fsyncIntervalMs,
+      `at most ${MAX_TIMER_MS} (a Node.js timer's limit)`,
+    );
+  }
   const maxBufferBytes = positiveInteger(
     'maxBufferBytes',
     options.maxBufferBytes,

@@ -169,6 +169,14 @@ export class SegmentStore {
     return false;
   }
 
+  /** Has every cursor acknowledged everything durable here? */
+  isDrained(): boolean {
+    for (const name of this.cursors.keys()) {
+      if (this.pending(name).pendingBytes > 0 || this.hasUnread(name)) return false;
+    }
+    return true;
+  }
+
   /** Pending (unacknowledged) records and frame bytes for one cursor. */
   pending(name: string): CursorStats {
     const ack = this.positions(name).ack;

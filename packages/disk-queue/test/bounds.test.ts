@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDiskQueue, type DiskQueue, type DropEvent } from '@otel-lifeline/disk-queue';
 import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
@@ -124,6 +125,23 @@ describe('disk queue bounds', () => {
     expect((await segmentFiles(dir)).length).toBeLessThanOrEqual(1);
     expect(await drain(queue.cursor())).toEqual([]);
     expect(queue.stats().drops.max_age).toBe(24);
+  });
+
+  it('expires the idle segment being written, whole, once its newest record passes maxAge', async () => {
+    let now = 7_000_000;
+    queue = await openDiskQueue({ directory: dir, maxAgeMs: 1_000, clock: { now: () => now } });
+    for (const t of numbered('idle', 4)) queue.append(record(t));
+    await queue.flush();
+    expect(await segmentFiles(dir)).toHaveLength(1);
+    now += 5_000;
+    await sleep(1_300); // the expiry check runs every max(1 s, maxAge / 4)
+    expect(await segmentFiles(dir)).toHaveLength(0);
+    expect(queue.stats().drops.max_age).toBe(4);
+    expect(await drain(queue.cursor())).toEqual([]);
+    queue.append(record('fresh'));
+    await queue.flush();
+    expect(await drain(queue.cursor())).toEqual(['fresh']);
+    expect(queue.stats().drops.max_age).toBe(4);
   });
 
   it('rejects maxBufferBytes larger than maxBytes', async () => {
