@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { OtlpDecodeError } from './errors.js';
 import { bytesToHex } from './hex.js';
 import { joinSigned, joinUnsigned } from './int64.js';
@@ -15,21 +16,31 @@ import type { FieldSpec, MessageTable } from './message-table.js';
  */
 const MAX_DEPTH = 100;
 const TWO_32 = 4294967296;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Node's Buffer string slicers (what `buffer.toString(encoding, start, end)` calls). */
+interface BufferSlicers {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
 
 /** Reader state: module-level so the hot loop reads plain variables, not object fields. */
-let buf: Uint8Array = new Uint8Array(0);
+const EMPTY = new Uint8Array(0);
+let buf: Uint8Array = EMPTY;
+/** `buf` as a Buffer (same memory) for native string slicing. */
+let bufView: BufferSlicers = Buffer.from(EMPTY.buffer) as unknown as BufferSlicers;
 let pos = 0;
 let lo = 0;
 let hi = 0;
 
 export function decodeMessage<T>(table: MessageTable, bytes: Uint8Array): T {
   buf = bytes;
+  bufView = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as BufferSlicers;
   pos = 0;
   try {
     return decodeInto(table, bytes.length, newObject(table), 0) as T;
   } finally {
-    buf = new Uint8Array(0);
+    buf = EMPTY;
+    bufView = Buffer.from(EMPTY.buffer) as unknown as BufferSlicers;
   }
 }
 
@@ -81,10 +92,20 @@ function decodeInto(
   return obj;
 }
 
+/**
+ * Sets a singular field. `delete` is only used when the property exists (a oneof member replaced,
+ * a field repeated with its default value): deleting turns V8 objects into slow dictionaries.
+ */
 function setSingular(obj: Record<string, unknown>, field: FieldSpec, value: unknown): void {
-  for (const sibling of field.oneofSiblings) delete obj[sibling];
-  if (!field.presence && !field.required && isDefaultValue(field, value)) delete obj[field.name];
-  else obj[field.name] = value;
+  const siblings = field.oneofSiblings;
+  for (let i = 0; i < siblings.length; i++) {
+    if (obj[siblings[i]!] !== undefined) delete obj[siblings[i]!];
+  }
+  if (!field.presence && !field.required && isDefaultValue(field, value)) {
+    if (obj[field.name] !== undefined) delete obj[field.name];
+  } else {
+    obj[field.name] = value;
+  }
 }
 
 function readValue(field: FieldSpec, end: number, depth: number, parent: Record<string, unknown>): unknown {
@@ -283,23 +304,18 @@ function readDouble(end: number): number {
   return f64[0]!;
 }
 
+/**
+ * ASCII (the common case) is sliced natively as latin1 after a byte check; anything else must be
+ * valid UTF-8 (checked natively) and is sliced as UTF-8.
+ */
 function readString(end: number): string {
   const len = readLength(end);
   const start = pos;
   pos += len;
-  if (len < 64) {
-    let ascii = '';
-    let i = start;
-    for (; i < pos; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) break;
-      ascii += String.fromCharCode(c);
-    }
-    if (i === pos) return ascii;
-  }
-  try {
-    return utf8.decode(buf.subarray(start, pos));
-  } catch {
-    return fail('string field is not valid UTF-8', start);
-  }
+  if (len === 0) return '';
+  let i = start;
+  while (i < pos && buf[i]! < 0x80) i++;
+  if (i === pos) return bufView.latin1Slice(start, pos);
+  if (!isUtf8(buf.subarray(start, pos))) fail('string field is not valid UTF-8', start);
+  return bufView.utf8Slice(start, pos);
 }
