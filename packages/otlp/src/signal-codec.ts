@@ -1,5 +1,6 @@
 import { countEncodedFields } from './count-encoded-items.js';
-import { messageFromJson, messageToJson } from './json-codec.js';
+import { messageFromJson } from './json-decoder.js';
+import { messageToJson } from './json-encoder.js';
 import type { ExportLogsServiceRequest } from './logs-types.js';
 import { decodeMessage } from './message-decoder.js';
 import { encodeMessage } from './message-encoder.js';

@@ -1,4 +1,5 @@
-import { messageFromJson, messageToJson } from './json-codec.js';
+import { messageFromJson } from './json-decoder.js';
+import { messageToJson } from './json-encoder.js';
 import { decodeMessage } from './message-decoder.js';
 import { encodeMessage } from './message-encoder.js';
 import { messageTable } from './message-table.js';

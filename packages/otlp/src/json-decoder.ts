@@ -1,144 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { OtlpDecodeError, OtlpEncodeError } from './errors.js';
+import { OtlpDecodeError } from './errors.js';
 import { isHex } from './hex.js';
 import { joinSigned, joinUnsigned, split, splitInt64 } from './int64.js';
+import { PathError, fail, pathOf } from './json-path-error.js';
 import { isDefaultValue } from './message-table.js';
 import type { FieldSpec, MessageTable } from './message-table.js';
 
 /**
- * OTLP-JSON for the object model: proto3 JSON mapping with the OTLP rules — lowerCamelCase keys,
- * trace/span ids as hex, enums as integers, 64-bit integers as decimal strings, bytes as base64,
- * non-finite doubles as "NaN"/"Infinity"/"-Infinity", unknown keys ignored.
- *
- * Parsing also accepts what proto3 JSON allows beyond that: proto (snake_case) key names, numbers
- * for 64-bit integers, strings for 32-bit integers and doubles, enum names, base64url, upper-case
- * hex, and null for "not set".
- *
- * Error paths (`resourceLogs[0].scopeLogs[1]...`) are built only when something fails: each level
- * catches a PathError and rethrows it with its own segment in front.
+ * OTLP-JSON text → object model (canonical form, as the protobuf decoder produces). Unknown keys
+ * are ignored. Beyond the OTLP rules it accepts what proto3 JSON allows: proto (snake_case) key
+ * names, numbers for 64-bit integers, strings for 32-bit integers and doubles, enum names,
+ * base64url, upper-case hex, and null for "not set". Errors are OtlpDecodeError naming the key path
+ * (and the character offset of a JSON syntax error when the parser reports one).
  */
-
-/** A failure at a field, its path growing as it unwinds to the top. */
-class PathError extends Error {
-  constructor(
-    readonly segments: string[],
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-function pathOf(segments: readonly string[]): string {
-  let path = '';
-  for (const segment of segments) path += segment.startsWith('[') || path === '' ? segment : `.${segment}`;
-  return path === '' ? '(root)' : path;
-}
-
-function fail(reason: string): never {
-  throw new PathError([], reason);
-}
-
-/**
- * JSON has no `-0` once JSON.stringify has seen it: the writer puts a marker string in its place
- * and swaps it back for the literal `-0` afterwards (only when one occurred).
- */
-const NEGATIVE_ZERO = `\u0000-0:${randomUUID()}\u0000`;
-const NEGATIVE_ZERO_JSON = JSON.stringify(NEGATIVE_ZERO);
-let sawNegativeZero = false;
-
-export function messageToJson(table: MessageTable, obj: object): string {
-  sawNegativeZero = false;
-  let tree: Record<string, unknown>;
-  try {
-    tree = toJsonMessage(table, obj as Record<string, unknown>);
-  } catch (error) {
-    if (error instanceof PathError) throw new OtlpEncodeError(pathOf(error.segments), error.reason);
-    throw error;
-  }
-  const text = JSON.stringify(tree);
-  return sawNegativeZero ? text.replaceAll(NEGATIVE_ZERO_JSON, '-0') : text;
-}
-
-function toJsonMessage(table: MessageTable, obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const fields = table.fields;
-  let name = '';
-  let index = -1;
-  try {
-    for (let f = 0; f < fields.length; f++) {
-      const field = fields[f]!;
-      name = field.name;
-      index = -1;
-      const value = obj[name];
-      if (value === undefined || value === null) continue;
-      if (field.repeated) {
-        if (!Array.isArray(value)) fail('expected an array');
-        const list = value as unknown[];
-        if (list.length === 0) continue;
-        const items = new Array<unknown>(list.length);
-        for (index = 0; index < list.length; index++) items[index] = toJsonValue(field, list[index]);
-        out[name] = items;
-      } else {
-        if (!field.presence && isDefaultValue(field, value)) continue;
-        out[name] = toJsonValue(field, value);
-      }
-    }
-  } catch (error) {
-    if (error instanceof PathError) {
-      if (index >= 0) error.segments.unshift(name, `[${index}]`);
-      else error.segments.unshift(name);
-    }
-    throw error;
-  }
-  return out;
-}
-
-function toJsonValue(field: FieldSpec, value: unknown): unknown {
-  switch (field.kind) {
-    case 'message':
-      if (typeof value !== 'object' || value === null) fail('expected an object');
-      return toJsonMessage(field.message!, value as Record<string, unknown>);
-    case 'string':
-      if (typeof value !== 'string') fail('expected a string');
-      return value;
-    case 'bool':
-      if (typeof value !== 'boolean') fail('expected a boolean');
-      return value;
-    case 'int32':
-    case 'uint32':
-    case 'sint32':
-    case 'fixed32':
-    case 'enum':
-      if (typeof value !== 'number' || !Number.isInteger(value)) fail('expected an integer');
-      return value;
-    case 'int64':
-    case 'uint64':
-    case 'fixed64':
-    case 'sfixed64': {
-      const signed = field.kind === 'int64' || field.kind === 'sfixed64';
-      const error = splitInt64(value, signed);
-      if (error !== undefined) fail(error);
-      return signed ? joinSigned(split.lo, split.hi) : joinUnsigned(split.lo, split.hi);
-    }
-    case 'double':
-      if (typeof value !== 'number') fail('expected a number');
-      if (Number.isFinite(value)) {
-        if (value === 0 && Object.is(value, -0)) {
-          sawNegativeZero = true;
-          return NEGATIVE_ZERO;
-        }
-        return value;
-      }
-      return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-    case 'bytes':
-      if (!(value instanceof Uint8Array)) fail('expected a Uint8Array');
-      return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-    case 'hexId':
-      if (typeof value !== 'string' || !isHex(value)) fail('expected a hex string');
-      return value.toLowerCase();
-  }
-}
-
 /** Parses OTLP-JSON text into the object model. */
 export function messageFromJson<T>(table: MessageTable, text: string): T {
   let json: unknown;
