@@ -18,6 +18,7 @@ import type {
 import { SdkDataPointType, otlpTemporality } from './resource-metrics-encoder.js';
 import { toResource, toScope } from './sdk-grouping.js';
 import { compact, hrTimeToNanos, toKeyValues } from './sdk-value-converter.js';
+import { countValue } from './sdk-value-writer.js';
 
 /** SDK ResourceMetrics → an ExportMetricsServiceRequest object (the same content as `encodeResourceMetrics`). */
 export function resourceMetricsToOtlp(resourceMetrics: SdkResourceMetrics): ExportMetricsServiceRequest {
@@ -37,7 +38,7 @@ export function resourceMetricsToOtlp(resourceMetrics: SdkResourceMetrics): Expo
 }
 
 function count(n: number): string | undefined {
-  const v = Math.trunc(n);
+  const v = countValue(n);
   return v ? String(v) : undefined;
 }
 
@@ -102,7 +103,7 @@ function toHistogramPoint(point: DataPoint<SdkHistogram>): HistogramDataPoint {
     count: count(h.count),
     sum: h.sum,
     bucketCounts:
-      h.buckets.counts.length > 0 ? h.buckets.counts.map((c) => String(Math.trunc(c))) : undefined,
+      h.buckets.counts.length > 0 ? h.buckets.counts.map((c) => String(countValue(c))) : undefined,
     explicitBounds: h.buckets.boundaries.length > 0 ? [...h.buckets.boundaries] : undefined,
     attributes: toKeyValues(point.attributes),
     min: h.min,
@@ -114,7 +115,7 @@ function toBuckets(buckets: { offset: number; bucketCounts: number[] }): Exponen
   return compact<ExponentialHistogramBuckets>({
     offset: buckets.offset || undefined,
     bucketCounts:
-      buckets.bucketCounts.length > 0 ? buckets.bucketCounts.map((c) => String(Math.trunc(c))) : undefined,
+      buckets.bucketCounts.length > 0 ? buckets.bucketCounts.map((c) => String(countValue(c))) : undefined,
   });
 }
 

@@ -9,7 +9,13 @@ import type {
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { withWriter } from './protobuf-writer.js';
 import { resourceField, scopeField } from './sdk-grouping.js';
-import { isZeroHrTime, writeAttributes, writeCountFixed64, writeHrTime } from './sdk-value-writer.js';
+import {
+  countValue,
+  isZeroHrTime,
+  writeAttributes,
+  writeCountFixed64,
+  writeHrTime,
+} from './sdk-value-writer.js';
 import { split, splitInt64 } from './int64.js';
 
 /**
@@ -159,7 +165,7 @@ function writeHistogramPoint(w: ProtobufWriter, point: DataPoint<SdkHistogram>):
   const start = w.fork(2);
   const h = point.value;
   writeTimes(w, point);
-  if (h.count) {
+  if (countValue(h.count)) {
     w.varint32(0x21); // count (4)
     writeCountFixed64(w, h.count);
   }
@@ -197,7 +203,7 @@ function writeBuckets(
     w.varint32(0x12); // bucket_counts, packed uint64
     const counts = w.fork(1);
     for (const count of buckets.bucketCounts) {
-      const v = Math.trunc(count);
+      const v = countValue(count);
       w.varint64(v >>> 0, Math.floor(v / 4294967296) >>> 0);
     }
     w.join(counts, 1);
@@ -211,7 +217,7 @@ function writeExponentialHistogramPoint(w: ProtobufWriter, point: DataPoint<SdkE
   const h = point.value;
   writeAttributes(w, 0x0a, point.attributes); // attributes (1)
   writeTimes(w, point);
-  if (h.count) {
+  if (countValue(h.count)) {
     w.varint32(0x21); // count (4)
     writeCountFixed64(w, h.count);
   }
@@ -220,7 +226,7 @@ function writeExponentialHistogramPoint(w: ProtobufWriter, point: DataPoint<SdkE
     w.varint32(0x30); // scale (6), sint32
     w.sint32(h.scale);
   }
-  if (h.zeroCount) {
+  if (countValue(h.zeroCount)) {
     w.varint32(0x39); // zero_count (7), fixed64
     writeCountFixed64(w, h.zeroCount);
   }

@@ -177,9 +177,14 @@ export function writeHrTime(w: ProtobufWriter, t: HrTime): void {
   w.fixed64(Number(total & 0xffffffffn), Number(total >> 32n));
 }
 
-/** A non-negative count as fixed64. */
+/** An SDK count as an OTLP count: truncated, negative or NaN as 0, at most 2^53 - 1. */
+export function countValue(n: number): number {
+  return n > 0 ? Math.min(Math.trunc(n), Number.MAX_SAFE_INTEGER) : 0;
+}
+
+/** A count as fixed64. */
 export function writeCountFixed64(w: ProtobufWriter, n: number): void {
-  const v = Math.trunc(n);
+  const v = countValue(n);
   w.fixed64(v >>> 0, Math.floor(v / 4294967296) >>> 0);
 }
 

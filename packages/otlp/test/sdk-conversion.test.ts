@@ -158,6 +158,53 @@ describe('SDK record conversion', () => {
   });
 });
 
+describe('SDK histogram counts', () => {
+  it('writes counts as non-negative integers', () => {
+    const rm = {
+      resource,
+      scopeMetrics: [
+        {
+          scope,
+          metrics: [
+            {
+              descriptor: { name: 'h', description: '', unit: 's', valueType: 1 },
+              aggregationTemporality: 0,
+              dataPointType: 0,
+              dataPoints: [
+                {
+                  startTime: [1, 0],
+                  endTime: [2, 0],
+                  attributes: {},
+                  value: {
+                    buckets: { boundaries: [1], counts: [2.7, -1] },
+                    count: -3,
+                    sum: 0,
+                    min: 0,
+                    max: 0,
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as ResourceMetrics;
+    const decoded = metricsCodec.decode(encodeResourceMetrics(rm));
+    expect(decoded).toEqual(resourceMetricsToOtlp(rm));
+    const histogram = decoded.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.histogram!;
+    expect(histogram.aggregationTemporality).toBe(1);
+    expect(histogram.dataPoints[0]).toEqual({
+      startTimeUnixNano: '1000000000',
+      timeUnixNano: '2000000000',
+      sum: 0,
+      bucketCounts: ['2', '0'],
+      explicitBounds: [1],
+      min: 0,
+      max: 0,
+    });
+  });
+});
+
 describe('package example', () => {
   it('runs and prints the concatenated request', async () => {
     const script = fileURLToPath(new URL('../examples/round-trip.mjs', import.meta.url));
