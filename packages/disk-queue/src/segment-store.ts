@@ -53,6 +53,9 @@ interface CursorPositions {
   epoch: number;
 }
 
+/** Read handles kept open per store (two cursors, each on a segment boundary, plus slack). */
+const MAX_OPEN_READ_FILES = 4;
+
 export function comparePositions(a: Position, b: Position): number {
   return a.segment !== b.segment ? a.segment - b.segment : a.offset - b.offset;
 }
@@ -79,6 +82,8 @@ export class SegmentStore {
   /** Sequence number after the last durable record. */
   durableSeq = 0;
   nextSegmentId = 1;
+  /** Segments with an open read handle, most recently opened first. */
+  private recentReads: Segment[] = [];
   /** Running average of frame sizes read, to size reads limited by a record count. */
   averageFrameBytes = 4096;
 
@@ -331,7 +336,15 @@ export class SegmentStore {
   async withReadFile<T>(segment: Segment, fn: (file: OpenFile) => Promise<T>): Promise<T> {
     segment.readers++;
     try {
-      segment.readFile ??= this.context.fs.open(segment.path, 'r');
+      if (segment.readFile === undefined) {
+        segment.readFile = this.context.fs.open(segment.path, 'r');
+        this.recentReads = [segment, ...this.recentReads.filter((s) => s !== segment)];
+        // A cursor walking a long backlog must not keep a descriptor per segment it has passed.
+        for (const old of this.recentReads.splice(MAX_OPEN_READ_FILES)) {
+          if (old.readers === 0) await this.closeReadFile(old);
+          else this.recentReads.push(old);
+        }
+      }
       let file: OpenFile;
       try {
         file = await segment.readFile;

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +89,26 @@ describe('disk queue cursors', () => {
       expect(onDisk.slice(onDisk.length - unacked)).toEqual(all.slice(acked));
     }
     expect((await segmentFiles(dir)).length).toBe(1);
+  });
+
+  it('keeps a bounded number of files open while a cursor walks a long backlog', async () => {
+    for (let i = 0; i < 40; i++) {
+      for (const t of numbered(`f${i}`, 8)) queue.append(record(t));
+      await queue.flush();
+    }
+    expect((await segmentFiles(dir)).length).toBeGreaterThan(30);
+    const fds = async () => (await readdir('/proc/self/fd')).length;
+    const before = await fds();
+    const got: string[] = [];
+    for (
+      let batch = await queue.cursor('fast').read({ maxRecords: 5 });
+      batch;
+      batch = await queue.cursor('fast').read({ maxRecords: 5 })
+    ) {
+      got.push(...batch.records.map(text));
+    }
+    expect(got).toHaveLength(320);
+    expect((await fds()) - before).toBeLessThanOrEqual(4);
   });
 
   it('counts a record that expired once, although two cursors skip it', async () => {
