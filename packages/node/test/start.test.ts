@@ -37,9 +37,17 @@ describe('start', () => {
     await (await fetch(`http://127.0.0.1:${port}/hello?rid=1`)).text();
     await new Promise<void>((resolve) => server.close(() => resolve()));
 
+    await lifeline.forceFlush();
     await lifeline.shutdown();
     try {
-      const access = receiver.logRecords().filter((r) => r.record.eventName === 'lifeline.api.access');
+      // The receiver runs in this process, so its own requests are instrumented too: keep /hello.
+      const access = receiver
+        .logRecords()
+        .filter(
+          (r) =>
+            r.record.eventName === 'lifeline.api.access' &&
+            r.record.attributes?.some((a) => a.key === 'url.path' && a.value?.stringValue === '/hello'),
+        );
       expect(access).toHaveLength(1);
       expect(
         access[0]?.resource?.attributes?.find((a) => a.key === 'telemetry.distro.name')?.value?.stringValue,
