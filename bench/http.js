@@ -14,6 +14,10 @@
 // This process generates the load with autocannon. Rounds are interleaved (every variant once per
 // round, in a rotating order) so drift on the machine hits all variants alike; the table shows the
 // median and min–max over rounds and the ratio of medians to bare. Raw results: bench/results/http.json.
+//
+// Then a breakdown (in a child process, no sockets): real IncomingMessage/ServerResponse objects
+// are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
+// request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +30,7 @@ const self = fileURLToPath(import.meta.url);
 const role = process.argv[2];
 if (role === '--serve') await serve(process.argv[3], process.argv[4]);
 else if (role === '--receiver') await runReceiver();
+else if (role === '--breakdown') await breakdown();
 else await main(process.argv.includes('--quick'));
 
 async function main(quick) {
@@ -66,6 +71,11 @@ async function main(quick) {
       rounds: results[variant],
     };
   }
+  const parts = await new Promise((resolve, reject) => {
+    const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', resolve);
+    child.once('error', reject);
+  });
   const report = {
     benchmark: 'http',
     date: new Date().toISOString(),
@@ -74,6 +84,7 @@ async function main(quick) {
     cpuModel: cpus()[0]?.model,
     settings: { rounds, secondsPerRound: seconds, connections, route: 'GET /users/:id', quick },
     variants: summary,
+    breakdownMicrosecondsPerRequest: parts,
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/http.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -91,6 +102,74 @@ async function main(quick) {
       `| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} |`,
     );
   }
+  console.log('\nCPU time per request, in process, no sockets (µs):');
+  for (const [name, us] of Object.entries(parts)) console.log(`  ${name.padEnd(50)} ${us.toFixed(2)}`);
+}
+
+/** CPU µs per request of each part, measured by driving the diagnostics channels directly. */
+async function breakdown() {
+  const { IncomingMessage, ServerResponse, Server } = await import('node:http');
+  const { Socket } = await import('node:net');
+  const dc = await import('node:diagnostics_channel');
+  const { instrumentApi } = await import('@otel-lifeline/instrumentation-api');
+  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
+    await import('@opentelemetry/sdk-metrics');
+  const start = dc.channel('http.server.request.start');
+  const finish = dc.channel('http.server.response.finish');
+  const server = new Server(() => {});
+  const socket = new Socket();
+  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
+  const one = () => {
+    const request = new IncomingMessage(socket);
+    request.method = 'GET';
+    request.url = '/users/42?page=2';
+    request.httpVersion = '1.1';
+    request.headers = { host: '127.0.0.1:3000', 'user-agent': 'autocannon' };
+    const response = new ServerResponse(request);
+    response.setHeader('content-type', 'application/json');
+    response.setHeader('content-length', '40');
+    start.publish({ request, response, socket, server });
+    server.emit('request', request, response);
+    finish.publish({ request, response, socket, server });
+  };
+  const measure = (n) => {
+    for (let i = 0; i < n / 5; i++) one();
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) one();
+    const t = process.cpuUsage(t0);
+    return (t.user + t.system) / n;
+  };
+  const dropLogs = {
+    export: (_r, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+  const dropMetrics = { ...dropLogs, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
+  const loggerProvider = () =>
+    new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: dropLogs })] });
+  const meterProvider = () =>
+    new MeterProvider({
+      readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 60_000 })],
+    });
+  const n = 200_000;
+  const out = {};
+  out['request objects only (baseline)'] = measure(n);
+  for (const [name, options] of [
+    ['instrumentation, no-op providers', {}],
+    ['instrumentation + Logs SDK (batch, dropping)', { loggerProvider: loggerProvider() }],
+    ['instrumentation + Metrics SDK', { meterProvider: meterProvider() }],
+    [
+      'instrumentation + both SDKs (as in lifeline-null)',
+      { loggerProvider: loggerProvider(), meterProvider: meterProvider() },
+    ],
+  ]) {
+    const api = instrumentApi(options);
+    out[name] = measure(n) - out['request objects only (baseline)'];
+    await api.shutdown();
+  }
+  process.send(out);
+  process.exit(0);
 }
 
 function median(values) {
