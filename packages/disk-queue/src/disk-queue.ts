@@ -50,6 +50,8 @@ class DiskQueueImpl implements DiskQueue {
   private readonly context: StoreContext;
   private dropsSinceLedger = false;
   private diskBytesCache: number | undefined;
+  /** The periodic expiry pass in progress, awaited by close. */
+  private maintenance: Promise<void> | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
     this.directory = options.directory;
@@ -104,7 +106,9 @@ class DiskQueueImpl implements DiskQueue {
     for (const s of this.stores) await s.ledger.persist();
     await this.expire();
     const expiryEvery = Math.max(1_000, Math.min(60_000, Math.floor(o.maxAgeMs / 4)));
-    this.expiryTimer = setInterval(() => void this.expire(), expiryEvery);
+    this.expiryTimer = setInterval(() => {
+      this.maintenance ??= this.expire().finally(() => (this.maintenance = undefined));
+    }, expiryEvery);
     this.expiryTimer.unref();
     const heartbeatEvery = Math.max(1_000, Math.floor(o.lockStaleMs / 3));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatEvery);
@@ -199,6 +203,7 @@ class DiskQueueImpl implements DiskQueue {
     this.state = 'closing';
     clearInterval(this.expiryTimer);
     clearInterval(this.heartbeatTimer);
+    await this.maintenance;
     if (crash) await this.writer?.abandon();
     else await this.writer?.close();
     this.state = 'closed';
@@ -210,10 +215,17 @@ class DiskQueueImpl implements DiskQueue {
       }
       await store.ledger.idle();
       await store.closeAll();
-      if (crash) forgetLock(store.directory);
-      else if (store !== this.own && store.isDrained())
+      // A drained sub-directory (adopted, or our own beside a live owner) is removed, so that
+      // restarted cluster workers do not leave one directory each behind.
+      const subdirectory = store.directory !== this.options.directory;
+      if (crash) {
+        forgetLock(store.directory);
+        continue;
+      }
+      if (subdirectory && store.isDrained()) {
         await removeQueueDirectory(this.options.fs, store.directory).catch(() => undefined);
-      else await releaseLock(this.options.fs, store.directory);
+      }
+      await releaseLock(this.options.fs, store.directory);
     }
   }
 
@@ -262,6 +274,7 @@ class DiskQueueImpl implements DiskQueue {
     // read; sealed, it expires whole like the others.
     await this.writer?.sealIfIdle(this.options.clock.now() - this.options.maxAgeMs);
     for (const s of [...this.stores]) {
+      if (this.state !== 'open') return;
       await s.expire().catch((error: unknown) => this.reportError(error));
       if (s !== this.own && s.segments.length === 0 && this.stores.includes(s)) await this.retireAdopted(s);
     }

@@ -65,6 +65,21 @@ describe('disk queue ownership', () => {
     await Promise.all([a.flush(), b.flush()]);
     expect(await drain(a.cursor())).toEqual(['to a']);
     expect(await drain(b.cursor())).toEqual(['to b']);
+    // Drained, the sub-directory goes away on close; with records left it stays for adoption.
+    await b.close();
+    expect(existsSync(b.directory)).toBe(false);
+    const c = await openDiskQueue({ directory: dir });
+    queues.push(c);
+    expect(c.directory).toBe(b.directory);
+    c.append(record('left behind'));
+    await c.close();
+    expect(existsSync(c.directory)).toBe(true);
+    await a.close();
+    const d = await openDiskQueue({ directory: dir });
+    queues.push(d);
+    expect(d.directory).toBe(dir);
+    expect(await drain(d.cursor())).toEqual(['left behind']);
+    expect(existsSync(c.directory)).toBe(false);
   });
 
   it('keeps two processes on one directory apart, neither corrupting the other', async () => {
