@@ -62,3 +62,33 @@ describe.each(signals)('%s codec properties', (_name, codec, request, listField)
     );
   });
 });
+
+describe('empty ids', () => {
+  it('are the default: an empty traceId or spanId is not written and decodes as absent', () => {
+    fc.assert(
+      fc.property(logsRequest, (req) => {
+        const withEmptyIds = structuredClone(req);
+        for (const rl of withEmptyIds.resourceLogs) {
+          for (const sl of rl.scopeLogs) {
+            for (const record of sl.logRecords) {
+              record.traceId = '';
+              record.spanId = '';
+            }
+          }
+        }
+        const expected = structuredClone(withEmptyIds);
+        for (const rl of expected.resourceLogs) {
+          for (const sl of rl.scopeLogs) {
+            for (const record of sl.logRecords) {
+              delete record.traceId;
+              delete record.spanId;
+            }
+          }
+        }
+        expect(logsCodec.decode(logsCodec.encode(withEmptyIds))).toEqual(expected);
+        expect(logsCodec.fromJson(logsCodec.toJson(withEmptyIds))).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
