@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver } from '@otel-lifeline/receiver';
 import type { Receiver } from '@otel-lifeline/receiver';
-import { accessEvents, examplesDir, fixturesDir, killAll, startApp } from './support.js';
+import { accessEvents, examplesDir, exitOf, fixturesDir, killAll, startApp } from './support.js';
 import type { App } from './support.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lifeline-e2e-config-'));
@@ -165,6 +165,18 @@ describe('stopping', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(app.output()).toContain('app: SIGTERM, closing');
     await receiver.waitFor(() => accessEvents(receiver, 'e2e-sigterm-own').size === 5, 10_000);
+  });
+
+  it('a script that simply ends has its events sent before it exits', async () => {
+    const app = startApp(fixturesDir, ['--import', '@otel-lifeline/node/register', 'short-script.mjs'], {
+      OTEL_SERVICE_NAME: 'e2e-short-script',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      LIFELINE_QUEUE_DIR: join(work, 'short-script'),
+    });
+    apps.push(app);
+    await exitOf(app.child);
+    expect(app.child.exitCode).toBe(0);
+    expect([...accessEvents(receiver, 'e2e-short-script').keys()]).toEqual(['short-1']);
   });
 
   it('OTEL_SDK_DISABLED=true starts nothing and says so only at info level', async () => {

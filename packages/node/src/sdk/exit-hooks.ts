@@ -43,7 +43,9 @@ export function installExitHooks(
   const onBeforeExit = () => {
     if (shuttingDown) return;
     shuttingDown = true;
-    void bounded(target.shutdown());
+    // The pipelines' own timers do not hold the process; this one does, until the deadline.
+    const keepAlive = setInterval(() => undefined, 1000);
+    void bounded(target.shutdown()).then(() => clearInterval(keepAlive));
   };
   const remove = () => {
     process.removeListener('SIGTERM', onSignal);
