@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Encode microbenchmark: SDK log records → OTLP protobuf ExportLogsServiceRequest bytes.
+// Encode microbenchmark: SDK log records → OTLP protobuf ExportLogsServiceRequest bytes (the
+// headline), and SDK spans → ExportTraceServiceRequest bytes.
 //
 //   node bench/encode.js [--quick] [--out DIR]        (pnpm bench:encode builds first)
 //
@@ -8,6 +9,8 @@
 // OpenTelemetry JS serializer benchmark). Variants, side by side in one process:
 //   lifeline  @otel-lifeline/otlp encodeLogRecords
 //   stock     @opentelemetry/otlp-transformer ProtobufLogsSerializer.serializeRequest
+// Then 512 ReadableSpans from the real BasicTracerProvider (10 attributes, a remote parent, one
+// event each): encodeSpans vs ProtobufTraceSerializer.serializeRequest, measured the same way.
 // Rounds are interleaved (A B, then B A, ...) after a warm-up; each round times a fixed number of
 // whole-batch encodes. Reported: µs per record (median, min–max over rounds), bytes per record,
 // the ratio lifeline ÷ stock of the medians, and the median of the per-round ratios (each round
@@ -20,10 +23,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { encodeLogRecords, logsCodec } from '@otel-lifeline/otlp';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -76,19 +85,55 @@ function buildFixture() {
   return records;
 }
 
-const variants = {
-  lifeline: (records) => encodeLogRecords(records),
-  stock: (records) => ProtobufLogsSerializer.serializeRequest(records),
-};
+function buildSpanFixture() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'checkout-api', 'service.version': '4.2.0' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('@otel-lifeline/instrumentation-api', '0.1.0');
+  const parent = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  });
+  for (let i = 0; i < RECORDS; i++) {
+    const span = tracer.startSpan(
+      'GET /api/v1/orders/:id',
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': '/api/v1/orders/:id',
+          'url.path': `/api/v1/orders/${100000 + i}`,
+          'url.scheme': 'https',
+          'http.response.status_code': 200,
+          'server.address': 'api.example.com',
+          'server.port': 443,
+          'client.address': `10.0.${i % 256}.7`,
+          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) lifeline-bench/1.0',
+          'network.protocol.version': '1.1',
+        },
+      },
+      parent,
+    );
+    span.addEvent('response.sent', { 'http.response.body.size': 512 + i });
+    span.end();
+  }
+  const spans = exporter.getFinishedSpans();
+  if (spans.length !== RECORDS)
+    throw new Error(`span fixture has ${spans.length} spans, expected ${RECORDS}`);
+  return spans;
+}
 
-function verify(records) {
-  const ours = logsCodec.decode(variants.lifeline(records));
-  const stock = logsCodec.decode(variants.stock(records));
-  const a = JSON.parse(logsCodec.toJson(ours));
-  const b = JSON.parse(logsCodec.toJson(stock));
-  if (JSON.stringify(a) !== JSON.stringify(b))
+/** Both encodings must decode to the same content before anything is timed. */
+function verify(codec, variants, items) {
+  const ours = codec.decode(variants.lifeline(items));
+  const stock = codec.decode(variants.stock(items));
+  if (codec.toJson(ours) !== codec.toJson(stock))
     throw new Error('lifeline and stock encodings decode differently');
-  if (logsCodec.countItems(ours) !== RECORDS) throw new Error('lifeline encoding lost records');
+  if (codec.countItems(ours) !== RECORDS) throw new Error('lifeline encoding lost items');
 }
 
 let sink = 0;
@@ -113,25 +158,92 @@ function summary(samples) {
   return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
-function main() {
-  const records = buildFixture();
-  verify(records);
+/** Interleaved rounds of both variants over the same items; CPU time is the headline metric. */
+function compare(variants, items) {
   for (let i = 0; i < WARMUP_BATCHES; i++) {
-    sink += variants.lifeline(records).length + variants.stock(records).length;
+    sink += variants.lifeline(items).length + variants.stock(items).length;
   }
   const wall = { lifeline: [], stock: [] };
   const cpu = { lifeline: [], stock: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['lifeline', 'stock'] : ['stock', 'lifeline'];
     for (const name of order) {
-      const t = timeRound(variants[name], records);
+      const t = timeRound(variants[name], items);
       wall[name].push(t.wall);
       cpu[name].push(t.cpu);
     }
   }
-  const samples = cpu;
   const lifeline = summary(cpu.lifeline);
   const stock = summary(cpu.stock);
+  return {
+    variants: {
+      lifeline: {
+        what: variants.lifelineName,
+        usPerRecord: lifeline,
+        wallUsPerRecord: summary(wall.lifeline),
+        bytesPerRecord: variants.lifeline(items).length / RECORDS,
+      },
+      stock: {
+        what: variants.stockName,
+        usPerRecord: stock,
+        wallUsPerRecord: summary(wall.stock),
+        bytesPerRecord: variants.stock(items).length / RECORDS,
+      },
+    },
+    ratio: {
+      lifelineOverStock: lifeline.median / stock.median,
+      pairedRounds: summary(cpu.lifeline.map((t, i) => t / cpu.stock[i])),
+      wallLifelineOverStock: median(wall.lifeline) / median(wall.stock),
+    },
+  };
+}
+
+const fmt = (s) => `${s.median.toFixed(3)} µs (min ${s.min.toFixed(3)} – max ${s.max.toFixed(3)})`;
+
+function print(title, labels, comparison) {
+  const { lifeline, stock } = comparison.variants;
+  const paired = comparison.ratio.pairedRounds;
+  console.log(title);
+  console.log(
+    `  ${labels[0].padEnd(34)} ${fmt(lifeline.usPerRecord)}  ${lifeline.bytesPerRecord.toFixed(1)} B each`,
+  );
+  console.log(
+    `  ${labels[1].padEnd(34)} ${fmt(stock.usPerRecord)}  ${stock.bytesPerRecord.toFixed(1)} B each`,
+  );
+  console.log(
+    `  ${'ratio lifeline ÷ stock (medians)'.padEnd(34)} ${comparison.ratio.lifelineOverStock.toFixed(3)}`,
+  );
+  console.log(
+    `  ${'ratio per round (median, min – max)'.padEnd(34)} ${paired.median.toFixed(3)} ` +
+      `(${paired.min.toFixed(3)} – ${paired.max.toFixed(3)})`,
+  );
+  console.log(
+    `  wall clock: lifeline ${fmt(lifeline.wallUsPerRecord)}, stock ${fmt(stock.wallUsPerRecord)}, ` +
+      `ratio ${comparison.ratio.wallLifelineOverStock.toFixed(3)}`,
+  );
+}
+
+function main() {
+  const records = buildFixture();
+  const logVariants = {
+    lifeline: (items) => encodeLogRecords(items),
+    stock: (items) => ProtobufLogsSerializer.serializeRequest(items),
+    lifelineName: '@otel-lifeline/otlp encodeLogRecords',
+    stockName: '@opentelemetry/otlp-transformer 0.223.0 ProtobufLogsSerializer.serializeRequest',
+  };
+  verify(logsCodec, logVariants, records);
+  const logs = compare(logVariants, records);
+
+  const spans = buildSpanFixture();
+  const spanVariants = {
+    lifeline: (items) => encodeSpans(items),
+    stock: (items) => ProtobufTraceSerializer.serializeRequest(items),
+    lifelineName: '@otel-lifeline/otlp encodeSpans',
+    stockName: '@opentelemetry/otlp-transformer 0.223.0 ProtobufTraceSerializer.serializeRequest',
+  };
+  verify(tracesCodec, spanVariants, spans);
+  const spanComparison = compare(spanVariants, spans);
+
   const result = {
     benchmark: 'encode',
     command: `node bench/encode.js${quick ? ' --quick' : ''}`,
@@ -151,45 +263,23 @@ function main() {
       interleaved: true,
     },
     unit: 'µs of process CPU time per record (wall-clock figures alongside)',
-    variants: {
-      lifeline: {
-        what: '@otel-lifeline/otlp encodeLogRecords',
-        usPerRecord: lifeline,
-        wallUsPerRecord: summary(wall.lifeline),
-        bytesPerRecord: variants.lifeline(records).length / RECORDS,
-      },
-      stock: {
-        what: '@opentelemetry/otlp-transformer 0.223.0 ProtobufLogsSerializer.serializeRequest',
-        usPerRecord: stock,
-        wallUsPerRecord: summary(wall.stock),
-        bytesPerRecord: variants.stock(records).length / RECORDS,
-      },
-    },
-    ratio: {
-      lifelineOverStock: lifeline.median / stock.median,
-      pairedRounds: summary(samples.lifeline.map((t, i) => t / samples.stock[i])),
-      wallLifelineOverStock: median(wall.lifeline) / median(wall.stock),
+    ...logs,
+    spans: {
+      fixture: { spans: RECORDS, attributesPerSpan: 10, eventsPerSpan: 1, remoteParent: true },
+      unit: 'µs of process CPU time per span',
+      ...spanComparison,
     },
   };
-  const fmt = (s) => `${s.median.toFixed(3)} µs/record (min ${s.min.toFixed(3)} – max ${s.max.toFixed(3)})`;
-  console.log(
+  print(
     `encode ${RECORDS} log records × 10 attributes, ${ROUNDS} interleaved rounds of ${BATCHES_PER_ROUND} batches, ` +
-      'µs of CPU time per record',
+      'CPU time per record',
+    ['lifeline encodeLogRecords', 'stock ProtobufLogsSerializer'],
+    logs,
   );
-  console.log(
-    `  lifeline encodeLogRecords          ${fmt(lifeline)}  ${result.variants.lifeline.bytesPerRecord.toFixed(1)} B/record`,
-  );
-  console.log(
-    `  stock ProtobufLogsSerializer       ${fmt(stock)}  ${result.variants.stock.bytesPerRecord.toFixed(1)} B/record`,
-  );
-  const paired = result.ratio.pairedRounds;
-  console.log(`  ratio lifeline ÷ stock (medians)   ${result.ratio.lifelineOverStock.toFixed(3)}`);
-  console.log(
-    `  ratio per round (median, min – max) ${paired.median.toFixed(3)} (${paired.min.toFixed(3)} – ${paired.max.toFixed(3)})`,
-  );
-  console.log(
-    `  wall clock: lifeline ${fmt(result.variants.lifeline.wallUsPerRecord)}, stock ${fmt(result.variants.stock.wallUsPerRecord)}, ` +
-      `ratio ${result.ratio.wallLifelineOverStock.toFixed(3)}`,
+  print(
+    `encode ${RECORDS} spans × 10 attributes + 1 event, same method, CPU time per span`,
+    ['lifeline encodeSpans', 'stock ProtobufTraceSerializer'],
+    spanComparison,
   );
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'encode.json');
