@@ -151,9 +151,14 @@ describe('signal codecs', () => {
     });
   });
 
-  it('decodes from a Buffer as from a Uint8Array', () => {
+  it('decodes from a Buffer, and from a view into a larger buffer, as from a Uint8Array', () => {
     const bytes = logsCodec.encode(request);
     expect(logsCodec.decode(Buffer.from(bytes))).toEqual(request);
+    const larger = new Uint8Array(bytes.length + 7).fill(0xff);
+    larger.set(bytes, 3);
+    const view = larger.subarray(3, 3 + bytes.length);
+    expect(logsCodec.decode(view)).toEqual(request);
+    expect(logsCodec.countEncodedItems(view)).toBe(2);
   });
 
   it('names the field path when an object cannot be encoded', () => {
