@@ -141,6 +141,46 @@ describe('disk queue', () => {
     expect(() => q.cursor('other')).toThrow(/cursor 'other' is not one of options.cursors \('primary'\)/);
   });
 
+  it('never hands the same records to two concurrent reads of one cursor', async () => {
+    const q = await openQueue({ segmentBytes: 300 });
+    await appendAll(q, numbered('c', 40));
+    const c = q.cursor();
+    const batches = await Promise.all([1, 2, 3, 4, 5].map(() => c.read({ maxRecords: 8 })));
+    expect(batches.flatMap((b) => b?.records.map(text) ?? [])).toEqual(numbered('c', 40));
+  });
+
+  it('reads from the rewound position when rewind races with a read', async () => {
+    const q = await openQueue();
+    await appendAll(q, numbered('w', 6));
+    const c = q.cursor();
+    await c.read({ maxRecords: 2 });
+    const racing = c.read({ maxRecords: 2 });
+    c.rewind();
+    expect((await racing)?.records.map(text)).toEqual(['w-000000', 'w-000001']);
+    expect((await c.read({ maxRecords: 10 }))?.records.map(text)).toEqual(numbered('w', 4, 2));
+  });
+
+  it('releases waiting readers on close, and reads nothing afterwards', async () => {
+    const q = await openQueue();
+    const waiting = q.cursor().waitForData();
+    await q.close();
+    await waiting;
+    expect(await q.cursor().read()).toBeUndefined();
+    await q.close(); // idempotent
+  });
+
+  it('refuses to ack a batch on a cursor that did not read it', async () => {
+    const q = await openQueue({ cursors: ['a', 'b'] });
+    await appendAll(q, ['x']);
+    const batch = (await q.cursor('a').read())!;
+    await expect(q.cursor('b').ack(batch)).rejects.toMatchObject({ code: 'LIFELINE_ERR_QUEUE_MISUSE' });
+    await q.cursor('a').ack(batch);
+    expect(q.stats().cursors).toEqual({
+      a: { pendingRecords: 0, pendingBytes: 0 },
+      b: { pendingRecords: 1, pendingBytes: 29 },
+    });
+  });
+
   it('drops appends after close, counted', async () => {
     const q = await openQueue();
     await q.close();
