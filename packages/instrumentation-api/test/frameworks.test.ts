@@ -125,18 +125,6 @@ describe.each(frameworks.map((f, i) => ({ framework: f, index: i })))(
       expect(exception!.spanContext?.spanId).toBe(access!.spanContext?.spanId);
     });
 
-    it.runIf(framework.name.startsWith('nest'))(
-      'records exceptions thrown by guards, before interceptors run',
-      async () => {
-        const query = rid();
-        expect((await get(`/guarded?${query}`)).status).toBe(500);
-        await eventually(() => eventsFor('http.server.request.exception', query).length > 0);
-        const [exception] = eventsFor('http.server.request.exception', query);
-        expect(exception!.attributes['exception.message']).toBe('guard failed');
-        expect(exception!.attributes['http.route']).toBe('/guarded');
-      },
-    );
-
     it.each([
       ['/private', 401, 'lifeline.security.authn_login_fail'],
       ['/admin', 403, 'lifeline.security.authz_fail'],
@@ -187,6 +175,28 @@ describe.each(frameworks.map((f, i) => ({ framework: f, index: i })))(
         'lifeline.audit.outcome': 'success',
       });
       expect(eventsFor('lifeline.audit.data_access', rid())).toHaveLength(0);
+    });
+  },
+);
+
+describe.each(frameworks.filter((f) => f.name.startsWith('nest')).map((framework) => ({ framework })))(
+  '$framework.name exception filter',
+  ({ framework }) => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      app = await framework.start();
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('records exceptions thrown by guards, before interceptors run', async () => {
+      const query = rid();
+      expect((await fetch(`${app.url}/guarded?${query}`)).status).toBe(500);
+      await eventually(() => eventsFor('http.server.request.exception', query).length > 0);
+      const [exception] = eventsFor('http.server.request.exception', query);
+      expect(exception!.attributes['exception.message']).toBe('guard failed');
+      expect(exception!.attributes['http.route']).toBe('/guarded');
     });
   },
 );
