@@ -94,6 +94,29 @@ describe('examples started with --import and environment variables only', () => 
     expect(receiver.counts().spans).toBeGreaterThanOrEqual(EXAMPLES.length * 4);
   }, 90_000);
 
+  it('in mirror mode (LIFELINE_MODE=mirror) both endpoints receive every event', async () => {
+    const app = startApp(
+      join(examplesDir, 'koa'),
+      ['--import', '@otel-lifeline/node/register', 'server.mjs'],
+      {
+        OTEL_SERVICE_NAME: 'e2e-mirror',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        LIFELINE_SECONDARY_ENDPOINT: secondary.url,
+        LIFELINE_MODE: 'mirror',
+        LIFELINE_QUEUE_DIR: join(work, 'mirror'),
+      },
+    );
+    apps.push(app);
+    const expected = await exercise(await app.url, 'mirror');
+    for (const target of [receiver, secondary]) {
+      await target.waitFor((r) => accessEvents(r, 'e2e-mirror').size >= 4, 20_000).catch(() => undefined);
+      const got = Object.fromEntries(
+        [...accessEvents(target, 'e2e-mirror')].map(([rid, e]) => [rid, Number(e.status)]),
+      );
+      expect(got, app.output()).toEqual(expected);
+    }
+  }, 60_000);
+
   it('reads a YAML file named by LIFELINE_CONFIG_FILE, with ${VAR} substitution, and fails over to its secondary', async () => {
     const file = join(work, 'lifeline.yaml');
     writeFileSync(

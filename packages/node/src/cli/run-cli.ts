@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { parseDuration, parseHttpUrl, parseKey32, parseKeyValueList } from '../config/parse-values.js';
 import { SIGNALS } from '../config/config-types.js';
 import type { Signal } from '../config/config-types.js';
+import { LifelineConfigError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { print } from './cli-io.js';
 
@@ -45,7 +46,8 @@ function keysFrom(key: string | undefined, keyId: string, io: CliIo): Record<str
   const text = key ?? io.env.LIFELINE_QUEUE_KEY;
   if (text === undefined || text === '') return undefined;
   const parsed = parseKey32(text);
-  if (!parsed.ok) throw new InvalidArgumentError(`--key / LIFELINE_QUEUE_KEY: ${parsed.expected}`);
+  if (!parsed.ok)
+    throw new LifelineConfigError(`--key / LIFELINE_QUEUE_KEY: ${parsed.expected}`, 'LIFELINE_ERR_CLI');
   return { [keyId]: parsed.value };
 }
 

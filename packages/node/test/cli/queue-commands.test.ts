@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectQueue, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
+import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { apiFixture, closedPort, lifelineBin, runNode, startNode, stop } from '../child-process.js';
 
@@ -158,6 +159,49 @@ describe('lifeline queue', () => {
     };
     expect(json.corrupt).toBe(expected.corrupt.length);
     expect(json.signals[0]!.corrupt).toEqual(expected.corrupt);
+  });
+
+  it('verify and drain read an encrypted queue with --key, and refuse it without', async () => {
+    const dir = join(work, 'encrypted', 'logs');
+    const key = new Uint8Array(32).fill(9);
+    const queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'k7', key } });
+    for (let i = 0; i < 3; i += 1) {
+      queue.append(
+        logsCodec.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: `secret-${i}` }] }] }] }),
+      );
+    }
+    await queue.close();
+    const keyArgs = ['--key', Buffer.from(key).toString('base64'), '--key-id', 'k7'];
+
+    const verified = await runNode([lifelineBin, 'queue', 'verify', dir, '--json', ...keyArgs]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ records: 3, corrupt: 0 });
+
+    const receiver = await createReceiver();
+    try {
+      const drained = await runNode([
+        lifelineBin,
+        'queue',
+        'drain',
+        dir,
+        '--endpoint',
+        receiver.url,
+        ...keyArgs,
+      ]);
+      expect(drained.code).toBe(0);
+      expect(drained.stdout).toMatch(/logs: delivered 3 records \(3 log records\)/);
+      expect(
+        receiver
+          .logRecords()
+          .map((r) => r.record.eventName)
+          .sort(),
+      ).toEqual(['secret-0', 'secret-1', 'secret-2']);
+    } finally {
+      await receiver.close();
+    }
+    const badKey = await runNode([lifelineBin, 'queue', 'verify', dir, '--key', 'short']);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/--key \/ LIFELINE_QUEUE_KEY: expected a 32-byte key/);
   });
 
   it('names a directory without queues and exits 2', async () => {
