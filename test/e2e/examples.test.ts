@@ -117,6 +117,46 @@ describe('examples started with --import and environment variables only', () => 
     }
   }, 60_000);
 
+  it('applies the instrumentation settings from the environment: minimum severity, captured headers', async () => {
+    const app = startApp(
+      join(examplesDir, 'hono'),
+      ['--import', '@otel-lifeline/node/register', 'server.mjs'],
+      {
+        OTEL_SERVICE_NAME: 'e2e-settings',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        LIFELINE_QUEUE_DIR: join(work, 'settings'),
+        LIFELINE_MIN_SEVERITY: 'warn',
+        LIFELINE_CAPTURE_REQUEST_HEADERS: 'x-request-id,authorization',
+      },
+    );
+    apps.push(app);
+    const url = await app.url;
+    const headers = { 'x-request-id': 'abc-123', authorization: 'Bearer very-secret-token' };
+    for (const [rid, path] of [
+      ['s-ok', '/api/items/1'],
+      ['s-missing', '/api/items/404'],
+    ]) {
+      await (await fetch(`${url}${path}?rid=${rid}`, { headers })).text();
+    }
+    await receiver.waitFor((r) => accessEvents(r, 'e2e-settings').has('s-missing'), 20_000);
+    await (await fetch(`${url}/api/items/404?rid=s-last`)).text();
+    await receiver.waitFor((r) => accessEvents(r, 'e2e-settings').has('s-last'), 20_000);
+    // INFO (the 200) is below the minimum; WARN (the 404) is kept.
+    expect([...accessEvents(receiver, 'e2e-settings').keys()]).toEqual(['s-missing', 's-last']);
+    const record = receiver
+      .logRecords()
+      .find(
+        (r) =>
+          r.record.eventName === 'lifeline.api.access' &&
+          JSON.stringify(r.record.attributes).includes('s-missing'),
+      );
+    const header = (name: string) =>
+      record?.record.attributes?.find((a) => a.key === `http.request.header.${name}`)?.value?.arrayValue
+        ?.values?.[0]?.stringValue;
+    expect(header('x-request-id')).toBe('abc-123');
+    expect(header('authorization')).not.toContain('very-secret-token');
+  }, 60_000);
+
   it('reads a YAML file named by LIFELINE_CONFIG_FILE, with ${VAR} substitution, and fails over to its secondary', async () => {
     const file = join(work, 'lifeline.yaml');
     writeFileSync(
