@@ -21,7 +21,7 @@ export interface HttpMetrics {
  */
 export interface ActiveRequests {
   /** The entry for a method and scheme; keep it to decrement the same one. */
-  entry(method: string, scheme: string): ActiveEntry;
+  entry(method: string, scheme: 'http' | 'https'): ActiveEntry;
 }
 export interface ActiveEntry {
   count: number;
@@ -29,14 +29,16 @@ export interface ActiveEntry {
 }
 
 export function createHttpMetrics(meter: Meter): HttpMetrics {
-  const entries = new Map<string, ActiveEntry>();
+  const entries: ActiveEntry[] = [];
+  const byScheme: Record<'http' | 'https', Map<string, ActiveEntry>> = { http: new Map(), https: new Map() };
   const activeRequests: ActiveRequests = {
     entry(method, scheme) {
-      const key = `${method} ${scheme}`;
-      let entry = entries.get(key);
+      const map = byScheme[scheme];
+      let entry = map.get(method);
       if (entry === undefined) {
         entry = { count: 0, attributes: { 'http.request.method': method, 'url.scheme': scheme } };
-        entries.set(key, entry);
+        map.set(method, entry);
+        entries.push(entry);
       }
       return entry;
     },
@@ -47,7 +49,7 @@ export function createHttpMetrics(meter: Meter): HttpMetrics {
       description: 'Number of active HTTP server requests.',
     })
     .addCallback((result: ObservableResult) => {
-      for (const entry of entries.values()) result.observe(entry.count, entry.attributes);
+      for (const entry of entries) result.observe(entry.count, entry.attributes);
     });
   return {
     duration: meter.createHistogram('http.server.request.duration', {

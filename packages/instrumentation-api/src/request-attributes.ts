@@ -86,7 +86,20 @@ export function baseAttributes(request: IncomingMessage, facts: RequestFacts): A
   return attributes;
 }
 
+/** Host header → address and port; a small cache, as servers see few distinct Host values (cleared when full). */
+const hostCache = new Map<string, { address: string; port: number | undefined }>();
+
 function splitHost(host: string): { address: string; port: number | undefined } {
+  let hit = hostCache.get(host);
+  if (hit === undefined) {
+    hit = parseHost(host);
+    if (hostCache.size >= 64) hostCache.clear();
+    hostCache.set(host, hit);
+  }
+  return hit;
+}
+
+function parseHost(host: string): { address: string; port: number | undefined } {
   if (host.startsWith('[')) {
     const end = host.indexOf(']');
     const port = host.slice(end + 2);

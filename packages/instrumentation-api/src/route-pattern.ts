@@ -16,8 +16,14 @@ export interface RouteMatcher {
 
 export function compileRoutePatterns(key: string, patterns: readonly RoutePattern[]): RouteMatcher {
   const compiled = patterns.map((p, i) => compileOne(`${key}[${i}]`, p));
+  // Exact patterns without a method (the health-check defaults) are one Set lookup.
+  const exact = new Set(
+    compiled.filter((c) => c.method === undefined && c.exact !== undefined).map((c) => c.exact),
+  );
+  const rest = compiled.filter((c) => !(c.method === undefined && c.exact !== undefined));
   return (method, route, path) => {
-    for (const c of compiled) {
+    if (exact.has(path) || (route !== undefined && exact.has(route))) return true;
+    for (const c of rest) {
       if (c.method !== undefined && c.method !== method) continue;
       if ((route !== undefined && c.test(route)) || c.test(path)) return true;
     }
@@ -27,6 +33,7 @@ export function compileRoutePatterns(key: string, patterns: readonly RoutePatter
 
 interface Compiled {
   method: string | undefined;
+  exact?: string;
   test: (s: string) => boolean;
 }
 
@@ -44,7 +51,7 @@ function compileOne(key: string, pattern: RoutePattern): Compiled {
   const body = m?.[2] ?? pattern;
   if (!body.startsWith('/') && body !== '*')
     throw configError(key, pattern, "a pattern starting with '/' (after an optional method)");
-  if (!body.includes('*')) return { method, test: (s) => s === body };
+  if (!body.includes('*')) return { method, exact: body, test: (s) => s === body };
   const re = new RegExp(`^${body.split('*').map(escape).join('.*')}$`);
   return { method, test: (s) => re.test(s) };
 }
