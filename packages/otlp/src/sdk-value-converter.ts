@@ -2,6 +2,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { AnyValue, KeyValue } from './common-types.js';
 import { isHex } from './hex.js';
 import { joinSigned, split, splitInt64 } from './int64.js';
+import { MAX_VALUE_DEPTH } from './sdk-value-writer.js';
 
 /**
  * OpenTelemetry SDK values → OTLP objects, in the canonical form the decoder produces: the same
@@ -12,18 +13,19 @@ const INT64_MIN = -(2 ** 63);
 const INT64_LIMIT = 2 ** 63;
 
 /** KeyValues of an attribute map, or undefined when it has no keys (the field is then absent). */
-export function toKeyValues(attributes: object | undefined): KeyValue[] | undefined {
+export function toKeyValues(attributes: object | undefined, depth = 0): KeyValue[] | undefined {
   if (attributes === undefined || attributes === null) return undefined;
   const record = attributes as Record<string, unknown>;
   const out: KeyValue[] = [];
   for (const key in record) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-    out.push({ key, value: toAnyValue(record[key]) });
+    out.push({ key, value: toAnyValue(record[key], depth) });
   }
   return out.length > 0 ? out : undefined;
 }
 
-export function toAnyValue(value: unknown): AnyValue {
+/** Mirrors `writeAnyValueBody`, including the cut at MAX_VALUE_DEPTH. */
+export function toAnyValue(value: unknown, depth = 0): AnyValue {
   switch (typeof value) {
     case 'string':
       return { stringValue: value };
@@ -42,8 +44,10 @@ export function toAnyValue(value: unknown): AnyValue {
     case 'object': {
       if (value === null) return {};
       if (value instanceof Uint8Array) return { bytesValue: new Uint8Array(value) };
-      if (Array.isArray(value)) return { arrayValue: { values: value.map((item) => toAnyValue(item)) } };
-      return { kvlistValue: { values: toKeyValues(value) ?? [] } };
+      if (depth >= MAX_VALUE_DEPTH) return {};
+      if (Array.isArray(value))
+        return { arrayValue: { values: value.map((item) => toAnyValue(item, depth + 1)) } };
+      return { kvlistValue: { values: toKeyValues(value, depth + 1) ?? [] } };
     }
     default:
       return {};

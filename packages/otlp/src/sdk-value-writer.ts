@@ -21,7 +21,12 @@ const INT64_LIMIT = 2 ** 63;
  *   tag │ len │ 0x0a keylen key… │ 0x12 │ len │ AnyValue…
  *         ^kv                              ^value
  */
-export function writeAttributes(w: ProtobufWriter, tag: number, attributes: object | undefined): void {
+export function writeAttributes(
+  w: ProtobufWriter,
+  tag: number,
+  attributes: object | undefined,
+  depth = 0,
+): void {
   if (attributes === undefined || attributes === null) return;
   const record = attributes as Record<string, unknown>;
   for (const key in record) {
@@ -32,7 +37,7 @@ export function writeAttributes(w: ProtobufWriter, tag: number, attributes: obje
       const start = w.fork(1);
       w.varint32(0x0a); // KeyValue.key
       w.string(key);
-      writeValueField(w, record[key]);
+      writeValueField(w, record[key], depth);
       w.join(start, 1);
       continue;
     }
@@ -44,7 +49,7 @@ export function writeAttributes(w: ProtobufWriter, tag: number, attributes: obje
     const kv = pos++;
     for (let i = 0; i < length; i++) buf[pos++] = field[i]!;
     w.pos = pos;
-    writeValueField(w, record[key]);
+    writeValueField(w, record[key], depth);
     const kvLength = w.pos - kv - 1;
     if (kvLength < 0x80) w.buf[kv] = kvLength;
     else w.join(kv, 1);
@@ -52,7 +57,7 @@ export function writeAttributes(w: ProtobufWriter, tag: number, attributes: obje
 }
 
 /** `KeyValue.value`: tag, a one-byte length placeholder, the AnyValue. */
-function writeValueField(w: ProtobufWriter, value: unknown): void {
+function writeValueField(w: ProtobufWriter, value: unknown, depth: number): void {
   w.ensure(2);
   const buf = w.buf;
   const start = w.pos + 1;
@@ -64,7 +69,7 @@ function writeValueField(w: ProtobufWriter, value: unknown): void {
     w.buf[w.pos++] = 0x0a;
     w.string(value);
   } else {
-    writeAnyValueBody(w, value);
+    writeAnyValueBody(w, value, depth);
   }
   const length = w.pos - start - 1;
   if (length < 0x80) w.buf[start] = length;
@@ -90,8 +95,15 @@ function keyField(key: string): Uint8Array | undefined {
   return field;
 }
 
+/**
+ * Arrays and maps nested deeper than this (or cyclic) are cut: the value at this depth is written
+ * as an empty AnyValue. It keeps a log body with a cycle from exhausting the stack, and keeps every
+ * request we write within the 100-message nesting limit of decoders (ours and protobuf's default).
+ */
+export const MAX_VALUE_DEPTH = 24;
+
 /** The body of an AnyValue message (no tag, no length); nothing for null/undefined/functions. */
-export function writeAnyValueBody(w: ProtobufWriter, value: unknown): void {
+export function writeAnyValueBody(w: ProtobufWriter, value: unknown, depth = 0): void {
   switch (typeof value) {
     case 'string':
       w.varint32(0x0a); // string_value
@@ -126,20 +138,22 @@ export function writeAnyValueBody(w: ProtobufWriter, value: unknown): void {
       if (value instanceof Uint8Array) {
         w.varint32(0x3a); // bytes_value
         w.bytes(value);
+      } else if (depth >= MAX_VALUE_DEPTH) {
+        return;
       } else if (Array.isArray(value)) {
         w.varint32(0x2a); // array_value
         const start = w.fork(1);
         for (const item of value) {
           w.varint32(0x0a); // ArrayValue.values
           const itemStart = w.fork(1);
-          writeAnyValueBody(w, item);
+          writeAnyValueBody(w, item, depth + 1);
           w.join(itemStart, 1);
         }
         w.join(start, 1);
       } else {
         w.varint32(0x32); // kvlist_value
         const start = w.fork(1);
-        writeAttributes(w, 0x0a, value); // KeyValueList.values
+        writeAttributes(w, 0x0a, value, depth + 1); // KeyValueList.values
         w.join(start, 1);
       }
       return;

@@ -94,6 +94,25 @@ describe('SDK record conversion', () => {
     ]);
   });
 
+  it('cuts values nested deeper than 24 levels, so a cyclic log body still encodes and decodes', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic['self'] = cyclic;
+    const list: unknown[] = [];
+    list.push(list);
+    const converted = onlyRecord([record({ body: cyclic, attributes: { list } })]);
+    let depth = 0;
+    let value = converted.body;
+    while (value?.kvlistValue) {
+      depth++;
+      value = value.kvlistValue.values.find((kv) => kv.key === 'self')?.value;
+    }
+    expect(depth).toBe(24);
+    expect(value).toEqual({});
+    // The same request also fits the decoders' nesting limit when written by the object codec.
+    const request = logRecordsToOtlp([record({ body: cyclic })]);
+    expect(logsCodec.decode(logsCodec.encode(request))).toEqual(request);
+  });
+
   it('leaves out empty or malformed ids and keeps the trace flags', () => {
     const withContext = onlyRecord([
       record({ spanContext: { traceId: 'ABCDEF0123456789ABCDEF0123456789', spanId: '', traceFlags: 1 } }),
