@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ENV_KEYS, CONTROL_ENV_KEYS } from './env-keys.js';
 import type { ConfigProblem } from './config-problem.js';
 import { createEnvSource, createObjectSource, layerSources } from './config-source.js';
@@ -53,7 +54,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     sourceName = file;
     let parsed: unknown;
     try {
-      parsed = readConfigFile(file, env);
+      parsed = readConfigFile(resolve(cwd, file), env);
     } catch (error) {
       const message = error instanceof LifelineConfigError ? error.message : String(error);
       problems.push({
