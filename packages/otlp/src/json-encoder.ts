@@ -25,7 +25,7 @@ export function messageToJson(table: MessageTable, obj: object): string {
   sawNegativeZero = false;
   let tree: Record<string, unknown>;
   try {
-    tree = toJsonMessage(table, obj as Record<string, unknown>);
+    tree = toJsonMessage(table, obj as Record<string, unknown>, 0);
   } catch (error) {
     if (error instanceof PathError) throw new OtlpEncodeError(pathOf(error.segments), error.reason);
     throw error;
@@ -34,7 +34,15 @@ export function messageToJson(table: MessageTable, obj: object): string {
   return sawNegativeZero ? text.replaceAll(NEGATIVE_ZERO_JSON, '-0') : text;
 }
 
-function toJsonMessage(table: MessageTable, obj: Record<string, unknown>): Record<string, unknown> {
+/** Deeper (or cyclic) objects are refused, as decoders refuse deeper input. */
+const MAX_DEPTH = 100;
+
+function toJsonMessage(
+  table: MessageTable,
+  obj: Record<string, unknown>,
+  depth: number,
+): Record<string, unknown> {
+  if (depth > MAX_DEPTH) fail(`messages nested deeper than ${MAX_DEPTH}`);
   const out: Record<string, unknown> = {};
   const fields = table.fields;
   let name = '';
@@ -51,11 +59,11 @@ function toJsonMessage(table: MessageTable, obj: Record<string, unknown>): Recor
         const list = value as unknown[];
         if (list.length === 0) continue;
         const items = new Array<unknown>(list.length);
-        for (index = 0; index < list.length; index++) items[index] = toJsonValue(field, list[index]);
+        for (index = 0; index < list.length; index++) items[index] = toJsonValue(field, list[index], depth);
         out[name] = items;
       } else {
         if (!field.presence && isDefaultValue(field, value)) continue;
-        out[name] = toJsonValue(field, value);
+        out[name] = toJsonValue(field, value, depth);
       }
     }
   } catch (error) {
@@ -68,11 +76,11 @@ function toJsonMessage(table: MessageTable, obj: Record<string, unknown>): Recor
   return out;
 }
 
-function toJsonValue(field: FieldSpec, value: unknown): unknown {
+function toJsonValue(field: FieldSpec, value: unknown, depth: number): unknown {
   switch (field.kind) {
     case 'message':
       if (typeof value !== 'object' || value === null) fail('expected an object');
-      return toJsonMessage(field.message!, value as Record<string, unknown>);
+      return toJsonMessage(field.message!, value as Record<string, unknown>, depth + 1);
     case 'string':
       if (typeof value !== 'string') fail('expected a string');
       return value;

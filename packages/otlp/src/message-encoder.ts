@@ -10,7 +10,12 @@ import type { ProtobufWriter } from './protobuf-writer.js';
  * proto3 `optional`, messages); repeated scalar numbers are packed. A value of the wrong type throws
  * OtlpEncodeError naming the field path.
  */
-export function encodeMessage(writer: ProtobufWriter, table: MessageTable, obj: object): void {
+/** Deeper (or cyclic) objects are refused, as decoders refuse deeper input. */
+const MAX_DEPTH = 100;
+
+export function encodeMessage(writer: ProtobufWriter, table: MessageTable, obj: object, depth = 0): void {
+  if (depth > MAX_DEPTH)
+    throw new OtlpEncodeError(table.fullName, `messages nested deeper than ${MAX_DEPTH}`);
   const record = obj as Record<string, unknown>;
   for (const field of table.fields) {
     const value = record[field.name];
@@ -29,23 +34,29 @@ export function encodeMessage(writer: ProtobufWriter, table: MessageTable, obj: 
           if (item === undefined || item === null)
             throw new OtlpEncodeError(`${field.name}[${i}]`, 'missing element');
           writer.varint32(field.tag);
-          writeValue(writer, field, item, i);
+          writeValue(writer, field, item, i, depth);
         }
       }
       continue;
     }
     if (!field.presence && isDefaultValue(field, value)) continue;
     writer.varint32(field.tag);
-    writeValue(writer, field, value, -1);
+    writeValue(writer, field, value, -1, depth);
   }
 }
 
-function writeValue(writer: ProtobufWriter, field: FieldSpec, value: unknown, index: number): void {
+function writeValue(
+  writer: ProtobufWriter,
+  field: FieldSpec,
+  value: unknown,
+  index: number,
+  depth: number,
+): void {
   if (field.kind === 'message') {
     if (typeof value !== 'object') throw fieldError(field, index, `expected an object, got ${typeof value}`);
     const start = writer.fork(1);
     try {
-      encodeMessage(writer, field.message!, value as object);
+      encodeMessage(writer, field.message!, value as object, depth + 1);
     } catch (error) {
       if (error instanceof OtlpEncodeError) {
         throw new OtlpEncodeError(

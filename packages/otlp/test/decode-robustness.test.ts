@@ -78,6 +78,14 @@ describe('decoder limits', () => {
     resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: nested(depth) }] }] }],
   });
 
+  it('refuses to encode cyclic objects instead of exhausting the stack', () => {
+    const body: AnyValue = { arrayValue: { values: [] } };
+    body.arrayValue!.values.push(body);
+    const cyclic = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body }] }] }] };
+    expect(() => logsCodec.encode(cyclic)).toThrow(/nested deeper than 100/);
+    expect(() => logsCodec.toJson(cyclic)).toThrow(/nested deeper than 100/);
+  });
+
   it('refuses messages nested deeper than 100 levels instead of exhausting the stack', () => {
     expect(() => logsCodec.decode(logsCodec.encode(deepRequest(200)))).toThrow(/nested deeper than 100/);
     expect(() => logsCodec.fromJson(logsCodec.toJson(deepRequest(200)))).toThrow(/nested deeper than 100/);
