@@ -25,7 +25,11 @@ export function classifyStatus(
       ? { kind: 'retryable', reason }
       : { kind: 'retryable', reason, retryAfterMs: details.retryAfterMs };
   }
-  return { kind: 'rejected', status, reason: `HTTP ${status}${details.message ? `: ${details.message}` : ''}` };
+  return {
+    kind: 'rejected',
+    status,
+    reason: `HTTP ${status}${details.message ? `: ${details.message}` : ''}`,
+  };
 }
 
 /**

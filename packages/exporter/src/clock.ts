@@ -18,10 +18,13 @@ export const realSleep: Sleep = (ms, signal) =>
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+    );
     timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });

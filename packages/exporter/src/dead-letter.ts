@@ -32,7 +32,10 @@ export interface DeadLetterMetadata {
 export interface DeadLetterWriter {
   readonly directory: string;
   /** Writes one batch; resolves to the file written, or undefined when the directory is full or unwritable. */
-  write(body: Uint8Array, metadata: Omit<DeadLetterMetadata, 'format' | 'bodyBytes' | 'contentType' | 'time'> & { time?: string }): Promise<string | undefined>;
+  write(
+    body: Uint8Array,
+    metadata: Omit<DeadLetterMetadata, 'format' | 'bodyBytes' | 'contentType' | 'time'> & { time?: string },
+  ): Promise<string | undefined>;
 }
 
 export interface DeadLetterOptions {
@@ -78,7 +81,9 @@ export function createDeadLetterWriter(options: DeadLetterOptions): DeadLetterWr
         const header = Buffer.from(`${JSON.stringify(metadata)}\n`);
         const size = header.length + body.byteLength;
         if (used + size > maxBytes) {
-          options.onError?.(new Error(`dead-letter directory ${directory} is full (${used} of ${maxBytes} bytes)`));
+          options.onError?.(
+            new Error(`dead-letter directory ${directory} is full (${used} of ${maxBytes} bytes)`),
+          );
           return undefined;
         }
         usedBytes = Promise.resolve(used + size);
@@ -103,20 +108,31 @@ export function createDeadLetterWriter(options: DeadLetterOptions): DeadLetterWr
 }
 
 /** Reads one dead-letter file back: its metadata and the exact batch bytes. */
-export async function readDeadLetterFile(file: string): Promise<{ metadata: DeadLetterMetadata; body: Uint8Array }> {
+export async function readDeadLetterFile(
+  file: string,
+): Promise<{ metadata: DeadLetterMetadata; body: Uint8Array }> {
   const bytes = await readFile(file);
   const newline = bytes.indexOf(0x0a);
   if (newline < 0) {
-    throw new ExporterError('LIFELINE_ERR_DEAD_LETTER', `${file}: no metadata line (expected JSON then '\\n' at the start)`);
+    throw new ExporterError(
+      'LIFELINE_ERR_DEAD_LETTER',
+      `${file}: no metadata line (expected JSON then '\\n' at the start)`,
+    );
   }
   let metadata: DeadLetterMetadata;
   try {
     metadata = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as DeadLetterMetadata;
   } catch (error) {
-    throw new ExporterError('LIFELINE_ERR_DEAD_LETTER', `${file}: metadata at byte 0 is not JSON: ${(error as Error).message}`);
+    throw new ExporterError(
+      'LIFELINE_ERR_DEAD_LETTER',
+      `${file}: metadata at byte 0 is not JSON: ${(error as Error).message}`,
+    );
   }
   if (metadata.format !== DEAD_LETTER_FORMAT) {
-    throw new ExporterError('LIFELINE_ERR_DEAD_LETTER', `${file}: format is ${JSON.stringify(metadata.format)}, expected "${DEAD_LETTER_FORMAT}"`);
+    throw new ExporterError(
+      'LIFELINE_ERR_DEAD_LETTER',
+      `${file}: format is ${JSON.stringify(metadata.format)}, expected "${DEAD_LETTER_FORMAT}"`,
+    );
   }
   const body = bytes.subarray(newline + 1);
   if (body.byteLength !== metadata.bodyBytes) {

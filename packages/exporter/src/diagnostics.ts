@@ -19,6 +19,8 @@ export const channels = {
   failoverFailback: channel('lifeline:failover:failback'),
   /** `{ signal, endpoint, state, until? }`: an endpoint's fail-over state changed. */
   endpointState: channel('lifeline:endpoint:state'),
+  /** `{ signal, directory, adopted, pendingRecords, openMs }`: the disk queue is open; records are durable from here on. */
+  queueOpen: channel('lifeline:queue:open'),
   /** `{ signal, reason, records, bytes }`: records were dropped (queue full, buffer full, max age, ...). */
   drop: channel('lifeline:queue:drop'),
 } as const;

@@ -1,6 +1,6 @@
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
-import { createFragmentEncoder } from './fragment-encoder.js';
+import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createResilientPipeline } from './resilient-pipeline.js';
 
@@ -19,9 +19,11 @@ class DurableLogRecordProcessor implements LogRecordProcessor {
   readonly #encoder;
 
   constructor(options: DurableProcessorOptions) {
-    this.#pipeline = createResilientPipeline('logs', options, 'lifeline_durable_log_processor');
+    const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
+    this.#pipeline = createResilientPipeline('logs', options, 'lifeline_durable_log_processor', delayMs);
     this.#encoder = createFragmentEncoder<ReadableLogRecord>({
       pipeline: this.#pipeline,
+      delayMs,
       encode: (records) => encodeLogRecords(records),
       ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
     });
@@ -35,9 +37,10 @@ class DurableLogRecordProcessor implements LogRecordProcessor {
     this.#encoder.add(logRecord as unknown as ReadableLogRecord);
   }
 
-  async forceFlush(): Promise<void> {
+  /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
+  async forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
     this.#encoder.drain();
-    await this.#pipeline.forceFlush();
+    await this.#pipeline.forceFlush(options?.timeoutMillis);
   }
 
   async shutdown(): Promise<void> {

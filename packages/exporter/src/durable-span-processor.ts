@@ -2,7 +2,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { encodeSpans } from '@otel-lifeline/otlp';
 import type { DurableProcessorOptions } from './durable-log-record-processor.js';
-import { createFragmentEncoder } from './fragment-encoder.js';
+import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
 import { createResilientPipeline } from './resilient-pipeline.js';
 
 /** Durable at span end: sampled spans are encoded in groups and appended to the disk queue. Replaces BatchSpanProcessor. */
@@ -11,9 +11,11 @@ class DurableSpanProcessor implements SpanProcessor {
   readonly #encoder;
 
   constructor(options: DurableProcessorOptions) {
-    this.#pipeline = createResilientPipeline('traces', options, 'lifeline_durable_span_processor');
+    const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
+    this.#pipeline = createResilientPipeline('traces', options, 'lifeline_durable_span_processor', delayMs);
     this.#encoder = createFragmentEncoder<ReadableSpan>({
       pipeline: this.#pipeline,
+      delayMs,
       encode: (spans) => encodeSpans(spans),
       ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
     });
@@ -30,9 +32,10 @@ class DurableSpanProcessor implements SpanProcessor {
     this.#encoder.add(span);
   }
 
-  async forceFlush(): Promise<void> {
+  /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
+  async forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
     this.#encoder.drain();
-    await this.#pipeline.forceFlush();
+    await this.#pipeline.forceFlush(options?.timeoutMillis);
   }
 
   async shutdown(): Promise<void> {

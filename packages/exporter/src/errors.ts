@@ -20,5 +20,8 @@ export function configError(key: string, value: unknown, expected: string): Expo
   } catch {
     shown = String(value);
   }
-  return new ExporterError('LIFELINE_ERR_CONFIG', `invalid option ${key}: got ${shown}, expected ${expected}`);
+  return new ExporterError(
+    'LIFELINE_ERR_CONFIG',
+    `invalid option ${key}: got ${shown}, expected ${expected}`,
+  );
 }

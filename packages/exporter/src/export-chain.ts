@@ -42,7 +42,9 @@ export function mirrorCursorName(url: string): string {
 
 /** The cursors a queue must be opened with for these options. */
 export function cursorNames(options: ResilienceOptions): string[] {
-  return options.mode === 'mirror' ? options.endpoints.map((e) => mirrorCursorName(e.url)) : [FAILOVER_CURSOR];
+  return options.mode === 'mirror'
+    ? options.endpoints.map((e) => mirrorCursorName(e.url))
+    : [FAILOVER_CURSOR];
 }
 
 /**
@@ -65,7 +67,13 @@ export function assembleExportChain(queue: DiskQueue, c: ChainContext): ExportCh
   if (options.mode === 'mirror') {
     const chains = endpoints.map((endpoint) => {
       const failover = failoverOf([endpoint], c);
-      const sender = sendFrom(queue, mirrorCursorName(endpoint.url), endpoint.url, retrying(failover, endpoint.url, c), c);
+      const sender = sendFrom(
+        queue,
+        mirrorCursorName(endpoint.url),
+        endpoint.url,
+        retrying(failover, endpoint.url, c),
+        c,
+      );
       return { sender, failover };
     });
     return {
@@ -76,11 +84,23 @@ export function assembleExportChain(queue: DiskQueue, c: ChainContext): ExportCh
   }
 
   const failover = failoverOf(endpoints, c);
-  const sender = sendFrom(queue, FAILOVER_CURSOR, endpoints.map((e) => e.url).join(' | '), retrying(failover, 'every endpoint', c), c);
+  const sender = sendFrom(
+    queue,
+    FAILOVER_CURSOR,
+    endpoints.map((e) => e.url).join(' | '),
+    retrying(failover, 'every endpoint', c),
+    c,
+  );
   return { senders: [sender], transports: [failover], failovers: [failover] };
 }
 
-function sendFrom(queue: DiskQueue, cursor: string, name: string, transport: Transport, c: ChainContext): QueuedSender {
+function sendFrom(
+  queue: DiskQueue,
+  cursor: string,
+  name: string,
+  transport: Transport,
+  c: ChainContext,
+): QueuedSender {
   return createQueuedSender({
     signal: c.signal,
     name,
@@ -105,7 +125,11 @@ function retrying(inner: Transport, name: string, c: ChainContext): Transport {
     onRetry: ({ attempt, delayMs, reason }) => {
       c.metrics.retry(name, errorClass(reason));
       publish(channels.retry, { signal: c.signal, endpoint: name, attempt, delayMs, reason });
-      c.reporter.report(`retry:${name}`, 'warn', `lifeline ${c.signal} export: ${name} failed (${reason}); retrying in ${delayMs} ms, records stay on disk`);
+      c.reporter.report(
+        `retry:${name}`,
+        'warn',
+        `lifeline ${c.signal} export: ${name} failed (${reason}); retrying in ${delayMs} ms, records stay on disk`,
+      );
     },
   });
 }
@@ -117,13 +141,27 @@ function failoverOf(endpoints: readonly (Transport & { url: string })[], c: Chai
     onSwitch: ({ from, to, reason }) => {
       c.metrics.failover('switch', from, to);
       publish(channels.failoverSwitch, { signal: c.signal, from, to, reason });
-      c.reporter.report(`switch:${to}`, 'warn', `lifeline ${c.signal} export: failed over from ${from} to ${to} (${reason})`);
+      c.reporter.report(
+        `switch:${to}`,
+        'warn',
+        `lifeline ${c.signal} export: failed over from ${from} to ${to} (${reason})`,
+      );
     },
     onFailback: ({ from, to }) => {
       c.metrics.failover('failback', from, to);
       publish(channels.failoverFailback, { signal: c.signal, from, to });
-      c.reporter.report(`failback:${to}`, 'info', `lifeline ${c.signal} export: failed back from ${from} to ${to}`);
+      c.reporter.report(
+        `failback:${to}`,
+        'info',
+        `lifeline ${c.signal} export: failed back from ${from} to ${to}`,
+      );
     },
-    onStateChange: (status) => publish(channels.endpointState, { signal: c.signal, endpoint: status.name, state: status.state, until: status.until }),
+    onStateChange: (status) =>
+      publish(channels.endpointState, {
+        signal: c.signal,
+        endpoint: status.name,
+        state: status.state,
+        until: status.until,
+      }),
   });
 }

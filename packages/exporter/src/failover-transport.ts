@@ -112,7 +112,10 @@ class FailoverTransportImpl implements FailoverTransport {
       this.#markAnswered(index);
       return result;
     }
-    return { kind: 'retryable', reason: reasons.length > 0 ? reasons.join('; ') : 'abandoned before any attempt' };
+    return {
+      kind: 'retryable',
+      reason: reasons.length > 0 ? reasons.join('; ') : 'abandoned before any attempt',
+    };
   }
 
   /** Available endpoints in priority order; when none is, every endpoint that is not throttled. */
@@ -145,11 +148,16 @@ class FailoverTransportImpl implements FailoverTransport {
     this.#current = index;
     const from = (this.#endpoints[previous] as Endpoint).name;
     if (index > previous) {
-      this.#options.onSwitch?.({ from, to: endpoint.name, reason: (this.#endpoints[previous] as Endpoint).lastReason });
+      this.#options.onSwitch?.({
+        from,
+        to: endpoint.name,
+        reason: (this.#endpoints[previous] as Endpoint).lastReason,
+      });
     } else {
       this.#options.onFailback?.({ from, to: endpoint.name });
     }
-    for (const e of [this.#endpoints[previous] as Endpoint, endpoint]) this.#options.onStateChange?.(this.#statusOf(e));
+    for (const e of [this.#endpoints[previous] as Endpoint, endpoint])
+      this.#options.onStateChange?.(this.#statusOf(e));
   }
 
   #setState(endpoint: Endpoint, state: EndpointState, until: number): void {
@@ -178,6 +186,9 @@ class FailoverTransportImpl implements FailoverTransport {
 }
 
 /** Sends each batch to the first available endpoint in priority order; see the state machine above. */
-export function createFailoverTransport(endpoints: readonly Transport[], options: FailoverOptions = {}): FailoverTransport {
+export function createFailoverTransport(
+  endpoints: readonly Transport[],
+  options: FailoverOptions = {},
+): FailoverTransport {
   return new FailoverTransportImpl(endpoints, options);
 }

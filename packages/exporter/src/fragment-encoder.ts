@@ -1,3 +1,4 @@
+import { channels, publish } from './diagnostics.js';
 import type { ResilientPipeline } from './resilient-pipeline.js';
 
 /*
@@ -7,8 +8,10 @@ import type { ResilientPipeline } from './resilient-pipeline.js';
  *   emit ─► items[] (≤ maxItems, else dropped: buffer_full) ─(delayMs or maxItemsPerFragment)─►
  *           encode → fragment ─► pipeline.append (sync) ─► queue group commit (fsyncIntervalMs)
  *
- * Emit never does I/O and never encodes: encoding one group costs far less than one per record
- * (the resource and scope are written once), and the wait is short next to the fsync interval.
+ * Emit never does I/O. Encoding one group costs far less than one per record (the resource and
+ * scope are written once), and the wait is short next to the fsync interval. When a burst fills a
+ * whole fragment before the timer fires, the emit that completes it encodes it at once, so a
+ * synchronous burst of any size flows into the queue (whose in-memory cap then bounds memory).
  */
 export interface FragmentEncoder<T> {
   add(item: T): void;
@@ -24,24 +27,26 @@ export interface FragmentEncoderOptions<T> {
   maxItems?: number;
   /** Items per fragment before an early encode, default 1_024. */
   maxItemsPerFragment?: number;
-  /** Longest wait before encoding, default 10 ms. */
+  /** Longest wait before encoding, default encodeDelayFor(100). */
   delayMs?: number;
+}
+
+/** The encoder's wait for a given fsync interval: a tenth of it, 1 to 10 ms. */
+export function encodeDelayFor(fsyncIntervalMs: number): number {
+  return Math.min(10, Math.max(1, Math.floor(fsyncIntervalMs / 10)));
 }
 
 export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): FragmentEncoder<T> {
   const { pipeline, encode } = options;
   const maxItems = options.maxItems ?? 16_384;
-  const perFragment = options.maxItemsPerFragment ?? 1_024;
-  const delayMs = options.delayMs ?? 10;
+  const perFragment = Math.min(options.maxItemsPerFragment ?? 1_024, maxItems);
+  const delayMs = options.delayMs ?? encodeDelayFor(100);
   let items: T[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let immediate: NodeJS.Immediate | undefined;
 
   const drain = (): void => {
     if (timer) clearTimeout(timer);
-    if (immediate) clearImmediate(immediate);
     timer = undefined;
-    immediate = undefined;
     while (items.length > 0) {
       const group = items.length > perFragment ? items.slice(0, perFragment) : items;
       items = items.length > perFragment ? items.slice(perFragment) : [];
@@ -50,7 +55,11 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
         fragment = encode(group);
       } catch (error) {
         pipeline.metrics.processed(group.length, 'encode_error');
-        pipeline.reporter.report('encode', 'error', `lifeline ${pipeline.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`);
+        pipeline.reporter.report(
+          'encode',
+          'error',
+          `lifeline ${pipeline.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`,
+        );
         continue;
       }
       const accepted = pipeline.append(fragment);
@@ -62,12 +71,17 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
     add(item) {
       if (items.length >= maxItems) {
         pipeline.metrics.processed(1, 'buffer_full');
-        pipeline.reporter.report('buffer-full', 'warn', `lifeline ${pipeline.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`);
+        publish(channels.drop, { signal: pipeline.signal, reason: 'buffer_full', records: 1, bytes: 0 });
+        pipeline.reporter.report(
+          'buffer-full',
+          'warn',
+          `lifeline ${pipeline.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
+        );
         return;
       }
       items.push(item);
       if (items.length >= perFragment) {
-        immediate ??= setImmediate(drain);
+        drain();
       } else if (!timer) {
         timer = setTimeout(drain, delayMs);
         timer.unref();

@@ -82,7 +82,11 @@ class HttpTransportImpl implements HttpTransport {
     try {
       target = new URL(options.url);
     } catch {
-      throw configError('url', options.url, 'an absolute http:// or https:// URL such as http://127.0.0.1:4318/v1/logs');
+      throw configError(
+        'url',
+        options.url,
+        'an absolute http:// or https:// URL such as http://127.0.0.1:4318/v1/logs',
+      );
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       throw configError('url', options.url, 'an http:// or https:// URL');
@@ -143,7 +147,10 @@ class HttpTransportImpl implements HttpTransport {
       // The queue stores protobuf: OTLP-JSON needs a decode of the concatenated fragments, then toJson.
       payload = this.#json ? Buffer.from(this.#codec.toJson(this.#codec.decode(body) as never)) : body;
     } catch (error) {
-      return { kind: 'rejected', reason: `cannot transcode the batch to OTLP-JSON: ${(error as Error).message}` };
+      return {
+        kind: 'rejected',
+        reason: `cannot transcode the batch to OTLP-JSON: ${(error as Error).message}`,
+      };
     }
     if (this.#gzip) payload = await gzip(payload);
     return this.#post(payload, signal);
@@ -169,7 +176,10 @@ class HttpTransportImpl implements HttpTransport {
         headers: { ...this.#headers, 'content-length': String(payload.byteLength) },
         ...(this.#lookup ? { lookup: this.#lookup } : {}),
       });
-      const timer = setTimeout(() => request.destroy(new AttemptTimeoutError(this.#timeoutMs)), this.#timeoutMs);
+      const timer = setTimeout(
+        () => request.destroy(new AttemptTimeoutError(this.#timeoutMs)),
+        this.#timeoutMs,
+      );
       timer.unref();
       const onAbort = (): void => {
         request.destroy(new AbortedError());
@@ -185,7 +195,9 @@ class HttpTransportImpl implements HttpTransport {
         });
         response.on('end', () => finish(this.#classify(response, Buffer.concat(chunks))));
         response.on('error', (error) => finish(classifyNetworkError(error)));
-        response.on('aborted', () => finish(classifyNetworkError(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
+        response.on('aborted', () =>
+          finish(classifyNetworkError(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))),
+        );
       });
       request.on('error', (error) => finish(classifyNetworkError(error)));
       request.end(payload);
@@ -199,7 +211,9 @@ class HttpTransportImpl implements HttpTransport {
     if (status >= 200 && status < 300) {
       if (body.length === 0) return classifyStatus(status, {});
       try {
-        const answer = json ? this.#codec.responseFromJson(body.toString('utf8')) : this.#codec.decodeResponse(body);
+        const answer = json
+          ? this.#codec.responseFromJson(body.toString('utf8'))
+          : this.#codec.decodeResponse(body);
         return classifyStatus(status, { rejected: answer.rejected, message: answer.errorMessage });
       } catch {
         // The endpoint said 2xx: the batch was accepted even if its answer is unreadable.

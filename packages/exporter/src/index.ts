@@ -3,7 +3,11 @@ export type { DurableProcessorOptions } from './durable-log-record-processor.js'
 export { createDurableLogRecordProcessor } from './durable-log-record-processor.js';
 export { createDurableSpanProcessor } from './durable-span-processor.js';
 export type { ResilientMetricExporterOptions } from './resilient-exporters.js';
-export { createResilientLogRecordExporter, createResilientMetricExporter, createResilientSpanExporter } from './resilient-exporters.js';
+export {
+  createResilientLogRecordExporter,
+  createResilientMetricExporter,
+  createResilientSpanExporter,
+} from './resilient-exporters.js';
 export type { ResilienceOptions } from './resilience-options.js';
 
 // The transport chain
@@ -12,7 +16,12 @@ export type { EndpointOptions, HttpTransport, HttpTransportOptions } from './htt
 export { createHttpTransport } from './http-transport.js';
 export type { RetryOptions } from './retrying-transport.js';
 export { createRetryingTransport } from './retrying-transport.js';
-export type { EndpointState, EndpointStatus, FailoverOptions, FailoverTransport } from './failover-transport.js';
+export type {
+  EndpointState,
+  EndpointStatus,
+  FailoverOptions,
+  FailoverTransport,
+} from './failover-transport.js';
 export { createFailoverTransport } from './failover-transport.js';
 export { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 export { parseRetryAfter } from './retry-after.js';

@@ -55,7 +55,12 @@ export function createInstrumentedTransport(
           metrics.exported(Math.min(items, result.rejected), endpoint, 'partial_rejected');
           break;
         case 'rejected':
-          metrics.operation(seconds, endpoint, result.status, result.status === undefined ? 'rejected' : String(result.status));
+          metrics.operation(
+            seconds,
+            endpoint,
+            result.status,
+            result.status === undefined ? 'rejected' : String(result.status),
+          );
           metrics.exported(items, endpoint, result.status === undefined ? 'rejected' : String(result.status));
           break;
         case 'retryable':

@@ -6,7 +6,7 @@ import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { channels, publish } from './diagnostics.js';
 import type { SelfMetrics } from './self-metrics.js';
-import type { Transport } from './transport.js';
+import type { SendResult, Transport } from './transport.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
@@ -75,7 +75,10 @@ class QueuedSenderImpl implements QueuedSender {
     const stop = this.#stop.signal;
     while (!stop.aborted) {
       try {
-        const batch = await this.#o.cursor.read({ maxRecords: this.#o.maxBatchRecords, maxBytes: this.#o.maxBatchBytes });
+        const batch = await this.#o.cursor.read({
+          maxRecords: this.#o.maxBatchRecords,
+          maxBytes: this.#o.maxBatchBytes,
+        });
         if (batch === undefined) {
           await this.#o.cursor.waitForData(stop);
           continue;
@@ -83,7 +86,11 @@ class QueuedSenderImpl implements QueuedSender {
         await this.#deliver(batch, stop);
       } catch (error) {
         if (stop.aborted) break;
-        this.#o.reporter.report(`queue-read:${this.name}`, 'error', `lifeline ${this.#o.signal} export: reading the queue failed: ${(error as Error).message}`);
+        this.#o.reporter.report(
+          `queue-read:${this.name}`,
+          'error',
+          `lifeline ${this.#o.signal} export: reading the queue failed: ${(error as Error).message}`,
+        );
         this.#o.cursor.rewind();
         await realSleep(1_000, stop);
       }
@@ -94,15 +101,36 @@ class QueuedSenderImpl implements QueuedSender {
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
     const body = concatenate(batch.records);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
-    const expiry = AbortSignal.timeout(Math.max(0, Math.min(ageLeftMs, 2 ** 31 - 1)));
-    const result = await this.#o.transport.send(body, { signal: AbortSignal.any([stop, expiry]) });
+    // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
+    // released as soon as the send ends.
+    const giveUp = new AbortController();
+    const onStop = (): void => giveUp.abort();
+    stop.addEventListener('abort', onStop, { once: true });
+    const expiry = setTimeout(onStop, Math.max(0, Math.min(ageLeftMs, 2 ** 31 - 1)));
+    expiry.unref();
+    let result: SendResult;
+    try {
+      result = await this.#o.transport.send(body, { signal: giveUp.signal });
+    } finally {
+      clearTimeout(expiry);
+      stop.removeEventListener('abort', onStop);
+    }
     const o = this.#o;
     switch (result.kind) {
       case 'ok':
         break;
       case 'partial':
-        publish(channels.partial, { signal: o.signal, endpoint: o.name, rejected: result.rejected, message: result.message });
-        o.reporter.report(`partial:${o.name}`, 'warn', `lifeline ${o.signal} export: ${o.name} rejected ${result.rejected} item(s): ${result.message}`);
+        publish(channels.partial, {
+          signal: o.signal,
+          endpoint: o.name,
+          rejected: result.rejected,
+          message: result.message,
+        });
+        o.reporter.report(
+          `partial:${o.name}`,
+          'warn',
+          `lifeline ${o.signal} export: ${o.name} rejected ${result.rejected} item(s): ${result.message}`,
+        );
         break;
       case 'rejected': {
         const items = this.#count(body);
@@ -114,7 +142,14 @@ class QueuedSenderImpl implements QueuedSender {
           items,
         });
         if (file === undefined) o.metrics.dropped('dead_letter_failed', batch.records.length);
-        publish(channels.rejected, { signal: o.signal, endpoint: o.name, status: result.status, reason: result.reason, items, deadLetterFile: file });
+        publish(channels.rejected, {
+          signal: o.signal,
+          endpoint: o.name,
+          status: result.status,
+          reason: result.reason,
+          items,
+          deadLetterFile: file,
+        });
         o.reporter.report(
           `rejected:${o.name}`,
           'error',
@@ -129,8 +164,17 @@ class QueuedSenderImpl implements QueuedSender {
         }
         // Only the age limit ends retries of a batch that is safe on disk.
         o.metrics.dropped('max_age', batch.records.length);
-        publish(channels.drop, { signal: o.signal, reason: 'max_age', records: batch.records.length, bytes: batch.bytes });
-        o.reporter.report(`max-age:${o.name}`, 'error', `lifeline ${o.signal} export: dropped a batch older than maxAge ${o.maxAgeMs} ms (${result.reason})`);
+        publish(channels.drop, {
+          signal: o.signal,
+          reason: 'max_age',
+          records: batch.records.length,
+          bytes: batch.bytes,
+        });
+        o.reporter.report(
+          `max-age:${o.name}`,
+          'error',
+          `lifeline ${o.signal} export: dropped a batch older than maxAge ${o.maxAgeMs} ms (${result.reason})`,
+        );
         break;
     }
     await o.cursor.ack(batch);
@@ -161,7 +205,8 @@ class QueuedSenderImpl implements QueuedSender {
         this.#waiters.delete(check);
         resolve(reached);
       };
-      const timer = setTimeout(check, Math.max(0, deadline - Date.now()));
+      // The timer ends the wait by itself: timers may fire a millisecond before Date.now() reaches the deadline.
+      const timer = setTimeout(() => finish(this.#acked >= count), Math.max(0, deadline - Date.now()));
       timer.unref();
       this.#waiters.add(check);
       check();

@@ -38,14 +38,24 @@ export interface ResilienceOptions {
 
 /** Checks the options a user can get wrong and names the key, the value and what was expected. */
 export function validateResilienceOptions(options: ResilienceOptions): void {
-  if (typeof options !== 'object' || options === null) throw configError('options', options, 'an options object');
+  if (typeof options !== 'object' || options === null)
+    throw configError('options', options, 'an options object');
   if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
-    throw configError('endpoints', options.endpoints, 'a non-empty array of { url } objects in priority order');
+    throw configError(
+      'endpoints',
+      options.endpoints,
+      'a non-empty array of { url } objects in priority order',
+    );
   }
   options.endpoints.forEach((endpoint, i) => {
-    if (typeof endpoint !== 'object' || endpoint === null) throw configError(`endpoints[${i}]`, endpoint, 'an object with a url');
+    if (typeof endpoint !== 'object' || endpoint === null)
+      throw configError(`endpoints[${i}]`, endpoint, 'an object with a url');
     if (typeof endpoint.url !== 'string' || !/^https?:\/\//.test(endpoint.url)) {
-      throw configError(`endpoints[${i}].url`, endpoint.url, 'an http:// or https:// URL such as http://127.0.0.1:4318/v1/logs');
+      throw configError(
+        `endpoints[${i}].url`,
+        endpoint.url,
+        'an http:// or https:// URL such as http://127.0.0.1:4318/v1/logs',
+      );
     }
     if (endpoint.timeoutMs !== undefined) positive(`endpoints[${i}].timeoutMs`, endpoint.timeoutMs);
   });
@@ -55,13 +65,22 @@ export function validateResilienceOptions(options: ResilienceOptions): void {
   if (typeof options.queueDir !== 'string' || options.queueDir === '') {
     throw configError('queueDir', options.queueDir, 'a directory path (one per signal)');
   }
-  for (const key of ['probeIntervalMs', 'maxBatchBytes', 'maxBatchRecords', 'maxDeadLetterBytes', 'flushTimeoutMs', 'shutdownTimeoutMs'] as const) {
+  for (const key of [
+    'probeIntervalMs',
+    'maxBatchBytes',
+    'maxBatchRecords',
+    'maxDeadLetterBytes',
+    'flushTimeoutMs',
+    'shutdownTimeoutMs',
+  ] as const) {
     if (options[key] !== undefined) positive(key, options[key]);
   }
-  if (options.retry?.initialBackoffMs !== undefined) positive('retry.initialBackoffMs', options.retry.initialBackoffMs);
+  if (options.retry?.initialBackoffMs !== undefined)
+    positive('retry.initialBackoffMs', options.retry.initialBackoffMs);
   if (options.retry?.maxBackoffMs !== undefined) positive('retry.maxBackoffMs', options.retry.maxBackoffMs);
 }
 
 function positive(key: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw configError(key, value, 'a positive number');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw configError(key, value, 'a positive number');
 }

@@ -21,7 +21,13 @@ class DurableExport<T> {
   readonly #encode: (items: T) => Uint8Array;
   readonly #count: (items: T) => number;
 
-  constructor(signal: Signal, options: ResilienceOptions, componentType: string, encode: (items: T) => Uint8Array, count: (items: T) => number) {
+  constructor(
+    signal: Signal,
+    options: ResilienceOptions,
+    componentType: string,
+    encode: (items: T) => Uint8Array,
+    count: (items: T) => number,
+  ) {
     this.pipeline = createResilientPipeline(signal, options, componentType);
     this.#encode = encode;
     this.#count = count;
@@ -30,7 +36,10 @@ class DurableExport<T> {
   export(items: T, done: (result: ExportResult) => void): void {
     const count = this.#count(items);
     if (this.pipeline.isShutdown) {
-      done({ code: ExportResultCode.FAILED, error: new ExporterError('LIFELINE_ERR_SHUTDOWN', 'the exporter is shut down') });
+      done({
+        code: ExportResultCode.FAILED,
+        error: new ExporterError('LIFELINE_ERR_SHUTDOWN', 'the exporter is shut down'),
+      });
       return;
     }
     let fragment: Uint8Array;
@@ -43,7 +52,12 @@ class DurableExport<T> {
     }
     if (!this.pipeline.append(fragment)) {
       this.pipeline.metrics.processed(count, 'queue_full');
-      done({ code: ExportResultCode.FAILED, error: new Error(`lifeline ${this.pipeline.signal}: the disk queue dropped the batch (full or unavailable)`) });
+      done({
+        code: ExportResultCode.FAILED,
+        error: new Error(
+          `lifeline ${this.pipeline.signal}: the disk queue dropped the batch (full or unavailable)`,
+        ),
+      });
       return;
     }
     this.pipeline.metrics.processed(count);
@@ -63,7 +77,13 @@ class DurableExport<T> {
 }
 
 export function createResilientLogRecordExporter(options: ResilienceOptions): LogRecordExporter {
-  const durable = new DurableExport<ReadableLogRecord[]>('logs', options, 'lifeline_log_exporter', (logs) => encodeLogRecords(logs), (logs) => logs.length);
+  const durable = new DurableExport<ReadableLogRecord[]>(
+    'logs',
+    options,
+    'lifeline_log_exporter',
+    (logs) => encodeLogRecords(logs),
+    (logs) => logs.length,
+  );
   return {
     export: (logs, done) => durable.export(logs, done),
     forceFlush: () => durable.forceFlush(),
@@ -72,7 +92,13 @@ export function createResilientLogRecordExporter(options: ResilienceOptions): Lo
 }
 
 export function createResilientSpanExporter(options: ResilienceOptions): SpanExporter {
-  const durable = new DurableExport<ReadableSpan[]>('traces', options, 'lifeline_span_exporter', (spans) => encodeSpans(spans), (spans) => spans.length);
+  const durable = new DurableExport<ReadableSpan[]>(
+    'traces',
+    options,
+    'lifeline_span_exporter',
+    (spans) => encodeSpans(spans),
+    (spans) => spans.length,
+  );
   return {
     export: (spans, done) => durable.export(spans, done),
     forceFlush: () => durable.forceFlush(),
@@ -88,14 +114,21 @@ export interface ResilientMetricExporterOptions extends ResilienceOptions {
 export function createResilientMetricExporter(options: ResilientMetricExporterOptions): PushMetricExporter {
   const temporality = options.temporality ?? 'cumulative';
   if (temporality !== 'cumulative' && temporality !== 'delta') {
-    throw new ExporterError('LIFELINE_ERR_CONFIG', `invalid option temporality: got ${JSON.stringify(temporality)}, expected 'cumulative' or 'delta'`);
+    throw new ExporterError(
+      'LIFELINE_ERR_CONFIG',
+      `invalid option temporality: got ${JSON.stringify(temporality)}, expected 'cumulative' or 'delta'`,
+    );
   }
   const durable = new DurableExport<ResourceMetrics>(
     'metrics',
     options,
     'lifeline_metric_exporter',
     (rm) => encodeResourceMetrics(rm),
-    (rm) => rm.scopeMetrics.reduce((n, sm) => n + sm.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0),
+    (rm) =>
+      rm.scopeMetrics.reduce(
+        (n, sm) => n + sm.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0),
+        0,
+      ),
   );
   return {
     export: (rm, done) => {
@@ -109,7 +142,8 @@ export function createResilientMetricExporter(options: ResilientMetricExporterOp
     shutdown: () => durable.shutdown(),
     selectAggregationTemporality: (instrumentType: InstrumentType) => {
       if (temporality === 'cumulative') return AggregationTemporality.CUMULATIVE;
-      return instrumentType === InstrumentType.UP_DOWN_COUNTER || instrumentType === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+      return instrumentType === InstrumentType.UP_DOWN_COUNTER ||
+        instrumentType === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
         ? AggregationTemporality.CUMULATIVE
         : AggregationTemporality.DELTA;
     },

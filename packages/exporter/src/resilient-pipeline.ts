@@ -55,11 +55,21 @@ class ResilientPipelineImpl implements ResilientPipeline {
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
   #shutdown: Promise<void> | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(signal: Signal, options: ResilienceOptions, componentType: string) {
+  readonly #fsyncIntervalMs: number;
+
+  constructor(signal: Signal, options: ResilienceOptions, componentType: string, encodeDelayMs: number) {
     validateResilienceOptions(options);
     this.signal = signal;
     this.#options = options;
+    // The user's fsyncIntervalMs bounds emit → durable as a whole. A group commit starts at most
+    // half the interval after a record was emitted (the encoder's wait included), which leaves the
+    // other half for the write, the fdatasync and a busy event loop. The pipeline starts that flush
+    // itself (see #appendToQueue): the queue's own timer may wait a whole interval after a flush
+    // that was still in progress.
+    const interval = options.queue?.fsyncIntervalMs ?? 100;
+    this.#fsyncIntervalMs = Math.max(1, Math.floor(interval / 2) - encodeDelayMs);
     const clock = options.clock ?? systemClock;
     this.reporter = createBurstReporter({ clock });
     this.metrics = createSelfMetrics({
@@ -77,8 +87,10 @@ class ResilientPipelineImpl implements ResilientPipeline {
   async #open(clock: NonNullable<ResilienceOptions['clock']>): Promise<void> {
     const o = this.#options;
     try {
+      const openedAt = Date.now();
       const queue = await openDiskQueue({
         ...o.queue,
+        fsyncIntervalMs: this.#fsyncIntervalMs,
         directory: o.queueDir,
         cursors: cursorNames(o),
         onDrop: (event) => {
@@ -95,6 +107,13 @@ class ResilientPipelineImpl implements ResilientPipeline {
       this.#queue = queue;
       const stats = queue.stats();
       for (const name of cursorNames(o)) this.#backlog.set(name, stats.cursors[name]?.pendingRecords ?? 0);
+      publish(channels.queueOpen, {
+        signal: this.signal,
+        directory: queue.directory,
+        adopted: queue.adopted,
+        pendingRecords: stats.pendingRecords,
+        openMs: Date.now() - openedAt,
+      });
       for (const fragment of this.#pending) this.#appendToQueue(queue, fragment);
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -106,7 +125,12 @@ class ResilientPipelineImpl implements ResilientPipeline {
         deadLetter: createDeadLetterWriter({
           directory: o.deadLetterDir ?? path.join(o.queueDir, 'dead-letter'),
           ...(o.maxDeadLetterBytes !== undefined ? { maxBytes: o.maxDeadLetterBytes } : {}),
-          onError: (error) => this.reporter.report('dead-letter', 'error', `lifeline ${this.signal} dead-letter: ${error.message}`),
+          onError: (error) =>
+            this.reporter.report(
+              'dead-letter',
+              'error',
+              `lifeline ${this.signal} dead-letter: ${error.message}`,
+            ),
         }),
         clock,
         metrics: this.metrics,
@@ -133,7 +157,17 @@ class ResilientPipelineImpl implements ResilientPipeline {
 
   #appendToQueue(queue: DiskQueue, fragment: Uint8Array): boolean {
     const accepted = queue.append(fragment);
-    if (accepted) this.#appended++;
+    if (accepted) {
+      this.#appended++;
+      // Durable within the budget of the first fragment appended since the last flush started.
+      if (this.#flushTimer === undefined) {
+        this.#flushTimer = setTimeout(() => {
+          this.#flushTimer = undefined;
+          void queue.flush();
+        }, this.#fsyncIntervalMs);
+        this.#flushTimer.unref();
+      }
+    }
     return accepted;
   }
 
@@ -141,7 +175,11 @@ class ResilientPipelineImpl implements ResilientPipeline {
     if (records === 0) return;
     this.metrics.dropped(reason, records);
     publish(channels.drop, { signal: this.signal, reason, records, bytes });
-    this.reporter.report(`drop:${reason}`, 'warn', `lifeline ${this.signal}: dropped ${records} record(s) (${reason})`);
+    this.reporter.report(
+      `drop:${reason}`,
+      'warn',
+      `lifeline ${this.signal}: dropped ${records} record(s) (${reason})`,
+    );
   }
 
   append(fragment: Uint8Array): boolean {
@@ -175,12 +213,22 @@ class ResilientPipelineImpl implements ResilientPipeline {
     const queue = this.#queue;
     const chain = this.#chain;
     if (!queue || !chain) return;
-    const targets = chain.senders.map((sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended);
+    const targets = chain.senders.map(
+      (sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended,
+    );
     const done = (): boolean =>
-      chain.senders.every((sender, i) => sender.acked() >= (targets[i] ?? 0) || (queue.stats().cursors[sender.cursorName]?.pendingRecords ?? 0) === 0);
+      chain.senders.every(
+        (sender, i) =>
+          sender.acked() >= (targets[i] ?? 0) ||
+          (queue.stats().cursors[sender.cursorName]?.pendingRecords ?? 0) === 0,
+      );
     while (!done() && Date.now() < deadline) {
       // Woken by every acknowledgement; the short cap also notices records the queue dropped itself.
-      await Promise.all(chain.senders.map((sender, i) => sender.waitForAcked(targets[i] ?? 0, Math.min(deadline, Date.now() + 50))));
+      await Promise.all(
+        chain.senders.map((sender, i) =>
+          sender.waitForAcked(targets[i] ?? 0, Math.min(deadline, Date.now() + 50)),
+        ),
+      );
     }
   }
 
@@ -191,8 +239,10 @@ class ResilientPipelineImpl implements ResilientPipeline {
 
   async #close(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    // Keep a little of the budget for closing the queue (writing its ledger) and the sockets.
-    const sendDeadline = deadline - Math.min(250, timeoutMs / 5);
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
+    // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
+    const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
     if (await beforeDeadline(this.flush(), sendDeadline)) await this.#sendUntil(sendDeadline);
     const chain = this.#chain;
     const queue = this.#queue;
@@ -213,12 +263,24 @@ async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise
   const timeout = new AbortController();
   const timer = realSleep(Math.max(0, deadline - Date.now()), timeout.signal).then(() => false);
   try {
-    return await Promise.race([work.then(() => true, () => true), timer]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timer,
+    ]);
   } finally {
     timeout.abort();
   }
 }
 
-export function createResilientPipeline(signal: Signal, options: ResilienceOptions, componentType: string): ResilientPipeline {
-  return new ResilientPipelineImpl(signal, options, componentType);
+/** `encodeDelayMs`: how long records may wait before they are appended (the durable processors' encoder). */
+export function createResilientPipeline(
+  signal: Signal,
+  options: ResilienceOptions,
+  componentType: string,
+  encodeDelayMs = 0,
+): ResilientPipeline {
+  return new ResilientPipelineImpl(signal, options, componentType, encodeDelayMs);
 }

@@ -48,7 +48,11 @@ class RetryingTransport implements Transport {
       const result = await this.#inner.send(body, options);
       if (result.kind !== 'retryable') return result;
       if (options.signal?.aborted || attempt + 1 >= this.#maxAttempts) return result;
-      const backoff = fullJitterBackoff(attempt, { initialMs: this.#initialMs, maxMs: this.#maxMs, random: this.#random });
+      const backoff = fullJitterBackoff(attempt, {
+        initialMs: this.#initialMs,
+        maxMs: this.#maxMs,
+        random: this.#random,
+      });
       const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
       this.#onRetry?.({ attempt: attempt + 1, delayMs, reason: result.reason });
       await this.#sleep(delayMs, options.signal);

@@ -24,7 +24,9 @@ export interface SelfMetrics {
   dropped(reason: string, records: number): void;
   retry(endpoint: string, reason: string): void;
   failover(direction: 'switch' | 'failback', from: string, to: string): void;
-  observeQueue(read: () => { pendingBytes: number; pendingRecords: number; oldestAgeMs: number } | undefined): void;
+  observeQueue(
+    read: () => { pendingBytes: number; pendingRecords: number; oldestAgeMs: number } | undefined,
+  ): void;
   observeEndpoints(read: () => EndpointStatus[]): void;
   shutdown(): void;
 }
@@ -37,8 +39,15 @@ const ITEM: Record<Signal, { name: string; unit: string }> = {
 
 const componentCounters = new Map<string, number>();
 
-export function createSelfMetrics(options: { signal: Signal; componentType: string; meterProvider?: MeterProvider }): SelfMetrics {
-  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@otel-lifeline/exporter', '0.1.0');
+export function createSelfMetrics(options: {
+  signal: Signal;
+  componentType: string;
+  meterProvider?: MeterProvider;
+}): SelfMetrics {
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+    '@otel-lifeline/exporter',
+    '0.1.0',
+  );
   const item = ITEM[options.signal];
   const n = componentCounters.get(options.componentType) ?? 0;
   componentCounters.set(options.componentType, n + 1);
@@ -87,20 +96,30 @@ export function createSelfMetrics(options: { signal: Signal; componentType: stri
     unit: '{record}',
     description: 'Queue records (fragments) dropped, by lifeline.drop.reason.',
   });
-  const retries = meter.createCounter('lifeline.export.retries', { unit: '{retry}', description: 'Backoff waits before a batch is sent again.' });
+  const retries = meter.createCounter('lifeline.export.retries', {
+    unit: '{retry}',
+    description: 'Backoff waits before a batch is sent again.',
+  });
   const switches = meter.createCounter('lifeline.failover.switches', {
     unit: '{switch}',
     description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
   });
-  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', { unit: 'By', description: 'Bytes waiting in the disk queue.' });
+  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
+    unit: 'By',
+    description: 'Bytes waiting in the disk queue.',
+  });
   const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
     unit: '{record}',
     description: 'Records (fragments) waiting in the disk queue.',
   });
-  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', { unit: 's', description: 'Age of the oldest record waiting.' });
+  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
+    unit: 's',
+    description: 'Age of the oldest record waiting.',
+  });
   const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
     unit: '1',
-    description: "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
+    description:
+      "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
   });
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
@@ -108,22 +127,22 @@ export function createSelfMetrics(options: { signal: Signal; componentType: stri
   const readEndpoints: Array<() => EndpointStatus[]> = [];
   const observables = [queueBytes, queueRecords, queueAge, endpointState];
   const batch: BatchObservableCallback = (observer) => {
-        const stats = readQueue?.();
-        if (stats) {
-          observer.observe(queueBytes, stats.pendingBytes, signalAttributes);
-          observer.observe(queueRecords, stats.pendingRecords, signalAttributes);
-          observer.observe(queueAge, stats.oldestAgeMs / 1000, signalAttributes);
+    const stats = readQueue?.();
+    if (stats) {
+      observer.observe(queueBytes, stats.pendingBytes, signalAttributes);
+      observer.observe(queueRecords, stats.pendingRecords, signalAttributes);
+      observer.observe(queueAge, stats.oldestAgeMs / 1000, signalAttributes);
+    }
+    for (const read of readEndpoints) {
+      for (const status of read()) {
+        for (const state of ['available', 'skipped', 'throttled'] as const) {
+          observer.observe(endpointState, status.state === state ? 1 : 0, {
+            ...endpointAttributes(status.name),
+            'lifeline.endpoint.state': state,
+          });
         }
-        for (const read of readEndpoints) {
-          for (const status of read()) {
-            for (const state of ['available', 'skipped', 'throttled'] as const) {
-              observer.observe(endpointState, status.state === state ? 1 : 0, {
-                ...endpointAttributes(status.name),
-                'lifeline.endpoint.state': state,
-              });
-            }
-          }
-        }
+      }
+    }
   };
   meter.addBatchObservableCallback(batch, observables);
 
@@ -151,7 +170,12 @@ export function createSelfMetrics(options: { signal: Signal; componentType: stri
       retries.add(1, { ...endpointAttributes(endpoint), 'error.type': reason });
     },
     failover(direction, from, to) {
-      switches.add(1, { ...signalAttributes, 'lifeline.failover.direction': direction, 'lifeline.failover.from': from, 'lifeline.failover.to': to });
+      switches.add(1, {
+        ...signalAttributes,
+        'lifeline.failover.direction': direction,
+        'lifeline.failover.from': from,
+        'lifeline.failover.to': to,
+      });
     },
     observeQueue(read) {
       readQueue = read;

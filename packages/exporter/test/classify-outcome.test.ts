@@ -8,16 +8,28 @@ describe('outcome classification', () => {
   });
 
   it('classifies 2xx with rejected items as partial', () => {
-    expect(classifyStatus(200, { rejected: 3, message: 'too old' })).toEqual({ kind: 'partial', rejected: 3, message: 'too old' });
+    expect(classifyStatus(200, { rejected: 3, message: 'too old' })).toEqual({
+      kind: 'partial',
+      rejected: 3,
+      message: 'too old',
+    });
   });
 
   it.each([408, 429, 502, 503, 504])('classifies %i as retryable, keeping Retry-After', (status) => {
-    expect(classifyStatus(status, { retryAfterMs: 2_000 })).toEqual({ kind: 'retryable', reason: `HTTP ${status}`, retryAfterMs: 2_000 });
+    expect(classifyStatus(status, { retryAfterMs: 2_000 })).toEqual({
+      kind: 'retryable',
+      reason: `HTTP ${status}`,
+      retryAfterMs: 2_000,
+    });
     expect(classifyStatus(status, {})).toEqual({ kind: 'retryable', reason: `HTTP ${status}` });
   });
 
   it.each([400, 401, 403, 404, 413, 415, 500, 501, 505])('classifies %i as rejected', (status) => {
-    expect(classifyStatus(status, { message: 'no' })).toEqual({ kind: 'rejected', status, reason: `HTTP ${status}: no` });
+    expect(classifyStatus(status, { message: 'no' })).toEqual({
+      kind: 'rejected',
+      status,
+      reason: `HTTP ${status}: no`,
+    });
   });
 
   it('classifies every network failure as retryable and names its class', () => {

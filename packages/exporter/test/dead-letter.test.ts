@@ -16,7 +16,13 @@ describe('dead-letter writer', () => {
   it('writes one file per batch: a JSON metadata line, then the exact batch bytes', async () => {
     const writer = createDeadLetterWriter({ directory: path.join(dir, 'dl') });
     const body = new Uint8Array([0x0a, 0x00, 0xff, 0x0a, 0x0a]);
-    const file = await writer.write(body, { signal: 'logs', endpoint: 'http://127.0.0.1:1/v1/logs', status: 400, reason: 'HTTP 400: bad', items: 3 });
+    const file = await writer.write(body, {
+      signal: 'logs',
+      endpoint: 'http://127.0.0.1:1/v1/logs',
+      status: 400,
+      reason: 'HTTP 400: bad',
+      items: 3,
+    });
     expect(file).toBeDefined();
     const { metadata, body: read } = await readDeadLetterFile(file as string);
     expect(metadata).toMatchObject({
@@ -38,16 +44,27 @@ describe('dead-letter writer', () => {
 
   it('refuses a batch past maxBytes and reports it', async () => {
     const errors: string[] = [];
-    const writer = createDeadLetterWriter({ directory: dir, maxBytes: 400, onError: (e) => errors.push(e.message) });
-    expect(await writer.write(new Uint8Array(100), { signal: 'logs', endpoint: 'e', reason: 'r', items: 1 })).toBeDefined();
-    expect(await writer.write(new Uint8Array(300), { signal: 'logs', endpoint: 'e', reason: 'r', items: 1 })).toBeUndefined();
+    const writer = createDeadLetterWriter({
+      directory: dir,
+      maxBytes: 400,
+      onError: (e) => errors.push(e.message),
+    });
+    expect(
+      await writer.write(new Uint8Array(100), { signal: 'logs', endpoint: 'e', reason: 'r', items: 1 }),
+    ).toBeDefined();
+    expect(
+      await writer.write(new Uint8Array(300), { signal: 'logs', endpoint: 'e', reason: 'r', items: 1 }),
+    ).toBeUndefined();
     expect(errors[0]).toMatch(/is full/);
   });
 
   it('names the byte offset when a file is damaged', async () => {
     const file = path.join(dir, 'x.deadletter');
     await writeFile(file, '{"format":"lifeline-dead-letter/1","bodyBytes":10}\nabc');
-    await expect(readDeadLetterFile(file)).rejects.toMatchObject({ code: 'LIFELINE_ERR_DEAD_LETTER', message: expect.stringMatching(/byte 51 holds 3 bytes/) });
+    await expect(readDeadLetterFile(file)).rejects.toMatchObject({
+      code: 'LIFELINE_ERR_DEAD_LETTER',
+      message: expect.stringMatching(/byte 51 holds 3 bytes/),
+    });
     await writeFile(file, 'not json\n');
     await expect(readDeadLetterFile(file)).rejects.toMatchObject({ code: 'LIFELINE_ERR_DEAD_LETTER' });
   });

@@ -21,13 +21,16 @@ beforeEach(async () => {
   clock = new ManualClock();
   waits = [];
   events = [];
-  const endpoints = [primary, secondary].map((r) => createHttpTransport({ signal: 'logs', url: `${r.url}/v1/logs`, timeoutMs: 500, clock }));
+  const endpoints = [primary, secondary].map((r) =>
+    createHttpTransport({ signal: 'logs', url: `${r.url}/v1/logs`, timeoutMs: 500, clock }),
+  );
   chain = createRetryingTransport(
     createFailoverTransport(endpoints, {
       clock,
       probeIntervalMs: 30_000,
       onSwitch: ({ to }) => events.push(`switch to ${to === endpoints[1]?.url ? 'secondary' : 'primary'}`),
-      onFailback: ({ to }) => events.push(`failback to ${to === endpoints[0]?.url ? 'primary' : 'secondary'}`),
+      onFailback: ({ to }) =>
+        events.push(`failback to ${to === endpoints[0]?.url ? 'primary' : 'secondary'}`),
     }),
     { sleep: async (ms) => void waits.push(ms) },
   );

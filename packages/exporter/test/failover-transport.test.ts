@@ -105,7 +105,11 @@ describe('failover transport', () => {
     secondary.answer({ kind: 'retryable', reason: 'HTTP 429', retryAfterMs: 4_000 });
     await failover.send(batch(1), {});
     clock.advance(1_000);
-    expect(await failover.send(batch(1), {})).toEqual({ kind: 'retryable', retryAfterMs: 3_000, reason: 'every endpoint is throttled' });
+    expect(await failover.send(batch(1), {})).toEqual({
+      kind: 'retryable',
+      retryAfterMs: 3_000,
+      reason: 'every endpoint is throttled',
+    });
     expect(primary.calls).toHaveLength(1);
     expect(secondary.calls).toHaveLength(1);
   });

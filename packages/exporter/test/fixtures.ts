@@ -31,6 +31,10 @@ export function logsFragment(from: number, count = 1, service = 'checkout'): Uin
 }
 
 /** The `seq` attribute of every log record a receiver holds, in arrival order. */
-export function seqs(records: ReadonlyArray<{ record: { attributes?: Array<{ key: string; value?: { intValue?: string } }> } }>): number[] {
-  return records.map((r) => Number(r.record.attributes?.find((a) => a.key === 'seq')?.value?.intValue ?? NaN));
+export function seqs(
+  records: ReadonlyArray<{ record: { attributes?: Array<{ key: string; value?: { intValue?: string } }> } }>,
+): number[] {
+  return records.map((r) =>
+    Number(r.record.attributes?.find((a) => a.key === 'seq')?.value?.intValue ?? NaN),
+  );
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logsCodec } from '@otel-lifeline/otlp';
@@ -15,7 +16,12 @@ const request = {
   resourceLogs: [
     {
       resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
-      scopeLogs: [{ scope: { name: 'test' }, logRecords: [{ timeUnixNano: '1700000000000000000', body: { stringValue: 'hello' } }] }],
+      scopeLogs: [
+        {
+          scope: { name: 'test' },
+          logRecords: [{ timeUnixNano: '1700000000000000000', body: { stringValue: 'hello' } }],
+        },
+      ],
     },
   ],
 };
@@ -41,7 +47,10 @@ function transport(options: Omit<Parameters<typeof createHttpTransport>[0], 'sig
 describe('http transport', () => {
   it('POSTs the protobuf body gzip-compressed with the OTLP content type and the configured headers', async () => {
     const s = await server();
-    const t = transport({ url: `${s.url}/v1/logs`, headers: { authorization: 'Bearer abc', 'x-tenant': 't1' } });
+    const t = transport({
+      url: `${s.url}/v1/logs`,
+      headers: { authorization: 'Bearer abc', 'x-tenant': 't1' },
+    });
     expect(await t.send(body, {})).toEqual({ kind: 'ok' });
     const [received] = s.requests;
     expect(received?.method).toBe('POST');
@@ -66,7 +75,9 @@ describe('http transport', () => {
     const t = transport({ url: `${s.url}/v1/logs`, protocol: 'http/json' });
     expect(await t.send(body, {})).toEqual({ kind: 'ok' });
     expect(s.requests[0]?.headers['content-type']).toBe('application/json');
-    expect(logsCodec.fromJson((s.requests[0]?.body as Buffer).toString('utf8'))).toEqual(logsCodec.decode(body));
+    expect(logsCodec.fromJson((s.requests[0]?.body as Buffer).toString('utf8'))).toEqual(
+      logsCodec.decode(body),
+    );
   });
 
   it('keeps the connection alive between requests', async () => {
@@ -81,7 +92,11 @@ describe('http transport', () => {
       res.setHeader('content-type', 'application/x-protobuf');
       res.end(Buffer.from(logsCodec.encodeResponse({ rejected: 2, errorMessage: 'too old' })));
     });
-    expect(await transport({ url: `${s.url}/v1/logs` }).send(body, {})).toEqual({ kind: 'partial', rejected: 2, message: 'too old' });
+    expect(await transport({ url: `${s.url}/v1/logs` }).send(body, {})).toEqual({
+      kind: 'partial',
+      rejected: 2,
+      message: 'too old',
+    });
   });
 
   it('reads partial success from a JSON answer', async () => {
@@ -108,7 +123,9 @@ describe('http transport', () => {
     const s = await server(() => undefined);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const result = await transport({ url: `${s.url}/v1/logs`, timeoutMs: 60_000 }).send(body, { signal: controller.signal });
+    const result = await transport({ url: `${s.url}/v1/logs`, timeoutMs: 60_000 }).send(body, {
+      signal: controller.signal,
+    });
     expect(result).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^aborted: /) });
   });
 
@@ -124,9 +141,14 @@ describe('http transport', () => {
     const t = transport({
       url: 'http://collector.invalid:4318/v1/logs',
       lookup: ((_host: string, _opts: unknown, callback: (error: Error) => void) =>
-        callback(Object.assign(new Error('getaddrinfo ENOTFOUND collector.invalid'), { code: 'ENOTFOUND' }))) as never,
+        callback(
+          Object.assign(new Error('getaddrinfo ENOTFOUND collector.invalid'), { code: 'ENOTFOUND' }),
+        )) as never,
     });
-    expect(await t.send(body, {})).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^dns_failure: /) });
+    expect(await t.send(body, {})).toMatchObject({
+      kind: 'retryable',
+      reason: expect.stringMatching(/^dns_failure: /),
+    });
   });
 
   it('reads the google.rpc.Status message of a rejection', async () => {
@@ -136,30 +158,49 @@ describe('http transport', () => {
       res.setHeader('content-type', 'application/x-protobuf');
       res.end(Buffer.from(encodeStatus({ code: 3, message: 'unknown field 99' })));
     });
-    expect(await transport({ url: `${s.url}/v1/logs` }).send(body, {})).toEqual({ kind: 'rejected', status: 400, reason: 'HTTP 400: unknown field 99' });
+    expect(await transport({ url: `${s.url}/v1/logs` }).send(body, {})).toEqual({
+      kind: 'rejected',
+      status: 400,
+      reason: 'HTTP 400: unknown field 99',
+    });
   });
 
   it('refuses a URL that is not http(s), naming the option', () => {
-    expect(() => createHttpTransport({ signal: 'logs', url: 'ftp://x/v1/logs' })).toThrow(/invalid option url: got "ftp:\/\/x\/v1\/logs"/);
-    expect(() => createHttpTransport({ signal: 'logs', url: 'http://x/v1/logs', timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => createHttpTransport({ signal: 'logs', url: 'ftp://x/v1/logs' })).toThrow(
+      /invalid option url: got "ftp:\/\/x\/v1\/logs"/,
+    );
+    expect(() => createHttpTransport({ signal: 'logs', url: 'http://x/v1/logs', timeoutMs: 0 })).toThrow(
+      /timeoutMs/,
+    );
   });
 
   describe('over TLS', () => {
     async function tlsServer(options: https.ServerOptions) {
       const received: string[] = [];
-      const s = https.createServer({ key: pem('server-key.pem'), cert: pem('server.pem'), ...options }, (req, res) => {
-        received.push(req.socket.getPeerCertificate?.()?.subject?.CN ?? '');
-        req.resume();
-        req.on('end', () => res.end());
-      });
+      const s = https.createServer(
+        { key: pem('server-key.pem'), cert: pem('server.pem'), ...options },
+        (req, res) => {
+          received.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
+          req.resume();
+          req.on('end', () => res.end());
+        },
+      );
       await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-      cleanups.push(() => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); }));
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          }),
+      );
       return { url: `https://127.0.0.1:${(s.address() as AddressInfo).port}/v1/logs`, received };
     }
 
     it('sends to a server whose certificate the configured CA signed', async () => {
       const s = await tlsServer({});
-      expect(await transport({ url: s.url, tls: { ca: pem('ca.pem') } }).send(body, {})).toEqual({ kind: 'ok' });
+      expect(await transport({ url: s.url, tls: { ca: pem('ca.pem') } }).send(body, {})).toEqual({
+        kind: 'ok',
+      });
     });
 
     it('reports an untrusted server certificate as a retryable TLS failure', async () => {
@@ -172,7 +213,12 @@ describe('http transport', () => {
 
     it('presents the client certificate for mutual TLS', async () => {
       const s = await tlsServer({ ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true });
-      expect(await transport({ url: s.url, tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client-key.pem') } }).send(body, {})).toEqual({
+      expect(
+        await transport({
+          url: s.url,
+          tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client-key.pem') },
+        }).send(body, {}),
+      ).toEqual({
         kind: 'ok',
       });
       expect(s.received).toHaveLength(1);

@@ -14,7 +14,13 @@ export interface CapturedRequest {
 /** A plain node:http server on 127.0.0.1:0 that records requests and answers with `handler`. */
 export async function startLoopbackServer(
   handler: (request: CapturedRequest, response: http.ServerResponse) => void = (_r, res) => res.end(),
-): Promise<{ url: string; port: number; requests: CapturedRequest[]; connections: number; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  port: number;
+  requests: CapturedRequest[];
+  connections: number;
+  close(): Promise<void>;
+}> {
   const requests: CapturedRequest[] = [];
   const state = { connections: 0 };
   const server = http.createServer((req, res) => {
@@ -23,7 +29,13 @@ export async function startLoopbackServer(
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
-      const captured = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, remotePort: req.socket.remotePort ?? 0 };
+      const captured = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        remotePort: req.socket.remotePort ?? 0,
+      };
       requests.push(captured);
       handler(captured, res);
     });

@@ -36,11 +36,19 @@ describe('outcome table, against the receiver', () => {
 
   it('429 with Retry-After in seconds → retryable after that delay', async () => {
     receiver.addFault({ kind: 'status', status: 429, retryAfter: 7 });
-    expect(await send()).toMatchObject({ kind: 'retryable', retryAfterMs: 7_000, reason: expect.stringMatching(/^HTTP 429/) });
+    expect(await send()).toMatchObject({
+      kind: 'retryable',
+      retryAfterMs: 7_000,
+      reason: expect.stringMatching(/^HTTP 429/),
+    });
   });
 
   it('429 with Retry-After as an HTTP-date → retryable until that date', async () => {
-    receiver.addFault({ kind: 'status', status: 429, retryAfter: new Date(Date.now() + 20_000).toUTCString() });
+    receiver.addFault({
+      kind: 'status',
+      status: 429,
+      retryAfter: new Date(Date.now() + 20_000).toUTCString(),
+    });
     const result = await send();
     expect(result.kind).toBe('retryable');
     const delay = result.kind === 'retryable' ? (result.retryAfterMs ?? -1) : -1;
@@ -51,7 +59,10 @@ describe('outcome table, against the receiver', () => {
 
   it.each([502, 503, 504, 408])('%i → retryable', async (status) => {
     receiver.addFault({ kind: 'status', status });
-    expect(await send()).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(new RegExp(`^HTTP ${status}`)) });
+    expect(await send()).toMatchObject({
+      kind: 'retryable',
+      reason: expect.stringMatching(new RegExp(`^HTTP ${status}`)),
+    });
   });
 
   it('503 with Retry-After carries the delay', async () => {
@@ -61,13 +72,20 @@ describe('outcome table, against the receiver', () => {
 
   it.each([400, 401, 403, 404, 413, 500, 501])('%i → rejected (permanent)', async (status) => {
     receiver.addFault({ kind: 'status', status });
-    expect(await send()).toMatchObject({ kind: 'rejected', status, reason: expect.stringMatching(new RegExp(`^HTTP ${status}`)) });
+    expect(await send()).toMatchObject({
+      kind: 'rejected',
+      status,
+      reason: expect.stringMatching(new RegExp(`^HTTP ${status}`)),
+    });
   });
 
   it('connection refused → retryable', async () => {
     await receiver.stop();
     try {
-      expect(await send()).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^connection_refused/) });
+      expect(await send()).toMatchObject({
+        kind: 'retryable',
+        reason: expect.stringMatching(/^connection_refused/),
+      });
     } finally {
       await receiver.start();
     }
@@ -75,7 +93,10 @@ describe('outcome table, against the receiver', () => {
 
   it('connection reset → retryable', async () => {
     receiver.addFault({ kind: 'reset' });
-    expect(await send()).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^connection_reset/) });
+    expect(await send()).toMatchObject({
+      kind: 'retryable',
+      reason: expect.stringMatching(/^connection_reset/),
+    });
   });
 
   it('no answer past the attempt timeout → retryable', async () => {
@@ -85,10 +106,21 @@ describe('outcome table, against the receiver', () => {
 
   it('TLS handshake failure → retryable', async () => {
     const secure = await createReceiver({ tls: { key: pem('server-key.pem'), cert: pem('server.pem') } });
-    const untrusting = createHttpTransport({ signal: 'logs', url: `${secure.url}/v1/logs`, tls: { ca: pem('other-ca.pem') } });
-    const trusting = createHttpTransport({ signal: 'logs', url: `${secure.url}/v1/logs`, tls: { ca: pem('ca.pem') } });
+    const untrusting = createHttpTransport({
+      signal: 'logs',
+      url: `${secure.url}/v1/logs`,
+      tls: { ca: pem('other-ca.pem') },
+    });
+    const trusting = createHttpTransport({
+      signal: 'logs',
+      url: `${secure.url}/v1/logs`,
+      tls: { ca: pem('ca.pem') },
+    });
     try {
-      expect(await untrusting.send(logsFragment(1), {})).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^tls_failure/) });
+      expect(await untrusting.send(logsFragment(1), {})).toMatchObject({
+        kind: 'retryable',
+        reason: expect.stringMatching(/^tls_failure/),
+      });
       expect(await trusting.send(logsFragment(1), {})).toEqual({ kind: 'ok' });
     } finally {
       await untrusting.close();

@@ -12,7 +12,11 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number
 
 describe('retrying transport', () => {
   it('returns ok, partial and rejected results at once without waiting', async () => {
-    for (const result of [{ kind: 'ok' }, { kind: 'partial', rejected: 2, message: 'bad' }, { kind: 'rejected', status: 400, reason: 'HTTP 400' }] as const) {
+    for (const result of [
+      { kind: 'ok' },
+      { kind: 'partial', rejected: 2, message: 'bad' },
+      { kind: 'rejected', status: 400, reason: 'HTTP 400' },
+    ] as const) {
       const inner = new ScriptedTransport('a', [result]);
       const { sleep, waits } = recordingSleep();
       const transport = createRetryingTransport(inner, { sleep });
@@ -25,7 +29,12 @@ describe('retrying transport', () => {
   it('retries a retryable result with full-jitter exponential backoff capped at maxBackoffMs', async () => {
     const inner = new ScriptedTransport('a', Array(8).fill(unavailable));
     const { sleep, waits } = recordingSleep();
-    const transport = createRetryingTransport(inner, { sleep, random: () => 0.5, initialBackoffMs: 1_000, maxBackoffMs: 30_000 });
+    const transport = createRetryingTransport(inner, {
+      sleep,
+      random: () => 0.5,
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 30_000,
+    });
     expect(await transport.send(body, {})).toEqual({ kind: 'ok' });
     expect(inner.calls).toHaveLength(9);
     // ceiling doubles: 1 s, 2 s, 4 s, 8 s, 16 s, 30 s (cap), 30 s, 30 s; full jitter at random()=0.5 halves it
@@ -60,7 +69,9 @@ describe('retrying transport', () => {
   it('gives the last retryable result back after maxAttempts', async () => {
     const inner = new ScriptedTransport('a', [], unavailable);
     const { sleep } = recordingSleep();
-    expect(await createRetryingTransport(inner, { sleep, maxAttempts: 3 }).send(body, {})).toEqual(unavailable);
+    expect(await createRetryingTransport(inner, { sleep, maxAttempts: 3 }).send(body, {})).toEqual(
+      unavailable,
+    );
     expect(inner.calls).toHaveLength(3);
   });
 
@@ -78,7 +89,10 @@ describe('retrying transport', () => {
     const inner = new ScriptedTransport('a', [unavailable, unavailable]);
     const events: unknown[] = [];
     const { sleep } = recordingSleep();
-    await createRetryingTransport(inner, { sleep, random: () => 0, onRetry: (e) => events.push(e) }).send(body, {});
+    await createRetryingTransport(inner, { sleep, random: () => 0, onRetry: (e) => events.push(e) }).send(
+      body,
+      {},
+    );
     expect(events).toEqual([
       { attempt: 1, delayMs: 0, reason: 'HTTP 503' },
       { attempt: 2, delayMs: 0, reason: 'HTTP 503' },
