@@ -148,12 +148,16 @@ describe('examples started with --import and environment variables only', () => 
       .find(
         (r) =>
           r.record.eventName === 'lifeline.api.access' &&
-          JSON.stringify(r.record.attributes).includes('s-missing'),
+          r.resource?.attributes?.some(
+            (a) => a.key === 'service.name' && a.value?.stringValue === 'e2e-settings',
+          ) &&
+          r.record.attributes?.some((a) => a.key === 'url.query' && a.value?.stringValue === 'rid=s-missing'),
       );
     const header = (name: string) =>
       record?.record.attributes?.find((a) => a.key === `http.request.header.${name}`)?.value?.arrayValue
         ?.values?.[0]?.stringValue;
     expect(header('x-request-id')).toBe('abc-123');
+    expect(header('authorization')).toMatch(/^Bearer /);
     expect(header('authorization')).not.toContain('very-secret-token');
   }, 60_000);
 
