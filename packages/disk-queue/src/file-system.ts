@@ -33,6 +33,8 @@ export interface FileSystem {
   readFile(path: string): Promise<Uint8Array>;
   stat(path: string): Promise<FileStat>;
   rename(from: string, to: string): Promise<void>;
+  /** Hard link; fails with EEXIST when `to` exists (how a lock is created atomically). */
+  link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
@@ -91,6 +93,7 @@ export function createNodeFileSystem(): FileSystem {
       return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
     },
     rename: (from, to) => fsp.rename(from, to),
+    link: (existing, to) => fsp.link(existing, to),
     unlink: (path) => fsp.unlink(path),
     rmdir: (path) => fsp.rmdir(path),
     chmod: (path, mode) => fsp.chmod(path, mode),

@@ -97,21 +97,11 @@ export async function acquireLock(
 ): Promise<boolean> {
   if (heldHere.has(directory)) return false;
   const path = join(directory, LOCK_FILE);
+  const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAtMs: options.nowMs };
   for (let attempt = 0; attempt < 4; attempt++) {
-    try {
-      const file = await fs.open(path, 'wx', options.fileMode);
-      try {
-        const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAtMs: options.nowMs };
-        const bytes = Buffer.from(JSON.stringify(owner));
-        await file.writev([bytes], 0);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+    if (await createLock(fs, directory, owner, options.fileMode)) {
       heldHere.add(directory);
       return true;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
     }
     const state = await readLock(fs, directory, options.nowMs, options.lockStaleMs);
     if (state === undefined) continue; // released meanwhile: try again
@@ -131,12 +121,65 @@ export async function acquireLock(
       moved !== undefined &&
       (judged === undefined || moved.pid !== judged.pid || moved.startedAtMs !== judged.startedAtMs)
     ) {
-      await fs.rename(aside, path).catch(() => undefined);
+      // Put it back unless yet another lock appeared meanwhile (link never overwrites).
+      await fs.link(aside, path).catch(() => undefined);
+      await fs.unlink(aside).catch(() => undefined);
       return false;
     }
     await fs.unlink(aside).catch(() => undefined);
   }
   return false;
+}
+
+/**
+ * Creates the lock with its content in one step: the owner is written to a temporary file, synced,
+ * then hard-linked to `lock`, which fails if a lock exists. So a lock is never seen empty or half
+ * written. Where hard links are not supported, falls back to an O_EXCL create and write.
+ * Resolves false when a lock already exists.
+ */
+async function createLock(
+  fs: FileSystem,
+  directory: string,
+  owner: LockOwner,
+  mode: number,
+): Promise<boolean> {
+  const path = join(directory, LOCK_FILE);
+  const bytes = Buffer.from(JSON.stringify(owner));
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeSynced(fs, temp, 'wx', bytes, mode);
+  try {
+    await fs.link(temp, path);
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+  } finally {
+    await fs.unlink(temp).catch(() => undefined);
+  }
+  try {
+    await writeSynced(fs, path, 'wx', bytes, mode);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+async function writeSynced(
+  fs: FileSystem,
+  path: string,
+  flags: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<void> {
+  const file = await fs.open(path, flags, mode);
+  try {
+    await file.writev([bytes], 0);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }
 
 export async function releaseLock(fs: FileSystem, directory: string): Promise<void> {
