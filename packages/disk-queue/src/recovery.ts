@@ -9,6 +9,7 @@ import {
   SEGMENT_HEADER_FIXED_BYTES,
   type SegmentHeader,
 } from './segment-header.js';
+import { FRAME_HEADER_BYTES, FRAME_MAGIC_U32 } from './record-frame.js';
 import { readAt, scanSegment } from './segment-scan.js';
 import { SegmentStore, type Segment, type StoreContext } from './segment-store.js';
 
@@ -195,7 +196,8 @@ export async function recoverStore(
         ? { segment: first.id, offset: first.headerLength, seq: first.firstSeq }
         : { segment: store.nextSegmentId, offset: 0, seq: store.nextSeq });
     const pos = normalize(store, start);
-    store.cursors.set(name, { ack: pos, read: { ...pos }, ackedAppendedAtMs: 0, epoch: 0 });
+    const headAppendedAtMs = await appendedAtAt(store, pos);
+    store.cursors.set(name, { ack: pos, read: { ...pos }, ackedAppendedAtMs: headAppendedAtMs, epoch: 0 });
     if (savedPos !== undefined) store.persistedAcks.set(name, pos);
   }
   await store.collect();
@@ -221,6 +223,24 @@ async function recoverTail(store: SegmentStore, tail: Segment): Promise<void> {
     }
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The appended-at time of the record at a position (one 28-byte read), so that the age of the oldest
+ * pending record is exact from the start; 0 when there is no readable frame there.
+ */
+async function appendedAtAt(store: SegmentStore, pos: Position): Promise<number> {
+  const segment = store.segmentById(pos.segment);
+  if (segment === undefined || pos.offset + FRAME_HEADER_BYTES > segment.durableSize) return 0;
+  try {
+    const head = Buffer.alloc(FRAME_HEADER_BYTES);
+    const n = await store.withReadFile(segment, (file) => readAt(file, head, FRAME_HEADER_BYTES, pos.offset));
+    if (n !== FRAME_HEADER_BYTES || head.readUInt32LE(0) !== FRAME_MAGIC_U32) return 0;
+    const t = head.readDoubleLE(20);
+    return Number.isFinite(t) && t > 0 ? t : 0;
+  } catch {
+    return 0;
   }
 }
 

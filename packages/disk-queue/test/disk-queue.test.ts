@@ -181,6 +181,26 @@ describe('disk queue', () => {
     });
   });
 
+  it('reports the age of the oldest unacknowledged record, also right after reopening', async () => {
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    let q = await openQueue({ clock, segmentBytes: 200 });
+    await appendAll(q, ['a1', 'a2']);
+    now = 1_005_000;
+    await appendAll(q, numbered('b', 10));
+    now = 1_010_000;
+    expect(q.stats().oldestAgeMs).toBe(10_000);
+    await q.cursor().ack((await q.cursor().read({ maxRecords: 2 }))!);
+    expect(q.stats().oldestAgeMs).toBe(5_000);
+    await q.close();
+    open.length = 0;
+    now = 1_020_000;
+    q = await openQueue({ clock, segmentBytes: 200 });
+    expect(q.stats().oldestAgeMs).toBe(15_000);
+    await drain(q.cursor());
+    expect(q.stats().oldestAgeMs).toBe(0);
+  });
+
   it('drops appends after close, counted', async () => {
     const q = await openQueue();
     await q.close();
