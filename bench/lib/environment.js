@@ -1,0 +1,62 @@
+// The environment block every benchmark report carries: what machine produced the numbers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Median of a list of numbers (the list is not modified). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function fileSystemType(dir) {
+  try {
+    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Measures what one small durable write costs here: `write` of 4 KiB then `fdatasync`, repeated.
+ * Every durability figure in the report is bounded by this number.
+ */
+export function measureFdatasync(dir, iterations = 200) {
+  const file = path.join(fs.mkdtempSync(path.join(dir, 'lifeline-fsync-')), 'probe');
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(4096, 7);
+  const samples = [];
+  try {
+    for (let i = 0; i < iterations; i++) {
+      const start = process.hrtime.bigint();
+      fs.writeSync(fd, block);
+      fs.fdatasyncSync(fd);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+  samples.sort((a, b) => a - b);
+  return {
+    iterations,
+    medianUs: median(samples),
+    p99Us: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
+  };
+}
+
+export function describeEnvironment(tempDir = os.tmpdir()) {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tempDir: { fileSystem: fileSystemType(tempDir) },
+    fdatasync: measureFdatasync(tempDir),
+  };
+}

@@ -1,0 +1,37 @@
+// Small Markdown builders for the benchmark report and the README figure blocks.
+
+export function table(columns, rows) {
+  const head = `| ${columns.join(' | ')} |`;
+  const rule = `| ${columns.map((c, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
+  return [head, rule, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** "1.23 (1.10–1.40)": a median with its min–max over rounds. */
+export function spread(summary, digits = 2) {
+  if (!summary) return 'n/a';
+  return `${summary.median.toFixed(digits)} (${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)})`;
+}
+
+export function ratio(value, digits = 2) {
+  return Number.isFinite(value) ? `${value.toFixed(digits)}×` : 'n/a';
+}
+
+export function integer(value) {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
+}
+
+/**
+ * Replaces the text between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in a document.
+ * Figures quoted in READMEs live only inside such blocks, so they are regenerated, never copied.
+ */
+export function replaceBlock(document, name, content) {
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const start = document.indexOf(open);
+  const end = document.indexOf(close);
+  if (start === -1 || end === -1 || end < start) return { document, replaced: false };
+  return {
+    document: `${document.slice(0, start + open.length)}\n${content}\n${document.slice(end)}`,
+    replaced: true,
+  };
+}
