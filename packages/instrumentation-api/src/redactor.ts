@@ -101,30 +101,39 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   };
   const scrubText = (text: string): string => (detect ? scrubKeyValues(scrubSecrets(text, inText)) : text);
 
+  /** One `key=value` pair: true when its value is a secret. */
+  const isSecretPair = (pair: string): boolean => {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || eq === pair.length - 1) return false;
+    if (isSensitiveKey(decodeComponent(pair.slice(0, eq)))) return true;
+    if (!detect) return false;
+    const value = decodeComponent(pair.slice(eq + 1));
+    return scrubSecrets(value, inText) !== value;
+  };
+  /**
+   * Scans the pairs in place and allocates only from the first secret on: a query without
+   * secrets (the common case) is returned as is, with no array or string built.
+   */
   const redactQuery = (query: string): string => {
     if (query.length === 0) return query;
-    const pairs = query.split('&');
-    let changed = false;
-    const out: string[] = [];
-    for (const pair of pairs) {
-      const eq = pair.indexOf('=');
-      const rawKey = eq === -1 ? pair : pair.slice(0, eq);
-      const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
-      const name = decodeComponent(rawKey);
-      let secret = isSensitiveKey(name) && rawValue.length > 0;
-      if (!secret && rawValue.length > 0 && detect) {
-        const value = decodeComponent(rawValue);
-        secret = scrubSecrets(value, inText) !== value;
-      }
-      if (!secret) {
+    let out: string[] | undefined;
+    let start = 0;
+    for (;;) {
+      const amp = query.indexOf('&', start);
+      const end = amp === -1 ? query.length : amp;
+      const pair = query.slice(start, end);
+      if (isSecretPair(pair)) {
+        out ??= start === 0 ? [] : query.slice(0, start - 1).split('&');
+        const eq = pair.indexOf('=');
+        const replacement = replaceSecret(decodeComponent(pair.slice(eq + 1)));
+        if (replacement !== undefined) out.push(`${pair.slice(0, eq)}=${replacement}`);
+      } else if (out !== undefined) {
         out.push(pair);
-        continue;
       }
-      changed = true;
-      const replacement = replaceSecret(decodeComponent(rawValue));
-      if (replacement !== undefined) out.push(`${rawKey}=${replacement}`);
+      if (amp === -1) break;
+      start = amp + 1;
     }
-    return changed ? out.join('&') : query;
+    return out === undefined ? query : out.join('&');
   };
 
   const redactUrl = (url: string): string => {

@@ -79,6 +79,12 @@ describe('redactor', () => {
       r.redactQuery('page=2&password=hunter2&sig=abc&q=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig'),
     ).toBe('page=2&password=REDACTED&sig=REDACTED&q=REDACTED');
     expect(r.redactQuery('page=2&sort=asc')).toBe('page=2&sort=asc');
+    // Pairs before and after the first secret, empty pairs, keys without values and a trailing `&` survive.
+    expect(r.redactQuery('a=1&&flag&token=t1&b=&c=3&')).toBe('a=1&&flag&token=REDACTED&b=&c=3&');
+    expect(r.redactQuery('token=t1&a=1')).toBe('token=REDACTED&a=1');
+    expect(r.redactQuery('a=1&api%5Fkey=k%2B1&b=Bearer+abcdefgh12345')).toBe(
+      'a=1&api%5Fkey=REDACTED&b=REDACTED',
+    );
     expect(r.redactUrl('https://u:pw12345@x.io/p?X-Amz-Credential=AKIA%2F2026&ok=1#frag')).toBe(
       'https://u:REDACTED@x.io/p?X-Amz-Credential=REDACTED&ok=1#frag',
     );
@@ -119,6 +125,7 @@ describe('redactor', () => {
     ).not.toBe(a);
     const drop = createRedactor({ mode: 'drop' });
     expect(drop.redactQuery('a=1&token=t&b=2')).toBe('a=1&b=2');
+    expect(drop.redactQuery('token=t&b=2&secret=s')).toBe('b=2');
     expect(drop.redactHeader('authorization', ['Bearer x'])).toBeUndefined();
     const attributes: Record<string, unknown> = {
       password: 'x',
