@@ -9,8 +9,9 @@ export interface HttpMetrics {
   readonly duration: Histogram;
   /** In-flight requests by method and scheme; observed at collection time. */
   readonly activeRequests: ActiveRequests;
-  readonly requestBodySize: Histogram;
-  readonly responseBodySize: Histogram;
+  /** Only with `bodySizeMetrics: true`. */
+  readonly requestBodySize: Histogram | undefined;
+  readonly responseBodySize: Histogram | undefined;
   readonly securityEvents: Counter;
 }
 
@@ -28,7 +29,7 @@ export interface ActiveEntry {
   readonly attributes: Attributes;
 }
 
-export function createHttpMetrics(meter: Meter): HttpMetrics {
+export function createHttpMetrics(meter: Meter, options: { bodySize: boolean }): HttpMetrics {
   const entries: ActiveEntry[] = [];
   const byScheme: Record<'http' | 'https', Map<string, ActiveEntry>> = { http: new Map(), https: new Map() };
   const activeRequests: ActiveRequests = {
@@ -58,14 +59,18 @@ export function createHttpMetrics(meter: Meter): HttpMetrics {
       advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
     }),
     activeRequests,
-    requestBodySize: meter.createHistogram('http.server.request.body.size', {
-      unit: 'By',
-      description: 'Size of HTTP server request bodies.',
-    }),
-    responseBodySize: meter.createHistogram('http.server.response.body.size', {
-      unit: 'By',
-      description: 'Size of HTTP server response bodies.',
-    }),
+    requestBodySize: options.bodySize
+      ? meter.createHistogram('http.server.request.body.size', {
+          unit: 'By',
+          description: 'Size of HTTP server request bodies.',
+        })
+      : undefined,
+    responseBodySize: options.bodySize
+      ? meter.createHistogram('http.server.response.body.size', {
+          unit: 'By',
+          description: 'Size of HTTP server response bodies.',
+        })
+      : undefined,
     securityEvents: meter.createCounter('lifeline.security.events', {
       unit: '{event}',
       description: 'Security events emitted, by event name.',

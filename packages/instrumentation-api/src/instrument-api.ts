@@ -124,7 +124,9 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const loggerProvider = options.loggerProvider ?? logs.getLoggerProvider();
   const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
   const logger = loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
-  const metrics = createHttpMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION));
+  const metrics = createHttpMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION), {
+    bodySize: config.bodySizeMetrics,
+  });
   const events = createApiEvents(logger, metrics);
   const isIgnored = compileRoutePatterns('ignorePaths', config.ignorePaths);
   const isLoginRoute = compileRoutePatterns('loginRoutes', options.loginRoutes ?? []);
@@ -240,8 +242,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     if (route !== undefined) metricAttributes['http.route'] = route;
     if (errorType !== undefined) metricAttributes['error.type'] = errorType;
     metrics.duration.record(durationMs / 1000, metricAttributes);
-    if (requestSize !== undefined) metrics.requestBodySize.record(requestSize, metricAttributes);
-    if (responseSize !== undefined) metrics.responseBodySize.record(responseSize, metricAttributes);
+    if (requestSize !== undefined) metrics.requestBodySize?.record(requestSize, metricAttributes);
+    if (responseSize !== undefined) metrics.responseBodySize?.record(responseSize, metricAttributes);
 
     if (exceptionRecorded) {
       const exceptionAttributes: Attributes = { ...base };
@@ -271,7 +273,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     access['lifeline.http.duration_ms'] = Math.round(durationMs * 1000) / 1000;
     if (requestSize !== undefined) access['http.request.body.size'] = requestSize;
     if (responseSize !== undefined) access['http.response.body.size'] = responseSize;
-    captureHeaders(request, response, access);
+    if (config.requestHeaders.length > 0 || config.responseHeaders.length > 0)
+      captureHeaders(request, response, access);
     if (record.requestBody !== undefined && record.requestBody.kept > 0) {
       addBody(access, 'request', record.requestBody, request.headers['content-type']);
     }

@@ -40,6 +40,12 @@ export interface InstrumentApiOptions {
   /** Opt-in body capture of textual bodies, cut at `maxBytes` (default 4096) on a character boundary. */
   captureBodies?: { request?: boolean; response?: boolean; maxBytes?: number };
   redaction?: RedactionOptions;
+  /**
+   * Also record the `http.server.request.body.size` and `http.server.response.body.size`
+   * histograms (optional in the semantic conventions). Default false: each costs one more
+   * attribute-set hash in the Metrics SDK per request. The access event carries the sizes either way.
+   */
+  bodySizeMetrics?: boolean;
   /** Resolves the consumer when the response finishes. */
   identify?: (request: IncomingMessage) => ConsumerIdentity | undefined;
   /** HMAC key for API keys returned by `identify`; default `redaction.hashKey`. At least 16 bytes. */
@@ -73,6 +79,7 @@ export interface ResolvedOptions {
   captureRequestBody: boolean;
   captureResponseBody: boolean;
   maxBodyBytes: number;
+  bodySizeMetrics: boolean;
   bruteForce: Required<BruteForceOptions> | false;
   consumerHashKey: Uint8Array | undefined;
 }
@@ -123,6 +130,9 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
   if (consumerHashKey !== undefined && consumerHashKey.length < 16) {
     throw configError('consumerHashKey', `${consumerHashKey.length} bytes`, 'at least 16 bytes');
   }
+  const bodySizeMetrics = options.bodySizeMetrics ?? false;
+  if (typeof bodySizeMetrics !== 'boolean')
+    throw configError('bodySizeMetrics', bodySizeMetrics, 'true or false');
   if (options.identify !== undefined && typeof options.identify !== 'function') {
     throw configError(
       'identify',
@@ -139,6 +149,7 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     captureRequestBody: options.captureBodies?.request === true,
     captureResponseBody: options.captureBodies?.response === true,
     maxBodyBytes,
+    bodySizeMetrics,
     bruteForce,
     consumerHashKey,
   };

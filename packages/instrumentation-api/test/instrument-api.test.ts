@@ -64,9 +64,7 @@ describe('instrumentApi', () => {
     const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
     expect([...byName.keys()].sort()).toEqual([
       'http.server.active_requests',
-      'http.server.request.body.size',
       'http.server.request.duration',
-      'http.server.response.body.size',
     ]);
     const duration = byName.get('http.server.request.duration')!;
     expect(duration.descriptor.unit).toBe('s');
@@ -85,17 +83,48 @@ describe('instrumentApi', () => {
       'error.type': '503',
       'network.protocol.version': '1.1',
     });
-    expect(byName.get('http.server.request.body.size')!.descriptor.unit).toBe('By');
-    const requestSizes = byName.get('http.server.request.body.size')!.dataPoints as Array<{
-      value: { sum: number };
-    }>;
-    expect(requestSizes[0]!.value.sum).toBe(5);
     const active = byName.get('http.server.active_requests')!;
     expect(active.descriptor.unit).toBe('{request}');
     expect(active.dataPoints.map((p) => [p.attributes, p.value])).toEqual([
       [{ 'http.request.method': 'POST', 'url.scheme': 'http' }, 0],
       [{ 'http.request.method': 'GET', 'url.scheme': 'http' }, 0],
     ]);
+  });
+
+  it('records the optional body-size histograms with bodySizeMetrics: true', async () => {
+    const { pipeline, base } = await setup({ bodySizeMetrics: true });
+    await (
+      await fetch(`${base}/items/1`, {
+        method: 'POST',
+        body: 'hello',
+        headers: { 'content-type': 'text/plain' },
+      })
+    ).text();
+    await eventually(() => access(pipeline).length === 1);
+    const metrics = (await pipeline.collect()).scopeMetrics.find(
+      (s) => s.scope.name === '@otel-lifeline/instrumentation-api',
+    )!.metrics;
+    const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
+    expect([...byName.keys()].sort()).toEqual([
+      'http.server.active_requests',
+      'http.server.request.body.size',
+      'http.server.request.duration',
+      'http.server.response.body.size',
+    ]);
+    const sum = (name: string) =>
+      (
+        byName.get(name)!.dataPoints as Array<{ attributes: Record<string, unknown>; value: { sum: number } }>
+      )[0]!;
+    expect(byName.get('http.server.request.body.size')!.descriptor.unit).toBe('By');
+    expect(sum('http.server.request.body.size').value.sum).toBe(5);
+    expect(sum('http.server.response.body.size').value.sum).toBe(JSON.stringify({ ok: true }).length);
+    expect(sum('http.server.response.body.size').attributes).toEqual({
+      'http.request.method': 'POST',
+      'url.scheme': 'http',
+      'http.response.status_code': 200,
+      'http.route': '/items/:id',
+      'network.protocol.version': '1.1',
+    });
   });
 
   it('counts security events by name', async () => {
@@ -287,6 +316,9 @@ describe('instrumentApi', () => {
   it('fails loudly on bad options and on a second active instance', async () => {
     expect(() => instrumentApi({ trustProxy: -1 as never })).toThrow(/trustProxy/);
     expect(() => instrumentApi({ accessSampleRatio: 2 })).toThrow(/accessSampleRatio/);
+    expect(() => instrumentApi({ bodySizeMetrics: 'yes' as never })).toThrow(
+      /invalid option bodySizeMetrics: got "yes", expected true or false/,
+    );
     expect(() => instrumentApi({ captureHeaders: { request: ['bad header'] } })).toThrow(
       /captureHeaders\.request\[0\]/,
     );
