@@ -204,6 +204,94 @@ describe('lifeline queue', () => {
     expect(badKey.stderr).toMatch(/--key \/ LIFELINE_QUEUE_KEY: expected a 32-byte key/);
   });
 
+  it('drain also replays the sub-queues another process left in the same directory', async () => {
+    const dir = join(work, 'shared', 'logs');
+    const first = await openDiskQueue({ directory: dir });
+    const second = await openDiskQueue({ directory: dir });
+    expect(second.directory).not.toBe(first.directory);
+    const fragment = (name: string) =>
+      logsCodec.encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: name }] }] }] });
+    first.append(fragment('from-first'));
+    second.append(fragment('from-second'));
+    await first.close();
+    await second.close();
+    expect((await inspectQueue(dir)).pendingRecords).toBe(2);
+
+    const receiver = await createReceiver();
+    try {
+      const drained = await runNode([
+        lifelineBin,
+        'queue',
+        'drain',
+        dir,
+        '--endpoint',
+        receiver.url,
+        '--json',
+      ]);
+      expect(drained.code).toBe(0);
+      expect(JSON.parse(drained.stdout)).toMatchObject({ records: 2, items: 2 });
+      expect(
+        receiver
+          .logRecords()
+          .map((r) => r.record.eventName)
+          .sort(),
+      ).toEqual(['from-first', 'from-second']);
+    } finally {
+      await receiver.close();
+    }
+    expect((await inspectQueue(dir)).pendingRecords).toBe(0);
+  });
+
+  it('drain replays the queues of two SIGKILLed processes that shared one directory (cluster workers)', async () => {
+    const queueDir = join(work, 'workers');
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const workers = [0, 1].map(() =>
+      startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          LIFELINE_QUEUE_DIR: queueDir,
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_TRACES_EXPORTER: 'none',
+        },
+      }),
+    );
+    const urls = await Promise.all(workers.map((w) => w.url));
+    const ids: string[] = [];
+    for (const [w, url] of urls.entries()) {
+      for (let i = 0; i < 5; i += 1) {
+        ids.push(`w${w}-${i}`);
+        await (await fetch(`${url}/ok?rid=w${w}-${i}`)).text();
+      }
+    }
+    await sleep(400);
+    await Promise.all(workers.map((w) => stop(w.child, 'SIGKILL')));
+
+    const receiver = await createReceiver();
+    try {
+      const drained = await runNode([
+        lifelineBin,
+        'queue',
+        'drain',
+        queueDir,
+        '--endpoint',
+        receiver.url,
+        '--json',
+      ]);
+      expect(drained.code, drained.stderr).toBe(0);
+      const rids = receiver
+        .logRecords()
+        .filter((r) => r.record.eventName === 'lifeline.api.access')
+        .map((r) =>
+          new URLSearchParams(
+            r.record.attributes?.find((a) => a.key === 'url.query')?.value?.stringValue,
+          ).get('rid'),
+        );
+      expect(rids.sort()).toEqual(ids.sort());
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('names a directory without queues and exits 2', async () => {
     const result = await runNode([lifelineBin, 'queue', 'stat', work]);
     expect(result.code).toBe(2);
