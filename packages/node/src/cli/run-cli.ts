@@ -3,6 +3,7 @@ import { parseDuration, parseHttpUrl, parseKey32, parseKeyValueList } from '../c
 import { SIGNALS } from '../config/config-types.js';
 import type { Signal } from '../config/config-types.js';
 import { LifelineConfigError } from '../errors.js';
+import { DISTRO_VERSION } from '../sdk/distro-version.js';
 import type { CliIo } from './cli-io.js';
 import { print } from './cli-io.js';
 
@@ -59,6 +60,7 @@ export async function runCli(
   let exitCode = 0;
   const program = new Command('lifeline')
     .description('Lifeline: OpenTelemetry for API servers that does not lose data')
+    .version(DISTRO_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
