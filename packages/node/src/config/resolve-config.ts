@@ -57,7 +57,12 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
   const endpoints = resolveEndpoints(reader);
   const mode = reader.read('mode', (v) => parseEnum(v, ['failover', 'mirror'] as const), 'failover');
 
-  const queue = resolveQueue(reader, options, serviceName);
+  // Turned off: look at the queue directory, but create nothing.
+  const queue = resolveQueue(
+    reader,
+    disabled ? { ...options, queueDirectory: 'check' } : options,
+    serviceName,
+  );
   const signals: ResolvedConfig['signals'] = {
     logs: {
       enabled: readEnabled(reader, 'logs'),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,11 +95,13 @@ describe('loadConfig', () => {
       expect(config.instrumentation.accessSampleRatio).toBe(0.25);
     });
 
-    it('treats an empty variable as unset and OTEL_SDK_DISABLED=TRUE as off', () => {
+    it('treats an empty variable as unset and OTEL_SDK_DISABLED=TRUE as off, creating nothing', () => {
       expect(fromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).problems).toEqual([]);
-      const off = fromEnv({ OTEL_SDK_DISABLED: 'TRUE' });
+      const untouched = join(dir, 'never-created');
+      const off = fromEnv({ OTEL_SDK_DISABLED: 'TRUE', LIFELINE_QUEUE_DIR: untouched });
       expect(off.config.enabled).toBe(false);
       expect(off.config.disabledReason).toContain('OTEL_SDK_DISABLED');
+      expect(existsSync(untouched)).toBe(false);
     });
 
     it('turns a signal off with OTEL_<SIGNAL>_EXPORTER=none', () => {
