@@ -2,7 +2,9 @@ import { ENCRYPTION_OVERHEAD_BYTES, NONCE_BYTES } from './encryption.js';
 import { FRAME_HEADER_BYTES } from './record-frame.js';
 
 const CHUNK_BYTES = 1024 * 1024;
-const POOLED_CHUNKS = 8;
+/** Chunks kept for reuse: twice what recent flushes used, within these bounds. */
+const MIN_POOLED_CHUNKS = 2;
+const MAX_POOLED_CHUNKS = 32;
 
 /** Records appended since the last flush, already laid out as frames in a few large chunks. */
 export interface PendingFrames {
@@ -29,6 +31,8 @@ export class AppendBuffer {
   private used: number[] = [];
   private frames: number[] = [];
   private pool: Buffer[] = [];
+  /** Chunks the last flushes took: sizes the pool so steady throughput never faults in fresh memory. */
+  private recentChunks = 0;
   records = 0;
   bytes = 0;
   payloadBytes = 0;
@@ -66,6 +70,7 @@ export class AppendBuffer {
 
   /** Hands over everything buffered and starts empty. */
   take(): PendingFrames {
+    this.recentChunks = Math.max(this.chunks.length, Math.floor(this.recentChunks / 2));
     const taken: PendingFrames = {
       buffers: this.chunks.map((c, i) => c.subarray(0, this.used[i])),
       frames: this.frames,
@@ -83,13 +88,16 @@ export class AppendBuffer {
     return taken;
   }
 
-  /** Returns written chunks for reuse, sparing the allocator one 1 MiB buffer per flush. */
+  /** Returns written chunks for reuse, sparing the allocator (and page faults) a 1 MiB buffer each. */
   recycle(pending: PendingFrames): void {
+    const keep = Math.min(MAX_POOLED_CHUNKS, Math.max(MIN_POOLED_CHUNKS, 2 * this.recentChunks));
     for (const b of pending.buffers) {
-      if (this.pool.length >= POOLED_CHUNKS) break;
+      if (this.pool.length >= keep) break;
       if (b.buffer.byteLength === CHUNK_BYTES && b.byteOffset === 0) {
         this.pool.push(Buffer.from(b.buffer, 0, CHUNK_BYTES));
       }
     }
+    // After a burst, give memory back as flushes shrink.
+    if (this.pool.length > keep) this.pool.length = keep;
   }
 }

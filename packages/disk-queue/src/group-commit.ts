@@ -21,12 +21,19 @@ export interface GroupCommitOptions {
  * buffered, or on request) writes them with one `pwritev` and one `fdatasync`, then wakes readers.
  * Flushes never overlap. A failed write drops that flush's records as 'io_error', seals the
  * segment and carries on with a fresh one at the next flush: the caller never sees the error.
+ *
+ *   append ─► [ buffer ]──take──► [ in flight: pwritev ─► fdatasync ] ─► durable, readers woken
+ *                 ▲                         │
+ *                 └── appends keep landing ─┘  (bufferedBytes = buffer + in flight ≤ maxBufferBytes)
+ *
+ *   counters: settled ≤ appended; flush() waits until settled reaches `appended` at its call.
  */
 export class GroupCommitWriter {
   private readonly buffer: AppendBuffer;
   private inFlight: Promise<void> | undefined;
   private inFlightRecords = 0;
   private inFlightBytes = 0;
+  private inFlightOldest = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private appended = 0;
@@ -58,8 +65,6 @@ export class GroupCommitWriter {
     if (this.inFlightRecords > 0) return this.inFlightOldest;
     return this.buffer.records > 0 ? this.buffer.oldestAppendedAtMs : undefined;
   }
-
-  private inFlightOldest = 0;
 
   append(record: Uint8Array, appendedAtMs: number): void {
     this.buffer.append(record, appendedAtMs);
