@@ -156,8 +156,11 @@ export function responseContentLength(response: ServerResponse): number | undefi
 
 /**
  * A response header as sent. `getHeader` misses headers passed straight to `writeHead(status,
- * headers)` (Node writes them without storing them), so fall back to the header block Node sent
- * (`_header`, a string since Node 0.x); only read when `getHeader` has nothing.
+ * headers)` (Node writes them without storing them; Fastify sends every response this way), so
+ * fall back to the header block Node sent (`_header`, a string since Node 0.x); only read when
+ * `getHeader` has nothing. `name` is lower case: the block is first searched as is, which finds
+ * lower-case names (what Fastify and most apps write) without copying it; only a block without
+ * that spelling is lower-cased and searched again, for `Content-Length`-style names.
  */
 export function responseHeader(
   response: ServerResponse,
@@ -167,15 +170,22 @@ export function responseHeader(
   if (value !== undefined) return value;
   const block = (response as ServerResponse & { _header?: unknown })._header;
   if (typeof block !== 'string') return undefined;
-  const lower = block.toLowerCase();
+  const needle = `\r\n${name}:`;
+  const values = headerValues(block, block, needle) ?? headerValues(block, block.toLowerCase(), needle);
+  if (values === undefined) return undefined;
+  return values.length === 1 ? values[0] : values;
+}
+
+/** Values of the header lines starting with `needle` in `searched` (the block or its lower-case copy). */
+function headerValues(block: string, searched: string, needle: string): string[] | undefined {
+  let at = searched.indexOf(needle);
+  if (at === -1) return undefined;
   const values: string[] = [];
-  let at = lower.indexOf(`\r\n${name}:`);
   while (at !== -1) {
-    const start = at + name.length + 3;
+    const start = at + needle.length;
     const end = block.indexOf('\r\n', start);
     values.push(block.slice(start, end === -1 ? undefined : end).trim());
-    at = lower.indexOf(`\r\n${name}:`, start);
+    at = searched.indexOf(needle, start);
   }
-  if (values.length === 0) return undefined;
-  return values.length === 1 ? values[0] : values;
+  return values;
 }

@@ -61,4 +61,45 @@ describe('node:http capture', () => {
     });
     expect(String(exception?.attributes['exception.stacktrace'])).toContain('node-http.test.ts');
   });
+
+  it('reads headers passed straight to writeHead, in any spelling', async () => {
+    const pipeline = createTestPipeline();
+    const api = instrumentApi({
+      loggerProvider: pipeline.loggerProvider,
+      meterProvider: pipeline.meterProvider,
+      captureHeaders: { response: ['x-trace-note'] },
+    });
+    cleanups.push(
+      () => api.shutdown(),
+      () => pipeline.shutdown(),
+    );
+    const server = createServer((req, res) => {
+      // Headers given to writeHead are written without being stored: getHeader sees none of them.
+      const body = req.url === '/lower' ? 'lower case' : 'Mixed-Case header names';
+      const headers =
+        req.url === '/lower'
+          ? { 'content-length': Buffer.byteLength(body), 'x-trace-note': 'a' }
+          : { 'Content-Length': Buffer.byteLength(body), 'X-Trace-Note': 'b' };
+      res.writeHead(200, headers);
+      res.write(body); // not end(body): Node computes no length of its own
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await (await fetch(`${base}/lower`)).text()).toBe('lower case');
+    expect(await (await fetch(`${base}/mixed`)).text()).toBe('Mixed-Case header names');
+    await eventually(() => pipeline.events('lifeline.api.access').length === 2);
+    const byPath = new Map(
+      pipeline.events('lifeline.api.access').map((e) => [e.attributes['url.path'], e.attributes]),
+    );
+    expect(byPath.get('/lower')).toMatchObject({
+      'http.response.body.size': 10,
+      'http.response.header.x-trace-note': ['a'],
+    });
+    expect(byPath.get('/mixed')).toMatchObject({
+      'http.response.body.size': 23,
+      'http.response.header.x-trace-note': ['b'],
+    });
+  });
 });
