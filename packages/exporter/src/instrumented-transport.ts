@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { Signal } from '@otel-lifeline/otlp';
+import { channels, publish } from './diagnostics.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { SendOptions, SendResult, Transport } from './transport.js';
 
@@ -13,7 +15,7 @@ export interface InstrumentedTransport extends Transport {
  */
 export function createInstrumentedTransport(
   inner: Transport & { readonly url: string },
-  options: { metrics: SelfMetrics; countItems: (body: Uint8Array) => number },
+  options: { signal: Signal; metrics: SelfMetrics; countItems: (body: Uint8Array) => number },
 ): InstrumentedTransport {
   const counts = new WeakMap<Uint8Array, number>();
   const itemsOf = (body: Uint8Array): number => {
@@ -48,6 +50,7 @@ export function createInstrumentedTransport(
         case 'ok':
           metrics.operation(seconds, endpoint, 200);
           metrics.exported(items, endpoint);
+          publish(channels.exported, { signal: options.signal, endpoint, items, durationMs: seconds * 1000 });
           break;
         case 'partial':
           metrics.operation(seconds, endpoint, 200);

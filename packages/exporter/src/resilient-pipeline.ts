@@ -39,6 +39,7 @@ export interface ResilientPipeline {
 }
 
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_BUFFER_BYTES = 32 * 1024 * 1024;
 
 class ResilientPipelineImpl implements ResilientPipeline {
   readonly signal: Signal;
@@ -89,6 +90,11 @@ class ResilientPipelineImpl implements ResilientPipeline {
     try {
       const openedAt = Date.now();
       const queue = await openDiskQueue({
+        // Room for about a second and a half of records at 20 MB/s while a write or fdatasync is slow.
+        maxBufferBytes: Math.min(
+          DEFAULT_MAX_BUFFER_BYTES,
+          Math.floor((o.queue?.maxBytes ?? 256 * 1024 * 1024) / 2),
+        ),
         ...o.queue,
         fsyncIntervalMs: this.#fsyncIntervalMs,
         directory: o.queueDir,
