@@ -1,10 +1,6 @@
 /** Stable error codes thrown by the disk queue. I/O trouble during operation is never thrown: it is counted. */
 export type DiskQueueErrorCode =
-  | 'LIFELINE_ERR_CONFIG'
-  | 'LIFELINE_ERR_QUEUE_KEY'
-  | 'LIFELINE_ERR_QUEUE_CLOSED'
-  | 'LIFELINE_ERR_QUEUE_MISUSE'
-  | 'LIFELINE_ERR_QUEUE_IO';
+  'LIFELINE_ERR_CONFIG' | 'LIFELINE_ERR_QUEUE_KEY' | 'LIFELINE_ERR_QUEUE_MISUSE' | 'LIFELINE_ERR_QUEUE_IO';
 
 /** The one error class of this package; `code` is stable, the message names the key, file or offset. */
 export class DiskQueueError extends Error {

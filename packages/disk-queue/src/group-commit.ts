@@ -1,7 +1,6 @@
 import { AppendBuffer, type PendingFrames } from './append-buffer.js';
-import { encryptFrameInPlace, type QueueKey } from './encryption.js';
+import type { QueueKey } from './encryption.js';
 import { errorCode } from './file-system.js';
-import { writeFrameCrc, writeFrameFields } from './record-frame.js';
 import { encodeSegmentHeader, segmentFileName } from './segment-header.js';
 import type { Segment, SegmentStore } from './segment-store.js';
 
@@ -45,7 +44,7 @@ export class GroupCommitWriter {
     private readonly store: SegmentStore,
     private readonly options: GroupCommitOptions,
   ) {
-    this.buffer = new AppendBuffer(options.key !== undefined);
+    this.buffer = new AppendBuffer(options.key);
   }
 
   frameBytes(length: number): number {
@@ -66,8 +65,9 @@ export class GroupCommitWriter {
     return this.buffer.records > 0 ? this.buffer.oldestAppendedAtMs : undefined;
   }
 
+  /** Frames the record now (sequence number, CRC, encryption) and buffers it for the next flush. */
   append(record: Uint8Array, appendedAtMs: number): void {
-    this.buffer.append(record, appendedAtMs);
+    this.buffer.append(record, appendedAtMs, this.store.nextSeq++);
     this.appended++;
     if (this.buffer.bytes >= this.options.flushBytes) this.schedule(true);
     else this.schedule(false);
@@ -138,10 +138,10 @@ export class GroupCommitWriter {
 
   private start(): void {
     if (this.inFlight !== undefined || this.buffer.records === 0) return;
+    this.inFlightOldest = this.buffer.oldestAppendedAtMs;
     const pending = this.buffer.take();
     this.inFlightRecords = pending.records;
     this.inFlightBytes = pending.bytes;
-    this.inFlightOldest = pending.frames[4] ?? 0;
     const target = this.appended;
     this.inFlight = this.write(pending)
       .catch((error: unknown) => this.store.context.onError(error))
@@ -170,14 +170,12 @@ export class GroupCommitWriter {
 
   private async write(pending: PendingFrames): Promise<void> {
     const store = this.store;
-    let firstSeq: number | undefined;
+    const firstSeq = pending.firstSeq;
+    const endSeq = firstSeq + pending.records;
     let segment: Segment | undefined;
     try {
       await this.options.makeRoom(pending.bytes);
-      segment = await this.tail(pending.bytes);
-      firstSeq = store.nextSeq;
-      store.nextSeq = firstSeq + pending.records;
-      this.seal(pending, firstSeq);
+      segment = await this.tail(pending.bytes, firstSeq);
       const file = segment.writeFile!;
       let written = 0;
       let buffers = pending.buffers;
@@ -191,20 +189,17 @@ export class GroupCommitWriter {
       await file.datasync();
       segment.size += pending.bytes;
       segment.durableSize = segment.size;
-      segment.endSeq = store.nextSeq;
+      segment.endSeq = endSeq;
       segment.lastAppendedAtMs = Math.max(segment.lastAppendedAtMs, pending.newestAppendedAtMs);
-      store.durableSeq = store.nextSeq;
+      store.durableSeq = endSeq;
     } catch (error) {
-      if (firstSeq === undefined) {
-        store.context.report('io_error', pending.records, pending.payloadBytes);
-      } else {
-        store.countLoss('io_error', firstSeq, firstSeq + pending.records, pending.payloadBytes);
-      }
+      // The batch's sequence numbers stay consumed: a reader sees the gap, already counted here.
+      store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
       store.context.onError(error);
       if (segment !== undefined) {
         // Whatever part of this write landed must not be read: cut it off, seal, start afresh.
         await segment.writeFile?.truncate(segment.size).catch(() => undefined);
-        segment.endSeq = store.nextSeq;
+        segment.endSeq = endSeq;
         await this.sealSegment(segment);
       }
       return;
@@ -217,20 +212,6 @@ export class GroupCommitWriter {
     }
   }
 
-  /** Fills in each frame's header (sequence number, time), encrypts, and computes the CRCs. */
-  private seal(pending: PendingFrames, firstSeq: number): void {
-    const f = pending.frames;
-    const key = this.options.key;
-    for (let i = 0, seq = firstSeq; i < f.length; i += 5, seq++) {
-      const chunk = pending.buffers[f[i]!]!;
-      const at = f[i + 1]!;
-      const stored = f[i + 2]!;
-      writeFrameFields(chunk, at, stored, seq, f[i + 4]!);
-      if (key !== undefined) encryptFrameInPlace(key, chunk, at, f[i + 3]!);
-      writeFrameCrc(chunk, at, stored);
-    }
-  }
-
   private async sealSegment(segment: Segment): Promise<void> {
     segment.sealed = true;
     const file = segment.writeFile;
@@ -239,7 +220,7 @@ export class GroupCommitWriter {
   }
 
   /** The segment to append to: the open tail, or a new one when it is full, sealed or absent. */
-  private async tail(bytes: number): Promise<Segment> {
+  private async tail(bytes: number, firstSeq: number): Promise<Segment> {
     const store = this.store;
     const last = store.segments[store.segments.length - 1];
     if (last !== undefined && !last.sealed && last.writeFile !== undefined) {
@@ -249,10 +230,11 @@ export class GroupCommitWriter {
     } else if (last !== undefined && !last.sealed) {
       last.sealed = true;
     }
-    return this.createSegment();
+    return this.createSegment(firstSeq);
   }
 
-  private async createSegment(): Promise<Segment> {
+  /** A new segment whose first record will be `firstSeq`. */
+  private async createSegment(firstSeq: number): Promise<Segment> {
     const store = this.store;
     const { fs, clock, fileMode } = store.context;
     const key = this.options.key;
@@ -275,7 +257,7 @@ export class GroupCommitWriter {
       const createdAtMs = clock.now();
       const header = encodeSegmentHeader({
         id,
-        firstSeq: store.nextSeq,
+        firstSeq,
         createdAtMs,
         encrypted: key !== undefined,
         keyId: key?.keyId,
@@ -300,8 +282,8 @@ export class GroupCommitWriter {
         name,
         path,
         headerLength: header.length,
-        firstSeq: store.nextSeq,
-        endSeq: store.nextSeq,
+        firstSeq,
+        endSeq: firstSeq,
         size: header.length,
         durableSize: header.length,
         createdAtMs,
