@@ -13,7 +13,9 @@
 //   fail-over    two backends; the primary refuses connections / accepts and never answers
 //                (blackholed); time until the secondary receives, and back to the primary after it
 //                recovers (Lifeline only: the stock exporter has one endpoint)
-// Raw results go to <out>/export.json (default bench/results/export.json).
+// Lifeline runs with its defaults except queue.maxBytes, 1 GiB (default 256 MiB, which holds about
+// 55 s of the outage scenario's records). Raw results go to <out>/export.json (default
+// bench/results/export.json).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -150,6 +152,8 @@ async function appRole(config) {
     processor = createDurableLogRecordProcessor({
       endpoints: config.endpoints.map((url) => ({ url, timeoutMs: config.timeoutMs ?? 10_000 })),
       queueDir: config.queueDir,
+      // Sized for the outage scenario: 60 s at 10k records/s of this shape is about 240 MB of OTLP.
+      queue: { maxBytes: 1024 * 1024 * 1024 },
       probeIntervalMs: config.probeIntervalMs ?? 30_000,
       shutdownTimeoutMs: 1_000,
     });
@@ -341,6 +345,7 @@ async function outage({ variant, rate, outageSeconds, tmpRoot }) {
     delivered: stats.unique,
     duplicates: stats.duplicates,
     lost: run.emitted - stats.unique,
+    countedDrops: run.drops,
   };
 }
 
@@ -424,13 +429,15 @@ async function main() {
   if (values.role === 'app') return appRole(JSON.parse(values.config ?? '{}'));
 
   if (values.only) {
-    // One throughput run, for investigating: --only <variant>:<rate>[:<seconds>]
+    // One run, for investigating: --only <variant>:<rate>[:<seconds>] or --only outage:<variant>:<seconds>
     const [variant, rate, secs] = values.only.split(':');
     const tmp = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
     fs.mkdirSync(tmp, { recursive: true });
     try {
       console.log(
-        await throughput({ variant, rate: Number(rate), seconds: Number(secs ?? 10), tmpRoot: tmp }),
+        variant === 'outage'
+          ? await outage({ variant: rate, rate: 10_000, outageSeconds: Number(secs ?? 60), tmpRoot: tmp })
+          : await throughput({ variant, rate: Number(rate), seconds: Number(secs ?? 10), tmpRoot: tmp }),
       );
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

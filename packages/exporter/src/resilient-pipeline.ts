@@ -210,8 +210,17 @@ class ResilientPipelineImpl implements ResilientPipeline {
 
   async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    if (!(await beforeDeadline(this.flush(), deadline))) return;
-    await this.#sendUntil(deadline);
+    try {
+      if (!(await beforeDeadline(this.flush(), deadline))) return;
+      await this.#sendUntil(deadline);
+    } catch (error) {
+      // Never a rejection into the app: the records are on disk (or counted as dropped).
+      this.reporter.report(
+        'flush',
+        'error',
+        `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Waits until every cursor has sent what was queued when called, or the deadline passes. */
@@ -239,7 +248,13 @@ class ResilientPipelineImpl implements ResilientPipeline {
   }
 
   shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
-    this.#shutdown ??= this.#close(timeoutMs);
+    this.#shutdown ??= this.#close(timeoutMs).catch((error: unknown) => {
+      this.reporter.report(
+        'shutdown',
+        'error',
+        `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
+      );
+    });
     return this.#shutdown;
   }
 

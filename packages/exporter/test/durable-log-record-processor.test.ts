@@ -209,3 +209,34 @@ describe('durable log record processor', () => {
     ).toThrow(/endpoints\[0\]\.url/);
   });
 });
+
+describe('durable log record processor with a broken queue directory', () => {
+  it('keeps the app running: emits return, drops are counted, flush and shutdown resolve', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    const notADirectory = path.join(dir, 'file');
+    await writeFile(notADirectory, 'occupied');
+    const drops: Array<{ reason: string; records: number }> = [];
+    const onDrop = (m: unknown): void => void drops.push(m as { reason: string; records: number });
+    subscribe('lifeline:queue:drop', onDrop);
+    try {
+      const p = new LoggerProvider({
+        processors: [
+          createDurableLogRecordProcessor({
+            endpoints: [{ url: 'http://127.0.0.1:9/v1/logs' }],
+            queueDir: notADirectory,
+          }),
+        ],
+      });
+      emit(p, 0, 10);
+      await p.forceFlush();
+      emit(p, 10, 10);
+      await p.forceFlush();
+      await p.shutdown();
+      expect(drops.length).toBeGreaterThan(0);
+      expect(drops.every((d) => d.reason === 'io_error')).toBe(true);
+    } finally {
+      unsubscribe('lifeline:queue:drop', onDrop);
+    }
+  });
+});
