@@ -13,11 +13,15 @@
 //                        spans batched into an exporter that drops them (the usual OTel setup)
 // This process generates the load with autocannon. Rounds are interleaved (every variant once per
 // round, in a rotating order) so drift on the machine hits all variants alike; the table shows the
-// median and min–max over rounds and the ratio of medians to bare. Raw results: bench/results/http.json.
+// median and min–max over rounds and the ratio of medians to bare. Each round also reads the server
+// process's CPU time (user + system) over IPC before and after the load: CPU µs per request is far
+// less sensitive to other work on the machine than requests/s, and bare's figure over a variant's
+// is the capacity ratio. Raw results: bench/results/http.json.
 //
 // Then a breakdown (in a child process, no sockets): real IncomingMessage/ServerResponse objects
 // are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
-// request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK.
+// request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK
+// (three interleaved passes, medians), and of the opt-in body-size histograms.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,10 +51,13 @@ async function main(quick) {
   for (let round = 0; round < rounds; round++) {
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
     for (const variant of order) {
+      const cpuBefore = await serverCpu(servers[variant].process);
       const r = await load(servers[variant].url, seconds, connections);
+      const cpuAfter = await serverCpu(servers[variant].process);
+      r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
       results[variant].push(r);
       console.log(
-        `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
+        `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
       );
     }
   }
@@ -61,13 +68,19 @@ async function main(quick) {
 
   const summary = {};
   const bareMedian = median(results.bare.map((r) => r.requestsPerSecond));
+  const bareCpu = median(results.bare.map((r) => r.serverCpuMicrosecondsPerRequest));
   for (const variant of VARIANTS) {
     const rps = results[variant].map((r) => r.requestsPerSecond);
     const p99 = results[variant].map((r) => r.p99Ms);
+    const cpu = results[variant].map((r) => r.serverCpuMicrosecondsPerRequest);
     summary[variant] = {
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
       p99Ms: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
       ratioToBare: median(rps) / bareMedian,
+      serverCpuMicrosecondsPerRequest: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+      // Requests one CPU-second serves, relative to bare: the capacity ratio, far less sensitive
+      // to other load on the machine than requests/s.
+      cpuRatioToBare: bareCpu / median(cpu),
       rounds: results[variant],
     };
   }
@@ -92,14 +105,17 @@ async function main(quick) {
   console.log(
     `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`,
   );
-  console.log('| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare |');
-  console.log('|---|---|---|---|');
+  console.log(
+    '| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare | server CPU µs/request median (min–max) | × bare by CPU |',
+  );
+  console.log('|---|---|---|---|---|---|');
   for (const variant of VARIANTS) {
     const s = summary[variant];
     const rps = s.requestsPerSecond;
     const p99 = s.p99Ms;
+    const cpu = s.serverCpuMicrosecondsPerRequest;
     console.log(
-      `| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} |`,
+      `| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} | ${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)}) | ${s.cpuRatioToBare.toFixed(2)} |`,
     );
   }
   console.log('\nCPU time per request, in process, no sockets (µs):');
@@ -153,23 +169,45 @@ async function breakdown() {
       readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 60_000 })],
     });
   const n = 200_000;
-  const out = {};
-  out['request objects only (baseline)'] = measure(n);
-  for (const [name, options] of [
-    ['instrumentation, no-op providers', {}],
-    ['instrumentation + Logs SDK (batch, dropping)', { loggerProvider: loggerProvider() }],
-    ['instrumentation + Metrics SDK', { meterProvider: meterProvider() }],
+  const configs = [
+    ['instrumentation, no-op providers', () => ({})],
+    ['instrumentation + Logs SDK (batch, dropping)', () => ({ loggerProvider: loggerProvider() })],
+    ['instrumentation + Metrics SDK', () => ({ meterProvider: meterProvider() })],
     [
       'instrumentation + both SDKs (as in lifeline-null)',
-      { loggerProvider: loggerProvider(), meterProvider: meterProvider() },
+      () => ({ loggerProvider: loggerProvider(), meterProvider: meterProvider() }),
     ],
-  ]) {
-    const api = instrumentApi(options);
-    out[name] = measure(n) - out['request objects only (baseline)'];
-    await api.shutdown();
+    [
+      'both SDKs, bodySizeMetrics: true (opt-in histograms)',
+      () => ({ loggerProvider: loggerProvider(), meterProvider: meterProvider(), bodySizeMetrics: true }),
+    ],
+  ];
+  // Three passes over all configurations, interleaved; each figure is the median of its passes
+  // minus the median cost of building the request objects alone.
+  const samples = Object.fromEntries(
+    [['request objects only (baseline)'], ...configs].map(([name]) => [name, []]),
+  );
+  for (let pass = 0; pass < 3; pass++) {
+    samples['request objects only (baseline)'].push(measure(n));
+    for (const [name, options] of configs) {
+      const api = instrumentApi(options());
+      samples[name].push(measure(n));
+      await api.shutdown();
+    }
   }
+  const out = {};
+  const baseline = median(samples['request objects only (baseline)']);
+  out['request objects only (baseline)'] = baseline;
+  for (const [name] of configs) out[name] = median(samples[name]) - baseline;
   process.send(out);
   process.exit(0);
+}
+
+/** The server process's CPU time so far (user + system, µs), asked over IPC. */
+async function serverCpu(child) {
+  child.send('cpu');
+  const [message] = await once(child, 'message');
+  return message.cpu;
 }
 
 function median(values) {
@@ -270,6 +308,11 @@ async function serve(variant, receiverUrl) {
   }
   app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
+  process.on('message', (message) => {
+    if (message !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.send({ cpu: user + system });
+  });
   process.send({ url: `http://127.0.0.1:${app.server.address().port}` });
   process.on('SIGTERM', () => {
     void app
