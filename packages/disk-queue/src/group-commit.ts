@@ -39,6 +39,8 @@ export class GroupCommitWriter {
   private settled = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private stopped = false;
+  /** Headers of segments just created: written with their first batch. */
+  private readonly unwrittenHeaders = new Map<Segment, Buffer>();
 
   constructor(
     private readonly store: SegmentStore,
@@ -177,16 +179,25 @@ export class GroupCommitWriter {
       await this.options.makeRoom(pending.bytes);
       segment = await this.tail(pending.bytes, firstSeq);
       const file = segment.writeFile!;
+      const header = this.unwrittenHeaders.get(segment);
+      const all = header === undefined ? pending.buffers : [header, ...pending.buffers];
+      const total = (header?.length ?? 0) + pending.bytes;
       let written = 0;
-      let buffers = pending.buffers;
-      while (written < pending.bytes) {
+      let buffers = all;
+      while (written < total) {
         const n = await file.writev(buffers, segment.size + written);
         if (n <= 0)
           throw new Error(`write to ${segment.name} at offset ${segment.size + written} made no progress`);
         written += n;
-        if (written < pending.bytes) buffers = remainder(pending.buffers, written);
+        if (written < total) buffers = remainder(all, written);
       }
       await file.datasync();
+      if (header !== undefined) {
+        // A new file: its directory entry must be durable before anything in it is confirmed.
+        await store.context.fs.syncDirectory(store.directory);
+        this.unwrittenHeaders.delete(segment);
+        segment.size = header.length;
+      }
       segment.size += pending.bytes;
       segment.durableSize = segment.size;
       segment.endSeq = endSeq;
@@ -198,6 +209,8 @@ export class GroupCommitWriter {
       store.context.onError(error);
       if (segment !== undefined) {
         // Whatever part of this write landed must not be read: cut it off, seal, start afresh.
+        // (A new segment whose first write failed is cut to nothing; recovery removes it.)
+        this.unwrittenHeaders.delete(segment);
         await segment.writeFile?.truncate(segment.size).catch(() => undefined);
         segment.endSeq = endSeq;
         await this.sealSegment(segment);
@@ -263,20 +276,7 @@ export class GroupCommitWriter {
         keyId: key?.keyId,
         keyCheck: key?.check,
       });
-      try {
-        let written = 0;
-        while (written < header.length) {
-          const n = await file.writev([header.subarray(written)], written);
-          if (n <= 0) throw new Error(`write of ${name} header made no progress`);
-          written += n;
-        }
-        await file.sync();
-        await fs.syncDirectory(store.directory);
-      } catch (error) {
-        await file.close().catch(() => undefined);
-        await fs.unlink(path).catch(() => undefined);
-        throw error;
-      }
+      // The header goes out with the first batch, in the same pwritev and fdatasync.
       const segment: Segment = {
         id,
         name,
@@ -284,8 +284,8 @@ export class GroupCommitWriter {
         headerLength: header.length,
         firstSeq,
         endSeq: firstSeq,
-        size: header.length,
-        durableSize: header.length,
+        size: 0,
+        durableSize: 0,
         createdAtMs,
         lastAppendedAtMs: createdAtMs,
         keyId: key?.keyId,
@@ -296,6 +296,7 @@ export class GroupCommitWriter {
         readers: 0,
         removed: false,
       };
+      this.unwrittenHeaders.set(segment, header);
       store.segments.push(segment);
       return segment;
     }
