@@ -7,6 +7,8 @@
 //   bare               Fastify alone
 //   lifeline-null      + @otel-lifeline/instrumentation-api (access events, metrics), stock
 //                        BatchLogRecordProcessor into an exporter that drops batches
+//   lifeline-durable   the same with Lifeline's own log path: redacting processor, then the durable
+//                      processor (disk queue, group commit) exporting to the OTLP receiver process
 //   lifeline-receiver  the same, exporting with the stock OTLPLogExporter to an OTLP receiver
 //                        running in another process
 //   fastify-otel       + @fastify/otel and @opentelemetry/instrumentation-http under NodeSDK,
@@ -24,11 +26,12 @@
 // (three interleaved passes, medians), and of the opt-in body-size histograms.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'fastify-otel'];
+const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'lifeline-durable', 'fastify-otel'];
 const self = fileURLToPath(import.meta.url);
 
 const role = process.argv[2];
@@ -99,8 +102,13 @@ async function main(quick) {
     variants: summary,
     breakdownMicrosecondsPerRequest: parts,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/http.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  const outIndex = process.argv.indexOf('--out');
+  const outDir =
+    outIndex > 0
+      ? path.resolve(process.argv[outIndex + 1])
+      : fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'http.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(
     `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`,
@@ -272,13 +280,26 @@ async function serve(variant, receiverUrl) {
   }
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
-  if (variant === 'lifeline-null' || variant === 'lifeline-receiver') {
+  if (variant === 'lifeline-null' || variant === 'lifeline-receiver' || variant === 'lifeline-durable') {
     const { instrumentApi, fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
     const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
     const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
       await import('@opentelemetry/sdk-metrics');
     let exporter;
-    if (variant === 'lifeline-receiver') {
+    let processor;
+    let removeQueue = () => {};
+    if (variant === 'lifeline-durable') {
+      // The whole Lifeline log path: redaction, then the durable processor (encode at emit, disk
+      // queue with group commit, OTLP/HTTP to the receiver process).
+      const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
+      const { createRedactingLogRecordProcessor } = await import('@otel-lifeline/instrumentation-api');
+      const queueDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-http-'));
+      removeQueue = () => rmSync(queueDir, { recursive: true, force: true });
+      processor = [
+        createRedactingLogRecordProcessor({}),
+        createDurableLogRecordProcessor({ endpoints: [{ url: `${receiverUrl}/v1/logs` }], queueDir }),
+      ];
+    } else if (variant === 'lifeline-receiver') {
       const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
       exporter = new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` });
     } else {
@@ -288,7 +309,9 @@ async function serve(variant, receiverUrl) {
         forceFlush: async () => {},
       };
     }
-    const loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
+    const loggerProvider = new LoggerProvider({
+      processors: processor ?? [new BatchLogRecordProcessor({ exporter })],
+    });
     const dropMetrics = {
       export: (_metrics, done) => done({ code: 0 }),
       shutdown: async () => {},
@@ -302,7 +325,7 @@ async function serve(variant, receiverUrl) {
     await app.register(fastifyPlugin);
     shutdowns.push(
       () => api.shutdown(),
-      () => loggerProvider.shutdown(),
+      () => loggerProvider.shutdown().finally(removeQueue),
       () => meterProvider.shutdown(),
     );
   }

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const rootDir = fileURLToPath(new URL('../../', import.meta.url));
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-quick-'));
+const BENCHMARKS = ['encode', 'queue', 'export', 'http'];
+
+function runQuickSuite(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bench/run.js', '--quick', '--out', outDir], { cwd: rootDir });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+// Checks only that every benchmark still runs and produces results: never a speed.
+describe('the benchmark suite in quick mode', () => {
+  it('runs every benchmark and writes their results, the report and the charts', async () => {
+    const { code, output } = await runQuickSuite();
+    expect(code, output.slice(-4000)).toBe(0);
+    for (const name of BENCHMARKS) {
+      const result = JSON.parse(fs.readFileSync(path.join(outDir, `${name}.json`), 'utf8')) as {
+        benchmark: string;
+        quick: boolean;
+      };
+      expect(result.benchmark).toBe(name);
+    }
+    const environment = JSON.parse(fs.readFileSync(path.join(outDir, 'environment.json'), 'utf8')) as {
+      fdatasync: { medianUs: number };
+    };
+    expect(environment.fdatasync.medianUs).toBeGreaterThan(0);
+    const report = fs.readFileSync(path.join(outDir, 'BENCHMARKS.md'), 'utf8');
+    for (const command of ['bench:encode', 'bench:queue', 'bench:export', 'bench:http']) {
+      expect(report).toContain(`pnpm ${command}`);
+    }
+    expect(report).not.toContain('NaN');
+    const charts = fs.readdirSync(path.join(outDir, 'charts'));
+    expect(charts.sort()).toEqual(
+      ['export-loss.svg', 'failover.svg', 'http-overhead.svg', 'queue-append.svg', 'queue-read.svg'].sort(),
+    );
+  }, 900_000);
+});
