@@ -1,8 +1,12 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
+import type {
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Signal } from '@otel-lifeline/otlp';
 import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-lifeline/otlp';
@@ -106,6 +110,12 @@ export function createResilientSpanExporter(options: ResilienceOptions): SpanExp
   };
 }
 
+// The SDK's enum values, written out so that this module does not load @opentelemetry/sdk-metrics
+// (a peer dependency that apps exporting only logs or traces need not install).
+const DELTA = 0 as AggregationTemporality;
+const CUMULATIVE = 1 as AggregationTemporality;
+const CUMULATIVE_ALWAYS = new Set<string>(['UP_DOWN_COUNTER', 'OBSERVABLE_UP_DOWN_COUNTER']);
+
 export interface ResilientMetricExporterOptions extends ResilienceOptions {
   /** Default 'cumulative'. 'delta' reports counters and histograms as deltas, up-down counters cumulatively. */
   temporality?: 'cumulative' | 'delta';
@@ -141,11 +151,8 @@ export function createResilientMetricExporter(options: ResilientMetricExporterOp
     forceFlush: () => durable.forceFlush(),
     shutdown: () => durable.shutdown(),
     selectAggregationTemporality: (instrumentType: InstrumentType) => {
-      if (temporality === 'cumulative') return AggregationTemporality.CUMULATIVE;
-      return instrumentType === InstrumentType.UP_DOWN_COUNTER ||
-        instrumentType === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
-        ? AggregationTemporality.CUMULATIVE
-        : AggregationTemporality.DELTA;
+      if (temporality === 'cumulative') return CUMULATIVE;
+      return CUMULATIVE_ALWAYS.has(instrumentType) ? CUMULATIVE : DELTA;
     },
   };
 }

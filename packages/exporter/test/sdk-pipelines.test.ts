@@ -152,3 +152,29 @@ describe('inside the stock batch processors', () => {
     await second.shutdown();
   });
 });
+
+describe('resilient metric exporter temporality', () => {
+  it('reports counters and histograms as deltas and up-down counters cumulatively with temporality delta', async () => {
+    const { AggregationTemporality, InstrumentType } = await import('@opentelemetry/sdk-metrics');
+    const delta = createResilientMetricExporter({ ...common('metrics'), temporality: 'delta' });
+    const cumulative = createResilientMetricExporter({ ...common('metrics-cumulative') });
+    try {
+      expect(delta.selectAggregationTemporality?.(InstrumentType.COUNTER)).toBe(AggregationTemporality.DELTA);
+      expect(delta.selectAggregationTemporality?.(InstrumentType.HISTOGRAM)).toBe(
+        AggregationTemporality.DELTA,
+      );
+      expect(delta.selectAggregationTemporality?.(InstrumentType.UP_DOWN_COUNTER)).toBe(
+        AggregationTemporality.CUMULATIVE,
+      );
+      expect(cumulative.selectAggregationTemporality?.(InstrumentType.COUNTER)).toBe(
+        AggregationTemporality.CUMULATIVE,
+      );
+      expect(() => createResilientMetricExporter({ ...common('m'), temporality: 'weekly' as never })).toThrow(
+        /temporality/,
+      );
+    } finally {
+      await delta.shutdown();
+      await cumulative.shutdown();
+    }
+  });
+});
