@@ -183,28 +183,31 @@ async function writeCharts(results, chartsDir) {
     );
   }
   if (results.export) {
+    // Percent of emitted records delivered and lost, per scenario both pipelines ran.
     const rows = [];
-    for (const r of results.export.results.filter(
+    const measured = results.export.results.filter(
       (x) => x.scenario === 'throughput' || x.scenario === 'outage',
-    )) {
-      const label =
+    );
+    const key = (r) => (r.scenario === 'outage' ? 'outage' : r.offeredPerSec);
+    const both = (r) => measured.filter((x) => key(x) === key(r)).length === 2;
+    for (const r of measured.filter(both)) {
+      const scenario =
         r.scenario === 'outage'
-          ? `backend outage ${results.export.settings.outageSeconds} s`
-          : `${integer(r.offeredPerSec)}/s offered`;
-      const variant = r.variant === 'stock' ? 'stock' : 'Lifeline';
-      const delivered =
-        r.delivered ??
-        (r.deliveredPerSec !== undefined ? r.deliveredPerSec * results.export.settings.seconds : undefined);
-      rows.push({ label: `${label} · delivered`, series: variant, value: delivered ?? 0 });
-      rows.push({ label: `${label} · lost`, series: variant, value: r.lost ?? 0 });
+          ? `backend down ${results.export.settings.outageSeconds} s`
+          : `${integer(r.offeredPerSec)} records/s offered`;
+      const label = `${scenario} · ${r.variant === 'stock' ? 'stock' : 'Lifeline'}`;
+      const emitted = r.emitted || 1;
+      rows.push({ label, series: 'delivered', value: (100 * r.delivered) / emitted });
+      rows.push({ label, series: 'lost', value: (100 * r.lost) / emitted });
     }
     await save(
       'export-loss',
       barChart({
-        title: 'Records delivered and lost per scenario',
-        valueTitle: 'records',
+        title: 'Records delivered and lost per scenario (% of emitted)',
+        valueTitle: '% of emitted records',
         rows,
-        series: 'pipeline',
+        series: 'outcome',
+        stacked: true,
       }),
     );
     const s = results.export.summary;

@@ -19,8 +19,8 @@ export async function renderSvg(spec) {
   return svg;
 }
 
-/** A horizontal bar chart of `value` per `label`, optionally coloured by `series`. */
-export function barChart({ title, rows, valueTitle, labelTitle = '', series, width = 520 }) {
+/** A horizontal bar chart of `value` per `label`, optionally coloured by `series` (side by side, or stacked). */
+export function barChart({ title, rows, valueTitle, labelTitle = '', series, stacked = false, width = 520 }) {
   return {
     title,
     width,
