@@ -30,9 +30,8 @@ export function barChart({ title, rows, valueTitle, labelTitle = '', series, sta
     encoding: {
       y: { field: 'label', type: 'nominal', title: labelTitle, sort: null },
       x: { field: 'value', type: 'quantitative', title: valueTitle },
-      ...(series
-        ? { color: { field: 'series', type: 'nominal', title: series }, yOffset: { field: 'series' } }
-        : {}),
+      ...(series ? { color: { field: 'series', type: 'nominal', title: series, sort: null } } : {}),
+      ...(series && !stacked ? { yOffset: { field: 'series' } } : {}),
     },
   };
 }
