@@ -12,6 +12,7 @@ import type { SendResult, Transport } from './transport.js';
  * Drains one queue cursor through a transport, one request at a time:
  *
  *   read fragments (≤ maxBatchRecords, ≤ maxBatchBytes) ─► concatenate = one OTLP request
+ *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
  *        │                                                        ▼
  *        │   ok ─────────────────────────────────────────────► ack ─┐
@@ -24,6 +25,8 @@ import type { SendResult, Transport } from './transport.js';
  * A fragment is acknowledged only after an endpoint answered for it (or it was dead-lettered or
  * expired, both counted): at-least-once, duplicates only for the batch in flight at a crash.
  */
+const LINGER_MS = 100;
+
 export interface QueuedSenderOptions {
   signal: Signal;
   /** Where this sender sends, for events and reports ('failover' chains name their endpoints). */
@@ -80,7 +83,10 @@ class QueuedSenderImpl implements QueuedSender {
           maxBytes: this.#o.maxBatchBytes,
         });
         if (batch === undefined) {
+          // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
+          // goes out as a few larger requests (each costs a read, a request and an ack).
           await this.#o.cursor.waitForData(stop);
+          await realSleep(LINGER_MS, stop);
           continue;
         }
         await this.#deliver(batch, stop);
