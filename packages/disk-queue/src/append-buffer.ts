@@ -1,5 +1,5 @@
 import { ENCRYPTION_OVERHEAD_BYTES, encryptFrameInPlace, NONCE_BYTES, type QueueKey } from './encryption.js';
-import { FRAME_HEADER_BYTES, writeFrameCrc, writeFrameFields } from './record-frame.js';
+import { FRAME_HEADER_BYTES, writeFrameCrc, writeFrameFieldsTo } from './record-frame.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 /** Chunks kept for reuse: twice what recent flushes used, within these bounds. */
@@ -29,6 +29,8 @@ export interface PendingFrames {
  */
 export class AppendBuffer {
   private chunks: Buffer[] = [];
+  /** A DataView over each chunk, for the header stores. */
+  private views: DataView[] = [];
   private used: number[] = [];
   private firstSeq = 0;
   private pool: Buffer[] = [];
@@ -59,13 +61,14 @@ export class AppendBuffer {
       chunk =
         size <= CHUNK_BYTES ? (this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(size);
       this.chunks.push(chunk);
+      this.views.push(new DataView(chunk.buffer, chunk.byteOffset, chunk.length));
       this.used.push(0);
       index++;
     }
     const at = this.used[index]!;
     const stored = size - FRAME_HEADER_BYTES;
     chunk.set(record, at + FRAME_HEADER_BYTES + (this.encrypted ? NONCE_BYTES : 0));
-    writeFrameFields(chunk, at, stored, seq, appendedAtMs);
+    writeFrameFieldsTo(this.views[index]!, at, stored, seq, appendedAtMs);
     if (this.key !== undefined) encryptFrameInPlace(this.key, chunk, at, record.length);
     writeFrameCrc(chunk, at, stored);
     this.used[index] = at + size;
@@ -91,6 +94,7 @@ export class AppendBuffer {
       newestAppendedAtMs: this.newestAppendedAtMs,
     };
     this.chunks = [];
+    this.views = [];
     this.used = [];
     this.records = 0;
     this.bytes = 0;

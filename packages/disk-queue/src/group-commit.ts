@@ -138,6 +138,13 @@ export class GroupCommitWriter {
     }
   }
 
+  /** Starts a flush at once when none is running and nothing stopped the writer. */
+  private startNow(): void {
+    if (this.stopped) return;
+    this.clearTimers();
+    this.start();
+  }
+
   private start(): void {
     if (this.inFlight !== undefined || this.buffer.records === 0) return;
     this.inFlightOldest = this.buffer.oldestAppendedAtMs;
@@ -155,8 +162,10 @@ export class GroupCommitWriter {
         this.release();
         this.buffer.recycle(pending);
         if (this.buffer.records > 0) {
-          const waited = this.waiters.length > 0;
-          this.schedule(waited || this.buffer.bytes >= this.options.flushBytes);
+          // A waiter or a full buffer: write the next batch now, without an event-loop turn in
+          // between (the appends it holds landed while this one was written). Otherwise the timer.
+          if (this.waiters.length > 0 || this.buffer.bytes >= this.options.flushBytes) this.startNow();
+          else this.schedule(false);
         }
       });
   }
