@@ -280,7 +280,7 @@ const CONCLUSIONS = {
   },
   http: (h) => {
     const v = h.variants;
-    return `**What to conclude:** with Lifeline's events and metrics a Fastify server keeps ${ratio(v['lifeline-null']?.ratioToBare)} of its bare throughput (${ratio(v['lifeline-durable']?.ratioToBare)} with the whole durable pipeline exporting to a receiver process), against ${ratio(v['fastify-otel']?.ratioToBare)} with \`@fastify/otel\` + NodeSDK in the same run. The aim is 0.90×; the remaining cost is mostly the OpenTelemetry SDK's own \`logger.emit\` and \`Histogram.record\` (see the CPU breakdown in the instrumentation-api README).`;
+    return `**What to conclude:** with Lifeline's events and metrics a Fastify server keeps ${ratio(v['lifeline-null']?.ratioToBare)} of its bare throughput ${v['lifeline-durable'] ? ` (${ratio(v['lifeline-durable'].ratioToBare)} with the whole durable pipeline exporting to a receiver process)` : ''}, against ${ratio(v['fastify-otel']?.ratioToBare)} with \`@fastify/otel\` + NodeSDK in the same run. The aim is 0.90×; the remaining cost is mostly the OpenTelemetry SDK's own \`logger.emit\` and \`Histogram.record\` (see the CPU breakdown in the instrumentation-api README).`;
   },
 };
 
@@ -294,7 +294,8 @@ const TITLES = {
 
 /** Builds the figure block for one benchmark: its table and what to conclude. */
 export function benchBlock(name, result) {
-  return `${RENDERERS[name](result)}\n\n${CONCLUSIONS[name](result)}`;
+  const measured = `Measured ${result.date?.slice(0, 16).replace('T', ' ')} UTC${result.quick ? ' (quick mode)' : ''}; raw results \`bench/results/${name}.json\`, report [BENCHMARKS.md](/BENCHMARKS.md).`;
+  return `${RENDERERS[name](result)}\n\n${CONCLUSIONS[name](result)}\n\n${measured}`;
 }
 
 export async function writeReport({ resultsDir = path.join(benchDir, 'results'), publish = true } = {}) {
