@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor, decodeStatus } from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
@@ -158,6 +160,12 @@ class HttpTransportImpl implements HttpTransport {
   }
 
   #post(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
+    // Our own export requests must not become client spans (an HTTP instrumentation would trace
+    // them, and those spans would be exported in turn, without end).
+    return context.with(suppressTracing(context.active()), () => this.#request(payload, signal));
+  }
+
+  #request(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let settled = false;
       const finish = (result: SendResult): void => {
