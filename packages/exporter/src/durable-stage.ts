@@ -1,0 +1,47 @@
+import type { Signal } from '@otel-lifeline/otlp';
+import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
+import type { ResilienceOptions } from './resilience-options.js';
+import { createResilientPipeline } from './resilient-pipeline.js';
+
+export interface DurableProcessorOptions extends ResilienceOptions {
+  /** Items waiting for encoding before emit drops them (counted), default 16_384. */
+  maxBufferedItems?: number;
+}
+
+/** What the durable log and span processors share: items in, OTLP fragments to the disk queue. */
+export interface DurableStage<T> {
+  add(item: T): void;
+  /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
+  forceFlush(timeoutMillis?: number): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function createDurableStage<T>(
+  signal: Signal,
+  options: DurableProcessorOptions,
+  component: string,
+  encode: (items: T[]) => Uint8Array,
+): DurableStage<T> {
+  const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
+  const pipeline = createResilientPipeline(signal, options, component, delayMs);
+  const encoder = createFragmentEncoder<T>({
+    pipeline,
+    delayMs,
+    encode,
+    ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
+  });
+  return {
+    add(item) {
+      if (pipeline.isShutdown) pipeline.metrics.processed(1, 'shutdown');
+      else encoder.add(item);
+    },
+    async forceFlush(timeoutMillis) {
+      encoder.drain();
+      await pipeline.forceFlush(timeoutMillis);
+    },
+    async shutdown() {
+      encoder.drain();
+      await pipeline.shutdown();
+    },
+  };
+}
