@@ -33,6 +33,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
+import { median, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -146,16 +147,6 @@ function timeRound(encode, records) {
   const cpu = process.cpuUsage(cpuStart);
   const items = BATCHES_PER_ROUND * RECORDS;
   return { wall: elapsedNs / 1e3 / items, cpu: (cpu.user + cpu.system) / items };
-}
-
-function median(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function summary(samples) {
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
 /** Interleaved rounds of both variants over the same items; CPU time is the headline metric. */

@@ -30,6 +30,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/stats.js';
 
 const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'lifeline-durable', 'fastify-otel'];
 const self = fileURLToPath(import.meta.url);
@@ -216,12 +217,6 @@ async function serverCpu(child) {
   child.send('cpu');
   const [message] = await once(child, 'message');
   return message.cpu;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function load(url, seconds, connections) {

@@ -24,7 +24,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
-import { describeEnvironment, median } from './lib/environment.js';
+import { describeEnvironment } from './lib/environment.js';
+import { summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -51,10 +52,6 @@ const FLUSH_BYTES = MiB;
 const FLUSH_INTERVAL_MS = 100;
 const READ_CHUNK = 4 * MiB;
 const BACKPRESSURE_BYTES = 8 * MiB;
-
-function summary(samples) {
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
-}
 
 function records(size, count) {
   // Distinct contents, so nothing benefits from identical pages.
