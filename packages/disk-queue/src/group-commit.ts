@@ -1,6 +1,6 @@
 import { AppendBuffer, type PendingFrames } from './append-buffer.js';
 import type { QueueKey } from './encryption.js';
-import { errorCode } from './file-system.js';
+import { errorCode, type OpenFile } from './file-system.js';
 import { encodeSegmentHeader, segmentFileName } from './segment-header.js';
 import type { Segment, SegmentStore } from './segment-store.js';
 
@@ -39,8 +39,18 @@ export class GroupCommitWriter {
   private settled = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private stopped = false;
-  /** Headers of segments just created: written with their first batch. */
-  private readonly unwrittenHeaders = new Map<Segment, Buffer>();
+  /**
+   * Headers of segments just created: written with their first batch. `entryDurable` when the
+   * file's directory entry was already synced (a spare), so that first write need not do it.
+   */
+  private readonly unwrittenHeaders = new Map<Segment, { header: Buffer; entryDurable: boolean }>();
+  /**
+   * The next segment's file, opened and its directory entry synced once the current segment is
+   * half full, so that rolling over costs the flush that does it no `open` and no directory `fsync`.
+   * Its id is `store.nextSegmentId` at the time; it stays empty until used (recovery removes an
+   * empty segment file, so a crash leaves nothing to clean up).
+   */
+  private spare: Promise<{ id: number; file: OpenFile } | undefined> | undefined;
 
   constructor(
     private readonly store: SegmentStore,
@@ -92,6 +102,7 @@ export class GroupCommitWriter {
     while (this.inFlight !== undefined) await this.inFlight;
     this.settled = this.appended;
     this.release();
+    await this.dropSpare(false);
   }
 
   /** Writes what is buffered, then stops. */
@@ -100,6 +111,37 @@ export class GroupCommitWriter {
     this.stopped = true;
     this.clearTimers();
     while (this.inFlight !== undefined) await this.inFlight;
+    await this.dropSpare(true);
+  }
+
+  /** Opens the next segment's file ahead of need (see `spare`). A failure just means no spare. */
+  private prepareSpare(): void {
+    if (this.spare !== undefined || this.stopped) return;
+    const store = this.store;
+    const { fs, fileMode } = store.context;
+    const id = store.nextSegmentId;
+    const path = store.segmentPath(segmentFileName(id));
+    this.spare = (async () => {
+      const file = await fs.open(path, 'wx', fileMode, { dsync: true });
+      try {
+        await fs.syncDirectory(store.directory);
+      } catch {
+        await file.close().catch(() => undefined);
+        await fs.unlink(path).catch(() => undefined);
+        return undefined;
+      }
+      return { id, file };
+    })().catch(() => undefined);
+  }
+
+  /** Closes an unused spare; `remove` deletes its (empty) file too, as a clean close should. */
+  private async dropSpare(remove: boolean): Promise<void> {
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare === undefined) return;
+    const { fs } = this.store.context;
+    await spare.file.close().catch(() => undefined);
+    if (remove) await fs.unlink(this.store.segmentPath(segmentFileName(spare.id))).catch(() => undefined);
   }
 
   /**
@@ -188,7 +230,8 @@ export class GroupCommitWriter {
       await this.options.makeRoom(pending.bytes);
       segment = await this.tail(pending.bytes, firstSeq);
       const file = segment.writeFile!;
-      const header = this.unwrittenHeaders.get(segment);
+      const unwritten = this.unwrittenHeaders.get(segment);
+      const header = unwritten?.header;
       const all = header === undefined ? pending.buffers : [header, ...pending.buffers];
       const total = (header?.length ?? 0) + pending.bytes;
       let written = 0;
@@ -200,10 +243,11 @@ export class GroupCommitWriter {
         written += n;
         if (written < total) buffers = remainder(all, written);
       }
-      await file.datasync();
+      // An O_DSYNC segment file made each write durable as it returned: nothing left to sync.
+      if (file.durableWrites !== true) await file.datasync();
       if (header !== undefined) {
         // A new file: its directory entry must be durable before anything in it is confirmed.
-        await store.context.fs.syncDirectory(store.directory);
+        if (unwritten?.entryDurable !== true) await store.context.fs.syncDirectory(store.directory);
         this.unwrittenHeaders.delete(segment);
         segment.size = header.length;
       }
@@ -228,6 +272,7 @@ export class GroupCommitWriter {
     }
     // Durable from here on: nothing below may turn these records into drops.
     this.options.onDurable();
+    if (2 * segment.size >= this.options.segmentBytes) this.prepareSpare();
     if (segment.size >= this.options.segmentBytes) {
       await this.sealSegment(segment);
       await store.collect().catch((error: unknown) => store.context.onError(error));
@@ -260,13 +305,19 @@ export class GroupCommitWriter {
     const store = this.store;
     const { fs, clock, fileMode } = store.context;
     const key = this.options.key;
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare !== undefined && spare.id !== store.nextSegmentId) {
+      await spare.file.close().catch(() => undefined); // stale: never happens while ids only grow here
+    }
     for (let attempt = 0; ; attempt++) {
       const id = store.nextSegmentId;
       const name = segmentFileName(id);
       const path = store.segmentPath(name);
       let file;
+      const entryDurable = spare?.id === id;
       try {
-        file = await fs.open(path, 'wx', fileMode);
+        file = entryDurable ? spare.file : await fs.open(path, 'wx', fileMode, { dsync: true });
       } catch (error) {
         // A leftover file with this id (never ours to overwrite): skip the id.
         if (errorCode(error) === 'EEXIST' && attempt < 16) {
@@ -305,7 +356,7 @@ export class GroupCommitWriter {
         readers: 0,
         removed: false,
       };
-      this.unwrittenHeaders.set(segment, header);
+      this.unwrittenHeaders.set(segment, { header, entryDurable });
       store.segments.push(segment);
       return segment;
     }

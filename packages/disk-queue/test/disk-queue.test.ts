@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
-import { appendAll, drain, numbered, record, tempDir, text } from './helpers.js';
+import { appendAll, drain, numbered, record, segmentFiles, tempDir, text } from './helpers.js';
 
 describe('disk queue', () => {
   let dir: string;
@@ -105,10 +105,10 @@ describe('disk queue', () => {
   it('deletes a segment once it is acknowledged and a newer one exists', async () => {
     const q = await openQueue({ segmentBytes: 200 });
     for (let i = 0; i < 10; i++) await appendAll(q, numbered(`b${i}`, 5));
-    const before = (await readdir(dir)).filter((n) => n.endsWith('.seg')).length;
+    const before = (await segmentFiles(dir)).length;
     expect(before).toBeGreaterThan(3);
     await drain(q.cursor());
-    const after = (await readdir(dir)).filter((n) => n.endsWith('.seg')).length;
+    const after = (await segmentFiles(dir)).length;
     expect(after).toBe(1);
     expect(q.stats().segments).toBe(1);
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -48,8 +48,11 @@ export function numbered(prefix: string, count: number, from = 0): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
 }
 
+/** Segment files holding data. An empty one is the next segment, opened ahead of need: not counted. */
 export async function segmentFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => SEGMENT_FILE_PATTERN.test(n)).sort();
+  const names = (await readdir(dir)).filter((n) => SEGMENT_FILE_PATTERN.test(n)).sort();
+  const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(join(dir, n))).size })));
+  return sized.filter((f) => f.size > 0).map((f) => f.n);
 }
 
 /** The frames of a segment file as written: offset, payload text and sequence number of each. */
