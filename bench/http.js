@@ -136,7 +136,7 @@ async function breakdown() {
   const { IncomingMessage, ServerResponse, Server } = await import('node:http');
   const { Socket } = await import('node:net');
   const dc = await import('node:diagnostics_channel');
-  const { instrumentApi } = await import('@otel-lifeline/instrumentation-api');
+  const { instrumentApi, createHttpMetricsProducer } = await import('@otel-lifeline/instrumentation-api');
   const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
   const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
     await import('@opentelemetry/sdk-metrics');
@@ -173,22 +173,34 @@ async function breakdown() {
   const dropMetrics = { ...dropLogs, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
   const loggerProvider = () =>
     new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: dropLogs })] });
-  const meterProvider = () =>
+  const meterProvider = (metricProducers = []) =>
     new MeterProvider({
-      readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 60_000 })],
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: dropMetrics,
+          exportIntervalMillis: 60_000,
+          metricProducers,
+        }),
+      ],
     });
+  /** The Metrics SDK with the HTTP histograms aggregated by Lifeline's producer (what @otel-lifeline/node sets up). */
+  const withProducer = () => {
+    const metricsProducer = createHttpMetricsProducer();
+    return { meterProvider: meterProvider([metricsProducer]), metricsProducer };
+  };
   const n = 200_000;
   const configs = [
     ['instrumentation, no-op providers', () => ({})],
     ['instrumentation + Logs SDK (batch, dropping)', () => ({ loggerProvider: loggerProvider() })],
-    ['instrumentation + Metrics SDK', () => ({ meterProvider: meterProvider() })],
+    ['instrumentation + Metrics SDK, histograms in the SDK', () => ({ meterProvider: meterProvider() })],
+    ['instrumentation + Metrics SDK, histograms in the producer', withProducer],
     [
-      'instrumentation + both SDKs (as in lifeline-null)',
-      () => ({ loggerProvider: loggerProvider(), meterProvider: meterProvider() }),
+      'instrumentation + both SDKs, producer (as in lifeline-null)',
+      () => ({ loggerProvider: loggerProvider(), ...withProducer() }),
     ],
     [
-      'both SDKs, bodySizeMetrics: true (opt-in histograms)',
-      () => ({ loggerProvider: loggerProvider(), meterProvider: meterProvider(), bodySizeMetrics: true }),
+      'both SDKs, producer, bodySizeMetrics: true (opt-in histograms)',
+      () => ({ loggerProvider: loggerProvider(), ...withProducer(), bodySizeMetrics: true }),
     ],
   ];
   // Three passes over all configurations, interleaved; each figure is the median of its passes
@@ -276,7 +288,8 @@ async function serve(variant, receiverUrl) {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
   if (variant === 'lifeline-null' || variant === 'lifeline-receiver' || variant === 'lifeline-durable') {
-    const { instrumentApi, fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
+    const { instrumentApi, fastifyPlugin, createHttpMetricsProducer } =
+      await import('@otel-lifeline/instrumentation-api');
     const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
     const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
       await import('@opentelemetry/sdk-metrics');
@@ -313,10 +326,18 @@ async function serve(variant, receiverUrl) {
       forceFlush: async () => {},
       selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     };
+    // The HTTP histograms through Lifeline's metric producer, as @otel-lifeline/node wires them.
+    const metricsProducer = createHttpMetricsProducer();
     const meterProvider = new MeterProvider({
-      readers: [new PeriodicExportingMetricReader({ exporter: dropMetrics, exportIntervalMillis: 5000 })],
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: dropMetrics,
+          exportIntervalMillis: 5000,
+          metricProducers: [metricsProducer],
+        }),
+      ],
     });
-    const api = instrumentApi({ loggerProvider, meterProvider });
+    const api = instrumentApi({ loggerProvider, meterProvider, metricsProducer });
     await app.register(fastifyPlugin);
     shutdowns.push(
       () => api.shutdown(),

@@ -6,7 +6,8 @@ export const DURATION_BUCKETS_S: readonly number[] = [
 ];
 
 export interface HttpMetrics {
-  readonly duration: Histogram;
+  /** Undefined when a metrics producer aggregates the histograms instead. */
+  readonly duration: Histogram | undefined;
   /** In-flight requests by method and scheme; observed at collection time. */
   readonly activeRequests: ActiveRequests;
   /** Only with `bodySizeMetrics: true`. */
@@ -29,7 +30,11 @@ export interface ActiveEntry {
   readonly attributes: Attributes;
 }
 
-export function createHttpMetrics(meter: Meter, options: { bodySize: boolean }): HttpMetrics {
+export function createHttpMetrics(
+  meter: Meter,
+  options: { bodySize: boolean; histogramsElsewhere: boolean },
+): HttpMetrics {
+  const sdkHistograms = !options.histogramsElsewhere;
   const entries: ActiveEntry[] = [];
   const byScheme: Record<'http' | 'https', Map<string, ActiveEntry>> = { http: new Map(), https: new Map() };
   const activeRequests: ActiveRequests = {
@@ -53,24 +58,28 @@ export function createHttpMetrics(meter: Meter, options: { bodySize: boolean }):
       for (const entry of entries) result.observe(entry.count, entry.attributes);
     });
   return {
-    duration: meter.createHistogram('http.server.request.duration', {
-      unit: 's',
-      description: 'Duration of HTTP server requests.',
-      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
-    }),
+    duration: sdkHistograms
+      ? meter.createHistogram('http.server.request.duration', {
+          unit: 's',
+          description: 'Duration of HTTP server requests.',
+          advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
+        })
+      : undefined,
     activeRequests,
-    requestBodySize: options.bodySize
-      ? meter.createHistogram('http.server.request.body.size', {
-          unit: 'By',
-          description: 'Size of HTTP server request bodies.',
-        })
-      : undefined,
-    responseBodySize: options.bodySize
-      ? meter.createHistogram('http.server.response.body.size', {
-          unit: 'By',
-          description: 'Size of HTTP server response bodies.',
-        })
-      : undefined,
+    requestBodySize:
+      sdkHistograms && options.bodySize
+        ? meter.createHistogram('http.server.request.body.size', {
+            unit: 'By',
+            description: 'Size of HTTP server request bodies.',
+          })
+        : undefined,
+    responseBodySize:
+      sdkHistograms && options.bodySize
+        ? meter.createHistogram('http.server.response.body.size', {
+            unit: 'By',
+            description: 'Size of HTTP server response bodies.',
+          })
+        : undefined,
     securityEvents: meter.createCounter('lifeline.security.events', {
       unit: '{event}',
       description: 'Security events emitted, by event name.',

@@ -8,6 +8,8 @@ export type { BruteForceOptions } from './brute-force-detector.js';
 export { EVENT_ACCESS, EVENT_EXCEPTION, EVENT_AUDIT, SECURITY_PREFIX } from './api-events.js';
 export type { Severity } from './api-events.js';
 export { DURATION_BUCKETS_S } from './http-metrics.js';
+export { createHttpMetricsProducer } from './http-metrics-producer.js';
+export type { HttpMetricsProducer, HttpMetricsProducerOptions } from './http-metrics-producer.js';
 export { setHttpRoute, recordRequestError } from './request-record.js';
 export { createRedactor, MASK } from './redactor.js';
 export type { Redactor, RedactionMode, RedactionOptions } from './redactor.js';

@@ -124,8 +124,10 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const loggerProvider = options.loggerProvider ?? logs.getLoggerProvider();
   const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
   const logger = loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+  const producer = options.metricsProducer;
   const metrics = createHttpMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION), {
     bodySize: config.bodySizeMetrics,
+    histogramsElsewhere: producer !== undefined,
   });
   const events = createApiEvents(logger, metrics);
   const isIgnored = compileRoutePatterns('ignorePaths', config.ignorePaths);
@@ -233,17 +235,33 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const responseSize = record.responseBody?.total ?? responseContentLength(response);
 
     // Metrics: every request, sampled or not.
-    const metricAttributes: Attributes = {
-      'http.request.method': facts.method,
-      'url.scheme': base['url.scheme'],
-      'network.protocol.version': request.httpVersion,
-    };
-    if (!aborted || response.headersSent) metricAttributes['http.response.status_code'] = status;
-    if (route !== undefined) metricAttributes['http.route'] = route;
-    if (errorType !== undefined) metricAttributes['error.type'] = errorType;
-    metrics.duration.record(durationMs / 1000, metricAttributes);
-    if (requestSize !== undefined) metrics.requestBodySize?.record(requestSize, metricAttributes);
-    if (responseSize !== undefined) metrics.responseBodySize?.record(responseSize, metricAttributes);
+    const statusSent = !aborted || response.headersSent ? status : undefined;
+    if (producer !== undefined) {
+      producer.recordRequest(
+        durationMs / 1000,
+        facts.method,
+        base['url.scheme'] as string,
+        request.httpVersion,
+        statusSent,
+        route,
+        errorType,
+        requestSize,
+        responseSize,
+        config.bodySizeMetrics,
+      );
+    } else {
+      const metricAttributes: Attributes = {
+        'http.request.method': facts.method,
+        'url.scheme': base['url.scheme'],
+        'network.protocol.version': request.httpVersion,
+      };
+      if (statusSent !== undefined) metricAttributes['http.response.status_code'] = statusSent;
+      if (route !== undefined) metricAttributes['http.route'] = route;
+      if (errorType !== undefined) metricAttributes['error.type'] = errorType;
+      metrics.duration?.record(durationMs / 1000, metricAttributes);
+      if (requestSize !== undefined) metrics.requestBodySize?.record(requestSize, metricAttributes);
+      if (responseSize !== undefined) metrics.responseBodySize?.record(responseSize, metricAttributes);
+    }
 
     if (exceptionRecorded) {
       const exceptionAttributes: Attributes = { ...base };

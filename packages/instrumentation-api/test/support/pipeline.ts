@@ -1,12 +1,12 @@
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 /** A metric reader collected on demand (the SDK's MetricReader with no-op push). */
 class CollectingReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(metricProducers: MetricProducer[], temporality: AggregationTemporality) {
+    super({ aggregationTemporalitySelector: () => temporality, metricProducers });
   }
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
@@ -28,6 +28,7 @@ export interface TestPipeline {
 
 export function createTestPipeline(
   extraProcessors: Array<{ onEmit(r: SdkLogRecord): void }> = [],
+  metrics: { producers?: MetricProducer[]; temporality?: AggregationTemporality } = {},
 ): TestPipeline {
   const exporter = new InMemoryLogRecordExporter();
   const loggerProvider = new LoggerProvider({
@@ -40,7 +41,10 @@ export function createTestPipeline(
       new SimpleLogRecordProcessor({ exporter }),
     ],
   });
-  const reader = new CollectingReader();
+  const reader = new CollectingReader(
+    metrics.producers ?? [],
+    metrics.temporality ?? AggregationTemporality.CUMULATIVE,
+  );
   const meterProvider = new MeterProvider({ readers: [reader] });
   return {
     loggerProvider,
