@@ -133,6 +133,9 @@ function readValue(field: FieldSpec, value: unknown, depth: number): unknown {
       );
     case 'hexId':
       if (typeof value !== 'string' || !isHex(value)) fail(`expected a hex id, got ${describe(value)}`);
+      if (value.length !== 0 && value.length !== 2 * field.idBytes!) {
+        fail(`expected ${2 * field.idBytes!} hex digits (or none), got ${value.length}`);
+      }
       return value.toLowerCase();
   }
 }

@@ -149,7 +149,11 @@ function readValue(field: FieldSpec, end: number, depth: number, parent: Record<
       return out;
     }
     case 'hexId': {
+      const at = pos;
       const len = readLength(end);
+      if (len !== 0 && len !== field.idBytes) {
+        fail(`${field.protoName}: expected ${field.idBytes} bytes (or none), got ${len}`, at);
+      }
       const hex = bytesToHex(buf, pos, pos + len);
       pos += len;
       return hex;

@@ -47,6 +47,8 @@ export interface FieldSpec {
   readonly alwaysPresent: boolean;
   /** A scalar the object model always carries, holding its default when absent on the wire. */
   readonly required: boolean;
+  /** For a `hexId` field: the only non-zero length in bytes (16 for a trace id, 8 for a span id). */
+  readonly idBytes: number | undefined;
   /** Enum name → number, for JSON input that uses names. */
   readonly enumValues: Readonly<Record<string, number>> | undefined;
   readonly message: MessageTable | undefined;
@@ -83,7 +85,12 @@ const ALWAYS_PRESENT = new Set([
 /** Scalars typed as required in the object model (`KeyValue.key`), by full field name. */
 const REQUIRED_SCALARS = new Set(['opentelemetry.proto.common.v1.KeyValue.key']);
 
-const HEX_ID_FIELDS = new Set(['trace_id', 'span_id', 'parent_span_id']);
+/** Id fields and their length in bytes; an id is that long or empty (unset), as the Collector requires. */
+const HEX_ID_FIELDS = new Map([
+  ['trace_id', 16],
+  ['span_id', 8],
+  ['parent_span_id', 8],
+]);
 
 const SCALAR_KIND: Record<string, FieldKind> = {
   string: 'string',
@@ -191,6 +198,7 @@ function fieldSpec(field: protobuf.Field): FieldSpec {
       : [],
     alwaysPresent: repeated && ALWAYS_PRESENT.has(field.name),
     required: REQUIRED_SCALARS.has(`${field.parent?.fullName.slice(1) ?? ''}.${field.name}`),
+    idBytes: kind === 'hexId' ? HEX_ID_FIELDS.get(field.name) : undefined,
     enumValues,
     // A cycle (AnyValue → KeyValueList → KeyValue → AnyValue) gets the table being built, which is
     // complete once the outermost messageTable() call returns.

@@ -190,9 +190,22 @@ describe('field numbers and ids at the edges', () => {
     expect(logsCodec.decode(unknown)).toEqual({ resourceLogs: [] });
   });
 
-  it('carries ids of any length, also past 127 bytes', () => {
-    const long = 'ab'.repeat(200);
-    const req = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: long, spanId: '01' }] }] }] };
-    expect(logsCodec.decode(logsCodec.encode(req))).toEqual(req);
+  it('rejects a trace or span id that is neither empty nor 16 / 8 bytes long, naming the field and offset', () => {
+    const valid = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) };
+    const ok = { resourceLogs: [{ scopeLogs: [{ logRecords: [valid] }] }] };
+    expect(logsCodec.decode(logsCodec.encode(ok))).toEqual(ok);
+    for (const bad of [{ traceId: 'ab'.repeat(200) }, { traceId: 'ab'.repeat(15) }, { spanId: '01' }]) {
+      const req = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ ...valid, ...bad }] }] }] };
+      // The encoder writes what it is given; the decoder is where bad input from a client stops.
+      const bytes = logsCodec.encode(req);
+      const field = 'traceId' in bad ? 'trace_id' : 'span_id';
+      expect(() => logsCodec.decode(bytes)).toThrow(
+        new RegExp(`${field}: expected (16|8) bytes \\(or none\\), got \\d+`),
+      );
+      expect(() => logsCodec.decode(bytes)).toThrow(expect.objectContaining({ offset: expect.any(Number) }));
+      expect(() => logsCodec.fromJson(JSON.stringify(req))).toThrow(
+        /expected (32|16) hex digits \(or none\)/,
+      );
+    }
   });
 });
