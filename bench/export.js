@@ -1,21 +1,37 @@
 #!/usr/bin/env node
 // Export benchmark: the stock OpenTelemetry JS log pipeline (BatchLogRecordProcessor +
-// OTLPLogExporter, protobuf) side by side with Lifeline's durable processor, in one run.
+// OTLPLogExporter, protobuf; the baseline) side by side with Lifeline's durable processor.
 //
 //   pnpm bench:export              (builds, then runs this file)
-//   node bench/export.js [--quick] [--out DIR]
+//   node bench/export.js [--quick] [--out DIR] [--rounds N]
 //
-// Every variant runs in its own child process (the "app"); the backend is a Lifeline receiver in
-// another child process that counts records by their `seq` attribute (so loss and duplicates are
-// exact). Scenarios:
-//   throughput   offered 10k, 50k and 200k records/s: delivered/s, dropped/s, main-thread CPU per 1k
-//   outage       the backend is down for 60 s (--quick: 10 s) at 10k records/s: records lost
-//   fail-over    two backends; the primary refuses connections / accepts and never answers
-//                (blackholed); time until the secondary receives, and back to the primary after it
-//                recovers (Lifeline only: the stock exporter has one endpoint)
-// Lifeline runs with its defaults except queue.maxBytes, 1 GiB (default 256 MiB, which holds about
-// 55 s of the outage scenario's records). Raw results go to <out>/export.json (default
-// bench/results/export.json).
+// Every run of a variant has its own child process (the "app"); the backend is a Lifeline receiver
+// in another child process that counts records by their `seq` attribute, so loss and duplicates
+// are exact. The benchmark runs in interleaved rounds (5; --quick: 2, with shorter scenarios):
+// each round runs every scenario for both variants back to back, stock first in odd rounds and
+// Lifeline first in even ones, so slow drifts of the shared machine hit both alike. Every figure is
+// the median over rounds with its min–max; ratios are Lifeline's median over the stock pipeline's
+// (the raw results also hold the per-round ratios). Scenarios, per round:
+//   throughput   offered 10k, 50k and 100k records/s for 2 s each (--quick: 1 s): delivered/s
+//                (distinct records received over the run including its final flush), lost/s,
+//                main-thread CPU per 1k records offered; the drop-free figure is a round's best
+//                delivered/s among its zero-loss runs
+//   outage       the backend is down for 15 s (--quick: 4 s) at 10k records/s: records lost, and
+//                how long after the backend's return the last record arrived (Lifeline's catch-up,
+//                bounded by its retry backoff)
+//   fail-over    Lifeline only (the stock exporter has one endpoint), at 2k records/s, two backends;
+//                the primary refuses connections, then (next run) accepts and never answers
+//                (blackholed). Time to fail over: from the fault to the first request the secondary
+//                receives. Time to fail back: from the primary's recovery to the first request it
+//                receives again, bounded by the probe interval (plus one attempt timeout when a
+//                probe was hanging at the recovery). The fault lasts one attempt timeout + 0.5 s plus
+//                a different fraction of the probe interval in each round ((round − 0.5) ÷ rounds),
+//                so fail-back times spread over the interval as a recovery at a random moment would.
+// Lifeline runs with its defaults (its 256 MiB queue holds the outage's records) except, to keep
+// runs short: retry backoff cap 5 s (default 30 s), probe interval 2 s (default 30 s) and attempt
+// timeout 1 s in the fail-over runs, shutdown timeout 1 s. Raw results, every run of every round
+// included, go to <out>/export.json (default bench/results/export.json); bench/report.js renders
+// them into BENCHMARKS.md, the charts and the READMEs' bench:export blocks.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +39,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median } from './lib/stats.js';
+import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,10 +59,15 @@ function mainThreadCpuMs() {
 }
 const self = fileURLToPath(import.meta.url);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A sleep that does not keep the process alive: for deadlines raced against the real work. */
+const deadline = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 // ─── child roles ────────────────────────────────────────────────────────────────────────────────
 
-/** The backend: a receiver that keeps nothing but a bitmap of the `seq` values it saw. */
+/**
+ * The backend: a receiver that keeps nothing but a bitmap of the `seq` values it saw. One receiver
+ * process serves every run of the benchmark; `reset` forgets what it saw between runs.
+ */
 async function receiverRole() {
   const { createReceiver } = await import('@otel-lifeline/receiver');
   let seen = new Uint8Array(1 << 20);
@@ -96,7 +117,9 @@ async function receiverRole() {
         total = 0;
         mark = undefined;
         firstAfterMark = undefined;
+        lastArrival = 0;
         receiver.clearFaults();
+        await receiver.start(); // a no-op unless a scenario left it stopped
         break;
       case 'bitmap':
         reply = { bitmap: Buffer.from(seen.buffer, seen.byteOffset, seen.byteLength).toString('base64') };
@@ -151,11 +174,12 @@ async function appRole(config) {
       drops[event.reason] = (drops[event.reason] ?? 0) + event.records;
     });
     processor = createDurableLogRecordProcessor({
-      endpoints: config.endpoints.map((url) => ({ url, timeoutMs: config.timeoutMs ?? 10_000 })),
+      endpoints: config.endpoints.map((url) =>
+        config.timeoutMs === undefined ? { url } : { url, timeoutMs: config.timeoutMs },
+      ),
       queueDir: config.queueDir,
-      // Sized for the outage scenario: 60 s at 10k records/s of this shape is about 240 MB of OTLP.
-      queue: { maxBytes: 1024 * 1024 * 1024 },
-      probeIntervalMs: config.probeIntervalMs ?? 30_000,
+      ...(config.probeIntervalMs === undefined ? {} : { probeIntervalMs: config.probeIntervalMs }),
+      retry: { maxBackoffMs: config.maxBackoffMs },
       shutdownTimeoutMs: 1_000,
     });
   }
@@ -176,10 +200,10 @@ async function appRole(config) {
   const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
 
   let emitted = 0;
-  let main0;
-  let cpu0;
-  let t0;
-  const emitUntil = (endAt) =>
+  let t0 = 0;
+  /** When emitting stops: the run's duration, or earlier when the orchestrator sends `end`. */
+  let endAt = Infinity;
+  const emitUntilEnd = () =>
     new Promise((resolve) => {
       const timer = setInterval(() => {
         const now = performance.now();
@@ -197,27 +221,40 @@ async function appRole(config) {
 
   process.on('message', async (command) => {
     if (command.op === 'run') {
-      main0 = mainThreadCpuMs();
-      cpu0 = process.cpuUsage();
+      const main0 = mainThreadCpuMs();
+      const cpu0 = process.cpuUsage();
       t0 = performance.now();
-      await emitUntil(t0 + command.durationMs);
+      endAt = Math.min(endAt, t0 + command.durationMs);
+      await emitUntilEnd();
       const emitEnd = performance.now();
-      // The stock processor drains its in-memory queue; ours flushes to disk and sends until the deadline.
-      await Promise.race([provider.forceFlush(), sleep(command.flushTimeoutMs)]).catch(() => undefined);
+      // The stock processor exports what its in-memory queue holds; ours flushes to disk and sends
+      // until everything is acknowledged or the timeout passes.
+      const flushed = await Promise.race([
+        processor.forceFlush({ timeoutMillis: command.flushTimeoutMs }).then(
+          () => true,
+          () => false,
+        ),
+        deadline(command.flushTimeoutMs + 1_000).then(() => false),
+      ]);
       const main = mainThreadCpuMs() - main0;
       const cpu = process.cpuUsage(cpu0);
       process.send({
         id: command.id,
         emitted,
         emitMs: emitEnd - t0,
+        flushMs: performance.now() - emitEnd,
+        flushed,
         totalMs: performance.now() - t0,
         mainThreadCpuMs: main,
         processCpuMs: (cpu.user + cpu.system) / 1000,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         drops,
       });
+    } else if (command.op === 'end') {
+      endAt = Math.min(endAt, performance.now());
+      process.send({ id: command.id });
     } else if (command.op === 'shutdown') {
-      await Promise.race([provider.shutdown(), sleep(5_000)]).catch(() => undefined);
+      await Promise.race([provider.shutdown(), deadline(5_000)]).catch(() => undefined);
       process.send({ id: command.id }, () => process.exit(0));
     }
   });
@@ -226,43 +263,54 @@ async function appRole(config) {
 
 // ─── orchestration ──────────────────────────────────────────────────────────────────────────────
 
-/** A child process speaking request/response over IPC. */
+/** A child process speaking request/response over IPC; a call fails if the child dies first. */
 async function spawnRole(role, config = {}) {
   const child = fork(self, ['--role', role, '--config', JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map();
   let nextId = 1;
+  let exited = false;
+  child.once('exit', (code, signal) => {
+    exited = true;
+    for (const { reject } of waiting.values()) reject(new Error(`${role} exited (${code ?? signal})`));
+    waiting.clear();
+  });
   const ready = new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${role} exited early (${code})`)));
     child.on('message', (message) => {
       if (message.ready) resolve(message);
-      else waiting.get(message.id)?.(message);
+      else {
+        waiting.get(message.id)?.resolve(message);
+        waiting.delete(message.id);
+      }
     });
   });
   const info = await ready;
   return {
     info,
-    child,
+    url: `${info.url}/v1/logs`,
     call(op, extra = {}) {
+      if (exited) return Promise.reject(new Error(`${role} has exited`));
       const id = nextId++;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
         child.send({ id, op, ...extra });
       });
     },
     async close(op = 'close') {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      this.call(op);
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (exited) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      this.call(op).catch(() => undefined);
+      await Promise.race([gone, deadline(10_000)]);
+      if (!exited) child.kill('SIGKILL');
     },
   };
 }
 
 /** Waits until the receiver's unique count reaches `target` or stops growing for `quietMs`. */
 async function settle(receiver, target, quietMs, limitMs) {
-  const deadline = Date.now() + limitMs;
+  const until = Date.now() + limitMs;
   let last = -1;
   let lastChange = Date.now();
   for (;;) {
@@ -272,8 +320,19 @@ async function settle(receiver, target, quietMs, limitMs) {
       last = stats.unique;
       lastChange = Date.now();
     }
-    if (Date.now() - lastChange > quietMs || Date.now() > deadline) return stats;
-    await sleep(100);
+    if (Date.now() - lastChange > quietMs || Date.now() > until) return stats;
+    await sleep(50);
+  }
+}
+
+/** Polls a receiver until it received a request after its mark; the arrival time, or null at the limit. */
+async function firstAfterMark(receiver, limitMs) {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const reply = await receiver.call('firstAfterMark');
+    if (reply.firstAfterMark !== undefined) return reply.firstAfterMark;
+    if (Date.now() > until) return null;
+    await sleep(20);
   }
 }
 
@@ -283,18 +342,22 @@ function freshQueueDir(tmpRoot, name) {
   return dir;
 }
 
-async function throughput({ variant, rate, seconds, tmpRoot }) {
-  const receiver = await spawnRole('receiver');
+// After the app's final flush returns, nothing of the stock pipeline is still in flight, and
+// Lifeline has had everything acknowledged; the short quiet wait only lets the counts settle.
+const QUIET_MS = 200;
+
+async function throughput({ variant, rate, seconds, maxBackoffMs, receiver, tmpRoot }) {
+  await receiver.call('reset');
   const app = await spawnRole('app', {
     variant,
     rate,
-    endpoints: [`${receiver.info.url}/v1/logs`],
+    endpoints: [receiver.url],
     queueDir: freshQueueDir(tmpRoot, `tp-${variant}`),
+    maxBackoffMs,
   });
-  const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 30_000 });
-  const stats = await settle(receiver, run.emitted, 2_000, 60_000);
+  const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
+  const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
   await app.close('shutdown');
-  await receiver.close();
   const lost = run.emitted - stats.unique;
   return {
     scenario: 'throughput',
@@ -308,77 +371,90 @@ async function throughput({ variant, rate, seconds, tmpRoot }) {
     deliveredPerSec: stats.unique / (run.totalMs / 1000),
     droppedPerSec: lost / (run.emitMs / 1000),
     mainThreadMsPer1k: run.mainThreadCpuMs / (run.emitted / 1000),
-    countedDrops: run.drops,
     processCpuMsPer1k: run.processCpuMs / (run.emitted / 1000),
     rssMiB: run.rssMiB,
+    flushMs: run.flushMs,
+    flushed: run.flushed,
+    countedDrops: run.drops,
   };
 }
 
-async function outage({ variant, rate, outageSeconds, tmpRoot }) {
-  const receiver = await spawnRole('receiver');
+async function outage({ variant, rate, outageSeconds, maxBackoffMs, receiver, tmpRoot }) {
+  await receiver.call('reset');
   const app = await spawnRole('app', {
     variant,
     rate,
-    endpoints: [`${receiver.info.url}/v1/logs`],
+    endpoints: [receiver.url],
     queueDir: freshQueueDir(tmpRoot, `outage-${variant}`),
-    // Our retry backoff is capped at 30 s; a shorter cap here only shortens the catch-up wait after the outage.
+    maxBackoffMs,
   });
-  const before = 2;
-  const after = 5;
+  const beforeMs = 500;
+  const afterMs = 500;
   const running = app.call('run', {
-    durationMs: (before + outageSeconds + after) * 1000,
+    durationMs: beforeMs + outageSeconds * 1000 + afterMs,
     flushTimeoutMs: 120_000,
   });
-  await sleep(before * 1000);
-  await receiver.call('stop');
+  await sleep(beforeMs);
+  const downAt = (await receiver.call('stop')).at;
   await sleep(outageSeconds * 1000);
-  await receiver.call('start');
+  const upAt = (await receiver.call('start')).at;
   const run = await running;
-  const stats = await settle(receiver, run.emitted, 10_000, 180_000);
+  const stats = await settle(receiver, run.emitted, QUIET_MS, 120_000);
   await app.close('shutdown');
-  await receiver.close();
   return {
     scenario: 'outage',
     variant,
     offeredPerSec: rate,
     outageSeconds,
+    outageMs: upAt - downAt,
     emitted: run.emitted,
     delivered: stats.unique,
     duplicates: stats.duplicates,
     lost: run.emitted - stats.unique,
+    // From the backend's return to the last record it received: how long the catch-up took.
+    catchUpMs: stats.lastArrival > upAt ? stats.lastArrival - upAt : 0,
+    flushed: run.flushed,
     countedDrops: run.drops,
   };
 }
 
-async function failoverTrial({ fault, rate, tmpRoot, probeIntervalMs, timeoutMs }) {
-  const primary = await spawnRole('receiver');
-  const secondary = await spawnRole('receiver');
+async function failover({
+  fault,
+  rate,
+  probeIntervalMs,
+  timeoutMs,
+  maxBackoffMs,
+  phase,
+  primary,
+  secondary,
+  tmpRoot,
+}) {
+  await Promise.all([primary.call('reset'), secondary.call('reset')]);
   const app = await spawnRole('app', {
     variant: 'lifeline',
     rate,
-    endpoints: [`${primary.info.url}/v1/logs`, `${secondary.info.url}/v1/logs`],
+    endpoints: [primary.url, secondary.url],
     queueDir: freshQueueDir(tmpRoot, `failover-${fault}`),
     probeIntervalMs,
     timeoutMs,
+    maxBackoffMs,
   });
-  const faultSeconds = Math.ceil(probeIntervalMs / 1000) + 3;
-  const running = app.call('run', {
-    durationMs: (2 + faultSeconds + probeIntervalMs / 1000 + 4) * 1000,
-    flushTimeoutMs: 30_000,
-  });
-  await sleep(2_000);
+  const running = app.call('run', { durationMs: 120_000, flushTimeoutMs: 30_000 });
+  await sleep(500); // traffic on the primary first
   await secondary.call('mark');
   const faultAt =
     fault === 'refused'
       ? (await primary.call('stop')).at
       : (await primary.call('fault', { fault: { kind: 'hang' }, when: { forMs: 3_600_000 } })).at;
-  await sleep(faultSeconds * 1000);
-  const switched = await secondary.call('firstAfterMark');
+  const switchedAt = await firstAfterMark(secondary, timeoutMs + 5_000);
+  const holdMs = timeoutMs + 500 + probeIntervalMs * phase;
+  await sleep(Math.max(0, faultAt + holdMs - Date.now()));
   await primary.call('mark');
   const recoveredAt =
     fault === 'refused' ? (await primary.call('start')).at : (await primary.call('clearFaults')).at;
-  await sleep(probeIntervalMs + 3_000);
-  const failedBack = await primary.call('firstAfterMark');
+  const failedBackAt = await firstAfterMark(primary, probeIntervalMs + timeoutMs + 3_000);
+  await sleep(300); // traffic on the primary again for a moment
+  await app.call('end');
   const run = await running;
   const [p, s] = [await primary.call('stats'), await secondary.call('stats')];
   // A record counts as delivered when either backend holds it.
@@ -388,25 +464,112 @@ async function failoverTrial({ fault, rate, tmpRoot, probeIntervalMs, timeoutMs 
   let union = 0;
   for (let i = 0; i < run.emitted; i++) if ((pb[i] ?? 0) | (sb[i] ?? 0)) union++;
   await app.close('shutdown');
-  await Promise.all([primary.close(), secondary.close()]);
   return {
     scenario: 'failover',
+    variant: 'lifeline',
     fault,
+    offeredPerSec: rate,
     probeIntervalMs,
     attemptTimeoutMs: timeoutMs,
-    timeToFailoverMs: switched.firstAfterMark === undefined ? null : switched.firstAfterMark - faultAt,
-    timeToFailbackMs:
-      failedBack.firstAfterMark === undefined ? null : failedBack.firstAfterMark - recoveredAt,
+    faultHeldMs: recoveredAt - faultAt,
+    timeToFailoverMs: switchedAt === null ? null : switchedAt - faultAt,
+    timeToFailbackMs: failedBackAt === null ? null : failedBackAt - recoveredAt,
     emitted: run.emitted,
     receivedPrimary: p.unique,
     receivedSecondary: s.unique,
+    duplicates: p.total + s.total - union,
     lost: run.emitted - union,
+    flushed: run.flushed,
   };
 }
 
-function fmt(n, digits = 0) {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
+
+const VARIANTS = ['stock', 'lifeline'];
+const VARIANT_KEYS = [
+  'deliveredPerSec',
+  'droppedPerSec',
+  'lost',
+  'mainThreadMsPer1k',
+  'processCpuMsPer1k',
+  'rssMiB',
+];
+
+/** Median (min–max) of every figure over the rounds, and Lifeline's ratio to the stock pipeline. */
+function summarize(settings, results) {
+  const runs = (filter) => results.filter((r) => Object.entries(filter).every(([k, v]) => r[k] === v));
+  const perRound = (filter, key) =>
+    Array.from({ length: settings.rounds }, (_, round) => runs({ ...filter, round })[0]?.[key] ?? null);
+  const paired = (filter, key) => {
+    const s = perRound({ ...filter, variant: 'stock' }, key);
+    const l = perRound({ ...filter, variant: 'lifeline' }, key);
+    return summary(l.map((v, i) => (v !== null && s[i] ? v / s[i] : null)));
+  };
+
+  const throughput = settings.rates.map((rate) => {
+    const filter = { scenario: 'throughput', offeredPerSec: rate };
+    const row = { offeredPerSec: rate };
+    for (const variant of VARIANTS) {
+      row[variant] = {};
+      for (const key of VARIANT_KEYS) row[variant][key] = summary(perRound({ ...filter, variant }, key));
+    }
+    row.ratio = {};
+    for (const key of ['deliveredPerSec', 'mainThreadMsPer1k', 'processCpuMsPer1k', 'rssMiB']) {
+      row.ratio[key] = ratioOfMedians(row.lifeline[key], row.stock[key]);
+    }
+    row.pairedRatio = {
+      deliveredPerSec: paired(filter, 'deliveredPerSec'),
+      mainThreadMsPer1k: paired(filter, 'mainThreadMsPer1k'),
+    };
+    return row;
+  });
+
+  // A round's drop-free throughput: the best delivered/s among that round's zero-loss runs.
+  const dropFree = {};
+  for (const variant of VARIANTS) {
+    const rounds = Array.from({ length: settings.rounds }, (_, round) => {
+      const clean = runs({ scenario: 'throughput', variant, round }).filter((r) => r.lost === 0);
+      return clean.length ? Math.max(...clean.map((r) => r.deliveredPerSec)) : null;
+    });
+    dropFree[variant] = summary(rounds);
+  }
+  dropFree.ratio = ratioOfMedians(dropFree.lifeline, dropFree.stock);
+
+  const outage = { offeredPerSec: settings.outageRate, outageSeconds: settings.outageSeconds };
+  for (const variant of VARIANTS) {
+    const filter = { scenario: 'outage', variant };
+    outage[variant] = {
+      emitted: summary(perRound(filter, 'emitted')),
+      lost: summary(perRound(filter, 'lost')),
+      duplicates: summary(perRound(filter, 'duplicates')),
+      catchUpMs: summary(perRound(filter, 'catchUpMs')),
+    };
+  }
+  outage.ratio = { lost: ratioOfMedians(outage.lifeline.lost, outage.stock.lost) };
+
+  const failover = {
+    offeredPerSec: settings.failoverRate,
+    probeIntervalMs: settings.probeIntervalMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+  };
+  for (const fault of ['refused', 'blackholed']) {
+    const filter = { scenario: 'failover', fault };
+    failover[fault] = {
+      timeToFailoverMs: summary(perRound(filter, 'timeToFailoverMs')),
+      timeToFailbackMs: summary(perRound(filter, 'timeToFailbackMs')),
+      lost: summary(perRound(filter, 'lost')),
+    };
+  }
+  const failoverRuns = runs({ scenario: 'failover' });
+  failover.timeToFailbackMs = summary(failoverRuns.map((r) => r.timeToFailbackMs));
+  failover.runs = failoverRuns.length;
+  failover.lostTotal = failoverRuns.reduce((n, r) => n + r.lost, 0);
+  failover.emittedTotal = failoverRuns.reduce((n, r) => n + r.emitted, 0);
+
+  return { throughput, dropFree, outage, failover };
 }
 
 async function main() {
@@ -414,170 +577,107 @@ async function main() {
     options: {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
+      rounds: { type: 'string' },
       role: { type: 'string' },
-      only: { type: 'string' },
       config: { type: 'string' },
     },
   });
   if (values.role === 'receiver') return receiverRole();
   if (values.role === 'app') return appRole(JSON.parse(values.config ?? '{}'));
 
-  if (values.only) {
-    // One run, for investigating: --only <variant>:<rate>[:<seconds>] or --only outage:<variant>:<seconds>
-    const [variant, rate, secs] = values.only.split(':');
-    const tmp = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
-    fs.mkdirSync(tmp, { recursive: true });
-    try {
-      console.log(
-        variant === 'outage'
-          ? await outage({ variant: rate, rate: 10_000, outageSeconds: Number(secs ?? 60), tmpRoot: tmp })
-          : await throughput({ variant, rate: Number(rate), seconds: Number(secs ?? 10), tmpRoot: tmp }),
-      );
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-    return;
-  }
   const quick = values.quick;
+  const rounds = values.rounds === undefined ? (quick ? 2 : 5) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds: expected a whole number of rounds ≥ 1, got "${values.rounds}"`);
+  }
+  const settings = {
+    rounds,
+    order: 'interleaved: stock first in odd rounds, Lifeline first in even rounds',
+    rates: [10_000, 50_000, 100_000],
+    throughputSeconds: quick ? 1 : 2,
+    outageRate: 10_000,
+    outageSeconds: quick ? 4 : 15,
+    failoverRate: 2_000,
+    probeIntervalMs: 2_000,
+    attemptTimeoutMs: 1_000,
+    retryMaxBackoffMs: 5_000,
+  };
   const out = path.resolve(values.out ?? path.join(benchDir, 'results'));
   fs.mkdirSync(out, { recursive: true });
   const tmpRoot = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
   fs.mkdirSync(tmpRoot, { recursive: true });
-  const seconds = quick ? 3 : 10;
-  const outageSeconds = quick ? 10 : 60;
-  const trials = quick ? 1 : 3;
-  const probeIntervalMs = 5_000;
-  const timeoutMs = 1_000;
+  const started = performance.now();
   const results = [];
   const log = (line) => console.log(line);
 
+  const [primary, secondary] = await Promise.all([spawnRole('receiver'), spawnRole('receiver')]);
   try {
-    // The offered rates of the table, both variants; then lower rates for the stock pipeline alone,
-    // to find its drop-free maximum.
-    const plan = [10_000, 50_000, 100_000].flatMap((rate) =>
-      ['stock', 'lifeline'].map((variant) => [variant, rate]),
-    );
-    plan.push(['stock', 2_000], ['stock', 5_000]);
-    {
-      for (const [variant, rate] of plan) {
-        const r = await throughput({ variant, rate, seconds, tmpRoot });
-        results.push(r);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      const tag = `round ${round + 1}/${rounds}`;
+      for (const rate of settings.rates) {
+        for (const variant of order) {
+          const t = performance.now();
+          const r = await throughput({
+            variant,
+            rate,
+            seconds: settings.throughputSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          });
+          results.push({ round, ...r, wallMs: performance.now() - t });
+          log(
+            `${tag} throughput ${variant.padEnd(8)} offered ${fmt(rate).padStart(7)}/s: delivered ${fmt(r.deliveredPerSec).padStart(6)}/s, lost ${fmt(r.droppedPerSec).padStart(6)}/s, main thread ${fmt(r.mainThreadMsPer1k, 2)} ms/1k`,
+          );
+        }
+      }
+      for (const variant of order) {
+        const t = performance.now();
+        const r = await outage({
+          variant,
+          rate: settings.outageRate,
+          outageSeconds: settings.outageSeconds,
+          maxBackoffMs: settings.retryMaxBackoffMs,
+          receiver: primary,
+          tmpRoot,
+        });
+        results.push({ round, ...r, wallMs: performance.now() - t });
         log(
-          `throughput ${variant.padEnd(8)} offered ${fmt(rate)}/s: delivered ${fmt(r.deliveredPerSec)}/s, dropped ${fmt(r.droppedPerSec)}/s, main thread ${fmt(r.mainThreadMsPer1k, 2)} ms/1k`,
+          `${tag} outage ${settings.outageSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, duplicates ${fmt(r.duplicates)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
         );
       }
-    }
-    for (const variant of ['stock', 'lifeline']) {
-      const r = await outage({ variant, rate: 10_000, outageSeconds, tmpRoot });
-      results.push(r);
-      log(
-        `outage ${outageSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, duplicates ${fmt(r.duplicates)}`,
-      );
-    }
-    for (let t = 0; t < trials; t++) {
-      for (const fault of ['refused', 'blackholed']) {
-        const r = await failoverTrial({ fault, rate: 2_000, tmpRoot, probeIntervalMs, timeoutMs });
-        results.push(r);
+      // Each round holds the fault for a different part of the probe interval (see the top of the file).
+      const phase = (round + 0.5) / rounds;
+      for (const fault of round % 2 === 0 ? ['refused', 'blackholed'] : ['blackholed', 'refused']) {
+        const t = performance.now();
+        const r = await failover({
+          fault,
+          rate: settings.failoverRate,
+          probeIntervalMs: settings.probeIntervalMs,
+          timeoutMs: settings.attemptTimeoutMs,
+          maxBackoffMs: settings.retryMaxBackoffMs,
+          phase,
+          primary,
+          secondary,
+          tmpRoot,
+        });
+        results.push({ round, ...r, wallMs: performance.now() - t });
         log(
-          `failover ${fault.padEnd(10)} trial ${t + 1}: to secondary ${fmt(r.timeToFailoverMs)} ms, back ${fmt(r.timeToFailbackMs)} ms, lost ${fmt(r.lost)}`,
+          `${tag} failover ${fault.padEnd(10)}: to secondary ${fmt(r.timeToFailoverMs)} ms, back ${fmt(r.timeToFailbackMs)} ms after a ${fmt(r.faultHeldMs)} ms fault, lost ${fmt(r.lost)}`,
         );
       }
     }
   } finally {
+    await Promise.all([primary.close(), secondary.close()]);
     fs.rmSync(tmpRoot, { recursive: true, force: true });
   }
-
-  // ─── the table ───
-  const tp = (variant, rate) =>
-    results.find((r) => r.scenario === 'throughput' && r.variant === variant && r.offeredPerSec === rate);
-  const stockDropFree = Math.max(
-    0,
-    ...results
-      .filter((r) => r.scenario === 'throughput' && r.variant === 'stock' && r.lost === 0)
-      .map((r) => r.deliveredPerSec),
-  );
-  const oursMax = Math.max(
-    0,
-    ...results
-      .filter((r) => r.scenario === 'throughput' && r.variant === 'lifeline' && r.lost === 0)
-      .map((r) => r.deliveredPerSec),
-  );
-  const fo = (fault, key) =>
-    median(results.filter((r) => r.scenario === 'failover' && r.fault === fault).map((r) => r[key]));
-  const foLost = results.filter((r) => r.scenario === 'failover').reduce((n, r) => n + r.lost, 0);
-  const outageOf = (variant) => results.find((r) => r.scenario === 'outage' && r.variant === variant);
-  const rows = [];
-  for (const rate of [10_000, 50_000, 100_000]) {
-    const s = tp('stock', rate);
-    const l = tp('lifeline', rate);
-    rows.push([
-      `delivered records/s at ${fmt(rate)}/s offered`,
-      fmt(s.deliveredPerSec),
-      fmt(l.deliveredPerSec),
-      fmt(l.deliveredPerSec / s.deliveredPerSec, 2) + '×',
-    ]);
-    rows.push([`lost records/s at ${fmt(rate)}/s offered`, fmt(s.droppedPerSec), fmt(l.droppedPerSec), '']);
-  }
-  for (const rate of [10_000, 50_000]) {
-    const s = tp('stock', rate);
-    const l = tp('lifeline', rate);
-    rows.push([
-      `main-thread CPU ms per 1,000 records (${fmt(rate)}/s)`,
-      fmt(s.mainThreadMsPer1k, 2),
-      fmt(l.mainThreadMsPer1k, 2),
-      fmt(l.mainThreadMsPer1k / s.mainThreadMsPer1k, 2) + '×',
-    ]);
-  }
-  rows.push([
-    'drop-free delivered throughput (best run with zero loss)',
-    stockDropFree > 0 ? fmt(stockDropFree) + '/s' : 'drops at every rate',
-    fmt(oursMax) + '/s',
-    stockDropFree > 0 ? fmt(oursMax / stockDropFree, 2) + '×' : '',
-  ]);
-  const so = outageOf('stock');
-  const lo = outageOf('lifeline');
-  rows.push([
-    `records lost in a ${outageSeconds} s backend outage (of ${fmt(lo.emitted)} at 10k/s)`,
-    fmt(so.lost),
-    fmt(lo.lost),
-    '',
-  ]);
-  rows.push([
-    `time to fail over, primary refuses connections (ms, median of ${trials})`,
-    'no fail-over',
-    fmt(fo('refused', 'timeToFailoverMs')),
-    '',
-  ]);
-  rows.push([
-    `time to fail over, primary blackholed (ms, attempt timeout ${timeoutMs} ms)`,
-    'no fail-over',
-    fmt(fo('blackholed', 'timeToFailoverMs')),
-    '',
-  ]);
-  rows.push([
-    `time to fail back after recovery (ms, probe interval ${probeIntervalMs} ms)`,
-    '—',
-    fmt(median([fo('refused', 'timeToFailbackMs'), fo('blackholed', 'timeToFailbackMs')])),
-    '',
-  ]);
-  rows.push(['records lost across the fail-over trials', '—', fmt(foLost), '']);
-
-  const header = [
-    '',
-    'stock BatchLogRecordProcessor + OTLPLogExporter (proto)',
-    'Lifeline durable processor',
-    'ratio',
-  ];
-  const table = [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-  console.log(`\n${table}\n`);
+  const elapsedSeconds = (performance.now() - started) / 1000;
 
   const cpus = os.cpus();
   const report = {
     benchmark: 'export',
+    command: `node bench/export.js${quick ? ' --quick' : ''}`,
     quick,
     date: new Date().toISOString(),
     environment: {
@@ -586,23 +686,15 @@ async function main() {
       node: process.version,
       os: `${os.type()} ${os.release()}`,
     },
-    settings: { seconds, outageSeconds, trials, probeIntervalMs, attemptTimeoutMs: timeoutMs },
-    summary: {
-      stockDropFreeMaxPerSec: stockDropFree,
-      lifelineMaxDeliveredPerSec: oursMax,
-      ratio: stockDropFree > 0 ? oursMax / stockDropFree : null,
-      outageLost: { stock: so.lost, lifeline: lo.lost },
-      failoverMs: {
-        refused: fo('refused', 'timeToFailoverMs'),
-        blackholed: fo('blackholed', 'timeToFailoverMs'),
-      },
-      failbackMs: median([fo('refused', 'timeToFailbackMs'), fo('blackholed', 'timeToFailbackMs')]),
-    },
-    table,
+    settings,
+    elapsedSeconds,
+    ...summarize(settings, results),
     results,
   };
   fs.writeFileSync(path.join(out, 'export.json'), JSON.stringify(report, null, 2) + '\n');
-  console.log(`raw results: ${path.join(out, 'export.json')}`);
+  const { exportTable } = await import('./report.js');
+  console.log(`\n${exportTable(report)}\n`);
+  console.log(`${fmt(elapsedSeconds)} s; raw results: ${path.join(out, 'export.json')}`);
 }
 
 main().catch((error) => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
-import { integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
+import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
+import { median } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.dirname(benchDir);
@@ -123,8 +124,133 @@ function queueTable(queue) {
 }
 
 // ── export ──────────────────────────────────────────────────────────────────────────────────────
-function exportTable(exp) {
-  return exp.table;
+const grouped = { grouped: true };
+/** Lifeline's median over the stock pipeline's for a loss: only when the stock pipeline lost any. */
+const lossRatio = (lifeline, stock) =>
+  stock.median > 0 && Number.isFinite(lifeline.median) ? ratio(lifeline.median / stock.median) : '—';
+/** "nothing" when no round lost a record, else the median with its min–max. */
+const lossPhrase = (loss, noun) =>
+  loss.max === 0
+    ? 'nothing'
+    : `a median of ${integer(loss.median)} ${noun} (${integer(loss.min)}–${integer(loss.max)})`;
+
+/** A timing's median (min–max), saying in how many runs the event never came within the wait. */
+const timing = (summary) => {
+  const misses = summary.samples.filter((v) => v === null).length;
+  const text = spread(summary, 0, grouped);
+  return misses ? `${text}; none within the wait in ${misses} of ${summary.samples.length} runs` : text;
+};
+
+/** The export comparison: every row the median (min–max) over interleaved rounds, ratio to stock. */
+export function exportTable(exp) {
+  const rows = [];
+  for (const t of exp.throughput) {
+    const rate = `${integer(t.offeredPerSec)}/s offered`;
+    rows.push([
+      `delivered records/s at ${rate}`,
+      spread(t.stock.deliveredPerSec, 0, grouped),
+      spread(t.lifeline.deliveredPerSec, 0, grouped),
+      ratio(t.ratio.deliveredPerSec),
+    ]);
+    rows.push([
+      `lost records/s at ${rate}`,
+      spread(t.stock.droppedPerSec, 0, grouped),
+      spread(t.lifeline.droppedPerSec, 0, grouped),
+      lossRatio(t.lifeline.droppedPerSec, t.stock.droppedPerSec),
+    ]);
+  }
+  for (const t of exp.throughput) {
+    rows.push([
+      `main-thread CPU ms per 1,000 records offered at ${integer(t.offeredPerSec)}/s`,
+      spread(t.stock.mainThreadMsPer1k, 2),
+      spread(t.lifeline.mainThreadMsPer1k, 2),
+      ratio(t.ratio.mainThreadMsPer1k),
+    ]);
+  }
+  const { dropFree, outage, failover } = exp;
+  rows.push([
+    "drop-free delivered records/s (each round's best zero-loss run)",
+    Number.isFinite(dropFree.stock.median) ? spread(dropFree.stock, 0, grouped) : 'drops at every rate',
+    Number.isFinite(dropFree.lifeline.median) ? spread(dropFree.lifeline, 0, grouped) : 'drops at every rate',
+    ratio(dropFree.ratio),
+  ]);
+  rows.push([
+    `records lost in a ${outage.outageSeconds} s backend outage (of ${integer(outage.lifeline.emitted.median)} emitted at ${integer(outage.offeredPerSec)}/s)`,
+    spread(outage.stock.lost, 0, grouped),
+    spread(outage.lifeline.lost, 0, grouped),
+    lossRatio(outage.lifeline.lost, outage.stock.lost),
+  ]);
+  rows.push([
+    `time from the backend's return until the outage's records are delivered (ms; retry backoff cap ${integer(exp.settings.retryMaxBackoffMs)} ms)`,
+    'dropped, not delivered',
+    spread(outage.lifeline.catchUpMs, 0, grouped),
+    '—',
+  ]);
+  const noFailover = 'no fail-over (one endpoint)';
+  rows.push([
+    'time to fail over, primary refuses connections (ms)',
+    noFailover,
+    timing(failover.refused.timeToFailoverMs),
+    '—',
+  ]);
+  rows.push([
+    `time to fail over, primary blackholed (ms; attempt timeout ${integer(failover.attemptTimeoutMs)} ms)`,
+    noFailover,
+    timing(failover.blackholed.timeToFailoverMs),
+    '—',
+  ]);
+  rows.push([
+    `time to fail back after the primary recovers (ms; probe interval ${integer(failover.probeIntervalMs)} ms, both faults)`,
+    '—',
+    timing(failover.timeToFailbackMs),
+    '—',
+  ]);
+  rows.push([
+    `records lost in all ${failover.runs} fail-over runs (of ${integer(failover.emittedTotal)} emitted)`,
+    '—',
+    integer(failover.lostTotal),
+    '—',
+  ]);
+  const s = exp.settings;
+  return [
+    table(
+      [
+        '',
+        'stock BatchLogRecordProcessor + OTLPLogExporter (proto), baseline',
+        'Lifeline durable processor',
+        'ratio to stock',
+      ],
+      rows,
+    ),
+    '',
+    `${s.rounds} interleaved rounds (stock first in odd rounds, Lifeline first in even ones); each cell is the median over rounds with the min–max in parentheses, the ratio is Lifeline's median over the stock pipeline's. Throughput: ${decimal(s.throughputSeconds)} s per offered rate, delivered/s over the run including its final flush, CPU per record offered. Outage: the backend stopped for ${decimal(s.outageSeconds)} s at ${integer(s.outageRate)} records/s. Fail-over: ${integer(s.failoverRate)} records/s to two backends, the fault held for a different part of the probe interval in each round. Lifeline runs with its defaults except the retry backoff cap, probe interval and attempt timeout named in the rows (defaults 30 s, 30 s and 10 s).`,
+  ].join('\n');
+}
+
+/** Per scenario both pipelines ran, the median share of emitted records lost over the rounds. */
+function exportLossRows(exp) {
+  const rows = [];
+  const lostPct = (runs) => median(runs.map((r) => (100 * r.lost) / (r.emitted || 1)));
+  const scenarios = [
+    ...exp.throughput.map((t) => ({
+      label: `${integer(t.offeredPerSec)} records/s offered`,
+      match: (r) => r.scenario === 'throughput' && r.offeredPerSec === t.offeredPerSec,
+    })),
+    {
+      label: `backend down ${exp.outage.outageSeconds} s`,
+      match: (r) => r.scenario === 'outage',
+    },
+  ];
+  for (const { label, match } of scenarios) {
+    for (const variant of ['stock', 'lifeline']) {
+      const lost = lostPct(exp.results.filter((r) => match(r) && r.variant === variant));
+      if (lost === null) continue;
+      const row = `${label} · ${variant === 'stock' ? 'stock' : 'Lifeline'}`;
+      rows.push({ label: row, series: 'delivered', value: 100 - lost });
+      rows.push({ label: row, series: 'lost', value: lost });
+    }
+  }
+  return rows;
 }
 
 // ── http ────────────────────────────────────────────────────────────────────────────────────────
@@ -183,45 +309,29 @@ async function writeCharts(results, chartsDir) {
     );
   }
   if (results.export) {
-    // Percent of emitted records delivered and lost, per scenario both pipelines ran.
-    const rows = [];
-    const measured = results.export.results.filter(
-      (x) => x.scenario === 'throughput' || x.scenario === 'outage',
-    );
-    const key = (r) => (r.scenario === 'outage' ? 'outage' : r.offeredPerSec);
-    const both = (r) => measured.filter((x) => key(x) === key(r)).length === 2;
-    for (const r of measured.filter(both)) {
-      const scenario =
-        r.scenario === 'outage'
-          ? `backend down ${results.export.settings.outageSeconds} s`
-          : `${integer(r.offeredPerSec)} records/s offered`;
-      const label = `${scenario} · ${r.variant === 'stock' ? 'stock' : 'Lifeline'}`;
-      const emitted = r.emitted || 1;
-      rows.push({ label, series: 'delivered', value: (100 * r.delivered) / emitted });
-      rows.push({ label, series: 'lost', value: (100 * r.lost) / emitted });
-    }
+    const exp = results.export;
     await save(
       'export-loss',
       barChart({
-        title: 'Records delivered and lost per scenario (% of emitted)',
+        title: `Records delivered and lost per scenario (% of emitted, median of ${exp.settings.rounds} rounds)`,
         valueTitle: '% of emitted records',
-        rows,
+        rows: exportLossRows(exp),
         series: 'outcome',
         stacked: true,
       }),
     );
-    const s = results.export.summary;
+    const f = exp.failover;
     await save(
       'failover',
       barChart({
-        title: 'Time to fail over and fail back (ms, lower is better)',
+        title: `Time to fail over and fail back (ms, median of ${exp.settings.rounds} rounds; lower is better)`,
         valueTitle: 'ms',
         rows: [
-          { label: 'fail over: primary refuses', value: s.failoverMs.refused ?? 0 },
-          { label: 'fail over: primary blackholed', value: s.failoverMs.blackholed ?? 0 },
+          { label: 'fail over: primary refuses', value: f.refused.timeToFailoverMs.median ?? 0 },
+          { label: 'fail over: primary blackholed', value: f.blackholed.timeToFailoverMs.median ?? 0 },
           {
-            label: `fail back after recovery (probe ${results.export.settings.probeIntervalMs} ms)`,
-            value: s.failbackMs ?? 0,
+            label: `fail back after recovery (probe ${f.probeIntervalMs} ms)`,
+            value: f.timeToFailbackMs.median ?? 0,
           },
         ],
       }),
@@ -275,8 +385,20 @@ const CONCLUSIONS = {
     return `**What to conclude:** group commit keeps the queue at ${ratio(first.ratio.queueOverRaw)} of a raw write + fdatasync loop with the same sync policy, so durability costs what the disk costs and no more; a ${fixed(q.backlog.payloadBytes / 2 ** 30, 1)} GiB backlog opens in ${fixed(q.open.queue.ms.median)} ms because recovery reads only the tail, and drains at ${fixed(q.readBack.queue.mbPerS.median)} MB/s.`;
   },
   export: (x) => {
-    const s = x.summary;
-    return `**What to conclude:** in a ${x.settings.outageSeconds} s backend outage the stock pipeline lost ${integer(s.outageLost.stock)} records and Lifeline ${integer(s.outageLost.lifeline)}; Lifeline fails over in ${fixed(s.failoverMs.refused)} ms when the primary refuses connections and in ${fixed(s.failoverMs.blackholed)} ms when it hangs (one attempt timeout), and fails back ${fixed(s.failbackMs)} ms after the primary recovers.`;
+    const { outage: o, failover: f } = x;
+    const top = x.throughput.at(-1);
+    const cpu = x.throughput.map((t) => ratio(t.ratio.mainThreadMsPer1k));
+    const rates = x.throughput.map((t) => integer(t.offeredPerSec));
+    const list = (items) =>
+      items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0];
+    const share = (loss, emitted) =>
+      loss.median > 0 ? `, ${fixed((100 * loss.median) / emitted.median)}% of those emitted,` : '';
+    return [
+      `**What to conclude:** over ${x.settings.rounds} interleaved rounds, in a ${o.outageSeconds} s backend outage the stock pipeline lost ${lossPhrase(o.stock.lost, 'records')}${share(o.stock.lost, o.stock.emitted)} and Lifeline ${lossPhrase(o.lifeline.lost, 'records')}${share(o.lifeline.lost, o.lifeline.emitted)}.`,
+      `Offered ${integer(top.offeredPerSec)} records/s, the stock pipeline lost ${lossPhrase(top.stock.droppedPerSec, 'records/s')} and Lifeline ${lossPhrase(top.lifeline.droppedPerSec, 'records/s')}, and Lifeline delivered ${ratio(top.ratio.deliveredPerSec)} the stock pipeline's rate.`,
+      `Lifeline's main thread spends ${list(cpu)} the stock pipeline's CPU per record at ${list(rates)} records/s offered.`,
+      `It fails over in a median of ${integer(f.refused.timeToFailoverMs.median)} ms when the primary refuses connections and ${integer(f.blackholed.timeToFailoverMs.median)} ms when it hangs (attempt timeout ${integer(f.attemptTimeoutMs)} ms), fails back a median of ${integer(f.timeToFailbackMs.median)} ms and at most ${integer(f.timeToFailbackMs.max)} ms after the primary recovers (probe interval ${integer(f.probeIntervalMs)} ms), and lost ${f.lostTotal === 0 ? 'no record' : `${integer(f.lostTotal)} records`} in its ${f.runs} fail-over runs.`,
+    ].join(' ');
   },
   http: (h) => {
     const v = h.variants;

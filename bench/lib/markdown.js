@@ -6,10 +6,19 @@ export function table(columns, rows) {
   return [head, rule, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
-/** "1.23 (1.10–1.40)": a median with its min–max over rounds. */
-export function spread(summary, digits = 2) {
-  if (!summary) return 'n/a';
-  return `${summary.median.toFixed(digits)} (${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)})`;
+/** A number with `digits` decimals, with thousands separators when `grouped`; 'n/a' when missing. */
+export function decimal(value, digits = 0, { grouped = false } = {}) {
+  if (!Number.isFinite(value)) return 'n/a';
+  return grouped
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : value.toFixed(digits);
+}
+
+/** "1.23 (1.10–1.40)": a median with its min–max over rounds ('n/a' when no round measured it). */
+export function spread(summary, digits = 2, { grouped = false } = {}) {
+  if (!summary || !Number.isFinite(summary.median)) return 'n/a';
+  const f = (value) => decimal(value, digits, { grouped });
+  return `${f(summary.median)} (${f(summary.min)}–${f(summary.max)})`;
 }
 
 export function ratio(value, digits = 2) {
