@@ -69,7 +69,7 @@ export function resolveOptions(options: DiskQueueOptions): ResolvedOptions {
   const segmentBytes = positiveInteger(
     'segmentBytes',
     options.segmentBytes,
-    Math.min(8 * MiB, Math.max(4096, Math.floor(maxBytes / 8))),
+    Math.min(32 * MiB, Math.max(4096, Math.floor(maxBytes / 8))),
   );
   const fsyncIntervalMs = positiveInteger(
     'fsyncIntervalMs',

@@ -38,7 +38,7 @@ export interface DiskQueueOptions {
   whenFull?: 'drop-newest' | 'drop-oldest';
   /** Records older than this are dropped ('max_age'). Default 48 h. */
   maxAgeMs?: number;
-  /** Target segment file size; a segment is closed once it passes this. Default maxBytes/8 within [4 KiB, 8 MiB]. */
+  /** Target segment file size; a segment is closed once it passes this. Default maxBytes/8 within [4 KiB, 32 MiB]. */
   segmentBytes?: number;
   /** Group commit interval: appended records are written and fdatasync'd within this. Default 100. */
   fsyncIntervalMs?: number;
