@@ -1,8 +1,9 @@
 // Small Markdown builders for the benchmark report and the README figure blocks.
 
-export function table(columns, rows) {
+/** A Markdown table: the first `textColumns` columns left-aligned, the others (figures) right-aligned. */
+export function table(columns, rows, { textColumns = 1 } = {}) {
   const head = `| ${columns.join(' | ')} |`;
-  const rule = `| ${columns.map((c, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
+  const rule = `| ${columns.map((c, i) => (i < textColumns ? '---' : '---:')).join(' | ')} |`;
   return [head, rule, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
