@@ -173,10 +173,16 @@ export class GroupCommitWriter {
         this.start();
       });
     } else if (this.timer === undefined && this.immediate === undefined) {
+      // Due one interval after the oldest buffered record was appended (records that arrived
+      // while the previous flush was being written are already part-way through theirs).
+      const interval = this.options.fsyncIntervalMs;
+      const waited =
+        this.buffer.records > 0 ? this.store.context.clock.now() - this.buffer.oldestAppendedAtMs : 0;
+      const delay = Math.min(interval, Math.max(0, interval - waited));
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.start();
-      }, this.options.fsyncIntervalMs);
+      }, delay);
     }
   }
 

@@ -1,7 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import {
+  createNodeFileSystem,
+  openDiskQueue,
+  type DiskQueue,
+  type FileSystem,
+  type OpenFile,
+} from '@otel-lifeline/disk-queue';
 import { appendAll, drain, numbered, record, segmentFiles, tempDir, text } from './helpers.js';
 
 describe('disk queue', () => {
@@ -47,6 +53,47 @@ describe('disk queue', () => {
     q.append(record('timed'));
     await q.cursor().waitForData();
     expect((await q.cursor().read())?.records.map(text)).toEqual(['timed']);
+  });
+
+  it('makes a record appended during a slow write durable one interval after its append, not after the write', async () => {
+    // Writes take WRITE_MS; a record appended while one is in flight is due INTERVAL_MS after
+    // its append. Scheduling a full interval after the write instead would make it wait about
+    // WRITE_MS longer than the promise.
+    const INTERVAL_MS = 400;
+    const WRITE_MS = 300;
+    const real = createNodeFileSystem();
+    const slow: FileSystem = {
+      ...real,
+      async open(path, flags, mode, options) {
+        const file = await real.open(path, flags, mode, options);
+        return Object.assign(Object.create(Object.getPrototypeOf(file) as object) as OpenFile, file, {
+          durableWrites: file.durableWrites,
+          writev: async (buffers: readonly Uint8Array[], position: number) => {
+            await new Promise((resolve) => setTimeout(resolve, WRITE_MS));
+            return file.writev(buffers, position);
+          },
+        });
+      },
+    };
+    const q = await openQueue({ fsyncIntervalMs: INTERVAL_MS, fs: slow });
+    q.append(record('first'));
+    // Wait until the first record's write is in flight, then append the second.
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + WRITE_MS / 10));
+    expect(q.stats().bufferedRecords).toBe(1);
+    const appendedAt = Date.now();
+    q.append(record('second'));
+    const cursor = q.cursor();
+    const seen: string[] = [];
+    while (seen.length < 2) {
+      await cursor.waitForData();
+      const batch = (await cursor.read())!;
+      seen.push(...batch.records.map(text)); // no ack: the ledger's write would be slow too
+    }
+    const latency = Date.now() - appendedAt;
+    expect(seen).toEqual(['first', 'second']);
+    // Due at INTERVAL_MS, written by INTERVAL_MS + WRITE_MS; scheduling from the end of the first
+    // write would take about 0.9 × WRITE_MS longer.
+    expect(latency).toBeLessThan(INTERVAL_MS + WRITE_MS + 150);
   });
 
   it('respects read limits and always returns at least one record', async () => {
