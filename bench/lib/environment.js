@@ -6,11 +6,23 @@ import path from 'node:path';
 import { median } from './stats.js';
 
 function fileSystemType(dir) {
-  try {
-    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
+  // findmnt names the mount's type (ext4); `stat -f` only knows the superblock magic, which ext2,
+  // ext3 and ext4 share ("ext2/ext3").
+  for (const [command, args] of [
+    ['findmnt', ['-n', '-o', 'FSTYPE', '--target', dir]],
+    ['stat', ['-f', '-c', '%T', dir]],
+  ]) {
+    try {
+      const type = execFileSync(command, args, {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+      if (type !== '') return type;
+    } catch {
+      // try the next one
+    }
   }
+  return 'unknown';
 }
 
 /**
