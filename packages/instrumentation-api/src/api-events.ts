@@ -1,7 +1,8 @@
 import type { Attributes, Context } from '@opentelemetry/api';
-import type { AnyValueMap, Logger } from '@opentelemetry/api-logs';
+import type { Logger } from '@opentelemetry/api-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { HttpMetrics } from './http-metrics.js';
+import { createLogEmitter } from './sdk-log-emitter.js';
 
 /** Event names (no dynamic values in them; OWASP Logging Vocabulary under `lifeline.security.`). */
 export const EVENT_ACCESS = 'lifeline.api.access';
@@ -17,6 +18,7 @@ const SEVERITY_NUMBER: Record<Severity, SeverityNumber> = {
   FATAL: SeverityNumber.FATAL,
 };
 
+/** The attributes object passed to `emit` or `security` belongs to the event from then on. */
 export interface ApiEvents {
   emit(
     eventName: string,
@@ -36,14 +38,15 @@ export interface ApiEvents {
 }
 
 export function createApiEvents(logger: Logger, metrics: HttpMetrics): ApiEvents {
+  const emitRecord = createLogEmitter(logger);
   const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context) => {
-    // `context` undefined means the active one (Logger.emit falls back to context.active()).
-    logger.emit({
+    // `context` undefined means the active one, as in Logger.emit.
+    emitRecord({
       eventName,
       severityNumber: SEVERITY_NUMBER[severity],
       severityText: severity,
       body,
-      attributes: attributes as AnyValueMap,
+      attributes,
       context,
     });
   };

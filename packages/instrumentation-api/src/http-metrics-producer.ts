@@ -39,8 +39,8 @@ export interface HttpMetricsProducerOptions {
  *
  * Why: `Histogram.record` through the SDK hashes the attribute set on every call (sorting its
  * keys and serialising it), which costs more than the rest of the request's instrumentation.
- * Here a request's series is found by a string key built from the few values that make it up,
- * and the attribute object is built once per series. The data exported is the same: same names,
+ * Here a request's series is found through maps keyed by the few values that make it up, and
+ * the attribute object is built once per series. The data exported is the same: same names,
  * units, descriptions, attributes and bucket boundaries as the SDK path (checked by a test that
  * runs both).
  *
@@ -92,8 +92,18 @@ class Series {
   }
 }
 
+/**
+ * The series of one instrument, found through nested maps keyed by the values that make up the
+ * attribute set (route, method, status, then scheme, protocol version and error type), never by
+ * a string built per request: the route and method strings are the same objects request after
+ * request, so the maps find them by a cached hash, and the status is a small integer. Building
+ * one joined key per request cost a string allocation, its flattening and hashing, about 0.2 µs.
+ */
+type SeriesTree = Map<string | undefined, Map<string, Map<number | undefined, Map<string, Series>>>>;
+
 class Instrument {
-  readonly series = new Map<string, Series>();
+  readonly series: Series[] = [];
+  private readonly tree: SeriesTree = new Map();
 
   constructor(
     readonly name: string,
@@ -102,17 +112,50 @@ class Instrument {
     readonly boundaries: readonly number[],
   ) {}
 
-  record(key: string, attributes: () => Attributes, value: number): void {
-    let s = this.series.get(key);
+  record(
+    route: string | undefined,
+    method: string,
+    status: number | undefined,
+    scheme: string,
+    protocolVersion: string,
+    errorType: string | undefined,
+    value: number,
+  ): void {
+    let byMethod = this.tree.get(route);
+    if (byMethod === undefined) this.tree.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    let byRest = byStatus.get(status);
+    if (byRest === undefined) byStatus.set(status, (byRest = new Map()));
+    // Nearly always 'http' + '1.1' without an error type: the common case keys on the version alone.
+    const rest =
+      scheme === 'http' && errorType === undefined
+        ? protocolVersion
+        : `${scheme} ${protocolVersion} ${errorType ?? ''}`;
+    let s = byRest.get(rest);
     if (s === undefined) {
-      s = new Series(attributes(), this.boundaries);
-      this.series.set(key, s);
+      const attributes: Attributes = {
+        'http.request.method': method,
+        'url.scheme': scheme,
+        'network.protocol.version': protocolVersion,
+      };
+      if (status !== undefined) attributes['http.response.status_code'] = status;
+      if (route !== undefined) attributes['http.route'] = route;
+      if (errorType !== undefined) attributes['error.type'] = errorType;
+      s = new Series(attributes, this.boundaries);
+      byRest.set(rest, s);
+      this.series.push(s);
     }
     s.record(value);
   }
 
+  clear(): void {
+    this.series.length = 0;
+    this.tree.clear();
+  }
+
   data(temporality: AggregationTemporality, startTime: HrTime, endTime: HrTime): HistogramMetricData {
-    const dataPoints = [...this.series.values()].map((s) => ({
+    const dataPoints = this.series.map((s) => ({
       attributes: s.attributes,
       startTime,
       endTime,
@@ -184,32 +227,22 @@ export function createHttpMetricsProducer(options: HttpMetricsProducerOptions = 
       responseSize,
       bodySize,
     ) {
-      const key = `${method}\u0000${scheme}\u0000${protocolVersion}\u0000${status ?? ''}\u0000${route ?? '\u0001'}\u0000${errorType ?? '\u0001'}`;
-      const attributes = (): Attributes => {
-        const a: Attributes = {
-          'http.request.method': method,
-          'url.scheme': scheme,
-          'network.protocol.version': protocolVersion,
-        };
-        if (status !== undefined) a['http.response.status_code'] = status;
-        if (route !== undefined) a['http.route'] = route;
-        if (errorType !== undefined) a['error.type'] = errorType;
-        return a;
-      };
-      duration.record(key, attributes, durationS);
+      duration.record(route, method, status, scheme, protocolVersion, errorType, durationS);
       if (!bodySize) return;
-      if (requestSize !== undefined) requestBody.record(key, attributes, requestSize);
-      if (responseSize !== undefined) responseBody.record(key, attributes, responseSize);
+      if (requestSize !== undefined)
+        requestBody.record(route, method, status, scheme, protocolVersion, errorType, requestSize);
+      if (responseSize !== undefined)
+        responseBody.record(route, method, status, scheme, protocolVersion, errorType, responseSize);
     },
     collect(): Promise<CollectionResult> {
       const nowMs = Date.now();
       const start = hrTime(startMs);
       const end = hrTime(nowMs);
       const metrics = instruments
-        .filter((i) => i.series.size > 0)
+        .filter((i) => i.series.length > 0)
         .map((i) => i.data(delta ? DELTA : CUMULATIVE, start, end));
       if (delta) {
-        for (const i of instruments) i.series.clear();
+        for (const i of instruments) i.clear();
         startMs = nowMs;
       }
       const resourceMetrics = {

@@ -32,7 +32,7 @@ import { fastifyPlugin } from './adapters/fastify-plugin.js';
 import { honoMiddleware } from './adapters/hono-middleware.js';
 import { koaMiddleware } from './adapters/koa-middleware.js';
 import { nestExceptionFilter, nestInterceptor } from './adapters/nest-interceptor.js';
-import type { RequestRecord } from './request-record.js';
+import type { ReplyHeaders, RequestRecord } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
@@ -163,6 +163,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       active,
       requestBody: undefined,
       responseBody: undefined,
+      replyHeaders: undefined,
     };
     requestRecords.set(request, record);
     if (!serversSeen.has(server)) {
@@ -232,7 +233,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     if (identity !== undefined) Object.assign(base, identity);
 
     const requestSize = record.requestBody?.total ?? contentLength(request.headers['content-length']);
-    const responseSize = record.responseBody?.total ?? responseContentLength(response);
+    const responseSize = record.responseBody?.total ?? responseContentLength(response, record.replyHeaders);
 
     // Metrics: every request, sampled or not.
     const statusSent = !aborted || response.headersSent ? status : undefined;
@@ -292,12 +293,12 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     if (requestSize !== undefined) access['http.request.body.size'] = requestSize;
     if (responseSize !== undefined) access['http.response.body.size'] = responseSize;
     if (config.requestHeaders.length > 0 || config.responseHeaders.length > 0)
-      captureHeaders(request, response, access);
+      captureHeaders(request, response, record.replyHeaders, access);
     if (record.requestBody !== undefined && record.requestBody.kept > 0) {
       addBody(access, 'request', record.requestBody, request.headers['content-type']);
     }
     if (record.responseBody !== undefined && record.responseBody.kept > 0) {
-      const type = responseHeader(response, 'content-type');
+      const type = responseHeader(response, 'content-type', record.replyHeaders);
       if (typeof type === 'string' && isTextContentType(type))
         addBody(access, 'response', record.responseBody, type);
     }
@@ -416,7 +417,12 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     return out;
   }
 
-  function captureHeaders(request: IncomingMessage, response: ServerResponse, attributes: Attributes): void {
+  function captureHeaders(
+    request: IncomingMessage,
+    response: ServerResponse,
+    replyHeaders: ReplyHeaders | undefined,
+    attributes: Attributes,
+  ): void {
     for (const name of config.requestHeaders) {
       const value = request.headers[name];
       if (value === undefined) continue;
@@ -424,7 +430,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       if (values !== undefined) attributes[`http.request.header.${name}`] = values;
     }
     for (const name of config.responseHeaders) {
-      const value = responseHeader(response, name);
+      const value = responseHeader(response, name, replyHeaders);
       if (value === undefined) continue;
       const values = redactor.redactHeader(name, Array.isArray(value) ? value : [String(value)]);
       if (values !== undefined) attributes[`http.response.header.${name}`] = values;
@@ -488,6 +494,10 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       const severity = event.severity ?? 'WARN';
       const { attributes, context } = requestEventAttributes(event.request);
       Object.assign(attributes, redactAttributes(event.attributes));
+      // Read before emitting: the attributes belong to the event from then on.
+      const client = attributes['client.address'] as string | undefined;
+      const identity: Attributes =
+        attributes['user.id'] === undefined ? {} : { 'user.id': attributes['user.id'] };
       events.security(
         event.name,
         severity,
@@ -495,8 +505,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
         attributes,
         context,
       );
-      if (event.name === 'authn_login_fail')
-        loginFailure(attributes['client.address'] as string | undefined, attributes, context);
+      if (event.name === 'authn_login_fail') loginFailure(client, identity, context);
     },
     reportAudit(event: AuditEventInput): void {
       if (event === null || typeof event !== 'object')

@@ -9,7 +9,7 @@ import type { ActiveEntry } from './http-metrics.js';
  *
  *   request.start ──► record { startMs, url, active }
  *   server 'request' listener (first one) ──► record.context = active context (the server span's)
- *   adapter ──► record.route / record.resolveRoute / record.error
+ *   adapter ──► record.route / record.resolveRoute / record.error / record.replyHeaders
  *   response.finish (or 'close' first) ──► events + metrics, record.done = true
  *
  * A record lives on its IncomingMessage under a private symbol: nothing global holds a request,
@@ -31,6 +31,17 @@ export interface RequestRecord {
   active: ActiveEntry;
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
+  /**
+   * The framework's own copy of the response headers, for frameworks that pass them straight to
+   * `writeHead(status, headers)`, where `ServerResponse.getHeader` cannot see them (Fastify's
+   * reply). Read instead of searching the header block Node sent.
+   */
+  replyHeaders: ReplyHeaders | undefined;
+}
+
+/** A framework response object that keeps its headers (Fastify's reply has this method). */
+export interface ReplyHeaders {
+  getHeader(name: string): unknown;
 }
 
 const RECORD: unique symbol = Symbol('lifeline.requestRecord');

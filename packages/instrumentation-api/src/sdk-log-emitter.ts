@@ -1,0 +1,289 @@
+import type { Attributes, Context, HrTime, SpanContext } from '@opentelemetry/api';
+import { context as contextApi, diag, isSpanContextValid, trace } from '@opentelemetry/api';
+import type {
+  AnyValue,
+  LogAttributes,
+  LogBody,
+  Logger,
+  LogRecord,
+  SeverityNumber,
+} from '@opentelemetry/api-logs';
+
+/**
+ * One of the instrumentation's own events: attributes built by this package, owned by the record
+ * from here on (the caller never touches the object again).
+ */
+export interface OwnLogRecord {
+  eventName: string;
+  severityNumber: SeverityNumber;
+  severityText: string;
+  body: string;
+  attributes: Attributes;
+  /** Undefined: the active context, as `Logger.emit` does. */
+  context: Context | undefined;
+}
+
+/**
+ * Emits the instrumentation's own records into a Logger.
+ *
+ * Why not always `logger.emit`: the Logs SDK builds each record attribute by attribute, and each
+ * attribute is validated with a fresh `WeakSet`, a count check and a truncation, about 1.5 µs for
+ * an access event's 15 attributes, more than the rest of the instrumentation together. Our own
+ * attributes are strings, numbers and booleans we just built, so the validation can be one pass
+ * over them. When the logger is the OpenTelemetry JS SDK's own (detected by shape, directly or
+ * behind the API's proxy), a record is built here with the same readable and writable surface as
+ * the SDK's, and handed to the provider's processor chain exactly as `Logger.emit` hands it: the
+ * logger's `enabled()` is asked first, the SDK's log counter is bumped, every registered processor
+ * sees the record in `onEmit` and may change it, then it becomes read-only. Anything the fast path
+ * cannot vouch for — another SDK, a value that is not a primitive, a count or length past the
+ * provider's limits — goes through `logger.emit` unchanged.
+ */
+export function createLogEmitter(logger: Logger): (record: OwnLogRecord) => void {
+  return (record) => {
+    const sdk = sdkLogger(logger);
+    const count =
+      sdk === undefined ? -1 : countWithinLimits(record.attributes, sdk._sharedState.logRecordLimits);
+    if (sdk === undefined || count < 0) {
+      logger.emit(record as LogRecord);
+      return;
+    }
+    const context = record.context ?? contextApi.active();
+    if (!sdk.enabled({ context, severityNumber: record.severityNumber, eventName: record.eventName })) return;
+    const shared = sdk._sharedState;
+    const emitted = new SdkShapedLogRecord(shared, sdk._instrumentationScope, record, count, context);
+    shared.loggerMetrics?.emitLog();
+    shared.activeProcessor.onEmit(emitted, context);
+    emitted._makeReadonly();
+  };
+}
+
+/** The parts of the OpenTelemetry JS SDK Logger (sdk-logs 0.5x–0.2xx) the fast path relies on. */
+interface SdkLogger {
+  enabled(options: { context: Context; severityNumber: SeverityNumber; eventName: string }): boolean;
+  _instrumentationScope: object;
+  _sharedState: {
+    resource: object;
+    logRecordLimits: { attributeCountLimit: number; attributeValueLengthLimit: number };
+    loggerMetrics?: { emitLog(): void };
+    activeProcessor: { onEmit(record: SdkShapedLogRecord, context: Context): void };
+  };
+}
+
+function sdkLogger(logger: Logger): SdkLogger | undefined {
+  let candidate = logger as unknown as Record<string, unknown>;
+  // The API's ProxyLogger keeps the SDK logger in `_delegate` once a provider is registered.
+  const delegate = candidate['_delegate'];
+  if (delegate !== undefined && delegate !== null && typeof delegate === 'object')
+    candidate = delegate as Record<string, unknown>;
+  const shared = candidate['_sharedState'] as Record<string, unknown> | undefined;
+  if (
+    shared === undefined ||
+    typeof candidate['enabled'] !== 'function' ||
+    typeof candidate['_instrumentationScope'] !== 'object' ||
+    typeof shared['resource'] !== 'object' ||
+    typeof shared['logRecordLimits'] !== 'object' ||
+    typeof (shared['activeProcessor'] as { onEmit?: unknown } | undefined)?.onEmit !== 'function'
+  )
+    return undefined;
+  return candidate as unknown as SdkLogger;
+}
+
+/**
+ * The number of attributes when every value is a primitive the SDK would keep as it is (no drop,
+ * no truncation), else -1.
+ */
+function countWithinLimits(
+  attributes: Attributes,
+  limits: { attributeCountLimit: number; attributeValueLengthLimit: number },
+): number {
+  let count = 0;
+  const maxLength = limits.attributeValueLengthLimit;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (typeof value === 'string') {
+      if (value.length > maxLength) return -1;
+    } else if (typeof value !== 'number' && typeof value !== 'boolean') return -1;
+    count++;
+  }
+  return count <= limits.attributeCountLimit ? count : -1;
+}
+
+function hrTimeFromMillis(ms: number): HrTime {
+  const seconds = Math.trunc(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/**
+ * The record handed to processors: the public surface of the SDK's LogRecordImpl
+ * (ReadWriteLogRecord), writable during `onEmit` and read-only after it, as the SDK's is.
+ */
+class SdkShapedLogRecord {
+  readonly resource: object;
+  readonly instrumentationScope: object;
+  readonly attributes: LogAttributes;
+  private _hrTime: HrTime;
+  private _hrTimeObserved: HrTime;
+  private _spanContext: SpanContext | undefined;
+  private _severityText: string | undefined;
+  private _severityNumber: SeverityNumber | undefined;
+  private _body: LogBody | undefined;
+  private _eventName: string | undefined;
+  private _attributesCount: number;
+  private _droppedAttributesCount = 0;
+  private _isReadonly = false;
+  private readonly _limits: { attributeCountLimit: number; attributeValueLengthLimit: number };
+
+  constructor(
+    shared: SdkLogger['_sharedState'],
+    instrumentationScope: object,
+    record: OwnLogRecord,
+    attributesCount: number,
+    context: Context,
+  ) {
+    const now = Date.now();
+    this._hrTime = hrTimeFromMillis(now);
+    this._hrTimeObserved = hrTimeFromMillis(now);
+    const spanContext = trace.getSpanContext(context);
+    this._spanContext =
+      spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
+    this._severityNumber = record.severityNumber;
+    this._severityText = record.severityText;
+    this._body = record.body;
+    this._eventName = record.eventName;
+    this.resource = shared.resource;
+    this.instrumentationScope = instrumentationScope;
+    this._limits = shared.logRecordLimits;
+    // Checked by countWithinLimits: primitives only, within the count and length limits.
+    this.attributes = record.attributes as LogAttributes;
+    this._attributesCount = attributesCount;
+  }
+
+  get hrTime(): HrTime {
+    return this._hrTime;
+  }
+  set hrTime(value: HrTime) {
+    if (!this.readonly()) this._hrTime = value;
+  }
+  get hrTimeObserved(): HrTime {
+    return this._hrTimeObserved;
+  }
+  set hrTimeObserved(value: HrTime) {
+    if (!this.readonly()) this._hrTimeObserved = value;
+  }
+  get spanContext(): SpanContext | undefined {
+    return this._spanContext;
+  }
+  set spanContext(value: SpanContext | undefined) {
+    if (!this.readonly()) this._spanContext = value;
+  }
+  get severityText(): string | undefined {
+    return this._severityText;
+  }
+  set severityText(value: string | undefined) {
+    if (!this.readonly()) this._severityText = value;
+  }
+  get severityNumber(): SeverityNumber | undefined {
+    return this._severityNumber;
+  }
+  set severityNumber(value: SeverityNumber | undefined) {
+    if (!this.readonly()) this._severityNumber = value;
+  }
+  get body(): LogBody | undefined {
+    return this._body;
+  }
+  set body(value: LogBody | undefined) {
+    if (!this.readonly()) this._body = value;
+  }
+  get eventName(): string | undefined {
+    return this._eventName;
+  }
+  set eventName(value: string | undefined) {
+    if (!this.readonly()) this._eventName = value;
+  }
+  get droppedAttributesCount(): number {
+    return this._droppedAttributesCount;
+  }
+
+  /** The SDK's rules: empty keys and invalid values are dropped, the count limit drops new keys. */
+  setAttribute(key: string, value?: AnyValue): this {
+    if (this.readonly()) return this;
+    if (key.length === 0) {
+      diag.warn(`Invalid attribute key: ${key}`);
+      return this;
+    }
+    if (!isLogAttributeValue(value, new WeakSet())) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      return this;
+    }
+    const isNew = !Object.prototype.hasOwnProperty.call(this.attributes, key);
+    if (isNew && this._attributesCount >= this._limits.attributeCountLimit) {
+      this._droppedAttributesCount++;
+      if (this._droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
+      return this;
+    }
+    (this.attributes as Record<string, AnyValue>)[key] = truncate(
+      value,
+      this._limits.attributeValueLengthLimit,
+    );
+    if (isNew) this._attributesCount++;
+    return this;
+  }
+  setAttributes(attributes: LogAttributes): this {
+    for (const [key, value] of Object.entries(attributes)) this.setAttribute(key, value);
+    return this;
+  }
+  setBody(body: LogBody): this {
+    this.body = body;
+    return this;
+  }
+  setEventName(eventName: string): this {
+    this.eventName = eventName;
+    return this;
+  }
+  setSeverityNumber(severityNumber: SeverityNumber): this {
+    this.severityNumber = severityNumber;
+    return this;
+  }
+  setSeverityText(severityText: string): this {
+    this.severityText = severityText;
+    return this;
+  }
+  _makeReadonly(): void {
+    this._isReadonly = true;
+  }
+
+  private readonly(): boolean {
+    if (this._isReadonly) diag.warn('Can not execute the operation on emitted log record');
+    return this._isReadonly;
+  }
+}
+
+/** AnyValue as the SDK accepts it: primitives, bytes, arrays and plain objects, no cycles. */
+function isLogAttributeValue(value: unknown, seen: WeakSet<object>): boolean {
+  if (value === null || value === undefined) return true;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return true;
+  if (value instanceof Uint8Array) return true;
+  if (type !== 'object') return false;
+  const object = value as Record<string, unknown>;
+  if (seen.has(object)) return false;
+  seen.add(object);
+  if (Array.isArray(object)) return object.every((item) => isLogAttributeValue(item, seen));
+  if (object.constructor !== Object && object.constructor !== undefined) return false;
+  for (const key in object) {
+    if (Object.prototype.hasOwnProperty.call(object, key) && !isLogAttributeValue(object[key], seen))
+      return false;
+  }
+  return true;
+}
+
+function truncate(value: AnyValue, limit: number): AnyValue {
+  if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+  if (Array.isArray(value)) return value.map((item) => truncate(item, limit));
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, AnyValue> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = truncate(item, limit);
+    return out;
+  }
+  return value;
+}
