@@ -3,7 +3,7 @@
 //   pnpm bench:http            # builds, then runs the full benchmark
 //   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
 //
-// Four Fastify servers, each in its own process, answer GET /users/:id with a small JSON body:
+// Five kinds of Fastify server, each in processes of its own, answer GET /users/:id with a small JSON body:
 //   bare               Fastify alone
 //   lifeline-null      + @otel-lifeline/instrumentation-api (access events, metrics), stock
 //                        BatchLogRecordProcessor into an exporter that drops batches
@@ -14,7 +14,10 @@
 //   fastify-otel       + @fastify/otel and @opentelemetry/instrumentation-http under NodeSDK,
 //                        spans batched into an exporter that drops them (the usual OTel setup)
 // This process generates the load with autocannon. Rounds are interleaved (every variant once per
-// round, in a rotating order) so drift on the machine hits all variants alike; the table shows the
+// round, in a rotating order) so drift on the machine hits all variants alike. Each variant runs in
+// two server processes, used in alternate rounds (identical servers in two processes differ by a
+// few per cent). Where taskset exists, the servers run on the last CPU and the load generator on
+// the first, so they do not trade places on a core mid-round. The table shows the
 // median and min–max over rounds and the ratio of medians to bare. Each round also reads the server
 // process's CPU time (user + system) over IPC before and after the load: CPU µs per request is far
 // less sensitive to other work on the machine than requests/s, and bare's figure over a variant's
@@ -24,7 +27,7 @@
 // are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
 // request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK
 // (three interleaved passes, medians), and of the opt-in body-size histograms.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -34,6 +37,7 @@ import { median } from './lib/stats.js';
 
 const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'lifeline-durable', 'fastify-otel'];
 const self = fileURLToPath(import.meta.url);
+const SERVER_PROCESSES = 2;
 
 const role = process.argv[2];
 if (role === '--serve') await serve(process.argv[3], process.argv[4]);
@@ -42,30 +46,44 @@ else if (role === '--breakdown') await breakdown();
 else await main(process.argv.includes('--quick'));
 
 async function main(quick) {
-  const rounds = quick ? 3 : 7;
-  const seconds = quick ? 3 : 8;
+  const rounds = quick ? 2 : 8;
+  const seconds = quick ? 3 : 7;
   const connections = 32;
+  const pin = cpuPinning();
   const receiver = await startChild(['--receiver']);
+  // Two server processes per variant, used in alternate rounds: identical servers in separate
+  // processes differ by a few per cent (code and heap layout), which one process per variant
+  // would bake into its ratio.
   const servers = {};
-  for (const variant of VARIANTS) servers[variant] = await startChild(['--serve', variant, receiver.url]);
+  for (const variant of VARIANTS) {
+    servers[variant] = [];
+    for (let i = 0; i < SERVER_PROCESSES; i++)
+      servers[variant].push(await startChild(['--serve', variant, receiver.url], pin?.server));
+  }
+  // The load generator (this process) on one CPU, the servers on another, so that the two do not
+  // trade places on a core mid-round. Set after forking: children inherit affinity.
+  if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.load, String(process.pid)]);
 
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  console.log(`warming up (${VARIANTS.length} × 2 s)…`);
-  for (const variant of VARIANTS) await load(servers[variant].url, 2, connections);
+  console.log(`warming up (${VARIANTS.length * SERVER_PROCESSES} × 2 s)…`);
+  for (const variant of VARIANTS)
+    for (const server of servers[variant]) await load(server.url, 2, connections);
   for (let round = 0; round < rounds; round++) {
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
     for (const variant of order) {
-      const cpuBefore = await serverCpu(servers[variant].process);
-      const r = await load(servers[variant].url, seconds, connections);
-      const cpuAfter = await serverCpu(servers[variant].process);
+      const server = servers[variant][round % SERVER_PROCESSES];
+      const cpuBefore = await serverCpu(server.process);
+      const r = await load(server.url, seconds, connections);
+      const cpuAfter = await serverCpu(server.process);
       r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
+      r.serverProcess = round % SERVER_PROCESSES;
       results[variant].push(r);
       console.log(
         `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
       );
     }
   }
-  for (const child of [...Object.values(servers), receiver]) {
+  for (const child of [...Object.values(servers).flat(), receiver]) {
     child.process.kill('SIGTERM');
     await once(child.process, 'exit');
   }
@@ -99,7 +117,16 @@ async function main(quick) {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
-    settings: { rounds, secondsPerRound: seconds, connections, route: 'GET /users/:id', quick },
+    settings: {
+      rounds,
+      secondsPerRound: seconds,
+      connections,
+      route: 'GET /users/:id',
+      quick,
+      serverProcessesPerVariant: SERVER_PROCESSES,
+      // CPUs (taskset lists) of the servers and of the load generator; null when not pinned.
+      pinnedCpus: pin ?? null,
+    },
     variants: summary,
     breakdownMicrosecondsPerRequest: parts,
   };
@@ -112,7 +139,7 @@ async function main(quick) {
   writeFileSync(path.join(outDir, 'http.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(
-    `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, Node ${process.version}, ${cpus().length} CPUs\n`,
+    `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, ${SERVER_PROCESSES} server processes per variant, ${pin ? `servers on CPU ${pin.server}, load on CPU ${pin.load}` : 'not pinned'}, Node ${process.version}, ${cpus().length} CPUs\n`,
   );
   console.log(
     '| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare | server CPU µs/request median (min–max) | × bare by CPU |',
@@ -247,9 +274,23 @@ async function load(url, seconds, connections) {
   };
 }
 
-/** Forks this file in a role and waits for the URL it prints. */
-async function startChild(args) {
-  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Servers on the last CPU and the load generator on the first, where `taskset` exists and there
+ * are at least two CPUs; undefined otherwise (then nothing is pinned).
+ */
+function cpuPinning() {
+  const count = cpus().length;
+  if (process.platform !== 'linux' || count < 2) return undefined;
+  if (spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status !== 0) return undefined;
+  return { server: String(count - 1), load: '0' };
+}
+
+/** Forks this file in a role (on the given CPUs, through taskset) and waits for the URL it prints. */
+async function startChild(args, cpuList) {
+  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+  if (cpuList !== undefined)
+    Object.assign(options, { execPath: 'taskset', execArgv: ['-c', cpuList, process.execPath] });
+  const child = fork(self, args, options);
   const [message] = await once(child, 'message');
   return { process: child, url: message.url };
 }

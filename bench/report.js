@@ -289,7 +289,14 @@ function httpTable(http) {
       rows,
     ),
     '',
-    `${http.settings.rounds} interleaved rounds of ${http.settings.secondsPerRound} s, ${http.settings.connections} connections, \`${http.settings.route}\`, load from autocannon in another process. Published references for instrumented servers sit at 0.19–0.56× bare.`,
+    `${http.settings.rounds} interleaved rounds of ${http.settings.secondsPerRound} s, ${http.settings.connections} connections, \`${http.settings.route}\`, load from autocannon in another process` +
+      (http.settings.serverProcessesPerVariant > 1
+        ? `; ${http.settings.serverProcessesPerVariant} server processes per variant, used in alternate rounds`
+        : '') +
+      (http.settings.pinnedCpus
+        ? `; servers pinned to CPU ${http.settings.pinnedCpus.server}, the load generator to CPU ${http.settings.pinnedCpus.load}`
+        : '') +
+      '. Published references for instrumented servers sit at 0.19–0.56× bare.',
     ...(http.breakdownMicrosecondsPerRequest
       ? [
           '',
@@ -764,7 +771,7 @@ const CONCLUSIONS = {
     ];
     if (parts) {
       sentences.push(
-        `Per request, the instrumentation's own work costs ${decimal(parts.own, 2)} µs and the Logs SDK's \`logger.emit\` adds ${decimal(parts.logs, 2)} µs` +
+        `Per request, the instrumentation's own work costs ${decimal(parts.own, 2)} µs and handing its events to the Logs SDK's processors adds ${decimal(parts.logs, 2)} µs` +
           (parts.producer !== undefined && parts.sdkHistograms !== undefined
             ? `; the HTTP histograms add ${decimal(parts.producer, 2)} µs through Lifeline's metrics producer against ${decimal(parts.sdkHistograms, 2)} µs through the Metrics SDK's \`Histogram.record\`.`
             : '.'),
