@@ -71,12 +71,13 @@ async function main(quick) {
   for (let round = 0; round < rounds; round++) {
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
     for (const variant of order) {
-      const server = servers[variant][round % SERVER_PROCESSES];
+      const serverProcess = round % SERVER_PROCESSES;
+      const server = servers[variant][serverProcess];
       const cpuBefore = await serverCpu(server.process);
       const r = await load(server.url, seconds, connections);
       const cpuAfter = await serverCpu(server.process);
       r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
-      r.serverProcess = round % SERVER_PROCESSES;
+      r.serverProcess = serverProcess;
       results[variant].push(r);
       console.log(
         `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,

@@ -9,6 +9,7 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { argumentError } from './errors.js';
+import { hrTimeFromMillis } from './hr-time.js';
 import { DURATION_BUCKETS_S } from './http-metrics.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
@@ -181,11 +182,6 @@ class Instrument {
   }
 }
 
-function hrTime(ms: number): HrTime {
-  const seconds = Math.floor(ms / 1000);
-  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
-}
-
 export function createHttpMetricsProducer(options: HttpMetricsProducerOptions = {}): HttpMetricsProducer {
   if (options === null || typeof options !== 'object')
     throw argumentError('options', options, '{ temporality? }');
@@ -236,8 +232,8 @@ export function createHttpMetricsProducer(options: HttpMetricsProducerOptions = 
     },
     collect(): Promise<CollectionResult> {
       const nowMs = Date.now();
-      const start = hrTime(startMs);
-      const end = hrTime(nowMs);
+      const start = hrTimeFromMillis(startMs);
+      const end = hrTimeFromMillis(nowMs);
       const metrics = instruments
         .filter((i) => i.series.length > 0)
         .map((i) => i.data(delta ? DELTA : CUMULATIVE, start, end));

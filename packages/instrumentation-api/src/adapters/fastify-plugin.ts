@@ -26,9 +26,9 @@ interface FastifyLike {
  * (`routeOptions.url`, prefixes included) is known when the route is declared: the `onRoute` hook
  * wraps the route's handler to put it (and the reply, whose headers Node does not keep) on the
  * request record, which costs one function call per request instead of a per-request `onRequest`
- * hook. The 404 handler is no route, so a 404 has no
- * `http.route`. Errors come from `onError`. The plugin is not encapsulated (like
- * `fastify-plugin`), so it sees the routes of every plugin registered after it.
+ * hook. The 404 handler is no route, so a 404 has no `http.route`. Errors come from `onError`.
+ * The plugin is not encapsulated (like `fastify-plugin`), so it sees the routes of every plugin
+ * registered after it.
  */
 export function fastifyPlugin(fastify: unknown, _options: unknown, done: (error?: Error) => void): void {
   const app = fastify as FastifyLike;
