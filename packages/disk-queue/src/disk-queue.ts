@@ -145,6 +145,11 @@ class DiskQueueImpl implements DiskQueue {
     return this.writer?.flush() ?? Promise.resolve();
   }
 
+  waitForRoom(bytes = this.options.maxBufferBytes / 2): Promise<void> {
+    if (this.state !== 'open' || this.writer === undefined) return Promise.resolve();
+    return this.writer.waitForRoom(bytes);
+  }
+
   cursor(name = 'default'): QueueCursor {
     const c = this.cursors.get(name);
     if (c === undefined) {

@@ -38,6 +38,7 @@ export class GroupCommitWriter {
   private appended = 0;
   private settled = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
+  private roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   private stopped = false;
   /**
    * Headers of segments just created: written with their first batch. `entryDurable` when the
@@ -94,6 +95,12 @@ export class GroupCommitWriter {
     return done;
   }
 
+  /** Resolves once at most `bytes` frame bytes are buffered or being written; at once when stopped. */
+  waitForRoom(bytes: number): Promise<void> {
+    if (this.stopped || this.bufferedBytes <= bytes) return Promise.resolve();
+    return new Promise<void>((resolve) => this.roomWaiters.push({ bytes, resolve }));
+  }
+
   /** Stops timers and drops the buffer without writing (a crash, as far as the disk can tell). */
   async abandon(): Promise<void> {
     this.stopped = true;
@@ -102,6 +109,7 @@ export class GroupCommitWriter {
     while (this.inFlight !== undefined) await this.inFlight;
     this.settled = this.appended;
     this.release();
+    this.releaseRoom();
     await this.dropSpare(false);
   }
 
@@ -110,6 +118,7 @@ export class GroupCommitWriter {
     await this.flush();
     this.stopped = true;
     this.clearTimers();
+    this.releaseRoom();
     while (this.inFlight !== undefined) await this.inFlight;
     await this.dropSpare(true);
   }
@@ -208,6 +217,7 @@ export class GroupCommitWriter {
         this.inFlightBytes = 0;
         this.settled = target;
         this.release();
+        this.releaseRoom();
         this.buffer.recycle(pending);
         if (this.buffer.records > 0) {
           // A waiter or a full buffer: write the next batch now, without an event-loop turn in
@@ -216,6 +226,17 @@ export class GroupCommitWriter {
           else this.schedule(false);
         }
       });
+  }
+
+  private releaseRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    const buffered = this.stopped ? 0 : this.bufferedBytes;
+    const still: typeof this.roomWaiters = [];
+    for (const w of this.roomWaiters) {
+      if (buffered <= w.bytes) w.resolve();
+      else still.push(w);
+    }
+    this.roomWaiters = still;
   }
 
   private release(): void {

@@ -117,6 +117,13 @@ export interface DiskQueue {
   append(record: Uint8Array): boolean;
   /** Resolves when everything appended before the call is durable, or dropped and counted. Never rejects. */
   flush(): Promise<void>;
+  /**
+   * Resolves once at most `bytes` (default: half of `maxBufferBytes`) appended bytes wait to be
+   * durable: back-pressure for a producer that would rather wait than drop. Unlike `flush()` it
+   * does not wait for the buffer to empty, so the producer refills it while a write is in flight.
+   * Never rejects; resolves at once when the queue is closed or cannot write.
+   */
+  waitForRoom(bytes?: number): Promise<void>;
   cursor(name?: string): QueueCursor;
   stats(): QueueStats;
   /** Flushes, writes the ledger, releases the lock. Idempotent. */

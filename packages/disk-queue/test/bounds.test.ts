@@ -87,6 +87,41 @@ describe('disk queue bounds', () => {
     expect(queue.append(payload('fits again'))).toBe(true);
   });
 
+  it('waitForRoom lets a producer wait instead of dropping, and resolves once enough is written', async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBufferBytes: 2000,
+      flushBytes: 1000,
+      fsyncIntervalMs: 60_000,
+      onDrop: (e) => events.push(e),
+    });
+    const frame = 100 + 28;
+    const all = numbered('w', 300);
+    let waits = 0;
+    for (const t of all) {
+      if (queue.stats().bufferedBytes + frame > 2000) {
+        waits++;
+        await queue.waitForRoom(1000);
+        // Resolved only once no more than the threshold waits to be written.
+        expect(queue.stats().bufferedBytes).toBeLessThanOrEqual(1000);
+      }
+      expect(queue.append(payload(t))).toBe(true);
+    }
+    expect(waits).toBeGreaterThan(10);
+    expect(queue.stats().drops.buffer_full).toBe(0);
+    expect(events).toEqual([]);
+    // Already below the threshold: at once.
+    await queue.flush();
+    await queue.waitForRoom(0);
+    expect((await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''))).toEqual(all);
+    // A waiter left when the queue closes is released, not left hanging.
+    for (let i = 0; i < 15; i++) queue.append(payload(`late${i}`));
+    const pending = queue.waitForRoom(0);
+    await queue.close();
+    await pending;
+    await queue.waitForRoom();
+  });
+
   it("expires records older than maxAge when read, counted as 'max_age'", async () => {
     let now = 5_000_000;
     queue = await openDiskQueue({ directory: dir, maxAgeMs: 1_000, clock: { now: () => now } });
