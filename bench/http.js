@@ -45,9 +45,24 @@ else if (role === '--receiver') await runReceiver();
 else if (role === '--breakdown') await breakdown();
 else await main(process.argv.includes('--quick'));
 
+/** The value after `--name` on the command line, if given. */
+function flag(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(quick) {
-  const rounds = quick ? 2 : 8;
-  const seconds = quick ? 3 : 7;
+  // --rounds, --seconds, --variants (a comma-separated subset; bare is always kept) and
+  // --no-breakdown are for exploring (with --out elsewhere); the committed results use the defaults.
+  const rounds = Number(flag('rounds') ?? (quick ? 2 : 8));
+  const seconds = Number(flag('seconds') ?? (quick ? 3 : 7));
+  const only = flag('variants')?.split(',');
+  if (only !== undefined) {
+    const unknown = only.filter((v) => !VARIANTS.includes(v));
+    if (unknown.length > 0)
+      throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${VARIANTS.join(', ')}`);
+    VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => v === 'bare' || only.includes(v)));
+  }
   const connections = 32;
   const pin = cpuPinning();
   const receiver = await startChild(['--receiver']);
@@ -107,11 +122,13 @@ async function main(quick) {
       rounds: results[variant],
     };
   }
-  const parts = await new Promise((resolve, reject) => {
-    const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', resolve);
-    child.once('error', reject);
-  });
+  const parts = process.argv.includes('--no-breakdown')
+    ? {}
+    : await new Promise((resolve, reject) => {
+        const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        child.once('message', resolve);
+        child.once('error', reject);
+      });
   const report = {
     benchmark: 'http',
     date: new Date().toISOString(),

@@ -9,8 +9,11 @@ import type { IncomingMessage } from 'node:http';
  */
 export type TrustProxy = boolean | number;
 
-export function resolveClientAddress(request: IncomingMessage, trust: TrustProxy): string | undefined {
-  const peer = request.socket.remoteAddress;
+export function resolveClientAddress(
+  request: IncomingMessage,
+  trust: TrustProxy,
+  peer: string | undefined = request.socket.remoteAddress,
+): string | undefined {
   if (trust === false || trust === 0) return peer;
   const hops = forwardedFor(request);
   if (hops.length === 0) return peer;

@@ -27,6 +27,9 @@ export interface ActiveRequests {
 }
 export interface ActiveEntry {
   count: number;
+  /** The request's `http.request.method` and `url.scheme`, as counted. */
+  readonly method: string;
+  readonly scheme: 'http' | 'https';
   readonly attributes: Attributes;
 }
 
@@ -42,7 +45,12 @@ export function createHttpMetrics(
       const map = byScheme[scheme];
       let entry = map.get(method);
       if (entry === undefined) {
-        entry = { count: 0, attributes: { 'http.request.method': method, 'url.scheme': scheme } };
+        entry = {
+          count: 0,
+          method,
+          scheme,
+          attributes: { 'http.request.method': method, 'url.scheme': scheme },
+        };
         map.set(method, entry);
         entries.push(entry);
       }

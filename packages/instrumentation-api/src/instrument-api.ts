@@ -20,6 +20,7 @@ import {
   responseContentLength,
   responseHeader,
   exceptionType,
+  formatMillis,
   isArtificialHttpError,
   requestFacts,
   requestMethod,
@@ -143,6 +144,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const identify = options.identify;
   let warnedNoHashKey = false;
   let warnedIdentify = false;
+  /** The server of the previous request: most requests skip the WeakSet lookup below. */
+  let lastServer: Server | undefined;
 
   function onStart(message: unknown): void {
     const { request, response, server } = message as {
@@ -166,9 +169,12 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       replyHeaders: undefined,
     };
     requestRecords.set(request, record);
-    if (!serversSeen.has(server)) {
-      serversSeen.add(server);
-      server.prependListener('request', captureRequestContext);
+    if (server !== lastServer) {
+      lastServer = server;
+      if (!serversSeen.has(server)) {
+        serversSeen.add(server);
+        server.prependListener('request', captureRequestContext);
+      }
     }
     response.on('close', onResponseClose);
     if (config.captureRequestBody && isTextContentType(request.headers['content-type'])) {
@@ -215,7 +221,18 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     const durationMs = performance.now() - record.startMs;
     record.active.count--;
     const route = record.route ?? record.resolveRoute?.();
-    const facts = requestFacts(request, record.url, response, route, redactor, config.trustProxy);
+    // Method and scheme as counted when the request started (a method-override middleware
+    // rewrites request.method on the way; the event keeps what the client sent).
+    const facts = requestFacts(
+      request,
+      record.url,
+      response,
+      route,
+      redactor,
+      config.trustProxy,
+      record.active.method,
+      record.active.scheme,
+    );
     const status = facts.status;
     const context = record.context;
     enrichServerSpan(context, facts);
@@ -303,7 +320,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
         addBody(access, 'response', record.responseBody, type);
     }
     const severity: Severity = status >= 500 || aborted ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
-    const line = `${facts.method} ${route ?? facts.path} ${aborted ? 'aborted' : status} ${durationMs.toFixed(1)} ms`;
+    const line = `${facts.method} ${route ?? facts.path} ${aborted ? 'aborted' : status} ${formatMillis(durationMs)} ms`;
     events.emit(EVENT_ACCESS, severity, line, access, context);
   }
 
@@ -535,6 +552,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       unsubscribe(START_CHANNEL, onStart);
       unsubscribe(FINISH_CHANNEL, onFinish);
       active = undefined;
+      lastServer = undefined;
     },
   };
 

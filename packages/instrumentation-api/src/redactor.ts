@@ -259,10 +259,19 @@ function headerName(attrKey: string): string | undefined {
 }
 
 function decodeComponent(text: string): string {
-  if (!text.includes('%') && !text.includes('+')) return text;
+  if (!hasEscapes(text)) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
     return text;
   }
+}
+
+/** Whether a query component holds `%` or `+`: one pass (query keys and values are short). */
+function hasEscapes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 37 || c === 43) return true;
+  }
+  return false;
 }

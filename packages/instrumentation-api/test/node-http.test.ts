@@ -52,6 +52,13 @@ describe('node:http capture', () => {
       'http.response.body.size': 5,
     });
     expect(access?.attributes['lifeline.http.duration_ms']).toBeGreaterThan(0);
+    // The message: method, route, status, duration to a tenth of a millisecond.
+    const line = /^GET \/users\/:id 200 (\d+\.\d) ms$/.exec(String(access?.body));
+    expect(line, String(access?.body)).not.toBeNull();
+    const shown = Number(line?.[1]);
+    expect(Math.abs(shown - Number(access?.attributes['lifeline.http.duration_ms']))).toBeLessThanOrEqual(
+      0.0501,
+    );
     expect(access?.severityText).toBe('INFO');
     expect(failed?.attributes['error.type']).toBe('TypeError');
     const [exception] = pipeline.events('http.server.request.exception');
@@ -101,5 +108,33 @@ describe('node:http capture', () => {
       'http.response.body.size': 23,
       'http.response.header.x-trace-note': ['b'],
     });
+  });
+
+  it('reports the method the client sent when a middleware overrides it on the way', async () => {
+    const pipeline = createTestPipeline();
+    const api = instrumentApi({
+      loggerProvider: pipeline.loggerProvider,
+      meterProvider: pipeline.meterProvider,
+    });
+    cleanups.push(
+      () => api.shutdown(),
+      () => pipeline.shutdown(),
+    );
+    const server = createServer((req, res) => {
+      // As method-override middleware does (X-HTTP-Method-Override).
+      const override = req.headers['x-http-method-override'];
+      if (typeof override === 'string') req.method = override;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await (
+      await fetch(`${base}/items/7`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })
+    ).text();
+    await eventually(() => pipeline.events('lifeline.api.access').length === 1);
+    const [access] = pipeline.events('lifeline.api.access');
+    expect(access?.attributes['http.request.method']).toBe('POST');
+    expect(String(access?.body)).toMatch(/^POST \/items\/7 200 /);
   });
 });
