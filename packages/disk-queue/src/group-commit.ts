@@ -229,23 +229,12 @@ export class GroupCommitWriter {
   }
 
   private releaseRoom(): void {
-    if (this.roomWaiters.length === 0) return;
     const buffered = this.stopped ? 0 : this.bufferedBytes;
-    const still: typeof this.roomWaiters = [];
-    for (const w of this.roomWaiters) {
-      if (buffered <= w.bytes) w.resolve();
-      else still.push(w);
-    }
-    this.roomWaiters = still;
+    this.roomWaiters = resolveReady(this.roomWaiters, (w) => buffered <= w.bytes);
   }
 
   private release(): void {
-    const still: typeof this.waiters = [];
-    for (const w of this.waiters) {
-      if (w.target <= this.settled) w.resolve();
-      else still.push(w);
-    }
-    this.waiters = still;
+    this.waiters = resolveReady(this.waiters, (w) => w.target <= this.settled);
   }
 
   private async write(pending: PendingFrames): Promise<void> {
@@ -388,6 +377,17 @@ export class GroupCommitWriter {
       return segment;
     }
   }
+}
+
+/** Resolves the waiters that are `ready`; returns the others, in order. */
+function resolveReady<W extends { resolve: () => void }>(waiters: W[], ready: (w: W) => boolean): W[] {
+  if (waiters.length === 0) return waiters;
+  const still: W[] = [];
+  for (const w of waiters) {
+    if (ready(w)) w.resolve();
+    else still.push(w);
+  }
+  return still;
 }
 
 function remainder(buffers: Buffer[], skip: number): Buffer[] {

@@ -12,7 +12,8 @@ export type TrustProxy = boolean | number;
 export function resolveClientAddress(
   request: IncomingMessage,
   trust: TrustProxy,
-  peer: string | undefined = request.socket.remoteAddress,
+  /** `request.socket.remoteAddress`, read once by the caller. */
+  peer: string | undefined,
 ): string | undefined {
   if (trust === false || trust === 0) return peer;
   const hops = forwardedFor(request);

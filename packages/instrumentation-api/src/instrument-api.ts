@@ -95,8 +95,12 @@ const ACTION_BY_METHOD: Record<string, string> = {
 
 let active: object | undefined;
 
-/** Servers given our context-capturing 'request' listener (each server once). */
-const serversSeen = new WeakSet<Server>();
+/**
+ * Marks a server given our context-capturing 'request' listener (each server once): a symbol
+ * property, as request records are, so the per-request check is a property load.
+ */
+const CONTEXT_LISTENER: unique symbol = Symbol('lifeline.contextListener');
+type MarkedServer = Server & { [CONTEXT_LISTENER]?: true };
 
 /**
  * Runs first among a server's 'request' listeners. Listeners run inside `server.emit('request')`,
@@ -144,8 +148,6 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const identify = options.identify;
   let warnedNoHashKey = false;
   let warnedIdentify = false;
-  /** The server of the previous request: most requests skip the WeakSet lookup below. */
-  let lastServer: Server | undefined;
 
   function onStart(message: unknown): void {
     const { request, response, server } = message as {
@@ -169,12 +171,9 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       replyHeaders: undefined,
     };
     requestRecords.set(request, record);
-    if (server !== lastServer) {
-      lastServer = server;
-      if (!serversSeen.has(server)) {
-        serversSeen.add(server);
-        server.prependListener('request', captureRequestContext);
-      }
+    if ((server as MarkedServer)[CONTEXT_LISTENER] !== true) {
+      (server as MarkedServer)[CONTEXT_LISTENER] = true;
+      server.prependListener('request', captureRequestContext);
     }
     response.on('close', onResponseClose);
     if (config.captureRequestBody && isTextContentType(request.headers['content-type'])) {
@@ -552,7 +551,6 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
       unsubscribe(START_CHANNEL, onStart);
       unsubscribe(FINISH_CHANNEL, onFinish);
       active = undefined;
-      lastServer = undefined;
     },
   };
 

@@ -63,7 +63,7 @@ export function requestFacts(
 ): RequestFacts {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
-  const peerAddress = request.socket?.remoteAddress;
+  const peerAddress = request.socket.remoteAddress;
   return {
     method,
     scheme,

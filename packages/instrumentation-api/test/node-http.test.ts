@@ -1,7 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentApi, recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+import type { InstrumentApiOptions } from '@otel-lifeline/instrumentation-api';
 import { createTestPipeline, eventually } from './support/pipeline.js';
 
 describe('node:http capture', () => {
@@ -10,16 +11,30 @@ describe('node:http capture', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('emits one access event per request with semconv attributes and a redacted query', async () => {
+  /** A test pipeline with the instrumentation active on it, both shut down after the test. */
+  function instrumented(options: Omit<InstrumentApiOptions, 'loggerProvider' | 'meterProvider'> = {}) {
     const pipeline = createTestPipeline();
     const api = instrumentApi({
       loggerProvider: pipeline.loggerProvider,
       meterProvider: pipeline.meterProvider,
+      ...options,
     });
     cleanups.push(
       () => api.shutdown(),
       () => pipeline.shutdown(),
     );
+    return pipeline;
+  }
+
+  /** Listens on a loopback port, closed after the test; resolves the base URL. */
+  async function listen(server: Server): Promise<string> {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('emits one access event per request with semconv attributes and a redacted query', async () => {
+    const pipeline = instrumented();
     const server = createServer((req, res) => {
       if (req.url?.startsWith('/users/')) setHttpRoute(req, '/users/:id');
       if (req.url === '/boom') {
@@ -31,9 +46,7 @@ describe('node:http capture', () => {
       res.setHeader('content-type', 'text/plain');
       res.end('hello');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listen(server);
     const res = await fetch(`${base}/users/42?password=hunter2&page=3`);
     expect(await res.text()).toBe('hello');
     await fetch(`${base}/boom`);
@@ -70,16 +83,9 @@ describe('node:http capture', () => {
   });
 
   it('reads headers passed straight to writeHead, in any spelling', async () => {
-    const pipeline = createTestPipeline();
-    const api = instrumentApi({
-      loggerProvider: pipeline.loggerProvider,
-      meterProvider: pipeline.meterProvider,
+    const pipeline = instrumented({
       captureHeaders: { response: ['x-trace-note'] },
     });
-    cleanups.push(
-      () => api.shutdown(),
-      () => pipeline.shutdown(),
-    );
     const server = createServer((req, res) => {
       // Headers given to writeHead are written without being stored: getHeader sees none of them.
       const body = req.url === '/lower' ? 'lower case' : 'Mixed-Case header names';
@@ -91,9 +97,7 @@ describe('node:http capture', () => {
       res.write(body); // not end(body): Node computes no length of its own
       res.end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listen(server);
     expect(await (await fetch(`${base}/lower`)).text()).toBe('lower case');
     expect(await (await fetch(`${base}/mixed`)).text()).toBe('Mixed-Case header names');
     await eventually(() => pipeline.events('lifeline.api.access').length === 2);
@@ -111,24 +115,14 @@ describe('node:http capture', () => {
   });
 
   it('reports the method the client sent when a middleware overrides it on the way', async () => {
-    const pipeline = createTestPipeline();
-    const api = instrumentApi({
-      loggerProvider: pipeline.loggerProvider,
-      meterProvider: pipeline.meterProvider,
-    });
-    cleanups.push(
-      () => api.shutdown(),
-      () => pipeline.shutdown(),
-    );
+    const pipeline = instrumented();
     const server = createServer((req, res) => {
       // As method-override middleware does (X-HTTP-Method-Override).
       const override = req.headers['x-http-method-override'];
       if (typeof override === 'string') req.method = override;
       res.end('ok');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listen(server);
     await (
       await fetch(`${base}/items/7`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })
     ).text();
