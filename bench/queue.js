@@ -4,12 +4,13 @@
 //   node bench/queue.js [--quick] [--dir DIR] [--out DIR]     (pnpm bench:queue builds first)
 //
 // Three comparisons, each with variants interleaved round by round (A B, then B A, ...):
-//   append     queue.append + group commit (flush every 1 MiB or 100 ms, one O_DSYNC pwritev)
+//   append     queue.append + group commit (flush every 1 MiB or 100 ms, one O_DSYNC pwritev;
+//              up to MAX_WRITES_IN_FLIGHT of them overlap, committed in order)
 //              against a raw loop that writes the same payload bytes with writev + fdatasync
 //              under the same policy (every 1 MiB or 100 ms). Two record sizes: 1 KiB and 16 KiB.
 //              The producer appends 256 KiB per event-loop turn in both variants; the queue's
-//              producer, at 8 MiB buffered, waits until no more than 4 MiB are (queue.waitForRoom;
-//              the raw loop blocks on each write instead).
+//              producer, at 8 MiB buffered or being written, waits until its next 256 KiB fit
+//              (queue.waitForRoom; the raw loop blocks on each write instead).
 //   open       openDiskQueue on a directory holding the backlog (1 GiB; 128 MiB with --quick)
 //              against a full scan of that backlog (verifyQueue reads and checks every record):
 //              what recovery would cost if it read the backlog.
@@ -26,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
+import { MAX_WRITES_IN_FLIGHT, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
 import { describeEnvironment } from './lib/environment.js';
 import { summary } from './lib/stats.js';
 
@@ -93,10 +94,11 @@ async function appendQueue(dir, recs, total) {
         if (!queue.append(r)) dropped++;
         written += r.length;
       }
-      // Back-pressure, as a producer that must not drop would apply: at 8 MiB buffered it waits
-      // until half of that is written (the raw loop blocks on each of its writes instead).
-      if (queue.stats().bufferedBytes >= BACKPRESSURE_BYTES) await queue.waitForRoom(BACKPRESSURE_BYTES / 2);
-      else await nextTurn();
+      // Back-pressure, as a producer that must not drop would apply: at 8 MiB buffered or being
+      // written it waits until its next turn's records fit (the raw loop blocks on each write).
+      if (queue.stats().bufferedBytes >= BACKPRESSURE_BYTES) {
+        await queue.waitForRoom(BACKPRESSURE_BYTES - TICK_BYTES);
+      } else await nextTurn();
     }
     await queue.flush();
   });
@@ -189,7 +191,10 @@ async function benchAppend() {
     results[`${size}B`] = {
       recordBytes: size,
       bytesPerRound: APPEND_BYTES,
-      queue: { what: 'queue.append + group commit (1 MiB or 100 ms per pwritev + fdatasync)', ...queue },
+      queue: {
+        what: `queue.append + group commit (1 MiB or 100 ms per O_DSYNC pwritev, up to ${MAX_WRITES_IN_FLIGHT} in flight)`,
+        ...queue,
+      },
       raw: { what: 'writev + fdatasync loop, same bytes, same policy', ...raw },
       ratio: {
         queueOverRaw: queue.mbPerS.median / raw.mbPerS.median,

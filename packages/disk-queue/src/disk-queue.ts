@@ -92,6 +92,7 @@ class DiskQueueImpl implements DiskQueue {
         fsyncIntervalMs: o.fsyncIntervalMs,
         flushBytes: o.flushBytes,
         key: o.keys.current,
+        needsRoom: (bytes) => o.whenFull === 'drop-oldest' && this.diskBytes(true) + bytes > o.maxBytes,
         makeRoom: (bytes) => this.makeRoom(bytes),
         onDurable: () => this.wake(),
       });

@@ -9,30 +9,73 @@ export interface GroupCommitOptions {
   fsyncIntervalMs: number;
   flushBytes: number;
   key: QueueKey | undefined;
-  /** Called before each write with the frame bytes about to land (drop-oldest makes room here). */
+  /** Whether `bytes` more on disk would need `makeRoom` to evict (drop-oldest over maxBytes). */
+  needsRoom(bytes: number): boolean;
+  /** Evicts old segments so that `bytes` more fit; only called with no write in flight. */
   makeRoom(bytes: number): Promise<void>;
   /** Called after each flush that made records durable. */
   onDurable(): void;
 }
 
 /**
+ * Group-commit writes that may be in flight at once. One write at a time leaves the disk idle
+ * while the event loop gets round to starting the next; a few in flight keep it busy (the
+ * file system overlaps one write's copy into the page cache with another's flush).
+ */
+export const MAX_WRITES_IN_FLIGHT = 4;
+
+/**
+ * One group commit: the frames it writes, where they land, and its progress. Flights are placed,
+ * written and committed in order; only the writes themselves overlap.
+ */
+interface Flight {
+  pending: PendingFrames;
+  /** `appended` when the frames were taken: flush() callers up to here are settled by its commit. */
+  target: number;
+  oldestAppendedAtMs: number;
+  segment: Segment | undefined;
+  /** File offset of its first byte (the header's, when it carries one). */
+  offset: number;
+  /** A new segment's header, written with this flight's frames. */
+  header: { header: Buffer; entryDurable: boolean } | undefined;
+  error: unknown;
+  /** Settled once the next flight may be placed: right after placement, or after a header's write. */
+  placed: Promise<void>;
+  /** Settled once its write has returned or failed. */
+  written: Promise<void>;
+  /** Settled once it and every flight before it are committed; never rejects. */
+  committed: Promise<void>;
+}
+
+/**
  * Group commit: appends land in memory; one flush per interval (or as soon as `flushBytes` are
- * buffered, or on request) writes them with one `pwritev` and one `fdatasync`, then wakes readers.
- * Flushes never overlap. A failed write drops that flush's records as 'io_error', seals the
- * segment and carries on with a fresh one at the next flush: the caller never sees the error.
+ * buffered, or on request) writes them with one `pwritev` (`O_DSYNC`, or followed by `fdatasync`),
+ * then wakes readers. Up to MAX_WRITES_IN_FLIGHT flushes overlap, each at its own offset, but they
+ * are committed strictly in order: a record is confirmed only once it and every record before it
+ * are durable. A failed write drops that flush's records — and those of later flushes into the
+ * same segment — as 'io_error', cuts the segment back to its last committed byte, seals it and
+ * carries on with a fresh one: the caller never sees the error.
  *
- *   append ─► [ buffer ]──take──► [ in flight: pwritev ─► fdatasync ] ─► durable, readers woken
- *                 ▲                         │
- *                 └── appends keep landing ─┘  (bufferedBytes = buffer + in flight ≤ maxBufferBytes)
+ *   append ─► [ buffer ]──take──► [ write 1 ][ write 2 ][ write 3 ] ─► committed in order,
+ *                 ▲                    (at consecutive offsets)         durable, readers woken
+ *                 └── appends keep landing ──┘
+ *                     (bufferedBytes = buffer + in flight ≤ maxBufferBytes)
+ *
+ * A new segment's first write (which carries its header) returns before any other write to that
+ * file starts, so a segment never holds records behind a header that is not on disk. A crash can
+ * leave a gap where a write had not landed while a later one had: those records were never
+ * confirmed, and a reader counts them as 'corrupt' when it meets the gap.
  *
  *   counters: settled ≤ appended; flush() waits until settled reaches `appended` at its call.
  */
 export class GroupCommitWriter {
   private readonly buffer: AppendBuffer;
-  private inFlight: Promise<void> | undefined;
-  private inFlightRecords = 0;
-  private inFlightBytes = 0;
-  private inFlightOldest = 0;
+  /** In order, oldest first; each removed once committed. */
+  private flights: Flight[] = [];
+  private flightRecords = 0;
+  private flightBytes = 0;
+  /** Where the newest placed flight ends: the next one in the same segment goes right there. */
+  private tailEnd: { segment: Segment; offset: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private appended = 0;
@@ -66,15 +109,16 @@ export class GroupCommitWriter {
 
   /** Records and frame bytes appended but not yet durable (buffered or being written). */
   get bufferedRecords(): number {
-    return this.buffer.records + this.inFlightRecords;
+    return this.buffer.records + this.flightRecords;
   }
 
   get bufferedBytes(): number {
-    return this.buffer.bytes + this.inFlightBytes;
+    return this.buffer.bytes + this.flightBytes;
   }
 
   get oldestBufferedAtMs(): number | undefined {
-    if (this.inFlightRecords > 0) return this.inFlightOldest;
+    const first = this.flights[0];
+    if (first !== undefined) return first.oldestAppendedAtMs;
     return this.buffer.records > 0 ? this.buffer.oldestAppendedAtMs : undefined;
   }
 
@@ -106,7 +150,7 @@ export class GroupCommitWriter {
     this.stopped = true;
     this.clearTimers();
     this.buffer.take();
-    while (this.inFlight !== undefined) await this.inFlight;
+    await this.idle();
     this.settled = this.appended;
     this.release();
     this.releaseRoom();
@@ -119,8 +163,13 @@ export class GroupCommitWriter {
     this.stopped = true;
     this.clearTimers();
     this.releaseRoom();
-    while (this.inFlight !== undefined) await this.inFlight;
+    await this.idle();
     await this.dropSpare(true);
+  }
+
+  /** Resolves once no write is in flight. */
+  private async idle(): Promise<void> {
+    for (let last = this.flights.at(-1); last !== undefined; last = this.flights.at(-1)) await last.committed;
   }
 
   /** Opens the next segment's file ahead of need (see `spare`). A failure just means no spare. */
@@ -158,7 +207,7 @@ export class GroupCommitWriter {
    * older than `horizon`, so that maxAge can expire it whole. Resolves whether it did.
    */
   async sealIfIdle(horizon: number): Promise<boolean> {
-    if (this.stopped || this.inFlight !== undefined || this.buffer.records > 0) return false;
+    if (this.stopped || this.flights.length > 0 || this.buffer.records > 0) return false;
     const last = this.store.segments[this.store.segments.length - 1];
     if (last === undefined || last.sealed || last.lastAppendedAtMs >= horizon) return false;
     await this.sealSegment(last);
@@ -173,7 +222,8 @@ export class GroupCommitWriter {
   }
 
   private schedule(now: boolean): void {
-    if (this.stopped || this.inFlight !== undefined) return; // the running flush reschedules
+    // With every flight taken, the next commit reschedules.
+    if (this.stopped || this.flights.length >= MAX_WRITES_IN_FLIGHT) return;
     if (now) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
@@ -195,7 +245,7 @@ export class GroupCommitWriter {
     }
   }
 
-  /** Starts a flush at once when none is running and nothing stopped the writer. */
+  /** Starts a flush at once when a flight is free and nothing stopped the writer. */
   private startNow(): void {
     if (this.stopped) return;
     this.clearTimers();
@@ -203,29 +253,77 @@ export class GroupCommitWriter {
   }
 
   private start(): void {
-    if (this.inFlight !== undefined || this.buffer.records === 0) return;
-    this.inFlightOldest = this.buffer.oldestAppendedAtMs;
+    if (this.flights.length >= MAX_WRITES_IN_FLIGHT || this.buffer.records === 0) return;
+    const oldestAppendedAtMs = this.buffer.oldestAppendedAtMs;
     const pending = this.buffer.take();
-    this.inFlightRecords = pending.records;
-    this.inFlightBytes = pending.bytes;
-    const target = this.appended;
-    this.inFlight = this.write(pending)
+    const prev = this.flights.at(-1);
+    const placed = deferred();
+    const written = deferred();
+    const flight: Flight = {
+      pending,
+      target: this.appended,
+      oldestAppendedAtMs,
+      segment: undefined,
+      offset: 0,
+      header: undefined,
+      error: undefined,
+      placed: placed.promise,
+      written: written.promise,
+      committed: Promise.resolve(),
+    };
+    this.flights.push(flight);
+    this.flightRecords += pending.records;
+    this.flightBytes += pending.bytes;
+    flight.committed = this.fly(flight, prev, placed.resolve, written.resolve)
       .catch((error: unknown) => this.store.context.onError(error))
-      .then(() => {
-        this.inFlight = undefined;
-        this.inFlightRecords = 0;
-        this.inFlightBytes = 0;
-        this.settled = target;
-        this.release();
-        this.releaseRoom();
-        this.buffer.recycle(pending);
-        if (this.buffer.records > 0) {
-          // A waiter or a full buffer: write the next batch now, without an event-loop turn in
-          // between (the appends it holds landed while this one was written). Otherwise the timer.
-          if (this.waiters.length > 0 || this.buffer.bytes >= this.options.flushBytes) this.startNow();
-          else this.schedule(false);
+      .then(() => this.landed(flight));
+  }
+
+  /** Places, writes and commits one flight (the commit waits for the flight before it). */
+  private async fly(
+    f: Flight,
+    prev: Flight | undefined,
+    placed: () => void,
+    written: () => void,
+  ): Promise<void> {
+    try {
+      await prev?.placed;
+      try {
+        await this.place(f, prev);
+      } catch (error) {
+        f.error = error;
+      }
+      if (f.header === undefined) placed();
+      if (f.error === undefined) {
+        try {
+          await this.write(f);
+        } catch (error) {
+          f.error = error;
         }
-      });
+      }
+    } finally {
+      placed();
+      written();
+    }
+    await prev?.committed;
+    await this.commit(f);
+  }
+
+  /** After a flight's commit: settle waiters, reuse its chunks, start what is due. */
+  private landed(f: Flight): void {
+    this.flights.shift();
+    this.flightRecords -= f.pending.records;
+    this.flightBytes -= f.pending.bytes;
+    this.settled = f.target;
+    this.release();
+    this.releaseRoom();
+    this.buffer.recycle(f.pending);
+    if (this.buffer.records > 0) {
+      // A waiter or a full buffer: write the next batch now, without an event-loop turn in
+      // between (the appends it holds landed while this one was written). Otherwise the timer.
+      if (this.waiters.length > 0 || this.buffer.bytes >= this.options.flushBytes) this.startNow();
+      else this.schedule(false);
+    }
   }
 
   private releaseRoom(): void {
@@ -237,62 +335,120 @@ export class GroupCommitWriter {
     this.waiters = resolveReady(this.waiters, (w) => w.target <= this.settled);
   }
 
-  private async write(pending: PendingFrames): Promise<void> {
+  /**
+   * Decides where the flight's frames land: right after the previous flight in the open segment,
+   * or at the start of a new one. A segment rolled over while writes to it are still in flight is
+   * sealed by the commit of the last of them. Drop-oldest eviction first waits for every earlier
+   * flight to be committed: it must not remove a file being written.
+   */
+  private async place(f: Flight, prev: Flight | undefined): Promise<void> {
+    const bytes = f.pending.bytes;
+    if (this.options.needsRoom(bytes + this.placedUncommittedBytes(f))) {
+      await prev?.committed;
+      await this.options.makeRoom(bytes);
+    }
     const store = this.store;
+    const last = store.segments[store.segments.length - 1];
+    if (last !== undefined && !last.sealed && last.writeFile !== undefined) {
+      const end = this.tailEnd?.segment === last ? this.tailEnd.offset : last.size;
+      const empty = end <= last.headerLength;
+      if (empty || end + bytes <= this.options.segmentBytes) {
+        f.segment = last;
+        f.offset = end;
+        this.tailEnd = { segment: last, offset: end + bytes };
+        return;
+      }
+      if (!this.flights.some((x) => x !== f && x.segment === last)) await this.sealSegment(last);
+    } else if (last !== undefined && !last.sealed) {
+      last.sealed = true;
+    }
+    const segment = await this.createSegment(f.pending.firstSeq);
+    f.segment = segment;
+    f.offset = 0;
+    f.header = this.unwrittenHeaders.get(segment);
+    this.unwrittenHeaders.delete(segment);
+    this.tailEnd = { segment, offset: (f.header?.header.length ?? 0) + bytes };
+  }
+
+  /** Frame bytes of the flights before `f` that are placed but not yet committed (not in any size). */
+  private placedUncommittedBytes(f: Flight): number {
+    let bytes = 0;
+    for (const x of this.flights) {
+      if (x === f) break;
+      bytes += x.pending.bytes;
+    }
+    return bytes;
+  }
+
+  /** One `pwritev` (more if the kernel writes less), made durable. */
+  private async write(f: Flight): Promise<void> {
+    const segment = f.segment!;
+    const file = segment.writeFile!;
+    const header = f.header?.header;
+    const all = header === undefined ? f.pending.buffers : [header, ...f.pending.buffers];
+    const total = (header?.length ?? 0) + f.pending.bytes;
+    let written = 0;
+    let buffers = all;
+    while (written < total) {
+      const n = await file.writev(buffers, f.offset + written);
+      if (n <= 0)
+        throw new Error(`write to ${segment.name} at offset ${f.offset + written} made no progress`);
+      written += n;
+      if (written < total) buffers = remainder(all, written);
+    }
+    // An O_DSYNC segment file made each write durable as it returned: nothing left to sync.
+    if (file.durableWrites !== true) await file.datasync();
+    // A new file: its directory entry must be durable before anything in it is confirmed.
+    if (header !== undefined && f.header?.entryDurable !== true) {
+      await this.store.context.fs.syncDirectory(this.store.directory);
+    }
+  }
+
+  /**
+   * Confirms a flight, every flight before it being committed: its records become readable, or,
+   * if its write failed or an earlier write into the same segment did, are counted as lost.
+   */
+  private async commit(f: Flight): Promise<void> {
+    const store = this.store;
+    const { pending } = f;
     const firstSeq = pending.firstSeq;
     const endSeq = firstSeq + pending.records;
-    let segment: Segment | undefined;
-    try {
-      await this.options.makeRoom(pending.bytes);
-      segment = await this.tail(pending.bytes, firstSeq);
-      const file = segment.writeFile!;
-      const unwritten = this.unwrittenHeaders.get(segment);
-      const header = unwritten?.header;
-      const all = header === undefined ? pending.buffers : [header, ...pending.buffers];
-      const total = (header?.length ?? 0) + pending.bytes;
-      let written = 0;
-      let buffers = all;
-      while (written < total) {
-        const n = await file.writev(buffers, segment.size + written);
-        if (n <= 0)
-          throw new Error(`write to ${segment.name} at offset ${segment.size + written} made no progress`);
-        written += n;
-        if (written < total) buffers = remainder(all, written);
-      }
-      // An O_DSYNC segment file made each write durable as it returned: nothing left to sync.
-      if (file.durableWrites !== true) await file.datasync();
-      if (header !== undefined) {
-        // A new file: its directory entry must be durable before anything in it is confirmed.
-        if (unwritten?.entryDurable !== true) await store.context.fs.syncDirectory(store.directory);
-        this.unwrittenHeaders.delete(segment);
-        segment.size = header.length;
-      }
-      segment.size += pending.bytes;
+    const segment = f.segment;
+    // Every earlier flight committed: a segment that ends where this flight starts had them all succeed.
+    if (f.error === undefined && segment !== undefined && segment.size === f.offset) {
+      segment.size = f.offset + (f.header?.header.length ?? 0) + pending.bytes;
       segment.durableSize = segment.size;
       segment.endSeq = endSeq;
       segment.lastAppendedAtMs = Math.max(segment.lastAppendedAtMs, pending.newestAppendedAtMs);
       store.durableSeq = endSeq;
-    } catch (error) {
-      // The batch's sequence numbers stay consumed: a reader sees the gap, already counted here.
-      store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
-      store.context.onError(error);
-      if (segment !== undefined) {
-        // Whatever part of this write landed must not be read: cut it off, seal, start afresh.
-        // (A new segment whose first write failed is cut to nothing; recovery removes it.)
-        this.unwrittenHeaders.delete(segment);
-        await segment.writeFile?.truncate(segment.size).catch(() => undefined);
-        segment.endSeq = endSeq;
+      // Durable from here on: nothing below may turn these records into drops.
+      this.options.onDurable();
+      if (2 * segment.size >= this.options.segmentBytes) this.prepareSpare();
+      // Full, or rolled over while this write was in flight: sealed once no later write is in it.
+      const rolledOver = segment !== store.segments[store.segments.length - 1];
+      if (
+        (segment.size >= this.options.segmentBytes || rolledOver) &&
+        !this.flights.some((x) => x !== f && x.segment === segment)
+      ) {
         await this.sealSegment(segment);
+        await store.collect().catch((error: unknown) => store.context.onError(error));
       }
       return;
     }
-    // Durable from here on: nothing below may turn these records into drops.
-    this.options.onDurable();
-    if (2 * segment.size >= this.options.segmentBytes) this.prepareSpare();
-    if (segment.size >= this.options.segmentBytes) {
-      await this.sealSegment(segment);
-      await store.collect().catch((error: unknown) => store.context.onError(error));
-    }
+    // The batch's sequence numbers stay consumed: a reader sees the gap, already counted here.
+    store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
+    if (f.error !== undefined) store.context.onError(f.error);
+    if (segment === undefined) return;
+    // Whatever part of this write (and of later ones into the segment) landed must not be read:
+    // once those writes are done, cut it off, seal, start afresh. (A new segment whose first write
+    // failed is cut to nothing; recovery removes it.)
+    segment.sealed = true;
+    segment.endSeq = endSeq;
+    const file = segment.writeFile;
+    if (file === undefined) return; // an earlier failure here already cut and closed it
+    await Promise.all(this.flights.filter((x) => x !== f && x.segment === segment).map((x) => x.written));
+    await file.truncate(segment.size).catch(() => undefined);
+    await this.sealSegment(segment);
   }
 
   private async sealSegment(segment: Segment): Promise<void> {
@@ -300,20 +456,6 @@ export class GroupCommitWriter {
     const file = segment.writeFile;
     segment.writeFile = undefined;
     await file?.close().catch((error: unknown) => this.store.context.onError(error));
-  }
-
-  /** The segment to append to: the open tail, or a new one when it is full, sealed or absent. */
-  private async tail(bytes: number, firstSeq: number): Promise<Segment> {
-    const store = this.store;
-    const last = store.segments[store.segments.length - 1];
-    if (last !== undefined && !last.sealed && last.writeFile !== undefined) {
-      const empty = last.size <= last.headerLength;
-      if (empty || last.size + bytes <= this.options.segmentBytes) return last;
-      await this.sealSegment(last);
-    } else if (last !== undefined && !last.sealed) {
-      last.sealed = true;
-    }
-    return this.createSegment(firstSeq);
   }
 
   /** A new segment whose first record will be `firstSeq`. */
@@ -377,6 +519,12 @@ export class GroupCommitWriter {
       return segment;
     }
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /** Resolves the waiters that are `ready`; returns the others, in order. */

@@ -1,4 +1,5 @@
 export { openDiskQueue } from './disk-queue.js';
+export { MAX_WRITES_IN_FLIGHT } from './group-commit.js';
 export type {
   DiskQueue,
   DiskQueueOptions,

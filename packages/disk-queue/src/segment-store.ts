@@ -24,7 +24,10 @@ export interface Segment {
   lastAppendedAtMs: number;
   keyId: string | undefined;
   key: QueueKey | undefined;
-  /** A sealed segment gets no more writes. Only the last segment of the writable store can be unsealed. */
+  /**
+   * A sealed segment gets no more writes. Only the last segment of the writable store can be
+   * unsealed, and the one before it while writes placed in it before a roll-over are in flight.
+   */
   sealed: boolean;
   writeFile: OpenFile | undefined;
   /** Shared by cursors; opened on first read, closed when the segment goes. */
