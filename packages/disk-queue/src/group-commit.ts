@@ -45,6 +45,8 @@ interface Flight {
   written: Promise<void>;
   /** Settled once it and every flight before it are committed; never rejects. */
   committed: Promise<void>;
+  /** Set by its commit (synchronously, before anything awaits): it no longer holds its segment open. */
+  done: boolean;
 }
 
 /**
@@ -76,6 +78,10 @@ export class GroupCommitWriter {
   private flightBytes = 0;
   /** Where the newest placed flight ends: the next one in the same segment goes right there. */
   private tailEnd: { segment: Segment; offset: number } | undefined;
+  /** A flight is creating the next segment (see prepareSpare). */
+  private creating = false;
+  /** Segments rolled over while writes to them were in flight: the last of those seals it. */
+  private readonly sealWhenWritten = new WeakSet<Segment>();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private appended = 0;
@@ -174,7 +180,8 @@ export class GroupCommitWriter {
 
   /** Opens the next segment's file ahead of need (see `spare`). A failure just means no spare. */
   private prepareSpare(): void {
-    if (this.spare !== undefined || this.stopped) return;
+    // Not while a flight is creating the next segment itself: both would claim the same id.
+    if (this.spare !== undefined || this.stopped || this.creating) return;
     const store = this.store;
     const { fs, fileMode } = store.context;
     const id = store.nextSegmentId;
@@ -270,6 +277,7 @@ export class GroupCommitWriter {
       placed: placed.promise,
       written: written.promise,
       committed: Promise.resolve(),
+      done: false,
     };
     this.flights.push(flight);
     this.flightRecords += pending.records;
@@ -358,16 +366,28 @@ export class GroupCommitWriter {
         this.tailEnd = { segment: last, offset: end + bytes };
         return;
       }
-      if (!this.flights.some((x) => x !== f && x.segment === last)) await this.sealSegment(last);
+      if (this.writesInFlight(last, f)) this.sealWhenWritten.add(last);
+      else await this.sealSegment(last);
     } else if (last !== undefined && !last.sealed) {
       last.sealed = true;
     }
-    const segment = await this.createSegment(f.pending.firstSeq);
+    this.creating = true;
+    let segment: Segment;
+    try {
+      segment = await this.createSegment(f.pending.firstSeq);
+    } finally {
+      this.creating = false;
+    }
     f.segment = segment;
     f.offset = 0;
     f.header = this.unwrittenHeaders.get(segment);
     this.unwrittenHeaders.delete(segment);
     this.tailEnd = { segment, offset: (f.header?.header.length ?? 0) + bytes };
+  }
+
+  /** Whether a flight other than `except` is placed in the segment and not yet committed. */
+  private writesInFlight(segment: Segment, except: Flight): boolean {
+    return this.flights.some((x) => x !== except && !x.done && x.segment === segment);
   }
 
   /** Frame bytes of the flights before `f` that are placed but not yet committed (not in any size). */
@@ -414,6 +434,7 @@ export class GroupCommitWriter {
     const firstSeq = pending.firstSeq;
     const endSeq = firstSeq + pending.records;
     const segment = f.segment;
+    f.done = true;
     // Every earlier flight committed: a segment that ends where this flight starts had them all succeed.
     if (f.error === undefined && segment !== undefined && segment.size === f.offset) {
       segment.size = f.offset + (f.header?.header.length ?? 0) + pending.bytes;
@@ -425,10 +446,12 @@ export class GroupCommitWriter {
       this.options.onDurable();
       if (2 * segment.size >= this.options.segmentBytes) this.prepareSpare();
       // Full, or rolled over while this write was in flight: sealed once no later write is in it.
-      const rolledOver = segment !== store.segments[store.segments.length - 1];
+      // (Decided here, before any await, as place() decides a roll-over: whichever runs second
+      // sees what the first did, so a rolled-over segment is always sealed before the next
+      // segment's records are committed, and a reader can move on to them.)
       if (
-        (segment.size >= this.options.segmentBytes || rolledOver) &&
-        !this.flights.some((x) => x !== f && x.segment === segment)
+        (segment.size >= this.options.segmentBytes || this.sealWhenWritten.has(segment)) &&
+        !this.writesInFlight(segment, f)
       ) {
         await this.sealSegment(segment);
         await store.collect().catch((error: unknown) => store.context.onError(error));
@@ -446,7 +469,7 @@ export class GroupCommitWriter {
     segment.endSeq = endSeq;
     const file = segment.writeFile;
     if (file === undefined) return; // an earlier failure here already cut and closed it
-    await Promise.all(this.flights.filter((x) => x !== f && x.segment === segment).map((x) => x.written));
+    await Promise.all(this.flights.filter((x) => !x.done && x.segment === segment).map((x) => x.written));
     await file.truncate(segment.size).catch(() => undefined);
     await this.sealSegment(segment);
   }

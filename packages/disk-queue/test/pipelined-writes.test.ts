@@ -10,6 +10,7 @@ import {
   type DropEvent,
   type FileSystem,
   type OpenFile,
+  segmentFileName,
 } from '@otel-lifeline/disk-queue';
 import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
 
@@ -27,17 +28,31 @@ interface HeldWrite {
  * The real file system (with O_DSYNC where asked), except that every write to a segment file waits
  * in `held` until the test releases it: writes complete in whatever order the test picks.
  */
-function gatedFileSystem(): FileSystem & { held: HeldWrite[]; arrived(n: number): Promise<void> } {
+function gatedFileSystem(): FileSystem & {
+  held: HeldWrite[];
+  arrived(n: number): Promise<void>;
+  /** While true, creating a segment file also waits, in `heldOpens`, until released. */
+  holdOpens: boolean;
+  heldOpens: Array<() => void>;
+} {
   const real = createNodeFileSystem();
   const held: HeldWrite[] = [];
   let notify: () => void = () => undefined;
   const fs = {
     ...real,
     held,
+    holdOpens: false,
+    heldOpens: [] as Array<() => void>,
     async arrived(n: number): Promise<void> {
-      while (held.length < n) await new Promise<void>((resolve) => (notify = resolve));
+      while (held.length + fs.heldOpens.length < n) await new Promise<void>((resolve) => (notify = resolve));
     },
     async open(path: string, flags: string, mode?: number, options?: { dsync?: boolean }): Promise<OpenFile> {
+      if (fs.holdOpens && path.endsWith('.seg') && flags === 'wx') {
+        await new Promise<void>((resolve) => {
+          fs.heldOpens.push(resolve);
+          notify();
+        });
+      }
       const file = await real.open(path, flags, mode, options);
       return {
         durableWrites: file.durableWrites,
@@ -92,6 +107,8 @@ describe('group commit with writes in flight at once', () => {
   });
 
   afterEach(async () => {
+    fs.holdOpens = false;
+    for (const open of fs.heldOpens.splice(0)) open();
     await Promise.all(fs.held.map((w) => w.release()));
     await queue?.close();
     queue = undefined;
@@ -260,6 +277,33 @@ describe('group commit with writes in flight at once', () => {
         await reopened.close();
         await rm(crashed, { recursive: true, force: true });
       }
+    });
+
+    it('seals the old segment when its last write commits while the new segment is still being opened', async () => {
+      // 960 bytes: no spare is opened ahead (the primer fills less than half), so the roll-over
+      // opens the new file itself, and the old segment's write lands while that open waits.
+      queue = await open(dir, fs, 960);
+      const old = await batch(queue, numbered('old', 10));
+      fs.holdOpens = true;
+      for (const t of numbered('next', 10)) expect(queue.append(record(t))).toBe(true);
+      const nextFlushed = queue.flush();
+      await fs.arrived(fs.held.length + 1); // the new segment's open, held
+      await old.write.release();
+      await old.flushed;
+      fs.holdOpens = false;
+      for (const open of fs.heldOpens.splice(0).reverse()) open(); // a spare's open would go first
+      await fs.arrived(fs.held.length + 1);
+      await fs.held.at(-1)!.release();
+      await nextFlushed;
+      expect(await drain(queue.cursor())).toEqual([
+        ...primer,
+        ...numbered('old', 10),
+        ...numbered('next', 10),
+      ]);
+      // The old segment, all acknowledged, is gone; the new one follows it directly (no id skipped
+      // by a spare racing the roll-over's own open).
+      expect(await segmentFiles(dir)).toEqual([basename(fs.held.at(-1)!.path)]);
+      expect(basename(fs.held.at(-1)!.path)).toBe(segmentFileName(2));
     });
   });
 });
