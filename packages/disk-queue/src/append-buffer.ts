@@ -2,7 +2,7 @@ import { ENCRYPTION_OVERHEAD_BYTES, encryptFrameInPlace, NONCE_BYTES, type Queue
 import { FRAME_HEADER_BYTES, writeFrameCrc, writeFrameFieldsTo } from './record-frame.js';
 
 const CHUNK_BYTES = 1024 * 1024;
-/** Chunks kept for reuse: twice what recent flushes used, within these bounds. */
+/** Chunks kept for reuse: twice what the flushes that may be in flight at once use, within these bounds. */
 const MIN_POOLED_CHUNKS = 2;
 const MAX_POOLED_CHUNKS = 32;
 
@@ -44,7 +44,11 @@ export class AppendBuffer {
 
   private readonly encrypted: boolean;
 
-  constructor(private readonly key: QueueKey | undefined) {
+  /** `writesInFlight`: how many taken batches may be out at once (their chunks come back later). */
+  constructor(
+    private readonly key: QueueKey | undefined,
+    private readonly writesInFlight: number,
+  ) {
     this.encrypted = key !== undefined;
   }
 
@@ -104,7 +108,8 @@ export class AppendBuffer {
 
   /** Returns written chunks for reuse, sparing the allocator (and page faults) a 1 MiB buffer each. */
   recycle(pending: PendingFrames): void {
-    const keep = Math.min(MAX_POOLED_CHUNKS, Math.max(MIN_POOLED_CHUNKS, 2 * this.recentChunks));
+    const inUse = this.writesInFlight * this.recentChunks;
+    const keep = Math.min(MAX_POOLED_CHUNKS, Math.max(MIN_POOLED_CHUNKS, 2 * inUse));
     for (const b of pending.buffers) {
       if (this.pool.length >= keep) break;
       if (b.buffer.byteLength === CHUNK_BYTES && b.byteOffset === 0) {

@@ -106,7 +106,7 @@ export class GroupCommitWriter {
     private readonly store: SegmentStore,
     private readonly options: GroupCommitOptions,
   ) {
-    this.buffer = new AppendBuffer(options.key);
+    this.buffer = new AppendBuffer(options.key, MAX_WRITES_IN_FLIGHT);
   }
 
   frameBytes(length: number): number {
