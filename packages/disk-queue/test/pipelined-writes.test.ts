@@ -149,6 +149,29 @@ describe('group commit with writes in flight at once', () => {
 
   const primer = numbered('primer', 10);
 
+  /**
+   * Lets `landed` reach the disk while `pending` has not, copies the directory as a crash at that
+   * moment leaves it (but for the lock: this process holds it), and reopens the copy: what a
+   * cursor reads there, and the records counted as corrupt.
+   */
+  async function crashBetween(
+    landed: HeldWrite,
+    pending: HeldWrite,
+  ): Promise<{ read: string[]; corrupt: number }> {
+    await landed.release();
+    const crashed = `${dir}-crashed`;
+    await cp(dir, crashed, { recursive: true, filter: (src) => basename(src) !== LOCK_FILE });
+    await pending.release();
+    const reopened = await open(crashed, createNodeFileSystem());
+    try {
+      const read = await drain(reopened.cursor());
+      return { read, corrupt: reopened.stats().drops.corrupt };
+    } finally {
+      await reopened.close();
+      await rm(crashed, { recursive: true, force: true });
+    }
+  }
+
   it(`overlaps up to ${MAX_WRITES_IN_FLIGHT} writes at consecutive offsets, the next starting as one commits`, async () => {
     queue = await open();
     const batches = [];
@@ -222,20 +245,11 @@ describe('group commit with writes in flight at once', () => {
     queue = await open();
     const torn = await batch(queue, numbered('torn', 10));
     const landed = await batch(queue, numbered('landed', 10));
-    await landed.write.release(); // the later write is durable, the earlier one never made it
-    // The directory as a crash at this moment leaves it (but for the lock: this process holds it).
-    const crashed = `${dir}-crashed`;
-    await cp(dir, crashed, { recursive: true, filter: (src) => basename(src) !== LOCK_FILE });
-    await torn.write.release();
-    const reopened = await open(crashed, createNodeFileSystem());
-    try {
-      // Neither later batch was confirmed; what was confirmed is whole, in order, first.
-      expect(await drain(reopened.cursor())).toEqual([...primer, ...numbered('landed', 10)]);
-      expect(reopened.stats().drops.corrupt).toBe(10);
-    } finally {
-      await reopened.close();
-      await rm(crashed, { recursive: true, force: true });
-    }
+    // Neither later batch was confirmed; what was confirmed is whole, in order, first.
+    expect(await crashBetween(landed.write, torn.write)).toEqual({
+      read: [...primer, ...numbered('landed', 10)],
+      corrupt: 10,
+    });
   });
 
   describe('across a roll-over', () => {
@@ -265,18 +279,10 @@ describe('group commit with writes in flight at once', () => {
       queue = await open(dir, fs, segmentBytes);
       const old = await batch(queue, numbered('old', 10));
       const next = await batch(queue, numbered('next', 10));
-      await next.write.release();
-      const crashed = `${dir}-crashed`;
-      await cp(dir, crashed, { recursive: true, filter: (src) => basename(src) !== LOCK_FILE });
-      await old.write.release();
-      const reopened = await open(crashed, createNodeFileSystem());
-      try {
-        expect(await drain(reopened.cursor())).toEqual([...primer, ...numbered('next', 10)]);
-        expect(reopened.stats().drops.corrupt).toBe(10);
-      } finally {
-        await reopened.close();
-        await rm(crashed, { recursive: true, force: true });
-      }
+      expect(await crashBetween(next.write, old.write)).toEqual({
+        read: [...primer, ...numbered('next', 10)],
+        corrupt: 10,
+      });
     });
 
     it('seals the old segment when its last write commits while the new segment is still being opened', async () => {
