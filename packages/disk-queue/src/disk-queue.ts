@@ -92,7 +92,7 @@ class DiskQueueImpl implements DiskQueue {
         fsyncIntervalMs: o.fsyncIntervalMs,
         flushBytes: o.flushBytes,
         key: o.keys.current,
-        needsRoom: (bytes) => o.whenFull === 'drop-oldest' && this.diskBytes(true) + bytes > o.maxBytes,
+        needsRoom: (bytes) => this.needsRoom(bytes),
         makeRoom: (bytes) => this.makeRoom(bytes),
         onDurable: () => this.wake(),
       });
@@ -257,10 +257,14 @@ class DiskQueueImpl implements DiskQueue {
     return total;
   }
 
+  /** drop-oldest: whether `bytes` more on disk would pass maxBytes, so that makeRoom must evict. */
+  private needsRoom(bytes: number): boolean {
+    return this.options.whenFull === 'drop-oldest' && this.diskBytes(true) + bytes > this.options.maxBytes;
+  }
+
   /** drop-oldest: evicts whole segments, oldest first, until `bytes` more fit under maxBytes. */
   private async makeRoom(bytes: number): Promise<void> {
-    if (this.options.whenFull !== 'drop-oldest') return;
-    while (this.diskBytes(true) + bytes > this.options.maxBytes) {
+    while (this.needsRoom(bytes)) {
       const store = this.stores.find((s) => s.segments.length > 0);
       const oldest = store?.segments[0];
       if (store === undefined || oldest === undefined) return;

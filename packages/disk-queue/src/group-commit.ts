@@ -24,6 +24,11 @@ export interface GroupCommitOptions {
  */
 export const MAX_WRITES_IN_FLIGHT = 4;
 
+interface NewSegmentHeader {
+  header: Buffer;
+  entryDurable: boolean;
+}
+
 /**
  * One group commit: the frames it writes, where they land, and its progress. Flights are placed,
  * written and committed in order; only the writes themselves overlap.
@@ -36,8 +41,11 @@ interface Flight {
   segment: Segment | undefined;
   /** File offset of its first byte (the header's, when it carries one). */
   offset: number;
-  /** A new segment's header, written with this flight's frames. */
-  header: { header: Buffer; entryDurable: boolean } | undefined;
+  /**
+   * A new segment's header, written with this flight's frames. `entryDurable` when the file's
+   * directory entry was already synced (a spare), so that this write need not do it.
+   */
+  header: NewSegmentHeader | undefined;
   error: unknown;
   /** Settled once the next flight may be placed: right after placement, or after a header's write. */
   placed: Promise<void>;
@@ -89,11 +97,6 @@ export class GroupCommitWriter {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   private stopped = false;
-  /**
-   * Headers of segments just created: written with their first batch. `entryDurable` when the
-   * file's directory entry was already synced (a spare), so that first write need not do it.
-   */
-  private readonly unwrittenHeaders = new Map<Segment, { header: Buffer; entryDurable: boolean }>();
   /**
    * The next segment's file, opened and its directory entry synced once the current segment is
    * half full, so that rolling over costs the flush that does it no `open` and no directory `fsync`.
@@ -294,25 +297,23 @@ export class GroupCommitWriter {
     placed: () => void,
     written: () => void,
   ): Promise<void> {
+    await prev?.placed; // never rejects
     try {
-      await prev?.placed;
+      await this.place(f, prev);
+    } catch (error) {
+      f.error = error;
+    }
+    // The next flight may be placed now, or, behind a new segment's header, once it is written.
+    if (f.header === undefined) placed();
+    if (f.error === undefined) {
       try {
-        await this.place(f, prev);
+        await this.write(f);
       } catch (error) {
         f.error = error;
       }
-      if (f.header === undefined) placed();
-      if (f.error === undefined) {
-        try {
-          await this.write(f);
-        } catch (error) {
-          f.error = error;
-        }
-      }
-    } finally {
-      placed();
-      written();
     }
+    placed();
+    written();
     await prev?.committed;
     await this.commit(f);
   }
@@ -372,17 +373,15 @@ export class GroupCommitWriter {
       last.sealed = true;
     }
     this.creating = true;
-    let segment: Segment;
     try {
-      segment = await this.createSegment(f.pending.firstSeq);
+      const { segment, header } = await this.createSegment(f.pending.firstSeq);
+      f.segment = segment;
+      f.offset = 0;
+      f.header = header;
+      this.tailEnd = { segment, offset: header.header.length + bytes };
     } finally {
       this.creating = false;
     }
-    f.segment = segment;
-    f.offset = 0;
-    f.header = this.unwrittenHeaders.get(segment);
-    this.unwrittenHeaders.delete(segment);
-    this.tailEnd = { segment, offset: (f.header?.header.length ?? 0) + bytes };
   }
 
   /** Whether a flight other than `except` is placed in the segment and not yet committed. */
@@ -481,8 +480,8 @@ export class GroupCommitWriter {
     await file?.close().catch((error: unknown) => this.store.context.onError(error));
   }
 
-  /** A new segment whose first record will be `firstSeq`. */
-  private async createSegment(firstSeq: number): Promise<Segment> {
+  /** A new segment whose first record will be `firstSeq`, and the header its first write carries. */
+  private async createSegment(firstSeq: number): Promise<{ segment: Segment; header: NewSegmentHeader }> {
     const store = this.store;
     const { fs, clock, fileMode } = store.context;
     const key = this.options.key;
@@ -537,9 +536,8 @@ export class GroupCommitWriter {
         readers: 0,
         removed: false,
       };
-      this.unwrittenHeaders.set(segment, { header, entryDurable });
       store.segments.push(segment);
-      return segment;
+      return { segment, header: { header, entryDurable } };
     }
   }
 }

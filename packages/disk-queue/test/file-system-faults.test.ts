@@ -7,7 +7,7 @@ import {
   type FileSystem,
   type OpenFile,
 } from '@otel-lifeline/disk-queue';
-import { drain, numbered, record, tempDir } from './helpers.js';
+import { drain, forwardingFile, numbered, record, tempDir } from './helpers.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${code}: injected`);
@@ -25,18 +25,14 @@ function faultyFileSystem(): FileSystem & { failing: Set<string>; code: string }
     async open(path: string, flags: string, mode?: number): Promise<OpenFile> {
       if (fs.failing.has('open')) throw errno(fs.code);
       const file = await real.open(path, flags, mode);
-      return {
-        ...file,
+      return forwardingFile(file, {
         read: (b, o, l, p) =>
           fs.failing.has('read') ? Promise.reject(errno(fs.code)) : file.read(b, o, l, p),
         writev: (bufs, p) =>
           fs.failing.has('writev') ? Promise.reject(errno(fs.code)) : file.writev(bufs, p),
         datasync: () => (fs.failing.has('datasync') ? Promise.reject(errno(fs.code)) : file.datasync()),
         sync: () => (fs.failing.has('sync') ? Promise.reject(errno(fs.code)) : file.sync()),
-        truncate: (n) => file.truncate(n),
-        size: () => file.size(),
-        close: () => file.close(),
-      };
+      });
     },
     mkdir: (path: string, mode: number) =>
       fs.failing.has('mkdir') ? Promise.reject(errno(fs.code)) : real.mkdir(path, mode),

@@ -6,6 +6,7 @@ import {
   decodeSegmentHeader,
   SEGMENT_FILE_PATTERN,
   type DiskQueue,
+  type OpenFile,
   type QueueCursor,
 } from '@otel-lifeline/disk-queue';
 
@@ -77,4 +78,19 @@ export async function framesOf(
     pos = f.end;
   }
   return out;
+}
+
+/** An open file that forwards every call to `file`, but for those `overrides` replaces (fs seams). */
+export function forwardingFile(file: OpenFile, overrides: Partial<OpenFile> = {}): OpenFile {
+  return {
+    durableWrites: file.durableWrites,
+    read: (b, o, l, p) => file.read(b, o, l, p),
+    writev: (bufs, p) => file.writev(bufs, p),
+    datasync: () => file.datasync(),
+    sync: () => file.sync(),
+    truncate: (n) => file.truncate(n),
+    size: () => file.size(),
+    close: () => file.close(),
+    ...overrides,
+  };
 }

@@ -12,7 +12,7 @@ import {
   type OpenFile,
   segmentFileName,
 } from '@otel-lifeline/disk-queue';
-import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
+import { drain, forwardingFile, numbered, record, segmentFiles, tempDir } from './helpers.js';
 
 /** A segment write the test holds back, then lets through (or fails) when it chooses. */
 interface HeldWrite {
@@ -54,9 +54,7 @@ function gatedFileSystem(): FileSystem & {
         });
       }
       const file = await real.open(path, flags, mode, options);
-      return {
-        durableWrites: file.durableWrites,
-        read: (b, o, l, p) => file.read(b, o, l, p),
+      return forwardingFile(file, {
         writev: (bufs, position) => {
           if (!path.endsWith('.seg')) return file.writev(bufs, position);
           return new Promise<number>((resolve, reject) => {
@@ -80,12 +78,7 @@ function gatedFileSystem(): FileSystem & {
             notify();
           });
         },
-        datasync: () => file.datasync(),
-        sync: () => file.sync(),
-        truncate: (n) => file.truncate(n),
-        size: () => file.size(),
-        close: () => file.close(),
-      };
+      });
     },
   };
   return fs;
