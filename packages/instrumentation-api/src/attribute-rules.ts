@@ -22,7 +22,12 @@ export type AttributeRule =
   | { kind: 'skip' | 'url' | 'query' | 'path' | 'host' | 'body' | 'secret' | 'personal' | 'text' }
   | { kind: 'header'; header: string };
 
-const SKIP = new Set(['http.request.method', 'url.scheme', 'network.protocol.version', 'network.protocol.name']);
+const SKIP = new Set([
+  'http.request.method',
+  'url.scheme',
+  'network.protocol.version',
+  'network.protocol.name',
+]);
 const URLS = new Set(['url.full', 'url.original', 'http.url', 'http.target']);
 const PATHS = new Set(['url.path', 'http.route', 'url.template']);
 const HOSTS = new Set(['server.address', 'http.host', 'net.host.name']);

@@ -11,6 +11,8 @@
  * was found. It scans instead of parsing because captured bodies are cut at a size cap: a cut
  * document is redacted the same way up to where it stops.
  */
+import { isReplacement } from './value-detectors.js';
+
 export type FieldClass = 'secret' | 'personal' | undefined;
 
 export interface JsonRedaction {
@@ -44,7 +46,8 @@ export function redactJson(text: string, policy: JsonRedaction): string {
     if (top.object && top.key !== undefined) return policy.fieldClass(top.key) ?? top.inherited;
     return top.inherited;
   };
-  const encode = (value: string | undefined): string => (value === undefined ? 'null' : JSON.stringify(value));
+  const encode = (value: string | undefined): string =>
+    value === undefined ? 'null' : JSON.stringify(value);
   let i = 0;
   while (i < text.length) {
     const c = text.charCodeAt(i);
@@ -76,11 +79,12 @@ export function redactJson(text: string, policy: JsonRedaction): string {
       } else {
         const value = decodeString(raw);
         const kind = valueClass();
-        if (kind !== undefined && value.length > 0) {
+        if (kind !== undefined && value.length > 0 && !isReplacement(value)) {
           put(i, next, encode(policy.replace(value, kind)));
         } else if (kind === undefined) {
           const clean = policy.scrubText(value);
-          if (clean !== value) put(i, next, closed ? JSON.stringify(clean) : JSON.stringify(clean).slice(0, -1));
+          if (clean !== value)
+            put(i, next, closed ? JSON.stringify(clean) : JSON.stringify(clean).slice(0, -1));
         }
       }
       i = next;

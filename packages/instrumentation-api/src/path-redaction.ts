@@ -51,11 +51,29 @@ const SECRET_CONTEXT = new Set([
   'callback-token',
 ]);
 
-const PERSON_CONTEXT = new Set(['users', 'user', 'u', 'profile', 'profiles', 'people', 'members', 'member', 'accounts', 'account', 'customers', 'customer', 'authors', 'author']);
+const PERSON_CONTEXT = new Set([
+  'users',
+  'user',
+  'u',
+  'profile',
+  'profiles',
+  'people',
+  'members',
+  'member',
+  'accounts',
+  'account',
+  'customers',
+  'customer',
+  'authors',
+  'author',
+]);
 const NOT_A_NAME = new Set(['me', 'self', 'current', 'new', 'search', 'list', 'all', 'count']);
 const ID_LIKE = /^(?:\d+|[0-9a-fA-F-]{8,}|[:{*].*)$/;
 
-export function redactPath(path: string, replace: (segment: string, kind: 'secret' | 'personal') => string): string {
+export function redactPath(
+  path: string,
+  replace: (segment: string, kind: 'secret' | 'personal') => string,
+): string {
   if (path.length < 6) return path;
   let out: string | undefined;
   let copied = 0;
@@ -98,7 +116,8 @@ function classifySegment(segment: string, context: 'secret' | 'personal' | undef
   const decoded = segment.length >= 6 ? decodeSegment(segment) : segment;
   const found = classifyValue(decoded);
   if (found !== undefined) return found;
-  if (context === 'personal' && !ID_LIKE.test(segment) && !NOT_A_NAME.has(segment.toLowerCase())) return 'personal';
+  if (context === 'personal' && !ID_LIKE.test(segment) && !NOT_A_NAME.has(segment.toLowerCase()))
+    return 'personal';
   return undefined;
 }
 
@@ -112,7 +131,10 @@ function decodeSegment(segment: string): string {
 }
 
 /** `GET /reset/abc…` → `GET /reset/REDACTED`: a span name made of a method and a path. */
-export function redactSpanName(name: string, replace: (segment: string, kind: 'secret' | 'personal') => string): string {
+export function redactSpanName(
+  name: string,
+  replace: (segment: string, kind: 'secret' | 'personal') => string,
+): string {
   const space = name.indexOf(' ');
   if (space === -1) return name.charCodeAt(0) === 47 ? redactPath(name, replace) : name;
   const rest = name.slice(space + 1);

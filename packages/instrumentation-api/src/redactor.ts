@@ -85,14 +85,22 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   }
   const key = hashKeyOf(options.hashKey);
   if (mode === 'hash' && key === undefined) {
-    throw configError('redaction.hashKey', undefined, "a key of at least 16 bytes when redaction.mode is 'hash'");
+    throw configError(
+      'redaction.hashKey',
+      undefined,
+      "a key of at least 16 bytes when redaction.mode is 'hash'",
+    );
   }
   const personalMode = options.personalData ?? (key === undefined ? 'mask' : 'hash');
   if (personalMode !== 'mask' && personalMode !== 'hash' && personalMode !== 'keep') {
     throw configError('redaction.personalData', personalMode, "'mask', 'hash' or 'keep'");
   }
   if (personalMode === 'hash' && key === undefined) {
-    throw configError('redaction.hashKey', undefined, "a key of at least 16 bytes when redaction.personalData is 'hash'");
+    throw configError(
+      'redaction.hashKey',
+      undefined,
+      "a key of at least 16 bytes when redaction.personalData is 'hash'",
+    );
   }
   const detect = options.detectValues ?? true;
   const observe = options.observe;
@@ -126,7 +134,8 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     if (text.indexOf('=') === -1 && text.indexOf(':') === -1) return text;
     KEY_VALUE_IN_TEXT.lastIndex = 0;
     return text.replace(KEY_VALUE_IN_TEXT, (match: string, name: string, sep: string, value: string) => {
-      if (isReplacement(value) || AUTH_SCHEMES.has(value.toLowerCase()) || value.startsWith('//')) return match;
+      if (isReplacement(value) || AUTH_SCHEMES.has(value.toLowerCase()) || value.startsWith('//'))
+        return match;
       if (isSensitiveKey(name)) return name + sep + inText(value);
       if (isPersonalKey(name) && !value.startsWith('{')) return name + sep + inText(value, true);
       return match;

@@ -58,7 +58,8 @@ export const VALUE_DETECTORS: readonly ValueDetector[] = [
   {
     // PEM private keys, complete or cut off by a size cap (then up to the end of the text).
     name: 'private_key',
-    pattern: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    pattern:
+      /-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
     group: 0,
   },
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, group: 0 },
@@ -78,7 +79,8 @@ export const VALUE_DETECTORS: readonly ValueDetector[] = [
   {
     // `aws_secret_access_key = …` and the like, in configuration text and messages.
     name: 'aws_secret_key',
-    pattern: /\b(?:aws_?secret_?(?:access_?)?key|SecretAccessKey)["']?\s*[:=]?\s*["']?([A-Za-z0-9/+]{40})\b/gi,
+    pattern:
+      /\b(?:aws_?secret_?(?:access_?)?key|SecretAccessKey)["']?\s*[:=]?\s*["']?([A-Za-z0-9/+]{40})\b/gi,
     group: 1,
   },
   {
@@ -130,13 +132,15 @@ export const VALUE_DETECTORS: readonly ValueDetector[] = [
   {
     // "… with password Tr0ub4dor&3": prose, so only a word that is not plain letters is taken.
     name: 'password_in_prose',
-    pattern: /\b(?:password|passwd|passphrase|pwd)\s+(?:is\s+|was\s+|of\s+)?["']?([^\s"'()]*[^A-Za-z\s"'()][^\s"'()]*)/gi,
+    pattern:
+      /\b(?:password|passwd|passphrase|pwd)\s+(?:is\s+|was\s+|of\s+)?["']?([^\s"'()]*[^A-Za-z\s"'()][^\s"'()]*)/gi,
     group: 1,
     valid: (s) => s.length >= 6 && s !== 'REDACTED' && !s.startsWith('hmac-sha256:'),
   },
   {
     name: 'email',
-    pattern: /(?<![\w.%+:/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b/g,
+    pattern:
+      /(?<![\w.%+:/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b/g,
     group: 0,
     personal: true,
   },
