@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { context, createNoopMeter, metrics, propagation, trace } from '@opentelemetry/api';
-import type { MeterProvider as MeterProviderApi } from '@opentelemetry/api';
+import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -18,7 +20,9 @@ import {
 import type { ResilienceOptions } from '@otel-lifeline/exporter';
 import {
   createHttpMetricsProducer,
+  createRedactingAttributesProcessor,
   createRedactingLogRecordProcessor,
+  createRedactor,
   createRedactingSpanProcessor,
   instrumentApi,
 } from '@otel-lifeline/instrumentation-api';
@@ -26,6 +30,7 @@ import type {
   HttpMetricsProducer,
   InstrumentApiHandle,
   InstrumentApiOptions,
+  Redactor,
 } from '@otel-lifeline/instrumentation-api';
 import { formatProblem } from './config/config-problem.js';
 import type { ConfigProblem } from './config/config-problem.js';
@@ -110,7 +115,17 @@ function startPipelines(
   options: StartOptions,
   write: (line: string) => void,
 ): Lifeline {
-  const resource = buildResource(config);
+  // One redaction policy for every signal: the resource, log records (the app's and ours), spans
+  // (names, attributes, events) and every metric measurement's attributes, all before the queue.
+  const redaction = {
+    mode: config.instrumentation.redaction.mode,
+    sensitiveKeys: config.instrumentation.redaction.sensitiveKeys,
+    ...(config.instrumentation.redaction.hashKey
+      ? { hashKey: config.instrumentation.redaction.hashKey }
+      : {}),
+  };
+  const redactor = createRedactor(redaction);
+  const resource = redactedResource(buildResource(config), redactor);
   const resilience = (signal: Signal): ResilienceOptions => ({
     endpoints: config.endpoints.flatMap((e) => (e.signals[signal] ? [e.signals[signal]] : [])),
     mode: config.mode,
@@ -126,13 +141,6 @@ function startPipelines(
     probeIntervalMs: config.probeIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
-  const redaction = {
-    mode: config.instrumentation.redaction.mode,
-    sensitiveKeys: config.instrumentation.redaction.sensitiveKeys,
-    ...(config.instrumentation.redaction.hashKey
-      ? { hashKey: config.instrumentation.redaction.hashKey }
-      : {}),
-  };
   const shutdowns: Array<() => Promise<void>> = [];
   const flushes: Array<() => Promise<void>> = [];
   const running: string[] = [];
@@ -143,9 +151,12 @@ function startPipelines(
   let metricsProducer: HttpMetricsProducer | undefined;
   if (config.signals.metrics.enabled && hasEndpoint(config, 'metrics')) {
     // The exporter's temporality is cumulative (createResilientMetricExporter's default).
-    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer() : undefined;
+    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer({ redactor }) : undefined;
     meterProvider = new MeterProvider({
       resource,
+      views: [
+        { instrumentName: '*', attributesProcessors: [createRedactingAttributesProcessor({ redactor })] },
+      ],
       readers: [
         new PeriodicExportingMetricReader({
           exporter: createResilientMetricExporter(resilience('metrics')),
@@ -169,7 +180,7 @@ function startPipelines(
       resource,
       processors: [
         createSeverityFilterProcessor(config.signals.logs.minSeverity, [
-          createRedactingLogRecordProcessor(redaction),
+          createRedactingLogRecordProcessor({ redactor }),
           durable,
         ]),
       ],
@@ -189,7 +200,7 @@ function startPipelines(
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
       }),
       spanProcessors: [
-        createRedactingSpanProcessor(redaction),
+        createRedactingSpanProcessor({ redactor }),
         createDurableSpanProcessor(resilience('traces')),
       ],
     });
@@ -293,6 +304,11 @@ function startPipelines(
   void propagation;
   void trace;
   return { enabled: true, config, problems, api, forceFlush, shutdown };
+}
+
+function redactedResource(resource: Resource, redactor: Redactor): Resource {
+  const attributes = redactor.redactedAttributes(resource.attributes as Record<string, unknown>);
+  return attributes === resource.attributes ? resource : resourceFromAttributes(attributes as Attributes);
 }
 
 const noopMeterProvider: MeterProviderApi = { getMeter: () => createNoopMeter() };
