@@ -96,7 +96,7 @@ function renderAudit() {
     ? latest.audit.filter((r) => Object.values(r).some((v) => String(v).toLowerCase().includes(needle)))
     : latest.audit;
   fillRows('audit-body', rows, [
-    [(r) => r.time.replace('T', ' ').replace('Z', '')],
+    [(r) => r.time.replace('T', ' ').slice(0, 23)],
     [(r) => r.user],
     [(r) => r.tenant],
     [(r) => r.action],
