@@ -12,8 +12,8 @@
  *   (`sk_live_…`) are known formats and found before this detector runs;
  * - anything without all three of upper case, lower case and digits (slugs, words, dates, semver);
  * - base64 of printable text (`dXNlcjoxMjM0NTY3ODkw`, an encoded `user:1234567890` id): random
- *   bytes almost never decode to text, so such a token is an encoding, not a key — unless the text
- *   is a `user:password` pair (a Basic credential), which is a secret.
+ *   bytes almost never decode to text, so such a token is an encoding, not a key. (A Basic
+ *   credential is base64 text too: it is found by its `Basic` scheme or its header instead.)
  */
 export const MIN_LENGTH = 24;
 
@@ -41,18 +41,15 @@ export function isHighEntropyToken(token: string): boolean {
   if (!(upper && lower && digit)) return false;
   if (!TOKEN_CHARS.test(token) || HEX.test(token) || OBJECT_ID.test(token)) return false;
   if (shannonEntropy(token) < threshold(n)) return false;
-  const text = base64Text(token);
-  return text === undefined || BASIC_CREDENTIAL.test(text);
+  return !isBase64Text(token);
 }
 
-const BASIC_CREDENTIAL = /^[^:\s]{1,64}:\S{1,128}$/;
-
-/** The text a base64 token encodes, when it decodes to printable ASCII; undefined otherwise. */
-function base64Text(token: string): string | undefined {
+/** Whether a base64 token decodes to printable ASCII (an encoded id, not random bytes). */
+function isBase64Text(token: string): boolean {
   const bytes = Buffer.from(token, token.includes('-') || token.includes('_') ? 'base64url' : 'base64');
-  if (bytes.length < 12) return undefined;
-  for (const b of bytes) if (b < 32 || b > 126) return undefined;
-  return bytes.toString('latin1');
+  if (bytes.length < 12) return false;
+  for (const b of bytes) if (b < 32 || b > 126) return false;
+  return true;
 }
 
 /** Shannon entropy of the characters of `text`, in bits per character. */
@@ -70,8 +67,8 @@ export function shannonEntropy(text: string): number {
   return bits;
 }
 
-/** Runs of token characters in free text that could be a token (24+ characters, not a `/path`). */
-const TOKEN_IN_TEXT = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+_=-][A-Za-z0-9+/_=-]{23,}/g;
+/** Runs of token characters in free text that could be a token (24+ characters). */
+const TOKEN_IN_TEXT = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,}/g;
 
 /** Replaces each high-entropy token inside `text`; returns `text` itself when none. */
 export function scrubHighEntropy(text: string, replace: (token: string) => string): string {
@@ -79,5 +76,20 @@ export function scrubHighEntropy(text: string, replace: (token: string) => strin
   TOKEN_IN_TEXT.lastIndex = 0;
   if (!TOKEN_IN_TEXT.test(text)) return text;
   TOKEN_IN_TEXT.lastIndex = 0;
-  return text.replace(TOKEN_IN_TEXT, (token) => (isHighEntropyToken(token) ? replace(token) : token));
+  return text.replace(TOKEN_IN_TEXT, (token) => {
+    if (!isPathLike(token)) return isHighEntropyToken(token) ? replace(token) : token;
+    // A path in text (`GET /api/v2/Customers/Orders2024`): its segments are tested one by one.
+    return token.replace(/[^/]+/g, (part) => (isHighEntropyToken(part) ? replace(part) : part));
+  });
+}
+
+/** Three or more slashes and no `+` or `=`: a path, not a base64 key (which has a slash or two at most, usually). */
+function isPathLike(token: string): boolean {
+  let slashes = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 47) slashes++;
+    else if (c === 43 || c === 61) return false;
+  }
+  return slashes >= 3;
 }

@@ -18,5 +18,20 @@ export function classifyValue(value: string): ValueClass {
   });
   if (found === 'secret') return found;
   if (isHighEntropyToken(value)) return 'secret';
+  if (found === undefined && URL_START.test(value)) return classifyUrlPieces(value);
+  return found;
+}
+
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A URL given as a value (a webhook URL in a query, a redirect target): its path and query pieces, one by one. */
+function classifyUrlPieces(url: string): ValueClass {
+  let found: ValueClass;
+  for (const piece of url.split(/[/?&=#]/)) {
+    if (piece.length < 6) continue;
+    const kind = classifyValue(piece);
+    if (kind === 'secret') return kind;
+    found ??= kind;
+  }
   return found;
 }
