@@ -1,8 +1,8 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
 import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { isSupportedMajor, moduleValue } from './supported-major.js';
+import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
 
 interface ExpressLayer {
   handle?: { name?: string };
@@ -38,9 +38,8 @@ class ExpressInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
-    return new InstrumentationNodeModuleDefinition(
+    return frameworkModule(
       'express',
-      ['*'],
       (exports: unknown, version?: string) => {
         const express = moduleValue<ExpressModule>(exports);
         if (!isSupportedMajor('express', version, [4, 5])) return exports;

@@ -1,8 +1,8 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { honoMiddleware } from '../adapters/hono-middleware.js';
 import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { isSupportedMajor } from './supported-major.js';
+import { frameworkModule, isSupportedMajor } from './framework-module.js';
 
 type HonoHandler = (c: object, next: () => Promise<void>) => Promise<void>;
 type HonoClass = new (...args: never[]) => { use(path: string, handler: HonoHandler): unknown };
@@ -26,9 +26,8 @@ class HonoInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
-    return new InstrumentationNodeModuleDefinition(
+    return frameworkModule(
       'hono',
-      ['*'],
       (exports: unknown, version?: string) => {
         const hono = exports as { Hono?: HonoClass };
         if (!isSupportedMajor('hono', version, [4]) || typeof hono.Hono !== 'function') return exports;

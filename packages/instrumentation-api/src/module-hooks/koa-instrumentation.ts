@@ -1,10 +1,10 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
 import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { isSupportedMajor, moduleValue } from './supported-major.js';
+import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -34,9 +34,8 @@ class KoaInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
-    return new InstrumentationNodeModuleDefinition(
+    return frameworkModule(
       'koa',
-      ['*'],
       (exports: unknown, version?: string) => {
         if (!isSupportedMajor('koa', version, [2, 3])) return exports;
         const proto = moduleValue<KoaClass>(exports).prototype;

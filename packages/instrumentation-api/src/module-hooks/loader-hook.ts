@@ -1,13 +1,17 @@
 import { register } from 'node:module';
+import { FRAMEWORK_ENTRY_FILES } from './framework-module.js';
 
 /**
  * The framework modules whose ES-module form the loader hook wraps: their bare names, and their
  * entry files by path, so that a package installed under an alias (`express4@npm:express@4`, whose
  * files sit in a folder named `express`) is wrapped too. Every other module loads untouched.
  */
-export const FRAMEWORK_MODULES: readonly string[] = ['express', 'koa', 'hono', '@nestjs/core'];
-const FRAMEWORK_ENTRY_FILES =
-  /\/node_modules\/(?:express\/index\.js|koa\/dist\/koa\.mjs|hono\/dist\/index\.js|@nestjs\/core\/index\.js)$/;
+export const FRAMEWORK_MODULES: readonly string[] = Object.keys(FRAMEWORK_ENTRY_FILES);
+const ENTRY_FILE_URLS = new RegExp(
+  `/node_modules/(?:${Object.values(FRAMEWORK_ENTRY_FILES)
+    .map((file) => file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|')})$`,
+);
 
 let registered = false;
 
@@ -22,6 +26,6 @@ export function registerFrameworkLoaderHook(): void {
   if (registered) return;
   registered = true;
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: [...FRAMEWORK_MODULES, FRAMEWORK_ENTRY_FILES] },
+    data: { include: [...FRAMEWORK_MODULES, ENTRY_FILE_URLS] },
   });
 }

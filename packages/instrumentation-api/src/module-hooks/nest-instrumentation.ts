@@ -1,9 +1,9 @@
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { nestExceptionFilter, nestInterceptor } from '../adapters/nest-interceptor.js';
 import type { NestExceptionFilterLike } from '../adapters/nest-interceptor.js';
 import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { isSupportedMajor, moduleValue } from './supported-major.js';
+import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
 
 interface NestApplicationLike {
   getHttpAdapter?(): unknown;
@@ -35,9 +35,8 @@ class NestInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
-    return new InstrumentationNodeModuleDefinition(
+    return frameworkModule(
       '@nestjs/core',
-      ['*'],
       (exports: unknown, version?: string) => {
         if (!isSupportedMajor('@nestjs/core', version, [10, 11, 12])) return exports;
         const core = moduleValue<NestCore>(exports);

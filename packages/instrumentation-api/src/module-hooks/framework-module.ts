@@ -1,4 +1,32 @@
 import { diag } from '@opentelemetry/api';
+import {
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+
+/**
+ * Each framework's package and the file its bare name resolves to under `import`. The loader hook
+ * wraps these files by path as well as by name, so a package installed under an alias is covered;
+ * a file wrapped that way reaches the hooks under its path (`express/index.js`) rather than the
+ * package's name, hence a file definition next to the package's own.
+ */
+export const FRAMEWORK_ENTRY_FILES = {
+  express: 'express/index.js',
+  koa: 'koa/dist/koa.mjs',
+  hono: 'hono/dist/index.js',
+  '@nestjs/core': '@nestjs/core/index.js',
+} as const;
+export type FrameworkModule = keyof typeof FRAMEWORK_ENTRY_FILES;
+
+type Patch = (exports: unknown, version?: string) => unknown;
+type Unpatch = (exports: unknown) => void;
+
+/** The module definition of a framework: its package (any version: `patch` checks) and its entry file. */
+export function frameworkModule(name: FrameworkModule, patch: Patch, unpatch: Unpatch) {
+  return new InstrumentationNodeModuleDefinition(name, ['*'], patch, unpatch, [
+    new InstrumentationNodeModuleFile(FRAMEWORK_ENTRY_FILES[name], ['*'], patch, unpatch),
+  ]);
+}
 
 const warned = new Set<string>();
 
