@@ -1,4 +1,5 @@
 import type { Signal } from '@otel-lifeline/otlp';
+import type { Delivered } from './delivery-result.js';
 import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createResilientPipeline } from './resilient-pipeline.js';
@@ -12,8 +13,9 @@ export interface DurableProcessorOptions extends ResilienceOptions {
 export interface DurableStage<T> {
   add(item: T): void;
   /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
-  forceFlush(timeoutMillis?: number): Promise<void>;
-  shutdown(): Promise<void>;
+  forceFlush(timeoutMillis?: number): Promise<Delivered>;
+  /** The same with `timeoutMillis` defaulting to shutdownTimeoutMs; then the stage takes no more items. */
+  shutdown(timeoutMillis?: number): Promise<Delivered>;
 }
 
 export function createDurableStage<T>(
@@ -35,13 +37,13 @@ export function createDurableStage<T>(
       if (pipeline.isShutdown) pipeline.metrics.processed(1, 'shutdown');
       else encoder.add(item);
     },
-    async forceFlush(timeoutMillis) {
+    forceFlush(timeoutMillis) {
       encoder.drain();
-      await pipeline.forceFlush(timeoutMillis);
+      return pipeline.forceFlush(timeoutMillis) as Promise<Delivered>;
     },
-    async shutdown() {
+    shutdown(timeoutMillis) {
       encoder.drain();
-      await pipeline.shutdown();
+      return pipeline.shutdown(timeoutMillis) as Promise<Delivered>;
     },
   };
 }

@@ -30,6 +30,8 @@ export interface ResilienceOptions {
   flushTimeoutMs?: number;
   /** shutdown(): how long to try sending before leaving the rest on disk, default 5_000 ms. */
   shutdownTimeoutMs?: number;
+  /** Log one line when shutdown() leaves records on disk, default true (false: the caller reports the result). */
+  reportUnsent?: boolean;
   clock?: Clock;
   random?: () => number;
   /** Self-metrics go here, default the global MeterProvider. */

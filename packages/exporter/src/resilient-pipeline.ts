@@ -4,6 +4,8 @@ import { openDiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { BurstReporter } from './burst-reporter.js';
+import type { DeliveryResult } from './delivery-result.js';
+import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { createDeadLetterWriter } from './dead-letter.js';
@@ -31,10 +33,16 @@ export interface ResilientPipeline {
   append(fragment: Uint8Array): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
   flush(): Promise<void>;
-  /** Flush to disk, then try to send everything queued so far until `timeoutMs` passes. */
-  forceFlush(timeoutMs?: number): Promise<void>;
-  /** Flush to disk, send until the deadline, leave the rest on disk for the next start. Idempotent. */
-  shutdown(timeoutMs?: number): Promise<void>;
+  /**
+   * Flush to disk, then send everything queued so far until it is answered or `timeoutMs` passes.
+   * Keeps the process alive meanwhile.
+   */
+  forceFlush(timeoutMs?: number): Promise<DeliveryResult>;
+  /**
+   * Flush to disk, send until the deadline, leave the rest on disk for the next start (one log
+   * line says how much). Keeps the process alive meanwhile. Idempotent.
+   */
+  shutdown(timeoutMs?: number): Promise<DeliveryResult>;
   readonly isShutdown: boolean;
 }
 
@@ -55,7 +63,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
   #appended = 0;
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
-  #shutdown: Promise<void> | undefined;
+  #shutdown: Promise<DeliveryResult> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
 
   readonly #fsyncIntervalMs: number;
@@ -208,11 +216,12 @@ class ResilientPipelineImpl implements ResilientPipeline {
     await this.#queue?.flush();
   }
 
-  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<void> {
+  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<DeliveryResult> {
+    const release = holdProcessOpen();
     const deadline = Date.now() + timeoutMs;
+    let delivered = false;
     try {
-      if (!(await beforeDeadline(this.flush(), deadline))) return;
-      await this.#sendUntil(deadline);
+      if (await beforeDeadline(this.flush(), deadline)) delivered = await this.#sendUntil(deadline);
     } catch (error) {
       // Never a rejection into the app: the records are on disk (or counted as dropped).
       this.reporter.report(
@@ -220,14 +229,17 @@ class ResilientPipelineImpl implements ResilientPipeline {
         'error',
         `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
       );
+    } finally {
+      release();
     }
+    return this.#result(delivered);
   }
 
-  /** Waits until every cursor has sent what was queued when called, or the deadline passes. */
-  async #sendUntil(deadline: number): Promise<void> {
+  /** Waits until every cursor has sent what was queued when called, or the deadline passes; true when sent. */
+  async #sendUntil(deadline: number): Promise<boolean> {
     const queue = this.#queue;
     const chain = this.#chain;
-    if (!queue || !chain) return;
+    if (!queue || !chain) return false;
     const targets = chain.senders.map(
       (sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended,
     );
@@ -245,37 +257,71 @@ class ResilientPipelineImpl implements ResilientPipeline {
         ),
       );
     }
+    return done();
   }
 
-  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
-    this.#shutdown ??= this.#close(timeoutMs).catch((error: unknown) => {
-      this.reporter.report(
-        'shutdown',
-        'error',
-        `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
-      );
-    });
+  #result(delivered: boolean): DeliveryResult {
+    let stats: { pendingRecords: number; pendingBytes: number } = { pendingRecords: 0, pendingBytes: 0 };
+    try {
+      if (this.#queue) stats = this.#queue.stats();
+    } catch {
+      // A closed or broken queue has no stats; what it held is on disk.
+    }
+    return {
+      signal: this.signal,
+      delivered: delivered && !this.#openFailed,
+      pendingRecords: stats.pendingRecords,
+      pendingBytes: stats.pendingBytes,
+      queueDir: this.#options.queueDir,
+    };
+  }
+
+  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<DeliveryResult> {
+    if (!this.#shutdown) {
+      const release = holdProcessOpen();
+      this.#shutdown = this.#close(timeoutMs)
+        .catch((error: unknown) => {
+          this.reporter.report(
+            'shutdown',
+            'error',
+            `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
+          );
+          return this.#result(false);
+        })
+        .finally(release);
+    }
     return this.#shutdown;
   }
 
-  async #close(timeoutMs: number): Promise<void> {
+  async #close(timeoutMs: number): Promise<DeliveryResult> {
     const deadline = Date.now() + timeoutMs;
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
     // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
     const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
-    if (await beforeDeadline(this.flush(), sendDeadline)) await this.#sendUntil(sendDeadline);
+    let delivered = false;
+    if (await beforeDeadline(this.flush(), sendDeadline)) delivered = await this.#sendUntil(sendDeadline);
     const chain = this.#chain;
     const queue = this.#queue;
+    if (chain) await beforeDeadline(Promise.all(chain.senders.map((sender) => sender.stop())), deadline);
+    // Counted after the senders stopped: a batch in flight was rewound and is pending again.
+    const result = this.#result(delivered);
     await beforeDeadline(
       (async () => {
-        if (chain) await Promise.all(chain.senders.map((sender) => sender.stop()));
         await queue?.close();
         if (chain) await Promise.all(chain.transports.map((transport) => transport.close?.()));
       })(),
       deadline,
     );
     this.metrics.shutdown();
+    if (result.pendingRecords > 0 && this.#options.reportUnsent !== false) {
+      this.reporter.report(
+        'unsent',
+        'warn',
+        `lifeline ${this.signal}: ${result.pendingRecords} queue record(s), ${result.pendingBytes} bytes, not sent by the shutdown deadline; they stay in ${result.queueDir} and the next start sends them`,
+      );
+    }
+    return result;
   }
 }
 
