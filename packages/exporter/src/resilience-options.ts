@@ -26,7 +26,11 @@ export interface ResilienceOptions {
   deadLetterDir?: string;
   /** Bytes the dead-letter directory may hold, default 64 MiB. */
   maxDeadLetterBytes?: number;
-  /** forceFlush(): how long to try sending after the flush to disk, default 10_000 ms. */
+  /**
+   * forceFlush(): how long to try sending after the flush to disk; default shutdownTimeoutMs less
+   * the share a shutdown keeps for closing (a quarter, up to 500 ms), so that the SDK's
+   * flush-then-shutdown ends within shutdownTimeoutMs.
+   */
   flushTimeoutMs?: number;
   /** shutdown(): how long to try sending before leaving the rest on disk, default 5_000 ms. */
   shutdownTimeoutMs?: number;

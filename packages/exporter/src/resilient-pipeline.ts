@@ -65,6 +65,8 @@ class ResilientPipelineImpl implements ResilientPipeline {
   readonly #backlog = new Map<string, number>();
   #shutdown: Promise<DeliveryResult> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** The latest forceFlush, for a shutdown that follows it. */
+  #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
 
   readonly #fsyncIntervalMs: number;
 
@@ -216,9 +218,11 @@ class ResilientPipelineImpl implements ResilientPipeline {
     await this.#queue?.flush();
   }
 
-  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<DeliveryResult> {
+  async forceFlush(timeoutMs = this.#defaultFlushTimeoutMs()): Promise<DeliveryResult> {
     const release = holdProcessOpen();
-    const deadline = Date.now() + timeoutMs;
+    const flush = { startedAt: Date.now(), endedAt: undefined as number | undefined };
+    this.#lastFlush = flush;
+    const deadline = flush.startedAt + timeoutMs;
     let delivered = false;
     try {
       if (await beforeDeadline(this.flush(), deadline)) delivered = await this.#sendUntil(deadline);
@@ -230,9 +234,17 @@ class ResilientPipelineImpl implements ResilientPipeline {
         `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
       );
     } finally {
+      flush.endedAt = Date.now();
       release();
     }
     return this.#result(delivered);
+  }
+
+  /** Leaves a shutdown that follows (as in the SDK's readers and processors) its share for closing. */
+  #defaultFlushTimeoutMs(): number {
+    if (this.#options.flushTimeoutMs !== undefined) return this.#options.flushTimeoutMs;
+    const shutdownMs = this.#options.shutdownTimeoutMs ?? 5_000;
+    return shutdownMs - closingShare(shutdownMs);
   }
 
   /** Waits until every cursor has sent what was queued when called, or the deadline passes; true when sent. */
@@ -276,10 +288,10 @@ class ResilientPipelineImpl implements ResilientPipeline {
     };
   }
 
-  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<DeliveryResult> {
+  shutdown(timeoutMs?: number): Promise<DeliveryResult> {
     if (!this.#shutdown) {
       const release = holdProcessOpen();
-      this.#shutdown = this.#close(timeoutMs)
+      this.#shutdown = this.#close(this.#shutdownDeadline(timeoutMs))
         .catch((error: unknown) => {
           this.reporter.report(
             'shutdown',
@@ -293,12 +305,28 @@ class ResilientPipelineImpl implements ResilientPipeline {
     return this.#shutdown;
   }
 
-  async #close(timeoutMs: number): Promise<DeliveryResult> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Without an explicit timeout, a shutdown that follows a forceFlush (in progress, or ended just
+   * before: the SDK's metric reader and batch processors flush, then shut down) counts from that
+   * flush's start, so that the SDK's shutdown() as a whole ends by shutdownTimeoutMs; it still gets
+   * its closing share.
+   */
+  #shutdownDeadline(timeoutMs: number | undefined): number {
+    const now = Date.now();
+    if (timeoutMs !== undefined) return now + timeoutMs;
+    const budget = this.#options.shutdownTimeoutMs ?? 5_000;
+    const flush = this.#lastFlush;
+    const chained = flush && (flush.endedAt === undefined || now - flush.endedAt <= CHAINED_FLUSH_MS);
+    if (!chained) return now + budget;
+    return Math.max(flush.startedAt + budget, now + closingShare(budget));
+  }
+
+  async #close(deadline: number): Promise<DeliveryResult> {
+    const timeoutMs = Math.max(0, deadline - Date.now());
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
-    // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
-    const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
+    // Keep a share of the budget for stopping the senders, closing the queue (writing its ledger,
+    // releasing its lock) and the sockets: a queue left open keeps its lock.
+    const sendDeadline = deadline - closingShare(timeoutMs);
     let delivered = false;
     if (await beforeDeadline(this.flush(), sendDeadline)) delivered = await this.#sendUntil(sendDeadline);
     const chain = this.#chain;
@@ -324,6 +352,14 @@ class ResilientPipelineImpl implements ResilientPipeline {
     return result;
   }
 }
+
+/** A shutdown keeps a quarter of its budget, up to 500 ms, for closing the queue and the sockets. */
+function closingShare(budgetMs: number): number {
+  return Math.min(500, budgetMs / 4);
+}
+
+/** A shutdown this soon after a forceFlush ended is taken as the second half of one SDK shutdown. */
+const CHAINED_FLUSH_MS = 100;
 
 /** Resolves true when `work` settles before `deadline`, false otherwise (work keeps running). Never rejects. */
 async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
