@@ -1,8 +1,8 @@
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
-import type { DurableProcessorOptions } from './durable-stage.js';
-import { createDurableStage } from './durable-stage.js';
+import type { DurableProcessorOptions } from './durable-processor.js';
+import { createDurableProcessor } from './durable-processor.js';
 
 /**
  * Durable at emit: each record is encoded (in groups, within 10 ms) into an OTLP fragment and
@@ -16,10 +16,10 @@ export interface DurableLogRecordProcessor extends LogRecordProcessor {
 }
 
 class DurableLogRecordProcessorImpl implements DurableLogRecordProcessor {
-  readonly #stage;
+  readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
-    this.#stage = createDurableStage<ReadableLogRecord>(
+    this.#processor = createDurableProcessor<ReadableLogRecord>(
       'logs',
       options,
       'lifeline_durable_log_processor',
@@ -28,15 +28,15 @@ class DurableLogRecordProcessorImpl implements DurableLogRecordProcessor {
   }
 
   onEmit(logRecord: SdkLogRecord): void {
-    this.#stage.add(logRecord as unknown as ReadableLogRecord);
+    this.#processor.add(logRecord as unknown as ReadableLogRecord);
   }
 
   forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#stage.forceFlush(options?.timeoutMillis);
+    return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
   shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#stage.shutdown(options?.timeoutMillis);
+    return this.#processor.shutdown(options?.timeoutMillis);
   }
 }
 

@@ -2,8 +2,8 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { encodeSpans } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
-import type { DurableProcessorOptions } from './durable-stage.js';
-import { createDurableStage } from './durable-stage.js';
+import type { DurableProcessorOptions } from './durable-processor.js';
+import { createDurableProcessor } from './durable-processor.js';
 
 /** Durable at span end: sampled spans are encoded in groups and appended to the disk queue. Replaces BatchSpanProcessor. */
 /** Its forceFlush() and shutdown() resolve with what was delivered and what stays on disk. */
@@ -13,10 +13,10 @@ export interface DurableSpanProcessor extends SpanProcessor {
 }
 
 class DurableSpanProcessorImpl implements DurableSpanProcessor {
-  readonly #stage;
+  readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
-    this.#stage = createDurableStage<ReadableSpan>(
+    this.#processor = createDurableProcessor<ReadableSpan>(
       'traces',
       options,
       'lifeline_durable_span_processor',
@@ -28,15 +28,15 @@ class DurableSpanProcessorImpl implements DurableSpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    this.#stage.add(span);
+    this.#processor.add(span);
   }
 
   forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#stage.forceFlush(options?.timeoutMillis);
+    return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
   shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#stage.shutdown(options?.timeoutMillis);
+    return this.#processor.shutdown(options?.timeoutMillis);
   }
 }
 

@@ -1,5 +1,5 @@
 // SDK pieces
-export type { DurableProcessorOptions } from './durable-stage.js';
+export type { DurableProcessorOptions } from './durable-processor.js';
 export type { DurableLogRecordProcessor } from './durable-log-record-processor.js';
 export { createDurableLogRecordProcessor } from './durable-log-record-processor.js';
 export type { DurableSpanProcessor } from './durable-span-processor.js';

@@ -13,8 +13,8 @@ import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-life
 import type { Delivered } from './delivery-result.js';
 import { ExporterError } from './errors.js';
 import type { ResilienceOptions } from './resilience-options.js';
-import type { ResilientPipeline } from './resilient-pipeline.js';
-import { createResilientPipeline } from './resilient-pipeline.js';
+import type { SignalQueue } from './signal-queue.js';
+import { createSignalQueue } from './signal-queue.js';
 
 interface TimeoutOptions {
   /** Default flushTimeoutMs for forceFlush(), shutdownTimeoutMs for shutdown(). */
@@ -33,10 +33,10 @@ export type ResilientMetricExporter = PushMetricExporter & Delivering;
 /**
  * For users who keep the stock BatchLogRecordProcessor / BatchSpanProcessor /
  * PeriodicExportingMetricReader: export() appends the batch to the disk queue and reports
- * success once it is durable; the export chain sends it from there.
+ * success once it is durable; the transport chain sends it from there.
  */
 class DurableExport<T> {
-  readonly pipeline: ResilientPipeline;
+  readonly signalQueue: SignalQueue;
   readonly #encode: (items: T) => Uint8Array;
   readonly #count: (items: T) => number;
 
@@ -47,14 +47,14 @@ class DurableExport<T> {
     encode: (items: T) => Uint8Array,
     count: (items: T) => number,
   ) {
-    this.pipeline = createResilientPipeline(signal, options, componentType);
+    this.signalQueue = createSignalQueue(signal, options, componentType);
     this.#encode = encode;
     this.#count = count;
   }
 
   export(items: T, done: (result: ExportResult) => void): void {
     const count = this.#count(items);
-    if (this.pipeline.isShutdown) {
+    if (this.signalQueue.isShutdown) {
       done({
         code: ExportResultCode.FAILED,
         error: new ExporterError('LIFELINE_ERR_SHUTDOWN', 'the exporter is shut down'),
@@ -65,33 +65,33 @@ class DurableExport<T> {
     try {
       fragment = this.#encode(items);
     } catch (error) {
-      this.pipeline.metrics.processed(count, 'encode_error');
+      this.signalQueue.metrics.processed(count, 'encode_error');
       done({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    if (!this.pipeline.append(fragment)) {
-      this.pipeline.metrics.processed(count, 'queue_full');
+    if (!this.signalQueue.append(fragment)) {
+      this.signalQueue.metrics.processed(count, 'queue_full');
       done({
         code: ExportResultCode.FAILED,
         error: new Error(
-          `lifeline ${this.pipeline.signal}: the disk queue dropped the batch (full or unavailable)`,
+          `lifeline ${this.signalQueue.signal}: the disk queue dropped the batch (full or unavailable)`,
         ),
       });
       return;
     }
-    this.pipeline.metrics.processed(count);
-    this.pipeline.flush().then(
+    this.signalQueue.metrics.processed(count);
+    this.signalQueue.flush().then(
       () => done({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
     );
   }
 
   forceFlush(options?: TimeoutOptions): Promise<Delivered> {
-    return this.pipeline.forceFlush(options?.timeoutMillis) as Promise<Delivered>;
+    return this.signalQueue.forceFlush(options?.timeoutMillis) as Promise<Delivered>;
   }
 
   shutdown(options?: TimeoutOptions): Promise<Delivered> {
-    return this.pipeline.shutdown(options?.timeoutMillis) as Promise<Delivered>;
+    return this.signalQueue.shutdown(options?.timeoutMillis) as Promise<Delivered>;
   }
 }
 

@@ -2,7 +2,7 @@ import type { Signal } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
-import { createResilientPipeline } from './resilient-pipeline.js';
+import { createSignalQueue } from './signal-queue.js';
 
 export interface DurableProcessorOptions extends ResilienceOptions {
   /** Items waiting for encoding before emit drops them (counted), default 16_384. */
@@ -10,40 +10,40 @@ export interface DurableProcessorOptions extends ResilienceOptions {
 }
 
 /** What the durable log and span processors share: items in, OTLP fragments to the disk queue. */
-export interface DurableStage<T> {
+export interface DurableProcessor<T> {
   add(item: T): void;
   /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
   forceFlush(timeoutMillis?: number): Promise<Delivered>;
-  /** The same with `timeoutMillis` defaulting to shutdownTimeoutMs; then the stage takes no more items. */
+  /** The same with `timeoutMillis` defaulting to shutdownTimeoutMs; then the processor takes no more items. */
   shutdown(timeoutMillis?: number): Promise<Delivered>;
 }
 
-export function createDurableStage<T>(
+export function createDurableProcessor<T>(
   signal: Signal,
   options: DurableProcessorOptions,
   component: string,
   encode: (items: T[]) => Uint8Array,
-): DurableStage<T> {
+): DurableProcessor<T> {
   const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
-  const pipeline = createResilientPipeline(signal, options, component, delayMs);
+  const signalQueue = createSignalQueue(signal, options, component, delayMs);
   const encoder = createFragmentEncoder<T>({
-    pipeline,
+    signalQueue,
     delayMs,
     encode,
     ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
   });
   return {
     add(item) {
-      if (pipeline.isShutdown) pipeline.metrics.processed(1, 'shutdown');
+      if (signalQueue.isShutdown) signalQueue.metrics.processed(1, 'shutdown');
       else encoder.add(item);
     },
     forceFlush(timeoutMillis) {
       encoder.drain();
-      return pipeline.forceFlush(timeoutMillis) as Promise<Delivered>;
+      return signalQueue.forceFlush(timeoutMillis) as Promise<Delivered>;
     },
     shutdown(timeoutMillis) {
       encoder.drain();
-      return pipeline.shutdown(timeoutMillis) as Promise<Delivered>;
+      return signalQueue.shutdown(timeoutMillis) as Promise<Delivered>;
     },
   };
 }
