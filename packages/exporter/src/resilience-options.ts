@@ -28,8 +28,9 @@ export interface ResilienceOptions {
   maxDeadLetterBytes?: number;
   /**
    * forceFlush(): how long to try sending after the flush to disk; default shutdownTimeoutMs less
-   * the share a shutdown keeps for closing (a quarter, up to 500 ms), so that the SDK's
-   * flush-then-shutdown ends within shutdownTimeoutMs.
+   * the share a shutdown keeps for closing (a quarter, up to 500 ms), and a shutdown right after
+   * such a flush counts from its start: the SDK's flush-then-shutdown ends within
+   * shutdownTimeoutMs. When set, forceFlush and shutdown each get their own budget.
    */
   flushTimeoutMs?: number;
   /** shutdown(): how long to try sending before leaving the rest on disk, default 5_000 ms. */

@@ -218,11 +218,13 @@ class SignalQueueImpl implements SignalQueue {
     await this.#queue?.flush();
   }
 
-  async forceFlush(timeoutMs = this.#defaultFlushTimeoutMs()): Promise<DeliveryResult> {
+  async forceFlush(timeoutMs?: number): Promise<DeliveryResult> {
     const release = holdProcessOpen();
     const flush = { startedAt: Date.now(), endedAt: undefined as number | undefined };
-    this.#lastFlush = flush;
-    const deadline = flush.startedAt + timeoutMs;
+    // Only a flush on the default budget is sized to leave a following shutdown its closing share.
+    const byDefault = timeoutMs === undefined && this.#options.flushTimeoutMs === undefined;
+    this.#lastFlush = byDefault ? flush : undefined;
+    const deadline = flush.startedAt + (timeoutMs ?? this.#defaultFlushTimeoutMs());
     let delivered = false;
     try {
       if (await beforeDeadline(this.flush(), deadline)) delivered = await this.#sendUntil(deadline);
@@ -306,7 +308,7 @@ class SignalQueueImpl implements SignalQueue {
   }
 
   /**
-   * Without an explicit timeout, a shutdown that follows a forceFlush (in progress, or ended just
+   * With the default budgets, a shutdown that follows a forceFlush (in progress, or ended just
    * before: the SDK's metric reader and batch processors flush, then shut down) counts from that
    * flush's start, so that the SDK's shutdown() as a whole ends by shutdownTimeoutMs; it still gets
    * its closing share.
