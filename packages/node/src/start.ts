@@ -42,6 +42,10 @@ import type { ExitHooks } from './sdk/exit-hooks.js';
 import { registerHttpServerSpans } from './sdk/http-server-spans.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
+import {
+  createFrameworkInstrumentations,
+  registerFrameworkLoaderHook,
+} from '@otel-lifeline/instrumentation-api/module-hooks';
 
 export interface StartOptions extends LoadConfigOptions {
   /** Code-only instrumentation options (identify, audit rules, trustProxy...); they win over the configuration. */
@@ -207,6 +211,9 @@ function startPipelines(
       ...options.instrumentation,
     });
     unregisters.push(installFrameworkHooks());
+    // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
+    registerFrameworkLoaderHook();
+    unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
   }
 
   const lifecycle = createLifecycle({
