@@ -1,4 +1,4 @@
-import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
 import type { DurableProcessorOptions } from './durable-stage.js';
 import { createDurableStage } from './durable-stage.js';
@@ -20,7 +20,7 @@ class DurableLogRecordProcessor implements LogRecordProcessor {
     );
   }
 
-  onEmit(logRecord: SdkLogRecord): void {
+  onEmit(logRecord: ReadWriteLogRecord): void {
     this.#stage.add(logRecord as unknown as ReadableLogRecord);
   }
 

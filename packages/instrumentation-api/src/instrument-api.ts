@@ -1,6 +1,5 @@
 import { context as contextApi, diag, metrics as metricsApi, trace } from '@opentelemetry/api';
 import type { Attributes, Context } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +35,7 @@ import { nestExceptionFilter, nestInterceptor } from './adapters/nest-intercepto
 import type { ReplyHeaders, RequestRecord } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
+import { globalLoggerProvider } from './logs-api.js';
 
 export interface SecurityEventInput {
   /** OWASP Logging Vocabulary name, e.g. `authn_login_fail`, `authz_fail`, `input_validation_fail`; emitted as `lifeline.security.<name>`. */
@@ -126,7 +126,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   }
   const config = resolveOptions(options);
   const redactor = createRedactor(options.redaction);
-  const loggerProvider = options.loggerProvider ?? logs.getLoggerProvider();
+  const loggerProvider = options.loggerProvider ?? globalLoggerProvider();
   const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
   const logger = loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
   const producer = options.metricsProducer;

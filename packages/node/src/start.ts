@@ -1,15 +1,13 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { context, createNoopMeter, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, createNoopMeter, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { MeterProvider as MeterProviderApi } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -36,6 +34,7 @@ import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerTracerProvider } from './sdk/register-tracer-provider.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
 import type { ExitHooks } from './sdk/exit-hooks.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
@@ -181,9 +180,9 @@ function startPipelines(
     running.push('logs');
   }
 
-  let tracerProvider: NodeTracerProvider | undefined;
+  let tracerProvider: TracerProvider | undefined;
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
-    tracerProvider = new NodeTracerProvider({
+    tracerProvider = new TracerProvider({
       resource,
       sampler: new ParentBasedSampler({
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
@@ -193,7 +192,7 @@ function startPipelines(
         createDurableSpanProcessor(resilience('traces')),
       ],
     });
-    tracerProvider.register();
+    registerTracerProvider(tracerProvider);
     const provider = tracerProvider;
     shutdowns.push(() => provider.shutdown());
     flushes.push(() => provider.forceFlush());
