@@ -1,12 +1,12 @@
 import { channels, publish } from './diagnostics.js';
-import type { ResilientPipeline } from './resilient-pipeline.js';
+import type { SignalQueue } from './signal-queue.js';
 
 /*
  * Between emit and the disk queue: SDK records wait here for at most `delayMs`, then one
  * encode turns all of them into one OTLP fragment appended to the queue.
  *
  *   emit ─► items[] (≤ maxItems, else dropped: buffer_full) ─(delayMs or maxItemsPerFragment)─►
- *           encode → fragment ─► pipeline.append (sync) ─► queue group commit (fsyncIntervalMs)
+ *           encode → fragment ─► signalQueue.append (sync) ─► queue group commit (fsyncIntervalMs)
  *
  * Emit never does I/O. Encoding one group costs far less than one per record (the resource and
  * scope are written once), and the wait is short next to the fsync interval. When a burst fills a
@@ -21,7 +21,7 @@ export interface FragmentEncoder<T> {
 }
 
 export interface FragmentEncoderOptions<T> {
-  pipeline: ResilientPipeline;
+  signalQueue: SignalQueue;
   encode: (items: T[]) => Uint8Array;
   /** Items held before drops, default 16_384. */
   maxItems?: number;
@@ -37,7 +37,7 @@ export function encodeDelayFor(fsyncIntervalMs: number): number {
 }
 
 export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): FragmentEncoder<T> {
-  const { pipeline, encode } = options;
+  const { signalQueue, encode } = options;
   const maxItems = options.maxItems ?? 16_384;
   const perFragment = Math.min(options.maxItemsPerFragment ?? 1_024, maxItems);
   const delayMs = options.delayMs ?? encodeDelayFor(100);
@@ -54,28 +54,28 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
       try {
         fragment = encode(group);
       } catch (error) {
-        pipeline.metrics.processed(group.length, 'encode_error');
-        pipeline.reporter.report(
+        signalQueue.metrics.processed(group.length, 'encode_error');
+        signalQueue.reporter.report(
           'encode',
           'error',
-          `lifeline ${pipeline.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`,
+          `lifeline ${signalQueue.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`,
         );
         continue;
       }
-      const accepted = pipeline.append(fragment);
-      pipeline.metrics.processed(group.length, accepted ? undefined : 'queue_full');
+      const accepted = signalQueue.append(fragment);
+      signalQueue.metrics.processed(group.length, accepted ? undefined : 'queue_full');
     }
   };
 
   return {
     add(item) {
       if (items.length >= maxItems) {
-        pipeline.metrics.processed(1, 'buffer_full');
-        publish(channels.drop, { signal: pipeline.signal, reason: 'buffer_full', records: 1, bytes: 0 });
-        pipeline.reporter.report(
+        signalQueue.metrics.processed(1, 'buffer_full');
+        publish(channels.drop, { signal: signalQueue.signal, reason: 'buffer_full', records: 1, bytes: 0 });
+        signalQueue.reporter.report(
           'buffer-full',
           'warn',
-          `lifeline ${pipeline.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
+          `lifeline ${signalQueue.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
         );
         return;
       }

@@ -50,19 +50,22 @@ export interface HttpMetricsProducerOptions {
  * `@otel-lifeline/node` does both. Views do not apply to these histograms, as to any producer's.
  */
 export interface HttpMetricsProducer extends MetricProducer {
-  /** @internal Records one finished request. */
-  recordRequest(
-    durationS: number,
-    method: string,
-    scheme: string,
-    protocolVersion: string,
-    status: number | undefined,
-    route: string | undefined,
-    errorType: string | undefined,
-    requestSize: number | undefined,
-    responseSize: number | undefined,
-    bodySize: boolean,
-  ): void;
+  /** @internal Records one finished request (the body sizes only when `bodySize`). */
+  recordRequest(sample: HttpServerSample, bodySize: boolean): void;
+}
+
+/** What the HTTP server histograms need of one finished request. */
+export interface HttpServerSample {
+  readonly durationS: number;
+  readonly method: string;
+  readonly scheme: string;
+  readonly protocolVersion: string;
+  /** The status sent; undefined when the request was aborted before a response went out. */
+  readonly status: number | undefined;
+  readonly route: string | undefined;
+  readonly errorType: string | undefined;
+  readonly requestSize: number | undefined;
+  readonly responseSize: number | undefined;
 }
 
 /** One attribute set's histogram. */
@@ -211,24 +214,14 @@ export function createHttpMetricsProducer(options: HttpMetricsProducerOptions = 
   let startMs = Date.now();
 
   return {
-    recordRequest(
-      durationS,
-      method,
-      scheme,
-      protocolVersion,
-      status,
-      route,
-      errorType,
-      requestSize,
-      responseSize,
-      bodySize,
-    ) {
-      duration.record(route, method, status, scheme, protocolVersion, errorType, durationS);
+    recordRequest(sample, bodySize) {
+      const { route, method, status, scheme, protocolVersion, errorType } = sample;
+      duration.record(route, method, status, scheme, protocolVersion, errorType, sample.durationS);
       if (!bodySize) return;
-      if (requestSize !== undefined)
-        requestBody.record(route, method, status, scheme, protocolVersion, errorType, requestSize);
-      if (responseSize !== undefined)
-        responseBody.record(route, method, status, scheme, protocolVersion, errorType, responseSize);
+      if (sample.requestSize !== undefined)
+        requestBody.record(route, method, status, scheme, protocolVersion, errorType, sample.requestSize);
+      if (sample.responseSize !== undefined)
+        responseBody.record(route, method, status, scheme, protocolVersion, errorType, sample.responseSize);
     },
     collect(): Promise<CollectionResult> {
       const nowMs = Date.now();

@@ -1,5 +1,7 @@
 export { instrumentApi } from './instrument-api.js';
-export type { InstrumentApiHandle, SecurityEventInput, AuditEventInput } from './instrument-api.js';
+export type { InstrumentApiHandle } from './instrument-api.js';
+export type { SecurityEventInput } from './security-events.js';
+export type { AuditEventInput } from './audit-events.js';
 export { DEFAULT_IGNORE_PATHS } from './options.js';
 export type { InstrumentApiOptions, ConsumerIdentity, AuditRule } from './options.js';
 export type { TrustProxy } from './client-address.js';
@@ -9,7 +11,11 @@ export { EVENT_ACCESS, EVENT_EXCEPTION, EVENT_AUDIT, SECURITY_PREFIX } from './a
 export type { Severity } from './api-events.js';
 export { DURATION_BUCKETS_S } from './http-metrics.js';
 export { createHttpMetricsProducer } from './http-metrics-producer.js';
-export type { HttpMetricsProducer, HttpMetricsProducerOptions } from './http-metrics-producer.js';
+export type {
+  HttpMetricsProducer,
+  HttpMetricsProducerOptions,
+  HttpServerSample,
+} from './http-metrics-producer.js';
 export { setHttpRoute, recordRequestError } from './request-record.js';
 export { createRedactor, MASK } from './redactor.js';
 export type { Redactor, RedactionMode, RedactionOptions } from './redactor.js';

@@ -51,27 +51,42 @@ export function requestScheme(request: IncomingMessage): 'http' | 'https' {
   return (request.socket as TLSSocket | undefined)?.encrypted === true ? 'https' : 'http';
 }
 
+/** What the request lifecycle saw of a request, for `requestFacts`. */
+export interface RequestSighting {
+  /** `request.url` as received (frameworks rewrite it while routing). */
+  url: string;
+  /** The response's status (`response.statusCode`; 0 before one is decided). */
+  status: number;
+  route: string | undefined;
+  /** Method and scheme as counted when the request started (default: read from the request now). */
+  method?: string;
+  scheme?: 'http' | 'https';
+}
+
+/** How request facts are scrubbed and whom `client.address` trusts: fixed for an instrumentation. */
+export interface FactsPolicy {
+  redactor: Redactor;
+  trustProxy: TrustProxy;
+}
+
 export function requestFacts(
   request: IncomingMessage,
-  url: string,
-  response: ServerResponse,
-  route: string | undefined,
-  redactor: Redactor,
-  trustProxy: TrustProxy,
-  method: string = requestMethod(request),
-  scheme: 'http' | 'https' = requestScheme(request),
+  seen: RequestSighting,
+  policy: FactsPolicy,
 ): RequestFacts {
+  const url = seen.url;
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   const peerAddress = request.socket.remoteAddress;
+  const redactor = policy.redactor;
   return {
-    method,
-    scheme,
+    method: seen.method ?? requestMethod(request),
+    scheme: seen.scheme ?? requestScheme(request),
     path: redactor.scrubText(rawPath),
     query: q === -1 ? undefined : redactor.redactQuery(url.slice(q + 1)),
-    route,
-    status: response.statusCode,
-    clientAddress: resolveClientAddress(request, trustProxy, peerAddress),
+    route: seen.route,
+    status: seen.status,
+    clientAddress: resolveClientAddress(request, policy.trustProxy, peerAddress),
     peerAddress,
   };
 }

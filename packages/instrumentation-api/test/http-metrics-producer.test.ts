@@ -10,7 +10,7 @@ import {
   INSTRUMENTATION_SCOPE,
   setHttpRoute,
 } from '@otel-lifeline/instrumentation-api';
-import type { HttpMetricsProducer } from '@otel-lifeline/instrumentation-api';
+import type { HttpMetricsProducer, HttpServerSample } from '@otel-lifeline/instrumentation-api';
 import { createTestPipeline, eventually } from './support/pipeline.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -127,10 +127,10 @@ describe('HTTP metrics producer', () => {
 
   it('puts each duration in the semconv bucket, with count, sum, min and max', async () => {
     const producer = createHttpMetricsProducer();
-    producer.recordRequest(0.003, 'GET', 'http', '1.1', 200, '/a', undefined, undefined, undefined, false);
-    producer.recordRequest(0.005, 'GET', 'http', '1.1', 200, '/a', undefined, undefined, undefined, false);
-    producer.recordRequest(0.2, 'GET', 'http', '1.1', 200, '/a', undefined, undefined, undefined, false);
-    producer.recordRequest(12, 'GET', 'http', '1.1', 200, '/a', undefined, undefined, undefined, false);
+    producer.recordRequest(sample(0.003), false);
+    producer.recordRequest(sample(0.005), false);
+    producer.recordRequest(sample(0.2), false);
+    producer.recordRequest(sample(12), false);
     const { resourceMetrics } = await producer.collect();
     const metric = resourceMetrics.scopeMetrics[0]!.metrics[0] as HistogramMetricData;
     const point = metric.dataPoints[0]!;
@@ -171,3 +171,18 @@ describe('HTTP metrics producer', () => {
     expect(() => instrumentApi({ metricsProducer: {} as HttpMetricsProducer })).toThrow(/metricsProducer/);
   });
 });
+
+/** A finished GET /a answered 200 in `durationS`. */
+function sample(durationS: number): HttpServerSample {
+  return {
+    durationS,
+    method: 'GET',
+    scheme: 'http',
+    protocolVersion: '1.1',
+    status: 200,
+    route: '/a',
+    errorType: undefined,
+    requestSize: undefined,
+    responseSize: undefined,
+  };
+}

@@ -16,7 +16,7 @@ import { createRetryingTransport } from './retrying-transport.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { Transport } from './transport.js';
 
-export interface ChainContext {
+export interface TransportChainContext {
   signal: Signal;
   options: ResilienceOptions;
   countItems: (body: Uint8Array) => number;
@@ -26,7 +26,7 @@ export interface ChainContext {
   reporter: BurstReporter;
 }
 
-export interface ExportChain {
+export interface TransportChain {
   readonly senders: readonly QueuedSender[];
   /** Every transport built, outermost first, for close(). */
   readonly transports: readonly Transport[];
@@ -58,7 +58,7 @@ export function cursorNames(options: ResilienceOptions): string[] {
  * In mirror mode each endpoint drains its own cursor with its own retries and dead letters, so a
  * slow or dead endpoint never holds the others back; only the queue's disk bound ties them.
  */
-export function assembleExportChain(queue: DiskQueue, c: ChainContext): ExportChain {
+export function assembleTransportChain(queue: DiskQueue, c: TransportChainContext): TransportChain {
   const { options } = c;
   const endpoints = options.endpoints.map((endpoint) =>
     createInstrumentedTransport(createHttpTransport({ ...endpoint, signal: c.signal, clock: c.clock }), c),
@@ -99,7 +99,7 @@ function sendFrom(
   cursor: string,
   name: string,
   transport: Transport,
-  c: ChainContext,
+  c: TransportChainContext,
 ): QueuedSender {
   return createQueuedSender({
     signal: c.signal,
@@ -117,7 +117,7 @@ function sendFrom(
   });
 }
 
-function retrying(inner: Transport, name: string, c: ChainContext): Transport {
+function retrying(inner: Transport, name: string, c: TransportChainContext): Transport {
   return createRetryingTransport(inner, {
     initialBackoffMs: c.options.retry?.initialBackoffMs ?? 1_000,
     maxBackoffMs: c.options.retry?.maxBackoffMs ?? 30_000,
@@ -134,7 +134,10 @@ function retrying(inner: Transport, name: string, c: ChainContext): Transport {
   });
 }
 
-function failoverOf(endpoints: readonly (Transport & { url: string })[], c: ChainContext): FailoverTransport {
+function failoverOf(
+  endpoints: readonly (Transport & { url: string })[],
+  c: TransportChainContext,
+): FailoverTransport {
   return createFailoverTransport(endpoints, {
     probeIntervalMs: c.options.probeIntervalMs ?? 30_000,
     clock: c.clock,

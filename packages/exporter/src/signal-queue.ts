@@ -8,8 +8,8 @@ import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { createDeadLetterWriter } from './dead-letter.js';
 import { channels, publish } from './diagnostics.js';
-import type { ExportChain } from './export-chain.js';
-import { assembleExportChain, cursorNames } from './export-chain.js';
+import type { TransportChain } from './transport-chain.js';
+import { assembleTransportChain, cursorNames } from './transport-chain.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { validateResilienceOptions } from './resilience-options.js';
 import type { SelfMetrics } from './self-metrics.js';
@@ -17,13 +17,13 @@ import { createSelfMetrics } from './self-metrics.js';
 
 /**
  * What every durable processor and resilient exporter is built on: a disk queue for one signal and
- * the export chain that drains it.
+ * the transport chain that drains it.
  *
- *   append(fragment) ─► disk queue (group commit, fdatasync) ─► export chain ─► endpoints
+ *   append(fragment) ─► disk queue (group commit, fdatasync) ─► transport chain ─► endpoints
  *
  * The queue opens asynchronously; fragments appended meanwhile wait in a bounded list.
  */
-export interface ResilientPipeline {
+export interface SignalQueue {
   readonly signal: Signal;
   readonly metrics: SelfMetrics;
   readonly reporter: BurstReporter;
@@ -41,14 +41,14 @@ export interface ResilientPipeline {
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_BUFFER_BYTES = 32 * 1024 * 1024;
 
-class ResilientPipelineImpl implements ResilientPipeline {
+class SignalQueueImpl implements SignalQueue {
   readonly signal: Signal;
   readonly metrics: SelfMetrics;
   readonly reporter: BurstReporter;
   readonly #options: ResilienceOptions;
   readonly #ready: Promise<void>;
   #queue: DiskQueue | undefined;
-  #chain: ExportChain | undefined;
+  #chain: TransportChain | undefined;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #openFailed = false;
@@ -66,7 +66,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
     this.#options = options;
     // The user's fsyncIntervalMs bounds emit → durable as a whole. A group commit starts at most
     // half the interval after a record was emitted (the encoder's wait included), which leaves the
-    // other half for the write, the fdatasync and a busy event loop. The pipeline starts that flush
+    // other half for the write, the fdatasync and a busy event loop. The signalQueue starts that flush
     // itself (see #appendToQueue): the queue's own timer may wait a whole interval after a flush
     // that was still in progress.
     const interval = options.queue?.fsyncIntervalMs ?? 100;
@@ -124,7 +124,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
       this.#pending = [];
       this.#pendingBytes = 0;
       const codec = codecFor(this.signal);
-      this.#chain = assembleExportChain(queue, {
+      this.#chain = assembleTransportChain(queue, {
         signal: this.signal,
         options: o,
         countItems: (body) => codec.countEncodedItems(body),
@@ -297,11 +297,11 @@ async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise
 }
 
 /** `encodeDelayMs`: how long records may wait before they are appended (the durable processors' encoder). */
-export function createResilientPipeline(
+export function createSignalQueue(
   signal: Signal,
   options: ResilienceOptions,
   componentType: string,
   encodeDelayMs = 0,
-): ResilientPipeline {
-  return new ResilientPipelineImpl(signal, options, componentType, encodeDelayMs);
+): SignalQueue {
+  return new SignalQueueImpl(signal, options, componentType, encodeDelayMs);
 }

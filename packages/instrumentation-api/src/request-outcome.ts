@@ -1,0 +1,151 @@
+import { context as contextApi, trace } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ConsumerAttributes } from './consumer-identity.js';
+import type { HttpServerSample } from './http-metrics-producer.js';
+import {
+  baseAttributes,
+  contentLength,
+  exceptionType,
+  isArtificialHttpError,
+  requestFacts,
+  responseContentLength,
+} from './request-attributes.js';
+import type { FactsPolicy, RequestFacts } from './request-attributes.js';
+import type { Redactor } from './redactor.js';
+import { requestRecords } from './request-record.js';
+import type { RequestRecord } from './request-record.js';
+
+/**
+ * Everything the events and metrics about one finished request read, computed once:
+ *
+ *   RequestRecord + response ──► RequestOutcome ──► metrics, exception, security, audit, access
+ *
+ * `attributes` are the ones every event about the request shares (semantic conventions,
+ * `error.type`, the consumer); each event copies them, except the access event, which comes last
+ * and takes them over.
+ */
+export interface RequestOutcome extends HttpServerSample {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly record: RequestRecord;
+  readonly facts: RequestFacts;
+  /** The request's own context (the server span's), when one was captured. */
+  readonly context: Context | undefined;
+  /** The connection closed before the response finished. */
+  readonly aborted: boolean;
+  readonly durationMs: number;
+  /** An exception to report as `http.server.request.exception` (undefined when there is none to report). */
+  readonly exception: unknown;
+  readonly exceptionRecorded: boolean;
+  readonly attributes: Attributes;
+}
+
+/** Attributes and context of an app-reported event about a request (no status: the response may not be decided yet). */
+export interface RequestDescription {
+  attributes: Attributes;
+  context: Context | undefined;
+}
+
+export interface RequestOutcomes {
+  outcome(
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RequestRecord,
+    aborted: boolean,
+  ): RequestOutcome;
+  describe(request: IncomingMessage | undefined): RequestDescription;
+}
+
+export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAttributes): RequestOutcomes {
+  return {
+    outcome(request, response, record, aborted) {
+      const durationMs = performance.now() - record.startMs;
+      record.active.count--;
+      const route = record.route ?? record.resolveRoute?.();
+      // Method and scheme as counted when the request started (a method-override middleware
+      // rewrites request.method on the way; the event keeps what the client sent).
+      const facts = requestFacts(
+        request,
+        {
+          url: record.url,
+          status: response.statusCode,
+          route,
+          method: record.active.method,
+          scheme: record.active.scheme,
+        },
+        policy,
+      );
+      const status = facts.status;
+      const error = record.error;
+      const exceptionRecorded = error !== undefined && (status >= 500 || !isArtificialHttpError(error));
+      let errorType: string | undefined;
+      if (aborted) errorType = 'aborted';
+      else if (status >= 500) errorType = exceptionRecorded ? exceptionType(error) : String(status);
+
+      const attributes = baseAttributes(request, facts);
+      if (aborted && !response.headersSent) delete attributes['http.response.status_code'];
+      if (errorType !== undefined) attributes['error.type'] = errorType;
+      const identity = consumer(request);
+      if (identity !== undefined) Object.assign(attributes, identity);
+      return {
+        request,
+        response,
+        record,
+        facts,
+        context: record.context,
+        aborted,
+        durationMs,
+        durationS: durationMs / 1000,
+        method: facts.method,
+        scheme: facts.scheme,
+        protocolVersion: request.httpVersion,
+        status: !aborted || response.headersSent ? status : undefined,
+        route,
+        errorType,
+        requestSize: record.requestBody?.total ?? contentLength(request.headers['content-length']),
+        responseSize: record.responseBody?.total ?? responseContentLength(response, record.replyHeaders),
+        exception: exceptionRecorded ? error : undefined,
+        exceptionRecorded,
+        attributes,
+      };
+    },
+    describe(request) {
+      if (request === undefined) return { attributes: {}, context: contextApi.active() };
+      const record = requestRecords.get(request);
+      const facts = requestFacts(
+        request,
+        {
+          url: record?.url ?? request.url ?? '/',
+          status: 0,
+          route: record?.route ?? record?.resolveRoute?.(),
+        },
+        policy,
+      );
+      const attributes = baseAttributes(request, facts);
+      delete attributes['http.response.status_code'];
+      const identity = consumer(request);
+      if (identity !== undefined) Object.assign(attributes, identity);
+      return { attributes, context: record?.context ?? contextApi.active() };
+    },
+  };
+}
+
+/** Names the server span after the route (`GET /users/:id`) and sets `http.route` on it. */
+export function enrichServerSpan(outcome: RequestOutcome): void {
+  const { context, facts } = outcome;
+  if (context === undefined || facts.route === undefined) return;
+  const span = trace.getSpan(context);
+  if (span === undefined || !span.isRecording()) return;
+  span.setAttribute('http.route', facts.route);
+  span.updateName(`${facts.method === '_OTHER' ? 'HTTP' : facts.method} ${facts.route}`);
+}
+
+/** A redacted copy of attributes the app passed (the app's object is left as it was). */
+export function redactedCopy(redactor: Redactor, attributes: Attributes | undefined): Attributes {
+  if (attributes === undefined) return {};
+  const copy: Record<string, unknown> = { ...attributes };
+  redactor.redactAttributes(copy);
+  return copy as Attributes;
+}
