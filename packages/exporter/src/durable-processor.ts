@@ -1,5 +1,6 @@
 import type { Signal } from '@otel-lifeline/otlp';
-import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
+import { durabilityBudget } from './durability-budget.js';
+import { createFragmentEncoder } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createSignalQueue } from './signal-queue.js';
 
@@ -22,17 +23,17 @@ export function createDurableProcessor<T>(
   component: string,
   encode: (items: T[]) => Uint8Array,
 ): DurableProcessor<T> {
-  const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
-  const signalQueue = createSignalQueue(signal, options, component, delayMs);
+  const budget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, true);
+  const signalQueue = createSignalQueue(signal, options, component, budget);
   const encoder = createFragmentEncoder<T>({
     signalQueue,
-    delayMs,
+    delayMs: budget.encodeDelayMs,
     encode,
     ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
   });
   return {
     add(item) {
-      if (signalQueue.isShutdown) signalQueue.metrics.processed(1, 'shutdown');
+      if (signalQueue.isShutdown) signalQueue.outcomes.notQueued(1, 'shutdown');
       else encoder.add(item);
     },
     async forceFlush(timeoutMillis) {

@@ -50,12 +50,12 @@ class DurableExport<T> {
     try {
       fragment = this.#encode(items);
     } catch (error) {
-      this.signalQueue.metrics.processed(count, 'encode_error');
+      this.signalQueue.outcomes.notQueued(count, 'encode_error');
       done({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
     if (!this.signalQueue.append(fragment)) {
-      this.signalQueue.metrics.processed(count, 'queue_full');
+      this.signalQueue.outcomes.notQueued(count, 'queue_full');
       done({
         code: ExportResultCode.FAILED,
         error: new Error(
@@ -64,7 +64,7 @@ class DurableExport<T> {
       });
       return;
     }
-    this.signalQueue.metrics.processed(count);
+    this.signalQueue.outcomes.processed(count);
     this.signalQueue.flush().then(
       () => done({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
