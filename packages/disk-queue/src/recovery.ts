@@ -70,6 +70,15 @@ async function readOneHeader(fs: FileSystem, directory: string, name: string): P
       };
     }
     return { name, id, size, header: decoded.header, problem: undefined };
+  } catch (error) {
+    // Opened but unreadable (EIO, EISDIR): set aside like a damaged header.
+    return {
+      name,
+      id,
+      size: 1,
+      header: undefined,
+      problem: { reason: `cannot read: ${String(error)}`, incomplete: false },
+    };
   } finally {
     await file.close();
   }

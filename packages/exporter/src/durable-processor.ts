@@ -1,5 +1,7 @@
 import type { Signal } from '@otel-lifeline/otlp';
-import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
+import type { Delivered } from './delivery-result.js';
+import { durabilityBudget } from './durability-budget.js';
+import { createFragmentEncoder } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createSignalQueue } from './signal-queue.js';
 
@@ -12,8 +14,9 @@ export interface DurableProcessorOptions extends ResilienceOptions {
 export interface DurableProcessor<T> {
   add(item: T): void;
   /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
-  forceFlush(timeoutMillis?: number): Promise<void>;
-  shutdown(): Promise<void>;
+  forceFlush(timeoutMillis?: number): Promise<Delivered>;
+  /** The same with `timeoutMillis` defaulting to shutdownTimeoutMs; then the processor takes no more items. */
+  shutdown(timeoutMillis?: number): Promise<Delivered>;
 }
 
 export function createDurableProcessor<T>(
@@ -22,26 +25,26 @@ export function createDurableProcessor<T>(
   component: string,
   encode: (items: T[]) => Uint8Array,
 ): DurableProcessor<T> {
-  const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
-  const signalQueue = createSignalQueue(signal, options, component, delayMs);
+  const budget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, true);
+  const signalQueue = createSignalQueue(signal, options, component, budget);
   const encoder = createFragmentEncoder<T>({
     signalQueue,
-    delayMs,
+    delayMs: budget.encodeDelayMs,
     encode,
     ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
   });
   return {
     add(item) {
-      if (signalQueue.isShutdown) signalQueue.metrics.processed(1, 'shutdown');
+      if (signalQueue.isShutdown) signalQueue.outcomes.notQueued(1, 'shutdown');
       else encoder.add(item);
     },
-    async forceFlush(timeoutMillis) {
+    forceFlush(timeoutMillis) {
       encoder.drain();
-      await signalQueue.forceFlush(timeoutMillis);
+      return signalQueue.forceFlush(timeoutMillis) as Promise<Delivered>;
     },
-    async shutdown() {
+    shutdown(timeoutMillis) {
       encoder.drain();
-      await signalQueue.shutdown();
+      return signalQueue.shutdown(timeoutMillis) as Promise<Delivered>;
     },
   };
 }

@@ -3,11 +3,15 @@ import type { DiskQueue } from '@otel-lifeline/disk-queue';
 import { openDiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor } from '@otel-lifeline/otlp';
-import type { BurstReporter } from './burst-reporter.js';
+import type { DeliveryResult } from './delivery-result.js';
+import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { createDeadLetterWriter } from './dead-letter.js';
-import { channels, publish } from './diagnostics.js';
+import { durabilityBudget } from './durability-budget.js';
+import type { DurabilityBudget } from './durability-budget.js';
+import { createExportOutcomes } from './export-outcomes.js';
+import type { ExportOutcomes } from './export-outcomes.js';
 import type { TransportChain } from './transport-chain.js';
 import { assembleTransportChain, cursorNames } from './transport-chain.js';
 import type { ResilienceOptions } from './resilience-options.js';
@@ -25,16 +29,22 @@ import { createSelfMetrics } from './self-metrics.js';
  */
 export interface SignalQueue {
   readonly signal: Signal;
-  readonly metrics: SelfMetrics;
-  readonly reporter: BurstReporter;
+  /** Where every outcome of this signal's export is counted, published and logged. */
+  readonly outcomes: ExportOutcomes;
   /** Synchronous, never throws, never blocks: false means dropped (and counted). */
   append(fragment: Uint8Array): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
   flush(): Promise<void>;
-  /** Flush to disk, then try to send everything queued so far until `timeoutMs` passes. */
-  forceFlush(timeoutMs?: number): Promise<void>;
-  /** Flush to disk, send until the deadline, leave the rest on disk for the next start. Idempotent. */
-  shutdown(timeoutMs?: number): Promise<void>;
+  /**
+   * Flush to disk, then send everything queued so far until it is answered or `timeoutMs` passes.
+   * Keeps the process alive meanwhile.
+   */
+  forceFlush(timeoutMs?: number): Promise<DeliveryResult>;
+  /**
+   * Flush to disk, send until the deadline, leave the rest on disk for the next start (one log
+   * line says how much). Keeps the process alive meanwhile. Idempotent.
+   */
+  shutdown(timeoutMs?: number): Promise<DeliveryResult>;
   readonly isShutdown: boolean;
 }
 
@@ -43,8 +53,8 @@ const DEFAULT_MAX_BUFFER_BYTES = 32 * 1024 * 1024;
 
 class SignalQueueImpl implements SignalQueue {
   readonly signal: Signal;
-  readonly metrics: SelfMetrics;
-  readonly reporter: BurstReporter;
+  readonly outcomes: ExportOutcomes;
+  readonly #metrics: SelfMetrics;
   readonly #options: ResilienceOptions;
   readonly #ready: Promise<void>;
   #queue: DiskQueue | undefined;
@@ -55,29 +65,23 @@ class SignalQueueImpl implements SignalQueue {
   #appended = 0;
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
-  #shutdown: Promise<void> | undefined;
-  #flushTimer: NodeJS.Timeout | undefined;
+  #shutdown: Promise<DeliveryResult> | undefined;
+  readonly #groupCommitMs: number;
+  /** The latest forceFlush, for a shutdown that follows it. */
+  #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
 
-  readonly #fsyncIntervalMs: number;
-
-  constructor(signal: Signal, options: ResilienceOptions, componentType: string, encodeDelayMs: number) {
+  constructor(signal: Signal, options: ResilienceOptions, componentType: string, budget: DurabilityBudget) {
     validateResilienceOptions(options);
     this.signal = signal;
     this.#options = options;
-    // The user's fsyncIntervalMs bounds emit → durable as a whole. A group commit starts at most
-    // half the interval after a record was emitted (the encoder's wait included), which leaves the
-    // other half for the write, the fdatasync and a busy event loop. The signalQueue starts that flush
-    // itself (see #appendToQueue): the queue's own timer may wait a whole interval after a flush
-    // that was still in progress.
-    const interval = options.queue?.fsyncIntervalMs ?? 100;
-    this.#fsyncIntervalMs = Math.max(1, Math.floor(interval / 2) - encodeDelayMs);
+    this.#groupCommitMs = budget.groupCommitMs;
     const clock = options.clock ?? systemClock;
-    this.reporter = createBurstReporter({ clock });
-    this.metrics = createSelfMetrics({
+    this.#metrics = createSelfMetrics({
       signal,
       componentType,
       ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
     });
+    this.outcomes = createExportOutcomes(signal, this.#metrics, createBurstReporter({ clock }));
     this.#ready = this.#open(clock);
   }
 
@@ -96,25 +100,18 @@ class SignalQueueImpl implements SignalQueue {
           Math.floor((o.queue?.maxBytes ?? 256 * 1024 * 1024) / 2),
         ),
         ...o.queue,
-        fsyncIntervalMs: this.#fsyncIntervalMs,
+        fsyncIntervalMs: this.#groupCommitMs,
         directory: o.queueDir,
         cursors: cursorNames(o),
         onDrop: (event) => {
-          this.metrics.dropped(event.reason, event.records);
-          publish(channels.drop, { signal: this.signal, ...event });
-          this.reporter.report(
-            `drop:${event.reason}`,
-            'warn',
-            `lifeline ${this.signal} queue: dropped ${event.records} record(s), ${event.bytes} bytes (${event.reason})`,
-          );
+          this.outcomes.dropped(event, 'queue');
           o.queue?.onDrop?.(event);
         },
       });
       this.#queue = queue;
       const stats = queue.stats();
       for (const name of cursorNames(o)) this.#backlog.set(name, stats.cursors[name]?.pendingRecords ?? 0);
-      publish(channels.queueOpen, {
-        signal: this.signal,
+      this.outcomes.queueOpened({
         directory: queue.directory,
         adopted: queue.adopted,
         pendingRecords: stats.pendingRecords,
@@ -132,28 +129,27 @@ class SignalQueueImpl implements SignalQueue {
           directory: o.deadLetterDir ?? path.join(o.queueDir, 'dead-letter'),
           ...(o.maxDeadLetterBytes !== undefined ? { maxBytes: o.maxDeadLetterBytes } : {}),
           onError: (error) =>
-            this.reporter.report(
+            this.outcomes.problem(
               'dead-letter',
               'error',
               `lifeline ${this.signal} dead-letter: ${error.message}`,
             ),
         }),
         clock,
-        metrics: this.metrics,
-        reporter: this.reporter,
+        outcomes: this.outcomes,
       });
-      this.metrics.observeQueue(() => {
+      this.#metrics.observeQueue(() => {
         const s = queue.stats();
         return { pendingBytes: s.pendingBytes, pendingRecords: s.pendingRecords, oldestAgeMs: s.oldestAgeMs };
       });
-      for (const failover of this.#chain.failovers) this.metrics.observeEndpoints(() => failover.status());
+      for (const failover of this.#chain.failovers) this.#metrics.observeEndpoints(() => failover.status());
     } catch (error) {
       this.#openFailed = true;
       const dropped = this.#pending.length;
       this.#pending = [];
       this.#pendingBytes = 0;
-      this.#countDrop('io_error', dropped, 0);
-      this.reporter.report(
+      this.outcomes.dropped({ reason: 'io_error', records: dropped, bytes: 0 });
+      this.outcomes.problem(
         'open',
         'error',
         `lifeline ${this.signal}: cannot open the queue in ${o.queueDir} (${(error as Error).message}); records are dropped and counted`,
@@ -162,40 +158,21 @@ class SignalQueueImpl implements SignalQueue {
   }
 
   #appendToQueue(queue: DiskQueue, fragment: Uint8Array): boolean {
+    // The queue's group commit makes it durable within the budget (see durability-budget.ts).
     const accepted = queue.append(fragment);
-    if (accepted) {
-      this.#appended++;
-      // Durable within the budget of the first fragment appended since the last flush started.
-      if (this.#flushTimer === undefined) {
-        this.#flushTimer = setTimeout(() => {
-          this.#flushTimer = undefined;
-          void queue.flush();
-        }, this.#fsyncIntervalMs);
-        this.#flushTimer.unref();
-      }
-    }
+    if (accepted) this.#appended++;
     return accepted;
-  }
-
-  #countDrop(reason: string, records: number, bytes: number): void {
-    if (records === 0) return;
-    this.metrics.dropped(reason, records);
-    publish(channels.drop, { signal: this.signal, reason, records, bytes });
-    this.reporter.report(
-      `drop:${reason}`,
-      'warn',
-      `lifeline ${this.signal}: dropped ${records} record(s) (${reason})`,
-    );
   }
 
   append(fragment: Uint8Array): boolean {
     if (this.#shutdown) {
-      this.#countDrop('shutdown', 1, fragment.byteLength);
+      this.outcomes.dropped({ reason: 'shutdown', records: 1, bytes: fragment.byteLength });
       return false;
     }
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
-      this.#countDrop(this.#openFailed ? 'io_error' : 'buffer_full', 1, fragment.byteLength);
+      const reason = this.#openFailed ? 'io_error' : 'buffer_full';
+      this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength });
       return false;
     }
     this.#pending.push(fragment);
@@ -208,26 +185,42 @@ class SignalQueueImpl implements SignalQueue {
     await this.#queue?.flush();
   }
 
-  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async forceFlush(timeoutMs?: number): Promise<DeliveryResult> {
+    const release = holdProcessOpen();
+    const flush = { startedAt: Date.now(), endedAt: undefined as number | undefined };
+    // Only a flush on the default budget is sized to leave a following shutdown its closing share.
+    const byDefault = timeoutMs === undefined && this.#options.flushTimeoutMs === undefined;
+    this.#lastFlush = byDefault ? flush : undefined;
+    const deadline = flush.startedAt + (timeoutMs ?? this.#defaultFlushTimeoutMs());
+    let delivered = false;
     try {
-      if (!(await beforeDeadline(this.flush(), deadline))) return;
-      await this.#sendUntil(deadline);
+      if (await beforeDeadline(this.flush(), deadline)) delivered = await this.#sendUntil(deadline);
     } catch (error) {
       // Never a rejection into the app: the records are on disk (or counted as dropped).
-      this.reporter.report(
+      this.outcomes.problem(
         'flush',
         'error',
         `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
       );
+    } finally {
+      flush.endedAt = Date.now();
+      release();
     }
+    return this.#result(delivered);
   }
 
-  /** Waits until every cursor has sent what was queued when called, or the deadline passes. */
-  async #sendUntil(deadline: number): Promise<void> {
+  /** Leaves a shutdown that follows (as in the SDK's readers and processors) its share for closing. */
+  #defaultFlushTimeoutMs(): number {
+    if (this.#options.flushTimeoutMs !== undefined) return this.#options.flushTimeoutMs;
+    const shutdownMs = this.#options.shutdownTimeoutMs ?? 5_000;
+    return shutdownMs - closingShare(shutdownMs);
+  }
+
+  /** Waits until every cursor has sent what was queued when called, or the deadline passes; true when sent. */
+  async #sendUntil(deadline: number): Promise<boolean> {
     const queue = this.#queue;
     const chain = this.#chain;
-    if (!queue || !chain) return;
+    if (!queue || !chain) return false;
     const targets = chain.senders.map(
       (sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended,
     );
@@ -245,39 +238,96 @@ class SignalQueueImpl implements SignalQueue {
         ),
       );
     }
+    return done();
   }
 
-  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
-    this.#shutdown ??= this.#close(timeoutMs).catch((error: unknown) => {
-      this.reporter.report(
-        'shutdown',
-        'error',
-        `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
-      );
-    });
+  #result(delivered: boolean): DeliveryResult {
+    let stats: { pendingRecords: number; pendingBytes: number } = { pendingRecords: 0, pendingBytes: 0 };
+    try {
+      if (this.#queue) stats = this.#queue.stats();
+    } catch {
+      // A closed or broken queue has no stats; what it held is on disk.
+    }
+    return {
+      signal: this.signal,
+      delivered: delivered && !this.#openFailed,
+      pendingRecords: stats.pendingRecords,
+      pendingBytes: stats.pendingBytes,
+      queueDir: this.#options.queueDir,
+    };
+  }
+
+  shutdown(timeoutMs?: number): Promise<DeliveryResult> {
+    if (!this.#shutdown) {
+      const release = holdProcessOpen();
+      this.#shutdown = this.#close(this.#shutdownDeadline(timeoutMs))
+        .catch((error: unknown) => {
+          this.outcomes.problem(
+            'shutdown',
+            'error',
+            `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
+          );
+          return this.#result(false);
+        })
+        .finally(release);
+    }
     return this.#shutdown;
   }
 
-  async #close(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
-    // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
-    const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
-    if (await beforeDeadline(this.flush(), sendDeadline)) await this.#sendUntil(sendDeadline);
+  /**
+   * With the default budgets, a shutdown that follows a forceFlush (in progress, or ended just
+   * before: the SDK's metric reader and batch processors flush, then shut down) counts from that
+   * flush's start, so that the SDK's shutdown() as a whole ends by shutdownTimeoutMs; it still gets
+   * its closing share.
+   */
+  #shutdownDeadline(timeoutMs: number | undefined): number {
+    const now = Date.now();
+    if (timeoutMs !== undefined) return now + timeoutMs;
+    const budget = this.#options.shutdownTimeoutMs ?? 5_000;
+    const flush = this.#lastFlush;
+    const chained = flush && (flush.endedAt === undefined || now - flush.endedAt <= CHAINED_FLUSH_MS);
+    if (!chained) return now + budget;
+    return Math.max(flush.startedAt + budget, now + closingShare(budget));
+  }
+
+  async #close(deadline: number): Promise<DeliveryResult> {
+    const timeoutMs = Math.max(0, deadline - Date.now());
+    // Keep a share of the budget for stopping the senders, closing the queue (writing its ledger,
+    // releasing its lock) and the sockets: a queue left open keeps its lock.
+    const sendDeadline = deadline - closingShare(timeoutMs);
+    let delivered = false;
+    if (await beforeDeadline(this.flush(), sendDeadline)) delivered = await this.#sendUntil(sendDeadline);
     const chain = this.#chain;
     const queue = this.#queue;
+    if (chain) await beforeDeadline(Promise.all(chain.senders.map((sender) => sender.stop())), deadline);
+    // Counted after the senders stopped: a batch in flight was rewound and is pending again.
+    const result = this.#result(delivered);
     await beforeDeadline(
       (async () => {
-        if (chain) await Promise.all(chain.senders.map((sender) => sender.stop()));
         await queue?.close();
         if (chain) await Promise.all(chain.transports.map((transport) => transport.close?.()));
       })(),
       deadline,
     );
-    this.metrics.shutdown();
+    this.#metrics.shutdown();
+    if (result.pendingRecords > 0 && this.#options.reportUnsent !== false) {
+      this.outcomes.problem(
+        'unsent',
+        'warn',
+        `lifeline ${this.signal}: ${result.pendingRecords} queue record(s), ${result.pendingBytes} bytes, not sent by the shutdown deadline; they stay in ${result.queueDir} and the next start sends them`,
+      );
+    }
+    return result;
   }
 }
+
+/** A shutdown keeps a quarter of its budget, up to 500 ms, for closing the queue and the sockets. */
+function closingShare(budgetMs: number): number {
+  return Math.min(500, budgetMs / 4);
+}
+
+/** A shutdown this soon after a forceFlush ended is taken as the second half of one SDK shutdown. */
+const CHAINED_FLUSH_MS = 100;
 
 /** Resolves true when `work` settles before `deadline`, false otherwise (work keeps running). Never rejects. */
 async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
@@ -296,12 +346,12 @@ async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise
   }
 }
 
-/** `encodeDelayMs`: how long records may wait before they are appended (the durable processors' encoder). */
+/** `budget`: the durable processors pass theirs (an encoder holds records first); exporters append at once. */
 export function createSignalQueue(
   signal: Signal,
   options: ResilienceOptions,
   componentType: string,
-  encodeDelayMs = 0,
+  budget: DurabilityBudget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, false),
 ): SignalQueue {
-  return new SignalQueueImpl(signal, options, componentType, encodeDelayMs);
+  return new SignalQueueImpl(signal, options, componentType, budget);
 }

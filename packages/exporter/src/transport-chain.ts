@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { DiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
-import type { BurstReporter } from './burst-reporter.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import { channels, publish } from './diagnostics.js';
+import type { ExportOutcomes } from './export-outcomes.js';
 import type { FailoverTransport } from './failover-transport.js';
 import { createFailoverTransport } from './failover-transport.js';
 import { createHttpTransport } from './http-transport.js';
-import { createInstrumentedTransport, errorClass } from './instrumented-transport.js';
+import { createInstrumentedTransport } from './instrumented-transport.js';
 import type { QueuedSender } from './queued-sender.js';
 import { createQueuedSender } from './queued-sender.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createRetryingTransport } from './retrying-transport.js';
-import type { SelfMetrics } from './self-metrics.js';
 import type { Transport } from './transport.js';
 
 export interface TransportChainContext {
@@ -22,8 +20,7 @@ export interface TransportChainContext {
   countItems: (body: Uint8Array) => number;
   deadLetter: DeadLetterWriter;
   clock: Clock;
-  metrics: SelfMetrics;
-  reporter: BurstReporter;
+  outcomes: ExportOutcomes;
 }
 
 export interface TransportChain {
@@ -102,7 +99,6 @@ function sendFrom(
   c: TransportChainContext,
 ): QueuedSender {
   return createQueuedSender({
-    signal: c.signal,
     name,
     cursor: queue.cursor(cursor),
     transport,
@@ -112,8 +108,7 @@ function sendFrom(
     maxBatchRecords: c.options.maxBatchRecords ?? 4_096,
     maxAgeMs: c.options.queue?.maxAgeMs ?? 48 * 60 * 60 * 1000,
     clock: c.clock,
-    metrics: c.metrics,
-    reporter: c.reporter,
+    outcomes: c.outcomes,
   });
 }
 
@@ -122,15 +117,7 @@ function retrying(inner: Transport, name: string, c: TransportChainContext): Tra
     initialBackoffMs: c.options.retry?.initialBackoffMs ?? 1_000,
     maxBackoffMs: c.options.retry?.maxBackoffMs ?? 30_000,
     random: c.options.random ?? Math.random,
-    onRetry: ({ attempt, delayMs, reason }) => {
-      c.metrics.retry(name, errorClass(reason));
-      publish(channels.retry, { signal: c.signal, endpoint: name, attempt, delayMs, reason });
-      c.reporter.report(
-        `retry:${name}`,
-        'warn',
-        `lifeline ${c.signal} export: ${name} failed (${reason}); retrying in ${delayMs} ms, records stay on disk`,
-      );
-    },
+    onRetry: ({ attempt, delayMs, reason }) => c.outcomes.retry({ endpoint: name, attempt, delayMs, reason }),
   });
 }
 
@@ -141,30 +128,9 @@ function failoverOf(
   return createFailoverTransport(endpoints, {
     probeIntervalMs: c.options.probeIntervalMs ?? 30_000,
     clock: c.clock,
-    onSwitch: ({ from, to, reason }) => {
-      c.metrics.failover('switch', from, to);
-      publish(channels.failoverSwitch, { signal: c.signal, from, to, reason });
-      c.reporter.report(
-        `switch:${to}`,
-        'warn',
-        `lifeline ${c.signal} export: failed over from ${from} to ${to} (${reason})`,
-      );
-    },
-    onFailback: ({ from, to }) => {
-      c.metrics.failover('failback', from, to);
-      publish(channels.failoverFailback, { signal: c.signal, from, to });
-      c.reporter.report(
-        `failback:${to}`,
-        'info',
-        `lifeline ${c.signal} export: failed back from ${from} to ${to}`,
-      );
-    },
+    onSwitch: (event) => c.outcomes.failover(event),
+    onFailback: (event) => c.outcomes.failback(event),
     onStateChange: (status) =>
-      publish(channels.endpointState, {
-        signal: c.signal,
-        endpoint: status.name,
-        state: status.state,
-        until: status.until,
-      }),
+      c.outcomes.endpointState({ endpoint: status.name, state: status.state, until: status.until }),
   });
 }

@@ -1,7 +1,7 @@
 import type { Attributes, Context } from '@opentelemetry/api';
-import type { Logger } from '@opentelemetry/api-logs';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { HttpMetrics } from './http-metrics.js';
+import type { Logger } from './logs-api.js';
+import { SeverityNumber } from './logs-api.js';
 import type { Redactor } from './redactor.js';
 import { createLogEmitter } from './sdk-log-emitter.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createRedactor } from './redactor.js';
 import type { RedactingProcessorOptions } from './redacting-log-record-processor.js';
 
@@ -8,7 +8,7 @@ import type { RedactingProcessorOptions } from './redacting-log-record-processor
  * `GET /reset/REDACTED`), its attributes, its events' names and attributes, its links'
  * attributes and its status message. `ReadableSpan` is typed readonly but is the span's own
  * mutable object in the SDK, so it is redacted in place: register this processor BEFORE the
- * exporting one (`new NodeTracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor(exporter)] })`).
+ * exporting one (`new TracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor({ exporter })] })`).
  */
 export function createRedactingSpanProcessor(options: RedactingProcessorOptions = {}): SpanProcessor {
   const redactor = options.redactor ?? createRedactor(options);
