@@ -411,13 +411,13 @@ async function serveExpress(variant, receiverUrl, shutdowns) {
 /** NodeSDK with the given instrumentations, spans batched into an exporter that drops them. */
 async function startNodeSdk(instrumentations, shutdowns) {
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
   const dropSpans = {
     export: (_spans, done) => done({ code: 0 }),
     shutdown: async () => {},
     forceFlush: async () => {},
   };
-  const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor(dropSpans)], instrumentations });
+  const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })], instrumentations });
   sdk.start();
   shutdowns.push(() => sdk.shutdown());
 }
