@@ -1,12 +1,10 @@
 import { dirname, join } from 'node:path';
-import { metrics } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { logs, metrics } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -33,6 +31,7 @@ import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
@@ -190,9 +189,9 @@ function startPipelines(
     providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
-  let tracerProvider: NodeTracerProvider | undefined;
+  let tracerProvider: TracerProvider | undefined;
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
-    tracerProvider = new NodeTracerProvider({
+    tracerProvider = new TracerProvider({
       resource,
       sampler: new ParentBasedSampler({
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
@@ -202,7 +201,7 @@ function startPipelines(
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    tracerProvider.register();
+    registerTracerProvider(tracerProvider);
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
