@@ -32,7 +32,7 @@ export class AppendBuffer {
   /** A DataView over each chunk, for the header stores. */
   private views: DataView[] = [];
   private used: number[] = [];
-  private firstSeq = 0;
+  firstSeq = 0;
   private pool: Buffer[] = [];
   /** Chunks the last flushes took: sizes the pool so steady throughput never faults in fresh memory. */
   private recentChunks = 0;

@@ -1,5 +1,8 @@
 import { DiskQueueError } from './errors.js';
+import { DegradedPath } from './degraded-path.js';
+import { errorCode } from './file-system.js';
 import { GroupCommitWriter } from './group-commit.js';
+import { isDiskTrouble } from './memory-fallback.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
 import { removeQueueDirectory } from './queue-directory.js';
 import { openStores } from './open-stores.js';
@@ -52,6 +55,8 @@ class DiskQueueImpl implements DiskQueue {
   private diskBytesCache: number | undefined;
   /** The periodic expiry pass in progress, awaited by close. */
   private maintenance: Promise<void> | undefined;
+  /** Where records go while the disk refuses writes. */
+  private readonly degraded: DegradedPath;
 
   constructor(private readonly options: ResolvedOptions) {
     this.directory = options.directory;
@@ -63,7 +68,18 @@ class DiskQueueImpl implements DiskQueue {
       report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
       onError: (error) => this.reportError(error),
     };
+    this.degraded = new DegradedPath(options, {
+      own: () => this.own,
+      writer: () => this.writer,
+      directory: () => this.directory,
+      isOpen: () => this.state === 'open',
+      wake: () => this.wake(),
+      reportDrop: (reason, records, bytes, items) => this.reportDrop(reason, records, bytes, items),
+    });
     this.reads = new QueueReads({
+      own: () => this.own,
+      memory: () => this.degraded.memory,
+      firstUnsettledSeq: () => this.writer?.firstUnsettledSeq ?? Infinity,
       stores: () => this.stores,
       state: () => this.state,
       afterAck: async (store) => {
@@ -95,6 +111,7 @@ class DiskQueueImpl implements DiskQueue {
         needsRoom: (bytes) => this.needsRoom(bytes),
         makeRoom: (bytes) => this.makeRoom(bytes),
         onDurable: () => this.wake(),
+        divert: (pending, error) => this.degraded.divert(pending, error),
       });
     } catch (error) {
       if (error instanceof DiskQueueError) throw error;
@@ -125,17 +142,18 @@ class DiskQueueImpl implements DiskQueue {
     }
     const writer = this.writer;
     if (this.state !== 'open' || writer === undefined) {
-      this.reportDrop('io_error', 1, record.length);
+      this.reportDrop('io_error', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
+    if (this.degraded.active) return this.degraded.append(record);
     const o = this.options;
     const frame = writer.frameBytes(record.length);
     if (record.length > MAX_RECORD_BYTES || writer.bufferedBytes + frame > o.maxBufferBytes) {
-      this.reportDrop('buffer_full', 1, record.length);
+      this.reportDrop('buffer_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
     if (o.whenFull === 'drop-newest' && this.diskBytes() + writer.bufferedBytes + frame > o.maxBytes) {
-      this.reportDrop('queue_full', 1, record.length);
+      this.reportDrop('queue_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
     writer.append(record, o.clock.now());
@@ -191,6 +209,8 @@ class DiskQueueImpl implements DiskQueue {
       nowMs: this.options.clock.now(),
       drops: this.drops,
       dropBytes: this.dropBytes,
+      memory: this.degraded.memory,
+      durability: this.degraded.durability,
     });
   }
 
@@ -209,6 +229,7 @@ class DiskQueueImpl implements DiskQueue {
     this.state = 'closing';
     clearInterval(this.expiryTimer);
     clearInterval(this.heartbeatTimer);
+    await this.degraded.stop();
     await this.maintenance;
     if (crash) await this.writer?.abandon();
     else await this.writer?.close();
@@ -293,10 +314,15 @@ class DiskQueueImpl implements DiskQueue {
   private async heartbeat(): Promise<void> {
     if (this.state !== 'open') return;
     const now = this.options.clock.now();
-    for (const s of this.stores) await touchLock(this.options.fs, s.directory, now).catch(() => undefined);
+    for (const s of this.stores) {
+      await touchLock(this.options.fs, s.directory, now).catch((error: unknown) => {
+        // The own directory vanished or turned read-only: stop writing into files no one will find.
+        if (s === this.own && isDiskTrouble(error)) this.degraded.degrade(errorCode(error) ?? 'EIO');
+      });
+    }
   }
 
-  private reportDrop(reason: DropReason, records: number, bytes: number): void {
+  private reportDrop(reason: DropReason, records: number, bytes: number, items?: number): void {
     this.drops[reason] += records;
     this.dropBytes[reason] += bytes;
     this.own?.addLifetimeDrop(reason, records, bytes);
@@ -304,7 +330,7 @@ class DiskQueueImpl implements DiskQueue {
     const onDrop = this.options.onDrop;
     if (onDrop === undefined) return;
     try {
-      onDrop({ reason, records, bytes });
+      onDrop(items === undefined ? { reason, records, bytes } : { reason, records, bytes, items });
     } catch {
       // A listener's failure must not reach the appender.
     }

@@ -15,6 +15,11 @@ export interface GroupCommitOptions {
   makeRoom(bytes: number): Promise<void>;
   /** Called after each flush that made records durable. */
   onDurable(): void;
+  /**
+   * A flush that did not reach the disk (`error` undefined: an earlier write into its segment
+   * failed). true: the caller took its records (to memory); false: they are counted as 'io_error'.
+   */
+  divert(pending: PendingFrames, error: unknown): boolean;
 }
 
 /**
@@ -97,6 +102,8 @@ export class GroupCommitWriter {
   private waiters: Array<{ target: number; resolve: () => void }> = [];
   private roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   private stopped = false;
+  /** The next flight starts a new segment (the disk failed under the open one). */
+  private rollOver = false;
   /**
    * The next segment's file, opened and its directory entry synced once the current segment is
    * half full, so that rolling over costs the flush that does it no `open` and no directory `fsync`.
@@ -123,6 +130,37 @@ export class GroupCommitWriter {
 
   get bufferedBytes(): number {
     return this.buffer.bytes + this.flightBytes;
+  }
+
+  /** Sequence number of the oldest record not yet committed (or diverted); Infinity when none. */
+  get firstUnsettledSeq(): number {
+    const first = this.flights[0];
+    if (first !== undefined) return first.pending.firstSeq;
+    return this.buffer.records > 0 ? this.buffer.firstSeq : Infinity;
+  }
+
+  /**
+   * Hands over what is buffered and not yet being written (the disk is refusing writes): flush()
+   * callers waiting for it are settled once the writes in flight are.
+   */
+  takeBuffered(): PendingFrames | undefined {
+    if (this.buffer.records === 0) return undefined;
+    this.clearTimers();
+    const taken = this.buffer.take();
+    const last = this.flights.at(-1);
+    if (last !== undefined) last.target = this.appended;
+    else {
+      this.settled = this.appended;
+      this.release();
+    }
+    this.releaseRoom();
+    return taken;
+  }
+
+  /** The next write goes to a new segment (the open one's file may be gone or read-only). */
+  rollOverNext(): void {
+    this.rollOver = true;
+    void this.dropSpare(true);
   }
 
   get oldestBufferedAtMs(): number | undefined {
@@ -361,7 +399,7 @@ export class GroupCommitWriter {
     if (last !== undefined && !last.sealed && last.writeFile !== undefined) {
       const end = this.tailEnd?.segment === last ? this.tailEnd.offset : last.size;
       const empty = end <= last.headerLength;
-      if (empty || end + bytes <= this.options.segmentBytes) {
+      if (!this.rollOver && (empty || end + bytes <= this.options.segmentBytes)) {
         f.segment = last;
         f.offset = end;
         this.tailEnd = { segment: last, offset: end + bytes };
@@ -375,6 +413,7 @@ export class GroupCommitWriter {
     this.creating = true;
     try {
       const { segment, header } = await this.createSegment(f.pending.firstSeq);
+      this.rollOver = false;
       f.segment = segment;
       f.offset = 0;
       f.header = header;
@@ -457,9 +496,11 @@ export class GroupCommitWriter {
       }
       return;
     }
-    // The batch's sequence numbers stay consumed: a reader sees the gap, already counted here.
-    store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
+    // The batch's sequence numbers stay consumed on disk: a reader sees the gap, either counted
+    // here or marked as held in memory.
     if (f.error !== undefined) store.context.onError(f.error);
+    if (this.options.divert(pending, f.error)) store.markElsewhere(firstSeq, endSeq);
+    else store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
     if (segment === undefined) return;
     // Whatever part of this write (and of later ones into the segment) landed must not be read:
     // once those writes are done, cut it off, seal, start afresh. (A new segment whose first write
@@ -471,6 +512,8 @@ export class GroupCommitWriter {
     await Promise.all(this.flights.filter((x) => !x.done && x.segment === segment).map((x) => x.written));
     await file.truncate(segment.size).catch(() => undefined);
     await this.sealSegment(segment);
+    // A segment that never got a byte committed is removed at once: no empty files pile up.
+    if (segment.size === 0 && !this.writesInFlight(segment, f)) await store.forget(segment);
   }
 
   private async sealSegment(segment: Segment): Promise<void> {

@@ -5,6 +5,8 @@ export type {
   DiskQueueOptions,
   DropEvent,
   DropReason,
+  Durability,
+  DurabilityEvent,
   EncryptionOptions,
   QueueBatch,
   QueueCursor,

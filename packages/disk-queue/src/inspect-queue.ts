@@ -125,6 +125,12 @@ async function inspectOne(
     const decoded = decodeLedger(await fs.readFile(join(directory, LEDGER_FILE)));
     if (decoded.ok) {
       positions = decoded.state.cursors;
+      const past = last === undefined ? undefined : pastTheEnd(positions, last.id, endSeq);
+      if (past !== undefined) {
+        // As the queue itself does on open: a ledger the segments contradict is not believed.
+        ledgerProblem = `disagrees with the segments: ${past}; the queue will read every segment again`;
+        positions = {};
+      }
       for (const r of DROP_REASONS) {
         drops[r] = decoded.state.drops?.[r] ?? 0;
         dropBytes[r] = decoded.state.dropBytes?.[r] ?? 0;
@@ -180,5 +186,17 @@ async function inspectOne(
     drops,
     dropBytes,
     cursors,
+    durability: 'durable',
+    memoryRecords: 0,
+    memoryBytes: 0,
   };
+}
+
+function pastTheEnd(positions: Record<string, Position>, lastId: number, endSeq: number): string | undefined {
+  for (const [name, p] of Object.entries(positions)) {
+    if (p.segment > lastId || (p.segment === lastId && p.seq > endSeq)) {
+      return `cursor '${name}' at segment ${p.segment} seq ${p.seq} is past the last record (segment ${lastId}, seq ${endSeq})`;
+    }
+  }
+  return undefined;
 }

@@ -161,9 +161,13 @@ export class LedgerWriter {
         written += n;
       }
       await file.sync();
-    } finally {
-      await file.close();
+    } catch (error) {
+      // A partial temp file holds space a full disk needs back.
+      await file.close().catch(() => undefined);
+      await this.fs.unlink(temp).catch(() => undefined);
+      throw error;
     }
+    await file.close();
     await this.fs.rename(temp, join(this.directory, LEDGER_FILE));
     await this.fs.syncDirectory(this.directory);
     this.onPersisted(state);

@@ -1,6 +1,7 @@
 import { DiskQueueError } from './errors.js';
 import type { Position } from './ledger.js';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS } from './resolve-options.js';
+import type { MemoryFallback } from './memory-fallback.js';
 import { readRecords } from './segment-reader.js';
 import { comparePositions, type SegmentStore } from './segment-store.js';
 import type { QueueBatch, ReadLimits } from './types.js';
@@ -12,14 +13,16 @@ export interface ReadHost {
   state(): 'opening' | 'open' | 'closing' | 'closed';
   /** After an acknowledgement is durable: delete what is done, retire a drained adopted store. */
   afterAck(store: SegmentStore): Promise<void>;
+  /** The store appended to, whose sequence numbers the memory fallback shares. */
+  own(): SegmentStore | undefined;
+  memory(): MemoryFallback | undefined;
+  /** Records from this sequence number on may still be committed or diverted: not readable yet. */
+  firstUnsettledSeq(): number;
 }
 
-interface BatchOrigin {
-  store: SegmentStore;
-  cursor: string;
-  end: Position;
-  newestAppendedAtMs: number;
-}
+type BatchOrigin =
+  | { store: SegmentStore; cursor: string; end: Position; newestAppendedAtMs: number }
+  | { store: undefined; cursor: string; endSeq: number };
 
 /**
  * The cursors' side of a queue: reads serialised per cursor, acknowledgements, rewinds and
@@ -55,11 +58,19 @@ export class QueueReads {
     for (const store of [...this.host.stores()]) {
       for (;;) {
         if (this.host.state() === 'closed') return undefined;
+        // Records the disk refused sit in memory between disk records: whichever is older goes first.
+        let diskRecords = maxRecords;
+        if (store === this.host.own()) {
+          const next = this.nextInMemory(store, cursor);
+          if (next === 'none') return undefined;
+          if (typeof next === 'object') return this.readMemory(cursor, next, maxRecords, maxBytes);
+          diskRecords = Math.min(maxRecords, next);
+        }
         const p = store.positions(cursor);
         if (!store.hasUnread(cursor)) break;
         const epoch = p.epoch;
         const start = { ...p.read };
-        const result = await readRecords(store, start, maxRecords, maxBytes);
+        const result = await readRecords(store, start, diskRecords, maxBytes);
         if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
         if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
         if (result.records.length === 0) {
@@ -88,6 +99,39 @@ export class QueueReads {
     return undefined;
   }
 
+  /**
+   * What comes next for `cursor` in the own store: a memory read (below `beforeSeq`), 'none' (memory
+   * records come first but are not settled yet), or how many disk records may be read before the
+   * first memory record.
+   */
+  private nextInMemory(store: SegmentStore, cursor: string): { beforeSeq: number } | 'none' | number {
+    const memorySeq = this.host.memory()?.nextUnread(cursor);
+    if (memorySeq === undefined) return Infinity;
+    const diskSeq = nextDiskSeq(store, cursor);
+    if (diskSeq < memorySeq) return memorySeq - diskSeq;
+    const beforeSeq = Math.min(diskSeq, this.host.firstUnsettledSeq());
+    return memorySeq < beforeSeq ? { beforeSeq } : 'none';
+  }
+
+  private readMemory(
+    cursor: string,
+    at: { beforeSeq: number },
+    maxRecords: number,
+    maxBytes: number,
+  ): QueueBatch | undefined {
+    const read = this.host.memory()?.read(cursor, at.beforeSeq, maxRecords, maxBytes);
+    if (read === undefined) return undefined;
+    let oldest = Infinity;
+    for (const r of read.records) oldest = Math.min(oldest, r.appendedAtMs);
+    const batch: QueueBatch = {
+      records: read.records.map((r) => r.payload),
+      bytes: read.bytes,
+      oldestAppendedAtMs: oldest,
+    };
+    this.origins.set(batch, { store: undefined, cursor, endSeq: read.endSeq });
+    return batch;
+  }
+
   async ack(cursor: string, batch: QueueBatch): Promise<void> {
     const origin = this.origins.get(batch);
     if (origin === undefined || origin.cursor !== cursor) {
@@ -97,6 +141,10 @@ export class QueueReads {
       );
     }
     if (this.host.state() === 'closed') return;
+    if (origin.store === undefined) {
+      this.host.memory()?.ack(cursor, origin.endSeq);
+      return;
+    }
     const store = origin.store;
     if (!this.host.stores().includes(store)) return;
     if (!store.advance(cursor, origin.end, origin.newestAppendedAtMs)) return;
@@ -106,6 +154,7 @@ export class QueueReads {
 
   rewind(cursor: string): void {
     for (const store of this.host.stores()) store.rewind(cursor);
+    this.host.memory()?.rewind(cursor);
     this.wake();
   }
 
@@ -133,6 +182,21 @@ export class QueueReads {
   }
 
   private hasUnread(cursor: string): boolean {
+    const memory = this.host.memory();
+    if (memory !== undefined && (memory.nextUnread(cursor) ?? Infinity) < this.host.firstUnsettledSeq()) {
+      return true;
+    }
     return this.host.stores().some((s) => s.hasUnread(cursor));
   }
+}
+
+/** Sequence number of the next durable record `cursor` would read from `store`; Infinity when none. */
+function nextDiskSeq(store: SegmentStore, cursor: string): number {
+  const found = store.locate(store.positions(cursor).read);
+  if (found === undefined) return Infinity;
+  if (found.pos.offset < found.segment.durableSize) return found.pos.seq;
+  for (const s of store.segments) {
+    if (s.id > found.segment.id && s.durableSize > s.headerLength) return s.firstSeq;
+  }
+  return Infinity;
 }

@@ -1,6 +1,7 @@
 import type { GroupCommitWriter } from './group-commit.js';
+import type { MemoryFallback } from './memory-fallback.js';
 import type { SegmentStore } from './segment-store.js';
-import type { CursorStats, DropReason, QueueStats } from './types.js';
+import type { CursorStats, DropReason, Durability, QueueStats } from './types.js';
 
 /** Sums a queue's stores into its `stats()`: per cursor, and the slowest cursor's view overall. */
 export function collectStats(input: {
@@ -11,6 +12,8 @@ export function collectStats(input: {
   nowMs: number;
   drops: Record<DropReason, number>;
   dropBytes: Record<DropReason, number>;
+  memory: MemoryFallback | undefined;
+  durability: Durability;
 }): QueueStats {
   const cursors: Record<string, CursorStats> = {};
   let pendingRecords = 0;
@@ -22,6 +25,11 @@ export function collectStats(input: {
       c.pendingRecords += p.pendingRecords;
       c.pendingBytes += p.pendingBytes;
     }
+    const inMemory = input.memory?.pending(name);
+    if (inMemory !== undefined) {
+      c.pendingRecords += inMemory.records;
+      c.pendingBytes += inMemory.bytes;
+    }
     cursors[name] = c;
     pendingRecords = Math.max(pendingRecords, c.pendingRecords);
     pendingBytes = Math.max(pendingBytes, c.pendingBytes);
@@ -31,6 +39,8 @@ export function collectStats(input: {
     const t = s.oldestPendingAppendedAtMs();
     if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
   }
+  const inMemory = input.memory?.oldestAppendedAtMs;
+  if (inMemory !== undefined && (oldest === undefined || inMemory < oldest)) oldest = inMemory;
   const buffered = input.writer?.oldestBufferedAtMs;
   if (buffered !== undefined && (oldest === undefined || buffered < oldest)) oldest = buffered;
   return {
@@ -44,5 +54,8 @@ export function collectStats(input: {
     drops: { ...input.drops },
     dropBytes: { ...input.dropBytes },
     cursors,
+    durability: input.durability,
+    memoryRecords: input.memory?.records ?? 0,
+    memoryBytes: input.memory?.bytes ?? 0,
   };
 }

@@ -70,6 +70,15 @@ async function readOneHeader(fs: FileSystem, directory: string, name: string): P
       };
     }
     return { name, id, size, header: decoded.header, problem: undefined };
+  } catch (error) {
+    // Opened but unreadable (EIO, EISDIR): set aside like a damaged header.
+    return {
+      name,
+      id,
+      size: 1,
+      header: undefined,
+      problem: { reason: `cannot read: ${String(error)}`, incomplete: false },
+    };
   } finally {
     await file.close();
   }
@@ -174,7 +183,19 @@ export async function recoverStore(
   if (tail !== undefined) await recoverTail(store, tail);
 
   const saved = await readLedger(fs, directory, context);
-  const ledger = saved?.cursors ?? {};
+  const disagreement = saved === undefined ? undefined : ledgerDisagreement(store, saved.cursors);
+  if (disagreement !== undefined) {
+    // Never delete on a ledger the segments contradict: every cursor reads again from the oldest
+    // record (duplicates at worst, never a silent loss).
+    context.onError(
+      new DiskQueueError(
+        'LIFELINE_ERR_QUEUE_IO',
+        `ledger in ${directory} disagrees with the segments (${disagreement}); every cursor starts again at the oldest record`,
+        { file: LEDGER_FILE },
+      ),
+    );
+  }
+  const ledger = disagreement === undefined ? (saved?.cursors ?? {}) : {};
   store.lifetimeDrops = { ...saved?.drops };
   store.lifetimeDropBytes = { ...saved?.dropBytes };
   let maxSeq = tail?.endSeq ?? 0;
@@ -202,6 +223,29 @@ export async function recoverStore(
   }
   await store.collect();
   return store;
+}
+
+/**
+ * Why a ledger's positions cannot be true of these segments (a position past the last record, or
+ * inside a segment beyond its end or before its first record); undefined when they can.
+ */
+export function ledgerDisagreement(
+  store: SegmentStore,
+  cursors: Record<string, Position>,
+): string | undefined {
+  const tail = store.segments[store.segments.length - 1];
+  if (tail === undefined) return undefined;
+  for (const [name, p] of Object.entries(cursors)) {
+    const at = `cursor '${name}' at segment ${p.segment} offset ${p.offset} seq ${p.seq}`;
+    if (p.segment > tail.id || (p.segment === tail.id && p.seq > tail.endSeq)) {
+      return `${at} is past the last record (segment ${tail.id}, seq ${tail.endSeq})`;
+    }
+    const own = store.segmentById(p.segment);
+    if (own === undefined) continue;
+    if (p.offset > own.size) return `${at} is past the end of that segment (${own.size} bytes)`;
+    if (p.seq < own.firstSeq) return `${at} is before that segment's first record (seq ${own.firstSeq})`;
+  }
+  return undefined;
 }
 
 /** Scans the last segment: its record count, newest time, and a torn tail to cut off. */

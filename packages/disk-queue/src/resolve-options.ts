@@ -10,6 +10,7 @@ export const DEFAULT_MAX_BYTES = 256 * MiB;
 export const DEFAULT_MAX_AGE_MS = 48 * 60 * 60 * 1000;
 export const DEFAULT_FSYNC_INTERVAL_MS = 100;
 export const DEFAULT_LOCK_STALE_MS = 60_000;
+export const DEFAULT_MEMORY_FALLBACK_BYTES = 32 * MiB;
 export const DEFAULT_READ_MAX_RECORDS = 1000;
 export const DEFAULT_READ_MAX_BYTES = 4 * MiB;
 export const DIRECTORY_MODE = 0o700;
@@ -29,6 +30,10 @@ export interface ResolvedOptions {
   flushBytes: number;
   keys: KeyRing;
   lockStaleMs: number;
+  memoryFallbackBytes: number;
+  recoveryProbeMs: number;
+  onDurabilityChange: DiskQueueOptions['onDurabilityChange'];
+  countItems: DiskQueueOptions['countItems'];
   fs: FileSystem;
   clock: Clock;
   onDrop: ((event: DropEvent) => void) | undefined;
@@ -97,6 +102,23 @@ export function resolveOptions(options: DiskQueueOptions): ResolvedOptions {
     Math.max(1, Math.min(MiB, Math.floor(maxBufferBytes / 2))),
   );
   const lockStaleMs = positiveInteger('lockStaleMs', options.lockStaleMs, DEFAULT_LOCK_STALE_MS);
+  const memoryFallbackBytes = options.memoryFallbackBytes ?? DEFAULT_MEMORY_FALLBACK_BYTES;
+  if (!Number.isSafeInteger(memoryFallbackBytes) || memoryFallbackBytes < 0) {
+    throw configError('memoryFallbackBytes', memoryFallbackBytes, 'an integer ≥ 0');
+  }
+  const recoveryProbeMs = positiveInteger('recoveryProbeMs', options.recoveryProbeMs, 1000);
+  if (recoveryProbeMs > MAX_TIMER_MS) {
+    throw configError(
+      'recoveryProbeMs',
+      recoveryProbeMs,
+      `at most ${MAX_TIMER_MS} (a Node.js timer's limit)`,
+    );
+  }
+  for (const key of ['onDurabilityChange', 'countItems'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw configError(key, options[key], 'a function');
+    }
+  }
   const keys = resolveKeys(options);
   if (options.onDrop !== undefined && typeof options.onDrop !== 'function') {
     throw configError('onDrop', options.onDrop, 'a function');
@@ -116,6 +138,10 @@ export function resolveOptions(options: DiskQueueOptions): ResolvedOptions {
     flushBytes,
     keys,
     lockStaleMs,
+    memoryFallbackBytes,
+    recoveryProbeMs,
+    onDurabilityChange: options.onDurabilityChange,
+    countItems: options.countItems,
     fs: options.fs ?? createNodeFileSystem(),
     clock: options.clock ?? systemClock,
     onDrop: options.onDrop,

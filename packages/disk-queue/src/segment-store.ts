@@ -4,6 +4,7 @@ import type { QueueKey } from './encryption.js';
 import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
 import { LedgerWriter, type LedgerState, type Position } from './ledger.js';
 import { LossRanges } from './loss-ranges.js';
+import { isDiskTrouble } from './memory-fallback.js';
 import type { CursorStats, DropReason } from './types.js';
 
 /** One segment file as the store knows it. */
@@ -100,12 +101,21 @@ export class SegmentStore {
       directory,
       () => this.ledgerState(),
       context.fileMode,
-      (error) => context.onError(error),
+      (error) => {
+        // A full (or read-only) disk cannot take the ledger that would let acknowledged segments
+        // go: collect then deletes on the in-memory positions, which frees the space to write it.
+        if (isDiskTrouble(error)) this.ledgerRefused = true;
+        context.onError(error);
+      },
       (state) => {
+        this.ledgerRefused = false;
         for (const [name, pos] of Object.entries(state.cursors)) this.persistedAcks.set(name, pos);
       },
     );
   }
+
+  /** The last ledger write failed for lack of space (or a refusing disk): see collect(). */
+  private ledgerRefused = false;
 
   /** Acknowledged positions as the durable ledger has them: only these may delete segments. */
   readonly persistedAcks = new Map<string, Position>();
@@ -133,6 +143,19 @@ export class SegmentStore {
   countLoss(reason: DropReason, start: number, end: number, bytes: number): void {
     const records = this.losses.add(start, end);
     if (records > 0) this.context.report(reason, records, bytes);
+  }
+
+  /** Marks [start, end) as held elsewhere (in memory): a reader meeting the gap counts no loss. */
+  markElsewhere(start: number, end: number): void {
+    this.losses.add(start, end);
+  }
+
+  /** Removes a segment that holds no committed record (its first write failed), file and all. */
+  async forget(segment: Segment): Promise<void> {
+    const index = this.segments.indexOf(segment);
+    if (index < 0) return;
+    this.segments.splice(index, 1);
+    await this.retire(segment);
   }
 
   segmentById(id: number): Segment | undefined {
@@ -242,11 +265,17 @@ export class SegmentStore {
     return oldest;
   }
 
-  /** Deletes the segments every cursor has acknowledged; call once a ledger saying so is durable. */
+  /**
+   * Deletes the segments every cursor has acknowledged; call once a ledger saying so is durable.
+   * When the ledger could not be written because the disk refused it, deletion goes first, on the
+   * acknowledged positions in memory (every record in those segments was answered for), and the
+   * ledger is written afterwards: a full disk never holds the space that would let it write again.
+   */
   async collect(): Promise<void> {
+    const deleteFirst = this.ledgerRefused;
     let min: Position | undefined;
-    for (const name of this.cursors.keys()) {
-      const p = this.persistedAcks.get(name);
+    for (const [name, positions] of this.cursors) {
+      const p = deleteFirst ? positions.ack : this.persistedAcks.get(name);
       if (p === undefined) return;
       if (min === undefined || comparePositions(p, min) < 0) min = p;
     }
@@ -263,6 +292,7 @@ export class SegmentStore {
     if (done.length === 0) return;
     this.segments.splice(0, done.length);
     await Promise.all(done.map((s) => this.retire(s)));
+    if (deleteFirst) await this.ledger.persist();
   }
 
   /**

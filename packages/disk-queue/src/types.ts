@@ -17,6 +17,23 @@ export interface DropEvent {
   records: number;
   /** Payload bytes when known; for records lost on disk, the bytes of the frames skipped. */
   bytes: number;
+  /** With `countItems`: the items those records held, when their payloads were at hand. */
+  items?: number;
+}
+
+/**
+ * Whether records reach the disk. 'degraded': the disk refused a write (full, read-only, gone,
+ * failing); records wait in memory (not durable) until a probe finds the disk writable again.
+ */
+export type Durability = 'durable' | 'degraded';
+
+export interface DurabilityEvent {
+  state: Durability;
+  /** The error code that started a degraded spell ('ENOSPC', 'EROFS', ...). */
+  reason?: string;
+  /** Records and bytes waiting in memory at the change. */
+  memoryRecords: number;
+  memoryBytes: number;
 }
 
 export interface EncryptionOptions {
@@ -50,6 +67,18 @@ export interface DiskQueueOptions {
   encryption?: EncryptionOptions;
   /** Owner liveness for a lock written on another host: stale when not refreshed for this long. Default 60 s. */
   lockStaleMs?: number;
+  /**
+   * While the disk refuses writes, records wait in memory up to this many payload bytes (oldest
+   * unread dropped first, counted as 'io_error') and are read like the others. 0: drop them at
+   * once. Default 32 MiB.
+   */
+  memoryFallbackBytes?: number;
+  /** First wait before probing a disk that refused writes; doubles up to 30 s. Default 1000. */
+  recoveryProbeMs?: number;
+  /** Called when the queue stops or resumes writing to disk (synchronously; exceptions are ignored). */
+  onDurabilityChange?: (event: DurabilityEvent) => void;
+  /** Items in one record (e.g. log records in an OTLP fragment), so that drops carry `items`. */
+  countItems?: (record: Uint8Array) => number;
   fs?: FileSystem;
   clock?: Clock;
   /** Called for every drop (synchronously; exceptions are ignored). */
@@ -106,6 +135,10 @@ export interface QueueStats {
   drops: Record<DropReason, number>;
   dropBytes: Record<DropReason, number>;
   cursors: Record<string, CursorStats>;
+  durability: Durability;
+  /** Records (and payload bytes) waiting in memory because the disk refused them; included in pending. */
+  memoryRecords: number;
+  memoryBytes: number;
 }
 
 export interface DiskQueue {

@@ -22,6 +22,10 @@ export interface QueueVerification {
   gaps: Array<{ segment: string; offset: number; fromSeq: number; toSeq: number }>;
   /** Encrypted segments whose key was not given: checksums verified, payloads not authenticated. */
   unauthenticated: Array<{ segment: string; keyId: string }>;
+  /** Segment files (or directories) that could not be opened or read at all, and why. */
+  unreadable: Array<{ segment: string; reason: string }>;
+  /** Records known to be missing: the sequence numbers the gaps skip (corrupt records among them). */
+  missingRecords: number;
   segments: number;
 }
 
@@ -37,7 +41,15 @@ export async function verifyQueue(
   const fs = options.fs ?? createNodeFileSystem();
   const keys = new Map<string, QueueKey>();
   for (const [id, key] of Object.entries(options.keys ?? {})) keys.set(id, makeKey(id, key));
-  const result: QueueVerification = { records: 0, corrupt: [], gaps: [], unauthenticated: [], segments: 0 };
+  const result: QueueVerification = {
+    records: 0,
+    corrupt: [],
+    gaps: [],
+    unauthenticated: [],
+    unreadable: [],
+    missingRecords: 0,
+    segments: 0,
+  };
   await verifyOne(fs, directory, '', keys, result);
   const names = await fs.readdir(directory).catch(() => [] as string[]);
   for (const name of names.filter((n) => SUBDIRECTORY_PATTERN.test(n)).sort()) {
@@ -50,6 +62,7 @@ export async function verifyQueue(
     )
       await verifyOne(fs, dir, `${name}/`, keys, result);
   }
+  result.missingRecords = result.gaps.reduce((n, g) => n + (g.toSeq - g.fromSeq), 0);
   return result;
 }
 
@@ -61,7 +74,14 @@ async function verifyOne(
   result: QueueVerification,
 ): Promise<void> {
   let expectedSeq: number | undefined;
-  for (const h of await readSegmentHeaders(fs, directory)) {
+  let headers;
+  try {
+    headers = await readSegmentHeaders(fs, directory);
+  } catch (error) {
+    result.unreadable.push({ segment: prefix || '.', reason: (error as Error).message });
+    return;
+  }
+  for (const h of headers) {
     // An empty file is a segment created just before a crash (its header goes out with its first
     // write): nothing was ever confirmed in it.
     if (h.size === 0) continue;
@@ -91,7 +111,14 @@ async function verifyOne(
       result.gaps.push({ segment, offset: 0, fromSeq: expectedSeq, toSeq: header.firstSeq });
     }
     expectedSeq = header.firstSeq;
-    const file = await fs.open(join(directory, h.name), 'r');
+    let file;
+    try {
+      file = await fs.open(join(directory, h.name), 'r');
+    } catch (error) {
+      result.unreadable.push({ segment, reason: (error as Error).message });
+      expectedSeq = undefined;
+      continue;
+    }
     try {
       const scan = await scanSegment(file, header.headerLength, h.size, (buf, frame, fileOffset) => {
         const frameAt = frame.payloadStart - FRAME_HEADER_BYTES;
@@ -112,6 +139,9 @@ async function verifyOne(
       for (const c of scan.corrupt) result.corrupt.push({ segment, offset: c.offset, reason: c.reason });
       if (scan.trailing !== undefined)
         result.corrupt.push({ segment, offset: scan.trailing.offset, reason: scan.trailing.reason });
+    } catch (error) {
+      result.unreadable.push({ segment, reason: (error as Error).message });
+      expectedSeq = undefined;
     } finally {
       await file.close();
     }

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createNodeFileSystem,
   openDiskQueue,
@@ -64,8 +65,8 @@ describe('disk queue on a failing file system', () => {
   const common = () => ({ onDrop: (e: DropEvent) => drops.push(e), onError: (e: Error) => errors.push(e) });
 
   for (const [call, code] of [
-    ['writev', 'ENOSPC'],
-    ['datasync', 'EIO'],
+    ['writev', 'EINVAL'],
+    ['datasync', 'EBADF'],
     ['open', 'EMFILE'],
   ] as const) {
     it(`drops a group commit whose ${call} fails with ${code} as 'io_error', then carries on`, async () => {
@@ -99,6 +100,57 @@ describe('disk queue on a failing file system', () => {
       queue = await openDiskQueue({ directory: dir, fs, segmentBytes: 300, ...common() });
       expect(await drain(queue.cursor())).toEqual([]);
       expect(queue.stats().drops.corrupt).toBe(0);
+    });
+  }
+
+  for (const [call, code] of [
+    ['writev', 'ENOSPC'],
+    ['datasync', 'EIO'],
+    ['writev', 'EROFS'],
+  ] as const) {
+    it(`keeps a group commit whose ${call} fails with ${code} in memory, probes, and writes to disk again`, async () => {
+      const fs = faultyFileSystem();
+      const changes: string[] = [];
+      queue = await openDiskQueue({
+        directory: dir,
+        fs,
+        segmentBytes: 300,
+        recoveryProbeMs: 20,
+        onDurabilityChange: (e) => changes.push(e.state),
+        ...common(),
+      });
+      await appendOk(queue, numbered('before', 10));
+      fs.code = code;
+      fs.failing.add(call);
+      for (const t of numbered('held', 5)) expect(queue.append(record(t))).toBe(true);
+      await queue.flush(); // resolves: the records wait in memory
+      expect(queue.stats()).toMatchObject({ durability: 'degraded', memoryRecords: 5 });
+      // Appended while degraded: straight to memory, no segment created for them.
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.seg')).length;
+      for (const t of numbered('more', 5)) expect(queue.append(record(t))).toBe(true);
+      const cursor = queue.cursor();
+      expect(await drain(cursor)).toEqual([
+        ...numbered('before', 10),
+        ...numbered('held', 5),
+        ...numbered('more', 5),
+      ]);
+      expect((await readdir(dir)).filter((f) => f.endsWith('.seg')).length).toBeLessThanOrEqual(files);
+      expect(queue.stats().drops.io_error).toBe(0);
+      fs.failing.clear();
+      await vi.waitFor(() => expect(queue!.stats().durability).toBe('durable'), { timeout: 5_000 });
+      expect(changes).toEqual(['degraded', 'durable']);
+      await appendOk(queue, numbered('after', 10));
+      expect(await drain(cursor)).toEqual(numbered('after', 10));
+      await queue.close();
+      // Nothing resurfaces after a restart, and the memory records' sequence gap is no loss.
+      queue = await openDiskQueue({ directory: dir, fs, segmentBytes: 300, ...common() });
+      expect(await drain(queue.cursor())).toEqual([]);
+      expect(queue.stats().drops).toMatchObject({ corrupt: 0, io_error: 0 });
+      expect(
+        (await readdir(dir))
+          .filter((f) => f.endsWith('.seg') || f === 'probe.tmp')
+          .every((f) => f.endsWith('.seg')),
+      ).toBe(true);
     });
   }
 

@@ -1,7 +1,7 @@
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
-import type { DurableProcessorOptions } from './durable-stage.js';
-import { createDurableStage } from './durable-stage.js';
+import type { DurableProcessorOptions } from './durable-processor.js';
+import { createDurableProcessor } from './durable-processor.js';
 
 /**
  * Durable at emit: each record is encoded (in groups, within 10 ms) into an OTLP fragment and
@@ -9,10 +9,10 @@ import { createDurableStage } from './durable-stage.js';
  * BatchLogRecordProcessor; never does I/O on emit, never grows past its bounds.
  */
 class DurableLogRecordProcessor implements LogRecordProcessor {
-  readonly #stage;
+  readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
-    this.#stage = createDurableStage<ReadableLogRecord>(
+    this.#processor = createDurableProcessor<ReadableLogRecord>(
       'logs',
       options,
       'lifeline_durable_log_processor',
@@ -21,15 +21,15 @@ class DurableLogRecordProcessor implements LogRecordProcessor {
   }
 
   onEmit(logRecord: SdkLogRecord): void {
-    this.#stage.add(logRecord as unknown as ReadableLogRecord);
+    this.#processor.add(logRecord as unknown as ReadableLogRecord);
   }
 
   forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
-    return this.#stage.forceFlush(options?.timeoutMillis);
+    return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
   shutdown(): Promise<void> {
-    return this.#stage.shutdown();
+    return this.#processor.shutdown();
   }
 }
 

@@ -1,15 +1,15 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { encodeSpans } from '@otel-lifeline/otlp';
-import type { DurableProcessorOptions } from './durable-stage.js';
-import { createDurableStage } from './durable-stage.js';
+import type { DurableProcessorOptions } from './durable-processor.js';
+import { createDurableProcessor } from './durable-processor.js';
 
 /** Durable at span end: sampled spans are encoded in groups and appended to the disk queue. Replaces BatchSpanProcessor. */
 class DurableSpanProcessor implements SpanProcessor {
-  readonly #stage;
+  readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
-    this.#stage = createDurableStage<ReadableSpan>(
+    this.#processor = createDurableProcessor<ReadableSpan>(
       'traces',
       options,
       'lifeline_durable_span_processor',
@@ -21,15 +21,15 @@ class DurableSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    this.#stage.add(span);
+    this.#processor.add(span);
   }
 
   forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
-    return this.#stage.forceFlush(options?.timeoutMillis);
+    return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
   shutdown(): Promise<void> {
-    return this.#stage.shutdown();
+    return this.#processor.shutdown();
   }
 }
 

@@ -1,12 +1,11 @@
-import { channels, publish } from './diagnostics.js';
-import type { ResilientPipeline } from './resilient-pipeline.js';
+import type { SignalQueue } from './signal-queue.js';
 
 /*
  * Between emit and the disk queue: SDK records wait here for at most `delayMs`, then one
  * encode turns all of them into one OTLP fragment appended to the queue.
  *
  *   emit ─► items[] (≤ maxItems, else dropped: buffer_full) ─(delayMs or maxItemsPerFragment)─►
- *           encode → fragment ─► pipeline.append (sync) ─► queue group commit (fsyncIntervalMs)
+ *           encode → fragment ─► signalQueue.append (sync) ─► queue group commit (durability-budget.ts)
  *
  * Emit never does I/O. Encoding one group costs far less than one per record (the resource and
  * scope are written once), and the wait is short next to the fsync interval. When a burst fills a
@@ -21,26 +20,22 @@ export interface FragmentEncoder<T> {
 }
 
 export interface FragmentEncoderOptions<T> {
-  pipeline: ResilientPipeline;
+  signalQueue: SignalQueue;
   encode: (items: T[]) => Uint8Array;
   /** Items held before drops, default 16_384. */
   maxItems?: number;
   /** Items per fragment before an early encode, default 1_024. */
   maxItemsPerFragment?: number;
-  /** Longest wait before encoding, default encodeDelayFor(100). */
-  delayMs?: number;
-}
-
-/** The encoder's wait for a given fsync interval: a tenth of it, 1 to 10 ms. */
-export function encodeDelayFor(fsyncIntervalMs: number): number {
-  return Math.min(10, Math.max(1, Math.floor(fsyncIntervalMs / 10)));
+  /** Longest wait before encoding (the durability budget's `encodeDelayMs`). */
+  delayMs: number;
 }
 
 export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): FragmentEncoder<T> {
-  const { pipeline, encode } = options;
+  const { signalQueue, encode } = options;
   const maxItems = options.maxItems ?? 16_384;
   const perFragment = Math.min(options.maxItemsPerFragment ?? 1_024, maxItems);
-  const delayMs = options.delayMs ?? encodeDelayFor(100);
+  const { delayMs } = options;
+  const { outcomes } = signalQueue;
   let items: T[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -54,29 +49,18 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
       try {
         fragment = encode(group);
       } catch (error) {
-        pipeline.metrics.processed(group.length, 'encode_error');
-        pipeline.reporter.report(
-          'encode',
-          'error',
-          `lifeline ${pipeline.signal}: could not encode ${group.length} item(s): ${(error as Error).message}`,
-        );
+        outcomes.encodeFailed(group.length, error);
         continue;
       }
-      const accepted = pipeline.append(fragment);
-      pipeline.metrics.processed(group.length, accepted ? undefined : 'queue_full');
+      if (signalQueue.append(fragment)) outcomes.processed(group.length);
+      else outcomes.notQueued(group.length, 'queue_full');
     }
   };
 
   return {
     add(item) {
       if (items.length >= maxItems) {
-        pipeline.metrics.processed(1, 'buffer_full');
-        publish(channels.drop, { signal: pipeline.signal, reason: 'buffer_full', records: 1, bytes: 0 });
-        pipeline.reporter.report(
-          'buffer-full',
-          'warn',
-          `lifeline ${pipeline.signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
-        );
+        outcomes.bufferFull(maxItems);
         return;
       }
       items.push(item);

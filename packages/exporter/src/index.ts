@@ -1,5 +1,5 @@
 // SDK pieces
-export type { DurableProcessorOptions } from './durable-stage.js';
+export type { DurableProcessorOptions } from './durable-processor.js';
 export { createDurableLogRecordProcessor } from './durable-log-record-processor.js';
 export { createDurableSpanProcessor } from './durable-span-processor.js';
 export type { ResilientMetricExporterOptions } from './resilient-exporters.js';

@@ -1,11 +1,8 @@
 import type { QueueBatch, QueueCursor } from '@otel-lifeline/disk-queue';
-import type { Signal } from '@otel-lifeline/otlp';
-import type { BurstReporter } from './burst-reporter.js';
 import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import { channels, publish } from './diagnostics.js';
-import type { SelfMetrics } from './self-metrics.js';
+import type { ExportOutcomes } from './export-outcomes.js';
 import type { SendResult, Transport } from './transport.js';
 
 /*
@@ -28,7 +25,6 @@ import type { SendResult, Transport } from './transport.js';
 const LINGER_MS = 100;
 
 export interface QueuedSenderOptions {
-  signal: Signal;
   /** Where this sender sends, for events and reports ('failover' chains name their endpoints). */
   name: string;
   cursor: QueueCursor;
@@ -39,8 +35,7 @@ export interface QueuedSenderOptions {
   maxBatchRecords: number;
   maxAgeMs: number;
   clock: Clock;
-  metrics: SelfMetrics;
-  reporter: BurstReporter;
+  outcomes: ExportOutcomes;
 }
 
 export interface QueuedSender {
@@ -92,10 +87,11 @@ class QueuedSenderImpl implements QueuedSender {
         await this.#deliver(batch, stop);
       } catch (error) {
         if (stop.aborted) break;
-        this.#o.reporter.report(
+        const { outcomes } = this.#o;
+        outcomes.problem(
           `queue-read:${this.name}`,
           'error',
-          `lifeline ${this.#o.signal} export: reading the queue failed: ${(error as Error).message}`,
+          `lifeline ${outcomes.signal} export: reading the queue failed: ${(error as Error).message}`,
         );
         this.#o.cursor.rewind();
         await realSleep(1_000, stop);
@@ -126,41 +122,24 @@ class QueuedSenderImpl implements QueuedSender {
       case 'ok':
         break;
       case 'partial':
-        publish(channels.partial, {
-          signal: o.signal,
-          endpoint: o.name,
-          rejected: result.rejected,
-          message: result.message,
-        });
-        o.reporter.report(
-          `partial:${o.name}`,
-          'warn',
-          `lifeline ${o.signal} export: ${o.name} rejected ${result.rejected} item(s): ${result.message}`,
-        );
+        o.outcomes.partial(o.name, result.rejected, result.message);
         break;
       case 'rejected': {
         const items = this.#count(body);
         const file = await o.deadLetter.write(body, {
-          signal: o.signal,
+          signal: o.outcomes.signal,
           endpoint: o.name,
           ...(result.status !== undefined ? { status: result.status } : {}),
           reason: result.reason,
           items,
         });
-        if (file === undefined) o.metrics.dropped('dead_letter_failed', batch.records.length);
-        publish(channels.rejected, {
-          signal: o.signal,
-          endpoint: o.name,
+        const rejected = {
           status: result.status,
           reason: result.reason,
           items,
-          deadLetterFile: file,
-        });
-        o.reporter.report(
-          `rejected:${o.name}`,
-          'error',
-          `lifeline ${o.signal} export: ${o.name} permanently rejected a batch of ${items} item(s) (${result.reason}); ${file ? `kept in ${file}` : 'it could not be kept and was dropped'}`,
-        );
+          records: batch.records.length,
+        };
+        o.outcomes.rejected(o.name, rejected, file);
         break;
       }
       case 'retryable':
@@ -169,17 +148,11 @@ class QueuedSenderImpl implements QueuedSender {
           return;
         }
         // Only the age limit ends retries of a batch that is safe on disk.
-        o.metrics.dropped('max_age', batch.records.length);
-        publish(channels.drop, {
-          signal: o.signal,
-          reason: 'max_age',
-          records: batch.records.length,
-          bytes: batch.bytes,
-        });
-        o.reporter.report(
-          `max-age:${o.name}`,
-          'error',
-          `lifeline ${o.signal} export: dropped a batch older than maxAge ${o.maxAgeMs} ms (${result.reason})`,
+        o.outcomes.expired(
+          o.name,
+          { records: batch.records.length, bytes: batch.bytes },
+          o.maxAgeMs,
+          result.reason,
         );
         break;
     }

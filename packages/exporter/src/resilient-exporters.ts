@@ -12,16 +12,16 @@ import type { Signal } from '@otel-lifeline/otlp';
 import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-lifeline/otlp';
 import { ExporterError } from './errors.js';
 import type { ResilienceOptions } from './resilience-options.js';
-import type { ResilientPipeline } from './resilient-pipeline.js';
-import { createResilientPipeline } from './resilient-pipeline.js';
+import type { SignalQueue } from './signal-queue.js';
+import { createSignalQueue } from './signal-queue.js';
 
 /**
  * For users who keep the stock BatchLogRecordProcessor / BatchSpanProcessor /
  * PeriodicExportingMetricReader: export() appends the batch to the disk queue and reports
- * success once it is durable; the export chain sends it from there.
+ * success once it is durable; the transport chain sends it from there.
  */
 class DurableExport<T> {
-  readonly pipeline: ResilientPipeline;
+  readonly signalQueue: SignalQueue;
   readonly #encode: (items: T) => Uint8Array;
   readonly #count: (items: T) => number;
 
@@ -32,14 +32,14 @@ class DurableExport<T> {
     encode: (items: T) => Uint8Array,
     count: (items: T) => number,
   ) {
-    this.pipeline = createResilientPipeline(signal, options, componentType);
+    this.signalQueue = createSignalQueue(signal, options, componentType);
     this.#encode = encode;
     this.#count = count;
   }
 
   export(items: T, done: (result: ExportResult) => void): void {
     const count = this.#count(items);
-    if (this.pipeline.isShutdown) {
+    if (this.signalQueue.isShutdown) {
       done({
         code: ExportResultCode.FAILED,
         error: new ExporterError('LIFELINE_ERR_SHUTDOWN', 'the exporter is shut down'),
@@ -50,33 +50,33 @@ class DurableExport<T> {
     try {
       fragment = this.#encode(items);
     } catch (error) {
-      this.pipeline.metrics.processed(count, 'encode_error');
+      this.signalQueue.outcomes.notQueued(count, 'encode_error');
       done({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    if (!this.pipeline.append(fragment)) {
-      this.pipeline.metrics.processed(count, 'queue_full');
+    if (!this.signalQueue.append(fragment)) {
+      this.signalQueue.outcomes.notQueued(count, 'queue_full');
       done({
         code: ExportResultCode.FAILED,
         error: new Error(
-          `lifeline ${this.pipeline.signal}: the disk queue dropped the batch (full or unavailable)`,
+          `lifeline ${this.signalQueue.signal}: the disk queue dropped the batch (full or unavailable)`,
         ),
       });
       return;
     }
-    this.pipeline.metrics.processed(count);
-    this.pipeline.flush().then(
+    this.signalQueue.outcomes.processed(count);
+    this.signalQueue.flush().then(
       () => done({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
     );
   }
 
   forceFlush(): Promise<void> {
-    return this.pipeline.forceFlush();
+    return this.signalQueue.forceFlush();
   }
 
   shutdown(): Promise<void> {
-    return this.pipeline.shutdown();
+    return this.signalQueue.shutdown();
   }
 }
 

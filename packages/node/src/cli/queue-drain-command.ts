@@ -36,6 +36,8 @@ export interface DrainReport {
     requests: number;
     rejectedItems: number;
     remaining: number;
+    /** Records passed over without being sent, by reason (corrupt, max_age, io_error, ...). */
+    skipped: Record<string, number>;
   }>;
   records: number;
   items: number;
@@ -71,6 +73,10 @@ export async function runQueueDrain(directory: string, options: DrainOptions, io
         report.failed = `${queue.signal}: ${entry.remaining} records were not delivered`;
         break;
       }
+      const skipped = Object.entries(entry.skipped).filter(([, n]) => n > 0);
+      if (skipped.length > 0) {
+        report.failed = `${queue.signal}: skipped ${skipped.map(([reason, n]) => `${n} record(s) (${reason})`).join(', ')} in ${queue.directory}`;
+      }
     }
   } catch (error) {
     report.failed = error instanceof Error ? error.message : String(error);
@@ -82,7 +88,7 @@ export async function runQueueDrain(directory: string, options: DrainOptions, io
     for (const s of report.signals) {
       print(
         io.stdout,
-        `${s.signal}: delivered ${s.records} records (${s.items} ${itemName(s.signal)}) in ${s.requests} requests to ${s.url}${s.rejectedItems > 0 ? `, ${s.rejectedItems} rejected by the endpoint` : ''}${s.remaining > 0 ? `, ${s.remaining} left in the queue` : ''}`,
+        `${s.signal}: delivered ${s.records} records (${s.items} ${itemName(s.signal)}) in ${s.requests} requests to ${s.url}${s.rejectedItems > 0 ? `, ${s.rejectedItems} rejected by the endpoint` : ''}${s.remaining > 0 ? `, ${s.remaining} left in the queue` : ''}${skippedText(s.skipped)}`,
       );
     }
     print(io.stdout, `drained ${report.records} records (${report.items} items)`);
@@ -110,7 +116,11 @@ async function drainOne(
     (cursorNames.includes('default') || cursorNames.length === 0 ? 'default' : cursorNames[0]!);
   const url = appendSignalPath(options.endpoint, signal);
   const key = options.keys && options.keyId ? options.keys[options.keyId] : undefined;
+  const skipped: Record<string, number> = {};
+  const problems: string[] = [];
   const queue = await openDiskQueue({
+    onDrop: (e) => (skipped[e.reason] = (skipped[e.reason] ?? 0) + e.records),
+    onError: (e) => problems.push(e.message),
     directory,
     cursors: cursorNames.includes(cursor) ? cursorNames : [...cursorNames, cursor],
     ...(key && options.keyId
@@ -127,7 +137,16 @@ async function drainOne(
     requests: 0,
     rejectedItems: 0,
     remaining: 0,
+    skipped,
   };
+  if (before.pendingRecords > 0 && queue.stats().segments === 0) {
+    // The directory could not be used (read-only, permissions): nothing was read, nothing deleted.
+    await queue.close();
+    throw new Error(
+      `cannot drain ${directory}: ${before.pendingRecords} records pending but the queue cannot be opened for writing (${problems[0] ?? 'unknown error'}); nothing was sent or deleted`,
+    );
+  }
+  for (const p of problems) print(io.stderr, `lifeline queue drain: ${directory}: ${p}`);
   if (resolve(queue.directory) !== resolve(directory)) {
     await queue.close();
     throw new Error(`${directory} is owned by a running process; stop it first (it drains its own queue)`);
@@ -190,4 +209,9 @@ async function drainOne(
 
 function itemName(signal: Signal): string {
   return signal === 'logs' ? 'log records' : signal === 'traces' ? 'spans' : 'data points';
+}
+
+function skippedText(skipped: Record<string, number>): string {
+  const parts = Object.entries(skipped).filter(([, n]) => n > 0);
+  return parts.length === 0 ? '' : `, skipped ${parts.map(([reason, n]) => `${n} (${reason})`).join(', ')}`;
 }

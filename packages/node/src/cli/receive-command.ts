@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { SingleBar } from 'cli-progress';
-import { createReceiver } from '@otel-lifeline/receiver';
+import { createReceiver, toJsonLines } from '@otel-lifeline/receiver';
+import type { InsightsServer } from '../insights/insights-server.js';
 import type { CliIo } from './cli-io.js';
 import { print } from './cli-io.js';
 
@@ -10,6 +11,8 @@ export interface ReceiveOptions {
   out?: string;
   /** Stop after this many seconds (scripts, tests); default: until SIGINT/SIGTERM. */
   durationS?: number;
+  /** Serve the live insights page over what is received. */
+  ui?: { host: string; port: number };
 }
 
 /**
@@ -21,16 +24,22 @@ export async function runReceive(
   io: CliIo,
   stop: AbortSignal = signalAbort(),
 ): Promise<number> {
+  const insights = options.ui ? await startInsights(options.ui) : undefined;
   const receiver = await createReceiver({
     host: options.host,
     port: options.port,
     keep: false,
     ...(options.out ? { jsonLinesFile: options.out } : {}),
+    ...(insights ? { onExport: insights.onExport } : {}),
+  }).catch(async (error: unknown) => {
+    await insights?.server.close();
+    throw error;
   });
   print(
     io.stdout,
     `listening on ${receiver.url}${options.out ? ` (writing JSON lines to ${options.out})` : ''}`,
   );
+  if (insights) print(io.stdout, `insights on ${insights.server.url}`);
   const line = () => {
     const c = receiver.counts();
     return {
@@ -60,6 +69,7 @@ export async function runReceive(
     clearInterval(timer);
     bar?.stop();
     await receiver.close();
+    await insights?.server.close();
   }
   const c = line();
   print(
@@ -67,6 +77,26 @@ export async function runReceive(
     `received ${c.requests} requests: ${c.logRecords} log records, ${c.spans} spans, ${c.dataPoints} data points, ${c.rejected} rejected`,
   );
   return 0;
+}
+
+async function startInsights(ui: { host: string; port: number }): Promise<{
+  server: InsightsServer;
+  onExport: (signal: 'logs' | 'traces' | 'metrics', request: unknown) => void;
+}> {
+  const [{ createInsightsModel }, { startInsightsServer }] = await Promise.all([
+    import('../insights/insights-model.js'),
+    import('../insights/insights-server.js'),
+  ]);
+  const model = createInsightsModel();
+  const server = await startInsightsServer({ model, host: ui.host, port: ui.port });
+  return {
+    server,
+    // The same flattened lines `--out` writes: the view reads exactly what the receiver accepted.
+    onExport(signal, request) {
+      if (signal === 'traces') return;
+      for (const line of toJsonLines(signal, request)) model.add(JSON.parse(line) as object);
+    },
+  };
 }
 
 function signalAbort(): AbortSignal {

@@ -52,6 +52,24 @@ function keysFrom(key: string | undefined, keyId: string, io: CliIo): Record<str
   return { [keyId]: parsed.value };
 }
 
+interface ReceiveFlags {
+  port: number;
+  host: string;
+  out?: string;
+  duration?: number;
+  ui: boolean;
+  uiPort: number;
+  uiHost: string;
+}
+
+const receiveOptions = (o: ReceiveFlags) => ({
+  host: o.host,
+  port: o.port,
+  ...(o.out ? { out: o.out } : {}),
+  ...(o.duration ? { durationS: o.duration } : {}),
+  ...(o.ui ? { ui: { host: o.uiHost, port: o.uiPort } } : {}),
+});
+
 /** The `lifeline` command line. Resolves to the exit code. Commands load their modules on use. */
 export async function runCli(
   argv: readonly string[],
@@ -65,26 +83,26 @@ export async function runCli(
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
 
-  program
-    .command('receive')
-    .description('run an OTLP/HTTP receiver (logs, traces, metrics) and show live counts')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4318)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--out <file>', 'append every received log record, span and data point as a JSON line')
-    .addOption(new Option('--duration <seconds>', 'stop after this many seconds').argParser(positiveInt))
-    .action(async (o: { port: number; host: string; out?: string; duration?: number }) => {
-      exitCode = await (
-        await import('./receive-command.js')
-      ).runReceive(
-        {
-          host: o.host,
-          port: o.port,
-          ...(o.out ? { out: o.out } : {}),
-          ...(o.duration ? { durationS: o.duration } : {}),
-        },
-        io,
-      );
-    });
+  const receive = (name: string, description: string, ui: boolean) =>
+    program
+      .command(name)
+      .description(description)
+      .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4318)
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--out <file>', 'append every received log record, span and data point as a JSON line')
+      .addOption(new Option('--duration <seconds>', 'stop after this many seconds').argParser(positiveInt))
+      .option('--ui', 'serve the live insights page over what is received', ui)
+      .option('--ui-port <port>', 'port of the insights page (0 picks a free one)', port, 4320)
+      .option('--ui-host <host>', 'address of the insights page', '127.0.0.1')
+      .action(async (o: ReceiveFlags) => {
+        exitCode = await (await import('./receive-command.js')).runReceive(receiveOptions(o), io);
+      });
+  receive('receive', 'run an OTLP/HTTP receiver (logs, traces, metrics) and show live counts', false);
+  receive(
+    'insights',
+    'run an OTLP/HTTP receiver and a live web page over what it receives (receive --ui)',
+    true,
+  );
 
   const queue = program.command('queue').description('inspect, verify and replay a Lifeline queue directory');
   queue

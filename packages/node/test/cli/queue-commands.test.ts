@@ -134,7 +134,7 @@ describe('lifeline queue', () => {
     await queue.close();
     const clean = await runNode([lifelineBin, 'queue', 'verify', dir]);
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toMatch(/20 records checked, 0 corrupt/);
+    expect(clean.stdout).toMatch(/20 records checked, 0 missing, 0 corrupt/);
 
     const segment = (await inspectQueue(dir)).segmentFiles[0]!;
     const path = join(dir, segment.file);
@@ -152,7 +152,7 @@ describe('lifeline queue', () => {
     expect(result.code).toBe(1);
     const first = expected.corrupt[0]!;
     expect(result.stdout).toContain(`corrupt record in segment ${first.segment} at offset ${first.offset}`);
-    expect(result.stdout).toMatch(/FAILED: \d+ corrupt record/);
+    expect(result.stdout).toMatch(/FAILED: \d+ record\(s\) missing, \d+ corrupt region/);
     const json = JSON.parse((await runNode([lifelineBin, 'queue', 'verify', dir, '--json'])).stdout) as {
       corrupt: number;
       signals: Array<{ corrupt: unknown[] }>;

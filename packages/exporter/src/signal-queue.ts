@@ -3,13 +3,15 @@ import type { DiskQueue } from '@otel-lifeline/disk-queue';
 import { openDiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor } from '@otel-lifeline/otlp';
-import type { BurstReporter } from './burst-reporter.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { createDeadLetterWriter } from './dead-letter.js';
-import { channels, publish } from './diagnostics.js';
-import type { ExportChain } from './export-chain.js';
-import { assembleExportChain, cursorNames } from './export-chain.js';
+import { durabilityBudget } from './durability-budget.js';
+import type { DurabilityBudget } from './durability-budget.js';
+import { createExportOutcomes } from './export-outcomes.js';
+import type { ExportOutcomes } from './export-outcomes.js';
+import type { TransportChain } from './transport-chain.js';
+import { assembleTransportChain, cursorNames } from './transport-chain.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { validateResilienceOptions } from './resilience-options.js';
 import type { SelfMetrics } from './self-metrics.js';
@@ -17,16 +19,16 @@ import { createSelfMetrics } from './self-metrics.js';
 
 /**
  * What every durable processor and resilient exporter is built on: a disk queue for one signal and
- * the export chain that drains it.
+ * the transport chain that drains it.
  *
- *   append(fragment) ─► disk queue (group commit, fdatasync) ─► export chain ─► endpoints
+ *   append(fragment) ─► disk queue (group commit, fdatasync) ─► transport chain ─► endpoints
  *
  * The queue opens asynchronously; fragments appended meanwhile wait in a bounded list.
  */
-export interface ResilientPipeline {
+export interface SignalQueue {
   readonly signal: Signal;
-  readonly metrics: SelfMetrics;
-  readonly reporter: BurstReporter;
+  /** Where every outcome of this signal's export is counted, published and logged. */
+  readonly outcomes: ExportOutcomes;
   /** Synchronous, never throws, never blocks: false means dropped (and counted). */
   append(fragment: Uint8Array): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
@@ -41,14 +43,14 @@ export interface ResilientPipeline {
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_BUFFER_BYTES = 32 * 1024 * 1024;
 
-class ResilientPipelineImpl implements ResilientPipeline {
+class SignalQueueImpl implements SignalQueue {
   readonly signal: Signal;
-  readonly metrics: SelfMetrics;
-  readonly reporter: BurstReporter;
+  readonly outcomes: ExportOutcomes;
+  readonly #metrics: SelfMetrics;
   readonly #options: ResilienceOptions;
   readonly #ready: Promise<void>;
   #queue: DiskQueue | undefined;
-  #chain: ExportChain | undefined;
+  #chain: TransportChain | undefined;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #openFailed = false;
@@ -56,28 +58,20 @@ class ResilientPipelineImpl implements ResilientPipeline {
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
   #shutdown: Promise<void> | undefined;
-  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #groupCommitMs: number;
 
-  readonly #fsyncIntervalMs: number;
-
-  constructor(signal: Signal, options: ResilienceOptions, componentType: string, encodeDelayMs: number) {
+  constructor(signal: Signal, options: ResilienceOptions, componentType: string, budget: DurabilityBudget) {
     validateResilienceOptions(options);
     this.signal = signal;
     this.#options = options;
-    // The user's fsyncIntervalMs bounds emit → durable as a whole. A group commit starts at most
-    // half the interval after a record was emitted (the encoder's wait included), which leaves the
-    // other half for the write, the fdatasync and a busy event loop. The pipeline starts that flush
-    // itself (see #appendToQueue): the queue's own timer may wait a whole interval after a flush
-    // that was still in progress.
-    const interval = options.queue?.fsyncIntervalMs ?? 100;
-    this.#fsyncIntervalMs = Math.max(1, Math.floor(interval / 2) - encodeDelayMs);
+    this.#groupCommitMs = budget.groupCommitMs;
     const clock = options.clock ?? systemClock;
-    this.reporter = createBurstReporter({ clock });
-    this.metrics = createSelfMetrics({
+    this.#metrics = createSelfMetrics({
       signal,
       componentType,
       ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
     });
+    this.outcomes = createExportOutcomes(signal, this.#metrics, createBurstReporter({ clock }));
     this.#ready = this.#open(clock);
   }
 
@@ -96,25 +90,18 @@ class ResilientPipelineImpl implements ResilientPipeline {
           Math.floor((o.queue?.maxBytes ?? 256 * 1024 * 1024) / 2),
         ),
         ...o.queue,
-        fsyncIntervalMs: this.#fsyncIntervalMs,
+        fsyncIntervalMs: this.#groupCommitMs,
         directory: o.queueDir,
         cursors: cursorNames(o),
         onDrop: (event) => {
-          this.metrics.dropped(event.reason, event.records);
-          publish(channels.drop, { signal: this.signal, ...event });
-          this.reporter.report(
-            `drop:${event.reason}`,
-            'warn',
-            `lifeline ${this.signal} queue: dropped ${event.records} record(s), ${event.bytes} bytes (${event.reason})`,
-          );
+          this.outcomes.dropped(event, 'queue');
           o.queue?.onDrop?.(event);
         },
       });
       this.#queue = queue;
       const stats = queue.stats();
       for (const name of cursorNames(o)) this.#backlog.set(name, stats.cursors[name]?.pendingRecords ?? 0);
-      publish(channels.queueOpen, {
-        signal: this.signal,
+      this.outcomes.queueOpened({
         directory: queue.directory,
         adopted: queue.adopted,
         pendingRecords: stats.pendingRecords,
@@ -124,7 +111,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
       this.#pending = [];
       this.#pendingBytes = 0;
       const codec = codecFor(this.signal);
-      this.#chain = assembleExportChain(queue, {
+      this.#chain = assembleTransportChain(queue, {
         signal: this.signal,
         options: o,
         countItems: (body) => codec.countEncodedItems(body),
@@ -132,28 +119,27 @@ class ResilientPipelineImpl implements ResilientPipeline {
           directory: o.deadLetterDir ?? path.join(o.queueDir, 'dead-letter'),
           ...(o.maxDeadLetterBytes !== undefined ? { maxBytes: o.maxDeadLetterBytes } : {}),
           onError: (error) =>
-            this.reporter.report(
+            this.outcomes.problem(
               'dead-letter',
               'error',
               `lifeline ${this.signal} dead-letter: ${error.message}`,
             ),
         }),
         clock,
-        metrics: this.metrics,
-        reporter: this.reporter,
+        outcomes: this.outcomes,
       });
-      this.metrics.observeQueue(() => {
+      this.#metrics.observeQueue(() => {
         const s = queue.stats();
         return { pendingBytes: s.pendingBytes, pendingRecords: s.pendingRecords, oldestAgeMs: s.oldestAgeMs };
       });
-      for (const failover of this.#chain.failovers) this.metrics.observeEndpoints(() => failover.status());
+      for (const failover of this.#chain.failovers) this.#metrics.observeEndpoints(() => failover.status());
     } catch (error) {
       this.#openFailed = true;
       const dropped = this.#pending.length;
       this.#pending = [];
       this.#pendingBytes = 0;
-      this.#countDrop('io_error', dropped, 0);
-      this.reporter.report(
+      this.outcomes.dropped({ reason: 'io_error', records: dropped, bytes: 0 });
+      this.outcomes.problem(
         'open',
         'error',
         `lifeline ${this.signal}: cannot open the queue in ${o.queueDir} (${(error as Error).message}); records are dropped and counted`,
@@ -162,40 +148,21 @@ class ResilientPipelineImpl implements ResilientPipeline {
   }
 
   #appendToQueue(queue: DiskQueue, fragment: Uint8Array): boolean {
+    // The queue's group commit makes it durable within the budget (see durability-budget.ts).
     const accepted = queue.append(fragment);
-    if (accepted) {
-      this.#appended++;
-      // Durable within the budget of the first fragment appended since the last flush started.
-      if (this.#flushTimer === undefined) {
-        this.#flushTimer = setTimeout(() => {
-          this.#flushTimer = undefined;
-          void queue.flush();
-        }, this.#fsyncIntervalMs);
-        this.#flushTimer.unref();
-      }
-    }
+    if (accepted) this.#appended++;
     return accepted;
-  }
-
-  #countDrop(reason: string, records: number, bytes: number): void {
-    if (records === 0) return;
-    this.metrics.dropped(reason, records);
-    publish(channels.drop, { signal: this.signal, reason, records, bytes });
-    this.reporter.report(
-      `drop:${reason}`,
-      'warn',
-      `lifeline ${this.signal}: dropped ${records} record(s) (${reason})`,
-    );
   }
 
   append(fragment: Uint8Array): boolean {
     if (this.#shutdown) {
-      this.#countDrop('shutdown', 1, fragment.byteLength);
+      this.outcomes.dropped({ reason: 'shutdown', records: 1, bytes: fragment.byteLength });
       return false;
     }
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
-      this.#countDrop(this.#openFailed ? 'io_error' : 'buffer_full', 1, fragment.byteLength);
+      const reason = this.#openFailed ? 'io_error' : 'buffer_full';
+      this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength });
       return false;
     }
     this.#pending.push(fragment);
@@ -215,7 +182,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
       await this.#sendUntil(deadline);
     } catch (error) {
       // Never a rejection into the app: the records are on disk (or counted as dropped).
-      this.reporter.report(
+      this.outcomes.problem(
         'flush',
         'error',
         `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
@@ -249,7 +216,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
 
   shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
     this.#shutdown ??= this.#close(timeoutMs).catch((error: unknown) => {
-      this.reporter.report(
+      this.outcomes.problem(
         'shutdown',
         'error',
         `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
@@ -260,7 +227,6 @@ class ResilientPipelineImpl implements ResilientPipeline {
 
   async #close(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
     // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
     const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
@@ -275,7 +241,7 @@ class ResilientPipelineImpl implements ResilientPipeline {
       })(),
       deadline,
     );
-    this.metrics.shutdown();
+    this.#metrics.shutdown();
   }
 }
 
@@ -296,12 +262,12 @@ async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise
   }
 }
 
-/** `encodeDelayMs`: how long records may wait before they are appended (the durable processors' encoder). */
-export function createResilientPipeline(
+/** `budget`: the durable processors pass theirs (an encoder holds records first); exporters append at once. */
+export function createSignalQueue(
   signal: Signal,
   options: ResilienceOptions,
   componentType: string,
-  encodeDelayMs = 0,
-): ResilientPipeline {
-  return new ResilientPipelineImpl(signal, options, componentType, encodeDelayMs);
+  budget: DurabilityBudget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, false),
+): SignalQueue {
+  return new SignalQueueImpl(signal, options, componentType, budget);
 }

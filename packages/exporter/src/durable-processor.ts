@@ -1,7 +1,8 @@
 import type { Signal } from '@otel-lifeline/otlp';
-import { createFragmentEncoder, encodeDelayFor } from './fragment-encoder.js';
+import { durabilityBudget } from './durability-budget.js';
+import { createFragmentEncoder } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
-import { createResilientPipeline } from './resilient-pipeline.js';
+import { createSignalQueue } from './signal-queue.js';
 
 export interface DurableProcessorOptions extends ResilienceOptions {
   /** Items waiting for encoding before emit drops them (counted), default 16_384. */
@@ -9,39 +10,39 @@ export interface DurableProcessorOptions extends ResilienceOptions {
 }
 
 /** What the durable log and span processors share: items in, OTLP fragments to the disk queue. */
-export interface DurableStage<T> {
+export interface DurableProcessor<T> {
   add(item: T): void;
   /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
   forceFlush(timeoutMillis?: number): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export function createDurableStage<T>(
+export function createDurableProcessor<T>(
   signal: Signal,
   options: DurableProcessorOptions,
   component: string,
   encode: (items: T[]) => Uint8Array,
-): DurableStage<T> {
-  const delayMs = encodeDelayFor(options.queue?.fsyncIntervalMs ?? 100);
-  const pipeline = createResilientPipeline(signal, options, component, delayMs);
+): DurableProcessor<T> {
+  const budget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, true);
+  const signalQueue = createSignalQueue(signal, options, component, budget);
   const encoder = createFragmentEncoder<T>({
-    pipeline,
-    delayMs,
+    signalQueue,
+    delayMs: budget.encodeDelayMs,
     encode,
     ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
   });
   return {
     add(item) {
-      if (pipeline.isShutdown) pipeline.metrics.processed(1, 'shutdown');
+      if (signalQueue.isShutdown) signalQueue.outcomes.notQueued(1, 'shutdown');
       else encoder.add(item);
     },
     async forceFlush(timeoutMillis) {
       encoder.drain();
-      await pipeline.forceFlush(timeoutMillis);
+      await signalQueue.forceFlush(timeoutMillis);
     },
     async shutdown() {
       encoder.drain();
-      await pipeline.shutdown();
+      await signalQueue.shutdown();
     },
   };
 }

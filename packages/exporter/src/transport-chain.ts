@@ -1,32 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { DiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
-import type { BurstReporter } from './burst-reporter.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import { channels, publish } from './diagnostics.js';
+import type { ExportOutcomes } from './export-outcomes.js';
 import type { FailoverTransport } from './failover-transport.js';
 import { createFailoverTransport } from './failover-transport.js';
 import { createHttpTransport } from './http-transport.js';
-import { createInstrumentedTransport, errorClass } from './instrumented-transport.js';
+import { createInstrumentedTransport } from './instrumented-transport.js';
 import type { QueuedSender } from './queued-sender.js';
 import { createQueuedSender } from './queued-sender.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createRetryingTransport } from './retrying-transport.js';
-import type { SelfMetrics } from './self-metrics.js';
 import type { Transport } from './transport.js';
 
-export interface ChainContext {
+export interface TransportChainContext {
   signal: Signal;
   options: ResilienceOptions;
   countItems: (body: Uint8Array) => number;
   deadLetter: DeadLetterWriter;
   clock: Clock;
-  metrics: SelfMetrics;
-  reporter: BurstReporter;
+  outcomes: ExportOutcomes;
 }
 
-export interface ExportChain {
+export interface TransportChain {
   readonly senders: readonly QueuedSender[];
   /** Every transport built, outermost first, for close(). */
   readonly transports: readonly Transport[];
@@ -58,7 +55,7 @@ export function cursorNames(options: ResilienceOptions): string[] {
  * In mirror mode each endpoint drains its own cursor with its own retries and dead letters, so a
  * slow or dead endpoint never holds the others back; only the queue's disk bound ties them.
  */
-export function assembleExportChain(queue: DiskQueue, c: ChainContext): ExportChain {
+export function assembleTransportChain(queue: DiskQueue, c: TransportChainContext): TransportChain {
   const { options } = c;
   const endpoints = options.endpoints.map((endpoint) =>
     createInstrumentedTransport(createHttpTransport({ ...endpoint, signal: c.signal, clock: c.clock }), c),
@@ -99,10 +96,9 @@ function sendFrom(
   cursor: string,
   name: string,
   transport: Transport,
-  c: ChainContext,
+  c: TransportChainContext,
 ): QueuedSender {
   return createQueuedSender({
-    signal: c.signal,
     name,
     cursor: queue.cursor(cursor),
     transport,
@@ -112,56 +108,29 @@ function sendFrom(
     maxBatchRecords: c.options.maxBatchRecords ?? 4_096,
     maxAgeMs: c.options.queue?.maxAgeMs ?? 48 * 60 * 60 * 1000,
     clock: c.clock,
-    metrics: c.metrics,
-    reporter: c.reporter,
+    outcomes: c.outcomes,
   });
 }
 
-function retrying(inner: Transport, name: string, c: ChainContext): Transport {
+function retrying(inner: Transport, name: string, c: TransportChainContext): Transport {
   return createRetryingTransport(inner, {
     initialBackoffMs: c.options.retry?.initialBackoffMs ?? 1_000,
     maxBackoffMs: c.options.retry?.maxBackoffMs ?? 30_000,
     random: c.options.random ?? Math.random,
-    onRetry: ({ attempt, delayMs, reason }) => {
-      c.metrics.retry(name, errorClass(reason));
-      publish(channels.retry, { signal: c.signal, endpoint: name, attempt, delayMs, reason });
-      c.reporter.report(
-        `retry:${name}`,
-        'warn',
-        `lifeline ${c.signal} export: ${name} failed (${reason}); retrying in ${delayMs} ms, records stay on disk`,
-      );
-    },
+    onRetry: ({ attempt, delayMs, reason }) => c.outcomes.retry({ endpoint: name, attempt, delayMs, reason }),
   });
 }
 
-function failoverOf(endpoints: readonly (Transport & { url: string })[], c: ChainContext): FailoverTransport {
+function failoverOf(
+  endpoints: readonly (Transport & { url: string })[],
+  c: TransportChainContext,
+): FailoverTransport {
   return createFailoverTransport(endpoints, {
     probeIntervalMs: c.options.probeIntervalMs ?? 30_000,
     clock: c.clock,
-    onSwitch: ({ from, to, reason }) => {
-      c.metrics.failover('switch', from, to);
-      publish(channels.failoverSwitch, { signal: c.signal, from, to, reason });
-      c.reporter.report(
-        `switch:${to}`,
-        'warn',
-        `lifeline ${c.signal} export: failed over from ${from} to ${to} (${reason})`,
-      );
-    },
-    onFailback: ({ from, to }) => {
-      c.metrics.failover('failback', from, to);
-      publish(channels.failoverFailback, { signal: c.signal, from, to });
-      c.reporter.report(
-        `failback:${to}`,
-        'info',
-        `lifeline ${c.signal} export: failed back from ${from} to ${to}`,
-      );
-    },
+    onSwitch: (event) => c.outcomes.failover(event),
+    onFailback: (event) => c.outcomes.failback(event),
     onStateChange: (status) =>
-      publish(channels.endpointState, {
-        signal: c.signal,
-        endpoint: status.name,
-        state: status.state,
-        until: status.until,
-      }),
+      c.outcomes.endpointState({ endpoint: status.name, state: status.state, until: status.until }),
   });
 }

@@ -1,0 +1,165 @@
+import type { PendingFrames } from './append-buffer.js';
+import { errorCode } from './file-system.js';
+import type { GroupCommitWriter } from './group-commit.js';
+import { isDiskTrouble, MemoryFallback, recordsOfFrames, type MemoryRecord } from './memory-fallback.js';
+import { MAX_RECORD_BYTES } from './record-frame.js';
+import { RecoveryProbe } from './recovery-probe.js';
+import { DIRECTORY_MODE, FILE_MODE, type ResolvedOptions } from './resolve-options.js';
+import type { SegmentStore } from './segment-store.js';
+import type { DropReason, Durability } from './types.js';
+
+/** What the degraded path needs of its queue. */
+export interface DegradedHost {
+  own(): SegmentStore | undefined;
+  writer(): GroupCommitWriter | undefined;
+  directory(): string;
+  isOpen(): boolean;
+  /** Readers may have something new. */
+  wake(): void;
+  reportDrop(reason: DropReason, records: number, bytes: number, items?: number): void;
+}
+
+/**
+ * The queue's answer to a disk that refuses writes (full, over quota, read-only, failing, gone):
+ * stop writing, keep records in memory (bounded, not durable) where the cursors read them in
+ * sequence with the disk's records, probe the disk with growing waits, and write again once a
+ * probe succeeds. No new segment is created while degraded, so a full disk collects no files.
+ *
+ *   durable: append ─► group commit ─► segments ─► cursors
+ *   degraded: append ─► memory (≤ memoryFallbackBytes, oldest unread dropped) ─► cursors
+ *
+ * Sequence numbers stay one series: memory records take theirs from the own store, and the ranges
+ * they occupy are marked there, so that a reader meeting the gap on disk counts no loss.
+ */
+export class DegradedPath {
+  readonly memory: MemoryFallback | undefined;
+  private state: { reason: string; fromSeq: number } | undefined;
+  private readonly probe: RecoveryProbe;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly host: DegradedHost,
+  ) {
+    if (options.memoryFallbackBytes > 0) {
+      this.memory = new MemoryFallback(options.cursors, options.memoryFallbackBytes, (dropped) =>
+        this.reportLost(dropped),
+      );
+    }
+    this.probe = new RecoveryProbe({
+      fs: options.fs,
+      directory: () => host.directory(),
+      directoryMode: DIRECTORY_MODE,
+      fileMode: FILE_MODE,
+      firstDelayMs: options.recoveryProbeMs,
+      recovered: () => this.recovered(),
+    });
+  }
+
+  get durability(): Durability {
+    return this.state === undefined ? 'durable' : 'degraded';
+  }
+
+  get active(): boolean {
+    return this.state !== undefined;
+  }
+
+  stop(): Promise<void> {
+    return this.probe.stop();
+  }
+
+  /** Degraded: the record waits in memory (not durable). false: dropped and counted. */
+  append(record: Uint8Array): boolean {
+    const own = this.host.own();
+    if (this.memory === undefined || own === undefined || record.length > MAX_RECORD_BYTES) {
+      this.host.reportDrop('io_error', 1, record.length, this.itemsOf([record]));
+      return false;
+    }
+    const entry = {
+      seq: own.nextSeq++,
+      payload: new Uint8Array(record),
+      appendedAtMs: this.options.clock.now(),
+    };
+    this.memory.add([entry]);
+    this.host.wake();
+    return true;
+  }
+
+  /**
+   * A group commit that did not reach the disk. A disk refusing writes degrades the queue and the
+   * records go to memory; anything else (or no memory fallback) leaves them to be counted as lost.
+   */
+  divert(pending: PendingFrames, error: unknown): boolean {
+    if (error !== undefined && isDiskTrouble(error)) this.degrade(errorCode(error) ?? 'EIO');
+    if (this.state === undefined || this.memory === undefined) return false;
+    this.memory.add(recordsOfFrames(pending, this.options.keys.current));
+    this.host.wake();
+    return true;
+  }
+
+  /** Stops writing to disk (idempotent) and starts probing. */
+  degrade(reason: string): void {
+    const own = this.host.own();
+    if (this.state !== undefined || !this.host.isOpen() || own === undefined) return;
+    const writer = this.host.writer();
+    // What waits to be written goes to memory now, so that nothing appended later overtakes it.
+    const buffered = writer?.takeBuffered();
+    if (buffered !== undefined) {
+      own.markElsewhere(buffered.firstSeq, buffered.firstSeq + buffered.records);
+      const records = recordsOfFrames(buffered, this.options.keys.current);
+      if (this.memory !== undefined) this.memory.add(records);
+      else this.reportLost(records);
+    }
+    this.state = { reason, fromSeq: own.nextSeq };
+    writer?.rollOverNext();
+    this.notify();
+    this.probe.start();
+    this.host.wake();
+  }
+
+  private async recovered(): Promise<void> {
+    const state = this.state;
+    const own = this.host.own();
+    if (state === undefined || own === undefined || !this.host.isOpen()) return;
+    own.markElsewhere(state.fromSeq, own.nextSeq);
+    this.state = undefined;
+    this.notify();
+    // The directory may have been recreated: the cursors' positions go on disk again.
+    await own.ledger.persist();
+  }
+
+  private notify(): void {
+    const listener = this.options.onDurabilityChange;
+    if (listener === undefined) return;
+    try {
+      listener({
+        state: this.durability,
+        ...(this.state !== undefined ? { reason: this.state.reason } : {}),
+        memoryRecords: this.memory?.records ?? 0,
+        memoryBytes: this.memory?.bytes ?? 0,
+      });
+    } catch {
+      // A listener's failure must not reach the appender.
+    }
+  }
+
+  private reportLost(records: MemoryRecord[]): void {
+    if (records.length === 0) return;
+    let bytes = 0;
+    for (const r of records) bytes += r.payload.length;
+    this.host.reportDrop('io_error', records.length, bytes, this.itemsOf(records.map((r) => r.payload)));
+  }
+
+  itemsOf(payloads: readonly Uint8Array[]): number | undefined {
+    const count = this.options.countItems;
+    if (count === undefined) return undefined;
+    let items = 0;
+    for (const p of payloads) {
+      try {
+        items += count(p);
+      } catch {
+        // An undecodable record holds no items we can name.
+      }
+    }
+    return items;
+  }
+}

@@ -1,0 +1,216 @@
+import type { Signal } from '@otel-lifeline/otlp';
+import type { BurstReporter } from './burst-reporter.js';
+import { channels, publish } from './diagnostics.js';
+import type { SelfMetrics } from './self-metrics.js';
+import type { SendResult } from './transport.js';
+
+/**
+ * The one place where an outcome of one signal's export becomes visible. Each outcome updates the
+ * self-metrics, publishes on `node:diagnostics_channel` and logs through the burst reporter (once
+ * per burst), as it applies:
+ *
+ *   outcome                 metric                           channel                    log
+ *   processed/notQueued     processed(error.type)            —                          —
+ *   encodeFailed            processed(encode_error)          —                          error
+ *   bufferFull              processed(buffer_full)           lifeline:queue:drop        warn
+ *   dropped                 lifeline.queue.dropped           lifeline:queue:drop        warn
+ *   attempt                 operation.duration, exported     lifeline:export:ok (ok)    —
+ *   retry                   lifeline.export.retries          lifeline:export:retry      warn
+ *   partial                 —  (counted by attempt)          lifeline:export:partial    warn
+ *   rejected                dropped(dead_letter_failed)¹     lifeline:export:rejected   error
+ *   expired                 lifeline.queue.dropped(max_age)  lifeline:queue:drop        error
+ *   failover / failback     lifeline.failover.switches       lifeline:failover:*        warn / info
+ *   endpointState           —  (observed gauge)              lifeline:endpoint:state    —
+ *   queueOpened             —                                lifeline:queue:open        —
+ *   problem                 —                                —                          as given
+ *
+ *   ¹ only when the dead-letter file could not be written.
+ */
+export interface ExportOutcomes {
+  readonly signal: Signal;
+  readonly metrics: SelfMetrics;
+  /** Items taken by a durable processor or exporter and queued. */
+  processed(items: number): void;
+  /** Items taken but not queued, by `error.type` (queue_full, shutdown, encode_error, ...). */
+  notQueued(items: number, errorType: string): void;
+  encodeFailed(items: number, error: unknown): void;
+  /** One item refused because `maxItems` wait for encoding. */
+  bufferFull(maxItems: number): void;
+  /** Queue records dropped for `reason`; `source` names who dropped them in the log line. */
+  dropped(event: { reason: string; records: number; bytes: number }, source?: 'queue'): void;
+  inflight(endpoint: string, items: number): void;
+  /** One attempt at one endpoint answered (or failed) after `seconds`. */
+  attempt(endpoint: string, items: number, seconds: number, result: SendResult): void;
+  retry(event: { endpoint: string; attempt: number; delayMs: number; reason: string }): void;
+  partial(endpoint: string, rejected: number, message: string): void;
+  rejected(
+    endpoint: string,
+    event: { status: number | undefined; reason: string; items: number; records: number },
+    deadLetterFile: string | undefined,
+  ): void;
+  /** A batch older than maxAge given up on (it stayed retryable until then). */
+  expired(
+    endpoint: string,
+    batch: { records: number; bytes: number },
+    maxAgeMs: number,
+    reason: string,
+  ): void;
+  failover(event: { from: string; to: string; reason: string }): void;
+  failback(event: { from: string; to: string }): void;
+  endpointState(event: { endpoint: string; state: string; until: number | undefined }): void;
+  queueOpened(event: {
+    directory: string;
+    adopted: readonly string[];
+    pendingRecords: number;
+    openMs: number;
+  }): void;
+  /** Something went wrong that is neither a drop nor an export outcome (a read, a flush, the dead-letter directory). */
+  problem(kind: string, level: 'error' | 'warn', message: string): void;
+}
+
+export function createExportOutcomes(
+  signal: Signal,
+  metrics: SelfMetrics,
+  reporter: BurstReporter,
+): ExportOutcomes {
+  return {
+    signal,
+    metrics,
+    processed(items) {
+      metrics.processed(items);
+    },
+    notQueued(items, errorType) {
+      metrics.processed(items, errorType);
+    },
+    encodeFailed(items, error) {
+      metrics.processed(items, 'encode_error');
+      reporter.report(
+        'encode',
+        'error',
+        `lifeline ${signal}: could not encode ${items} item(s): ${(error as Error).message}`,
+      );
+    },
+    bufferFull(maxItems) {
+      metrics.processed(1, 'buffer_full');
+      publish(channels.drop, { signal, reason: 'buffer_full', records: 1, bytes: 0 });
+      reporter.report(
+        'buffer-full',
+        'warn',
+        `lifeline ${signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
+      );
+    },
+    dropped(event, source) {
+      if (event.records === 0) return;
+      metrics.dropped(event.reason, event.records);
+      publish(channels.drop, { signal, ...event });
+      reporter.report(
+        `drop:${event.reason}`,
+        'warn',
+        source === 'queue'
+          ? `lifeline ${signal} queue: dropped ${event.records} record(s), ${event.bytes} bytes (${event.reason})`
+          : `lifeline ${signal}: dropped ${event.records} record(s) (${event.reason})`,
+      );
+    },
+    inflight(endpoint, items) {
+      metrics.inflight(items, endpoint);
+    },
+    attempt(endpoint, items, seconds, result) {
+      switch (result.kind) {
+        case 'ok':
+          metrics.operation(seconds, endpoint, 200);
+          metrics.exported(items, endpoint);
+          publish(channels.exported, { signal, endpoint, items, durationMs: seconds * 1000 });
+          break;
+        case 'partial':
+          metrics.operation(seconds, endpoint, 200);
+          metrics.exported(Math.max(0, items - result.rejected), endpoint);
+          metrics.exported(Math.min(items, result.rejected), endpoint, 'partial_rejected');
+          break;
+        case 'rejected': {
+          const errorType = result.status === undefined ? 'rejected' : String(result.status);
+          metrics.operation(seconds, endpoint, result.status, errorType);
+          metrics.exported(items, endpoint, errorType);
+          break;
+        }
+        case 'retryable':
+          metrics.operation(seconds, endpoint, statusOf(result.reason), errorClass(result.reason));
+          break;
+      }
+    },
+    retry({ endpoint, attempt, delayMs, reason }) {
+      metrics.retry(endpoint, errorClass(reason));
+      publish(channels.retry, { signal, endpoint, attempt, delayMs, reason });
+      reporter.report(
+        `retry:${endpoint}`,
+        'warn',
+        `lifeline ${signal} export: ${endpoint} failed (${reason}); retrying in ${delayMs} ms, records stay on disk`,
+      );
+    },
+    partial(endpoint, rejected, message) {
+      publish(channels.partial, { signal, endpoint, rejected, message });
+      reporter.report(
+        `partial:${endpoint}`,
+        'warn',
+        `lifeline ${signal} export: ${endpoint} rejected ${rejected} item(s): ${message}`,
+      );
+    },
+    rejected(endpoint, { status, reason, items, records }, deadLetterFile) {
+      if (deadLetterFile === undefined) metrics.dropped('dead_letter_failed', records);
+      publish(channels.rejected, { signal, endpoint, status, reason, items, deadLetterFile });
+      reporter.report(
+        `rejected:${endpoint}`,
+        'error',
+        `lifeline ${signal} export: ${endpoint} permanently rejected a batch of ${items} item(s) (${reason}); ${deadLetterFile ? `kept in ${deadLetterFile}` : 'it could not be kept and was dropped'}`,
+      );
+    },
+    expired(endpoint, batch, maxAgeMs, reason) {
+      metrics.dropped('max_age', batch.records);
+      publish(channels.drop, { signal, reason: 'max_age', records: batch.records, bytes: batch.bytes });
+      reporter.report(
+        `max-age:${endpoint}`,
+        'error',
+        `lifeline ${signal} export: dropped a batch older than maxAge ${maxAgeMs} ms (${reason})`,
+      );
+    },
+    failover({ from, to, reason }) {
+      metrics.failover('switch', from, to);
+      publish(channels.failoverSwitch, { signal, from, to, reason });
+      reporter.report(
+        `switch:${to}`,
+        'warn',
+        `lifeline ${signal} export: failed over from ${from} to ${to} (${reason})`,
+      );
+    },
+    failback({ from, to }) {
+      metrics.failover('failback', from, to);
+      publish(channels.failoverFailback, { signal, from, to });
+      reporter.report(
+        `failback:${to}`,
+        'info',
+        `lifeline ${signal} export: failed back from ${from} to ${to}`,
+      );
+    },
+    endpointState({ endpoint, state, until }) {
+      publish(channels.endpointState, { signal, endpoint, state, until });
+    },
+    queueOpened(event) {
+      publish(channels.queueOpen, { signal, ...event });
+    },
+    problem(kind, level, message) {
+      reporter.report(kind, level, message);
+    },
+  };
+}
+
+function statusOf(reason: string): number | undefined {
+  const match = /^HTTP (\d{3})/.exec(reason);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** `HTTP 503: ...` → `503`, `connection_refused: ...` → `connection_refused`. */
+export function errorClass(reason: string): string {
+  const status = statusOf(reason);
+  if (status !== undefined) return String(status);
+  const colon = reason.indexOf(':');
+  return colon > 0 ? reason.slice(0, colon) : reason;
+}
