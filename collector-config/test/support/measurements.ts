@@ -2,7 +2,13 @@ import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { collectorConfigDir } from './collector-binary.js';
 
-export const measuredFile = join(collectorConfigDir, 'results', 'measured.json');
+/**
+ * Where a test run writes its figures: git-ignored, so a run leaves the checkout unchanged.
+ * Publishing them is a deliberate step (README, "What the tests measured"): copy this folder's
+ * files over results/ and render with bench/report.js.
+ */
+export const lastRunDir = join(collectorConfigDir, 'results', 'last-run');
+export const measuredFile = join(lastRunDir, 'measured.json');
 
 function withLock(file: string, fn: () => void): void {
   const lock = `${file}.lock`;
@@ -24,14 +30,8 @@ function withLock(file: string, fn: () => void): void {
 }
 
 /**
- * Results that are not committed: tests whose figures the README quotes by hand write here
- * (git-ignored), so a test run leaves the checkout unchanged.
- */
-export const lastRunDir = join(collectorConfigDir, 'results', 'last-run');
-
-/**
- * Merges one section into `file`, by default results/measured.json (test files run in parallel
- * processes, hence the lock and the atomic rename). The README quotes that file.
+ * Merges one section into `file`, by default results/last-run/measured.json (test files run in
+ * parallel processes, hence the lock and the atomic rename).
  */
 export function recordMeasurement(
   section: string,
