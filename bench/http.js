@@ -324,7 +324,7 @@ async function serve(variant, receiverUrl) {
   const shutdowns = [];
   if (variant === 'fastify-otel') {
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
-    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
     const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
     const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
     const dropSpans = {
@@ -333,7 +333,7 @@ async function serve(variant, receiverUrl) {
       forceFlush: async () => {},
     };
     const sdk = new NodeSDK({
-      spanProcessors: [new BatchSpanProcessor(dropSpans)],
+      spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
       instrumentations: [
         new HttpInstrumentation(),
         new FastifyOtelInstrumentation({ registerOnInitialization: true }),

@@ -1,4 +1,4 @@
-import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
@@ -27,7 +27,7 @@ class DurableLogRecordProcessorImpl implements DurableLogRecordProcessor {
     );
   }
 
-  onEmit(logRecord: SdkLogRecord): void {
+  onEmit(logRecord: ReadWriteLogRecord): void {
     this.#processor.add(logRecord as unknown as ReadableLogRecord);
   }
 

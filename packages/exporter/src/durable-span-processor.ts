@@ -1,5 +1,5 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeSpans } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';

@@ -1,5 +1,3 @@
-import type { ExportResult } from '@opentelemetry/core';
-import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type {
   AggregationTemporality,
@@ -7,11 +5,13 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Signal } from '@otel-lifeline/otlp';
 import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import { ExporterError } from './errors.js';
+import type { ExportResult } from './export-result.js';
+import { ExportResultCode } from './export-result.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import type { SignalQueue } from './signal-queue.js';
 import { createSignalQueue } from './signal-queue.js';

@@ -1,12 +1,10 @@
 import { dirname, join } from 'node:path';
-import { metrics } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { logs, metrics } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -33,6 +31,7 @@ import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
@@ -169,9 +168,9 @@ function startPipelines(
     providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
-  let tracerProvider: NodeTracerProvider | undefined;
+  let tracerProvider: TracerProvider | undefined;
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
-    tracerProvider = new NodeTracerProvider({
+    tracerProvider = new TracerProvider({
       resource,
       sampler: new ParentBasedSampler({
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
@@ -181,7 +180,7 @@ function startPipelines(
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    tracerProvider.register();
+    registerTracerProvider(tracerProvider);
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
@@ -189,7 +188,8 @@ function startPipelines(
   // instrumentation records the semconv HTTP metrics with the route); runtime metrics from the
   // standard runtime instrumentation.
   const unregisters: Array<() => void> = [];
-  if (meterProvider && config.signals.metrics.runtime) unregisters.push(registerRuntimeMetrics(meterProvider));
+  if (meterProvider && config.signals.metrics.runtime)
+    unregisters.push(registerRuntimeMetrics(meterProvider));
   if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
   let api: InstrumentApiHandle | undefined;
@@ -226,7 +226,13 @@ function startPipelines(
   });
   if (options.handleSignals !== false) lifecycle.hooks = installExitHooks(lifecycle, deadline);
 
-  if (atLeast(config.logLevel, 'info')) write(banner(config, providers.map((p) => p.signal)));
+  if (atLeast(config.logLevel, 'info'))
+    write(
+      banner(
+        config,
+        providers.map((p) => p.signal),
+      ),
+    );
   return {
     enabled: true,
     config,

@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type {
   DeliveryResult,
   DurableLogRecordProcessor,
@@ -50,7 +50,7 @@ export class DeliveryTracker {
 
   logProcessor(processor: DurableLogRecordProcessor): LogRecordProcessor {
     return {
-      onEmit: (record: SdkLogRecord, context?: Context) => processor.onEmit(record, context),
+      onEmit: (record: ReadWriteLogRecord, context?: Context) => processor.onEmit(record, context),
       forceFlush: () => this.#track('logs', processor.forceFlush(this.#flush())),
       shutdown: () => this.#track('logs', processor.shutdown(this.#shutdown())),
     };
