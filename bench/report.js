@@ -346,8 +346,9 @@ function httpParts(http) {
 }
 
 // ── collector ───────────────────────────────────────────────────────────────────────────────────
-// The collector-config test suite (run in CI against a real Collector) rewrites
-// collector-config/results/measured.json on every run; these tables are rendered from it.
+// The collector-config test suite (run in CI against a real Collector) writes
+// collector-config/results/last-run/measured.json (git-ignored) on every run; a run is published by
+// copying it over collector-config/results/measured.json, and these tables are rendered from that.
 const COLLECTOR_RESULTS = 'collector-config/results/measured.json';
 
 const seconds = (ms) => (Number.isFinite(ms) ? `${decimal(ms / 1000, 1)} s` : 'n/a');
@@ -864,7 +865,7 @@ export async function writeReport({ resultsDir = path.join(benchDir, 'results'),
     ...(results.collector
       ? [
           "The last section is rendered the same way from the collector-config test suite's results",
-          `(\`${COLLECTOR_RESULTS}\`), which that suite rewrites on every run; \`pnpm bench\` does not run it.`,
+          `(\`${COLLECTOR_RESULTS}\`, copied from the results/last-run/ folder that suite writes); \`pnpm bench\` does not run it.`,
         ]
       : []),
     '',
