@@ -1,8 +1,16 @@
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { collectorConfigDir } from './collector-binary.js';
 
-export const measuredFile = join(collectorConfigDir, 'results', 'measured.json');
+/**
+ * Where a run's measurements go: a git-ignored file, so that running the tests leaves the tree as
+ * it was. `results/measured.json` (tracked, what the README and BENCHMARKS.md quote) is refreshed
+ * on purpose: `LIFELINE_MEASURED_FILE=collector-config/results/measured.json`.
+ */
+export const measuredFile =
+  process.env['LIFELINE_MEASURED_FILE'] !== undefined && process.env['LIFELINE_MEASURED_FILE'] !== ''
+    ? resolve(process.env['LIFELINE_MEASURED_FILE'])
+    : join(collectorConfigDir, 'results', 'last-run', 'measured.json');
 
 function withLock(fn: () => void): void {
   const lock = `${measuredFile}.lock`;
@@ -24,11 +32,11 @@ function withLock(fn: () => void): void {
 }
 
 /**
- * Merges one section into results/measured.json (test files run in parallel processes, hence
- * the lock and the atomic rename). The README quotes this file.
+ * Merges one section into the measurements file (test files run in parallel processes, hence
+ * the lock and the atomic rename).
  */
 export function recordMeasurement(section: string, data: Record<string, unknown>): void {
-  mkdirSync(join(collectorConfigDir, 'results'), { recursive: true });
+  mkdirSync(dirname(measuredFile), { recursive: true });
   withLock(() => {
     let current: Record<string, unknown> = {};
     try {
