@@ -36,8 +36,8 @@ afterAll(() => rmSync(queueDir, { recursive: true, force: true }));
 describe.skipIf(binary.skipReason !== undefined)(
   `collector configurations${binary.skipReason ? ` (skipped: ${binary.skipReason})` : ''}`,
   () => {
-    it('ships the three configurations', () => {
-      expect(configs).toEqual(['agent.yaml', 'file-sink.yaml', 'gateway.yaml']);
+    it('ships the four configurations', () => {
+      expect(configs).toEqual(['agent.yaml', 'file-sink.yaml', 'gateway.yaml', 'insights.yaml']);
     });
 
     it.each(configs)('%s passes `otelcol validate`', (file) => {

@@ -40,6 +40,10 @@ import { installExitHooks } from './sdk/exit-hooks.js';
 import type { ExitHooks } from './sdk/exit-hooks.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
+import {
+  createFrameworkInstrumentations,
+  registerFrameworkLoaderHook,
+} from '@otel-lifeline/instrumentation-api/module-hooks';
 
 export interface StartOptions extends LoadConfigOptions {
   /** Code-only instrumentation options (identify, audit rules, trustProxy...); they win over the configuration. */
@@ -263,6 +267,9 @@ function startPipelines(
       ...options.instrumentation,
     });
     unregisters.push(installFrameworkHooks());
+    // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
+    registerFrameworkLoaderHook();
+    unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
   }
 
   const forceFlush = async () => {

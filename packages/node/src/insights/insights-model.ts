@@ -108,17 +108,26 @@ interface RouteState {
 const OTHER = '(other)';
 
 export function createInsightsModel(options: InsightsModelOptions = {}): InsightsModel {
-  const { windowSeconds = 300, auditLimit = 500, latencySample = 2048, maxKeys = 500, now = Date.now } = options;
+  const {
+    windowSeconds = 300,
+    auditLimit = 500,
+    latencySample = 2048,
+    maxKeys = 500,
+    now = Date.now,
+  } = options;
   const totals = { requests: 0, clientErrors: 0, serverErrors: 0, exceptions: 0, audit: 0 };
   const security = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<SecurityKind, number>;
   const requestWindow = createTimeWindow(windowSeconds);
   const errorWindow = createTimeWindow(windowSeconds);
-  const securityWindows = Object.fromEntries(KINDS.map((k) => [k, createTimeWindow(windowSeconds)])) as Record<
-    SecurityKind,
-    TimeWindow
-  >;
+  const securityWindows = Object.fromEntries(
+    KINDS.map((k) => [k, createTimeWindow(windowSeconds)]),
+  ) as Record<SecurityKind, TimeWindow>;
   const routes = new Map<string, RouteState>();
-  const consumers = { users: new Map<string, number>(), apiKeys: new Map<string, number>(), tenants: new Map<string, number>() };
+  const consumers = {
+    users: new Map<string, number>(),
+    apiKeys: new Map<string, number>(),
+    tenants: new Map<string, number>(),
+  };
   const audit: AuditRow[] = [];
   const selfState = createSelfMetricsState();
 

@@ -75,7 +75,9 @@ export async function startInsightsServer(options: InsightsServerOptions): Promi
     readFile(asset.file).then(
       (body) => response.writeHead(200, { 'content-type': asset.type }).end(body),
       (error: unknown) =>
-        response.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot read ${path}: ${String(error)}\n`),
+        response
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`cannot read ${path}: ${String(error)}\n`),
     );
   });
   server.listen(options.port, options.host);

@@ -4,7 +4,13 @@
  * delta counters are added up. Series are told apart by `service.instance.id` when present.
  */
 export interface SelfMetricsView {
-  queues: Array<{ service: string; signal: string; bytes: number; records: number; oldestAgeSeconds: number }>;
+  queues: Array<{
+    service: string;
+    signal: string;
+    bytes: number;
+    records: number;
+    oldestAgeSeconds: number;
+  }>;
   endpoints: Array<{ service: string; endpoint: string; state: string }>;
   dropped: Array<{ reason: string; records: number }>;
   failovers: { switch: number; failback: number };
@@ -21,7 +27,10 @@ interface PointLine {
 
 export interface SelfMetricsState {
   add(line: PointLine): void;
-  readonly series: Map<string, Map<string, { attributes: Record<string, unknown>; service: string; value: number }>>;
+  readonly series: Map<
+    string,
+    Map<string, { attributes: Record<string, unknown>; service: string; value: number }>
+  >;
 }
 
 const TRACKED = new Set([
@@ -90,7 +99,9 @@ export function selfMetricsOf(state: SelfMetricsState): SelfMetricsView {
     else failovers.switch += p.value;
   }
   return {
-    queues: [...queues.values()].sort((a, b) => a.service.localeCompare(b.service) || a.signal.localeCompare(b.signal)),
+    queues: [...queues.values()].sort(
+      (a, b) => a.service.localeCompare(b.service) || a.signal.localeCompare(b.signal),
+    ),
     endpoints,
     dropped: [...dropped].map(([reason, records]) => ({ reason, records })),
     failovers,

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page-side callbacks below run in the browser.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +82,10 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('lifeline insights i
     const insights = startNode([lifelineBin, 'insights', '--port', '0', '--ui-port', '0', '--out', out]);
     children.push(insights);
     const receiverUrl = await insights.url;
-    const pageUrl = await until('the insights URL', () => /insights on (http:\S+)/.exec(insights.output())?.[1]);
+    const pageUrl = await until(
+      'the insights URL',
+      () => /insights on (http:\S+)/.exec(insights.output())?.[1],
+    );
 
     const api = startNode([fixture], {
       env: {
@@ -154,17 +159,21 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('lifeline insights i
       expect(await text('#total-audit')).toBe(String(expected.audit.length));
 
       // Routes table: requests per route, busiest first.
-      const rows = await page.locator('#routes-body tr').evaluateAll((trs) =>
-        trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? '')),
-      );
+      const rows = await page
+        .locator('#routes-body tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent ?? '')),
+        );
       expect(new Map(rows.map((r) => [r[0], Number(r[1])]))).toEqual(expected.byRoute);
       expect(rows[0]![0]).toBe('GET /items');
       expect(rows.every((r) => Number(r[5]) >= 0 && Number(r[6]) >= Number(r[5]))).toBe(true); // p95 ≥ p50
 
       // Consumers: users by requests; API keys only as hashes.
-      const users = await page.locator('#consumers-users li').evaluateAll((lis) =>
-        lis.map((li) => [(li as HTMLElement).dataset.key, Number((li as HTMLElement).dataset.requests)]),
-      );
+      const users = await page
+        .locator('#consumers-users li')
+        .evaluateAll((lis) =>
+          lis.map((li) => [(li as HTMLElement).dataset.key, Number((li as HTMLElement).dataset.requests)]),
+        );
       expect(users).toEqual([
         ['ana', 11],
         ['bo', 8],
@@ -189,9 +198,13 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('lifeline insights i
       // Both charts were drawn by Chart.js with the series of the last 5 minutes.
       const charted = await page.evaluate(() => {
         const chart = (id: string) =>
-          (window as unknown as { Chart: { getChart(c: Element | null): { data: { datasets: { data: number[] }[] } } | undefined } }).Chart.getChart(
-            document.getElementById(id),
-          );
+          (
+            window as unknown as {
+              Chart: {
+                getChart(c: Element | null): { data: { datasets: { data: number[] }[] } } | undefined;
+              };
+            }
+          ).Chart.getChart(document.getElementById(id));
         const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
         return {
           requests: sum(chart('chart-traffic')?.data.datasets[0]?.data ?? []),

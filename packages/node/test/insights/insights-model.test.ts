@@ -6,7 +6,13 @@ import { createTimeWindow } from '../../src/insights/time-window.js';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-function access(seconds: number, route: string, status: number, durationMs: number, extra = {}): InsightsLine {
+function access(
+  seconds: number,
+  route: string,
+  status: number,
+  durationMs: number,
+  extra = {},
+): InsightsLine {
   return {
     signal: 'logs',
     time: at(seconds),
@@ -100,7 +106,11 @@ describe('insights model', () => {
 
   it('keeps the audit trail newest first, bounded by auditLimit', () => {
     const model = createInsightsModel({ auditLimit: 2, now: () => T0 });
-    for (const [s, user] of [[1, 'ana'], [2, 'bo'], [3, 'cy']] as const) {
+    for (const [s, user] of [
+      [1, 'ana'],
+      [2, 'bo'],
+      [3, 'cy'],
+    ] as const) {
       model.add(
         event(s, 'lifeline.audit.data_access', {
           'user.id': user,
@@ -132,8 +142,12 @@ describe('insights model', () => {
   it("shows Lifeline's queue, endpoint state, drops and fail-overs from its self-metrics", () => {
     const model = createInsightsModel({ now: () => T0 });
     const resource = { 'service.name': 'api', 'service.instance.id': 'i1' };
-    const point = (metric: string, value: number, attributes: Record<string, unknown>, temporality = 'cumulative') =>
-      model.add({ signal: 'metrics', metric, value, attributes, resource, temporality } as InsightsLine);
+    const point = (
+      metric: string,
+      value: number,
+      attributes: Record<string, unknown>,
+      temporality = 'cumulative',
+    ) => model.add({ signal: 'metrics', metric, value, attributes, resource, temporality } as InsightsLine);
     point('lifeline.queue.records', 3, { 'lifeline.signal': 'logs' });
     point('lifeline.queue.records', 5, { 'lifeline.signal': 'logs' }); // the latest value wins
     point('lifeline.queue.bytes', 900, { 'lifeline.signal': 'logs' });
@@ -150,7 +164,9 @@ describe('insights model', () => {
     point('lifeline.failover.switches', 1, { 'lifeline.failover.direction': 'failback' });
     point('http.server.active_requests', 7, {}); // not a self-metric: ignored
     const { self } = model.snapshot();
-    expect(self.queues).toEqual([{ service: 'api', signal: 'logs', records: 5, bytes: 900, oldestAgeSeconds: 2.5 }]);
+    expect(self.queues).toEqual([
+      { service: 'api', signal: 'logs', records: 5, bytes: 900, oldestAgeSeconds: 2.5 },
+    ]);
     expect(self.endpoints).toEqual([{ service: 'api', endpoint: 'http://a:4318', state: 'skipped' }]);
     expect(self.dropped).toEqual([
       { reason: 'queue_full', records: 4 },
