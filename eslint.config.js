@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import { architectureRules } from './eslint.architecture.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs', 'packages/node/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

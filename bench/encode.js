@@ -9,7 +9,7 @@
 // OpenTelemetry JS serializer benchmark). Variants, side by side in one process:
 //   lifeline  @otel-lifeline/otlp encodeLogRecords
 //   stock     @opentelemetry/otlp-transformer ProtobufLogsSerializer.serializeRequest
-// Then 512 ReadableSpans from the real BasicTracerProvider (10 attributes, a remote parent, one
+// Then 512 ReadableSpans from the real TracerProvider (10 attributes, a remote parent, one
 // event each): encodeSpans vs ProtobufTraceSerializer.serializeRequest, measured the same way.
 // Rounds are interleaved (A B, then B A, ...) after a warm-up; each round times a fixed number of
 // whole-batch encodes. Reported: µs per record (median, min–max over rounds), bytes per record,
@@ -22,16 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '@opentelemetry/api';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
 import { median, summary } from './lib/stats.js';
 
@@ -88,9 +84,9 @@ function buildFixture() {
 
 function buildSpanFixture() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'checkout-api', 'service.version': '4.2.0' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
   });
   const tracer = provider.getTracer('@otel-lifeline/instrumentation-api', '0.1.0');
   const parent = trace.setSpanContext(ROOT_CONTEXT, {

@@ -6,11 +6,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as TracesHttpExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as TracesProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -25,7 +21,7 @@ afterEach(async () => {
 /** Sends one finished span through a stock exporter and returns the exporter's verdict. */
 async function exportOneSpan(protocol: 'http/protobuf' | 'http/json', name: string): Promise<ExportResult> {
   const finished = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(finished)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: finished })] });
   provider.getTracer('answers').startSpan(name).end();
   await provider.forceFlush();
   const spans = finished.getFinishedSpans();

@@ -3,7 +3,7 @@
  * send to the receiver, and every field that arrives is checked against what was emitted.
  */
 import { context, SpanKind, SpanStatusCode, trace, ValueType, type Attributes } from '@opentelemetry/api';
-import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValue as LogAnyValue } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { OTLPLogExporter as LogsHttpExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as LogsProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -15,7 +15,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { AnyValue, KeyValue, Metric } from '@otel-lifeline/otlp';
 import { createReceiver, type ExportInfo, type Receiver } from '@otel-lifeline/receiver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,7 +115,7 @@ describe.each(PROTOCOLS)('stock %s exporters → receiver', (protocol) => {
       schemaUrl: SCHEMA_URL,
       attributes: { 'scope.kind': 'api', 'scope.level': 3 },
     });
-    const attributes: AnyValueMap = {
+    const attributes: Record<string, LogAnyValue> = {
       string: 'text with ünïcode ✓',
       'empty.string': '',
       'bool.true': true,
@@ -217,9 +217,9 @@ describe.each(PROTOCOLS)('stock %s exporters → receiver', (protocol) => {
     const options = { url: `${receiver.url}/v1/traces`, compression: CompressionAlgorithm.GZIP };
     const exporter =
       protocol === 'http/protobuf' ? new TracesProtoExporter(options) : new TracesHttpExporter(options);
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       resource: resourceFromAttributes(resourceAttributes),
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
     });
     const tracer = provider.getTracer('interop-tracer', '3.1.4', { schemaUrl: SCHEMA_URL });
     const serverAttributes: Attributes = {

@@ -1,5 +1,6 @@
-import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { encodeLogRecords } from '@otel-lifeline/otlp';
+import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
 import { createDurableProcessor } from './durable-processor.js';
 
@@ -8,7 +9,13 @@ import { createDurableProcessor } from './durable-processor.js';
  * appended to the disk queue, which makes it durable within `fsyncIntervalMs`. Replaces
  * BatchLogRecordProcessor; never does I/O on emit, never grows past its bounds.
  */
-class DurableLogRecordProcessor implements LogRecordProcessor {
+/** Its forceFlush() and shutdown() resolve with what was delivered and what stays on disk. */
+export interface DurableLogRecordProcessor extends LogRecordProcessor {
+  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered>;
+  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered>;
+}
+
+class DurableLogRecordProcessorImpl implements DurableLogRecordProcessor {
   readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
@@ -20,19 +27,19 @@ class DurableLogRecordProcessor implements LogRecordProcessor {
     );
   }
 
-  onEmit(logRecord: SdkLogRecord): void {
+  onEmit(logRecord: ReadWriteLogRecord): void {
     this.#processor.add(logRecord as unknown as ReadableLogRecord);
   }
 
-  forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
+  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
     return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
-  shutdown(): Promise<void> {
-    return this.#processor.shutdown();
+  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
+    return this.#processor.shutdown(options?.timeoutMillis);
   }
 }
 
-export function createDurableLogRecordProcessor(options: DurableProcessorOptions): LogRecordProcessor {
-  return new DurableLogRecordProcessor(options);
+export function createDurableLogRecordProcessor(options: DurableProcessorOptions): DurableLogRecordProcessor {
+  return new DurableLogRecordProcessorImpl(options);
 }

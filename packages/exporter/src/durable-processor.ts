@@ -1,4 +1,5 @@
 import type { Signal } from '@otel-lifeline/otlp';
+import type { Delivered } from './delivery-result.js';
 import { durabilityBudget } from './durability-budget.js';
 import { createFragmentEncoder } from './fragment-encoder.js';
 import type { ResilienceOptions } from './resilience-options.js';
@@ -13,8 +14,9 @@ export interface DurableProcessorOptions extends ResilienceOptions {
 export interface DurableProcessor<T> {
   add(item: T): void;
   /** Flush to disk, then try to send until `timeoutMillis` (default flushTimeoutMs); what is left stays on disk. */
-  forceFlush(timeoutMillis?: number): Promise<void>;
-  shutdown(): Promise<void>;
+  forceFlush(timeoutMillis?: number): Promise<Delivered>;
+  /** The same with `timeoutMillis` defaulting to shutdownTimeoutMs; then the processor takes no more items. */
+  shutdown(timeoutMillis?: number): Promise<Delivered>;
 }
 
 export function createDurableProcessor<T>(
@@ -36,13 +38,13 @@ export function createDurableProcessor<T>(
       if (signalQueue.isShutdown) signalQueue.outcomes.notQueued(1, 'shutdown');
       else encoder.add(item);
     },
-    async forceFlush(timeoutMillis) {
+    forceFlush(timeoutMillis) {
       encoder.drain();
-      await signalQueue.forceFlush(timeoutMillis);
+      return signalQueue.forceFlush(timeoutMillis) as Promise<Delivered>;
     },
-    async shutdown() {
+    shutdown(timeoutMillis) {
       encoder.drain();
-      await signalQueue.shutdown();
+      return signalQueue.shutdown(timeoutMillis) as Promise<Delivered>;
     },
   };
 }

@@ -1,11 +1,18 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeSpans } from '@otel-lifeline/otlp';
+import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
 import { createDurableProcessor } from './durable-processor.js';
 
 /** Durable at span end: sampled spans are encoded in groups and appended to the disk queue. Replaces BatchSpanProcessor. */
-class DurableSpanProcessor implements SpanProcessor {
+/** Its forceFlush() and shutdown() resolve with what was delivered and what stays on disk. */
+export interface DurableSpanProcessor extends SpanProcessor {
+  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered>;
+  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered>;
+}
+
+class DurableSpanProcessorImpl implements DurableSpanProcessor {
   readonly #processor;
 
   constructor(options: DurableProcessorOptions) {
@@ -24,15 +31,15 @@ class DurableSpanProcessor implements SpanProcessor {
     this.#processor.add(span);
   }
 
-  forceFlush(options?: { timeoutMillis?: number }): Promise<void> {
+  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
     return this.#processor.forceFlush(options?.timeoutMillis);
   }
 
-  shutdown(): Promise<void> {
-    return this.#processor.shutdown();
+  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
+    return this.#processor.shutdown(options?.timeoutMillis);
   }
 }
 
-export function createDurableSpanProcessor(options: DurableProcessorOptions): SpanProcessor {
-  return new DurableSpanProcessor(options);
+export function createDurableSpanProcessor(options: DurableProcessorOptions): DurableSpanProcessor {
+  return new DurableSpanProcessorImpl(options);
 }

@@ -2,8 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { context, createContextKey } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor, decodeStatus } from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
@@ -16,6 +15,13 @@ import type { SendResult, Transport } from './transport.js';
 const gzip = promisify(zlib.gzip);
 
 /** One OTLP/HTTP endpoint. */
+/**
+ * `suppressTracing` of `@opentelemetry/core`: the key is made with `Symbol.for` of this name, so
+ * every copy and line of core (2.x and 3.x) reads the same key. Made here so the exporter does not
+ * depend on a core whose line must match the application's.
+ */
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
 export interface EndpointOptions {
   /** Full signal URL, e.g. http://127.0.0.1:4318/v1/logs. */
   url: string;
@@ -162,7 +168,9 @@ class HttpTransportImpl implements HttpTransport {
   #post(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
     // Our own export requests must not become client spans (an HTTP instrumentation would trace
     // them, and those spans would be exported in turn, without end).
-    return context.with(suppressTracing(context.active()), () => this.#request(payload, signal));
+    return context.with(context.active().setValue(SUPPRESS_TRACING, true), () =>
+      this.#request(payload, signal),
+    );
   }
 
   #request(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {

@@ -1,8 +1,16 @@
 // SDK pieces
 export type { DurableProcessorOptions } from './durable-processor.js';
+export type { DurableLogRecordProcessor } from './durable-log-record-processor.js';
 export { createDurableLogRecordProcessor } from './durable-log-record-processor.js';
+export type { DurableSpanProcessor } from './durable-span-processor.js';
 export { createDurableSpanProcessor } from './durable-span-processor.js';
-export type { ResilientMetricExporterOptions } from './resilient-exporters.js';
+export type { Delivered, DeliveryResult } from './delivery-result.js';
+export type {
+  ResilientLogRecordExporter,
+  ResilientMetricExporter,
+  ResilientMetricExporterOptions,
+  ResilientSpanExporter,
+} from './resilient-exporters.js';
 export {
   createResilientLogRecordExporter,
   createResilientMetricExporter,

@@ -26,10 +26,17 @@ export interface ResilienceOptions {
   deadLetterDir?: string;
   /** Bytes the dead-letter directory may hold, default 64 MiB. */
   maxDeadLetterBytes?: number;
-  /** forceFlush(): how long to try sending after the flush to disk, default 10_000 ms. */
+  /**
+   * forceFlush(): how long to try sending after the flush to disk; default shutdownTimeoutMs less
+   * the share a shutdown keeps for closing (a quarter, up to 500 ms), and a shutdown right after
+   * such a flush counts from its start: the SDK's flush-then-shutdown ends within
+   * shutdownTimeoutMs. When set, forceFlush and shutdown each get their own budget.
+   */
   flushTimeoutMs?: number;
   /** shutdown(): how long to try sending before leaving the rest on disk, default 5_000 ms. */
   shutdownTimeoutMs?: number;
+  /** Log one line when shutdown() leaves records on disk, default true (false: the caller reports the result). */
+  reportUnsent?: boolean;
   clock?: Clock;
   random?: () => number;
   /** Self-metrics go here, default the global MeterProvider. */

@@ -1,5 +1,3 @@
-import type { ExportResult } from '@opentelemetry/core';
-import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type {
   AggregationTemporality,
@@ -7,13 +5,30 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Signal } from '@otel-lifeline/otlp';
 import { encodeLogRecords, encodeResourceMetrics, encodeSpans } from '@otel-lifeline/otlp';
+import type { Delivered } from './delivery-result.js';
 import { ExporterError } from './errors.js';
+import type { ExportResult } from './export-result.js';
+import { ExportResultCode } from './export-result.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import type { SignalQueue } from './signal-queue.js';
 import { createSignalQueue } from './signal-queue.js';
+
+interface TimeoutOptions {
+  /** Default flushTimeoutMs for forceFlush(), shutdownTimeoutMs for shutdown(). */
+  timeoutMillis?: number;
+}
+
+/** forceFlush() and shutdown() send until delivered or the deadline, and resolve with what stays on disk. */
+interface Delivering {
+  forceFlush(options?: TimeoutOptions): Promise<Delivered>;
+  shutdown(options?: TimeoutOptions): Promise<Delivered>;
+}
+export type ResilientLogRecordExporter = LogRecordExporter & Delivering;
+export type ResilientSpanExporter = SpanExporter & Delivering;
+export type ResilientMetricExporter = PushMetricExporter & Delivering;
 
 /**
  * For users who keep the stock BatchLogRecordProcessor / BatchSpanProcessor /
@@ -71,16 +86,16 @@ class DurableExport<T> {
     );
   }
 
-  forceFlush(): Promise<void> {
-    return this.signalQueue.forceFlush();
+  forceFlush(options?: TimeoutOptions): Promise<Delivered> {
+    return this.signalQueue.forceFlush(options?.timeoutMillis) as Promise<Delivered>;
   }
 
-  shutdown(): Promise<void> {
-    return this.signalQueue.shutdown();
+  shutdown(options?: TimeoutOptions): Promise<Delivered> {
+    return this.signalQueue.shutdown(options?.timeoutMillis) as Promise<Delivered>;
   }
 }
 
-export function createResilientLogRecordExporter(options: ResilienceOptions): LogRecordExporter {
+export function createResilientLogRecordExporter(options: ResilienceOptions): ResilientLogRecordExporter {
   const durable = new DurableExport<ReadableLogRecord[]>(
     'logs',
     options,
@@ -90,12 +105,12 @@ export function createResilientLogRecordExporter(options: ResilienceOptions): Lo
   );
   return {
     export: (logs, done) => durable.export(logs, done),
-    forceFlush: () => durable.forceFlush(),
-    shutdown: () => durable.shutdown(),
+    forceFlush: (options?: TimeoutOptions) => durable.forceFlush(options),
+    shutdown: (options?: TimeoutOptions) => durable.shutdown(options),
   };
 }
 
-export function createResilientSpanExporter(options: ResilienceOptions): SpanExporter {
+export function createResilientSpanExporter(options: ResilienceOptions): ResilientSpanExporter {
   const durable = new DurableExport<ReadableSpan[]>(
     'traces',
     options,
@@ -105,8 +120,8 @@ export function createResilientSpanExporter(options: ResilienceOptions): SpanExp
   );
   return {
     export: (spans, done) => durable.export(spans, done),
-    forceFlush: () => durable.forceFlush(),
-    shutdown: () => durable.shutdown(),
+    forceFlush: (options?: TimeoutOptions) => durable.forceFlush(options),
+    shutdown: (options?: TimeoutOptions) => durable.shutdown(options),
   };
 }
 
@@ -121,7 +136,9 @@ export interface ResilientMetricExporterOptions extends ResilienceOptions {
   temporality?: 'cumulative' | 'delta';
 }
 
-export function createResilientMetricExporter(options: ResilientMetricExporterOptions): PushMetricExporter {
+export function createResilientMetricExporter(
+  options: ResilientMetricExporterOptions,
+): ResilientMetricExporter {
   const temporality = options.temporality ?? 'cumulative';
   if (temporality !== 'cumulative' && temporality !== 'delta') {
     throw new ExporterError(
@@ -148,8 +165,8 @@ export function createResilientMetricExporter(options: ResilientMetricExporterOp
       }
       durable.export(rm, done);
     },
-    forceFlush: () => durable.forceFlush(),
-    shutdown: () => durable.shutdown(),
+    forceFlush: (options?: TimeoutOptions) => durable.forceFlush(options),
+    shutdown: (options?: TimeoutOptions) => durable.shutdown(options),
     selectAggregationTemporality: (instrumentType: InstrumentType) => {
       if (temporality === 'cumulative') return CUMULATIVE;
       return CUMULATIVE_ALWAYS.has(instrumentType) ? CUMULATIVE : DELTA;

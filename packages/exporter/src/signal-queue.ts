@@ -3,6 +3,8 @@ import type { DiskQueue } from '@otel-lifeline/disk-queue';
 import { openDiskQueue } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
 import { codecFor } from '@otel-lifeline/otlp';
+import type { DeliveryResult } from './delivery-result.js';
+import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { createDeadLetterWriter } from './dead-letter.js';
@@ -33,10 +35,16 @@ export interface SignalQueue {
   append(fragment: Uint8Array): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
   flush(): Promise<void>;
-  /** Flush to disk, then try to send everything queued so far until `timeoutMs` passes. */
-  forceFlush(timeoutMs?: number): Promise<void>;
-  /** Flush to disk, send until the deadline, leave the rest on disk for the next start. Idempotent. */
-  shutdown(timeoutMs?: number): Promise<void>;
+  /**
+   * Flush to disk, then send everything queued so far until it is answered or `timeoutMs` passes.
+   * Keeps the process alive meanwhile.
+   */
+  forceFlush(timeoutMs?: number): Promise<DeliveryResult>;
+  /**
+   * Flush to disk, send until the deadline, leave the rest on disk for the next start (one log
+   * line says how much). Keeps the process alive meanwhile. Idempotent.
+   */
+  shutdown(timeoutMs?: number): Promise<DeliveryResult>;
   readonly isShutdown: boolean;
 }
 
@@ -57,8 +65,10 @@ class SignalQueueImpl implements SignalQueue {
   #appended = 0;
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
-  #shutdown: Promise<void> | undefined;
+  #shutdown: Promise<DeliveryResult> | undefined;
   readonly #groupCommitMs: number;
+  /** The latest forceFlush, for a shutdown that follows it. */
+  #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
 
   constructor(signal: Signal, options: ResilienceOptions, componentType: string, budget: DurabilityBudget) {
     validateResilienceOptions(options);
@@ -175,11 +185,16 @@ class SignalQueueImpl implements SignalQueue {
     await this.#queue?.flush();
   }
 
-  async forceFlush(timeoutMs = this.#options.flushTimeoutMs ?? 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async forceFlush(timeoutMs?: number): Promise<DeliveryResult> {
+    const release = holdProcessOpen();
+    const flush = { startedAt: Date.now(), endedAt: undefined as number | undefined };
+    // Only a flush on the default budget is sized to leave a following shutdown its closing share.
+    const byDefault = timeoutMs === undefined && this.#options.flushTimeoutMs === undefined;
+    this.#lastFlush = byDefault ? flush : undefined;
+    const deadline = flush.startedAt + (timeoutMs ?? this.#defaultFlushTimeoutMs());
+    let delivered = false;
     try {
-      if (!(await beforeDeadline(this.flush(), deadline))) return;
-      await this.#sendUntil(deadline);
+      if (await beforeDeadline(this.flush(), deadline)) delivered = await this.#sendUntil(deadline);
     } catch (error) {
       // Never a rejection into the app: the records are on disk (or counted as dropped).
       this.outcomes.problem(
@@ -187,14 +202,25 @@ class SignalQueueImpl implements SignalQueue {
         'error',
         `lifeline ${this.signal}: forceFlush failed: ${(error as Error).message}`,
       );
+    } finally {
+      flush.endedAt = Date.now();
+      release();
     }
+    return this.#result(delivered);
   }
 
-  /** Waits until every cursor has sent what was queued when called, or the deadline passes. */
-  async #sendUntil(deadline: number): Promise<void> {
+  /** Leaves a shutdown that follows (as in the SDK's readers and processors) its share for closing. */
+  #defaultFlushTimeoutMs(): number {
+    if (this.#options.flushTimeoutMs !== undefined) return this.#options.flushTimeoutMs;
+    const shutdownMs = this.#options.shutdownTimeoutMs ?? 5_000;
+    return shutdownMs - closingShare(shutdownMs);
+  }
+
+  /** Waits until every cursor has sent what was queued when called, or the deadline passes; true when sent. */
+  async #sendUntil(deadline: number): Promise<boolean> {
     const queue = this.#queue;
     const chain = this.#chain;
-    if (!queue || !chain) return;
+    if (!queue || !chain) return false;
     const targets = chain.senders.map(
       (sender) => (this.#backlog.get(sender.cursorName) ?? 0) + this.#appended,
     );
@@ -212,38 +238,96 @@ class SignalQueueImpl implements SignalQueue {
         ),
       );
     }
+    return done();
   }
 
-  shutdown(timeoutMs = this.#options.shutdownTimeoutMs ?? 5_000): Promise<void> {
-    this.#shutdown ??= this.#close(timeoutMs).catch((error: unknown) => {
-      this.outcomes.problem(
-        'shutdown',
-        'error',
-        `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
-      );
-    });
+  #result(delivered: boolean): DeliveryResult {
+    let stats: { pendingRecords: number; pendingBytes: number } = { pendingRecords: 0, pendingBytes: 0 };
+    try {
+      if (this.#queue) stats = this.#queue.stats();
+    } catch {
+      // A closed or broken queue has no stats; what it held is on disk.
+    }
+    return {
+      signal: this.signal,
+      delivered: delivered && !this.#openFailed,
+      pendingRecords: stats.pendingRecords,
+      pendingBytes: stats.pendingBytes,
+      queueDir: this.#options.queueDir,
+    };
+  }
+
+  shutdown(timeoutMs?: number): Promise<DeliveryResult> {
+    if (!this.#shutdown) {
+      const release = holdProcessOpen();
+      this.#shutdown = this.#close(this.#shutdownDeadline(timeoutMs))
+        .catch((error: unknown) => {
+          this.outcomes.problem(
+            'shutdown',
+            'error',
+            `lifeline ${this.signal}: shutdown failed: ${(error as Error).message}`,
+          );
+          return this.#result(false);
+        })
+        .finally(release);
+    }
     return this.#shutdown;
   }
 
-  async #close(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    // Keep a quarter of the budget (up to 500 ms) for stopping the senders, closing the queue
-    // (writing its ledger, releasing its lock) and the sockets: a queue left open keeps its lock.
-    const sendDeadline = deadline - Math.min(500, timeoutMs / 4);
-    if (await beforeDeadline(this.flush(), sendDeadline)) await this.#sendUntil(sendDeadline);
+  /**
+   * With the default budgets, a shutdown that follows a forceFlush (in progress, or ended just
+   * before: the SDK's metric reader and batch processors flush, then shut down) counts from that
+   * flush's start, so that the SDK's shutdown() as a whole ends by shutdownTimeoutMs; it still gets
+   * its closing share.
+   */
+  #shutdownDeadline(timeoutMs: number | undefined): number {
+    const now = Date.now();
+    if (timeoutMs !== undefined) return now + timeoutMs;
+    const budget = this.#options.shutdownTimeoutMs ?? 5_000;
+    const flush = this.#lastFlush;
+    const chained = flush && (flush.endedAt === undefined || now - flush.endedAt <= CHAINED_FLUSH_MS);
+    if (!chained) return now + budget;
+    return Math.max(flush.startedAt + budget, now + closingShare(budget));
+  }
+
+  async #close(deadline: number): Promise<DeliveryResult> {
+    const timeoutMs = Math.max(0, deadline - Date.now());
+    // Keep a share of the budget for stopping the senders, closing the queue (writing its ledger,
+    // releasing its lock) and the sockets: a queue left open keeps its lock.
+    const sendDeadline = deadline - closingShare(timeoutMs);
+    let delivered = false;
+    if (await beforeDeadline(this.flush(), sendDeadline)) delivered = await this.#sendUntil(sendDeadline);
     const chain = this.#chain;
     const queue = this.#queue;
+    if (chain) await beforeDeadline(Promise.all(chain.senders.map((sender) => sender.stop())), deadline);
+    // Counted after the senders stopped: a batch in flight was rewound and is pending again.
+    const result = this.#result(delivered);
     await beforeDeadline(
       (async () => {
-        if (chain) await Promise.all(chain.senders.map((sender) => sender.stop()));
         await queue?.close();
         if (chain) await Promise.all(chain.transports.map((transport) => transport.close?.()));
       })(),
       deadline,
     );
     this.#metrics.shutdown();
+    if (result.pendingRecords > 0 && this.#options.reportUnsent !== false) {
+      this.outcomes.problem(
+        'unsent',
+        'warn',
+        `lifeline ${this.signal}: ${result.pendingRecords} queue record(s), ${result.pendingBytes} bytes, not sent by the shutdown deadline; they stay in ${result.queueDir} and the next start sends them`,
+      );
+    }
+    return result;
   }
 }
+
+/** A shutdown keeps a quarter of its budget, up to 500 ms, for closing the queue and the sockets. */
+function closingShare(budgetMs: number): number {
+  return Math.min(500, budgetMs / 4);
+}
+
+/** A shutdown this soon after a forceFlush ended is taken as the second half of one SDK shutdown. */
+const CHAINED_FLUSH_MS = 100;
 
 /** Resolves true when `work` settles before `deadline`, false otherwise (work keeps running). Never rejects. */
 async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {

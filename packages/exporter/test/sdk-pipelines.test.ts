@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { metrics, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { logs } from '@opentelemetry/api';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Receiver } from '@otel-lifeline/receiver';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,9 +116,12 @@ describe('inside the stock batch processors', () => {
   });
 
   it('a resilient span exporter delivers spans ended under a BatchSpanProcessor', async () => {
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       spanProcessors: [
-        new BatchSpanProcessor(createResilientSpanExporter(common('traces')), { scheduledDelayMillis: 10 }),
+        new BatchSpanProcessor({
+          exporter: createResilientSpanExporter(common('traces')),
+          scheduledDelayMillis: 10,
+        }),
       ],
     });
     const tracer = provider.getTracer('stock');

@@ -1,7 +1,7 @@
 import type { Attributes, Context } from '@opentelemetry/api';
-import type { Logger } from '@opentelemetry/api-logs';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { HttpMetrics } from './http-metrics.js';
+import type { Logger } from './logs-api.js';
+import { SeverityNumber } from './logs-api.js';
 import { createLogEmitter } from './sdk-log-emitter.js';
 
 /** Event names (no dynamic values in them; OWASP Logging Vocabulary under `lifeline.security.`). */

@@ -1,5 +1,4 @@
 import { metrics as metricsApi } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
 import { createAccessEvent } from './access-event.js';
 import { createApiEvents } from './api-events.js';
 import { createAuditEvents } from './audit-events.js';
@@ -17,6 +16,7 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createRequestOutcomes, enrichServerSpan } from './request-outcome.js';
 import { recordRequestError, setHttpRoute } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
+import { globalLoggerProvider } from './logs-api.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 import { createSecurityEvents } from './security-events.js';
 import type { SecurityEventInput } from './security-events.js';
@@ -52,7 +52,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   }
   const config = resolveOptions(options);
   const redactor = createRedactor(options.redaction);
-  const loggerProvider = options.loggerProvider ?? logs.getLoggerProvider();
+  const loggerProvider = options.loggerProvider ?? globalLoggerProvider();
   const meterProvider = options.meterProvider ?? metricsApi.getMeterProvider();
   const logger = loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
   const producer = options.metricsProducer;

@@ -1,8 +1,8 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { IncomingMessage } from 'node:http';
 import type { BruteForceOptions } from './brute-force-detector.js';
 import type { TrustProxy } from './client-address.js';
+import type { LoggerProvider } from './logs-api.js';
 import type { HttpMetricsProducer } from './http-metrics-producer.js';
 import { configError } from './errors.js';
 import type { RedactionOptions } from './redactor.js';

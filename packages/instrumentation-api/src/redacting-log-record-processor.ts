@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { createRedactor } from './redactor.js';
 import type { RedactionOptions, Redactor } from './redactor.js';
 import { INSTRUMENTATION_SCOPE } from './scope.js';
@@ -23,7 +23,7 @@ export function createRedactingLogRecordProcessor(
 ): LogRecordProcessor {
   const redactor = options.redactor ?? createRedactor(options);
   return {
-    onEmit(record: SdkLogRecord, _context?: Context): void {
+    onEmit(record: ReadWriteLogRecord, _context?: Context): void {
       if (record.instrumentationScope.name === INSTRUMENTATION_SCOPE) return;
       redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createRedactor } from './redactor.js';
 import type { RedactingProcessorOptions } from './redacting-log-record-processor.js';
 
@@ -7,7 +7,7 @@ import type { RedactingProcessorOptions } from './redacting-log-record-processor
  * A SpanProcessor that redacts span attributes, event attributes and link attributes in
  * `onEnd`. `ReadableSpan.attributes` is typed readonly but is the span's own mutable object in
  * the SDK, so it is redacted in place: register this processor BEFORE the exporting one
- * (`new NodeTracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor(exporter)] })`).
+ * (`new TracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor({ exporter })] })`).
  * The span name is left alone: HTTP instrumentations name spans `METHOD route`, which holds no values.
  */
 export function createRedactingSpanProcessor(options: RedactingProcessorOptions = {}): SpanProcessor {

@@ -1,14 +1,7 @@
 import type { Attributes, Context, HrTime, SpanContext } from '@opentelemetry/api';
 import { context as contextApi, diag, isSpanContextValid, trace } from '@opentelemetry/api';
-import type {
-  AnyValue,
-  LogAttributes,
-  LogBody,
-  Logger,
-  LogRecord,
-  SeverityNumber,
-} from '@opentelemetry/api-logs';
 import { hrTimeFromMillis } from './hr-time.js';
+import type { AnyValue, LogAttributes, LogBody, Logger, LogRecord, SeverityNumber } from './logs-api.js';
 
 /**
  * One of the instrumentation's own events: attributes built by this package, owned by the record

@@ -1,6 +1,5 @@
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentApi } from '@otel-lifeline/instrumentation-api';
@@ -9,11 +8,12 @@ import { allFrameworks } from './support/apps.js';
 import type { RunningApp } from './support/apps.js';
 import { createTestPipeline, eventually } from './support/pipeline.js';
 import type { TestPipeline } from './support/pipeline.js';
+import { registerTracerProvider } from './support/register-tracer-provider.js';
 
 // The stock HTTP instrumentation, active next to Lifeline: the ids on Lifeline's events must be its server span's.
 const spans = new InMemorySpanExporter();
-const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-tracerProvider.register();
+const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+registerTracerProvider(tracerProvider);
 const httpInstrumentation = new HttpInstrumentation();
 httpInstrumentation.setTracerProvider(tracerProvider);
 httpInstrumentation.enable();

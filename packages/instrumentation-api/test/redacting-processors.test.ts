@@ -1,9 +1,5 @@
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import {
   createRedactingLogRecordProcessor,
@@ -36,8 +32,8 @@ describe('redacting log record processor', () => {
 describe('redacting span processor', () => {
   it('redacts span, event and link attributes in place before export', async () => {
     const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({
-      spanProcessors: [createRedactingSpanProcessor(), new SimpleSpanProcessor(exporter)],
+    const provider = new TracerProvider({
+      spanProcessors: [createRedactingSpanProcessor(), new SimpleSpanProcessor({ exporter: exporter })],
     });
     const span = provider.getTracer('t').startSpan('GET /users/:id', {
       attributes: {

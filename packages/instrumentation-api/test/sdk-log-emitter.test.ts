@@ -1,9 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import type { Logger, LogRecord } from '@opentelemetry/api-logs';
-import { SeverityNumber, logs } from '@opentelemetry/api-logs';
+import type { Logger, LogRecord } from '@opentelemetry/api';
+import { SeverityNumber, logs } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   InMemoryLogRecordExporter,
   LoggerProvider,
@@ -100,7 +100,7 @@ describe('sdk log emitter', () => {
   });
 
   it('lets a processor change the record during onEmit under the SDK rules, and not after', () => {
-    const kept: SdkLogRecord[] = [];
+    const kept: ReadWriteLogRecord[] = [];
     const editing: LogRecordProcessor = {
       onEmit(record) {
         record.setAttribute('added', 'yes');

@@ -1,19 +1,19 @@
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedactingSpanProcessor } from '@otel-lifeline/instrumentation-api';
+import { registerTracerProvider } from './support/register-tracer-provider.js';
 
 // The stock HTTP instrumentation exports the server's `url.query` raw; the redacting span
 // processor, registered before the exporting one, cleans it.
 const spans = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({
-  spanProcessors: [createRedactingSpanProcessor(), new SimpleSpanProcessor(spans)],
+const provider = new TracerProvider({
+  spanProcessors: [createRedactingSpanProcessor(), new SimpleSpanProcessor({ exporter: spans })],
 });
-provider.register();
+registerTracerProvider(provider);
 const instrumentation = new HttpInstrumentation({
   headersToSpanAttributes: { server: { requestHeaders: ['authorization'] } },
 });

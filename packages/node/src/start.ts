@@ -1,15 +1,10 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { context, createNoopMeter, metrics, propagation, trace } from '@opentelemetry/api';
-import type { MeterProvider as MeterProviderApi } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { dirname, join } from 'node:path';
+import { logs, metrics } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -29,15 +24,21 @@ import type {
 } from '@otel-lifeline/instrumentation-api';
 import { formatProblem } from './config/config-problem.js';
 import type { ConfigProblem } from './config/config-problem.js';
-import type { ResolvedConfig, Signal } from './config/config-types.js';
+import type { LoadedConfig, ResolvedConfig, Signal } from './config/config-types.js';
 import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerTracerProvider } from './sdk/register-tracer-provider.js';
+import type { DeliveryReport } from './sdk/delivery-tracker.js';
+import { DeliveryTracker } from './sdk/delivery-tracker.js';
+import { createExitDeadline } from './sdk/exit-deadline.js';
+import type { ExitDeadline } from './sdk/exit-deadline.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
 import type { ExitHooks } from './sdk/exit-hooks.js';
+import { registerHttpServerSpans } from './sdk/http-server-spans.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
 import {
@@ -61,18 +62,27 @@ export interface Lifeline {
   readonly problems: readonly ConfigProblem[];
   /** The API instrumentation, to report security and audit events the app detects itself. */
   readonly api: InstrumentApiHandle | undefined;
-  /** Everything emitted so far is on disk, then sent until the deadline. */
-  forceFlush(): Promise<void>;
-  /** Stops capturing, flushes to disk, sends until `shutdown_timeout`, leaves the rest on disk. */
-  shutdown(): Promise<void>;
+  /**
+   * Everything emitted so far goes to disk, then out; resolves once it was delivered or
+   * `shutdown_timeout` passed (after a signal: the exit deadline). Keeps the process alive meanwhile.
+   */
+  forceFlush(): Promise<DeliveryReport>;
+  /**
+   * Stops capturing, flushes to disk and sends until delivered or `shutdown_timeout` passed,
+   * counted from the first SIGTERM/SIGINT or shutdown() call. Keeps the process alive meanwhile.
+   * What was not sent stays on disk (the result and one log line per signal say how much) and the
+   * next start sends it.
+   */
+  shutdown(): Promise<DeliveryReport>;
 }
 
 let started: Lifeline | undefined;
 
 /**
  * Starts Lifeline: durable pipelines for logs, traces and metrics, the API instrumentation with
- * redaction, HTTP server spans and runtime metrics. Synchronous, never throws for configuration:
- * problems are printed (key, value, expected) and telemetry runs degraded or off.
+ * redaction, HTTP server spans and runtime metrics. Synchronous and never throws: configuration
+ * problems are printed (key, value, expected) and telemetry runs degraded or off; any other failure
+ * is one line on stderr and telemetry off.
  */
 export function start(options: StartOptions = {}): Lifeline {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -80,7 +90,27 @@ export function start(options: StartOptions = {}): Lifeline {
     write('[lifeline] warn: start() was called again; the running instance is kept');
     return started;
   }
-  const { config, problems } = loadConfig(options);
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = loadConfig(options);
+    started = startLoaded(loaded, options, write);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    write(`[lifeline] TELEMETRY IS OFF: could not start: ${message}`);
+    const config = loaded?.config ?? offConfig(options);
+    started = disabledInstance(
+      { ...config, enabled: false, disabledReason: message },
+      loaded?.problems ?? [],
+    );
+  }
+  return started;
+}
+
+function startLoaded(
+  { config, problems }: LoadedConfig,
+  options: StartOptions,
+  write: (line: string) => void,
+) {
   installDiagnosticsLogger(config.logLevel, write);
   for (const problem of problems) {
     if (problem.severity === 'error' || atLeast(config.logLevel, 'warn'))
@@ -94,18 +124,18 @@ export function start(options: StartOptions = {}): Lifeline {
       write(
         `[lifeline] ${loud ? 'TELEMETRY IS OFF' : 'telemetry is off'}: ${config.disabledReason ?? 'disabled'}`,
       );
-    started = disabledInstance(config, problems);
-    return started;
+    return disabledInstance(config, problems);
   }
-  try {
-    started = startPipelines(config, problems, options, write);
-  } catch (error) {
-    write(
-      `[lifeline] TELEMETRY IS OFF: could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    started = disabledInstance({ ...config, enabled: false, disabledReason: String(error) }, problems);
-  }
-  return started;
+  return startPipelines(config, problems, options, write);
+}
+
+/** The configuration a start that failed before reading its own reports: the defaults, switched off. */
+function offConfig(options: StartOptions): ResolvedConfig {
+  return loadConfig({
+    env: { OTEL_SDK_DISABLED: 'true' },
+    queueDirectory: 'check',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).config;
 }
 
 function startPipelines(
@@ -115,31 +145,11 @@ function startPipelines(
   write: (line: string) => void,
 ): Lifeline {
   const resource = buildResource(config);
-  const resilience = (signal: Signal): ResilienceOptions => ({
-    endpoints: config.endpoints.flatMap((e) => (e.signals[signal] ? [e.signals[signal]] : [])),
-    mode: config.mode,
-    queueDir: join(config.queue.directory, signal),
-    queue: {
-      maxBytes: config.queue.maxBytes,
-      maxAgeMs: config.queue.maxAgeMs,
-      whenFull: config.queue.whenFull,
-      fsyncIntervalMs: config.queue.fsyncIntervalMs,
-      ...(config.queue.encryption ? { encryption: config.queue.encryption } : {}),
-    },
-    retry: config.retry,
-    probeIntervalMs: config.probeIntervalMs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-  });
-  const redaction = {
-    mode: config.instrumentation.redaction.mode,
-    sensitiveKeys: config.instrumentation.redaction.sensitiveKeys,
-    ...(config.instrumentation.redaction.hashKey
-      ? { hashKey: config.instrumentation.redaction.hashKey }
-      : {}),
-  };
-  const shutdowns: Array<() => Promise<void>> = [];
-  const flushes: Array<() => Promise<void>> = [];
-  const running: string[] = [];
+  const resilience = (signal: Signal) => resilienceOptions(config, signal);
+  const redaction = redactionOptions(config);
+  const providers: RunningProvider[] = [];
+  const deadline = createExitDeadline(config.shutdownTimeoutMs);
+  const tracker = new DeliveryTracker(deadline);
 
   let meterProvider: MeterProvider | undefined;
   // The HTTP server histograms are aggregated by the instrumentation and read through this
@@ -152,7 +162,7 @@ function startPipelines(
       resource,
       readers: [
         new PeriodicExportingMetricReader({
-          exporter: createResilientMetricExporter(resilience('metrics')),
+          exporter: tracker.metricExporter(createResilientMetricExporter(resilience('metrics'))),
           exportIntervalMillis: config.signals.metrics.exportIntervalMs,
           exportTimeoutMillis: Math.min(30_000, config.signals.metrics.exportIntervalMs),
           ...(metricsProducer ? { metricProducers: [metricsProducer] } : {}),
@@ -160,15 +170,12 @@ function startPipelines(
       ],
     });
     metrics.setGlobalMeterProvider(meterProvider);
-    const provider = meterProvider;
-    shutdowns.push(() => provider.shutdown());
-    flushes.push(() => provider.forceFlush());
-    running.push('metrics');
+    providers.push({ signal: 'metrics', provider: meterProvider });
   }
 
   let loggerProvider: LoggerProvider | undefined;
   if (config.signals.logs.enabled && hasEndpoint(config, 'logs')) {
-    const durable = createDurableLogRecordProcessor(resilience('logs'));
+    const durable = tracker.logProcessor(createDurableLogRecordProcessor(resilience('logs')));
     loggerProvider = new LoggerProvider({
       resource,
       processors: [
@@ -179,74 +186,32 @@ function startPipelines(
       ],
     });
     logs.setGlobalLoggerProvider(loggerProvider);
-    const provider = loggerProvider;
-    shutdowns.push(() => provider.shutdown());
-    flushes.push(() => provider.forceFlush());
-    running.push('logs');
+    providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
-  let tracerProvider: NodeTracerProvider | undefined;
+  let tracerProvider: TracerProvider | undefined;
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
-    tracerProvider = new NodeTracerProvider({
+    tracerProvider = new TracerProvider({
       resource,
       sampler: new ParentBasedSampler({
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
       }),
       spanProcessors: [
         createRedactingSpanProcessor(redaction),
-        createDurableSpanProcessor(resilience('traces')),
+        tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    tracerProvider.register();
-    const provider = tracerProvider;
-    shutdowns.push(() => provider.shutdown());
-    flushes.push(() => provider.forceFlush());
-    running.push('traces');
+    registerTracerProvider(tracerProvider);
+    providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
   // Server spans come from the standard http instrumentation (its own metrics are off: the API
   // instrumentation records the semconv HTTP metrics with the route); runtime metrics from the
   // standard runtime instrumentation.
   const unregisters: Array<() => void> = [];
-  if (meterProvider && config.signals.metrics.runtime) {
-    unregisters.push(
-      registerInstrumentations({
-        instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 10 })],
-        meterProvider,
-      }),
-    );
-    registerProcessMetrics(meterProvider, DISTRO_VERSION);
-  }
-  if (tracerProvider) {
-    // Our own export requests must not become spans (each export would create more to export).
-    const exportTargets = config.endpoints.flatMap((e) =>
-      Object.values(e.signals).map((s) => new URL(s.url)),
-    );
-    const isExport = (options: {
-      hostname?: string | null;
-      host?: string | null;
-      port?: string | number | null;
-      path?: string | null;
-    }) => {
-      const host = options.hostname ?? options.host?.split(':')[0];
-      const path = (options.path ?? '/').split('?')[0];
-      return exportTargets.some(
-        (u) =>
-          u.hostname === host &&
-          String(options.port ?? (u.protocol === 'https:' ? 443 : 80)) ===
-            (u.port || (u.protocol === 'https:' ? '443' : '80')) &&
-          u.pathname === path,
-      );
-    };
-    const http = new HttpInstrumentation({ ignoreOutgoingRequestHook: (request) => isExport(request) });
-    unregisters.push(registerInstrumentations({ instrumentations: [http], tracerProvider }));
-    http.setMeterProvider(noopMeterProvider);
-    // The http instrumentation patches when `http` is required; ESM apps import the built-in
-    // without require(), so load it once here, after the hook is in place.
-    const require = createRequire(import.meta.url);
-    require('node:http');
-    require('node:https');
-  }
+  if (meterProvider && config.signals.metrics.runtime)
+    unregisters.push(registerRuntimeMetrics(meterProvider));
+  if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
   let api: InstrumentApiHandle | undefined;
   if (config.instrumentation.enabled && loggerProvider) {
@@ -272,37 +237,118 @@ function startPipelines(
     unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
   }
 
-  const forceFlush = async () => {
-    await Promise.all(flushes.map((f) => f().catch(() => undefined)));
-  };
-  let shutdownPromise: Promise<void> | undefined;
-  const shutdown = () => {
-    shutdownPromise ??= (async () => {
-      hooks?.remove();
-      await api?.shutdown().catch(() => undefined);
-      for (const unregister of unregisters) unregister();
-      await Promise.all(shutdowns.map((s) => s().catch(() => undefined)));
-    })();
-    return shutdownPromise;
-  };
-  let hooks: ExitHooks | undefined;
-  if (options.handleSignals !== false)
-    hooks = installExitHooks({ forceFlush, shutdown }, config.shutdownTimeoutMs + 500);
+  const lifecycle = createLifecycle({
+    api,
+    unregisters,
+    providers,
+    tracker,
+    deadline,
+    write: atLeast(config.logLevel, 'warn') ? write : () => undefined,
+  });
+  if (options.handleSignals !== false) lifecycle.hooks = installExitHooks(lifecycle, deadline);
 
-  if (atLeast(config.logLevel, 'info')) {
-    const endpoints = config.endpoints.map((e) => `${e.name} ${describeEndpoint(e.signals)}`).join(', ');
+  if (atLeast(config.logLevel, 'info'))
     write(
-      `[lifeline] started: service ${config.serviceName}; ${running.join(', ') || 'no signals'} → ${endpoints} (${config.mode}); durable queue ${config.queue.directory}${config.queue.encryption ? ' (encrypted)' : ''}; configuration from ${config.source}`,
+      banner(
+        config,
+        providers.map((p) => p.signal),
+      ),
     );
-  }
-  // Keep the globals consistent for code that asks the API directly.
-  void context;
-  void propagation;
-  void trace;
-  return { enabled: true, config, problems, api, forceFlush, shutdown };
+  return {
+    enabled: true,
+    config,
+    problems,
+    api,
+    forceFlush: () => lifecycle.forceFlush(),
+    shutdown: () => lifecycle.shutdown(),
+  };
 }
 
-const noopMeterProvider: MeterProviderApi = { getMeter: () => createNoopMeter() };
+function registerRuntimeMetrics(meterProvider: MeterProvider): () => void {
+  registerProcessMetrics(meterProvider, DISTRO_VERSION);
+  return registerInstrumentations({
+    instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 10 })],
+    meterProvider,
+  });
+}
+
+interface RunningProvider {
+  signal: Signal;
+  provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> };
+}
+
+/** forceFlush() and shutdown() over every running part, bounded by one exit deadline. */
+function createLifecycle(parts: {
+  api: InstrumentApiHandle | undefined;
+  unregisters: ReadonlyArray<() => void>;
+  providers: readonly RunningProvider[];
+  tracker: DeliveryTracker;
+  deadline: ExitDeadline;
+  write: (line: string) => void;
+}) {
+  let shutdownPromise: Promise<DeliveryReport> | undefined;
+  const lifecycle = {
+    hooks: undefined as ExitHooks | undefined,
+    async forceFlush(): Promise<DeliveryReport> {
+      await Promise.all(parts.providers.map((p) => p.provider.forceFlush().catch(() => undefined)));
+      return parts.tracker.report();
+    },
+    shutdown(): Promise<DeliveryReport> {
+      parts.deadline.begin();
+      shutdownPromise ??= (async () => {
+        lifecycle.hooks?.remove();
+        await parts.api?.shutdown().catch(() => undefined);
+        for (const unregister of parts.unregisters) unregister();
+        await Promise.all(parts.providers.map((p) => p.provider.shutdown().catch(() => undefined)));
+        const report = parts.tracker.report();
+        if (report.pendingRecords > 0) parts.write(unsentLine(report));
+        return report;
+      })();
+      return shutdownPromise;
+    },
+  };
+  return lifecycle;
+}
+
+function unsentLine(report: DeliveryReport): string {
+  const left = report.signals.filter((s) => s.pendingRecords > 0);
+  const dirs = [...new Set(left.map((s) => dirname(s.queueDir)))].join(', ');
+  return `[lifeline] warn: shutdown left ${report.pendingRecords} queue record(s) unsent by the deadline (${left.map((s) => `${s.signal} ${s.pendingRecords}`).join(', ')}); they stay on disk in ${dirs} and the next start sends them`;
+}
+
+function resilienceOptions(config: ResolvedConfig, signal: Signal): ResilienceOptions {
+  return {
+    endpoints: config.endpoints.flatMap((e) => (e.signals[signal] ? [e.signals[signal]] : [])),
+    mode: config.mode,
+    queueDir: join(config.queue.directory, signal),
+    queue: {
+      maxBytes: config.queue.maxBytes,
+      maxAgeMs: config.queue.maxAgeMs,
+      whenFull: config.queue.whenFull,
+      fsyncIntervalMs: config.queue.fsyncIntervalMs,
+      ...(config.queue.encryption ? { encryption: config.queue.encryption } : {}),
+    },
+    retry: config.retry,
+    probeIntervalMs: config.probeIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // One line for all signals comes from the lifecycle instead.
+    reportUnsent: false,
+  };
+}
+
+function redactionOptions(config: ResolvedConfig) {
+  const redaction = config.instrumentation.redaction;
+  return {
+    mode: redaction.mode,
+    sensitiveKeys: redaction.sensitiveKeys,
+    ...(redaction.hashKey ? { hashKey: redaction.hashKey } : {}),
+  };
+}
+
+function banner(config: ResolvedConfig, running: readonly string[]): string {
+  const endpoints = config.endpoints.map((e) => `${e.name} ${describeEndpoint(e.signals)}`).join(', ');
+  return `[lifeline] started: service ${config.serviceName}; ${running.join(', ') || 'no signals'} → ${endpoints} (${config.mode}); durable queue ${config.queue.directory}${config.queue.encryption ? ' (encrypted)' : ''}; configuration from ${config.source}`;
+}
 
 function hasEndpoint(config: ResolvedConfig, signal: Signal): boolean {
   return config.endpoints.some((e) => e.signals[signal] !== undefined);
@@ -313,13 +359,15 @@ function describeEndpoint(signals: ResolvedConfig['endpoints'][number]['signals'
   return url.replace(/\/v1\/(logs|traces|metrics)$/, '');
 }
 
+const NOTHING_SENT: DeliveryReport = { delivered: true, pendingRecords: 0, signals: [] };
+
 function disabledInstance(config: ResolvedConfig, problems: ConfigProblem[]): Lifeline {
   return {
     enabled: false,
     config,
     problems,
     api: undefined,
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
+    forceFlush: async () => NOTHING_SENT,
+    shutdown: async () => NOTHING_SENT,
   };
 }

@@ -1,5 +1,4 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { InstrumentationScope as SdkScope } from '@opentelemetry/core';
 import type { Resource as SdkResource } from '@opentelemetry/resources';
 import type { InstrumentationScope, Resource } from './common-types.js';
 import { ProtobufWriter } from './protobuf-writer.js';
@@ -14,7 +13,14 @@ import { writeAttributes } from './sdk-value-writer.js';
  *
  *   [ResourceGroup { resource, bytes, scopes: [ScopeGroup { scope, bytes, items[] }, ...] }, ...]
  */
-export type ScopeLike = SdkScope & { attributes?: Attributes; droppedAttributesCount?: number };
+/** An SDK instrumentation scope (`InstrumentationScope` of `@opentelemetry/core`, either line). */
+export interface ScopeLike {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+  readonly attributes?: Attributes;
+  readonly droppedAttributesCount?: number;
+}
 
 export interface ScopeGroup<T> {
   readonly scope: ScopeLike;

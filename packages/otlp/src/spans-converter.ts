@@ -1,5 +1,5 @@
 import type { Link as SdkLink } from '@opentelemetry/api';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { groupByResourceAndScope, toResource, toScope } from './sdk-grouping.js';
 import { compact, hrTimeToNanos, toHexId, toKeyValues } from './sdk-value-converter.js';
 import { otlpSpanKind, spanFlags } from './spans-encoder.js';

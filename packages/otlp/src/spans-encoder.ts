@@ -1,5 +1,5 @@
 import type { HrTime, Link as SdkLink, SpanContext } from '@opentelemetry/api';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { withWriter } from './protobuf-writer.js';
 import { groupByResourceAndScope } from './sdk-grouping.js';

@@ -1,5 +1,5 @@
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
@@ -27,7 +27,7 @@ export interface TestPipeline {
 }
 
 export function createTestPipeline(
-  extraProcessors: Array<{ onEmit(r: SdkLogRecord): void }> = [],
+  extraProcessors: Array<{ onEmit(r: ReadWriteLogRecord): void }> = [],
   metrics: { producers?: MetricProducer[]; temporality?: AggregationTemporality } = {},
 ): TestPipeline {
   const exporter = new InMemoryLogRecordExporter();

@@ -49,9 +49,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
           ? 'OTEL_CONFIG_FILE'
           : undefined;
   const file = options.configFile ?? (env.LIFELINE_CONFIG_FILE || env.OTEL_CONFIG_FILE || undefined);
-  let sourceName = 'environment';
+  // For the start-up banner: code options win over the file or the environment beside them.
+  const fromCode = options.config !== undefined ? 'code options and ' : '';
+  let sourceName = `${fromCode}${fromCode ? 'the ' : ''}environment`;
   if (file !== undefined && fileKey !== undefined) {
-    sourceName = file;
+    sourceName = `${fromCode}${file}`;
     let parsed: unknown;
     try {
       parsed = readConfigFile(resolve(cwd, file), env);

@@ -1,41 +1,52 @@
+import type { ExitDeadline } from './exit-deadline.js';
+import { EXIT_MARGIN_MS } from './exit-deadline.js';
+
 /**
  * Flushes telemetry when the process is asked to stop, without changing how it stops:
  *
- *   SIGTERM / SIGINT, and the app has its own listener  → flush (bounded), the app decides
- *   SIGTERM / SIGINT, no other listener                → shut down (bounded), then re-raise the
- *                                                         signal with the default behaviour
+ *   SIGTERM / SIGINT, and the app has its own listener  → start the exit deadline and flush;
+ *                                                          the app decides when to exit (its
+ *                                                          shutdown() ends by the same deadline)
+ *   SIGTERM / SIGINT, no other listener                → shut down by the deadline, then re-raise
+ *                                                          the signal with the default behaviour
  *   the event loop empties ('beforeExit')               → shut down once
  *
- * `process.exit()` cannot wait for asynchronous work: records emitted in the last fsync interval
- * before it may be lost — the same window as a crash, by design of the durable queue.
+ * The flush and shutdown keep the process alive while they work. `process.exit()` cannot wait for
+ * asynchronous work: records emitted in the last fsync interval before it may be lost — the same
+ * window as a crash, by design of the durable queue.
  */
 export interface ExitHooks {
   remove(): void;
 }
 
 export function installExitHooks(
-  target: { forceFlush(): Promise<void>; shutdown(): Promise<void> },
-  deadlineMs: number,
+  target: { forceFlush(): Promise<unknown>; shutdown(): Promise<unknown> },
+  deadline: ExitDeadline,
 ): ExitHooks {
   let shuttingDown = false;
-  const bounded = (work: Promise<void>) =>
-    Promise.race([
-      work.catch(() => undefined),
-      new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref()),
-    ]);
+  // A backstop: the work ends by the deadline on its own; this bounds a part that would not,
+  // leaving a third of the margin for re-raising the signal.
+  const bounded = (work: Promise<unknown>) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline.remainingMs() + (EXIT_MARGIN_MS * 2) / 3);
+      void work
+        .catch(() => undefined)
+        .then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+    });
 
   const onSignal = (signal: NodeJS.Signals) => {
+    deadline.begin();
     const appListens = process.listenerCount(signal) > 1;
     if (appListens) {
-      void bounded(target.forceFlush());
+      void target.forceFlush().catch(() => undefined);
       return;
     }
     if (shuttingDown) return;
     shuttingDown = true;
-    // Keep the process alive while flushing: nothing else holds it once the app has no handler.
-    const keepAlive = setInterval(() => undefined, 1000);
     void bounded(target.shutdown()).then(() => {
-      clearInterval(keepAlive);
       remove();
       process.kill(process.pid, signal);
     });
@@ -43,9 +54,7 @@ export function installExitHooks(
   const onBeforeExit = () => {
     if (shuttingDown) return;
     shuttingDown = true;
-    // The pipelines' own timers do not hold the process; this one does, until the deadline.
-    const keepAlive = setInterval(() => undefined, 1000);
-    void bounded(target.shutdown()).then(() => clearInterval(keepAlive));
+    void target.shutdown().catch(() => undefined);
   };
   const remove = () => {
     process.removeListener('SIGTERM', onSignal);

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { SeverityNumber } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Severity } from '../config/config-types.js';
 
 const MINIMUM: Record<Severity, SeverityNumber> = {
@@ -22,7 +22,7 @@ export function createSeverityFilterProcessor(
 ): LogRecordProcessor {
   const floor = MINIMUM[minimum];
   return {
-    onEmit(record: SdkLogRecord, context?: Context) {
+    onEmit(record: ReadWriteLogRecord, context?: Context) {
       const severity = record.severityNumber;
       if (severity !== undefined && severity !== SeverityNumber.UNSPECIFIED && severity < floor) return;
       for (const processor of next) processor.onEmit(record, context);
