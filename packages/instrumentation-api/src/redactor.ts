@@ -75,6 +75,7 @@ export interface Redactor {
 
 const URL_HEADERS = new Set(['referer', 'referrer', 'origin', 'location', 'content-location', 'refresh']);
 const KEY_VALUE_IN_TEXT = /([A-Za-z][\w.-]{0,63})(["']?\s*[:=]\s*["']?)([^\s"'&,;(){}[\]<>]{1,512})/g;
+const PATH_IN_TEXT = /(^|[\s"'(=]|[a-z0-9.-]\.[a-z]{2,}(?::\d+)?)(\/[A-Za-z0-9._~%!$&*+,;:@/-]{5,})/g;
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate']);
 const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s;
 
@@ -141,8 +142,19 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       return match;
     });
   };
+  /** Paths inside text (`Cannot GET /reset/<token>`, a URL in a message) get the path rules. */
+  const scrubPaths = (text: string): string => {
+    if (text.indexOf('/') === -1) return text;
+    PATH_IN_TEXT.lastIndex = 0;
+    return text.replace(PATH_IN_TEXT, (match: string, before: string, path: string) => {
+      const clean = redactPath(path, inPath);
+      return clean === path ? match : before + clean;
+    });
+  };
   const scrubText = (text: string): string =>
-    detect ? scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)) : text;
+    detect
+      ? scrubPaths(scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)))
+      : text;
 
   /** The class of one `key=value` pair's value, by its key and then by its value. */
   const pairClass = (pair: string, eq: number): 'secret' | 'personal' | undefined => {

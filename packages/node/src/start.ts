@@ -229,6 +229,9 @@ function startPipelines(
         request: config.instrumentation.captureRequestHeaders,
         response: config.instrumentation.captureResponseHeaders,
       },
+      ...(config.instrumentation.captureBodies
+        ? { captureBodies: { request: true, response: true, maxBytes: 8192 } }
+        : {}),
       loginRoutes: config.instrumentation.loginRoutes,
       audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
       redaction: redaction.options,

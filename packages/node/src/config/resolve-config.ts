@@ -145,6 +145,7 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
         [],
         'none',
       ),
+      captureBodies: reader.read('instrumentation.capture_bodies', parseBoolean, false),
       loginRoutes: reader.read('instrumentation.login_routes', parseStringList, [], 'none'),
       auditRoutes: reader.read('instrumentation.audit_routes', parseStringList, [], 'none'),
       redaction: {
