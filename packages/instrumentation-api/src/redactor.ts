@@ -75,7 +75,8 @@ export interface Redactor {
 
 const URL_HEADERS = new Set(['referer', 'referrer', 'origin', 'location', 'content-location', 'refresh']);
 const KEY_VALUE_IN_TEXT = /([A-Za-z][\w.-]{0,63})(["']?\s*[:=]\s*["']?)([^\s"'&,;(){}[\]<>]{1,512})/g;
-const PATH_IN_TEXT = /(^|[\s"'(=]|[a-z0-9.-]\.[a-z]{2,}(?::\d+)?)(\/[A-Za-z0-9._~%!$&*+,;:@/-]{5,})/g;
+const PATH_IN_TEXT = /(^|[\s"'(=:]|[a-z0-9.-]\.[a-z]{2,}(?::\d+)?)(\/[A-Za-z0-9._~%!$&*+,;:@/-]{5,})/g;
+const CLEAN_CACHE_SIZE = 1024;
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate']);
 const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s;
 
@@ -151,10 +152,29 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       return clean === path ? match : before + clean;
     });
   };
-  const scrubText = (text: string): string =>
+  /**
+   * Strings found clean, remembered: host names, client addresses, user agents and paths repeat
+   * from request to request, and a Set lookup costs far less than the detectors. Only clean
+   * strings are kept (never a secret), at most CLEAN_CACHE_SIZE, forgotten all at once when full.
+   */
+  const clean = new Set<string>();
+  const remembered =
+    (scrub: (text: string) => string) =>
+    (text: string): string => {
+      if (text.length > 256) return scrub(text);
+      if (clean.has(text)) return text;
+      const out = scrub(text);
+      if (out === text) {
+        if (clean.size >= CLEAN_CACHE_SIZE) clean.clear();
+        clean.add(text);
+      }
+      return out;
+    };
+  const scrubText = remembered((text: string): string =>
     detect
       ? scrubPaths(scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)))
-      : text;
+      : text,
+  );
 
   /** The class of one `key=value` pair's value, by its key and then by its value. */
   const pairClass = (pair: string, eq: number): 'secret' | 'personal' | undefined => {
@@ -190,7 +210,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     return out === undefined ? query : out.join('&');
   };
 
-  const cleanPath = (path: string): string => (detect ? redactPath(path, inPath) : path);
+  const cleanPath = remembered((path: string): string => (detect ? redactPath(path, inPath) : path));
 
   const redactUrl = (url: string): string => {
     const parts = URL_PARTS.exec(url);
