@@ -223,17 +223,7 @@ function startPipelines(
       ...(meterProvider ? { meterProvider } : {}),
       ...(metricsProducer ? { metricsProducer } : {}),
       ...(tracerProvider ? { tracerProvider } : {}),
-      accessSampleRatio: config.instrumentation.accessSampleRatio,
-      ignorePaths: config.instrumentation.ignorePaths,
-      captureHeaders: {
-        request: config.instrumentation.captureRequestHeaders,
-        response: config.instrumentation.captureResponseHeaders,
-      },
-      ...(config.instrumentation.captureBodies
-        ? { captureBodies: { request: true, response: true, maxBytes: 8192 } }
-        : {}),
-      loginRoutes: config.instrumentation.loginRoutes,
-      audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
+      ...instrumentationOptions(config),
       redaction: redaction.options,
       ...options.instrumentation,
     });
@@ -339,6 +329,19 @@ function resilienceOptions(config: ResolvedConfig, signal: Signal): ResilienceOp
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     // One line for all signals comes from the lifecycle instead.
     reportUnsent: false,
+  };
+}
+
+/** The API instrumentation's options from configuration (code options win over them). */
+function instrumentationOptions(config: ResolvedConfig): InstrumentApiOptions {
+  const i = config.instrumentation;
+  return {
+    accessSampleRatio: i.accessSampleRatio,
+    ignorePaths: i.ignorePaths,
+    captureHeaders: { request: i.captureRequestHeaders, response: i.captureResponseHeaders },
+    ...(i.captureBodies ? { captureBodies: { request: true, response: true, maxBytes: 8192 } } : {}),
+    loginRoutes: i.loginRoutes,
+    audit: i.auditRoutes.map((route) => ({ route })),
   };
 }
 
