@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs', 'packages/node/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -24,7 +24,7 @@ import type {
 } from '@otel-lifeline/instrumentation-api';
 import { formatProblem } from './config/config-problem.js';
 import type { ConfigProblem } from './config/config-problem.js';
-import type { ResolvedConfig, Signal } from './config/config-types.js';
+import type { LoadedConfig, ResolvedConfig, Signal } from './config/config-types.js';
 import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
@@ -80,8 +80,9 @@ let started: Lifeline | undefined;
 
 /**
  * Starts Lifeline: durable pipelines for logs, traces and metrics, the API instrumentation with
- * redaction, HTTP server spans and runtime metrics. Synchronous, never throws for configuration:
- * problems are printed (key, value, expected) and telemetry runs degraded or off.
+ * redaction, HTTP server spans and runtime metrics. Synchronous and never throws: configuration
+ * problems are printed (key, value, expected) and telemetry runs degraded or off; any other failure
+ * is one line on stderr and telemetry off.
  */
 export function start(options: StartOptions = {}): Lifeline {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -89,7 +90,27 @@ export function start(options: StartOptions = {}): Lifeline {
     write('[lifeline] warn: start() was called again; the running instance is kept');
     return started;
   }
-  const { config, problems } = loadConfig(options);
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = loadConfig(options);
+    started = startLoaded(loaded, options, write);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    write(`[lifeline] TELEMETRY IS OFF: could not start: ${message}`);
+    const config = loaded?.config ?? offConfig(options);
+    started = disabledInstance(
+      { ...config, enabled: false, disabledReason: message },
+      loaded?.problems ?? [],
+    );
+  }
+  return started;
+}
+
+function startLoaded(
+  { config, problems }: LoadedConfig,
+  options: StartOptions,
+  write: (line: string) => void,
+) {
   installDiagnosticsLogger(config.logLevel, write);
   for (const problem of problems) {
     if (problem.severity === 'error' || atLeast(config.logLevel, 'warn'))
@@ -103,18 +124,18 @@ export function start(options: StartOptions = {}): Lifeline {
       write(
         `[lifeline] ${loud ? 'TELEMETRY IS OFF' : 'telemetry is off'}: ${config.disabledReason ?? 'disabled'}`,
       );
-    started = disabledInstance(config, problems);
-    return started;
+    return disabledInstance(config, problems);
   }
-  try {
-    started = startPipelines(config, problems, options, write);
-  } catch (error) {
-    write(
-      `[lifeline] TELEMETRY IS OFF: could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    started = disabledInstance({ ...config, enabled: false, disabledReason: String(error) }, problems);
-  }
-  return started;
+  return startPipelines(config, problems, options, write);
+}
+
+/** The configuration a start that failed before reading its own reports: the defaults, switched off. */
+function offConfig(options: StartOptions): ResolvedConfig {
+  return loadConfig({
+    env: { OTEL_SDK_DISABLED: 'true' },
+    queueDirectory: 'check',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).config;
 }
 
 function startPipelines(
