@@ -13,7 +13,7 @@ export interface GroupCommitOptions {
   needsRoom(bytes: number): boolean;
   /** Evicts old segments so that `bytes` more fit; only called with no write in flight. */
   makeRoom(bytes: number): Promise<void>;
-  /** Called after each flush that made records durable. */
+  /** Called after each flush that made records durable, and after each flush settled (diverted too). */
   onDurable(): void;
   /**
    * A flush that did not reach the disk (`error` undefined: an earlier write into its segment
@@ -52,6 +52,8 @@ interface Flight {
    */
   header: NewSegmentHeader | undefined;
   error: unknown;
+  /** Its records went to the memory fallback instead of the disk. */
+  diverted: boolean;
   /** Settled once the next flight may be placed: right after placement, or after a header's write. */
   placed: Promise<void>;
   /** Settled once its write has returned or failed. */
@@ -242,8 +244,9 @@ export class GroupCommitWriter {
 
   /** Closes an unused spare; `remove` deletes its (empty) file too, as a clean close should. */
   private async dropSpare(remove: boolean): Promise<void> {
-    const spare = await this.spare;
+    const taken = this.spare;
     this.spare = undefined;
+    const spare = await taken;
     if (spare === undefined) return;
     const { fs } = this.store.context;
     await spare.file.close().catch(() => undefined);
@@ -315,6 +318,7 @@ export class GroupCommitWriter {
       offset: 0,
       header: undefined,
       error: undefined,
+      diverted: false,
       placed: placed.promise,
       written: written.promise,
       committed: Promise.resolve(),
@@ -364,6 +368,8 @@ export class GroupCommitWriter {
     this.settled = f.target;
     this.release();
     this.releaseRoom();
+    // Diverted records become readable once the flight is off the list (see firstUnsettledSeq).
+    if (f.error !== undefined || f.diverted) this.options.onDurable();
     this.buffer.recycle(f.pending);
     if (this.buffer.records > 0) {
       // A waiter or a full buffer: write the next batch now, without an event-loop turn in
@@ -499,7 +505,8 @@ export class GroupCommitWriter {
     // The batch's sequence numbers stay consumed on disk: a reader sees the gap, either counted
     // here or marked as held in memory.
     if (f.error !== undefined) store.context.onError(f.error);
-    if (this.options.divert(pending, f.error)) store.markElsewhere(firstSeq, endSeq);
+    f.diverted = this.options.divert(pending, f.error);
+    if (f.diverted) store.markElsewhere(firstSeq, endSeq);
     else store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
     if (segment === undefined) return;
     // Whatever part of this write (and of later ones into the segment) landed must not be read:
@@ -528,8 +535,9 @@ export class GroupCommitWriter {
     const store = this.store;
     const { fs, clock, fileMode } = store.context;
     const key = this.options.key;
-    const spare = await this.spare;
-    this.spare = undefined;
+    const taken = this.spare;
+    this.spare = undefined; // taken before the await: a concurrent dropSpare must not close it
+    const spare = await taken;
     if (spare !== undefined && spare.id !== store.nextSegmentId) {
       await spare.file.close().catch(() => undefined); // stale: never happens while ids only grow here
     }
