@@ -1,7 +1,8 @@
 import tseslint from 'typescript-eslint';
+import { architectureRules } from './eslint.architecture.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs', 'packages/node/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -14,4 +15,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...architectureRules,
 );

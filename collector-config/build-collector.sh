@@ -3,8 +3,11 @@
 # and prints the path of the binary on stdout (everything else goes to stderr).
 #
 # The binary lives outside the checkout, in
-#   ${LIFELINE_CACHE_DIR:-$HOME/.cache/lifeline}/otelcol-<first 16 hex of sha256(builder.yaml)>/otelcol-lifeline
-# so a fresh clone reuses it and any change to the manifest builds a new one.
+#   ${LIFELINE_CACHE_DIR:-$HOME/.cache/lifeline}/otelcol-<cache key>/otelcol-lifeline
+# where the cache key is the first 16 hex of the SHA-256 of builder.yaml followed by, for each
+# source file of the components under components/ (*.go except tests, go.mod, go.sum, in byte
+# order of their paths), a NUL, the path relative to this folder, a NUL and the file's bytes.
+# So a fresh clone reuses it, and any change to the manifest or to a component builds a new one.
 # Go's own caches (GOCACHE, GOMODCACHE) are left at their defaults so module downloads and
 # compiled packages are reused across builds.
 #
@@ -20,11 +23,19 @@ if [[ ! -f "$manifest" ]]; then
   exit 2
 fi
 
+# The manifest, then every component source file as NUL, path, NUL, bytes.
+key_input() {
+  cat "$manifest"
+  if [[ -d "${here}/components" ]]; then
+    (cd "$here" && find components -type f \( \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum \) -print |
+      LC_ALL=C sort | while IFS= read -r file; do printf '\0%s\0' "$file"; cat "$file"; done)
+  fi
+}
 # sha256sum (Linux) or shasum (macOS): the same digest either way.
 if command -v sha256sum >/dev/null 2>&1; then
-  hash="$(sha256sum "$manifest" | cut -c1-16)"
+  hash="$(key_input | sha256sum | cut -c1-16)"
 else
-  hash="$(shasum -a 256 "$manifest" | cut -c1-16)"
+  hash="$(key_input | shasum -a 256 | cut -c1-16)"
 fi
 cache_root="${LIFELINE_CACHE_DIR:-${HOME}/.cache/lifeline}"
 out_dir="${cache_root}/otelcol-${hash}"
@@ -75,7 +86,8 @@ awk -v out="${work_dir}/src" '{ print } /^dist:/ { print "  output_path: " out }
 
 echo "build-collector: building ${name} (Collector ${version}) from ${manifest}; the first build takes several minutes" >&2
 start=$(date +%s)
-"$builder_bin" --config="${work_dir}/builder.yaml" >&2
+# From this folder: the builder resolves a component's `path:` against the working directory.
+(cd "$here" && "$builder_bin" --config="${work_dir}/builder.yaml" >&2)
 echo "build-collector: built in $(( $(date +%s) - start ))s" >&2
 
 rm -rf "$out_dir"

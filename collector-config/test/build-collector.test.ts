@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,4 +58,41 @@ describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('Go is not installed');
   });
+
+  // A copy of this folder's script, manifest and components, run where Go cannot be found: exit 0
+  // means it reused the cached binary, exit 3 that it would have to build.
+  const runCopy = (change: (dir: string) => void) => {
+    const dir = mkdtempSync(join(scratch, 'copy-'));
+    copyFileSync(join(collectorConfigDir, 'build-collector.sh'), join(dir, 'build-collector.sh'));
+    copyFileSync(join(collectorConfigDir, 'builder.yaml'), join(dir, 'builder.yaml'));
+    cpSync(join(collectorConfigDir, 'components'), join(dir, 'components'), { recursive: true });
+    change(join(dir, 'components', 'lifelineotlphttpexporter'));
+    return spawnSync('bash', [join(dir, 'build-collector.sh')], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: scratch,
+        LIFELINE_CACHE_DIR: dirname(dirname(cachedCollectorPath())),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  };
+
+  it.skipIf(!existsSync(cachedCollectorPath()))(
+    "keys the cache by the components' sources too: a changed .go file does not reuse the old binary",
+    () => {
+      const run = runCopy((component) => appendFileSync(join(component, 'config.go'), '// changed\n'));
+      expect(run.status).toBe(3);
+      expect(run.stderr).toContain('Go is not installed');
+    },
+  );
+
+  it.skipIf(!existsSync(cachedCollectorPath()))(
+    "leaves the components' tests out of the key: a changed _test.go file reuses the binary",
+    () => {
+      const run = runCopy((component) => appendFileSync(join(component, 'config_test.go'), '// changed\n'));
+      expect(run.stderr).toContain('reusing');
+      expect(run.status).toBe(0);
+    },
+  );
 });

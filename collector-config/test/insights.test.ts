@@ -20,6 +20,7 @@ const binary = resolveCollectorBinary();
 const repoDir = join(collectorConfigDir, '..');
 const apiFixture = join(repoDir, 'packages/node/test/fixtures/insights-api.mjs');
 const rulesFile = join(repoDir, 'monitoring/prometheus/lifeline-rules.yaml');
+const dashboardFile = join(repoDir, 'monitoring/grafana/lifeline-api-dashboard.json');
 const lifelineDist = join(repoDir, 'packages/node/dist/index.js');
 
 /** Names the rules use that this run cannot produce (nothing is dropped or retried here). */
@@ -102,8 +103,9 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
       await within(15_000, () => /listening on/.test(output));
       const apiUrl = /listening on (http:\S+)/.exec(output)?.[1];
       if (apiUrl === undefined) throw new Error(`the API did not start:\n${output}`);
-      const plan: Array<[string, string, number]> = [
-        ['GET', '/items', 8],
+      const ana = { 'x-user': 'ana', 'x-api-key': 'key-ana', 'x-tenant': 'acme' };
+      const plan: Array<[string, string, number, Record<string, string>?]> = [
+        ['GET', '/items', 8, ana],
         ['GET', '/missing', 2],
         ['GET', '/fail', 3],
         ['POST', '/login', 4],
@@ -112,8 +114,9 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
         ['GET', '/records/1', 2],
         ['DELETE', '/records/2', 1],
       ];
-      for (const [method, path, times] of plan)
-        for (let i = 0; i < times; i++, sent++) await (await fetch(apiUrl + path, { method })).text();
+      for (const [method, path, times, headers] of plan)
+        for (let i = 0; i < times; i++, sent++)
+          await (await fetch(apiUrl + path, { method, headers })).text();
     }, 60_000);
 
     afterAll(async () => {
@@ -183,9 +186,11 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
         audit: 3,
       });
       expect(text).toMatch(/lifeline_events_requests_total\{[^}]*http_response_status_code="500"[^}]*\} 3/);
+      expect(text).toMatch(/lifeline_events_consumer_requests_total\{[^}]*user_id="ana"[^}]*\} 8/);
+      expect(text).not.toContain('key-ana');
     });
 
-    it('exposes every metric and label name the Prometheus rules use', async () => {
+    it('exposes every metric and label name the Prometheus rules and the Grafana dashboard use', async () => {
       let text = '';
       const wanted = [
         'http_server_request_duration_seconds_bucket',
@@ -201,10 +206,15 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
           );
         return wanted.every((name) => text.includes(name));
       });
-      const rules = readFileSync(rulesFile, 'utf8');
-      // Names of series and labels, not of recording rules (those contain colons).
-      const used = new Set(rules.match(/(?<![\w:])(?:http|lifeline|otel|url)_[a-z0-9_]+(?![\w:])/g) ?? []);
-      expect(used.size).toBeGreaterThan(10);
+      const used = new Set<string>();
+      for (const file of [rulesFile, dashboardFile]) {
+        // Names of series and labels, not of recording rules (those contain colons).
+        const names = readFileSync(file, 'utf8').match(
+          /(?<![\w:])(?:http|lifeline|otel|url|user)_[a-z0-9_]+(?![\w:])/g,
+        );
+        expect(names?.length, file).toBeGreaterThan(10);
+        for (const name of names ?? []) used.add(name);
+      }
       const missing = [...used].filter((name) => !NOT_PRODUCED_HERE.includes(name) && !text.includes(name));
       expect(missing, `names in the rules that the Collector does not expose:\n${text}`).toEqual([]);
     });

@@ -36,8 +36,14 @@ afterAll(() => rmSync(queueDir, { recursive: true, force: true }));
 describe.skipIf(binary.skipReason !== undefined)(
   `collector configurations${binary.skipReason ? ` (skipped: ${binary.skipReason})` : ''}`,
   () => {
-    it('ships the four configurations', () => {
-      expect(configs).toEqual(['agent.yaml', 'file-sink.yaml', 'gateway.yaml', 'insights.yaml']);
+    it('ships the five configurations', () => {
+      expect(configs).toEqual([
+        'agent-lifeline.yaml',
+        'agent.yaml',
+        'file-sink.yaml',
+        'gateway.yaml',
+        'insights.yaml',
+      ]);
     });
 
     it.each(configs)('%s passes `otelcol validate`', (file) => {

@@ -11,12 +11,18 @@
 // including what the killed API had queued; then the primary comes back and traffic fails back. Every request
 // carries a unique id (?rid=N), so each access event is found at the receivers and counted exactly:
 // delivered, duplicated or lost. Exit status 0 only when nothing was lost.
+//
+// `pnpm demo --insights` also serves each receiver's live view (`lifeline receive --ui`) on fixed
+// ports (4320 for the primary, 4321 for the secondary; `--insights-port N` moves them to N and N+1)
+// and keeps the receivers and their views up after the table until Ctrl-C; `--open` opens them in
+// the default browser. A restarted receiver starts its view from zero; the page reconnects itself.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
@@ -35,6 +41,18 @@ const RESTART_PRIMARY_AT = 22;
 const STOP_LOAD_AT = 28;
 const DRAIN_DEADLINE_S = 30;
 
+const { values: flags } = parseArgs({
+  options: {
+    insights: { type: 'boolean', default: false },
+    'insights-port': { type: 'string', default: '4320' },
+    open: { type: 'boolean', default: false },
+  },
+});
+const insightsPort = Number(flags['insights-port']);
+if (!Number.isInteger(insightsPort) || insightsPort < 1 || insightsPort > 65534) {
+  console.error(`--insights-port ${flags['insights-port']}: expected a port number from 1 to 65534`);
+  process.exit(2);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const lifelineBin = join(
   dirname(fileURLToPath(import.meta.resolve('@otel-lifeline/node/package.json'))),
@@ -84,12 +102,23 @@ async function kill(child, signal = 'SIGKILL') {
   await exited;
 }
 
+const viewUrl = (name) => `http://127.0.0.1:${insightsPort + (name === 'secondary' ? 1 : 0)}/`;
+
 function startReceiver(name, port) {
+  const ui = flags.insights ? ['--ui', '--ui-port', new URL(viewUrl(name)).port] : [];
   return startChild(
     name,
-    [lifelineBin, 'receive', '--port', String(port), '--out', join(work, `${name}.jsonl`)],
+    [lifelineBin, 'receive', '--port', String(port), '--out', join(work, `${name}.jsonl`), ...ui],
     {},
   );
+}
+
+function openInBrowser(url) {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+  child.once('error', () => console.log(`could not run ${command}; open ${url} yourself`));
+  child.unref();
 }
 
 function startApp(primary, secondary) {
@@ -208,6 +237,10 @@ async function main() {
   const secondaryUrl = await secondary.listening;
   const primaryPort = new URL(primaryUrl).port;
   const secondaryPort = new URL(secondaryUrl).port;
+  if (flags.insights) {
+    console.log(`live views: primary ${viewUrl('primary')} · secondary ${viewUrl('secondary')}`);
+    if (flags.open) for (const name of ['primary', 'secondary']) openInBrowser(viewUrl(name));
+  }
   let app = startApp(primaryUrl, secondaryUrl);
   const appUrl = await app.listening;
   target = new Pool(appUrl, { connections: CONCURRENCY });
@@ -339,8 +372,11 @@ async function main() {
   // Graceful stop of the API (flushes), then the receivers.
   await target.close().catch(() => undefined);
   await kill(app.child, 'SIGTERM');
-  await kill(primary.child, 'SIGTERM');
-  await kill(secondary.child, 'SIGTERM');
+  const stopReceivers = async () => {
+    await kill(primary.child, 'SIGTERM');
+    await kill(secondary.child, 'SIGTERM');
+  };
+  if (!flags.insights) await stopReceivers();
 
   let duplicates = 0;
   let lost = 0;
@@ -393,8 +429,16 @@ async function main() {
     process.exitCode = 1;
   } else {
     console.log(`nothing lost: ${mustArrive.length} of ${mustArrive.length} access events delivered.`);
-    rmSync(work, { recursive: true, force: true });
   }
+  if (flags.insights) {
+    console.log(
+      `live views still up: primary ${viewUrl('primary')} · secondary ${viewUrl('secondary')}; Ctrl-C to stop`,
+    );
+    waitingOnViews = true;
+    await once(process, 'SIGINT');
+    await stopReceivers();
+  }
+  if (lost === 0) rmSync(work, { recursive: true, force: true });
 }
 
 function sumCopies(map) {
@@ -407,8 +451,10 @@ async function cleanup() {
   for (const child of children) child.kill('SIGKILL');
 }
 
+let waitingOnViews = false;
 process.once('SIGINT', () => {
-  void cleanup().then(() => process.exit(130));
+  // At the end of an --insights run, Ctrl-C only closes the live views (main awaits it).
+  if (!waitingOnViews) void cleanup().then(() => process.exit(130));
 });
 
 main().catch(async (error) => {

@@ -1,17 +1,35 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const collectorConfigDir = fileURLToPath(new URL('../../', import.meta.url));
 const manifestPath = join(collectorConfigDir, 'builder.yaml');
 const buildScript = join(collectorConfigDir, 'build-collector.sh');
 
-/** Where build-collector.sh puts the binary for the current builder.yaml (same hashing rule). */
+/** Component sources in the cache key: *.go except tests, go.mod, go.sum under components/. */
+function componentSources(): string[] {
+  const root = join(collectorConfigDir, 'components');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .map((file) => `components/${file.split(sep).join('/')}`)
+    .filter((file) => /(?<!_test)\.go$|\/go\.(mod|sum)$/.test(file))
+    .filter((file) => statSync(join(collectorConfigDir, file)).isFile())
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/**
+ * Where build-collector.sh puts the binary for the current builder.yaml and components (same
+ * key: the manifest, then each component source as NUL, path, NUL, bytes).
+ */
 export function cachedCollectorPath(): string {
-  const hash = createHash('sha256').update(readFileSync(manifestPath)).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(readFileSync(manifestPath));
+  for (const file of componentSources()) {
+    key.update(`\0${file}\0`).update(readFileSync(join(collectorConfigDir, file)));
+  }
+  const hash = key.digest('hex').slice(0, 16);
   const cacheRoot = process.env['LIFELINE_CACHE_DIR'] ?? join(homedir(), '.cache', 'lifeline');
   return join(cacheRoot, `otelcol-${hash}`, 'otelcol-lifeline');
 }

@@ -1,11 +1,17 @@
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { collectorConfigDir } from './collector-binary.js';
 
-export const measuredFile = join(collectorConfigDir, 'results', 'measured.json');
+/**
+ * Where a test run writes its figures: git-ignored, so a run leaves the checkout unchanged.
+ * Publishing them is a deliberate step (README, "What the tests measured"): copy this folder's
+ * files over results/ and render with bench/report.js.
+ */
+export const lastRunDir = join(collectorConfigDir, 'results', 'last-run');
+export const measuredFile = join(lastRunDir, 'measured.json');
 
-function withLock(fn: () => void): void {
-  const lock = `${measuredFile}.lock`;
+function withLock(file: string, fn: () => void): void {
+  const lock = `${file}.lock`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
@@ -24,22 +30,26 @@ function withLock(fn: () => void): void {
 }
 
 /**
- * Merges one section into results/measured.json (test files run in parallel processes, hence
- * the lock and the atomic rename). The README quotes this file.
+ * Merges one section into `file`, by default results/last-run/measured.json (test files run in
+ * parallel processes, hence the lock and the atomic rename).
  */
-export function recordMeasurement(section: string, data: Record<string, unknown>): void {
-  mkdirSync(join(collectorConfigDir, 'results'), { recursive: true });
-  withLock(() => {
+export function recordMeasurement(
+  section: string,
+  data: Record<string, unknown>,
+  file: string = measuredFile,
+): void {
+  mkdirSync(dirname(file), { recursive: true });
+  withLock(file, () => {
     let current: Record<string, unknown> = {};
     try {
-      current = JSON.parse(readFileSync(measuredFile, 'utf8')) as Record<string, unknown>;
+      current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch {
       // first section
     }
     current[section] = { ...data, measuredAt: new Date().toISOString() };
     const sorted = Object.fromEntries(Object.entries(current).sort(([a], [b]) => a.localeCompare(b)));
-    const tmp = `${measuredFile}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
-    renameSync(tmp, measuredFile);
+    renameSync(tmp, file);
   });
 }

@@ -136,7 +136,9 @@ export interface ResilientMetricExporterOptions extends ResilienceOptions {
   temporality?: 'cumulative' | 'delta';
 }
 
-export function createResilientMetricExporter(options: ResilientMetricExporterOptions): ResilientMetricExporter {
+export function createResilientMetricExporter(
+  options: ResilientMetricExporterOptions,
+): ResilientMetricExporter {
   const temporality = options.temporality ?? 'cumulative';
   if (temporality !== 'cumulative' && temporality !== 'delta') {
     throw new ExporterError(

@@ -73,7 +73,9 @@ describe('NodeSDK shutdown() in a short-lived script', () => {
     // Bounded by shutdownTimeoutMs (a generous allowance for a busy machine; the margin is measured
     // by `pnpm bench:shutdown`). Unbounded, a retrying exporter would hold on for its retries.
     expect(dead.shutdownMs).toBeLessThan(timeoutMs + 500);
-    expect(dead.output).toMatch(/not sent by the shutdown deadline; they stay in .*logs and the next start sends them/);
+    expect(dead.output).toMatch(
+      /not sent by the shutdown deadline; they stay in .*logs and the next start sends them/,
+    );
     for (const signal of SIGNALS) {
       const queue = await openDiskQueue({ directory: path.join(queueDir, signal) });
       expect(queue.stats().pendingRecords, signal).toBe(1);

@@ -24,11 +24,12 @@ import type {
 } from '@otel-lifeline/instrumentation-api';
 import { formatProblem } from './config/config-problem.js';
 import type { ConfigProblem } from './config/config-problem.js';
-import type { ResolvedConfig, Signal } from './config/config-types.js';
+import type { LoadedConfig, ResolvedConfig, Signal } from './config/config-types.js';
 import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
+import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
 import { registerTracerProvider } from './sdk/register-tracer-provider.js';
@@ -80,8 +81,9 @@ let started: Lifeline | undefined;
 
 /**
  * Starts Lifeline: durable pipelines for logs, traces and metrics, the API instrumentation with
- * redaction, HTTP server spans and runtime metrics. Synchronous, never throws for configuration:
- * problems are printed (key, value, expected) and telemetry runs degraded or off.
+ * redaction, HTTP server spans and runtime metrics. Synchronous and never throws: configuration
+ * problems are printed (key, value, expected) and telemetry runs degraded or off; any other failure
+ * is one line on stderr and telemetry off.
  */
 export function start(options: StartOptions = {}): Lifeline {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -89,7 +91,27 @@ export function start(options: StartOptions = {}): Lifeline {
     write('[lifeline] warn: start() was called again; the running instance is kept');
     return started;
   }
-  const { config, problems } = loadConfig(options);
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = loadConfig(options);
+    started = startLoaded(loaded, options, write);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    write(`[lifeline] TELEMETRY IS OFF: could not start: ${message}`);
+    const config = loaded?.config ?? offConfig(options);
+    started = disabledInstance(
+      { ...config, enabled: false, disabledReason: message },
+      loaded?.problems ?? [],
+    );
+  }
+  return started;
+}
+
+function startLoaded(
+  { config, problems }: LoadedConfig,
+  options: StartOptions,
+  write: (line: string) => void,
+) {
   installDiagnosticsLogger(config.logLevel, write);
   for (const problem of problems) {
     if (problem.severity === 'error' || atLeast(config.logLevel, 'warn'))
@@ -103,18 +125,18 @@ export function start(options: StartOptions = {}): Lifeline {
       write(
         `[lifeline] ${loud ? 'TELEMETRY IS OFF' : 'telemetry is off'}: ${config.disabledReason ?? 'disabled'}`,
       );
-    started = disabledInstance(config, problems);
-    return started;
+    return disabledInstance(config, problems);
   }
-  try {
-    started = startPipelines(config, problems, options, write);
-  } catch (error) {
-    write(
-      `[lifeline] TELEMETRY IS OFF: could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    started = disabledInstance({ ...config, enabled: false, disabledReason: String(error) }, problems);
-  }
-  return started;
+  return startPipelines(config, problems, options, write);
+}
+
+/** The configuration a start that failed before reading its own reports: the defaults, switched off. */
+function offConfig(options: StartOptions): ResolvedConfig {
+  return loadConfig({
+    env: { OTEL_SDK_DISABLED: 'true' },
+    queueDirectory: 'check',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).config;
 }
 
 function startPipelines(
@@ -123,9 +145,10 @@ function startPipelines(
   options: StartOptions,
   write: (line: string) => void,
 ): Lifeline {
-  const resource = buildResource(config);
+  const redaction = createSignalRedaction(redactionOptions(config));
+  const redactor = redaction.redactor;
+  const resource = redaction.resource(buildResource(config));
   const resilience = (signal: Signal) => resilienceOptions(config, signal);
-  const redaction = redactionOptions(config);
   const providers: RunningProvider[] = [];
   const deadline = createExitDeadline(config.shutdownTimeoutMs);
   const tracker = new DeliveryTracker(deadline);
@@ -136,9 +159,10 @@ function startPipelines(
   let metricsProducer: HttpMetricsProducer | undefined;
   if (config.signals.metrics.enabled && hasEndpoint(config, 'metrics')) {
     // The exporter's temporality is cumulative (createResilientMetricExporter's default).
-    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer() : undefined;
+    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer({ redactor }) : undefined;
     meterProvider = new MeterProvider({
       resource,
+      views: redaction.metricViews,
       readers: [
         new PeriodicExportingMetricReader({
           exporter: tracker.metricExporter(createResilientMetricExporter(resilience('metrics'))),
@@ -159,7 +183,7 @@ function startPipelines(
       resource,
       processors: [
         createSeverityFilterProcessor(config.signals.logs.minSeverity, [
-          createRedactingLogRecordProcessor(redaction),
+          createRedactingLogRecordProcessor({ redactor }),
           durable,
         ]),
       ],
@@ -176,7 +200,7 @@ function startPipelines(
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
       }),
       spanProcessors: [
-        createRedactingSpanProcessor(redaction),
+        createRedactingSpanProcessor({ redactor }),
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
@@ -207,7 +231,7 @@ function startPipelines(
       },
       loginRoutes: config.instrumentation.loginRoutes,
       audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
-      redaction,
+      redaction: redaction.options,
       ...options.instrumentation,
     });
     unregisters.push(installFrameworkHooks());

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDiskQueue } from '@otel-lifeline/disk-queue';
+import { start } from '@otel-lifeline/node';
 import { createReceiver } from '@otel-lifeline/receiver';
 import type { Receiver } from '@otel-lifeline/receiver';
 import type { Started } from './child-process.js';
@@ -152,5 +154,55 @@ describe('SIGTERM with a live endpoint', () => {
     expect(exit.signal, exit.output).toBe('SIGTERM');
     expect(exit.output).not.toMatch(/unsent/);
     expect(accessPaths(live)).toEqual(['/ok']);
+  });
+});
+
+describe('a start that cannot throw into the app', () => {
+  it('runs under --disallow-code-generation-from-strings with env configuration, and events arrive', async () => {
+    const live = await receiver();
+    const run = await runNode(['--disallow-code-generation-from-strings', shortLived], {
+      env: env(live.url, join(work, 'no-codegen-env')),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/EvalError|could not start|TELEMETRY IS OFF/);
+    expect(accessPaths(live)).toEqual(['/hello']);
+  });
+
+  it('runs under --disallow-code-generation-from-strings with --import and a YAML file, and events arrive', async () => {
+    const live = await receiver();
+    const file = join(work, 'no-codegen.yaml');
+    writeFileSync(
+      file,
+      `service:\n  name: hardened\nendpoints:\n  primary:\n    url: ${live.url}\nqueue:\n  directory: ${join(work, 'no-codegen-yaml')}\n`,
+    );
+    const app = startNode(
+      ['--disallow-code-generation-from-strings', '--import', '@otel-lifeline/node/register', apiFixture],
+      {
+        env: { LIFELINE_CONFIG_FILE: file },
+      },
+    );
+    children.push(app);
+    const url = await app.url;
+    await (await fetch(`${url}/login`)).text();
+    await live.waitFor((r) => accessPaths(r).includes('/login'), 10_000);
+    expect(app.output()).toMatch(/started: service hardened; .*configuration from .*no-codegen\.yaml/);
+    expect(app.output()).not.toMatch(/EvalError|could not start/);
+  });
+
+  it('turns a failure inside start into one line and telemetry off', () => {
+    const lines: string[] = [];
+    const lifeline = start({
+      config: {
+        endpoints: { primary: { url: 'http://127.0.0.1:9' } },
+        queue: { directory: join(work, 'failed') },
+      },
+      instrumentation: { accessSampleRatio: 'half' as unknown as number },
+      handleSignals: false,
+      write: (line) => lines.push(line),
+    });
+    expect(lifeline.enabled).toBe(false);
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[lifeline\] TELEMETRY IS OFF: could not start: .*accessSampleRatio/),
+    ]);
   });
 });

@@ -1,8 +1,8 @@
-import protobuf from 'protobufjs';
-import { otlpRoot } from './schema.js';
+import { otlpDescriptor } from './schema.js';
+import type { DescriptorField, DescriptorNamespace } from './schema.js';
 
 /**
- * A flat, precomputed view of a protobufjs message type that the wire and JSON codecs walk.
+ * A flat, precomputed view of a message type of the OTLP descriptor that the wire and JSON codecs walk.
  *
  *   MessageTable ──fields (ascending id)──► FieldSpec { id, name, jsonName, kind, repeated, presence, ... }
  *        └──byId[id] ─────────────────────► the same FieldSpec (sparse array, ids are small)
@@ -127,12 +127,48 @@ const WIRE_TYPE: Record<FieldKind, 0 | 1 | 2 | 5> = {
 
 const tables = new Map<string, MessageTable>();
 
+/**
+ * Every message and enum of the descriptor by full name. Built by hand instead of with protobufjs's
+ * Root.fromJSON/resolveAll: those generate a constructor per type with `new Function`, which
+ * hardened runtimes (`--disallow-code-generation-from-strings`) refuse.
+ */
+const types = new Map<string, DescriptorNamespace>();
+(function index(namespace: DescriptorNamespace, prefix: string): void {
+  for (const [name, node] of Object.entries(namespace.nested ?? {})) {
+    const fullName = prefix === '' ? name : `${prefix}.${name}`;
+    if (node.fields !== undefined || node.values !== undefined) types.set(fullName, node);
+    index(node, fullName);
+  }
+})(otlpDescriptor, '');
+
+/** Resolves a type reference as protobufjs does: from the referring message outwards, then from the root. */
+function resolveType(reference: string, scope: string): { fullName: string; node: DescriptorNamespace } {
+  if (reference.startsWith('.')) {
+    const node = types.get(reference.slice(1));
+    if (node) return { fullName: reference.slice(1), node };
+  } else {
+    const parts = scope.split('.');
+    for (let i = parts.length; i >= 0; i--) {
+      const fullName = [...parts.slice(0, i), reference].join('.');
+      const node = types.get(fullName);
+      if (node) return { fullName, node };
+    }
+  }
+  throw new Error(`unresolved type ${reference} in ${scope}`);
+}
+
+/** protobufjs's camelCase (the OTLP JSON names). */
+function camelCase(name: string): string {
+  return name.slice(0, 1) + name.slice(1).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** The table for a fully qualified message name, e.g. `opentelemetry.proto.logs.v1.LogRecord`. */
 export function messageTable(fullName: string): MessageTable {
   const key = fullName.startsWith('.') ? fullName.slice(1) : fullName;
   const cached = tables.get(key);
   if (cached) return cached;
-  const type = otlpRoot.lookupType(key);
+  const type = types.get(key);
+  if (type?.fields === undefined) throw new Error(`no message type ${key}`);
   const fields: FieldSpec[] = [];
   const byId: (FieldSpec | undefined)[] = [];
   const byJsonName = new Map<string, FieldSpec>();
@@ -145,8 +181,9 @@ export function messageTable(fullName: string): MessageTable {
     requiredScalars: [],
   };
   tables.set(key, table);
-  for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
-    const spec = fieldSpec(field);
+  const entries = Object.entries(type.fields).sort(([, a], [, b]) => a.id - b.id);
+  for (const [name, field] of entries) {
+    const spec = fieldSpec(key, type, name, field);
     fields.push(spec);
     byId[spec.id] = spec;
     byJsonName.set(spec.name, spec);
@@ -164,41 +201,45 @@ export function messageTable(fullName: string): MessageTable {
   return table;
 }
 
-function fieldSpec(field: protobuf.Field): FieldSpec {
-  const resolved = field.resolvedType;
+function fieldSpec(
+  parent: string,
+  type: DescriptorNamespace,
+  name: string,
+  field: DescriptorField,
+): FieldSpec {
   let kind: FieldKind;
   let enumValues: Record<string, number> | undefined;
   let messageName: string | undefined;
-  if (resolved instanceof protobuf.Enum) {
-    kind = 'enum';
-    enumValues = resolved.values;
-  } else if (resolved instanceof protobuf.Type) {
-    kind = 'message';
-    messageName = resolved.fullName;
+  const scalar = SCALAR_KIND[field.type];
+  if (scalar) {
+    kind = scalar === 'bytes' && HEX_ID_FIELDS.has(name) ? 'hexId' : scalar;
   } else {
-    const scalar = SCALAR_KIND[field.type];
-    if (!scalar) throw new Error(`unsupported field type ${field.type} in ${field.fullName}`);
-    kind = scalar === 'bytes' && HEX_ID_FIELDS.has(field.name) ? 'hexId' : scalar;
+    const resolved = resolveType(field.type, parent);
+    if (resolved.node.values !== undefined) {
+      kind = 'enum';
+      enumValues = { ...resolved.node.values };
+    } else {
+      kind = 'message';
+      messageName = resolved.fullName;
+    }
   }
-  const repeated = field.repeated;
+  const repeated = field.rule === 'repeated';
   const wireType = WIRE_TYPE[kind];
   const packed = repeated && kind !== 'message' && wireType !== 2;
-  const oneof = field.partOf;
+  const oneof = Object.values(type.oneofs ?? {}).find((o) => o.oneof.includes(name));
   return {
     id: field.id,
-    name: protobuf.util.camelCase(field.name),
-    protoName: field.name,
+    name: camelCase(name),
+    protoName: name,
     kind,
     wireType,
     repeated,
     packed,
-    presence: kind === 'message' || oneof !== null,
-    oneofSiblings: oneof
-      ? oneof.oneof.filter((n) => n !== field.name).map((n) => protobuf.util.camelCase(n))
-      : [],
-    alwaysPresent: repeated && ALWAYS_PRESENT.has(field.name),
-    required: REQUIRED_SCALARS.has(`${field.parent?.fullName.slice(1) ?? ''}.${field.name}`),
-    idBytes: kind === 'hexId' ? HEX_ID_FIELDS.get(field.name) : undefined,
+    presence: kind === 'message' || oneof !== undefined,
+    oneofSiblings: oneof ? oneof.oneof.filter((n) => n !== name).map(camelCase) : [],
+    alwaysPresent: repeated && ALWAYS_PRESENT.has(name),
+    required: REQUIRED_SCALARS.has(`${parent}.${name}`),
+    idBytes: kind === 'hexId' ? HEX_ID_FIELDS.get(name) : undefined,
     enumValues,
     // A cycle (AnyValue → KeyValueList → KeyValue → AnyValue) gets the table being built, which is
     // complete once the outermost messageTable() call returns.

@@ -1,9 +1,8 @@
-import protobuf from 'protobufjs';
-
 /**
  * The OTLP schema (opentelemetry-proto v1.x: common, resource, logs, trace, metrics and the collector
  * service request/response messages), plus google.rpc.Status, written from the .proto files as a
- * protobufjs JSON descriptor. Field names are the proto (snake_case) names; the JSON names are their
+ * descriptor in protobufjs's JSON form (plain data: message-table.ts reads it without protobufjs, so
+ * nothing generates code at run time; the tests load it into protobufjs to cross-check the codec). Field names are the proto (snake_case) names; the JSON names are their
  * lowerCamelCase forms.
  *
  * Each field is `[name, type, id, flags?]` where flags is a string of:
@@ -415,9 +414,24 @@ const descriptor = {
   },
 };
 
-/** The resolved protobufjs root holding every OTLP message type. */
-export const otlpRoot: protobuf.Root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
-otlpRoot.resolveAll();
+/** Every OTLP message type, nested by package, in protobufjs's JSON descriptor form. */
+export const otlpDescriptor: DescriptorNamespace = descriptor as DescriptorNamespace;
+
+export interface DescriptorField {
+  readonly type: string;
+  readonly id: number;
+  readonly rule?: 'repeated';
+  readonly options?: { readonly packed?: boolean; readonly proto3_optional?: boolean };
+}
+
+export interface DescriptorNamespace {
+  readonly nested?: Readonly<Record<string, DescriptorNamespace>>;
+  /** Present on a message. */
+  readonly fields?: Readonly<Record<string, DescriptorField>>;
+  readonly oneofs?: Readonly<Record<string, { readonly oneof: readonly string[] }>>;
+  /** Present on an enum. */
+  readonly values?: Readonly<Record<string, number>>;
+}
 
 /** Fully qualified names of the top-level messages. */
 export const MessageName = {

@@ -3,8 +3,11 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { logsCodec, metricsCodec, tracesCodec } from '@otel-lifeline/otlp';
 import type { SignalCodec } from '@otel-lifeline/otlp';
-import { otlpRoot } from '../src/schema.js';
+import { otlpDescriptor } from '../src/schema.js';
 import { logsRequest, metricsRequest, traceRequest } from './fixtures/otlp-arbitraries.js';
+
+const otlpRoot = protobuf.Root.fromJSON(otlpDescriptor as protobuf.INamespace);
+otlpRoot.resolveAll();
 
 /**
  * A second, independent wire implementation checks ours: protobufjs's own reflection codec (with

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ConfigValidationError } from '../../generated/config-validator.js';
+import { validate } from '../../generated/config-validator.js';
 import type { ConfigProblem } from './config-problem.js';
 import { showSecret, showValue } from './config-problem.js';
 import { isSecretPath } from './env-keys.js';
@@ -8,15 +7,9 @@ import { isSecretPath } from './env-keys.js';
 /** The published schema, read from the package (`schema/lifeline-config.schema.json`). */
 export const CONFIG_SCHEMA_URL = new URL('../../schema/lifeline-config.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  }
-  return compiled;
-}
+// `validate` is the schema compiled by Ajv at build time (scripts/build-config-validator.mjs):
+// compiling it at start would generate code from strings, which hardened runtimes refuse.
+type ErrorObject = ConfigValidationError;
 
 /**
  * Checks a file (or code options) against the JSON Schema: unknown keys and wrong types. Returns
@@ -27,7 +20,6 @@ export function validateAgainstSchema(
   value: unknown,
   prefix: string,
 ): { problems: ConfigProblem[]; invalidPaths: Set<string> } {
-  const validate = validator();
   const problems: ConfigProblem[] = [];
   const invalidPaths = new Set<string>();
   if (validate(value)) return { problems, invalidPaths };

@@ -169,16 +169,7 @@ export function createInsightsModel(options: InsightsModelOptions = {}): Insight
 
   const auditRow = (a: Record<string, unknown>, time: string) => {
     totals.audit += 1;
-    audit.unshift({
-      time,
-      user: stringOr(a['user.id'], 'anonymous'),
-      tenant: stringOr(a['lifeline.consumer.tenant_id'], ''),
-      action: stringOr(a['lifeline.audit.action'], ''),
-      resource: stringOr(a['lifeline.audit.resource'], ''),
-      outcome: stringOr(a['lifeline.audit.outcome'], ''),
-      status: typeof a['http.response.status_code'] === 'number' ? a['http.response.status_code'] : null,
-      client: stringOr(a['client.address'], ''),
-    });
+    audit.unshift(auditRowOf(a, time));
     if (audit.length > auditLimit) audit.pop();
   };
 
@@ -227,6 +218,19 @@ export function createInsightsModel(options: InsightsModelOptions = {}): Insight
         self: selfMetricsOf(selfState),
       };
     },
+  };
+}
+
+function auditRowOf(a: Record<string, unknown>, time: string): AuditRow {
+  return {
+    time,
+    user: stringOr(a['user.id'], 'anonymous'),
+    tenant: stringOr(a['lifeline.consumer.tenant_id'], ''),
+    action: stringOr(a['lifeline.audit.action'], ''),
+    resource: stringOr(a['lifeline.audit.resource'], ''),
+    outcome: stringOr(a['lifeline.audit.outcome'], ''),
+    status: typeof a['http.response.status_code'] === 'number' ? a['http.response.status_code'] : null,
+    client: stringOr(a['client.address'], ''),
   };
 }
 

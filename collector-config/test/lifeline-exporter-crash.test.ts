@@ -1,0 +1,133 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Receiver } from '@otel-lifeline/receiver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveCollectorBinary } from './support/collector-binary.js';
+import { killAllCollectors } from './support/collector-process.js';
+import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
+import { startLogTraffic } from './support/log-traffic.js';
+import { lastRunDir, recordMeasurement } from './support/measurements.js';
+import { sleep, within } from './support/waiting.js';
+
+const binary = resolveCollectorBinary();
+const resultsFile = join(lastRunDir, 'lifeline-exporter.json');
+const KILLS = 3;
+
+/** SIGKILL of the agent during traffic with both receivers up, restarted after 200 ms, KILLS times. */
+async function sigkillUnderLoad({ primary, agent, report }: AgentUnderTest) {
+  const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
+  for (let kill = 0; kill < KILLS; kill += 1) {
+    const before = primary.counts().logRecords;
+    await within(10_000, () => primary.counts().logRecords >= before + 200);
+    await agent.kill('SIGKILL');
+    await sleep(200);
+    await agent.start();
+  }
+  await within(10_000, () => primary.counts().logRecords > 0);
+  await sleep(500);
+  await traffic.stop();
+  await within(30_000, () => report(traffic.acked).lost === 0);
+  return { kills: KILLS, senderRetriesWhileDown: traffic.failedAttempts, ...report(traffic.acked) };
+}
+
+/**
+ * Both receivers stopped; the agent acknowledges what it can into its disk queue; SIGKILL; the
+ * agent and then the receivers start again.
+ */
+async function backlogThroughSigkill({ primary, secondary, agent, report }: AgentUnderTest) {
+  await primary.stop();
+  await secondary.stop();
+  const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
+  const filled = await within(15_000, () => traffic.acked.size >= 1_000);
+  await traffic.abandon();
+  const ackedWhileBackendsDown = traffic.acked.size;
+  await agent.kill('SIGKILL');
+  await agent.start();
+  await primary.start();
+  await secondary.start();
+  const drainMs = await within(60_000, () => report(traffic.acked).lost === 0);
+  return {
+    msToAcknowledge1000WithBackendsDown: filled,
+    ackedWhileBackendsDown,
+    msFromBackendsBackToAllDelivered: drainMs,
+    recordsAtPrimary: primary.counts().logRecords,
+    recordsAtSecondary: secondary.counts().logRecords,
+    ...report(traffic.acked),
+  };
+}
+
+describe.skipIf(binary.skipReason !== undefined)(
+  'lifelineotlphttp exporter: kill -9 of the Collector, agent-lifeline.yaml against agent.yaml in the same run',
+  () => {
+    const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
+    const start = (config: string) => startAgent(binary.path ?? '', config, cleanup);
+
+    afterAll(async () => {
+      await killAllCollectors();
+      await Promise.all(cleanup.receivers.map((r) => r.close()));
+      for (const dir of cleanup.dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    describe(`${KILLS} × SIGKILL under load, both receivers up`, () => {
+      let stock: Awaited<ReturnType<typeof sigkillUnderLoad>>;
+      let lifeline: Awaited<ReturnType<typeof sigkillUnderLoad>>;
+
+      beforeAll(async () => {
+        stock = await sigkillUnderLoad(await start('agent.yaml'));
+        lifeline = await sigkillUnderLoad(await start('agent-lifeline.yaml'));
+        recordMeasurement(
+          'sigkillUnderLoad',
+          {
+            scenario: `${KILLS} x SIGKILL of the agent during traffic (4 senders, 20 records per request), restart after 200 ms on the same queue directory`,
+            stockAgent: stock,
+            lifelineAgent: lifeline,
+          },
+          resultsFile,
+        );
+      });
+
+      it('loses no record the agent acknowledged, and counts the duplicates', () => {
+        expect(lifeline.acked).toBeGreaterThan(600);
+        expect(lifeline.lost).toBe(0);
+        expect(lifeline.delivered).toBe(lifeline.uniqueDelivered + lifeline.duplicates);
+      });
+
+      it('measures the stock agent in the same run', () => {
+        expect(stock.lost).toBe(0);
+      });
+    });
+
+    describe('both backends down, SIGKILL with the backlog on disk, then everything back', () => {
+      let stock: Awaited<ReturnType<typeof backlogThroughSigkill>>;
+      let lifeline: Awaited<ReturnType<typeof backlogThroughSigkill>>;
+
+      beforeAll(async () => {
+        stock = await backlogThroughSigkill(await start('agent.yaml'));
+        lifeline = await backlogThroughSigkill(await start('agent-lifeline.yaml'));
+        recordMeasurement(
+          'backlogThroughSigkill',
+          {
+            scenario:
+              'both receivers stopped; senders run until 1000 records are acknowledged (15 s at most); SIGKILL; agent restarted; receivers started',
+            stockAgent: stock,
+            lifelineAgent: lifeline,
+          },
+          resultsFile,
+        );
+      });
+
+      it('acknowledges into its disk queue while no backend answers', () => {
+        expect(lifeline.ackedWhileBackendsDown).toBeGreaterThanOrEqual(1_000);
+      });
+
+      it('delivers the whole backlog once the backends are back', () => {
+        expect(lifeline.msFromBackendsBackToAllDelivered).toBeDefined();
+        expect(lifeline.lost).toBe(0);
+      });
+
+      it('measures the stock agent in the same run', () => {
+        expect(stock.lost).toBe(0);
+      });
+    });
+  },
+);
