@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import type { Document } from 'yaml';
 import { LifelineConfigError } from '../errors.js';
 import { substituteEnv } from './substitute-env.js';
 
-type Yaml = typeof import('yaml');
+type Yaml = typeof YamlModule;
 let yaml: Yaml | undefined;
 
 /** The YAML parser, loaded on first use: an app configured by the environment never pays for it at start. */
