@@ -173,6 +173,7 @@ async function main() {
     }
 
     const result = {
+      benchmark: 'lifecycle',
       date: new Date().toISOString(),
       quick,
       settings: { rounds, shutdownRounds, shutdownTimeoutMs, startupAimMs: STARTUP_AIM_MS },
