@@ -11,7 +11,8 @@ import type { EndpointStatus } from './failover-transport.js';
  *   otel.sdk.exporter.{log,span,metric_data_point}.inflight                 items in a request now
  *   otel.sdk.exporter.operation.duration             s        one HTTP attempt; http.response.status_code, error.type
  *   lifeline.queue.bytes / .records / .oldest_age    By, {record}, s   disk queue backlog (records = queued fragments)
- *   lifeline.queue.dropped                           {record}  queue records dropped, by lifeline.drop.reason
+ *   lifeline.queue.dropped                           items     items dropped, by lifeline.drop.reason
+ *   lifeline.queue.items / .durable                  items, 1  items queued (processed = exported + dropped + queued); 0 while degraded
  *   lifeline.export.retries                          {retry}   waits before sending a batch again
  *   lifeline.failover.switches                       {switch}  lifeline.failover.direction = switch | failback
  *   lifeline.endpoint.state                          1         1 for the endpoint's present state (available|skipped|throttled)
@@ -24,11 +25,19 @@ export interface SelfMetrics {
   dropped(reason: string, records: number): void;
   retry(endpoint: string, reason: string): void;
   failover(direction: 'switch' | 'failback', from: string, to: string): void;
-  observeQueue(
-    read: () => { pendingBytes: number; pendingRecords: number; oldestAgeMs: number } | undefined,
-  ): void;
+  observeQueue(read: () => QueueObservation | undefined): void;
   observeEndpoints(read: () => EndpointStatus[]): void;
   shutdown(): void;
+}
+
+export interface QueueObservation {
+  pendingBytes: number;
+  pendingRecords: number;
+  oldestAgeMs: number;
+  /** Items (log records, spans, data points) appended and not yet answered for or dropped. */
+  queuedItems: number;
+  /** false while the queue is degraded (the disk refuses writes; records go through memory). */
+  durable: boolean;
 }
 
 const ITEM: Record<Signal, { name: string; unit: string }> = {
@@ -93,8 +102,18 @@ export function createSelfMetrics(options: {
     description: 'Duration of one send of a batch to one endpoint.',
   });
   const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: '{record}',
-    description: 'Queue records (fragments) dropped, by lifeline.drop.reason.',
+    unit: item.unit,
+    description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
+  });
+  const queueItems = meter.createObservableGauge('lifeline.queue.items', {
+    unit: item.unit,
+    description:
+      'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
+  });
+  const queueDurable = meter.createObservableGauge('lifeline.queue.durable', {
+    unit: '1',
+    description:
+      '1 while records are written to disk; 0 while degraded (the disk refuses writes; records go through memory).',
   });
   const retries = meter.createCounter('lifeline.export.retries', {
     unit: '{retry}',
@@ -125,13 +144,15 @@ export function createSelfMetrics(options: {
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
   const readEndpoints: Array<() => EndpointStatus[]> = [];
-  const observables = [queueBytes, queueRecords, queueAge, endpointState];
+  const observables = [queueBytes, queueRecords, queueAge, queueItems, queueDurable, endpointState];
   const batch: BatchObservableCallback = (observer) => {
     const stats = readQueue?.();
     if (stats) {
       observer.observe(queueBytes, stats.pendingBytes, signalAttributes);
       observer.observe(queueRecords, stats.pendingRecords, signalAttributes);
       observer.observe(queueAge, stats.oldestAgeMs / 1000, signalAttributes);
+      observer.observe(queueItems, stats.queuedItems, signalAttributes);
+      observer.observe(queueDurable, stats.durable ? 1 : 0, signalAttributes);
     }
     for (const read of readEndpoints) {
       for (const status of read()) {
