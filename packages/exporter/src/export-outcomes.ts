@@ -76,6 +76,21 @@ export function createExportOutcomes(
   return {
     signal,
     metrics,
+    ...intakeOutcomes(signal, metrics, reporter),
+    ...deliveryOutcomes(signal, metrics, reporter),
+  };
+}
+
+/** Records taken in, encoded and queued, or dropped on the way; the queue opening; problems. */
+function intakeOutcomes(
+  signal: Signal,
+  metrics: SelfMetrics,
+  reporter: BurstReporter,
+): Pick<
+  ExportOutcomes,
+  'processed' | 'notQueued' | 'encodeFailed' | 'bufferFull' | 'dropped' | 'queueOpened' | 'problem'
+> {
+  return {
     processed(items) {
       metrics.processed(items);
     },
@@ -111,6 +126,22 @@ export function createExportOutcomes(
           : `lifeline ${signal}: dropped ${event.records} record(s) (${event.reason})`,
       );
     },
+    queueOpened(event) {
+      publish(channels.queueOpen, { signal, ...event });
+    },
+    problem(kind, level, message) {
+      reporter.report(kind, level, message);
+    },
+  };
+}
+
+/** Batches sent: attempts, retries, partial and permanent rejections, expiry, fail-over. */
+function deliveryOutcomes(
+  signal: Signal,
+  metrics: SelfMetrics,
+  reporter: BurstReporter,
+): Omit<ExportOutcomes, 'signal' | 'metrics' | keyof ReturnType<typeof intakeOutcomes>> {
+  return {
     inflight(endpoint, items) {
       metrics.inflight(items, endpoint);
     },
@@ -192,12 +223,6 @@ export function createExportOutcomes(
     },
     endpointState({ endpoint, state, until }) {
       publish(channels.endpointState, { signal, endpoint, state, until });
-    },
-    queueOpened(event) {
-      publish(channels.queueOpen, { signal, ...event });
-    },
-    problem(kind, level, message) {
-      reporter.report(kind, level, message);
     },
   };
 }
