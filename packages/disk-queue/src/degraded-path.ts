@@ -123,6 +123,7 @@ export class DegradedPath {
     own.markElsewhere(state.fromSeq, own.nextSeq);
     this.state = undefined;
     this.notify();
+    this.host.wake();
     // The directory may have been recreated: the cursors' positions go on disk again.
     await own.ledger.persist();
   }
