@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { splitUserinfo } from '@otel-lifeline/exporter';
 import type { ConfigReader } from './config-reader.js';
 import { DEFAULTS, SIGNALS } from './config-types.js';
 import type { ResolvedEndpoint, Signal, SignalEndpoint } from './config-types.js';
@@ -63,12 +64,19 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
       else if (name === 'primary' && !baseInvalid) url = `${DEFAULTS.endpoint}/v1/${signal}`;
       if (url === undefined) continue;
       const tls = mergeTls(common.tls, readTls(reader, sp));
-      signals[signal] = {
+      const headers = {
+        ...common.headers,
+        ...(reader.readOptional(`${sp}.headers`, parseKeyValueList, 'using the common headers') ?? {}),
+      };
+      const credentials = userinfoAsHeader(
+        reader,
+        ownEntry !== undefined ? `${sp}.url` : `${prefix}.url`,
         url,
-        headers: {
-          ...common.headers,
-          ...(reader.readOptional(`${sp}.headers`, parseKeyValueList, 'using the common headers') ?? {}),
-        },
+        headers,
+      );
+      signals[signal] = {
+        url: credentials.url,
+        headers,
         protocol: reader.read(
           `${sp}.protocol`,
           (v) => parseEnum(v, ['http/protobuf', 'http/json'] as const),
@@ -95,7 +103,63 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
       endpoints.push({ name, signals: signals as Record<Signal, SignalEndpoint> });
     }
   }
-  return endpoints;
+  return withoutDuplicates(reader, endpoints);
+}
+
+/**
+ * A secondary that is the primary again (same URL for a signal) would mirror every record twice
+ * to one backend, or fail over onto the endpoint that just failed: rejected, naming the key.
+ */
+function withoutDuplicates(reader: ConfigReader, endpoints: ResolvedEndpoint[]): ResolvedEndpoint[] {
+  const [first, ...rest] = endpoints;
+  if (first === undefined) return endpoints;
+  const kept = [first];
+  for (const e of rest) {
+    const same = SIGNALS.find(
+      (s) => e.signals[s] !== undefined && e.signals[s]?.url === first.signals[s]?.url,
+    );
+    if (same === undefined) {
+      kept.push(e);
+      continue;
+    }
+    const entry =
+      reader.entry(`endpoints.${e.name}.${same}.url`) ??
+      reader.entry(`endpoints.${e.name}.url`) ??
+      ({ key: `endpoints.${e.name}.url`, value: e.signals[same]?.url, secret: false } as const);
+    reader.report(
+      entry,
+      `expected a different endpoint than the primary (both send ${same} to ${e.signals[same]?.url}): mirror mode would send everything twice to one backend, fail-over would fail over onto the endpoint that failed`,
+      `the ${e.name} endpoint is not used`,
+    );
+  }
+  return kept;
+}
+
+/**
+ * User-info in an endpoint URL becomes a Basic `Authorization` header and leaves the URL, so the
+ * secret appears in no start-up line, log line, self-metric or dead-letter file. With an explicit
+ * `Authorization` header as well, the header is used and the problem reported.
+ */
+function userinfoAsHeader(
+  reader: ConfigReader,
+  key: string,
+  url: string,
+  headers: Record<string, string>,
+): { url: string } {
+  const { url: clean, authorization } = splitUserinfo(url);
+  if (authorization === undefined) return { url };
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+    const entry = reader.entry(key);
+    if (entry !== undefined)
+      reader.report(
+        entry,
+        'expected user-info in the URL or an Authorization header, not both',
+        'the Authorization header is used',
+      );
+  } else {
+    headers['authorization'] = authorization;
+  }
+  return { url: clean };
 }
 
 export function appendSignalPath(base: URL, signal: Signal): string {
