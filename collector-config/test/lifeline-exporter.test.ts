@@ -103,15 +103,22 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
 
     it("reports the fail-over in the Collector's own telemetry", () => {
       expect(
-        metricSum(metrics, 'otelcol_lifeline_failovers_total', { from: 'primary', to: 'secondary' }),
+        metricSum(metrics, 'otelcol_lifeline_failovers_total', {
+          from: 'primary',
+          to: 'secondary',
+          data_type: 'logs',
+        }),
       ).toBeGreaterThan(0);
       expect(
         metricSum(metrics, 'otelcol_lifeline_endpoint_attempts_total', {
           endpoint: 'primary',
           outcome: 'retryable',
+          data_type: 'logs',
         }),
       ).toBeGreaterThan(0);
-      expect(metricSum(metrics, 'otelcol_lifeline_endpoint_usable', { endpoint: 'secondary' })).toBe(1);
+      expect(
+        metricSum(metrics, 'otelcol_lifeline_endpoint_usable', { endpoint: 'secondary', data_type: 'logs' }),
+      ).toBe(1);
       expect(metricSum(metrics, 'otelcol_exporter_sent_log_records_total')).toBeGreaterThanOrEqual(
         lifeline.acked,
       );
@@ -193,7 +200,9 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
     });
 
     it('counts it', () => {
-      expect(metricSum(metrics, 'otelcol_lifeline_dead_letter_items_total', { kept: 'true' })).toBe(20);
+      expect(
+        metricSum(metrics, 'otelcol_lifeline_dead_letter_items_total', { kept: 'true', data_type: 'logs' }),
+      ).toBe(20);
       expect(metricSum(metrics, 'otelcol_exporter_send_failed_log_records_total')).toBe(20);
     });
   });
