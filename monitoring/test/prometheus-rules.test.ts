@@ -24,7 +24,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe.skipIf(skipReason !== undefined)('prometheus rules', () => {
   it('pass `promtool check rules`', () => {
     const result = run(['check', 'rules', 'lifeline-rules.yaml']);
-    expect(result.stdout + result.stderr).toMatch(/SUCCESS: 16 rules found/);
+    expect(result.stdout + result.stderr).toMatch(/SUCCESS: 17 rules found/);
     expect(result.status).toBe(0);
   });
 
