@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import { architectureRules } from './eslint.architecture.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs', 'packages/node/generated/**'] },
@@ -14,4 +15,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...architectureRules,
 );

@@ -3,7 +3,8 @@
 //   pnpm bench:http            # builds, then runs the full benchmark
 //   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
 //
-// Five kinds of Fastify server, each in processes of its own, answer GET /users/:id with a small JSON body:
+// Five kinds of Fastify server and four of Express, each in processes of its own, answer
+// GET /users/:id with a small JSON body:
 //   bare               Fastify alone
 //   lifeline-null      + @otel-lifeline/instrumentation-api (access events, metrics), stock
 //                        BatchLogRecordProcessor into an exporter that drops batches
@@ -13,6 +14,15 @@
 //                        running in another process
 //   fastify-otel       + @fastify/otel and @opentelemetry/instrumentation-http under NodeSDK,
 //                        spans batched into an exporter that drops them (the usual OTel setup)
+//   express-bare              Express alone
+//   express-lifeline-null     + Lifeline with no code change: the module hooks that
+//                             `--import @otel-lifeline/node/register` installs apply the Express
+//                             adapter; events and metrics as in lifeline-null
+//   express-lifeline-durable  the same with lifeline-durable's log path
+//   express-otel              + @opentelemetry/auto-instrumentations-node under NodeSDK, spans
+//                             batched into an exporter that drops them (the usual OTel setup)
+// Express is loaded with require() in every Express variant, so the OpenTelemetry reference needs
+// no ESM loader hook; each Express variant's ratio is to bare Express, each Fastify one's to bare.
 // This process generates the load with autocannon. Rounds are interleaved (every variant once per
 // round, in a rotating order) so drift on the machine hits all variants alike. Each variant runs in
 // two server processes, used in alternate rounds (identical servers in two processes differ by a
@@ -35,7 +45,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib/stats.js';
 
-const VARIANTS = ['bare', 'lifeline-null', 'lifeline-receiver', 'lifeline-durable', 'fastify-otel'];
+const VARIANTS = [
+  'bare',
+  'lifeline-null',
+  'lifeline-receiver',
+  'lifeline-durable',
+  'fastify-otel',
+  'express-bare',
+  'express-lifeline-null',
+  'express-lifeline-durable',
+  'express-otel',
+];
+/** The variant a variant's ratios are to: bare Express for the Express rows, bare Fastify for the rest. */
+const baselineOf = (variant) => (variant.startsWith('express-') ? 'express-bare' : 'bare');
 const self = fileURLToPath(import.meta.url);
 const SERVER_PROCESSES = 2;
 
@@ -61,7 +83,8 @@ async function main(quick) {
     const unknown = only.filter((v) => !VARIANTS.includes(v));
     if (unknown.length > 0)
       throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${VARIANTS.join(', ')}`);
-    VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => v === 'bare' || only.includes(v)));
+    const baselines = new Set(only.map(baselineOf));
+    VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => baselines.has(v) || only.includes(v)));
   }
   const connections = 32;
   const pin = cpuPinning();
@@ -80,9 +103,10 @@ async function main(quick) {
   if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.load, String(process.pid)]);
 
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  console.log(`warming up (${VARIANTS.length * SERVER_PROCESSES} × 2 s)…`);
+  const warmup = quick ? 1 : 2;
+  console.log(`warming up (${VARIANTS.length * SERVER_PROCESSES} × ${warmup} s)…`);
   for (const variant of VARIANTS)
-    for (const server of servers[variant]) await load(server.url, 2, connections);
+    for (const server of servers[variant]) await load(server.url, warmup, connections);
   for (let round = 0; round < rounds; round++) {
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
     for (const variant of order) {
@@ -105,13 +129,15 @@ async function main(quick) {
   }
 
   const summary = {};
-  const bareMedian = median(results.bare.map((r) => r.requestsPerSecond));
-  const bareCpu = median(results.bare.map((r) => r.serverCpuMicrosecondsPerRequest));
   for (const variant of VARIANTS) {
+    const baseline = results[baselineOf(variant)];
+    const bareMedian = median(baseline.map((r) => r.requestsPerSecond));
+    const bareCpu = median(baseline.map((r) => r.serverCpuMicrosecondsPerRequest));
     const rps = results[variant].map((r) => r.requestsPerSecond);
     const p99 = results[variant].map((r) => r.p99Ms);
     const cpu = results[variant].map((r) => r.serverCpuMicrosecondsPerRequest);
     summary[variant] = {
+      baseline: baselineOf(variant),
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
       p99Ms: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
       ratioToBare: median(rps) / bareMedian,
@@ -322,100 +348,137 @@ async function runReceiver() {
 
 async function serve(variant, receiverUrl) {
   const shutdowns = [];
-  if (variant === 'fastify-otel') {
-    const { NodeSDK } = await import('@opentelemetry/sdk-node');
-    const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
-    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-    const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
-    const dropSpans = {
-      export: (_spans, done) => done({ code: 0 }),
-      shutdown: async () => {},
-      forceFlush: async () => {},
-    };
-    const sdk = new NodeSDK({
-      spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
-      instrumentations: [
-        new HttpInstrumentation(),
-        new FastifyOtelInstrumentation({ registerOnInitialization: true }),
-      ],
-    });
-    sdk.start();
-    // This file is ESM: let the HTTP instrumentation patch the shared http module through require.
-    (await import('node:module')).createRequire(import.meta.url)('node:http');
-    shutdowns.push(() => sdk.shutdown());
-  }
-  const { default: Fastify } = await import('fastify');
-  const app = Fastify({ logger: false });
-  if (variant === 'lifeline-null' || variant === 'lifeline-receiver' || variant === 'lifeline-durable') {
-    const { instrumentApi, fastifyPlugin, createHttpMetricsProducer } =
-      await import('@otel-lifeline/instrumentation-api');
-    const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
-    const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
-      await import('@opentelemetry/sdk-metrics');
-    let exporter;
-    let processor;
-    let removeQueue = () => {};
-    if (variant === 'lifeline-durable') {
-      // The whole Lifeline log path: redaction, then the durable processor (encode at emit, disk
-      // queue with group commit, OTLP/HTTP to the receiver process).
-      const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
-      const { createRedactingLogRecordProcessor } = await import('@otel-lifeline/instrumentation-api');
-      const queueDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-http-'));
-      removeQueue = () => rmSync(queueDir, { recursive: true, force: true });
-      processor = [
-        createRedactingLogRecordProcessor({}),
-        createDurableLogRecordProcessor({ endpoints: [{ url: `${receiverUrl}/v1/logs` }], queueDir }),
-      ];
-    } else if (variant === 'lifeline-receiver') {
-      const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
-      exporter = new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` });
-    } else {
-      exporter = {
-        export: (_records, done) => done({ code: 0 }),
-        shutdown: async () => {},
-        forceFlush: async () => {},
-      };
-    }
-    const loggerProvider = new LoggerProvider({
-      processors: processor ?? [new BatchLogRecordProcessor({ exporter })],
-    });
-    const dropMetrics = {
-      export: (_metrics, done) => done({ code: 0 }),
-      shutdown: async () => {},
-      forceFlush: async () => {},
-      selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
-    };
-    // The HTTP histograms through Lifeline's metric producer, as @otel-lifeline/node wires them.
-    const metricsProducer = createHttpMetricsProducer();
-    const meterProvider = new MeterProvider({
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: dropMetrics,
-          exportIntervalMillis: 5000,
-          metricProducers: [metricsProducer],
-        }),
-      ],
-    });
-    const api = instrumentApi({ loggerProvider, meterProvider, metricsProducer });
-    await app.register(fastifyPlugin);
-    shutdowns.push(
-      () => api.shutdown(),
-      () => loggerProvider.shutdown().finally(removeQueue),
-      () => meterProvider.shutdown(),
-    );
-  }
-  app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const server = variant.startsWith('express-')
+    ? await serveExpress(variant.slice('express-'.length), receiverUrl, shutdowns)
+    : await serveFastify(variant, receiverUrl, shutdowns);
   process.on('message', (message) => {
     if (message !== 'cpu') return;
     const { user, system } = process.cpuUsage();
     process.send({ cpu: user + system });
   });
-  process.send({ url: `http://127.0.0.1:${app.server.address().port}` });
+  process.send({ url: `http://127.0.0.1:${server.address().port}` });
   process.on('SIGTERM', () => {
-    void app
-      .close()
+    void new Promise((resolve) => server.close(resolve))
       .then(() => Promise.all(shutdowns.map((s) => s())))
       .finally(() => process.exit(0));
   });
+}
+
+async function serveFastify(variant, receiverUrl, shutdowns) {
+  if (variant === 'fastify-otel') {
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
+    await startNodeSdk(
+      [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],
+      shutdowns,
+    );
+    // This file is ESM: let the HTTP instrumentation patch the shared http module through require.
+    (await import('node:module')).createRequire(import.meta.url)('node:http');
+  }
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  if (variant === 'lifeline-null' || variant === 'lifeline-receiver' || variant === 'lifeline-durable') {
+    const { fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
+    await startLifeline(variant.slice('lifeline-'.length), receiverUrl, shutdowns);
+    await app.register(fastifyPlugin);
+  }
+  app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server;
+}
+
+async function serveExpress(variant, receiverUrl, shutdowns) {
+  if (variant === 'otel') {
+    const { getNodeAutoInstrumentations } = await import('@opentelemetry/auto-instrumentations-node');
+    await startNodeSdk([getNodeAutoInstrumentations()], shutdowns);
+  } else if (variant === 'lifeline-null' || variant === 'lifeline-durable') {
+    await startLifeline(variant.slice('lifeline-'.length), receiverUrl, shutdowns);
+    // What `--import @otel-lifeline/node/register` installs: the module hooks, before Express loads.
+    const { createFrameworkInstrumentations } =
+      await import('@otel-lifeline/instrumentation-api/module-hooks');
+    const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
+    const unregister = registerInstrumentations({ instrumentations: createFrameworkInstrumentations() });
+    shutdowns.push(async () => unregister());
+  }
+  const express = (await import('node:module')).createRequire(import.meta.url)('express');
+  const app = express();
+  app.get('/users/:id', (req, res) => res.json({ id: req.params.id, name: 'Ada', plan: 'pro' }));
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** NodeSDK with the given instrumentations, spans batched into an exporter that drops them. */
+async function startNodeSdk(instrumentations, shutdowns) {
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const dropSpans = {
+    export: (_spans, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+  const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })], instrumentations });
+  sdk.start();
+  shutdowns.push(() => sdk.shutdown());
+}
+
+/**
+ * Lifeline's API instrumentation with its events going to `kind`'s log path — `null`: the stock
+ * batch processor into an exporter that drops batches; `receiver`: the stock OTLPLogExporter to
+ * the receiver process; `durable`: redaction, then the durable processor (encode at emit, disk
+ * queue with group commit, OTLP/HTTP to the receiver process) — and the HTTP histograms through
+ * Lifeline's metric producer, as @otel-lifeline/node wires them.
+ */
+async function startLifeline(kind, receiverUrl, shutdowns) {
+  const { instrumentApi, createHttpMetricsProducer, createRedactingLogRecordProcessor } =
+    await import('@otel-lifeline/instrumentation-api');
+  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
+    await import('@opentelemetry/sdk-metrics');
+  let processors;
+  let removeQueue = () => {};
+  if (kind === 'durable') {
+    const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
+    const queueDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-http-'));
+    removeQueue = () => rmSync(queueDir, { recursive: true, force: true });
+    processors = [
+      createRedactingLogRecordProcessor({}),
+      createDurableLogRecordProcessor({ endpoints: [{ url: `${receiverUrl}/v1/logs` }], queueDir }),
+    ];
+  } else if (kind === 'receiver') {
+    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
+    processors = [
+      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` }) }),
+    ];
+  } else {
+    const dropLogs = {
+      export: (_records, done) => done({ code: 0 }),
+      shutdown: async () => {},
+      forceFlush: async () => {},
+    };
+    processors = [new BatchLogRecordProcessor({ exporter: dropLogs })];
+  }
+  const loggerProvider = new LoggerProvider({ processors });
+  const dropMetrics = {
+    export: (_metrics, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+  };
+  const metricsProducer = createHttpMetricsProducer();
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: dropMetrics,
+        exportIntervalMillis: 5000,
+        metricProducers: [metricsProducer],
+      }),
+    ],
+  });
+  const api = instrumentApi({ loggerProvider, meterProvider, metricsProducer });
+  shutdowns.push(
+    () => api.shutdown(),
+    () => loggerProvider.shutdown().finally(removeQueue),
+    () => meterProvider.shutdown(),
+  );
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
+import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
 import { median } from './lib/stats.js';
 
@@ -268,6 +269,11 @@ const HTTP_LABELS = {
   'lifeline-receiver': 'Fastify + Lifeline events, stock OTLP exporter to a receiver process',
   'lifeline-durable': 'Fastify + Lifeline, durable pipeline to a receiver process',
   'fastify-otel': '@fastify/otel + NodeSDK (reference)',
+  'express-bare': 'bare Express (baseline of the Express rows)',
+  'express-lifeline-null': 'Express + Lifeline with no code change, null exporter',
+  'express-lifeline-durable':
+    'Express + Lifeline with no code change, durable pipeline to a receiver process',
+  'express-otel': '@opentelemetry/auto-instrumentations-node + NodeSDK on Express (reference)',
 };
 function httpTable(http) {
   const rows = Object.entries(http.variants).map(([name, v]) => [
@@ -298,7 +304,7 @@ function httpTable(http) {
       (http.settings.pinnedCpus
         ? `; servers pinned to CPU ${http.settings.pinnedCpus.server}, the load generator to CPU ${http.settings.pinnedCpus.load}`
         : '') +
-      '. Published references for instrumented servers sit at 0.19–0.56× bare.',
+      '. Each Express row is compared with bare Express, each Fastify row with bare Fastify. Published references for instrumented servers sit at 0.19–0.56× bare.',
     ...(http.breakdownMicrosecondsPerRequest
       ? [
           '',
@@ -659,7 +665,7 @@ async function writeCharts(results, chartsDir) {
     await save(
       'http-overhead',
       barChart({
-        title: 'Requests/s relative to bare Fastify (higher is better)',
+        title: 'Requests/s relative to the bare server of the same framework (higher is better)',
         valueTitle: 'ratio to bare',
         rows: Object.entries(results.http.variants).map(([name, v]) => ({
           label: HTTP_LABELS[name] ?? name,
@@ -781,6 +787,13 @@ const CONCLUSIONS = {
       `**What to conclude:** with Lifeline's events and metrics a Fastify server keeps ${ratio(lifeline?.ratioToBare)} of its bare requests/s and ${ratio(lifeline?.cpuRatioToBare)} of its capacity by server CPU${v['lifeline-durable'] ? ` (${ratio(v['lifeline-durable'].ratioToBare)} and ${ratio(v['lifeline-durable'].cpuRatioToBare)} with the whole durable pipeline exporting to a receiver process)` : ''}, against ${ratio(v['fastify-otel']?.ratioToBare)} and ${ratio(v['fastify-otel']?.cpuRatioToBare)} with \`@fastify/otel\` + NodeSDK in the same run.`,
       aimSentence(lifeline?.ratioToBare, lifeline?.cpuRatioToBare),
     ];
+    const express = v['express-lifeline-null'];
+    if (express) {
+      sentences.push(
+        `An Express server instrumented with no code change keeps ${ratio(express.ratioToBare)} of bare Express's requests/s and ${ratio(express.cpuRatioToBare)} of its capacity by server CPU${v['express-lifeline-durable'] ? ` (${ratio(v['express-lifeline-durable'].ratioToBare)} and ${ratio(v['express-lifeline-durable'].cpuRatioToBare)} with the durable pipeline)` : ''}, against ${ratio(v['express-otel']?.ratioToBare)} and ${ratio(v['express-otel']?.cpuRatioToBare)} with \`@opentelemetry/auto-instrumentations-node\` + NodeSDK in the same run.`,
+        aimSentence(express.ratioToBare, express.cpuRatioToBare),
+      );
+    }
     if (parts) {
       sentences.push(
         `Per request, the instrumentation's own work costs ${decimal(parts.own, 2)} µs and handing its events to the Logs SDK's processors adds ${decimal(parts.logs, 2)} µs` +
@@ -791,6 +804,7 @@ const CONCLUSIONS = {
     }
     return sentences.join(' ');
   },
+  lifecycle: lifecycleConclusion,
   collector: collectorConclusion,
 };
 
@@ -799,13 +813,16 @@ const RENDERERS = {
   queue: queueTable,
   export: exportTable,
   http: httpTable,
+  lifecycle: lifecycleTable,
   collector: collectorTables,
 };
 const TITLES = {
   encode: 'Encoding: SDK log records to OTLP protobuf (`pnpm bench:encode`)',
   queue: 'Disk queue: append, open and read-back (`pnpm bench:queue`)',
   export: 'Export under load and outages, fail-over (`pnpm bench:export`)',
-  http: 'HTTP overhead on a Fastify server (`pnpm bench:http`)',
+  http: 'HTTP overhead on Fastify and Express servers (`pnpm bench:http`)',
+  lifecycle:
+    'Start-up and exit: `--import` before the first line, SIGTERM against shutdown_timeout (`pnpm bench:lifecycle`)',
   collector: 'A Collector in front: fail-over and crashes (collector-config tests)',
 };
 
@@ -864,6 +881,7 @@ export async function writeReport({ resultsDir = path.join(benchDir, 'results'),
     export: ['export-loss', 'failover'],
     queue: ['queue-append', 'queue-read'],
     encode: [],
+    lifecycle: [],
     collector: [],
   };
   for (const name of Object.keys(RENDERERS)) {

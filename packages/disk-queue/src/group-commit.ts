@@ -1,66 +1,16 @@
 import { AppendBuffer, type PendingFrames } from './append-buffer.js';
-import type { QueueKey } from './encryption.js';
-import { errorCode, type OpenFile } from './file-system.js';
-import { encodeSegmentHeader, segmentFileName } from './segment-header.js';
+import type { GroupCommitOptions } from './group-commit-options.js';
+import {
+  MAX_WRITES_IN_FLIGHT,
+  allCommitted,
+  deferred,
+  placedUncommittedBytes,
+  resolveReady,
+  writesInFlight,
+  type Flight,
+} from './flight.js';
+import { SegmentFiles } from './segment-files.js';
 import type { Segment, SegmentStore } from './segment-store.js';
-
-export interface GroupCommitOptions {
-  segmentBytes: number;
-  fsyncIntervalMs: number;
-  flushBytes: number;
-  key: QueueKey | undefined;
-  /** Whether `bytes` more on disk would need `makeRoom` to evict (drop-oldest over maxBytes). */
-  needsRoom(bytes: number): boolean;
-  /** Evicts old segments so that `bytes` more fit; only called with no write in flight. */
-  makeRoom(bytes: number): Promise<void>;
-  /** Called after each flush that made records durable. */
-  onDurable(): void;
-  /**
-   * A flush that did not reach the disk (`error` undefined: an earlier write into its segment
-   * failed). true: the caller took its records (to memory); false: they are counted as 'io_error'.
-   */
-  divert(pending: PendingFrames, error: unknown): boolean;
-}
-
-/**
- * Group-commit writes that may be in flight at once. One write at a time leaves the disk idle
- * while the event loop gets round to starting the next; a few in flight keep it busy (the
- * file system overlaps one write's copy into the page cache with another's flush).
- */
-export const MAX_WRITES_IN_FLIGHT = 4;
-
-interface NewSegmentHeader {
-  header: Buffer;
-  entryDurable: boolean;
-}
-
-/**
- * One group commit: the frames it writes, where they land, and its progress. Flights are placed,
- * written and committed in order; only the writes themselves overlap.
- */
-interface Flight {
-  pending: PendingFrames;
-  /** `appended` when the frames were taken: flush() callers up to here are settled by its commit. */
-  target: number;
-  oldestAppendedAtMs: number;
-  segment: Segment | undefined;
-  /** File offset of its first byte (the header's, when it carries one). */
-  offset: number;
-  /**
-   * A new segment's header, written with this flight's frames. `entryDurable` when the file's
-   * directory entry was already synced (a spare), so that this write need not do it.
-   */
-  header: NewSegmentHeader | undefined;
-  error: unknown;
-  /** Settled once the next flight may be placed: right after placement, or after a header's write. */
-  placed: Promise<void>;
-  /** Settled once its write has returned or failed. */
-  written: Promise<void>;
-  /** Settled once it and every flight before it are committed; never rejects. */
-  committed: Promise<void>;
-  /** Set by its commit (synchronously, before anything awaits): it no longer holds its segment open. */
-  done: boolean;
-}
 
 /**
  * Group commit: appends land in memory; one flush per interval (or as soon as `flushBytes` are
@@ -91,7 +41,7 @@ export class GroupCommitWriter {
   private flightBytes = 0;
   /** Where the newest placed flight ends: the next one in the same segment goes right there. */
   private tailEnd: { segment: Segment; offset: number } | undefined;
-  /** A flight is creating the next segment (see prepareSpare). */
+  /** A flight is creating the next segment (see SegmentFiles.prepareSpare). */
   private creating = false;
   /** Segments rolled over while writes to them were in flight: the last of those seals it. */
   private readonly sealWhenWritten = new WeakSet<Segment>();
@@ -104,19 +54,14 @@ export class GroupCommitWriter {
   private stopped = false;
   /** The next flight starts a new segment (the disk failed under the open one). */
   private rollOver = false;
-  /**
-   * The next segment's file, opened and its directory entry synced once the current segment is
-   * half full, so that rolling over costs the flush that does it no `open` and no directory `fsync`.
-   * Its id is `store.nextSegmentId` at the time; it stays empty until used (recovery removes an
-   * empty segment file, so a crash leaves nothing to clean up).
-   */
-  private spare: Promise<{ id: number; file: OpenFile } | undefined> | undefined;
+  private readonly files: SegmentFiles;
 
   constructor(
     private readonly store: SegmentStore,
     private readonly options: GroupCommitOptions,
   ) {
     this.buffer = new AppendBuffer(options.key, MAX_WRITES_IN_FLIGHT);
+    this.files = new SegmentFiles(store, options.key);
   }
 
   frameBytes(length: number): number {
@@ -160,7 +105,7 @@ export class GroupCommitWriter {
   /** The next write goes to a new segment (the open one's file may be gone or read-only). */
   rollOverNext(): void {
     this.rollOver = true;
-    void this.dropSpare(true);
+    void this.files.dropSpare(true);
   }
 
   get oldestBufferedAtMs(): number | undefined {
@@ -197,11 +142,11 @@ export class GroupCommitWriter {
     this.stopped = true;
     this.clearTimers();
     this.buffer.take();
-    await this.idle();
+    await allCommitted(this.flights);
     this.settled = this.appended;
     this.release();
     this.releaseRoom();
-    await this.dropSpare(false);
+    await this.files.dropSpare(false);
   }
 
   /** Writes what is buffered, then stops. */
@@ -210,44 +155,8 @@ export class GroupCommitWriter {
     this.stopped = true;
     this.clearTimers();
     this.releaseRoom();
-    await this.idle();
-    await this.dropSpare(true);
-  }
-
-  /** Resolves once no write is in flight. */
-  private async idle(): Promise<void> {
-    for (let last = this.flights.at(-1); last !== undefined; last = this.flights.at(-1)) await last.committed;
-  }
-
-  /** Opens the next segment's file ahead of need (see `spare`). A failure just means no spare. */
-  private prepareSpare(): void {
-    // Not while a flight is creating the next segment itself: both would claim the same id.
-    if (this.spare !== undefined || this.stopped || this.creating) return;
-    const store = this.store;
-    const { fs, fileMode } = store.context;
-    const id = store.nextSegmentId;
-    const path = store.segmentPath(segmentFileName(id));
-    this.spare = (async () => {
-      const file = await fs.open(path, 'wx', fileMode, { dsync: true });
-      try {
-        await fs.syncDirectory(store.directory);
-      } catch {
-        await file.close().catch(() => undefined);
-        await fs.unlink(path).catch(() => undefined);
-        return undefined;
-      }
-      return { id, file };
-    })().catch(() => undefined);
-  }
-
-  /** Closes an unused spare; `remove` deletes its (empty) file too, as a clean close should. */
-  private async dropSpare(remove: boolean): Promise<void> {
-    const spare = await this.spare;
-    this.spare = undefined;
-    if (spare === undefined) return;
-    const { fs } = this.store.context;
-    await spare.file.close().catch(() => undefined);
-    if (remove) await fs.unlink(this.store.segmentPath(segmentFileName(spare.id))).catch(() => undefined);
+    await allCommitted(this.flights);
+    await this.files.dropSpare(true);
   }
 
   /**
@@ -258,7 +167,7 @@ export class GroupCommitWriter {
     if (this.stopped || this.flights.length > 0 || this.buffer.records > 0) return false;
     const last = this.store.segments[this.store.segments.length - 1];
     if (last === undefined || last.sealed || last.lastAppendedAtMs >= horizon) return false;
-    await this.sealSegment(last);
+    await this.files.seal(last);
     return true;
   }
 
@@ -315,6 +224,7 @@ export class GroupCommitWriter {
       offset: 0,
       header: undefined,
       error: undefined,
+      diverted: false,
       placed: placed.promise,
       written: written.promise,
       committed: Promise.resolve(),
@@ -345,7 +255,7 @@ export class GroupCommitWriter {
     if (f.header === undefined) placed();
     if (f.error === undefined) {
       try {
-        await this.write(f);
+        await this.files.write(f.segment!, f.offset, f.pending, f.header);
       } catch (error) {
         f.error = error;
       }
@@ -362,6 +272,8 @@ export class GroupCommitWriter {
     this.flightRecords -= f.pending.records;
     this.flightBytes -= f.pending.bytes;
     this.settled = f.target;
+    // Diverted records become readable once the flight is off the list (see firstUnsettledSeq).
+    if (f.diverted) this.options.onDurable();
     this.release();
     this.releaseRoom();
     this.buffer.recycle(f.pending);
@@ -390,7 +302,7 @@ export class GroupCommitWriter {
    */
   private async place(f: Flight, prev: Flight | undefined): Promise<void> {
     const bytes = f.pending.bytes;
-    if (this.options.needsRoom(bytes + this.placedUncommittedBytes(f))) {
+    if (this.options.needsRoom(bytes + placedUncommittedBytes(this.flights, f))) {
       await prev?.committed;
       await this.options.makeRoom(bytes);
     }
@@ -405,14 +317,14 @@ export class GroupCommitWriter {
         this.tailEnd = { segment: last, offset: end + bytes };
         return;
       }
-      if (this.writesInFlight(last, f)) this.sealWhenWritten.add(last);
-      else await this.sealSegment(last);
+      if (writesInFlight(this.flights, last, f)) this.sealWhenWritten.add(last);
+      else await this.files.seal(last);
     } else if (last !== undefined && !last.sealed) {
       last.sealed = true;
     }
     this.creating = true;
     try {
-      const { segment, header } = await this.createSegment(f.pending.firstSeq);
+      const { segment, header } = await this.files.create(f.pending.firstSeq);
       this.rollOver = false;
       f.segment = segment;
       f.offset = 0;
@@ -420,45 +332,6 @@ export class GroupCommitWriter {
       this.tailEnd = { segment, offset: header.header.length + bytes };
     } finally {
       this.creating = false;
-    }
-  }
-
-  /** Whether a flight other than `except` is placed in the segment and not yet committed. */
-  private writesInFlight(segment: Segment, except: Flight): boolean {
-    return this.flights.some((x) => x !== except && !x.done && x.segment === segment);
-  }
-
-  /** Frame bytes of the flights before `f` that are placed but not yet committed (not in any size). */
-  private placedUncommittedBytes(f: Flight): number {
-    let bytes = 0;
-    for (const x of this.flights) {
-      if (x === f) break;
-      bytes += x.pending.bytes;
-    }
-    return bytes;
-  }
-
-  /** One `pwritev` (more if the kernel writes less), made durable. */
-  private async write(f: Flight): Promise<void> {
-    const segment = f.segment!;
-    const file = segment.writeFile!;
-    const header = f.header?.header;
-    const all = header === undefined ? f.pending.buffers : [header, ...f.pending.buffers];
-    const total = (header?.length ?? 0) + f.pending.bytes;
-    let written = 0;
-    let buffers = all;
-    while (written < total) {
-      const n = await file.writev(buffers, f.offset + written);
-      if (n <= 0)
-        throw new Error(`write to ${segment.name} at offset ${f.offset + written} made no progress`);
-      written += n;
-      if (written < total) buffers = remainder(all, written);
-    }
-    // An O_DSYNC segment file made each write durable as it returned: nothing left to sync.
-    if (file.durableWrites !== true) await file.datasync();
-    // A new file: its directory entry must be durable before anything in it is confirmed.
-    if (header !== undefined && f.header?.entryDurable !== true) {
-      await this.store.context.fs.syncDirectory(this.store.directory);
     }
   }
 
@@ -482,16 +355,18 @@ export class GroupCommitWriter {
       store.durableSeq = endSeq;
       // Durable from here on: nothing below may turn these records into drops.
       this.options.onDurable();
-      if (2 * segment.size >= this.options.segmentBytes) this.prepareSpare();
+      // Not while a flight is creating the next segment itself: both would claim the same id.
+      if (2 * segment.size >= this.options.segmentBytes && !this.stopped && !this.creating)
+        this.files.prepareSpare();
       // Full, or rolled over while this write was in flight: sealed once no later write is in it.
       // (Decided here, before any await, as place() decides a roll-over: whichever runs second
       // sees what the first did, so a rolled-over segment is always sealed before the next
       // segment's records are committed, and a reader can move on to them.)
       if (
         (segment.size >= this.options.segmentBytes || this.sealWhenWritten.has(segment)) &&
-        !this.writesInFlight(segment, f)
+        !writesInFlight(this.flights, segment, f)
       ) {
-        await this.sealSegment(segment);
+        await this.files.seal(segment);
         await store.collect().catch((error: unknown) => store.context.onError(error));
       }
       return;
@@ -499,118 +374,17 @@ export class GroupCommitWriter {
     // The batch's sequence numbers stay consumed on disk: a reader sees the gap, either counted
     // here or marked as held in memory.
     if (f.error !== undefined) store.context.onError(f.error);
-    if (this.options.divert(pending, f.error)) store.markElsewhere(firstSeq, endSeq);
+    f.diverted = this.options.divert(pending, f.error);
+    if (f.diverted) store.markElsewhere(firstSeq, endSeq);
     else store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
     if (segment === undefined) return;
-    // Whatever part of this write (and of later ones into the segment) landed must not be read:
-    // once those writes are done, cut it off, seal, start afresh. (A new segment whose first write
-    // failed is cut to nothing; recovery removes it.)
-    segment.sealed = true;
-    segment.endSeq = endSeq;
-    const file = segment.writeFile;
-    if (file === undefined) return; // an earlier failure here already cut and closed it
-    await Promise.all(this.flights.filter((x) => !x.done && x.segment === segment).map((x) => x.written));
-    await file.truncate(segment.size).catch(() => undefined);
-    await this.sealSegment(segment);
+    const later = this.flights.filter((x) => !x.done && x.segment === segment);
+    await this.files.cutBack(
+      segment,
+      endSeq,
+      later.map((x) => x.written),
+    );
     // A segment that never got a byte committed is removed at once: no empty files pile up.
-    if (segment.size === 0 && !this.writesInFlight(segment, f)) await store.forget(segment);
+    if (segment.size === 0 && !writesInFlight(this.flights, segment, f)) await store.forget(segment);
   }
-
-  private async sealSegment(segment: Segment): Promise<void> {
-    segment.sealed = true;
-    const file = segment.writeFile;
-    segment.writeFile = undefined;
-    await file?.close().catch((error: unknown) => this.store.context.onError(error));
-  }
-
-  /** A new segment whose first record will be `firstSeq`, and the header its first write carries. */
-  private async createSegment(firstSeq: number): Promise<{ segment: Segment; header: NewSegmentHeader }> {
-    const store = this.store;
-    const { fs, clock, fileMode } = store.context;
-    const key = this.options.key;
-    const spare = await this.spare;
-    this.spare = undefined;
-    if (spare !== undefined && spare.id !== store.nextSegmentId) {
-      await spare.file.close().catch(() => undefined); // stale: never happens while ids only grow here
-    }
-    for (let attempt = 0; ; attempt++) {
-      const id = store.nextSegmentId;
-      const name = segmentFileName(id);
-      const path = store.segmentPath(name);
-      let file;
-      const entryDurable = spare?.id === id;
-      try {
-        file = entryDurable ? spare.file : await fs.open(path, 'wx', fileMode, { dsync: true });
-      } catch (error) {
-        // A leftover file with this id (never ours to overwrite): skip the id.
-        if (errorCode(error) === 'EEXIST' && attempt < 16) {
-          store.nextSegmentId++;
-          continue;
-        }
-        throw error;
-      }
-      store.nextSegmentId = id + 1;
-      const createdAtMs = clock.now();
-      const header = encodeSegmentHeader({
-        id,
-        firstSeq,
-        createdAtMs,
-        encrypted: key !== undefined,
-        keyId: key?.keyId,
-        keyCheck: key?.check,
-      });
-      // The header goes out with the first batch, in the same pwritev and fdatasync.
-      const segment: Segment = {
-        id,
-        name,
-        path,
-        headerLength: header.length,
-        firstSeq,
-        endSeq: firstSeq,
-        size: 0,
-        durableSize: 0,
-        createdAtMs,
-        lastAppendedAtMs: createdAtMs,
-        keyId: key?.keyId,
-        key,
-        sealed: false,
-        writeFile: file,
-        readFile: undefined,
-        readers: 0,
-        removed: false,
-      };
-      store.segments.push(segment);
-      return { segment, header: { header, entryDurable } };
-    }
-  }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** Resolves the waiters that are `ready`; returns the others, in order. */
-function resolveReady<W extends { resolve: () => void }>(waiters: W[], ready: (w: W) => boolean): W[] {
-  if (waiters.length === 0) return waiters;
-  const still: W[] = [];
-  for (const w of waiters) {
-    if (ready(w)) w.resolve();
-    else still.push(w);
-  }
-  return still;
-}
-
-function remainder(buffers: Buffer[], skip: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    out.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return out;
 }

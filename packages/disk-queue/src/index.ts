@@ -1,5 +1,5 @@
 export { openDiskQueue } from './disk-queue.js';
-export { MAX_WRITES_IN_FLIGHT } from './group-commit.js';
+export { MAX_WRITES_IN_FLIGHT } from './flight.js';
 export type {
   DiskQueue,
   DiskQueueOptions,

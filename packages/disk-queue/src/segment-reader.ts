@@ -2,6 +2,7 @@ import { decryptPayload, ENCRYPTION_OVERHEAD_BYTES } from './encryption.js';
 import { errorCode } from './file-system.js';
 import type { Position } from './ledger.js';
 import { checkFrame, FRAME_HEADER_BYTES, resync } from './record-frame.js';
+import type { FrameInfo } from './record-frame.js';
 import { readAt } from './segment-scan.js';
 import type { Segment, SegmentStore } from './segment-store.js';
 
@@ -98,35 +99,12 @@ export async function readRecords(
         const f = check.frame;
         frames++;
         frameBytes += f.end - p;
-        if (f.seq >= cur.seq) {
-          const expired = f.appendedAtMs < horizon;
-          if (
-            !expired &&
-            result.records.length > 0 &&
-            result.bytes + payloadBytes(segment, f.payloadLength) > maxBytes
-          ) {
-            stop = true;
-            break;
-          }
-          if (f.seq > cur.seq) store.countLoss('corrupt', cur.seq, f.seq, 0);
-          if (expired) {
-            store.countLoss('max_age', f.seq, f.seq + 1, f.payloadLength);
-          } else {
-            const payload = openPayload(segment, buf, p, f.payloadStart, f.payloadLength);
-            if (payload === undefined) {
-              store.countLoss('corrupt', f.seq, f.seq + 1, f.payloadLength);
-            } else {
-              result.records.push(payload);
-              result.bytes += payload.length;
-              if (f.appendedAtMs < result.oldestAppendedAtMs) result.oldestAppendedAtMs = f.appendedAtMs;
-              if (f.appendedAtMs > result.newestAppendedAtMs) result.newestAppendedAtMs = f.appendedAtMs;
-            }
-          }
-          cur = { segment: segment.id, offset: base + f.end, seq: f.seq + 1 };
-        } else {
-          // An older sequence number than expected: a stale copy, never delivered twice.
-          cur = { ...cur, offset: base + f.end };
+        const next = takeFrame({ store, segment, buf, base, result, horizon, maxBytes }, p, f, cur);
+        if (next === undefined) {
+          stop = true;
+          break;
         }
+        cur = next;
         p = f.end;
         if (result.records.length >= maxRecords || result.bytes >= maxBytes) {
           stop = true;
@@ -159,6 +137,55 @@ export async function readRecords(
   }
   result.end = cur;
   return result;
+}
+
+/** One chunk being read: where it came from, and what the read collects. */
+interface ChunkRead {
+  store: SegmentStore;
+  segment: Segment;
+  buf: Buffer;
+  /** File offset of `buf[0]`. */
+  base: number;
+  result: ReadResult;
+  /** Records appended before this are expired (maxAge). */
+  horizon: number;
+  maxBytes: number;
+}
+
+/**
+ * Takes the valid frame at `p` into the result, or counts it as lost (expired, undecryptable, or
+ * after a gap). Returns the position after it, or undefined when the byte budget ends the read
+ * before it.
+ */
+function takeFrame(read: ChunkRead, p: number, f: FrameInfo, cur: Position): Position | undefined {
+  const { store, segment, buf, base, result } = read;
+  if (f.seq < cur.seq) {
+    // An older sequence number than expected: a stale copy, never delivered twice.
+    return { ...cur, offset: base + f.end };
+  }
+  const expired = f.appendedAtMs < read.horizon;
+  if (
+    !expired &&
+    result.records.length > 0 &&
+    result.bytes + payloadBytes(segment, f.payloadLength) > read.maxBytes
+  ) {
+    return undefined;
+  }
+  if (f.seq > cur.seq) store.countLoss('corrupt', cur.seq, f.seq, 0);
+  if (expired) {
+    store.countLoss('max_age', f.seq, f.seq + 1, f.payloadLength);
+  } else {
+    const payload = openPayload(segment, buf, p, f.payloadStart, f.payloadLength);
+    if (payload === undefined) {
+      store.countLoss('corrupt', f.seq, f.seq + 1, f.payloadLength);
+    } else {
+      result.records.push(payload);
+      result.bytes += payload.length;
+      if (f.appendedAtMs < result.oldestAppendedAtMs) result.oldestAppendedAtMs = f.appendedAtMs;
+      if (f.appendedAtMs > result.newestAppendedAtMs) result.newestAppendedAtMs = f.appendedAtMs;
+    }
+  }
+  return { segment: segment.id, offset: base + f.end, seq: f.seq + 1 };
 }
 
 function payloadBytes(segment: Segment, storedLength: number): number {

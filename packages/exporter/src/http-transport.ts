@@ -8,6 +8,7 @@ import { codecFor, decodeStatus } from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
+import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { SendResult, Transport } from './transport.js';
@@ -87,17 +88,25 @@ class HttpTransportImpl implements HttpTransport {
 
   constructor(options: HttpTransportOptions) {
     let target: URL;
+    const { url, authorization } = splitUserinfo(options.url);
     try {
-      target = new URL(options.url);
+      target = new URL(url);
     } catch {
       throw configError(
         'url',
-        options.url,
+        maskUserinfo(options.url),
         'an absolute http:// or https:// URL such as http://127.0.0.1:4318/v1/logs',
       );
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      throw configError('url', options.url, 'an http:// or https:// URL');
+      throw configError('url', url, 'an http:// or https:// URL');
+    }
+    if (authorization !== undefined && hasAuthorizationHeader(options.headers)) {
+      throw configError(
+        'url',
+        maskUserinfo(options.url),
+        'user-info in the URL or an Authorization header, not both (the user-info becomes Basic authorization)',
+      );
     }
     const protocol = options.protocol ?? 'http/protobuf';
     if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
@@ -126,6 +135,7 @@ class HttpTransportImpl implements HttpTransport {
     this.#lookup = options.lookup;
     this.#headers = {
       ...options.headers,
+      ...(authorization !== undefined ? { authorization } : {}),
       'content-type': this.#json ? 'application/json' : 'application/x-protobuf',
       'user-agent': USER_AGENT,
       ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}),

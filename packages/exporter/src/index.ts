@@ -22,6 +22,8 @@ export type { ResilienceOptions } from './resilience-options.js';
 export type { SendOptions, SendResult, Transport } from './transport.js';
 export type { EndpointOptions, HttpTransport, HttpTransportOptions } from './http-transport.js';
 export { createHttpTransport } from './http-transport.js';
+export { maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
+export type { EndpointCredentials } from './endpoint-credentials.js';
 export type { RetryOptions } from './retrying-transport.js';
 export { createRetryingTransport } from './retrying-transport.js';
 export type {

@@ -36,14 +36,12 @@ export function createAccessEvent(options: AccessEventOptions): (outcome: Reques
     for (const name of config.requestHeaders) {
       const value = request.headers[name];
       if (value === undefined) continue;
-      const values = redactor.redactHeader(name, Array.isArray(value) ? value : [value]);
-      if (values !== undefined) attributes[`http.request.header.${name}`] = values;
+      attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
     }
     for (const name of config.responseHeaders) {
       const value = responseHeader(response, name, replyHeaders);
       if (value === undefined) continue;
-      const values = redactor.redactHeader(name, Array.isArray(value) ? value : [String(value)]);
-      if (values !== undefined) attributes[`http.response.header.${name}`] = values;
+      attributes[`http.response.header.${name}`] = Array.isArray(value) ? value.map(String) : [String(value)];
     }
   }
 

@@ -2,6 +2,7 @@ import type { Attributes, Context } from '@opentelemetry/api';
 import type { HttpMetrics } from './http-metrics.js';
 import type { Logger } from './logs-api.js';
 import { SeverityNumber } from './logs-api.js';
+import type { Redactor } from './redactor.js';
 import { createLogEmitter } from './sdk-log-emitter.js';
 
 /** Event names (no dynamic values in them; OWASP Logging Vocabulary under `lifeline.security.`). */
@@ -18,7 +19,11 @@ const SEVERITY_NUMBER: Record<Severity, SeverityNumber> = {
   FATAL: SeverityNumber.FATAL,
 };
 
-/** The attributes object passed to `emit` or `security` belongs to the event from then on. */
+/**
+ * The attributes object passed to `emit` or `security` belongs to the event from then on; it
+ * passes through the redaction policy there, whatever event it is (access, exception, security,
+ * audit), so every attribute of every event meets the same rules in one place.
+ */
 export interface ApiEvents {
   emit(
     eventName: string,
@@ -37,9 +42,10 @@ export interface ApiEvents {
   ): void;
 }
 
-export function createApiEvents(logger: Logger, metrics: HttpMetrics): ApiEvents {
+export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: Redactor): ApiEvents {
   const emitRecord = createLogEmitter(logger);
   const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context) => {
+    redactor.redactAttributes(attributes as Record<string, unknown>);
     // `context` undefined means the active one, as in Logger.emit.
     emitRecord({
       eventName,

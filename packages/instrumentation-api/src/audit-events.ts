@@ -5,7 +5,6 @@ import type { ApiEvents } from './api-events.js';
 import { argumentError } from './errors.js';
 import type { AuditRule } from './options.js';
 import type { Redactor } from './redactor.js';
-import { redactedCopy } from './request-outcome.js';
 import type { RequestDescription, RequestOutcome } from './request-outcome.js';
 import { compileRoutePatterns } from './route-pattern.js';
 
@@ -47,7 +46,7 @@ const ACTION_BY_METHOD: Record<string, string> = {
 
 /** `lifeline.audit.data_access` events: who did what to which resource, and whether it succeeded. */
 export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
-  const { events, redactor, describe } = options;
+  const { events, describe } = options;
   const rules = (options.rules ?? []).map((rule, i) => {
     if (rule === null || typeof rule !== 'object')
       throw argumentError(`audit[${i}]`, rule, '{ route, action? }');
@@ -87,7 +86,8 @@ export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
       if (event.outcome !== 'success' && event.outcome !== 'failure')
         throw argumentError('event.outcome', event.outcome, "'success' or 'failure'");
       const { attributes, context } = describe(event.request);
-      Object.assign(attributes, redactedCopy(redactor, event.attributes));
+      // The app's attributes pass through the redaction policy with the rest, in `events.emit`.
+      if (event.attributes !== undefined) Object.assign(attributes, event.attributes);
       if (event.userId !== undefined) attributes['user.id'] = event.userId;
       attributes['lifeline.audit.action'] = event.action;
       attributes['lifeline.audit.resource'] = event.resource;

@@ -11,6 +11,7 @@ import type {
 import { argumentError } from './errors.js';
 import { hrTimeFromMillis } from './hr-time.js';
 import { DURATION_BUCKETS_S } from './http-metrics.js';
+import type { Redactor } from './redactor.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
 // The SDK's enum values, written out so that this module does not load @opentelemetry/sdk-metrics
@@ -31,6 +32,8 @@ export interface HttpMetricsProducerOptions {
    * producer.
    */
   temporality?: 'cumulative' | 'delta';
+  /** The redaction policy the series' attributes pass through (once, when a series is created). */
+  redactor?: Redactor;
 }
 
 /**
@@ -114,6 +117,7 @@ class Instrument {
     readonly unit: string,
     readonly description: string,
     readonly boundaries: readonly number[],
+    private readonly redactor: Redactor | undefined,
   ) {}
 
   record(
@@ -146,7 +150,7 @@ class Instrument {
       if (status !== undefined) attributes['http.response.status_code'] = status;
       if (route !== undefined) attributes['http.route'] = route;
       if (errorType !== undefined) attributes['error.type'] = errorType;
-      s = new Series(attributes, this.boundaries);
+      s = new Series(this.redactor?.redactedAttributes(attributes) ?? attributes, this.boundaries);
       byRest.set(rest, s);
       this.series.push(s);
     }
@@ -197,18 +201,21 @@ export function createHttpMetricsProducer(options: HttpMetricsProducerOptions = 
     's',
     'Duration of HTTP server requests.',
     DURATION_BUCKETS_S,
+    options.redactor,
   );
   const requestBody = new Instrument(
     'http.server.request.body.size',
     'By',
     'Size of HTTP server request bodies.',
     DEFAULT_BUCKETS,
+    options.redactor,
   );
   const responseBody = new Instrument(
     'http.server.response.body.size',
     'By',
     'Size of HTTP server response bodies.',
     DEFAULT_BUCKETS,
+    options.redactor,
   );
   const instruments = [duration, requestBody, responseBody];
   let startMs = Date.now();

@@ -18,7 +18,9 @@ export type {
 } from './http-metrics-producer.js';
 export { setHttpRoute, recordRequestError } from './request-record.js';
 export { createRedactor, MASK } from './redactor.js';
-export type { Redactor, RedactionMode, RedactionOptions } from './redactor.js';
+export type { Redactor, RedactionMode, RedactionOptions, PersonalDataMode } from './redactor.js';
+export { createRedactingAttributesProcessor } from './redacting-metrics.js';
+export type { MetricAttributesProcessor } from './redacting-metrics.js';
 export { SEMCONV_SENSITIVE_QUERY_KEYS, CREDENTIAL_HEADERS } from './sensitive-keys.js';
 export { createRedactingLogRecordProcessor } from './redacting-log-record-processor.js';
 export type { RedactingProcessorOptions } from './redacting-log-record-processor.js';

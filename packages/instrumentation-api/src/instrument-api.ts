@@ -60,7 +60,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     bodySize: config.bodySizeMetrics,
     histogramsElsewhere: producer !== undefined,
   });
-  const events = createApiEvents(logger, metrics);
+  const events = createApiEvents(logger, metrics, redactor);
   const isIgnored = compileRoutePatterns('ignorePaths', config.ignorePaths);
   const isLoginRoute = compileRoutePatterns('loginRoutes', options.loginRoutes ?? []);
   const outcomes = createRequestOutcomes(
@@ -78,7 +78,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     describe,
   });
   const recordMetrics = createRequestMetrics(metrics, producer, config.bodySizeMetrics);
-  const exceptionEvent = createExceptionEvent(events, redactor);
+  const exceptionEvent = createExceptionEvent(events);
   const accessEvent = createAccessEvent({
     config,
     events,

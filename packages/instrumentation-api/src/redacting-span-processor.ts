@@ -4,19 +4,24 @@ import { createRedactor } from './redactor.js';
 import type { RedactingProcessorOptions } from './redacting-log-record-processor.js';
 
 /**
- * A SpanProcessor that redacts span attributes, event attributes and link attributes in
- * `onEnd`. `ReadableSpan.attributes` is typed readonly but is the span's own mutable object in
- * the SDK, so it is redacted in place: register this processor BEFORE the exporting one
- * (`new TracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor({ exporter })] })`).
- * The span name is left alone: HTTP instrumentations name spans `METHOD route`, which holds no values.
+ * A SpanProcessor that redacts, in `onEnd`, the span's name (`GET /reset/<token>` →
+ * `GET /reset/REDACTED`), its attributes, its events' names and attributes, its links'
+ * attributes and its status message. `ReadableSpan` is typed readonly but is the span's own
+ * mutable object in the SDK, so it is redacted in place: register this processor BEFORE the
+ * exporting one (`new TracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor({ exporter })] })`).
  */
 export function createRedactingSpanProcessor(options: RedactingProcessorOptions = {}): SpanProcessor {
   const redactor = options.redactor ?? createRedactor(options);
   return {
     onStart(_span: Span, _parentContext: Context): void {},
     onEnd(span: ReadableSpan): void {
+      const named = span as { name: string };
+      const name = redactor.redactSpanName(redactor.scrubText(named.name));
+      if (name !== named.name) named.name = name;
       redactor.redactAttributes(span.attributes as Record<string, unknown>);
       for (const event of span.events) {
+        const cleanName = redactor.scrubText(event.name);
+        if (cleanName !== event.name) (event as { name: string }).name = cleanName;
         if (event.attributes !== undefined)
           redactor.redactAttributes(event.attributes as Record<string, unknown>);
       }

@@ -82,8 +82,10 @@ export function requestFacts(
   return {
     method: seen.method ?? requestMethod(request),
     scheme: seen.scheme ?? requestScheme(request),
-    path: redactor.scrubText(rawPath),
-    query: q === -1 ? undefined : redactor.redactQuery(url.slice(q + 1)),
+    // The path is redacted here already, for display lines (`GET /reset/REDACTED 404`); the
+    // query stays raw until the event's attributes pass through the policy as a whole.
+    path: redactor.redactPath(rawPath),
+    query: q === -1 ? undefined : url.slice(q + 1),
     route: seen.route,
     status: seen.status,
     clientAddress: resolveClientAddress(request, policy.trustProxy, peerAddress),

@@ -13,7 +13,6 @@ import {
   responseContentLength,
 } from './request-attributes.js';
 import type { FactsPolicy, RequestFacts } from './request-attributes.js';
-import type { Redactor } from './redactor.js';
 import { requestRecords } from './request-record.js';
 import type { RequestRecord } from './request-record.js';
 
@@ -79,7 +78,11 @@ export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAtt
       );
       const status = facts.status;
       const error = record.error;
-      const exceptionRecorded = error !== undefined && (status >= 500 || !isArtificialHttpError(error));
+      // An exception event is for a 5xx or an error that ended the exchange without an answer: an
+      // error the app turned into a 4xx (a 401 after a failed login) was handled, not thrown.
+      const exceptionRecorded =
+        error !== undefined &&
+        (status >= 500 || (aborted && !response.headersSent && !isArtificialHttpError(error)));
       let errorType: string | undefined;
       if (aborted) errorType = 'aborted';
       else if (status >= 500) errorType = exceptionRecorded ? exceptionType(error) : String(status);
@@ -140,12 +143,4 @@ export function enrichServerSpan(outcome: RequestOutcome): void {
   if (span === undefined || !span.isRecording()) return;
   span.setAttribute('http.route', facts.route);
   span.updateName(`${facts.method === '_OTHER' ? 'HTTP' : facts.method} ${facts.route}`);
-}
-
-/** A redacted copy of attributes the app passed (the app's object is left as it was). */
-export function redactedCopy(redactor: Redactor, attributes: Attributes | undefined): Attributes {
-  if (attributes === undefined) return {};
-  const copy: Record<string, unknown> = { ...attributes };
-  redactor.redactAttributes(copy);
-  return copy as Attributes;
 }

@@ -5,7 +5,6 @@ import { createBruteForceDetector } from './brute-force-detector.js';
 import type { BruteForceOptions } from './brute-force-detector.js';
 import { argumentError } from './errors.js';
 import type { Redactor } from './redactor.js';
-import { redactedCopy } from './request-outcome.js';
 import type { RequestDescription, RequestOutcome } from './request-outcome.js';
 import type { RouteMatcher } from './route-pattern.js';
 
@@ -106,7 +105,8 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
       }
       const severity = event.severity ?? 'WARN';
       const { attributes, context } = describe(event.request);
-      Object.assign(attributes, redactedCopy(redactor, event.attributes));
+      // The app's attributes pass through the redaction policy with the rest, in `events.emit`.
+      if (event.attributes !== undefined) Object.assign(attributes, event.attributes);
       // Read before emitting: the attributes belong to the event from then on.
       const client = attributes['client.address'] as string | undefined;
       const identity: Attributes =

@@ -90,6 +90,35 @@ const HARMLESS_CODE_PREFIXES = new Set([
   'product',
 ]);
 
+/** Last words that make a sensitive-looking key describe, not hold, a secret (`token_type`, `api_key_hash`, `password.size`). */
+const DESCRIPTIVE_LAST_WORDS = new Set([
+  'hash',
+  'size',
+  'count',
+  'length',
+  'type',
+  'truncated',
+  'algorithm',
+  'alg',
+  'present',
+  'required',
+  'expires',
+  'expiry',
+  'policy',
+]);
+
+/** Last words (or the whole key) that name personal data: `email`, `user_email`, `user.name`, `login`. */
+const PERSONAL_WORDS = new Set([
+  'email',
+  'mail',
+  'username',
+  'login',
+  'phone',
+  'msisdn',
+  'fullname',
+  'nickname',
+]);
+
 const WORD_SPLIT = /[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/;
 
 /** Lowercase words of a key, e.g. `clientSecret` → ['client', 'secret']. */
@@ -121,6 +150,7 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
     if (exact.has(key) || extraWords.has(key.toLowerCase())) return true;
     for (const p of extraPatterns) if (p.test(key)) return true;
     const words = keyWords(key);
+    if (words.length > 1 && DESCRIPTIVE_LAST_WORDS.has(words[words.length - 1] as string)) return false;
     if (words.length > 1 && SENSITIVE_WORDS.has(words.join(''))) return true;
     for (let i = 0; i < words.length; i++) {
       const w = words[i] as string;
@@ -141,6 +171,14 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
     }
     return hit;
   };
+}
+
+/** Whether a key names personal data (its last word, or all its words joined: `user.name` → username). */
+export function isPersonalKey(key: string): boolean {
+  const words = keyWords(key);
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  return PERSONAL_WORDS.has(last) || (words.length > 1 && PERSONAL_WORDS.has(words.join('')));
 }
 
 /** Headers that carry credentials: masked even when listed for capture. */

@@ -82,6 +82,19 @@ describe('module hooks', () => {
     60_000,
   );
 
+  it.each(['express4', 'express5'])(
+    '%s: an error answered by an error middleware inside a router gives one exception event',
+    async (express) => {
+      const { events } = await serve('frameworks', `${express}-router-errors`, 'zero-code');
+      const exceptions = events.filter((e) => e.eventName === 'http.server.request.exception');
+      expect(exceptions.map((e) => [e.attributes['http.route'], e.attributes['exception.message']])).toEqual([
+        ['/boom', `kaboom: ${MASK}`],
+        ['/async-boom', 'passed on'],
+      ]);
+    },
+    30_000,
+  );
+
   it('leaves a major it does not know as it is: one diagnostic line, access events without a route', async () => {
     const { events, stderr } = await serve('frameworks', 'express3', 'zero-code');
     expect(stderr.split('\n').filter((line) => line.includes('lifeline'))).toEqual([

@@ -86,7 +86,7 @@ describe('redactor', () => {
       'a=1&api%5Fkey=REDACTED&b=REDACTED',
     );
     expect(r.redactUrl('https://u:pw12345@x.io/p?X-Amz-Credential=AKIA%2F2026&ok=1#frag')).toBe(
-      'https://u:REDACTED@x.io/p?X-Amz-Credential=REDACTED&ok=1#frag',
+      'https://REDACTED:REDACTED@x.io/p?X-Amz-Credential=REDACTED&ok=1#frag',
     );
   });
 

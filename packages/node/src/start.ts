@@ -29,6 +29,7 @@ import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
+import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
 import { registerTracerProvider } from './sdk/register-tracer-provider.js';
@@ -144,9 +145,10 @@ function startPipelines(
   options: StartOptions,
   write: (line: string) => void,
 ): Lifeline {
-  const resource = buildResource(config);
+  const redaction = createSignalRedaction(redactionOptions(config));
+  const redactor = redaction.redactor;
+  const resource = redaction.resource(buildResource(config));
   const resilience = (signal: Signal) => resilienceOptions(config, signal);
-  const redaction = redactionOptions(config);
   const providers: RunningProvider[] = [];
   const deadline = createExitDeadline(config.shutdownTimeoutMs);
   const tracker = new DeliveryTracker(deadline);
@@ -157,9 +159,10 @@ function startPipelines(
   let metricsProducer: HttpMetricsProducer | undefined;
   if (config.signals.metrics.enabled && hasEndpoint(config, 'metrics')) {
     // The exporter's temporality is cumulative (createResilientMetricExporter's default).
-    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer() : undefined;
+    metricsProducer = config.instrumentation.enabled ? createHttpMetricsProducer({ redactor }) : undefined;
     meterProvider = new MeterProvider({
       resource,
+      views: redaction.metricViews,
       readers: [
         new PeriodicExportingMetricReader({
           exporter: tracker.metricExporter(createResilientMetricExporter(resilience('metrics'))),
@@ -180,7 +183,7 @@ function startPipelines(
       resource,
       processors: [
         createSeverityFilterProcessor(config.signals.logs.minSeverity, [
-          createRedactingLogRecordProcessor(redaction),
+          createRedactingLogRecordProcessor({ redactor }),
           durable,
         ]),
       ],
@@ -197,7 +200,7 @@ function startPipelines(
         root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
       }),
       spanProcessors: [
-        createRedactingSpanProcessor(redaction),
+        createRedactingSpanProcessor({ redactor }),
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
@@ -228,7 +231,7 @@ function startPipelines(
       },
       loginRoutes: config.instrumentation.loginRoutes,
       audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
-      redaction,
+      redaction: redaction.options,
       ...options.instrumentation,
     });
     unregisters.push(installFrameworkHooks());

@@ -51,6 +51,25 @@ export async function expressApp(express, adapters) {
   return listen(createServer(app));
 }
 
+/**
+ * Express with the error middleware inside the router that throws: it answers by itself, so the
+ * error never reaches the app's level (where the adapter's error middleware sits).
+ */
+export async function expressRouterErrorsApp(express) {
+  const app = express();
+  const router = express.Router();
+  router.get('/boom', () => {
+    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
+  });
+  router.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
+  router.use((_error, _req, res, next) => {
+    void next;
+    res.status(500).json({ error: 'answered by the router' });
+  });
+  app.use(router);
+  return listen(createServer(app));
+}
+
 /** An app on a major Lifeline does not hook (Express 3): only its requests' access events are expected. */
 export async function legacyExpressApp(express) {
   const app = express();

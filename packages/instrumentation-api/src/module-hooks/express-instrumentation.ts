@@ -1,6 +1,12 @@
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
+import { recordRequestError } from '../request-record.js';
 import { INSTRUMENTATION_VERSION } from '../scope.js';
 import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
 
@@ -29,8 +35,13 @@ type Marked = ExpressApp & { [ADAPTED]?: true };
  *                                router (so every route declared before is covered)
  *   every request            ──► the adapter's layer, as if the app had called expressAdapter(app)
  *
- * The events are the adapter's, exactly. A mounted sub-app (`app.use('/x', sub)`, which sets
- * `sub.parent`) is left alone: the top app's adapter resolves its routes, mount path included.
+ *   an error on its way       ──► each router layer offered the error (Express 4's
+ *   through the routers            `Layer#handle_error`, Express 5's router `Layer#handleError`)
+ *                                  records it first, so an error middleware inside a sub-router
+ *                                  that answers by itself does not hide it
+ *
+ * The events are the adapter's. A mounted sub-app (`app.use('/x', sub)`, which sets `sub.parent`)
+ * is left alone: the top app's adapter resolves its routes, mount path included.
  */
 class ExpressInstrumentation extends InstrumentationBase {
   constructor() {
@@ -38,6 +49,29 @@ class ExpressInstrumentation extends InstrumentationBase {
   }
 
   protected init() {
+    const layerFile = (name: string, versions: string[], method: 'handle_error' | 'handleError') =>
+      new InstrumentationNodeModuleFile(
+        name,
+        versions,
+        (exports: { prototype?: Record<string, unknown> }) => {
+          if (typeof exports?.prototype?.[method] === 'function')
+            this._wrap(exports.prototype as Record<typeof method, LayerErrorHandler>, method, recordFirst);
+          return exports;
+        },
+        (exports: { prototype?: Record<string, unknown> }) => {
+          if (exports?.prototype !== undefined) this._unwrap(exports.prototype, method);
+        },
+      );
+    return [
+      this.expressModule([layerFile('express/lib/router/layer.js', ['4.*'], 'handle_error')]),
+      // Express 5 routes with the `router` package (2.x).
+      new InstrumentationNodeModuleDefinition('router', ['2.*'], undefined, undefined, [
+        layerFile('router/lib/layer.js', ['2.*'], 'handleError'),
+      ]),
+    ];
+  }
+
+  private expressModule(files: InstrumentationNodeModuleFile[]) {
     return frameworkModule(
       'express',
       (exports: unknown, version?: string) => {
@@ -52,8 +86,18 @@ class ExpressInstrumentation extends InstrumentationBase {
         const application = moduleValue<ExpressModule>(exports).application;
         if (application !== undefined) this._unwrap(application, 'handle');
       },
+      files,
     );
   }
+}
+
+type LayerErrorHandler = (this: unknown, error: unknown, req: IncomingMessage, ...rest: unknown[]) => unknown;
+
+function recordFirst(original: LayerErrorHandler): LayerErrorHandler {
+  return function lifelineLayerError(this: unknown, error, req, ...rest) {
+    recordRequestError(req, error);
+    return original.call(this, error, req, ...rest);
+  };
 }
 
 function adaptOnFirstRequest(original: Handle): Handle {

@@ -21,10 +21,19 @@ export type FrameworkModule = keyof typeof FRAMEWORK_ENTRY_FILES;
 type Patch = (exports: unknown, version?: string) => unknown;
 type Unpatch = (exports: unknown) => void;
 
-/** The module definition of a framework: its package (any version: `patch` checks) and its entry file. */
-export function frameworkModule(name: FrameworkModule, patch: Patch, unpatch: Unpatch) {
+/**
+ * The module definition of a framework: its package (any version: `patch` checks) and its entry
+ * file, plus any internal `files` to hook.
+ */
+export function frameworkModule(
+  name: FrameworkModule,
+  patch: Patch,
+  unpatch: Unpatch,
+  files: InstrumentationNodeModuleFile[] = [],
+) {
   return new InstrumentationNodeModuleDefinition(name, ['*'], patch, unpatch, [
     new InstrumentationNodeModuleFile(FRAMEWORK_ENTRY_FILES[name], ['*'], patch, unpatch),
+    ...files,
   ]);
 }
 

@@ -29,6 +29,8 @@ export function showValue(value: unknown): string {
       text = String(value);
     }
   }
+  // A URL's user-info is a password: never shown (`http://REDACTED@collector:4318`).
+  text = text.replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^\s/?#@"]*@/g, '$1REDACTED@');
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 

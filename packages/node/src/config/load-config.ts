@@ -6,7 +6,7 @@ import type { ConfigSource } from './config-source.js';
 import type { LoadedConfig } from './config-types.js';
 import { readConfigFile } from './read-config-file.js';
 import { resolveConfig } from './resolve-config.js';
-import { distance, validateAgainstSchema } from './validate-schema.js';
+import { suggestKey, validateAgainstSchema } from './validate-schema.js';
 import { LifelineConfigError } from '../errors.js';
 
 export interface LoadConfigOptions {
@@ -107,17 +107,11 @@ function unknownLifelineVariables(env: Readonly<Record<string, string | undefine
   const problems: ConfigProblem[] = [];
   for (const name of Object.keys(env)) {
     if (!name.startsWith('LIFELINE_') || known.has(name)) continue;
-    let best = '';
-    let bestDistance = Infinity;
-    for (const candidate of known) {
-      const d = distance(name, candidate);
-      if (d < bestDistance) [best, bestDistance] = [candidate, d];
-    }
     problems.push({
-      severity: 'warning',
+      severity: 'error',
       key: name,
       value: '',
-      expected: `unknown variable${bestDistance <= 4 ? ` (did you mean ${best}?)` : ''}`,
+      expected: `unknown variable${suggestKey(name, [...known])}`,
       effect: 'ignoring it',
     });
   }

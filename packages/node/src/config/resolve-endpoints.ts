@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { splitUserinfo } from '@otel-lifeline/exporter';
 import type { ConfigReader } from './config-reader.js';
 import { DEFAULTS, SIGNALS } from './config-types.js';
 import type { ResolvedEndpoint, Signal, SignalEndpoint } from './config-types.js';
@@ -63,12 +64,19 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
       else if (name === 'primary' && !baseInvalid) url = `${DEFAULTS.endpoint}/v1/${signal}`;
       if (url === undefined) continue;
       const tls = mergeTls(common.tls, readTls(reader, sp));
-      signals[signal] = {
+      const headers = {
+        ...common.headers,
+        ...(reader.readOptional(`${sp}.headers`, parseKeyValueList, 'using the common headers') ?? {}),
+      };
+      const credentials = userinfoAsHeader(
+        reader,
+        ownEntry !== undefined ? `${sp}.url` : `${prefix}.url`,
         url,
-        headers: {
-          ...common.headers,
-          ...(reader.readOptional(`${sp}.headers`, parseKeyValueList, 'using the common headers') ?? {}),
-        },
+        headers,
+      );
+      signals[signal] = {
+        url: credentials.url,
+        headers,
         protocol: reader.read(
           `${sp}.protocol`,
           (v) => parseEnum(v, ['http/protobuf', 'http/json'] as const),
@@ -96,6 +104,33 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
     }
   }
   return endpoints;
+}
+
+/**
+ * User-info in an endpoint URL becomes a Basic `Authorization` header and leaves the URL, so the
+ * secret appears in no start-up line, log line, self-metric or dead-letter file. With an explicit
+ * `Authorization` header as well, the header is used and the problem reported.
+ */
+function userinfoAsHeader(
+  reader: ConfigReader,
+  key: string,
+  url: string,
+  headers: Record<string, string>,
+): { url: string } {
+  const { url: clean, authorization } = splitUserinfo(url);
+  if (authorization === undefined) return { url };
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+    const entry = reader.entry(key);
+    if (entry !== undefined)
+      reader.report(
+        entry,
+        'expected user-info in the URL or an Authorization header, not both',
+        'the Authorization header is used',
+      );
+  } else {
+    headers['authorization'] = authorization;
+  }
+  return { url: clean };
 }
 
 export function appendSignalPath(base: URL, signal: Signal): string {
