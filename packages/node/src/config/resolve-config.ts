@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ConfigProblem } from './config-problem.js';
@@ -254,8 +254,13 @@ function resolveQueue(
   }
   const settings: ResolvedConfig['queue'] = {
     directory,
-    maxBytes: reader.read('queue.max_bytes', parseSize, DEFAULTS.maxBytes, '256MiB'),
-    maxAgeMs: reader.read('queue.max_age', (v) => parseDuration(v), DEFAULTS.maxAgeMs, '48h'),
+    maxBytes: reader.read('queue.max_bytes', parseQueueSize, DEFAULTS.maxBytes, '256MiB'),
+    maxAgeMs: reader.read(
+      'queue.max_age',
+      (v) => parseDuration(v, { maxMs: 365 * 86_400_000 }),
+      DEFAULTS.maxAgeMs,
+      '48h',
+    ),
     whenFull: reader.read(
       'queue.when_full',
       (v) => parseEnum(v, ['drop-newest', 'drop-oldest'] as const),
@@ -278,6 +283,18 @@ function resolveQueue(
   return { settings, unusable };
 }
 
+/** The smallest queue that holds a segment and a group commit of records: 1 MiB. */
+const MIN_QUEUE_BYTES = 1024 * 1024;
+
+function parseQueueSize(value: unknown): Parsed<number> {
+  const parsed = parseSize(value);
+  if (!parsed.ok || parsed.value >= MIN_QUEUE_BYTES) return parsed;
+  return {
+    ok: false,
+    expected: 'expected at least 1MiB (room for a segment and one group commit of records)',
+  };
+}
+
 /** undefined when the directory exists (or can be created) and is readable and writable. */
 function probeDirectory(directory: string, mode: 'create' | 'check'): string | undefined {
   try {
@@ -292,6 +309,8 @@ function probeDirectory(directory: string, mode: 'create' | 'check'): string | u
       if (parent === probe) break;
       probe = parent;
     }
+    // A file where a directory should be (`/etc/hosts/queue`): nothing can ever be created under it.
+    if (!statSync(probe).isDirectory()) return `ENOTDIR: ${probe} is not a directory`;
     accessSync(probe, constants.R_OK | constants.W_OK | constants.X_OK);
     return undefined;
   } catch (error) {
