@@ -9,6 +9,7 @@ import { retryAfterHeader, type Fault } from './fault.js';
 import type { FaultScript } from './fault-script.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import { toJsonLines } from './json-lines.js';
+import { DecodeAdmission } from './decode-admission.js';
 import { readBody } from './read-body.js';
 import type { ReceivedStore } from './received-store.js';
 import type { ResolvedReceiverOptions } from './receiver-options.js';
@@ -80,7 +81,19 @@ interface ExportHead {
 }
 
 class ExportHandler {
-  constructor(private readonly context: ExportHandlerContext) {}
+  private readonly admission: DecodeAdmission;
+
+  constructor(private readonly context: ExportHandlerContext) {
+    const { options } = context;
+    this.admission = new DecodeAdmission(options.maxConcurrentRequests, options.maxDecodingBytes);
+  }
+
+  /** 503 + Retry-After: too much is being decoded; the client tries again in a second. */
+  private busy(response: ServerResponse, format: BodyFormat, message: string, close: boolean): void {
+    this.context.store.counts.busy += 1;
+    const headers = { 'retry-after': '1' };
+    answerError(response, 503, format, message, { headers, close: close || expectsContinue(response.req) });
+  }
 
   private refuse(
     response: ServerResponse,
@@ -149,15 +162,36 @@ class ExportHandler {
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, attempt: ExportAttempt): Promise<void> {
-    const { options, script, store } = this.context;
-    store.counts.requests += 1;
+    this.context.store.counts.requests += 1;
     const head = this.checkHead(request, response, attempt);
     if (head === undefined) return;
+    if (!this.admission.admit()) {
+      // The body is not read: the connection closes after the answer.
+      const limit = this.context.options.maxConcurrentRequests;
+      this.busy(response, head.format, `${limit} requests are being decoded; retry later`, true);
+      return;
+    }
+    const ticket = { reserved: 0 };
+    try {
+      await this.handleAdmitted(request, response, attempt, head, ticket);
+    } finally {
+      this.admission.release(ticket.reserved);
+    }
+  }
+
+  private async handleAdmitted(
+    request: IncomingMessage,
+    response: ServerResponse,
+    attempt: ExportAttempt,
+    head: ExportHead,
+    ticket: { reserved: number },
+  ): Promise<void> {
+    const { options, script } = this.context;
     const { signal, format, encoding } = head;
 
     const fault = script.take(signal);
     if (fault !== undefined) {
-      store.counts.faulted += 1;
+      this.context.store.counts.faulted += 1;
       attempt.fault = fault.kind;
     }
     if (fault?.kind === 'reset' && (fault.at ?? 'head') === 'head') {
@@ -194,6 +228,12 @@ class ExportHandler {
       return;
     }
     const body = decompressed.body;
+    if (!this.admission.reserve(body.length)) {
+      const message = `${this.admission.decodingBytes} bytes are being decoded (limit ${options.maxDecodingBytes}); retry later`;
+      this.busy(response, format, message, false);
+      return;
+    }
+    ticket.reserved = body.length;
 
     let decoded: unknown;
     try {
