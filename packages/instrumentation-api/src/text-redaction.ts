@@ -7,6 +7,7 @@ import { isPersonalKey } from './sensitive-keys.js';
 import { classifyValue } from './value-classifier.js';
 import { isReplacement, scrubSecrets } from './value-detectors.js';
 
+/** What a masked secret or personal value becomes. */
 export const MASK = 'REDACTED';
 
 const URL_HEADERS = new Set(['referer', 'referrer', 'origin', 'location', 'content-location', 'refresh']);
