@@ -533,7 +533,8 @@ function fillVolume(dir) {
 async function diskFull({ variant, rate, fullSeconds, maxBackoffMs, receiver, tmpRoot }) {
   await receiver.call('reset');
   const volume = mountVolume(tmpRoot, `diskfull-${variant}`, 64);
-  if (volume === undefined) return { scenario: 'diskFull', variant, skipped: 'mounting a tmpfs is not allowed (needs root)' };
+  if (volume === undefined)
+    return { scenario: 'diskFull', variant, skipped: 'mounting a tmpfs is not allowed (needs root)' };
   try {
     const app = await spawnRole('app', {
       variant,
@@ -544,7 +545,10 @@ async function diskFull({ variant, rate, fullSeconds, maxBackoffMs, receiver, tm
     });
     const beforeMs = 1_000;
     const afterMs = 1_000;
-    const running = app.call('run', { durationMs: beforeMs + fullSeconds * 1000 + afterMs, flushTimeoutMs: 60_000 });
+    const running = app.call('run', {
+      durationMs: beforeMs + fullSeconds * 1000 + afterMs,
+      flushTimeoutMs: 60_000,
+    });
     await sleep(beforeMs);
     const fillers = fillVolume(volume);
     await sleep(fullSeconds * 1000);
@@ -582,7 +586,11 @@ function summarizeDiskFull(settings, results) {
     const skipped = results.find((r) => r.scenario === 'diskFull')?.skipped;
     return skipped === undefined ? undefined : { skipped };
   }
-  const out = { offeredPerSec: settings.diskFullRate, fullSeconds: settings.diskFullSeconds, rounds: settings.diskFullRounds };
+  const out = {
+    offeredPerSec: settings.diskFullRate,
+    fullSeconds: settings.diskFullSeconds,
+    rounds: settings.diskFullRounds,
+  };
   for (const variant of VARIANTS) {
     const mine = runs.filter((r) => r.variant === variant);
     out[variant] = {
@@ -818,7 +826,12 @@ async function main() {
     // Update the disk-full rows of the last full run's results; everything else stays as measured.
     const file = path.join(out, 'export.json');
     const existing = JSON.parse(fs.readFileSync(file, 'utf8'));
-    existing.settings = { ...existing.settings, diskFullRate: settings.diskFullRate, diskFullSeconds: settings.diskFullSeconds, diskFullRounds: rounds };
+    existing.settings = {
+      ...existing.settings,
+      diskFullRate: settings.diskFullRate,
+      diskFullSeconds: settings.diskFullSeconds,
+      diskFullRounds: rounds,
+    };
     existing.diskFull = summarizeDiskFull(settings, results);
     existing.results = [...existing.results.filter((r) => r.scenario !== 'diskFull'), ...results];
     fs.writeFileSync(file, JSON.stringify(existing, null, 2) + '\n');
