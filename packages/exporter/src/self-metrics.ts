@@ -181,8 +181,10 @@ function createInstruments(meter: Meter, signal: Signal) {
     unit: 's',
     description: 'Duration of one send of a batch to one endpoint.',
   });
+  // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
+  // log records, spans and data points apart.
   const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: item.unit,
+    unit: '{item}',
     description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
   });
   const retries = meter.createCounter('lifeline.export.retries', {
@@ -200,7 +202,7 @@ function createInstruments(meter: Meter, signal: Signal) {
 function createGauges(meter: Meter, signal: Signal) {
   const item = ITEM[signal];
   const queueItems = meter.createObservableGauge('lifeline.queue.items', {
-    unit: item.unit,
+    unit: '{item}',
     description:
       'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
   });
