@@ -1,0 +1,20 @@
+/**
+ * One owner for the global providers. `@opentelemetry/api` keeps what was registered under
+ * `Symbol.for('opentelemetry.js.api.1')` (one registry per API major, shared by every copy of the
+ * API in the process); a second registration is refused with a "duplicate registration" error.
+ * Lifeline asks first: when an application's own NodeSDK already registered a provider, Lifeline
+ * leaves it in place instead of registering over it.
+ */
+const API_REGISTRY = Symbol.for('opentelemetry.js.api.1');
+
+export type GlobalApi = 'trace' | 'metrics' | 'logs';
+
+export function isGlobalRegistered(api: GlobalApi): boolean {
+  const registry = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[API_REGISTRY];
+  return registry?.[api] !== undefined;
+}
+
+/** The line printed once per provider Lifeline did not register because another SDK owns it. */
+export function ownedElsewhereLine(api: GlobalApi): string {
+  return `[lifeline] warn: the global ${api} provider is already registered (your own NodeSDK?); Lifeline leaves it in place and sends only its own ${api === 'logs' ? 'events' : api === 'trace' ? 'server spans' : 'metrics'} through its pipeline. Use one owner: either Lifeline (--import or start(), no NodeSDK) or your NodeSDK with Lifeline's processors and instrumentApi() (see the README)`;
+}
