@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
+import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
 import { median } from './lib/stats.js';
 
@@ -803,6 +804,7 @@ const CONCLUSIONS = {
     }
     return sentences.join(' ');
   },
+  lifecycle: lifecycleConclusion,
   collector: collectorConclusion,
 };
 
@@ -811,6 +813,7 @@ const RENDERERS = {
   queue: queueTable,
   export: exportTable,
   http: httpTable,
+  lifecycle: lifecycleTable,
   collector: collectorTables,
 };
 const TITLES = {
@@ -818,6 +821,8 @@ const TITLES = {
   queue: 'Disk queue: append, open and read-back (`pnpm bench:queue`)',
   export: 'Export under load and outages, fail-over (`pnpm bench:export`)',
   http: 'HTTP overhead on Fastify and Express servers (`pnpm bench:http`)',
+  lifecycle:
+    'Start-up and exit: `--import` before the first line, SIGTERM against shutdown_timeout (`pnpm bench:lifecycle`)',
   collector: 'A Collector in front: fail-over and crashes (collector-config tests)',
 };
 
@@ -876,6 +881,7 @@ export async function writeReport({ resultsDir = path.join(benchDir, 'results'),
     export: ['export-loss', 'failover'],
     queue: ['queue-append', 'queue-read'],
     encode: [],
+    lifecycle: [],
     collector: [],
   };
   for (const name of Object.keys(RENDERERS)) {

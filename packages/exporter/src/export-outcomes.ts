@@ -159,6 +159,38 @@ export function createExportOutcomes(
     dropped({ reason, records, bytes, items, wasQueued }) {
       books.drop(reason, items, { records, bytes, wasQueued: wasQueued ?? true });
     },
+    ...deliveryOutcomes(signal, metrics, reporter, books),
+    queueOpened(event) {
+      publish(channels.queueOpen, { signal, ...event });
+    },
+    problem(kind, level, message) {
+      reporter.report(kind, level, message);
+    },
+    stop() {
+      books.stop();
+    },
+  };
+}
+
+type DeliveryOutcome =
+  | 'inflight'
+  | 'attempt'
+  | 'retry'
+  | 'partial'
+  | 'rejected'
+  | 'expired'
+  | 'failover'
+  | 'failback'
+  | 'endpointState';
+
+/** Batches sent: attempts, retries, partial and permanent rejections, expiry, fail-over. */
+function deliveryOutcomes(
+  signal: Signal,
+  metrics: SelfMetrics,
+  reporter: BurstReporter,
+  books: LossAccounting,
+): Pick<ExportOutcomes, DeliveryOutcome> {
+  return {
     inflight(endpoint, items) {
       metrics.inflight(items, endpoint);
     },
@@ -241,15 +273,6 @@ export function createExportOutcomes(
     },
     endpointState({ endpoint, state, until }) {
       publish(channels.endpointState, { signal, endpoint, state, until });
-    },
-    queueOpened(event) {
-      publish(channels.queueOpen, { signal, ...event });
-    },
-    problem(kind, level, message) {
-      reporter.report(kind, level, message);
-    },
-    stop() {
-      books.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Meter, MeterProvider } from '@opentelemetry/api';
 import { metrics } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
 import type { EndpointStatus } from './failover-transport.js';
@@ -57,7 +57,6 @@ export function createSelfMetrics(options: {
     '@otel-lifeline/exporter',
     '0.1.0',
   );
-  const item = ITEM[options.signal];
   const n = componentCounters.get(options.componentType) ?? 0;
   componentCounters.set(options.componentType, n + 1);
   const component: Attributes = {
@@ -82,64 +81,14 @@ export function createSelfMetrics(options: {
     return attributes;
   };
 
-  const processed =
-    options.signal === 'metrics'
-      ? undefined
-      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
-          unit: item.unit,
-          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
-        });
-  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
-    unit: item.unit,
-    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
-  });
-  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
-    unit: item.unit,
-    description: 'Items in a request that has not been answered yet.',
-  });
-  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
-    unit: 's',
-    description: 'Duration of one send of a batch to one endpoint.',
-  });
-  const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: '{item}',
-    description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
-  });
-  const queueItems = meter.createObservableGauge('lifeline.queue.items', {
-    unit: '{item}',
-    description:
-      'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
-  });
-  const queueDurable = meter.createObservableGauge('lifeline.queue.durable', {
-    unit: '1',
-    description:
-      '1 while records are written to disk; 0 while degraded (the disk refuses writes; records go through memory).',
-  });
-  const retries = meter.createCounter('lifeline.export.retries', {
-    unit: '{retry}',
-    description: 'Backoff waits before a batch is sent again.',
-  });
-  const switches = meter.createCounter('lifeline.failover.switches', {
-    unit: '{switch}',
-    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
-  });
-  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
-    unit: 'By',
-    description: 'Bytes waiting in the disk queue.',
-  });
-  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
-    unit: '{record}',
-    description: 'Records (fragments) waiting in the disk queue.',
-  });
-  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
-    unit: 's',
-    description: 'Age of the oldest record waiting.',
-  });
-  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
-    unit: '1',
-    description:
-      "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
-  });
+  const { processed, exported, inflight, duration, dropped, retries, switches } = createInstruments(
+    meter,
+    options.signal,
+  );
+  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(
+    meter,
+    options.signal,
+  );
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
@@ -208,4 +157,74 @@ export function createSelfMetrics(options: {
       meter.removeBatchObservableCallback(batch, observables);
     },
   };
+}
+
+/** The counters and the histogram, named after the signal's items. */
+function createInstruments(meter: Meter, signal: Signal) {
+  const item = ITEM[signal];
+  const processed =
+    signal === 'metrics'
+      ? undefined
+      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
+          unit: item.unit,
+          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
+        });
+  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
+    unit: item.unit,
+    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
+  });
+  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
+    unit: item.unit,
+    description: 'Items in a request that has not been answered yet.',
+  });
+  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
+    unit: 's',
+    description: 'Duration of one send of a batch to one endpoint.',
+  });
+  const dropped = meter.createCounter('lifeline.queue.dropped', {
+    unit: '{item}',
+    description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
+  });
+  const retries = meter.createCounter('lifeline.export.retries', {
+    unit: '{retry}',
+    description: 'Backoff waits before a batch is sent again.',
+  });
+  const switches = meter.createCounter('lifeline.failover.switches', {
+    unit: '{switch}',
+    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
+  });
+  return { processed, exported, inflight, duration, dropped, retries, switches };
+}
+
+/** The gauges, observed together in one batch callback. */
+function createGauges(meter: Meter, signal: Signal) {
+  const item = ITEM[signal];
+  const queueItems = meter.createObservableGauge('lifeline.queue.items', {
+    unit: '{item}',
+    description:
+      'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
+  });
+  const queueDurable = meter.createObservableGauge('lifeline.queue.durable', {
+    unit: '1',
+    description:
+      '1 while records are written to disk; 0 while degraded (the disk refuses writes; records go through memory).',
+  });
+  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
+    unit: 'By',
+    description: 'Bytes waiting in the disk queue.',
+  });
+  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
+    unit: '{record}',
+    description: 'Records (fragments) waiting in the disk queue.',
+  });
+  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
+    unit: 's',
+    description: 'Age of the oldest record waiting.',
+  });
+  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
+    unit: '1',
+    description:
+      "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
+  });
+  return { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState };
 }

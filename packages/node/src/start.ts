@@ -221,29 +221,15 @@ function startPipelines(
     unregisters.push(registerRuntimeMetrics(meterProvider));
   if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
-  let api: InstrumentApiHandle | undefined;
-  if (config.instrumentation.enabled && loggerProvider) {
-    api = instrumentApi({
-      loggerProvider,
-      ...(meterProvider ? { meterProvider } : {}),
-      ...(metricsProducer ? { metricsProducer } : {}),
-      ...(tracerProvider ? { tracerProvider } : {}),
-      accessSampleRatio: config.instrumentation.accessSampleRatio,
-      ignorePaths: config.instrumentation.ignorePaths,
-      captureHeaders: {
-        request: config.instrumentation.captureRequestHeaders,
-        response: config.instrumentation.captureResponseHeaders,
-      },
-      loginRoutes: config.instrumentation.loginRoutes,
-      audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
-      redaction: redaction.options,
-      ...options.instrumentation,
-    });
-    unregisters.push(installFrameworkHooks());
-    // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
-    registerFrameworkLoaderHook();
-    unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
-  }
+  const api =
+    config.instrumentation.enabled && loggerProvider
+      ? startInstrumentation(config, options, redaction.options, unregisters, {
+          loggerProvider,
+          meterProvider,
+          metricsProducer,
+          tracerProvider,
+        })
+      : undefined;
 
   const lifecycle = createLifecycle({
     api,
@@ -270,6 +256,43 @@ function startPipelines(
     forceFlush: () => lifecycle.forceFlush(),
     shutdown: () => lifecycle.shutdown(),
   };
+}
+
+/** The API instrumentation, and the framework hooks that give it routes (Express, Koa, Nest, Hono). */
+function startInstrumentation(
+  config: ResolvedConfig,
+  options: StartOptions,
+  redaction: ReturnType<typeof createSignalRedaction>['options'],
+  unregisters: Array<() => void>,
+  sdk: {
+    loggerProvider: LoggerProvider;
+    meterProvider: MeterProvider | undefined;
+    metricsProducer: HttpMetricsProducer | undefined;
+    tracerProvider: TracerProvider | undefined;
+  },
+): InstrumentApiHandle {
+  const { loggerProvider, meterProvider, metricsProducer, tracerProvider } = sdk;
+  const api = instrumentApi({
+    loggerProvider,
+    ...(meterProvider ? { meterProvider } : {}),
+    ...(metricsProducer ? { metricsProducer } : {}),
+    ...(tracerProvider ? { tracerProvider } : {}),
+    accessSampleRatio: config.instrumentation.accessSampleRatio,
+    ignorePaths: config.instrumentation.ignorePaths,
+    captureHeaders: {
+      request: config.instrumentation.captureRequestHeaders,
+      response: config.instrumentation.captureResponseHeaders,
+    },
+    loginRoutes: config.instrumentation.loginRoutes,
+    audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
+    redaction,
+    ...options.instrumentation,
+  });
+  unregisters.push(installFrameworkHooks());
+  // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
+  registerFrameworkLoaderHook();
+  unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
+  return api;
 }
 
 function registerRuntimeMetrics(meterProvider: MeterProvider): () => void {
