@@ -29,13 +29,12 @@ import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
-import { buildSampler } from './sdk/build-sampler.js';
-import { isGlobalRegistered, ownedElsewhereLine } from './sdk/global-owner.js';
+import { registerUnlessOwned } from './sdk/global-owner.js';
 import { DEFAULT_SDK_SETTINGS } from './config/otel-env.js';
 import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
-import { registerTracerProvider } from './sdk/register-tracer-provider.js';
+import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
@@ -176,8 +175,7 @@ function startPipelines(
         }),
       ],
     });
-    if (isGlobalRegistered('metrics')) write(ownedElsewhereLine('metrics'));
-    else metrics.setGlobalMeterProvider(meterProvider);
+    registerUnlessOwned('metrics', meterProvider, (p) => metrics.setGlobalMeterProvider(p), write);
     providers.push({ signal: 'metrics', provider: meterProvider });
   }
 
@@ -193,8 +191,7 @@ function startPipelines(
         ]),
       ],
     });
-    if (isGlobalRegistered('logs')) write(ownedElsewhereLine('logs'));
-    else logs.setGlobalLoggerProvider(loggerProvider);
+    registerUnlessOwned('logs', loggerProvider, (p) => logs.setGlobalLoggerProvider(p), write);
     providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
@@ -208,8 +205,7 @@ function startPipelines(
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    if (isGlobalRegistered('trace')) write(ownedElsewhereLine('trace'));
-    else registerTracerProvider(tracerProvider, sdk.propagators);
+    registerUnlessOwned('trace', tracerProvider, (p) => registerTracerProvider(p, sdk.propagators), write);
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
