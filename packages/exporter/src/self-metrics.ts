@@ -178,6 +178,8 @@ function createInstruments(meter: Meter, signal: Signal) {
     unit: 's',
     description: 'Duration of one send of a batch to one endpoint.',
   });
+  // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
+  // log records, spans and data points apart.
   const dropped = meter.createCounter('lifeline.queue.dropped', {
     unit: '{item}',
     description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
