@@ -85,10 +85,7 @@ export function createSelfMetrics(options: {
     meter,
     options.signal,
   );
-  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(
-    meter,
-    options.signal,
-  );
+  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(meter);
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
@@ -199,8 +196,7 @@ function createInstruments(meter: Meter, signal: Signal) {
 }
 
 /** The gauges, observed together in one batch callback. */
-function createGauges(meter: Meter, signal: Signal) {
-  const item = ITEM[signal];
+function createGauges(meter: Meter) {
   const queueItems = meter.createObservableGauge('lifeline.queue.items', {
     unit: '{item}',
     description:
