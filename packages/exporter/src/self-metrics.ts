@@ -11,8 +11,8 @@ import type { EndpointStatus } from './failover-transport.js';
  *   otel.sdk.exporter.{log,span,metric_data_point}.inflight                 items in a request now
  *   otel.sdk.exporter.operation.duration             s        one HTTP attempt; http.response.status_code, error.type
  *   lifeline.queue.bytes / .records / .oldest_age    By, {record}, s   disk queue backlog (records = queued fragments)
- *   lifeline.queue.dropped                           items     items dropped, by lifeline.drop.reason
- *   lifeline.queue.items / .durable                  items, 1  items queued (processed = exported + dropped + queued); 0 while degraded
+ *   lifeline.queue.dropped                           {item}    items dropped, by lifeline.drop.reason
+ *   lifeline.queue.items / .durable                  {item}, 1 items queued (processed = exported + dropped + queued); 0 while degraded
  *   lifeline.export.retries                          {retry}   waits before sending a batch again
  *   lifeline.failover.switches                       {switch}  lifeline.failover.direction = switch | failback
  *   lifeline.endpoint.state                          1         1 for the endpoint's present state (available|skipped|throttled)
