@@ -192,7 +192,9 @@ describe('a start that cannot throw into the app', () => {
   it('turns a failure inside start into one line and telemetry off', () => {
     const lines: string[] = [];
     const lifeline = start({
+      // Diagnostics at error level: the assertion is about the failure's own line.
       config: {
+        log_level: 'error',
         endpoints: { primary: { url: 'http://127.0.0.1:9' } },
         queue: { directory: join(work, 'failed') },
       },
