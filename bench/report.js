@@ -135,6 +135,13 @@ function queueTable(queue) {
 // ── export ──────────────────────────────────────────────────────────────────────────────────────
 const grouped = { grouped: true };
 /** Lifeline's median over the stock pipeline's for a loss: only when the stock pipeline lost any. */
+/** The disk-full comparison in words; empty when it was not measured. */
+const diskFullSentence = (d) => {
+  if (d === undefined || d.skipped !== undefined) return '';
+  const share = (v) => `${decimal(100 * d[v].deliveredShare.median, 2)}%`;
+  return `With the queue's disk full for ${d.fullSeconds} s at ${integer(d.offeredPerSec)} records/s and the endpoint up, Lifeline delivered ${share('lifeline')} of the records (${ratio(d.ratio.delivered)} the stock pipeline's count, which delivered ${share('stock')}): its queue degraded to the memory fallback while the disk refused writes and went back to disk when it was freed. The stock pipeline keeps nothing on disk; what it lost overflowed its in-memory queue on a shared, busy machine (these rows were measured separately, with \`--only disk-full\`, while other work ran: noisy).`;
+};
+
 const lossRatio = (lifeline, stock) =>
   stock.median > 0 && Number.isFinite(lifeline.median) ? ratio(lifeline.median / stock.median) : '—';
 /** "nothing" when no round lost a record, else the median with its min–max. */
@@ -195,6 +202,24 @@ export function exportTable(exp) {
     spread(outage.lifeline.catchUpMs, 0, grouped),
     '—',
   ]);
+  const d = exp.diskFull;
+  if (d !== undefined && d.skipped === undefined) {
+    const pct = (x) =>
+      `${decimal(100 * x.median, 2)}% (${decimal(100 * x.min, 2)}–${decimal(100 * x.max, 2)})`;
+    rows.push([
+      `records delivered with the queue's disk full for ${d.fullSeconds} s, endpoint up (of ${integer(d.lifeline.emitted.median)} emitted at ${integer(d.offeredPerSec)}/s; ${d.rounds} rounds, ${d.date.slice(0, 16).replace('T', ' ')} UTC)`,
+      `${spread(d.stock.delivered, 0, grouped)}, ${pct(d.stock.deliveredShare)}`,
+      `${spread(d.lifeline.delivered, 0, grouped)}, ${pct(d.lifeline.deliveredShare)}`,
+      ratio(d.ratio.delivered),
+    ]);
+  } else if (d?.skipped !== undefined) {
+    rows.push([
+      `records delivered with the queue's disk full, endpoint up`,
+      `not measured: ${d.skipped}`,
+      '—',
+      '—',
+    ]);
+  }
   const noFailover = 'no fail-over (one endpoint)';
   rows.push([
     'time to fail over, primary refuses connections (ms)',
@@ -776,8 +801,11 @@ const CONCLUSIONS = {
       `**What to conclude:** over ${x.settings.rounds} interleaved rounds, in a ${o.outageSeconds} s backend outage the stock pipeline lost ${lossPhrase(o.stock.lost, 'records')}${share(o.stock.lost, o.stock.emitted)} and Lifeline ${lossPhrase(o.lifeline.lost, 'records')}${share(o.lifeline.lost, o.lifeline.emitted)}.`,
       `Offered ${integer(top.offeredPerSec)} records/s, the stock pipeline lost ${lossPhrase(top.stock.droppedPerSec, 'records/s')} and Lifeline ${lossPhrase(top.lifeline.droppedPerSec, 'records/s')}, and Lifeline delivered ${ratio(top.ratio.deliveredPerSec)} the stock pipeline's rate.`,
       `Lifeline's main thread spends ${list(cpu)} the stock pipeline's CPU per record at ${list(rates)} records/s offered.`,
+      diskFullSentence(x.diskFull),
       `It fails over in a median of ${integer(f.refused.timeToFailoverMs.median)} ms when the primary refuses connections and ${integer(f.blackholed.timeToFailoverMs.median)} ms when it hangs (attempt timeout ${integer(f.attemptTimeoutMs)} ms), fails back a median of ${integer(f.timeToFailbackMs.median)} ms and at most ${integer(f.timeToFailbackMs.max)} ms after the primary recovers (probe interval ${integer(f.probeIntervalMs)} ms), and lost ${f.lostTotal === 0 ? 'no record' : `${integer(f.lostTotal)} records`} in its ${f.runs} fail-over runs.`,
-    ].join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
   },
   http: (h) => {
     const v = h.variants;

@@ -11,8 +11,8 @@ import type { EndpointStatus } from './failover-transport.js';
  *   otel.sdk.exporter.{log,span,metric_data_point}.inflight                 items in a request now
  *   otel.sdk.exporter.operation.duration             s        one HTTP attempt; http.response.status_code, error.type
  *   lifeline.queue.bytes / .records / .oldest_age    By, {record}, s   disk queue backlog (records = queued fragments)
- *   lifeline.queue.dropped                           items     items dropped, by lifeline.drop.reason
- *   lifeline.queue.items / .durable                  items, 1  items queued (processed = exported + dropped + queued); 0 while degraded
+ *   lifeline.queue.dropped                           {item}    items dropped, by lifeline.drop.reason
+ *   lifeline.queue.items / .durable                  {item}, 1 items queued (processed = exported + dropped + queued); 0 while degraded
  *   lifeline.export.retries                          {retry}   waits before sending a batch again
  *   lifeline.failover.switches                       {switch}  lifeline.failover.direction = switch | failback
  *   lifeline.endpoint.state                          1         1 for the endpoint's present state (available|skipped|throttled)
@@ -85,10 +85,7 @@ export function createSelfMetrics(options: {
     meter,
     options.signal,
   );
-  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(
-    meter,
-    options.signal,
-  );
+  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(meter);
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
@@ -181,8 +178,10 @@ function createInstruments(meter: Meter, signal: Signal) {
     unit: 's',
     description: 'Duration of one send of a batch to one endpoint.',
   });
+  // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
+  // log records, spans and data points apart.
   const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: item.unit,
+    unit: '{item}',
     description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
   });
   const retries = meter.createCounter('lifeline.export.retries', {
@@ -197,10 +196,9 @@ function createInstruments(meter: Meter, signal: Signal) {
 }
 
 /** The gauges, observed together in one batch callback. */
-function createGauges(meter: Meter, signal: Signal) {
-  const item = ITEM[signal];
+function createGauges(meter: Meter) {
   const queueItems = meter.createObservableGauge('lifeline.queue.items', {
-    unit: item.unit,
+    unit: '{item}',
     description:
       'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
   });

@@ -1,13 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { createAttributeRules } from './attribute-rules.js';
 import type { AttributeRule } from './attribute-rules.js';
-import { scrubHighEntropy } from './entropy.js';
 import { configError } from './errors.js';
-import { redactJson } from './json-redaction.js';
-import { redactPath, redactSpanName } from './path-redaction.js';
-import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher, isPersonalKey } from './sensitive-keys.js';
-import { classifyValue } from './value-classifier.js';
-import { isReplacement, scrubSecrets } from './value-detectors.js';
+import { redactSpanName } from './path-redaction.js';
+import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher } from './sensitive-keys.js';
+import { isReplacement } from './value-detectors.js';
+import { createTextRedaction, MASK } from './text-redaction.js';
+import type { RedactionPolicy, TextRedaction } from './text-redaction.js';
 
 /**
  * What becomes of a secret:
@@ -43,7 +42,7 @@ export interface RedactionOptions {
   observe?: (key: string) => void;
 }
 
-export const MASK = 'REDACTED';
+export { MASK } from './text-redaction.js';
 
 export interface Redactor {
   readonly mode: RedactionMode;
@@ -72,11 +71,6 @@ export interface Redactor {
   /** Any log body or attribute value; returns the same reference when nothing changed. */
   redactValue(value: unknown, key?: string): unknown;
 }
-
-const URL_HEADERS = new Set(['referer', 'referrer', 'origin', 'location', 'content-location', 'refresh']);
-const KEY_VALUE_IN_TEXT = /([A-Za-z][\w.-]{0,63})(["']?\s*[:=]\s*["']?)([^\s"'&,;(){}[\]<>]{1,512})/g;
-const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate']);
-const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s;
 
 export function createRedactor(options: RedactionOptions = {}): Redactor {
   const mode = options.mode ?? 'mask';
@@ -129,109 +123,44 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   /** Inside a path or URL, a dropped segment stays readable as `REDACTED`. */
   const inPath = (value: string, kind: 'secret' | 'personal'): string => replace(value, kind) ?? MASK;
 
-  /** `name=value` / `name: value` / `"name":"value"` in free text, where `name` is a sensitive key. */
-  const scrubKeyValues = (text: string): string => {
-    if (text.indexOf('=') === -1 && text.indexOf(':') === -1) return text;
-    KEY_VALUE_IN_TEXT.lastIndex = 0;
-    return text.replace(KEY_VALUE_IN_TEXT, (match: string, name: string, sep: string, value: string) => {
-      if (isReplacement(value) || AUTH_SCHEMES.has(value.toLowerCase()) || value.startsWith('//'))
-        return match;
-      if (isSensitiveKey(name)) return name + sep + inText(value);
-      if (isPersonalKey(name) && !value.startsWith('{')) return name + sep + inText(value, true);
-      return match;
-    });
-  };
-  const scrubText = (text: string): string =>
-    detect ? scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)) : text;
-
-  /** The class of one `key=value` pair's value, by its key and then by its value. */
-  const pairClass = (pair: string, eq: number): 'secret' | 'personal' | undefined => {
-    const name = decodeComponent(pair.slice(0, eq));
-    if (isSensitiveKey(name)) return 'secret';
-    if (isPersonalKey(name)) return 'personal';
-    return detect ? classifyValue(decodeComponent(pair.slice(eq + 1))) : undefined;
-  };
-  /**
-   * Scans the pairs in place and allocates only from the first secret on: a query without
-   * secrets (the common case) is returned as is, with no array or string built.
-   */
-  const redactQuery = (query: string): string => {
-    if (query.length === 0) return query;
-    let out: string[] | undefined;
-    let start = 0;
-    for (;;) {
-      const amp = query.indexOf('&', start);
-      const end = amp === -1 ? query.length : amp;
-      const pair = query.slice(start, end);
-      const eq = pair.indexOf('=');
-      const kind = eq <= 0 || eq === pair.length - 1 ? undefined : pairClass(pair, eq);
-      if (kind !== undefined && !isReplacement(decodeComponent(pair.slice(eq + 1)))) {
-        out ??= start === 0 ? [] : query.slice(0, start - 1).split('&');
-        const replacement = replace(decodeComponent(pair.slice(eq + 1)), kind);
-        if (replacement !== undefined) out.push(`${pair.slice(0, eq)}=${replacement}`);
-      } else if (out !== undefined) {
-        out.push(pair);
-      }
-      if (amp === -1) break;
-      start = amp + 1;
-    }
-    return out === undefined ? query : out.join('&');
-  };
-
-  const cleanPath = (path: string): string => (detect ? redactPath(path, inPath) : path);
-
-  const redactUrl = (url: string): string => {
-    const parts = URL_PARTS.exec(url);
-    if (parts === null) return scrubText(url);
-    const [, scheme = '', authority = '', path = '', query, fragment] = parts;
-    let host = authority;
-    if (scheme !== '' || authority.includes('@')) host = redactHost(authority);
-    else if (authority !== '') return scrubText(url); // not a URL after all: free text
-    const cleanQuery = query === undefined ? '' : `?${redactQuery(query.slice(1))}`;
-    const cleanFragment = fragment === undefined ? '' : scrubText(fragment);
-    return `${scheme}${host}${cleanPath(path)}${cleanQuery}${cleanFragment}`;
-  };
-
-  /** `user:pw@host:port` → `REDACTED:REDACTED@host:port`, as the semantic conventions ask for `url.full`. */
-  const redactHost = (authority: string): string => {
-    const at = authority.lastIndexOf('@');
-    if (at === -1) return authority;
-    const userinfo = authority.slice(0, at);
-    return `${userinfo.includes(':') ? `${MASK}:${MASK}` : MASK}@${authority.slice(at + 1)}`;
-  };
-
-  const redactHeader = (name: string, values: readonly string[]): string[] | undefined => {
-    const lower = name.toLowerCase();
-    if (credentialHeaders.has(lower) || isSensitiveKey(lower)) {
-      if (mode === 'drop') return undefined;
-      return values.map((v) => replaceSecret(v) as string);
-    }
-    if (isPersonalKey(lower)) return values.map((v) => replacePersonal(v) ?? MASK);
-    if (URL_HEADERS.has(lower)) return values.map(redactUrl);
-    if (lower === 'host') return values.map((v) => scrubText(redactHost(v)));
-    return values.map(scrubText);
-  };
-
-  const jsonPolicy = {
-    fieldClass: (field: string) =>
-      isSensitiveKey(field) ? ('secret' as const) : isPersonalKey(field) ? ('personal' as const) : undefined,
+  const policy: RedactionPolicy = {
+    mode,
+    detect,
+    observe,
+    isSensitiveKey,
+    ruleOf,
+    credentialHeaders,
+    replaceSecret,
+    replacePersonal,
     replace,
-    scrubText,
+    inText,
+    inPath,
   };
-  const redactBody = (text: string, contentType: string | undefined): string => {
-    const type = (contentType ?? '').toLowerCase();
-    if (type.includes('json')) return redactJson(text, jsonPolicy);
-    if (type.includes('x-www-form-urlencoded')) return redactQuery(text);
-    return sniffBody(text);
-  };
-  /** A body attribute whose content type is no longer known: JSON and forms recognised by shape. */
-  const sniffBody = (text: string): string => {
-    const first = text.trimStart().charCodeAt(0);
-    if (first === 123 || first === 91) return redactJson(text, jsonPolicy);
-    if (/^[^\s=&]+=[^\s]*$/.test(text)) return redactQuery(text);
-    return scrubText(text);
-  };
+  const text = createTextRedaction(policy);
+  const { redactValue, redactAttributes, redactedAttributes } = createValueRedaction(policy, text);
+  const { scrubText, redactQuery, cleanPath, redactUrl, redactHeader, redactBody } = text;
 
+  return {
+    mode,
+    isSensitiveKey,
+    redactedAttributes,
+    replaceSecret,
+    scrubText,
+    redactQuery,
+    redactPath: cleanPath,
+    redactUrl,
+    redactSpanName: (name) => (detect ? redactSpanName(name, inPath) : name),
+    redactHeader,
+    redactBody,
+    redactAttributes,
+    redactValue,
+  };
+}
+
+/** Attribute values by the rule of their key, recursively, copying only what changes. */
+function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
+  const { observe, ruleOf, replaceSecret, replacePersonal } = policy;
+  const { scrubText, redactQuery, cleanPath, redactUrl, redactHost, redactHeader, sniffBody } = text;
   const redactString = (rule: AttributeRule, value: string): string | undefined => {
     switch (rule.kind) {
       case 'skip':
@@ -291,48 +220,36 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     return copy ?? value;
   };
 
-  const redactAttributes = (attributes: Record<string, unknown>): void => {
+  /** Calls `change` for each attribute whose redacted value differs (undefined: leave it out). */
+  const eachChange = (
+    attributes: Record<string, unknown>,
+    change: (key: string, redacted: unknown) => void,
+  ): void => {
     for (const k in attributes) {
       if (observe !== undefined) observe(k);
       const v = attributes[k];
       if (typeof v === 'number' || typeof v === 'boolean') continue;
       const r = redactValue(v, k);
-      if (r === v) continue;
-      if (r === undefined) delete attributes[k];
-      else attributes[k] = r;
+      if (r !== v) change(k, r);
     }
   };
+
+  const redactAttributes = (attributes: Record<string, unknown>): void =>
+    eachChange(attributes, (k, r) => {
+      if (r === undefined) delete attributes[k];
+      else attributes[k] = r;
+    });
 
   const redactedAttributes = <T extends Record<string, unknown>>(attributes: T): T => {
     let copy: Record<string, unknown> | undefined;
-    for (const k in attributes) {
-      if (observe !== undefined) observe(k);
-      const v = attributes[k];
-      if (typeof v === 'number' || typeof v === 'boolean') continue;
-      const r = redactValue(v, k);
-      if (r === v) continue;
+    eachChange(attributes, (k, r) => {
       copy ??= { ...attributes };
       if (r === undefined) delete copy[k];
       else copy[k] = r;
-    }
+    });
     return (copy ?? attributes) as T;
   };
-
-  return {
-    mode,
-    isSensitiveKey,
-    redactedAttributes,
-    replaceSecret,
-    scrubText,
-    redactQuery,
-    redactPath: cleanPath,
-    redactUrl,
-    redactSpanName: (name) => (detect ? redactSpanName(name, inPath) : name),
-    redactHeader,
-    redactBody,
-    redactAttributes,
-    redactValue,
-  };
+  return { redactValue, redactAttributes, redactedAttributes };
 }
 
 function hashKeyOf(hashKey: string | Uint8Array | undefined): Buffer | undefined {
@@ -345,22 +262,4 @@ function hashKeyOf(hashKey: string | Uint8Array | undefined): Buffer | undefined
 /** `hmac-sha256:` and the first 128 bits of HMAC-SHA256(key, value) in hex. */
 export function pseudonym(key: Uint8Array, value: string): string {
   return `hmac-sha256:${createHmac('sha256', key).update(value).digest('hex').slice(0, 32)}`;
-}
-
-function decodeComponent(text: string): string {
-  if (!hasEscapes(text)) return text;
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
-
-/** Whether a query component holds `%` or `+`: one pass (query keys and values are short). */
-function hasEscapes(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 37 || c === 43) return true;
-  }
-  return false;
 }

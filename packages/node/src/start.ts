@@ -4,7 +4,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -29,10 +29,12 @@ import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
+import { registerUnlessOwned } from './sdk/global-owner.js';
+import { DEFAULT_SDK_SETTINGS } from './config/otel-env.js';
 import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
-import { registerTracerProvider } from './sdk/register-tracer-provider.js';
+import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
@@ -147,7 +149,8 @@ function startPipelines(
 ): Lifeline {
   const redaction = createSignalRedaction(redactionOptions(config));
   const redactor = redaction.redactor;
-  const resource = redaction.resource(buildResource(config));
+  const sdk = config.sdk ?? DEFAULT_SDK_SETTINGS;
+  const resource = redaction.resource(buildResource(config, sdk.resourceDetectors));
   const resilience = (signal: Signal) => resilienceOptions(config, signal);
   const providers: RunningProvider[] = [];
   const deadline = createExitDeadline(config.shutdownTimeoutMs);
@@ -167,12 +170,12 @@ function startPipelines(
         new PeriodicExportingMetricReader({
           exporter: tracker.metricExporter(createResilientMetricExporter(resilience('metrics'))),
           exportIntervalMillis: config.signals.metrics.exportIntervalMs,
-          exportTimeoutMillis: Math.min(30_000, config.signals.metrics.exportIntervalMs),
+          exportTimeoutMillis: Math.min(sdk.metricExportTimeoutMs, config.signals.metrics.exportIntervalMs),
           ...(metricsProducer ? { metricProducers: [metricsProducer] } : {}),
         }),
       ],
     });
-    metrics.setGlobalMeterProvider(meterProvider);
+    registerUnlessOwned('metrics', meterProvider, (p) => metrics.setGlobalMeterProvider(p), write);
     providers.push({ signal: 'metrics', provider: meterProvider });
   }
 
@@ -188,7 +191,7 @@ function startPipelines(
         ]),
       ],
     });
-    logs.setGlobalLoggerProvider(loggerProvider);
+    registerUnlessOwned('logs', loggerProvider, (p) => logs.setGlobalLoggerProvider(p), write);
     providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
@@ -196,15 +199,13 @@ function startPipelines(
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
     tracerProvider = new TracerProvider({
       resource,
-      sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
-      }),
+      sampler: buildSampler(sdk.sampler, config.signals.traces.sampleRatio),
       spanProcessors: [
         createRedactingSpanProcessor({ redactor }),
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    registerTracerProvider(tracerProvider);
+    registerUnlessOwned('trace', tracerProvider, (p) => registerTracerProvider(p, sdk.propagators), write);
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
