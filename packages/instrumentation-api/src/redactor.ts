@@ -220,30 +220,33 @@ function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
     return copy ?? value;
   };
 
-  const redactAttributes = (attributes: Record<string, unknown>): void => {
+  /** Calls `change` for each attribute whose redacted value differs (undefined: leave it out). */
+  const eachChange = (
+    attributes: Record<string, unknown>,
+    change: (key: string, redacted: unknown) => void,
+  ): void => {
     for (const k in attributes) {
       if (observe !== undefined) observe(k);
       const v = attributes[k];
       if (typeof v === 'number' || typeof v === 'boolean') continue;
       const r = redactValue(v, k);
-      if (r === v) continue;
-      if (r === undefined) delete attributes[k];
-      else attributes[k] = r;
+      if (r !== v) change(k, r);
     }
   };
 
+  const redactAttributes = (attributes: Record<string, unknown>): void =>
+    eachChange(attributes, (k, r) => {
+      if (r === undefined) delete attributes[k];
+      else attributes[k] = r;
+    });
+
   const redactedAttributes = <T extends Record<string, unknown>>(attributes: T): T => {
     let copy: Record<string, unknown> | undefined;
-    for (const k in attributes) {
-      if (observe !== undefined) observe(k);
-      const v = attributes[k];
-      if (typeof v === 'number' || typeof v === 'boolean') continue;
-      const r = redactValue(v, k);
-      if (r === v) continue;
+    eachChange(attributes, (k, r) => {
       copy ??= { ...attributes };
       if (r === undefined) delete copy[k];
       else copy[k] = r;
-    }
+    });
     return (copy ?? attributes) as T;
   };
   return { redactValue, redactAttributes, redactedAttributes };

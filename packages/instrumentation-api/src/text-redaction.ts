@@ -36,17 +36,8 @@ export type TextRedaction = ReturnType<typeof createTextRedaction>;
 
 /** Strings by what they are: free text, a query, a path, a URL, a header, a body. */
 export function createTextRedaction(policy: RedactionPolicy) {
-  const {
-    mode,
-    detect,
-    isSensitiveKey,
-    credentialHeaders,
-    replaceSecret,
-    replacePersonal,
-    replace,
-    inText,
-    inPath,
-  } = policy;
+  const { mode, detect, isSensitiveKey, credentialHeaders } = policy;
+  const { replaceSecret, replacePersonal, replace, inText, inPath } = policy;
   /** `name=value` / `name: value` / `"name":"value"` in free text, where `name` is a sensitive key. */
   const scrubKeyValues = (text: string): string => {
     if (text.indexOf('=') === -1 && text.indexOf(':') === -1) return text;
