@@ -199,6 +199,8 @@ describe('a start that cannot throw into the app', () => {
         queue: { directory: join(work, 'failed') },
       },
       instrumentation: { accessSampleRatio: 'half' as unknown as number },
+      // Not the runner's environment: .ci/run exports LIFELINE_OTELCOL_BIN, unknown to Lifeline.
+      env: {},
       handleSignals: false,
       write: (line) => lines.push(line),
     });
