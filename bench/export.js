@@ -27,12 +27,18 @@
 //                probe was hanging at the recovery). The fault lasts one attempt timeout + 0.5 s plus
 //                a different fraction of the probe interval in each round ((round − 0.5) ÷ rounds),
 //                so fail-back times spread over the interval as a recovery at a random moment would.
+//   disk full    the queue's volume (a 64 MiB tmpfs mounted for the run) is filled by another file
+//                for 30 s (--quick: 8 s) at 10k records/s with the backend up, then freed: records
+//                delivered against those emitted, both variants in the same round (the stock
+//                pipeline keeps nothing on disk; Lifeline degrades to its memory fallback). Needs
+//                permission to mount (root); skipped with a note otherwise.
+//                `--only disk-full` runs just this scenario and updates it in an existing export.json.
 // Lifeline runs with its defaults (its 256 MiB queue holds the outage's records) except, to keep
 // runs short: retry backoff cap 5 s (default 30 s), probe interval 2 s (default 30 s) and attempt
 // timeout 1 s in the fail-over runs, shutdown timeout 1 s. Raw results, every run of every round
 // included, go to <out>/export.json (default bench/results/export.json); bench/report.js renders
 // them into BENCHMARKS.md, the charts and the READMEs' bench:export blocks.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,6 +170,7 @@ async function appRole(config) {
   let processor;
   /** Queue records (fragments) Lifeline dropped, by reason; the stock pipeline drops without telling. */
   const drops = {};
+  let degradedSpells = 0;
   if (config.variant === 'stock') {
     const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
     processor = new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: config.endpoints[0] }) });
@@ -172,6 +179,10 @@ async function appRole(config) {
     const { subscribe } = await import('node:diagnostics_channel');
     subscribe('lifeline:queue:drop', (event) => {
       drops[event.reason] = (drops[event.reason] ?? 0) + event.records;
+    });
+    // Spells in which the disk refused writes and records went through memory (disk-full runs).
+    subscribe('lifeline:queue:durability', (event) => {
+      if (event.state === 'degraded') degradedSpells++;
     });
     processor = createDurableLogRecordProcessor({
       endpoints: config.endpoints.map((url) =>
@@ -249,6 +260,7 @@ async function appRole(config) {
         processCpuMs: (cpu.user + cpu.system) / 1000,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         drops,
+        degradedSpells,
       });
     } else if (command.op === 'end') {
       endAt = Math.min(endAt, performance.now());
@@ -483,6 +495,116 @@ async function failover({
   };
 }
 
+/** Mounts a fresh tmpfs for one run's queue; undefined when this process may not mount. */
+function mountVolume(tmpRoot, name, sizeMiB) {
+  const dir = freshQueueDir(tmpRoot, name);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fills a volume with one file until ENOSPC; returns the file to remove. */
+function fillVolume(dir) {
+  const file = path.join(dir, 'filler');
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(1024 * 1024, 1);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if (error.code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+  // The last partial chunk: fill the remaining blocks too.
+  const small = fs.openSync(path.join(dir, 'filler-tail'), 'w');
+  try {
+    for (;;) fs.writeSync(small, Buffer.alloc(4096, 1));
+  } catch {
+    // ENOSPC: full.
+  } finally {
+    fs.closeSync(small);
+  }
+  return [file, path.join(dir, 'filler-tail')];
+}
+
+async function diskFull({ variant, rate, fullSeconds, maxBackoffMs, receiver, tmpRoot }) {
+  await receiver.call('reset');
+  const volume = mountVolume(tmpRoot, `diskfull-${variant}`, 64);
+  if (volume === undefined)
+    return { scenario: 'diskFull', variant, skipped: 'mounting a tmpfs is not allowed (needs root)' };
+  try {
+    const app = await spawnRole('app', {
+      variant,
+      rate,
+      endpoints: [receiver.url],
+      queueDir: path.join(volume, 'logs'),
+      maxBackoffMs,
+    });
+    const beforeMs = 1_000;
+    const afterMs = 1_000;
+    const running = app.call('run', {
+      durationMs: beforeMs + fullSeconds * 1000 + afterMs,
+      flushTimeoutMs: 60_000,
+    });
+    await sleep(beforeMs);
+    const fillers = fillVolume(volume);
+    await sleep(fullSeconds * 1000);
+    for (const f of fillers) fs.rmSync(f, { force: true });
+    const run = await running;
+    const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
+    await app.close('shutdown');
+    return {
+      scenario: 'diskFull',
+      variant,
+      offeredPerSec: rate,
+      fullSeconds,
+      emitted: run.emitted,
+      delivered: stats.unique,
+      duplicates: stats.duplicates,
+      lost: run.emitted - stats.unique,
+      deliveredShare: stats.unique / run.emitted,
+      degradedSpells: run.degradedSpells,
+      flushed: run.flushed,
+      countedDrops: run.drops,
+    };
+  } finally {
+    try {
+      execFileSync('umount', ['-l', volume], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** The disk-full rows: per variant the median (min–max) of delivered, lost and the delivered share. */
+function summarizeDiskFull(settings, results) {
+  const runs = results.filter((r) => r.scenario === 'diskFull' && r.skipped === undefined);
+  if (runs.length === 0) {
+    const skipped = results.find((r) => r.scenario === 'diskFull')?.skipped;
+    return skipped === undefined ? undefined : { skipped };
+  }
+  const out = {
+    offeredPerSec: settings.diskFullRate,
+    fullSeconds: settings.diskFullSeconds,
+    rounds: settings.diskFullRounds,
+  };
+  for (const variant of VARIANTS) {
+    const mine = runs.filter((r) => r.variant === variant);
+    out[variant] = {
+      emitted: summary(mine.map((r) => r.emitted)),
+      delivered: summary(mine.map((r) => r.delivered)),
+      lost: summary(mine.map((r) => r.lost)),
+      deliveredShare: summary(mine.map((r) => r.deliveredShare)),
+    };
+  }
+  out.ratio = { delivered: ratioOfMedians(out.lifeline.delivered, out.stock.delivered) };
+  out.date = new Date().toISOString();
+  return out;
+}
+
 const fmt = (n, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -578,6 +700,7 @@ async function main() {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       rounds: { type: 'string' },
+      only: { type: 'string' },
       role: { type: 'string' },
       config: { type: 'string' },
     },
@@ -601,7 +724,14 @@ async function main() {
     probeIntervalMs: 2_000,
     attemptTimeoutMs: 1_000,
     retryMaxBackoffMs: 5_000,
+    diskFullRate: 10_000,
+    diskFullSeconds: quick ? 8 : 30,
+    diskFullRounds: rounds,
   };
+  if (values.only !== undefined && values.only !== 'disk-full') {
+    throw new Error(`--only: expected disk-full, got "${values.only}"`);
+  }
+  const onlyDiskFull = values.only === 'disk-full';
   const out = path.resolve(values.out ?? path.join(benchDir, 'results'));
   fs.mkdirSync(out, { recursive: true });
   const tmpRoot = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
@@ -615,6 +745,24 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       const tag = `round ${round + 1}/${rounds}`;
+      for (const variant of order) {
+        const t = performance.now();
+        const r = await diskFull({
+          variant,
+          rate: settings.diskFullRate,
+          fullSeconds: settings.diskFullSeconds,
+          maxBackoffMs: settings.retryMaxBackoffMs,
+          receiver: primary,
+          tmpRoot,
+        });
+        results.push({ round, ...r, wallMs: performance.now() - t });
+        log(
+          r.skipped
+            ? `${tag} disk full ${variant}: skipped (${r.skipped})`
+            : `${tag} disk full ${settings.diskFullSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, delivered ${fmt(r.delivered)} (${fmt(100 * r.deliveredShare, 2)}%), lost ${fmt(r.lost)}, degraded spells ${r.degradedSpells}`,
+        );
+      }
+      if (onlyDiskFull) continue;
       for (const rate of settings.rates) {
         for (const variant of order) {
           const t = performance.now();
@@ -674,6 +822,22 @@ async function main() {
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
 
+  if (onlyDiskFull) {
+    // Update the disk-full rows of the last full run's results; everything else stays as measured.
+    const file = path.join(out, 'export.json');
+    const existing = JSON.parse(fs.readFileSync(file, 'utf8'));
+    existing.settings = {
+      ...existing.settings,
+      diskFullRate: settings.diskFullRate,
+      diskFullSeconds: settings.diskFullSeconds,
+      diskFullRounds: rounds,
+    };
+    existing.diskFull = summarizeDiskFull(settings, results);
+    existing.results = [...existing.results.filter((r) => r.scenario !== 'diskFull'), ...results];
+    fs.writeFileSync(file, JSON.stringify(existing, null, 2) + '\n');
+    console.log(`disk-full rows updated in ${file} (${fmt(elapsedSeconds)} s)`);
+    return;
+  }
   const cpus = os.cpus();
   const report = {
     benchmark: 'export',
@@ -689,6 +853,7 @@ async function main() {
     settings,
     elapsedSeconds,
     ...summarize(settings, results),
+    diskFull: summarizeDiskFull(settings, results),
     results,
   };
   fs.writeFileSync(path.join(out, 'export.json'), JSON.stringify(report, null, 2) + '\n');

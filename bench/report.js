@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
+import { httpSdkLineConclusion, httpSdkLineTable } from './lib/http-sdk-line.js';
+import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
 import { median } from './lib/stats.js';
 
@@ -134,6 +136,13 @@ function queueTable(queue) {
 // ── export ──────────────────────────────────────────────────────────────────────────────────────
 const grouped = { grouped: true };
 /** Lifeline's median over the stock pipeline's for a loss: only when the stock pipeline lost any. */
+/** The disk-full comparison in words; empty when it was not measured. */
+const diskFullSentence = (d) => {
+  if (d === undefined || d.skipped !== undefined) return '';
+  const share = (v) => `${decimal(100 * d[v].deliveredShare.median, 2)}%`;
+  return `With the queue's disk full for ${d.fullSeconds} s at ${integer(d.offeredPerSec)} records/s and the endpoint up, Lifeline delivered ${share('lifeline')} of the records (${ratio(d.ratio.delivered)} the stock pipeline's count, which delivered ${share('stock')}): its queue degraded to the memory fallback while the disk refused writes and went back to disk when it was freed. The stock pipeline keeps nothing on disk; what it lost overflowed its in-memory queue on a shared, busy machine (these rows were measured separately, with \`--only disk-full\`, while other work ran: noisy).`;
+};
+
 const lossRatio = (lifeline, stock) =>
   stock.median > 0 && Number.isFinite(lifeline.median) ? ratio(lifeline.median / stock.median) : '—';
 /** "nothing" when no round lost a record, else the median with its min–max. */
@@ -194,6 +203,24 @@ export function exportTable(exp) {
     spread(outage.lifeline.catchUpMs, 0, grouped),
     '—',
   ]);
+  const d = exp.diskFull;
+  if (d !== undefined && d.skipped === undefined) {
+    const pct = (x) =>
+      `${decimal(100 * x.median, 2)}% (${decimal(100 * x.min, 2)}–${decimal(100 * x.max, 2)})`;
+    rows.push([
+      `records delivered with the queue's disk full for ${d.fullSeconds} s, endpoint up (of ${integer(d.lifeline.emitted.median)} emitted at ${integer(d.offeredPerSec)}/s; ${d.rounds} rounds, ${d.date.slice(0, 16).replace('T', ' ')} UTC)`,
+      `${spread(d.stock.delivered, 0, grouped)}, ${pct(d.stock.deliveredShare)}`,
+      `${spread(d.lifeline.delivered, 0, grouped)}, ${pct(d.lifeline.deliveredShare)}`,
+      ratio(d.ratio.delivered),
+    ]);
+  } else if (d?.skipped !== undefined) {
+    rows.push([
+      `records delivered with the queue's disk full, endpoint up`,
+      `not measured: ${d.skipped}`,
+      '—',
+      '—',
+    ]);
+  }
   const noFailover = 'no fail-over (one endpoint)';
   rows.push([
     'time to fail over, primary refuses connections (ms)',
@@ -743,6 +770,7 @@ async function writeCharts(results, chartsDir) {
 }
 
 const CONCLUSIONS = {
+  'http-sdk-line': httpSdkLineConclusion,
   encode: (e) =>
     `**What to conclude:** Lifeline's encoder takes ${ratio(e.ratio.lifelineOverStock)} the time of the stock serializer for the same bytes on the wire, so encoding every record at emit (which durability needs) costs less than the stock pipeline spends at export.`,
   queue: (q) => {
@@ -775,8 +803,11 @@ const CONCLUSIONS = {
       `**What to conclude:** over ${x.settings.rounds} interleaved rounds, in a ${o.outageSeconds} s backend outage the stock pipeline lost ${lossPhrase(o.stock.lost, 'records')}${share(o.stock.lost, o.stock.emitted)} and Lifeline ${lossPhrase(o.lifeline.lost, 'records')}${share(o.lifeline.lost, o.lifeline.emitted)}.`,
       `Offered ${integer(top.offeredPerSec)} records/s, the stock pipeline lost ${lossPhrase(top.stock.droppedPerSec, 'records/s')} and Lifeline ${lossPhrase(top.lifeline.droppedPerSec, 'records/s')}, and Lifeline delivered ${ratio(top.ratio.deliveredPerSec)} the stock pipeline's rate.`,
       `Lifeline's main thread spends ${list(cpu)} the stock pipeline's CPU per record at ${list(rates)} records/s offered.`,
+      diskFullSentence(x.diskFull),
       `It fails over in a median of ${integer(f.refused.timeToFailoverMs.median)} ms when the primary refuses connections and ${integer(f.blackholed.timeToFailoverMs.median)} ms when it hangs (attempt timeout ${integer(f.attemptTimeoutMs)} ms), fails back a median of ${integer(f.timeToFailbackMs.median)} ms and at most ${integer(f.timeToFailbackMs.max)} ms after the primary recovers (probe interval ${integer(f.probeIntervalMs)} ms), and lost ${f.lostTotal === 0 ? 'no record' : `${integer(f.lostTotal)} records`} in its ${f.runs} fail-over runs.`,
-    ].join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
   },
   http: (h) => {
     const v = h.variants;
@@ -803,6 +834,7 @@ const CONCLUSIONS = {
     }
     return sentences.join(' ');
   },
+  lifecycle: lifecycleConclusion,
   collector: collectorConclusion,
 };
 
@@ -811,14 +843,20 @@ const RENDERERS = {
   queue: queueTable,
   export: exportTable,
   http: httpTable,
+  lifecycle: lifecycleTable,
   collector: collectorTables,
+  'http-sdk-line': httpSdkLineTable,
 };
 const TITLES = {
   encode: 'Encoding: SDK log records to OTLP protobuf (`pnpm bench:encode`)',
   queue: 'Disk queue: append, open and read-back (`pnpm bench:queue`)',
   export: 'Export under load and outages, fail-over (`pnpm bench:export`)',
   http: 'HTTP overhead on Fastify and Express servers (`pnpm bench:http`)',
+  lifecycle:
+    'Start-up and exit: `--import` before the first line, SIGTERM against shutdown_timeout (`pnpm bench:lifecycle`)',
   collector: 'A Collector in front: fail-over and crashes (collector-config tests)',
+  'http-sdk-line':
+    'HTTP overhead before and after the move to OpenTelemetry JS 3.x (reduced `bench:http`, both trees)',
 };
 
 /** Where a section's raw results come from, when not from `pnpm bench` (paths relative to the repo root). */
@@ -876,7 +914,9 @@ export async function writeReport({ resultsDir = path.join(benchDir, 'results'),
     export: ['export-loss', 'failover'],
     queue: ['queue-append', 'queue-read'],
     encode: [],
+    lifecycle: [],
     collector: [],
+    'http-sdk-line': [],
   };
   for (const name of Object.keys(RENDERERS)) {
     if (!results[name]) continue;

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { describeEnvironment } from './lib/environment.js';
 import { writeReport } from './report.js';
 
-export const BENCHMARKS = ['encode', 'queue', 'export', 'http'];
+export const BENCHMARKS = ['encode', 'queue', 'export', 'http', 'lifecycle'];
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 

@@ -14,19 +14,27 @@ const binary = resolveCollectorBinary();
 const resultsFile = join(lastRunDir, 'lifeline-exporter.json');
 
 /**
- * The primary receiver is stopped during traffic (connections refused, open sockets destroyed)
- * and started again 1 s after the secondary got traffic: the scenario of failover.test.ts, run
+ * The primary goes away during traffic and comes back: `stop` stops its receiver (connections
+ * refused, open sockets destroyed) and starts it again 1 s after the secondary got traffic; `hang`
+ * makes it read every request and never answer for HANG_MS. The scenario of failover.test.ts, run
  * here on both agents one after the other so the two are compared in the same run.
  */
-async function killThePrimary({ primary, secondary, agent, report }: AgentUnderTest) {
+const HANG_MS = 12_000;
+async function losePrimary({ primary, secondary, agent, report }: AgentUnderTest, outage: 'stop' | 'hang') {
   const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
   await within(10_000, () => primary.counts().logRecords >= 200);
-  await primary.stop();
+  const outageStart = Date.now();
+  if (outage === 'stop') await primary.stop();
+  else primary.addFault({ kind: 'hang' }, { forMs: HANG_MS });
   const ackedAtStop = traffic.acked.size;
   const failoverMs = await within(20_000, () => secondary.counts().logRecords > 0);
   const ackedUntilFailover = traffic.acked.size - ackedAtStop;
-  await sleep(1_000);
-  await primary.start();
+  if (outage === 'stop') {
+    await sleep(1_000);
+    await primary.start();
+  } else {
+    await sleep(Math.max(0, outageStart + HANG_MS - Date.now()));
+  }
   const before = primary.counts().logRecords;
   const failbackMs = await within(20_000, () => primary.counts().logRecords >= before + 200);
   await sleep(500);
@@ -56,14 +64,14 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
   });
 
   describe('kill the primary: agent-lifeline.yaml against the stock failover connector (agent.yaml), same run', () => {
-    let stock: Awaited<ReturnType<typeof killThePrimary>>;
-    let lifeline: Awaited<ReturnType<typeof killThePrimary>>;
+    let stock: Awaited<ReturnType<typeof losePrimary>>;
+    let lifeline: Awaited<ReturnType<typeof losePrimary>>;
     let metrics = '';
 
     beforeAll(async () => {
-      stock = await killThePrimary(await start('agent.yaml'));
+      stock = await losePrimary(await start('agent.yaml'), 'stop');
       const agent = await start('agent-lifeline.yaml');
-      lifeline = await killThePrimary(agent);
+      lifeline = await losePrimary(agent, 'stop');
       metrics = await agent.metrics();
       const scenario =
         'primary receiver stopped during traffic (4 senders, 20 records per request), started again 1 s after the secondary got traffic; failback interval 5s';
@@ -95,19 +103,50 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
 
     it("reports the fail-over in the Collector's own telemetry", () => {
       expect(
-        metricSum(metrics, 'otelcol_lifeline_failovers_total', { from: 'primary', to: 'secondary' }),
+        metricSum(metrics, 'otelcol_lifeline_failovers_total', {
+          from: 'primary',
+          to: 'secondary',
+          data_type: 'logs',
+        }),
       ).toBeGreaterThan(0);
       expect(
         metricSum(metrics, 'otelcol_lifeline_endpoint_attempts_total', {
           endpoint: 'primary',
           outcome: 'retryable',
+          data_type: 'logs',
         }),
       ).toBeGreaterThan(0);
-      expect(metricSum(metrics, 'otelcol_lifeline_endpoint_usable', { endpoint: 'secondary' })).toBe(1);
+      expect(
+        metricSum(metrics, 'otelcol_lifeline_endpoint_usable', { endpoint: 'secondary', data_type: 'logs' }),
+      ).toBe(1);
       expect(metricSum(metrics, 'otelcol_exporter_sent_log_records_total')).toBeGreaterThanOrEqual(
         lifeline.acked,
       );
       expect(metrics).toContain('otelcol_exporter_queue_size');
+    });
+  });
+
+  describe('a hung primary: agent-lifeline.yaml against agent.yaml, same run', () => {
+    let stock: Awaited<ReturnType<typeof losePrimary>>;
+    let lifeline: Awaited<ReturnType<typeof losePrimary>>;
+
+    beforeAll(async () => {
+      stock = await losePrimary(await start('agent.yaml'), 'hang');
+      lifeline = await losePrimary(await start('agent-lifeline.yaml'), 'hang');
+      const scenario = `primary receiver reads every request and never answers for ${HANG_MS / 1000} s during traffic (4 senders, 20 records per request); attempt timeout 5s; failback interval 5s`;
+      recordMeasurement('hungPrimary', { scenario, stockAgent: stock, lifelineAgent: lifeline }, resultsFile);
+    });
+
+    it('moves the batches to the secondary after the attempt timeout, and back once the primary answers', () => {
+      expect(lifeline.failoverFired).toBe(true);
+      expect(lifeline.msFromPrimaryStopToFirstRecordAtSecondary).toBeGreaterThanOrEqual(4_000);
+      expect(lifeline.msFromPrimaryRestartToTrafficBackOnPrimary).toBeDefined();
+    });
+
+    it('delivers every record the agent acknowledged, as the stock connector does', () => {
+      expect(lifeline.lost).toBe(0);
+      expect(stock.failoverFired).toBe(true);
+      expect(stock.lost).toBe(0);
     });
   });
 
@@ -161,7 +200,9 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
     });
 
     it('counts it', () => {
-      expect(metricSum(metrics, 'otelcol_lifeline_dead_letter_items_total', { kept: 'true' })).toBe(20);
+      expect(
+        metricSum(metrics, 'otelcol_lifeline_dead_letter_items_total', { kept: 'true', data_type: 'logs' }),
+      ).toBe(20);
       expect(metricSum(metrics, 'otelcol_exporter_send_failed_log_records_total')).toBe(20);
     });
   });

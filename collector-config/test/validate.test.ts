@@ -58,6 +58,18 @@ describe.skipIf(binary.skipReason !== undefined)(
       expect(result.stderr).toContain('exporters::otlp_http/primary');
     });
 
+    it('refuses agent-lifeline.yaml without a primary endpoint and names the key', () => {
+      const result = validate('agent-lifeline.yaml', { LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: '' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('exporters::lifelineotlphttp: endpoints[0].endpoint: must be set');
+    });
+
+    it('refuses agent-lifeline.yaml with a failback interval that is not a positive duration', () => {
+      const result = validate('agent-lifeline.yaml', { LIFELINE_COLLECTOR_FAILBACK_INTERVAL: '0s' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('probe_interval: must be positive');
+    });
+
     it('builds a Collector with exactly the component types the configurations use', () => {
       const used = new Set<string>();
       for (const file of configs) {

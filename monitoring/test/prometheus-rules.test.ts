@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /** The Prometheus rules checked and unit-tested by the real promtool (Debian's `prometheus` package). */
-const promtool = process.env.LIFELINE_PROMTOOL ?? 'promtool';
+const promtool = process.env.PROMTOOL_BIN ?? 'promtool';
 const dir = fileURLToPath(new URL('../prometheus/', import.meta.url));
 const found = spawnSync(promtool, ['--version'], { encoding: 'utf8' });
 const skipReason =
   found.error === undefined
     ? undefined
-    : `promtool not found (apt-get install prometheus, or set LIFELINE_PROMTOOL)`;
+    : `promtool not found (apt-get install prometheus, or set PROMTOOL_BIN)`;
 if (skipReason && process.env.CI === 'true') throw new Error(`${skipReason}; CI must install it (.ci/run)`);
 if (skipReason) console.warn(`prometheus rules tests skipped: ${skipReason}`);
 
@@ -24,7 +24,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe.skipIf(skipReason !== undefined)('prometheus rules', () => {
   it('pass `promtool check rules`', () => {
     const result = run(['check', 'rules', 'lifeline-rules.yaml']);
-    expect(result.stdout + result.stderr).toMatch(/SUCCESS: 16 rules found/);
+    expect(result.stdout + result.stderr).toMatch(/SUCCESS: 17 rules found/);
     expect(result.status).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const rootDir = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-quick-'));
-const BENCHMARKS = ['encode', 'queue', 'export', 'http'];
+const BENCHMARKS = ['encode', 'queue', 'export', 'http', 'lifecycle'];
 
 function runQuickSuite(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -39,7 +39,7 @@ describe('the benchmark suite in quick mode', () => {
     };
     expect(environment.fdatasync.medianUs).toBeGreaterThan(0);
     const report = fs.readFileSync(path.join(outDir, 'BENCHMARKS.md'), 'utf8');
-    for (const command of ['bench:encode', 'bench:queue', 'bench:export', 'bench:http']) {
+    for (const command of ['bench:encode', 'bench:queue', 'bench:export', 'bench:http', 'bench:lifecycle']) {
       expect(report).toContain(`pnpm ${command}`);
     }
     expect(report).not.toContain('NaN');

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.uber.org/zap"
@@ -124,7 +125,7 @@ func (c *fakeClock) advance(d time.Duration) {
 func newTestSender(t *testing.T, deadLetterDir string, urls []string, timeout time.Duration) (*failoverSender, *fakeClock) {
 	t.Helper()
 	settings := componenttest.NewNopTelemetrySettings()
-	tel, err := newTelemetry(settings)
+	tel, err := newTelemetry(settings, component.NewID(Type), logsSignal)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type core struct {
 }
 
 func newCore(set exporter.Settings, cfg *Config, sig signal) (*core, error) {
-	tel, err := newTelemetry(set.TelemetrySettings)
+	tel, err := newTelemetry(set.TelemetrySettings, set.ID, sig)
 	if err != nil {
 		return nil, err
 	}

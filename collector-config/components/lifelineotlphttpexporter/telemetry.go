@@ -12,8 +12,9 @@ import (
 const scopeName = "github.com/otel-lifeline/lifeline/collector-config/components/lifelineotlphttpexporter"
 
 // telemetry holds the fail-over metrics, next to the otelcol_exporter_* metrics that
-// exporterhelper reports for the queue and for sent and failed items. The Collector adds the
-// component's identity (otelcol.component.id, otelcol.signal) to each.
+// exporterhelper reports for the queue and for sent and failed items. Like those, each carries
+// `exporter` (the component ID) and `data_type` (logs, traces, metrics): one exporter ID serves
+// every signal's pipeline, each with its own fail-over state.
 //
 //	otelcol_lifeline_endpoint_attempts_total{endpoint, outcome}   one per attempt: ok|partial|retryable|rejected
 //	otelcol_lifeline_failovers_total{from, to}                    a batch moved to the next endpoint
@@ -27,11 +28,16 @@ type telemetry struct {
 	deadLetters     metric.Int64Counter
 	usable          metric.Int64ObservableGauge
 	registration    metric.Registration
+	// identity is the exporter and data_type attributes every measurement carries.
+	identity []attribute.KeyValue
 }
 
-func newTelemetry(settings component.TelemetrySettings) (*telemetry, error) {
+func newTelemetry(settings component.TelemetrySettings, id component.ID, sig signal) (*telemetry, error) {
 	meter := settings.MeterProvider.Meter(scopeName)
-	var t telemetry
+	t := telemetry{identity: []attribute.KeyValue{
+		attribute.String("exporter", id.String()),
+		attribute.String("data_type", sig.name),
+	}}
 	var errs [5]error
 	t.attempts, errs[0] = meter.Int64Counter("otelcol_lifeline_endpoint_attempts",
 		metric.WithDescription("Attempts to send a batch to an endpoint, by outcome (ok, partial, retryable, rejected)."),
@@ -61,7 +67,7 @@ func (t *telemetry) observe(settings component.TelemetrySettings, senders []*fai
 				if usable {
 					value = 1
 				}
-				observer.ObserveInt64(t.usable, value, metric.WithAttributes(attribute.String("endpoint", sender.endpoints[i].name)))
+				observer.ObserveInt64(t.usable, value, t.with(attribute.String("endpoint", sender.endpoints[i].name)))
 			}
 		}
 		return nil
@@ -77,18 +83,23 @@ func (t *telemetry) stop() error {
 	return t.registration.Unregister()
 }
 
+// with is the identity plus a measurement's own attributes.
+func (t *telemetry) with(attributes ...attribute.KeyValue) metric.MeasurementOption {
+	return metric.WithAttributes(append(append([]attribute.KeyValue{}, t.identity...), attributes...)...)
+}
+
 func (t *telemetry) recordAttempt(ctx context.Context, endpoint string, kind outcomeKind) {
-	t.attempts.Add(ctx, 1, metric.WithAttributes(attribute.String("endpoint", endpoint), attribute.String("outcome", kind.String())))
+	t.attempts.Add(ctx, 1, t.with(attribute.String("endpoint", endpoint), attribute.String("outcome", kind.String())))
 }
 
 func (t *telemetry) recordFailover(ctx context.Context, from, to string) {
-	t.failovers.Add(ctx, 1, metric.WithAttributes(attribute.String("from", from), attribute.String("to", to)))
+	t.failovers.Add(ctx, 1, t.with(attribute.String("from", from), attribute.String("to", to)))
 }
 
 func (t *telemetry) recordPartialRejected(ctx context.Context, endpoint string, items int64) {
-	t.partialRejected.Add(ctx, items, metric.WithAttributes(attribute.String("endpoint", endpoint)))
+	t.partialRejected.Add(ctx, items, t.with(attribute.String("endpoint", endpoint)))
 }
 
 func (t *telemetry) recordDeadLetter(ctx context.Context, endpoint string, items int64, kept bool) {
-	t.deadLetters.Add(ctx, items, metric.WithAttributes(attribute.String("endpoint", endpoint), attribute.Bool("kept", kept)))
+	t.deadLetters.Add(ctx, items, t.with(attribute.String("endpoint", endpoint), attribute.Bool("kept", kept)))
 }

@@ -1,12 +1,16 @@
+import { join } from 'node:path';
 import type { PendingFrames } from './append-buffer.js';
 import { errorCode } from './file-system.js';
 import type { GroupCommitWriter } from './group-commit.js';
 import { isDiskTrouble, MemoryFallback, recordsOfFrames, type MemoryRecord } from './memory-fallback.js';
 import { MAX_RECORD_BYTES } from './record-frame.js';
+import { LOCK_FILE } from './ownership.js';
 import { RecoveryProbe } from './recovery-probe.js';
 import { DIRECTORY_MODE, FILE_MODE, type ResolvedOptions } from './resolve-options.js';
 import type { SegmentStore } from './segment-store.js';
 import type { DropReason, Durability } from './types.js';
+
+const WATCH_EVERY_MS = 1_000;
 
 /** What the degraded path needs of its queue. */
 export interface DegradedHost {
@@ -35,6 +39,7 @@ export class DegradedPath {
   readonly memory: MemoryFallback | undefined;
   private state: { reason: string; fromSeq: number } | undefined;
   private readonly probe: RecoveryProbe;
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -64,7 +69,23 @@ export class DegradedPath {
   }
 
   stop(): Promise<void> {
+    clearInterval(this.watchTimer);
     return this.probe.stop();
+  }
+
+  /**
+   * Notices a queue directory deleted (or unmounted) under the running process within a second:
+   * writes into files already open would still succeed, into files no one will ever find.
+   */
+  watch(): void {
+    if (this.watchTimer !== undefined) return;
+    this.watchTimer = setInterval(() => {
+      if (this.state !== undefined || this.host.own() === undefined) return;
+      this.options.fs.stat(join(this.host.directory(), LOCK_FILE)).catch((error: unknown) => {
+        if (errorCode(error) === 'ENOENT') this.degrade('ENOENT');
+      });
+    }, WATCH_EVERY_MS);
+    this.watchTimer.unref();
   }
 
   /** Degraded: the record waits in memory (not durable). false: dropped and counted. */
@@ -123,6 +144,7 @@ export class DegradedPath {
     own.markElsewhere(state.fromSeq, own.nextSeq);
     this.state = undefined;
     this.notify();
+    this.host.wake();
     // The directory may have been recreated: the cursors' positions go on disk again.
     await own.ledger.persist();
   }

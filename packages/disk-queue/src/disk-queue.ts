@@ -131,6 +131,7 @@ class DiskQueueImpl implements DiskQueue {
     const heartbeatEvery = Math.max(1_000, Math.floor(o.lockStaleMs / 3));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatEvery);
     this.heartbeatTimer.unref();
+    this.degraded.watch();
   }
 
   append(record: Uint8Array): boolean {

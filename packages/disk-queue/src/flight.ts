@@ -27,6 +27,8 @@ export interface Flight {
    */
   header: NewSegmentHeader | undefined;
   error: unknown;
+  /** Its records went to the memory fallback instead of the disk. */
+  diverted: boolean;
   /** Settled once the next flight may be placed: right after placement, or after a header's write. */
   placed: Promise<void>;
   /** Settled once its write has returned or failed. */

@@ -12,7 +12,7 @@ export interface GroupCommitOptions {
   /** Evicts old segments so that `bytes` more fit; only called with no write in flight. */
   makeRoom(bytes: number): Promise<void>;
   /** Called after each flush that made records durable. */
-  onDurable(): void;
+  onDurable(): void; // also once a diverted flush has settled: its records are readable in memory
   /**
    * A flush that did not reach the disk (`error` undefined: an earlier write into its segment
    * failed). true: the caller took its records (to memory); false: they are counted as 'io_error'.

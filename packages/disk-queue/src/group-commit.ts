@@ -224,6 +224,7 @@ export class GroupCommitWriter {
       offset: 0,
       header: undefined,
       error: undefined,
+      diverted: false,
       placed: placed.promise,
       written: written.promise,
       committed: Promise.resolve(),
@@ -271,6 +272,8 @@ export class GroupCommitWriter {
     this.flightRecords -= f.pending.records;
     this.flightBytes -= f.pending.bytes;
     this.settled = f.target;
+    // Diverted records become readable once the flight is off the list (see firstUnsettledSeq).
+    if (f.diverted) this.options.onDurable();
     this.release();
     this.releaseRoom();
     this.buffer.recycle(f.pending);
@@ -371,7 +374,8 @@ export class GroupCommitWriter {
     // The batch's sequence numbers stay consumed on disk: a reader sees the gap, either counted
     // here or marked as held in memory.
     if (f.error !== undefined) store.context.onError(f.error);
-    if (this.options.divert(pending, f.error)) store.markElsewhere(firstSeq, endSeq);
+    f.diverted = this.options.divert(pending, f.error);
+    if (f.diverted) store.markElsewhere(firstSeq, endSeq);
     else store.countLoss('io_error', firstSeq, endSeq, pending.payloadBytes);
     if (segment === undefined) return;
     const later = this.flights.filter((x) => !x.done && x.segment === segment);

@@ -41,37 +41,10 @@ export type FrameCheck =
   | { kind: 'incomplete'; need: number }
   | { kind: 'bad'; reason: string };
 
-/** Writes a frame header for a payload that already sits at `at + 28`, CRC included. */
-export function sealFrame(
-  buf: Buffer,
-  at: number,
-  payloadLength: number,
-  seq: number,
-  appendedAtMs: number,
-): void {
-  writeFrameFields(buf, at, payloadLength, seq, appendedAtMs);
-  writeFrameCrc(buf, at, payloadLength);
-}
-
-/** Writes magic, length, sequence and time; the CRC comes last, once the payload is final. */
-export function writeFrameFields(
-  buf: Buffer,
-  at: number,
-  payloadLength: number,
-  seq: number,
-  appendedAtMs: number,
-): void {
-  buf.writeUInt32LE(FRAME_MAGIC_U32, at);
-  buf.writeUInt32LE(payloadLength, at + 8);
-  buf.writeUInt32LE(seq % 0x1_0000_0000, at + 12);
-  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 16);
-  buf.writeDoubleLE(appendedAtMs, at + 20);
-}
-
 /**
- * `writeFrameFields` through a DataView over the same bytes: what the append path uses, where
- * these five stores happen once per record (DataView stores compile to plain moves; the Buffer
- * methods check their arguments on every call).
+ * Writes magic, length, sequence and time through a DataView (the CRC comes last, once the
+ * payload is final): these five stores happen once per record, and DataView stores compile to
+ * plain moves where the Buffer methods check their arguments on every call.
  */
 export function writeFrameFieldsTo(
   view: DataView,

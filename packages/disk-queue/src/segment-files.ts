@@ -39,7 +39,7 @@ export class SegmentFiles {
     const id = store.nextSegmentId;
     const path = store.segmentPath(segmentFileName(id));
     this.spare = (async () => {
-      const file = await fs.open(path, 'wx', fileMode, { dsync: true });
+      const file = await fs.open(path, 'wx+', fileMode, { dsync: true });
       try {
         await fs.syncDirectory(store.directory);
       } catch {
@@ -53,8 +53,9 @@ export class SegmentFiles {
 
   /** Closes an unused spare; `remove` deletes its (empty) file too, as a clean close should. */
   async dropSpare(remove: boolean): Promise<void> {
-    const spare = await this.spare;
-    this.spare = undefined;
+    const taken = this.spare;
+    this.spare = undefined; // taken before the await: a concurrent create() must not get it closed
+    const spare = await taken;
     if (spare === undefined) return;
     const { fs } = this.store.context;
     await spare.file.close().catch(() => undefined);
@@ -118,8 +119,9 @@ export class SegmentFiles {
     const store = this.store;
     const { fs, clock, fileMode } = store.context;
     const key = this.key;
-    const spare = await this.spare;
-    this.spare = undefined;
+    const taken = this.spare;
+    this.spare = undefined; // taken before the await: a concurrent dropSpare must not close it
+    const spare = await taken;
     if (spare !== undefined && spare.id !== store.nextSegmentId) {
       await spare.file.close().catch(() => undefined); // stale: never happens while ids only grow here
     }
@@ -130,7 +132,7 @@ export class SegmentFiles {
       let file;
       const entryDurable = spare?.id === id;
       try {
-        file = entryDurable ? spare.file : await fs.open(path, 'wx', fileMode, { dsync: true });
+        file = entryDurable ? spare.file : await fs.open(path, 'wx+', fileMode, { dsync: true });
       } catch (error) {
         // A leftover file with this id (never ours to overwrite): skip the id.
         if (errorCode(error) === 'EEXIST' && attempt < 16) {

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createNodeFileSystem,
   openDiskQueue,
@@ -56,44 +56,62 @@ describe('disk queue', () => {
   });
 
   it('makes a record appended during a slow write durable one interval after its append, not after the write', async () => {
-    // Writes take WRITE_MS; a record appended while one is in flight is due INTERVAL_MS after
-    // its append. Scheduling a full interval after the write instead would make it wait about
-    // WRITE_MS longer than the promise.
+    // Time is the test's (fake timers and Date); writes are held until the test lets them land. A
+    // record appended while a write is in flight must be due INTERVAL_MS after its append;
+    // scheduling a full interval after the write instead would start it later.
     const INTERVAL_MS = 400;
-    const WRITE_MS = 300;
     const real = createNodeFileSystem();
-    const slow: FileSystem = {
+    const held: Array<() => void> = [];
+    let gate = false;
+    const gated: FileSystem = {
       ...real,
       async open(path, flags, mode, options) {
         const file = await real.open(path, flags, mode, options);
         return Object.assign(Object.create(Object.getPrototypeOf(file) as object) as OpenFile, file, {
           durableWrites: file.durableWrites,
           writev: async (buffers: readonly Uint8Array[], position: number) => {
-            await new Promise((resolve) => setTimeout(resolve, WRITE_MS));
+            if (gate) await new Promise<void>((resolve) => held.push(resolve));
             return file.writev(buffers, position);
           },
         });
       },
     };
-    const q = await openQueue({ fsyncIntervalMs: INTERVAL_MS, fs: slow });
-    q.append(record('first'));
-    // Wait until the first record's write is in flight, then append the second.
-    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + WRITE_MS / 10));
-    expect(q.stats().bufferedRecords).toBe(1);
-    const appendedAt = Date.now();
-    q.append(record('second'));
+    const q = await openQueue({ fsyncIntervalMs: INTERVAL_MS, fs: gated });
+    gate = true;
+    /** Lets real I/O and promise chains run (setImmediate is not faked) until `until`, at most `turns` turns. */
+    const settle = async (until: () => boolean = () => false, turns = 100_000): Promise<void> => {
+      for (let i = 0; i < turns && !until(); i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      q.append(record('first')); // t = 0: due at 400
+      vi.advanceTimersByTime(INTERVAL_MS);
+      await settle(() => held.length === 1);
+      expect(held).toHaveLength(1); // the first write is in flight
+      vi.advanceTimersByTime(40);
+      q.append(record('second')); // t = 440: due at 840
+      vi.advanceTimersByTime(260);
+      held[0]!(); // t = 700: the first write lands
+      await settle(() => q.stats().bufferedRecords === 1);
+      vi.advanceTimersByTime(139); // t = 839: not due yet
+      await settle(() => false, 1_000);
+      expect(held).toHaveLength(1);
+      vi.advanceTimersByTime(1); // t = 840: one interval after its append
+      await settle(() => held.length === 2);
+      expect(held).toHaveLength(2);
+      held[1]!();
+    } finally {
+      vi.useRealTimers();
+      gate = false;
+      for (const release of held) release();
+    }
     const cursor = q.cursor();
     const seen: string[] = [];
     while (seen.length < 2) {
       await cursor.waitForData();
-      const batch = (await cursor.read())!;
-      seen.push(...batch.records.map(text)); // no ack: the ledger's write would be slow too
+      seen.push(...(await cursor.read())!.records.map(text));
     }
-    const latency = Date.now() - appendedAt;
     expect(seen).toEqual(['first', 'second']);
-    // Due at INTERVAL_MS, written by INTERVAL_MS + WRITE_MS; scheduling from the end of the first
-    // write would take about 0.9 × WRITE_MS longer.
-    expect(latency).toBeLessThan(INTERVAL_MS + WRITE_MS + 150);
   });
 
   it('respects read limits and always returns at least one record', async () => {

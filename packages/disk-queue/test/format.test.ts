@@ -10,15 +10,15 @@ import {
   SEGMENT_FILE_PATTERN,
 } from '@otel-lifeline/disk-queue';
 import { crc32, tableCrc32 } from '../src/crc32.js';
-import { resync, sealFrame } from '../src/record-frame.js';
+import { AppendBuffer } from '../src/append-buffer.js';
+import { resync } from '../src/record-frame.js';
 import { encodeSegmentHeader } from '../src/segment-header.js';
 
+/** One record framed by the writer the queue appends with (AppendBuffer), as it goes to disk. */
 function frame(payload: string, seq: number): Buffer {
-  const body = Buffer.from(payload);
-  const buf = Buffer.alloc(FRAME_HEADER_BYTES + body.length);
-  body.copy(buf, FRAME_HEADER_BYTES);
-  sealFrame(buf, 0, body.length, seq, 1_700_000_000_000);
-  return buf;
+  const buffer = new AppendBuffer(undefined, 1);
+  buffer.append(Buffer.from(payload), 1_700_000_000_000, seq);
+  return Buffer.concat(buffer.take().buffers);
 }
 
 describe('crc32', () => {

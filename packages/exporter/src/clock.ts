@@ -1,7 +1,10 @@
-/** Wall-clock time in milliseconds since the epoch. Injected so tests can move time by hand. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from '@otel-lifeline/disk-queue';
+
+/**
+ * The one `Clock` (wall-clock milliseconds since the epoch, injected so tests can move time by
+ * hand) is the disk queue's: the queue and the exporter are handed the same one.
+ */
+export type { Clock };
 
 export const systemClock: Clock = { now: () => Date.now() };
 

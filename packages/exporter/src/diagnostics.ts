@@ -21,8 +21,13 @@ export const channels = {
   endpointState: channel('lifeline:endpoint:state'),
   /** `{ signal, directory, adopted, pendingRecords, openMs }`: the disk queue is open; records are durable from here on. */
   queueOpen: channel('lifeline:queue:open'),
-  /** `{ signal, reason, records, bytes }`: records were dropped (queue full, buffer full, max age, ...). */
+  /** `{ signal, reason, items, records, bytes }`: items (log records, spans, data points) were dropped; records = queue records. */
   drop: channel('lifeline:queue:drop'),
+  /**
+   * `{ signal, state: 'durable' | 'degraded', reason?, memoryRecords, memoryBytes }`: the disk queue
+   * stopped writing to disk (full, read-only, failing, gone; records go through memory) or resumed.
+   */
+  durability: channel('lifeline:queue:durability'),
 } as const;
 
 export function publish(ch: (typeof channels)[keyof typeof channels], message: object): void {

@@ -1,6 +1,9 @@
+import { diag } from '@opentelemetry/api';
+import type { DurabilityEvent } from '@otel-lifeline/disk-queue';
 import type { Signal } from '@otel-lifeline/otlp';
 import type { BurstReporter } from './burst-reporter.js';
 import { channels, publish } from './diagnostics.js';
+import { LossAccounting } from './loss-accounting.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { SendResult } from './transport.js';
 
@@ -10,10 +13,11 @@ import type { SendResult } from './transport.js';
  * per burst), as it applies:
  *
  *   outcome                 metric                           channel                    log
- *   processed/notQueued     processed(error.type)            —                          —
- *   encodeFailed            processed(encode_error)          —                          error
- *   bufferFull              processed(buffer_full)           lifeline:queue:drop        warn
- *   dropped                 lifeline.queue.dropped           lifeline:queue:drop        warn
+ *   processed/notQueued     processed(error.type)²           —                          —
+ *   encodeFailed            processed, dropped(encode_error) lifeline:queue:drop        error
+ *   bufferFull              processed, dropped(buffer_full)  lifeline:queue:drop        summary³
+ *   dropped                 lifeline.queue.dropped           lifeline:queue:drop        summary³
+ *   durability              lifeline.queue.durable           lifeline:queue:durability  one line per change
  *   attempt                 operation.duration, exported     lifeline:export:ok (ok)    —
  *   retry                   lifeline.export.retries          lifeline:export:retry      warn
  *   partial                 —  (counted by attempt)          lifeline:export:partial    warn
@@ -24,20 +28,43 @@ import type { SendResult } from './transport.js';
  *   queueOpened             —                                lifeline:queue:open        —
  *   problem                 —                                —                          as given
  *
- *   ¹ only when the dead-letter file could not be written.
+ *   ¹ only when the dead-letter file could not be written (the items are already counted as
+ *     exported with an error.type, so this count stands outside the books below).
+ *   ² notQueued also counts the items as dropped, except for 'queue_full': an append the queue
+ *     refused was counted by the queue (or signal queue) with its own reason.
+ *   ³ the first drop after a quiet spell at once, then a summary per 10 s while drops continue.
+ *
+ * The books, in items (log records, spans, data points), hold at every moment (see LossAccounting):
+ *
+ *   processed = exported (attempt: ok, partial, rejected) + dropped (by reason) + queued
  */
 export interface ExportOutcomes {
   readonly signal: Signal;
   readonly metrics: SelfMetrics;
+  /** Items queued (disk or memory fallback), not yet answered for or dropped. */
+  readonly queuedItems: number;
   /** Items taken by a durable processor or exporter and queued. */
   processed(items: number): void;
+  /** Items handed to the queue (before the append: a refusal comes back as `dropped`). */
+  queued(items: number): void;
+  /** The queue stopped or resumed writing to disk. */
+  durability(event: DurabilityEvent): void;
   /** Items taken but not queued, by `error.type` (queue_full, shutdown, encode_error, ...). */
   notQueued(items: number, errorType: string): void;
   encodeFailed(items: number, error: unknown): void;
   /** One item refused because `maxItems` wait for encoding. */
   bufferFull(maxItems: number): void;
-  /** Queue records dropped for `reason`; `source` names who dropped them in the log line. */
-  dropped(event: { reason: string; records: number; bytes: number }, source?: 'queue'): void;
+  /**
+   * `items` (queue records: `records`) dropped for `reason`. `wasQueued` (default true): they had
+   * been counted as queued and leave it.
+   */
+  dropped(event: {
+    reason: string;
+    records: number;
+    bytes: number;
+    items: number;
+    wasQueued?: boolean;
+  }): void;
   inflight(endpoint: string, items: number): void;
   /** One attempt at one endpoint answered (or failed) after `seconds`. */
   attempt(endpoint: string, items: number, seconds: number, result: SendResult): void;
@@ -51,7 +78,7 @@ export interface ExportOutcomes {
   /** A batch older than maxAge given up on (it stayed retryable until then). */
   expired(
     endpoint: string,
-    batch: { records: number; bytes: number },
+    batch: { records: number; bytes: number; items: number },
     maxAgeMs: number,
     reason: string,
   ): void;
@@ -64,6 +91,10 @@ export interface ExportOutcomes {
     pendingRecords: number;
     openMs: number;
   }): void;
+  /** false while the queue is degraded. */
+  readonly durable: boolean;
+  /** Ends the periodic loss summary (a last one if drops are pending). */
+  stop(): void;
   /** Something went wrong that is neither a drop nor an export outcome (a read, a flush, the dead-letter directory). */
   problem(kind: string, level: 'error' | 'warn', message: string): void;
 }
@@ -73,17 +104,43 @@ export function createExportOutcomes(
   metrics: SelfMetrics,
   reporter: BurstReporter,
 ): ExportOutcomes {
+  const books = new LossAccounting(signal, metrics);
+  let durable = true;
   return {
     signal,
     metrics,
+    get queuedItems() {
+      return books.queued;
+    },
+    get durable() {
+      return durable;
+    },
     processed(items) {
       metrics.processed(items);
     },
+    queued(items) {
+      books.accepted(items);
+    },
+    durability(event) {
+      durable = event.state === 'durable';
+      publish(channels.durability, { signal, ...event });
+      // One line per transition: rare, and an operator needs both ends of the spell.
+      if (event.state === 'degraded') {
+        diag.warn(
+          `lifeline ${signal} queue: the disk refuses writes (${event.reason}); records go to the endpoint through memory (not durable) until a probe finds it writable`,
+        );
+      } else {
+        diag.info(`lifeline ${signal} queue: the disk takes writes again; records are durable again`);
+      }
+    },
     notQueued(items, errorType) {
       metrics.processed(items, errorType);
+      if (errorType !== 'queue_full')
+        books.drop(errorType, items, { records: 0, bytes: 0, wasQueued: false });
     },
     encodeFailed(items, error) {
       metrics.processed(items, 'encode_error');
+      books.drop('encode_error', items, { records: 0, bytes: 0, wasQueued: false });
       reporter.report(
         'encode',
         'error',
@@ -92,29 +149,54 @@ export function createExportOutcomes(
     },
     bufferFull(maxItems) {
       metrics.processed(1, 'buffer_full');
-      publish(channels.drop, { signal, reason: 'buffer_full', records: 1, bytes: 0 });
+      books.drop('buffer_full', 1, { records: 0, bytes: 0, wasQueued: false });
       reporter.report(
         'buffer-full',
         'warn',
         `lifeline ${signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
       );
     },
-    dropped(event, source) {
-      if (event.records === 0) return;
-      metrics.dropped(event.reason, event.records);
-      publish(channels.drop, { signal, ...event });
-      reporter.report(
-        `drop:${event.reason}`,
-        'warn',
-        source === 'queue'
-          ? `lifeline ${signal} queue: dropped ${event.records} record(s), ${event.bytes} bytes (${event.reason})`
-          : `lifeline ${signal}: dropped ${event.records} record(s) (${event.reason})`,
-      );
+    dropped({ reason, records, bytes, items, wasQueued }) {
+      books.drop(reason, items, { records, bytes, wasQueued: wasQueued ?? true });
     },
+    ...deliveryOutcomes(signal, metrics, reporter, books),
+    queueOpened(event) {
+      publish(channels.queueOpen, { signal, ...event });
+    },
+    problem(kind, level, message) {
+      reporter.report(kind, level, message);
+    },
+    stop() {
+      books.stop();
+    },
+  };
+}
+
+type DeliveryOutcome =
+  | 'inflight'
+  | 'attempt'
+  | 'retry'
+  | 'partial'
+  | 'rejected'
+  | 'expired'
+  | 'failover'
+  | 'failback'
+  | 'endpointState';
+
+/** Batches sent: attempts, retries, partial and permanent rejections, expiry, fail-over. */
+function deliveryOutcomes(
+  signal: Signal,
+  metrics: SelfMetrics,
+  reporter: BurstReporter,
+  books: LossAccounting,
+): Pick<ExportOutcomes, DeliveryOutcome> {
+  return {
     inflight(endpoint, items) {
       metrics.inflight(items, endpoint);
     },
     attempt(endpoint, items, seconds, result) {
+      // Answered for: out of `queued` in the same turn as it is counted exported.
+      if (result.kind !== 'retryable') books.settled(items);
       switch (result.kind) {
         case 'ok':
           metrics.operation(seconds, endpoint, 200);
@@ -164,8 +246,7 @@ export function createExportOutcomes(
       );
     },
     expired(endpoint, batch, maxAgeMs, reason) {
-      metrics.dropped('max_age', batch.records);
-      publish(channels.drop, { signal, reason: 'max_age', records: batch.records, bytes: batch.bytes });
+      books.drop('max_age', batch.items, { records: batch.records, bytes: batch.bytes, wasQueued: true });
       reporter.report(
         `max-age:${endpoint}`,
         'error',
@@ -192,12 +273,6 @@ export function createExportOutcomes(
     },
     endpointState({ endpoint, state, until }) {
       publish(channels.endpointState, { signal, endpoint, state, until });
-    },
-    queueOpened(event) {
-      publish(channels.queueOpen, { signal, ...event });
-    },
-    problem(kind, level, message) {
-      reporter.report(kind, level, message);
     },
   };
 }

@@ -52,7 +52,7 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
         outcomes.encodeFailed(group.length, error);
         continue;
       }
-      if (signalQueue.append(fragment)) outcomes.processed(group.length);
+      if (signalQueue.append(fragment, group.length)) outcomes.processed(group.length);
       else outcomes.notQueued(group.length, 'queue_full');
     }
   };

@@ -150,7 +150,7 @@ class QueuedSenderImpl implements QueuedSender {
         // Only the age limit ends retries of a batch that is safe on disk.
         o.outcomes.expired(
           o.name,
-          { records: batch.records.length, bytes: batch.bytes },
+          { records: batch.records.length, bytes: batch.bytes, items: this.#count(body) },
           o.maxAgeMs,
           result.reason,
         );

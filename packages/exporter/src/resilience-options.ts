@@ -64,7 +64,13 @@ export function validateResilienceOptions(options: ResilienceOptions): void {
         'an http:// or https:// URL such as http://127.0.0.1:4318/v1/logs',
       );
     }
-    if (endpoint.timeoutMs !== undefined) positive(`endpoints[${i}].timeoutMs`, endpoint.timeoutMs);
+    if (endpoint.timeoutMs !== undefined) duration(`endpoints[${i}].timeoutMs`, endpoint.timeoutMs);
+    // Mirror onto the same endpoint sends everything twice to one backend; fail-over onto it
+    // fails over onto the endpoint that just failed.
+    const first = options.endpoints.findIndex((e) => e?.url === endpoint.url);
+    if (first !== i) {
+      throw configError(`endpoints[${i}].url`, endpoint.url, `a different endpoint than endpoints[${first}]`);
+    }
   });
   if (options.mode !== undefined && options.mode !== 'failover' && options.mode !== 'mirror') {
     throw configError('mode', options.mode, "'failover' or 'mirror'");
@@ -72,19 +78,29 @@ export function validateResilienceOptions(options: ResilienceOptions): void {
   if (typeof options.queueDir !== 'string' || options.queueDir === '') {
     throw configError('queueDir', options.queueDir, 'a directory path (one per signal)');
   }
-  for (const key of [
-    'probeIntervalMs',
-    'maxBatchBytes',
-    'maxBatchRecords',
-    'maxDeadLetterBytes',
-    'flushTimeoutMs',
-    'shutdownTimeoutMs',
-  ] as const) {
+  for (const key of ['maxBatchBytes', 'maxBatchRecords', 'maxDeadLetterBytes'] as const) {
     if (options[key] !== undefined) positive(key, options[key]);
   }
+  for (const key of ['probeIntervalMs', 'flushTimeoutMs', 'shutdownTimeoutMs'] as const) {
+    if (options[key] !== undefined) duration(key, options[key]);
+  }
   if (options.retry?.initialBackoffMs !== undefined)
-    positive('retry.initialBackoffMs', options.retry.initialBackoffMs);
-  if (options.retry?.maxBackoffMs !== undefined) positive('retry.maxBackoffMs', options.retry.maxBackoffMs);
+    duration('retry.initialBackoffMs', options.retry.initialBackoffMs);
+  if (options.retry?.maxBackoffMs !== undefined) duration('retry.maxBackoffMs', options.retry.maxBackoffMs);
+}
+
+/** The longest a Node.js timer can wait: a longer one fires at once (every time, for an interval). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function duration(key: string, value: unknown): void {
+  positive(key, value);
+  if ((value as number) > MAX_TIMER_MS) {
+    throw configError(
+      key,
+      value,
+      `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a Node.js timer can wait)`,
+    );
+  }
 }
 
 function positive(key: string, value: unknown): void {

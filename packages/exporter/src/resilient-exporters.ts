@@ -69,7 +69,7 @@ class DurableExport<T> {
       done({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    if (!this.signalQueue.append(fragment)) {
+    if (!this.signalQueue.append(fragment, count)) {
       this.signalQueue.outcomes.notQueued(count, 'queue_full');
       done({
         code: ExportResultCode.FAILED,

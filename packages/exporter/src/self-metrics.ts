@@ -1,4 +1,4 @@
-import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Meter, MeterProvider } from '@opentelemetry/api';
 import { metrics } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
 import type { EndpointStatus } from './failover-transport.js';
@@ -11,7 +11,8 @@ import type { EndpointStatus } from './failover-transport.js';
  *   otel.sdk.exporter.{log,span,metric_data_point}.inflight                 items in a request now
  *   otel.sdk.exporter.operation.duration             s        one HTTP attempt; http.response.status_code, error.type
  *   lifeline.queue.bytes / .records / .oldest_age    By, {record}, s   disk queue backlog (records = queued fragments)
- *   lifeline.queue.dropped                           {record}  queue records dropped, by lifeline.drop.reason
+ *   lifeline.queue.dropped                           {item}    items dropped, by lifeline.drop.reason
+ *   lifeline.queue.items / .durable                  {item}, 1 items queued (processed = exported + dropped + queued); 0 while degraded
  *   lifeline.export.retries                          {retry}   waits before sending a batch again
  *   lifeline.failover.switches                       {switch}  lifeline.failover.direction = switch | failback
  *   lifeline.endpoint.state                          1         1 for the endpoint's present state (available|skipped|throttled)
@@ -24,11 +25,19 @@ export interface SelfMetrics {
   dropped(reason: string, records: number): void;
   retry(endpoint: string, reason: string): void;
   failover(direction: 'switch' | 'failback', from: string, to: string): void;
-  observeQueue(
-    read: () => { pendingBytes: number; pendingRecords: number; oldestAgeMs: number } | undefined,
-  ): void;
+  observeQueue(read: () => QueueObservation | undefined): void;
   observeEndpoints(read: () => EndpointStatus[]): void;
   shutdown(): void;
+}
+
+export interface QueueObservation {
+  pendingBytes: number;
+  pendingRecords: number;
+  oldestAgeMs: number;
+  /** Items (log records, spans, data points) appended and not yet answered for or dropped. */
+  queuedItems: number;
+  /** false while the queue is degraded (the disk refuses writes; records go through memory). */
+  durable: boolean;
 }
 
 const ITEM: Record<Signal, { name: string; unit: string }> = {
@@ -48,7 +57,6 @@ export function createSelfMetrics(options: {
     '@otel-lifeline/exporter',
     '0.1.0',
   );
-  const item = ITEM[options.signal];
   const n = componentCounters.get(options.componentType) ?? 0;
   componentCounters.set(options.componentType, n + 1);
   const component: Attributes = {
@@ -73,65 +81,24 @@ export function createSelfMetrics(options: {
     return attributes;
   };
 
-  const processed =
-    options.signal === 'metrics'
-      ? undefined
-      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
-          unit: item.unit,
-          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
-        });
-  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
-    unit: item.unit,
-    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
-  });
-  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
-    unit: item.unit,
-    description: 'Items in a request that has not been answered yet.',
-  });
-  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
-    unit: 's',
-    description: 'Duration of one send of a batch to one endpoint.',
-  });
-  const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: '{record}',
-    description: 'Queue records (fragments) dropped, by lifeline.drop.reason.',
-  });
-  const retries = meter.createCounter('lifeline.export.retries', {
-    unit: '{retry}',
-    description: 'Backoff waits before a batch is sent again.',
-  });
-  const switches = meter.createCounter('lifeline.failover.switches', {
-    unit: '{switch}',
-    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
-  });
-  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
-    unit: 'By',
-    description: 'Bytes waiting in the disk queue.',
-  });
-  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
-    unit: '{record}',
-    description: 'Records (fragments) waiting in the disk queue.',
-  });
-  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
-    unit: 's',
-    description: 'Age of the oldest record waiting.',
-  });
-  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
-    unit: '1',
-    description:
-      "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
-  });
+  const { processed, exported, inflight, duration, dropped, retries, switches } = createInstruments(
+    meter,
+    options.signal,
+  );
+  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(meter);
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
   const readEndpoints: Array<() => EndpointStatus[]> = [];
-  const observables = [queueBytes, queueRecords, queueAge, endpointState];
+  const observables = [queueBytes, queueRecords, queueAge, queueItems, queueDurable, endpointState];
   const batch: BatchObservableCallback = (observer) => {
     const stats = readQueue?.();
     if (stats) {
       observer.observe(queueBytes, stats.pendingBytes, signalAttributes);
       observer.observe(queueRecords, stats.pendingRecords, signalAttributes);
       observer.observe(queueAge, stats.oldestAgeMs / 1000, signalAttributes);
+      observer.observe(queueItems, stats.queuedItems, signalAttributes);
+      observer.observe(queueDurable, stats.durable ? 1 : 0, signalAttributes);
     }
     for (const read of readEndpoints) {
       for (const status of read()) {
@@ -187,4 +154,75 @@ export function createSelfMetrics(options: {
       meter.removeBatchObservableCallback(batch, observables);
     },
   };
+}
+
+/** The counters and the histogram, named after the signal's items. */
+function createInstruments(meter: Meter, signal: Signal) {
+  const item = ITEM[signal];
+  const processed =
+    signal === 'metrics'
+      ? undefined
+      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
+          unit: item.unit,
+          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
+        });
+  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
+    unit: item.unit,
+    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
+  });
+  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
+    unit: item.unit,
+    description: 'Items in a request that has not been answered yet.',
+  });
+  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
+    unit: 's',
+    description: 'Duration of one send of a batch to one endpoint.',
+  });
+  // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
+  // log records, spans and data points apart.
+  const dropped = meter.createCounter('lifeline.queue.dropped', {
+    unit: '{item}',
+    description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
+  });
+  const retries = meter.createCounter('lifeline.export.retries', {
+    unit: '{retry}',
+    description: 'Backoff waits before a batch is sent again.',
+  });
+  const switches = meter.createCounter('lifeline.failover.switches', {
+    unit: '{switch}',
+    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
+  });
+  return { processed, exported, inflight, duration, dropped, retries, switches };
+}
+
+/** The gauges, observed together in one batch callback. */
+function createGauges(meter: Meter) {
+  const queueItems = meter.createObservableGauge('lifeline.queue.items', {
+    unit: '{item}',
+    description:
+      'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
+  });
+  const queueDurable = meter.createObservableGauge('lifeline.queue.durable', {
+    unit: '1',
+    description:
+      '1 while records are written to disk; 0 while degraded (the disk refuses writes; records go through memory).',
+  });
+  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
+    unit: 'By',
+    description: 'Bytes waiting in the disk queue.',
+  });
+  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
+    unit: '{record}',
+    description: 'Records (fragments) waiting in the disk queue.',
+  });
+  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
+    unit: 's',
+    description: 'Age of the oldest record waiting.',
+  });
+  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
+    unit: '1',
+    description:
+      "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
+  });
+  return { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState };
 }

@@ -31,8 +31,11 @@ export interface SignalQueue {
   readonly signal: Signal;
   /** Where every outcome of this signal's export is counted, published and logged. */
   readonly outcomes: ExportOutcomes;
-  /** Synchronous, never throws, never blocks: false means dropped (and counted). */
-  append(fragment: Uint8Array): boolean;
+  /**
+   * Synchronous, never throws, never blocks: false means dropped (and counted). `items`: the log
+   * records, spans or data points the fragment holds (counted from its bytes when absent).
+   */
+  append(fragment: Uint8Array, items?: number): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
   flush(): Promise<void>;
   /**
@@ -59,7 +62,8 @@ class SignalQueueImpl implements SignalQueue {
   readonly #ready: Promise<void>;
   #queue: DiskQueue | undefined;
   #chain: TransportChain | undefined;
-  #pending: Uint8Array[] = [];
+  #pending: Array<{ fragment: Uint8Array; items: number }> = [];
+  readonly #countItems: (fragment: Uint8Array) => number;
   #pendingBytes = 0;
   #openFailed = false;
   #appended = 0;
@@ -82,6 +86,25 @@ class SignalQueueImpl implements SignalQueue {
       ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
     });
     this.outcomes = createExportOutcomes(signal, this.#metrics, createBurstReporter({ clock }));
+    const codec = codecFor(signal);
+    this.#countItems = (fragment) => {
+      try {
+        return codec.countEncodedItems(fragment);
+      } catch {
+        return 0;
+      }
+    };
+    // Observed from the start: items wait (and count as queued) while the queue is still opening.
+    this.#metrics.observeQueue(() => {
+      const s = this.#queue?.stats();
+      return {
+        pendingBytes: s?.pendingBytes ?? this.#pendingBytes,
+        pendingRecords: s?.pendingRecords ?? this.#pending.length,
+        oldestAgeMs: s?.oldestAgeMs ?? 0,
+        queuedItems: this.outcomes.queuedItems,
+        durable: this.outcomes.durable && !this.#openFailed,
+      };
+    });
     this.#ready = this.#open(clock);
   }
 
@@ -103,9 +126,16 @@ class SignalQueueImpl implements SignalQueue {
         fsyncIntervalMs: this.#groupCommitMs,
         directory: o.queueDir,
         cursors: cursorNames(o),
+        countItems: this.#countItems,
         onDrop: (event) => {
-          this.outcomes.dropped(event, 'queue');
+          // Every fragment counts as queued before it is appended (see #appendToQueue), so a
+          // refused append leaves `queued` here too.
+          this.outcomes.dropped({ ...event, items: event.items ?? event.records });
           o.queue?.onDrop?.(event);
+        },
+        onDurabilityChange: (event) => {
+          this.outcomes.durability(event);
+          o.queue?.onDurabilityChange?.(event);
         },
       });
       this.#queue = queue;
@@ -117,14 +147,13 @@ class SignalQueueImpl implements SignalQueue {
         pendingRecords: stats.pendingRecords,
         openMs: Date.now() - openedAt,
       });
-      for (const fragment of this.#pending) this.#appendToQueue(queue, fragment);
+      for (const p of this.#pending) this.#appendToQueue(queue, p.fragment, p.items, false);
       this.#pending = [];
       this.#pendingBytes = 0;
-      const codec = codecFor(this.signal);
       this.#chain = assembleTransportChain(queue, {
         signal: this.signal,
         options: o,
-        countItems: (body) => codec.countEncodedItems(body),
+        countItems: this.#countItems,
         deadLetter: createDeadLetterWriter({
           directory: o.deadLetterDir ?? path.join(o.queueDir, 'dead-letter'),
           ...(o.maxDeadLetterBytes !== undefined ? { maxBytes: o.maxDeadLetterBytes } : {}),
@@ -138,17 +167,15 @@ class SignalQueueImpl implements SignalQueue {
         clock,
         outcomes: this.outcomes,
       });
-      this.#metrics.observeQueue(() => {
-        const s = queue.stats();
-        return { pendingBytes: s.pendingBytes, pendingRecords: s.pendingRecords, oldestAgeMs: s.oldestAgeMs };
-      });
       for (const failover of this.#chain.failovers) this.#metrics.observeEndpoints(() => failover.status());
     } catch (error) {
       this.#openFailed = true;
-      const dropped = this.#pending.length;
+      const dropped = this.#pending;
       this.#pending = [];
       this.#pendingBytes = 0;
-      this.outcomes.dropped({ reason: 'io_error', records: dropped, bytes: 0 });
+      let items = 0;
+      for (const p of dropped) items += p.items;
+      this.outcomes.dropped({ reason: 'io_error', records: dropped.length, bytes: 0, items });
       this.outcomes.problem(
         'open',
         'error',
@@ -157,25 +184,28 @@ class SignalQueueImpl implements SignalQueue {
     }
   }
 
-  #appendToQueue(queue: DiskQueue, fragment: Uint8Array): boolean {
+  #appendToQueue(queue: DiskQueue, fragment: Uint8Array, items: number, count = true): boolean {
+    // Queued before the append: the queue reports a refusal as a drop with its items, which takes
+    // them out again. (Fragments that waited for the queue to open were counted when they came.)
+    if (count) this.outcomes.queued(items);
     // The queue's group commit makes it durable within the budget (see durability-budget.ts).
     const accepted = queue.append(fragment);
     if (accepted) this.#appended++;
     return accepted;
   }
 
-  append(fragment: Uint8Array): boolean {
-    if (this.#shutdown) {
-      this.outcomes.dropped({ reason: 'shutdown', records: 1, bytes: fragment.byteLength });
+  append(fragment: Uint8Array, items = this.#countItems(fragment)): boolean {
+    const refuse = (reason: string): false => {
+      this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength, items, wasQueued: false });
       return false;
-    }
-    if (this.#queue) return this.#appendToQueue(this.#queue, fragment);
+    };
+    if (this.#shutdown) return refuse('shutdown');
+    if (this.#queue) return this.#appendToQueue(this.#queue, fragment, items);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
-      const reason = this.#openFailed ? 'io_error' : 'buffer_full';
-      this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength });
-      return false;
+      return refuse(this.#openFailed ? 'io_error' : 'buffer_full');
     }
-    this.#pending.push(fragment);
+    this.outcomes.queued(items);
+    this.#pending.push({ fragment, items });
     this.#pendingBytes += fragment.byteLength;
     return true;
   }
@@ -309,6 +339,7 @@ class SignalQueueImpl implements SignalQueue {
       })(),
       deadline,
     );
+    this.outcomes.stop();
     this.#metrics.shutdown();
     if (result.pendingRecords > 0 && this.#options.reportUnsent !== false) {
       this.outcomes.problem(

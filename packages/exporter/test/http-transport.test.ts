@@ -112,11 +112,10 @@ describe('http transport', () => {
   });
 
   it('gives up an attempt that gets no answer within timeoutMs, as retryable', async () => {
+    // The server never answers: only the attempt timeout can end this send.
     const s = await server(() => undefined);
-    const started = Date.now();
     const result = await transport({ url: `${s.url}/v1/logs`, timeoutMs: 200 }).send(body, {});
     expect(result).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/^timeout: /) });
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('abandons the attempt when the signal aborts', async () => {

@@ -54,10 +54,11 @@ const API_LOGS_COMPATIBILITY_VERSION = 1;
  * The global LoggerProvider, wherever the application's SDK registered it: `logs` of
  * `@opentelemetry/api` on API 1.10 and later (NodeSDK 3.x), else the `@opentelemetry/api-logs`
  * global (NodeSDK 2.x), looked up on every emit until one is registered, so a provider registered
- * after this call is still found (as the API's own proxy does).
+ * after this call is still found (as the API's own proxy does). `api` is the loaded
+ * `@opentelemetry/api` module (a parameter for tests).
  */
-export function globalLoggerProvider(): LoggerProvider {
-  const logsApi = (otelApi as { logs?: { getLoggerProvider(): LoggerProvider } }).logs;
+export function globalLoggerProvider(api: object = otelApi): LoggerProvider {
+  const logsApi = (api as { logs?: { getLoggerProvider(): LoggerProvider } }).logs;
   if (logsApi !== undefined) return logsApi.getLoggerProvider();
   return { getLogger: (name, version, options) => new LateLogger(name, version, options) };
 }

@@ -1,30 +1,21 @@
+import { createHmac } from 'node:crypto';
 import { createAttributeRules } from './attribute-rules.js';
-import { createAttributeRedaction } from './attribute-redaction.js';
-import { redactJson } from './json-redaction.js';
-import { redactPath, redactSpanName } from './path-redaction.js';
-import { MASK, createReplacements } from './replacements.js';
-import type { PersonalDataMode, RedactionMode } from './replacements.js';
-import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher, isPersonalKey } from './sensitive-keys.js';
-import { createQueryRedaction } from './query-redaction.js';
-import { createTextScrubber } from './text-scrubber.js';
+import type { AttributeRule } from './attribute-rules.js';
+import { configError } from './errors.js';
+import { redactSpanName } from './path-redaction.js';
+import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher } from './sensitive-keys.js';
+import { isReplacement } from './value-detectors.js';
+import { createTextRedaction, MASK } from './text-redaction.js';
+import type { RedactionMode, RedactionPolicy, TextRedaction } from './text-redaction.js';
 
-export { MASK, pseudonym } from './replacements.js';
-export type { PersonalDataMode, RedactionMode } from './replacements.js';
-
-/**
- * What becomes of a secret:
- * - `mask` (default): the value becomes `REDACTED` (the key, header name or field name stays);
- * - `hash`: the value becomes `hmac-sha256:<32 hex>`, an HMAC-SHA256 of the value under
- *   `hashKey` — the same secret always gives the same pseudonym, so requests can be
- *   correlated without storing the secret;
- * - `drop`: the key/value pair, field or header is left out; a secret found inside free text is cut out.
- */
+export type { RedactionMode } from './text-redaction.js';
 
 /**
  * What becomes of personal data (e-mail addresses, usernames): `mask` (`REDACTED`), `hash` (the
  * keyed pseudonym, so one consumer can be followed across requests without the address being
  * stored) or `keep`. Default `hash` when a `hashKey` is set, else `mask`.
  */
+export type PersonalDataMode = 'mask' | 'hash' | 'keep';
 
 export interface RedactionOptions {
   /** Default `'mask'`. */
@@ -42,6 +33,8 @@ export interface RedactionOptions {
   /** Called with each attribute key the policy looks at (an audit hook: tests use it to prove coverage). */
   observe?: (key: string) => void;
 }
+
+export { MASK } from './text-redaction.js';
 
 export interface Redactor {
   readonly mode: RedactionMode;
@@ -71,12 +64,30 @@ export interface Redactor {
   redactValue(value: unknown, key?: string): unknown;
 }
 
-const URL_HEADERS = new Set(['referer', 'referrer', 'origin', 'location', 'content-location', 'refresh']);
-const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s;
-
 export function createRedactor(options: RedactionOptions = {}): Redactor {
-  const replacements = createReplacements(options);
-  const { mode, replaceSecret, replacePersonal, replace, inPath } = replacements;
+  const mode = options.mode ?? 'mask';
+  if (mode !== 'mask' && mode !== 'hash' && mode !== 'drop') {
+    throw configError('redaction.mode', mode, "'mask', 'hash' or 'drop'");
+  }
+  const key = hashKeyOf(options.hashKey);
+  if (mode === 'hash' && key === undefined) {
+    throw configError(
+      'redaction.hashKey',
+      undefined,
+      "a key of at least 16 bytes when redaction.mode is 'hash'",
+    );
+  }
+  const personalMode = options.personalData ?? (key === undefined ? 'mask' : 'hash');
+  if (personalMode !== 'mask' && personalMode !== 'hash' && personalMode !== 'keep') {
+    throw configError('redaction.personalData', personalMode, "'mask', 'hash' or 'keep'");
+  }
+  if (personalMode === 'hash' && key === undefined) {
+    throw configError(
+      'redaction.hashKey',
+      undefined,
+      "a key of at least 16 bytes when redaction.personalData is 'hash'",
+    );
+  }
   const detect = options.detectValues ?? true;
   const observe = options.observe;
   const isSensitiveKey = createSensitiveKeyMatcher(options.sensitiveKeys ?? []);
@@ -86,76 +97,40 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     ...(options.sensitiveHeaders ?? []).map((h) => h.toLowerCase()),
   ]);
 
-  const { scrubText, remembered } = createTextScrubber(detect, isSensitiveKey, replacements);
-
-  const redactQuery = createQueryRedaction(isSensitiveKey, detect, replace);
-
-  const cleanPath = remembered((path: string): string => (detect ? redactPath(path, inPath) : path));
-
-  const redactUrl = (url: string): string => {
-    const parts = URL_PARTS.exec(url);
-    if (parts === null) return scrubText(url);
-    const [, scheme = '', authority = '', path = '', query, fragment] = parts;
-    let host = authority;
-    if (scheme !== '' || authority.includes('@')) host = redactHost(authority);
-    else if (authority !== '') return scrubText(url); // not a URL after all: free text
-    const cleanQuery = query === undefined ? '' : `?${redactQuery(query.slice(1))}`;
-    const cleanFragment = fragment === undefined ? '' : scrubText(fragment);
-    return `${scheme}${host}${cleanPath(path)}${cleanQuery}${cleanFragment}`;
+  const replaceSecret = (value: string): string | undefined => {
+    if (mode === 'mask') return MASK;
+    if (mode === 'drop') return undefined;
+    return pseudonym(key as Buffer, value);
   };
+  const replacePersonal = (value: string): string | undefined => {
+    if (personalMode === 'keep') return value;
+    if (personalMode === 'hash') return pseudonym(key as Buffer, value);
+    return MASK;
+  };
+  const replace = (value: string, kind: 'secret' | 'personal'): string | undefined =>
+    kind === 'personal' ? replacePersonal(value) : replaceSecret(value);
+  /** Inside text, a dropped secret is cut out. */
+  const inText = (value: string, personal = false): string =>
+    (personal ? replacePersonal(value) : replaceSecret(value)) ?? '';
+  /** Inside a path or URL, a dropped segment stays readable as `REDACTED`. */
+  const inPath = (value: string, kind: 'secret' | 'personal'): string => replace(value, kind) ?? MASK;
 
-  /** `user:pw@host:port` → `REDACTED:REDACTED@host:port`, as the semantic conventions ask for `url.full`. */
-  const redactHost = (authority: string): string => {
-    const at = authority.lastIndexOf('@');
-    if (at === -1) return authority;
-    const userinfo = authority.slice(0, at);
-    return `${userinfo.includes(':') ? `${MASK}:${MASK}` : MASK}@${authority.slice(at + 1)}`;
-  };
-
-  const redactHeader = (name: string, values: readonly string[]): string[] | undefined => {
-    const lower = name.toLowerCase();
-    if (credentialHeaders.has(lower) || isSensitiveKey(lower)) {
-      if (mode === 'drop') return undefined;
-      return values.map((v) => replaceSecret(v) as string);
-    }
-    if (isPersonalKey(lower)) return values.map((v) => replacePersonal(v) ?? MASK);
-    if (URL_HEADERS.has(lower)) return values.map(redactUrl);
-    if (lower === 'host') return values.map((v) => scrubText(redactHost(v)));
-    return values.map(scrubText);
-  };
-
-  const jsonPolicy = {
-    fieldClass: (field: string) =>
-      isSensitiveKey(field) ? ('secret' as const) : isPersonalKey(field) ? ('personal' as const) : undefined,
-    replace,
-    scrubText,
-  };
-  const redactBody = (text: string, contentType: string | undefined): string => {
-    const type = (contentType ?? '').toLowerCase();
-    if (type.includes('json')) return redactJson(text, jsonPolicy);
-    if (type.includes('x-www-form-urlencoded')) return redactQuery(text);
-    return sniffBody(text);
-  };
-  /** A body attribute whose content type is no longer known: JSON and forms recognised by shape. */
-  const sniffBody = (text: string): string => {
-    const first = text.trimStart().charCodeAt(0);
-    if (first === 123 || first === 91) return redactJson(text, jsonPolicy);
-    if (/^[^\s=&]+=[^\s]*$/.test(text)) return redactQuery(text);
-    return scrubText(text);
-  };
-
-  const { redactValue, redactAttributes, redactedAttributes } = createAttributeRedaction({
-    ruleOf,
+  const policy: RedactionPolicy = {
+    mode,
+    detect,
     observe,
-    replacements,
-    redactUrl,
-    redactQuery,
-    cleanPath,
-    redactHost,
-    sniffBody,
-    scrubText,
-    redactHeader,
-  });
+    isSensitiveKey,
+    ruleOf,
+    credentialHeaders,
+    replaceSecret,
+    replacePersonal,
+    replace,
+    inText,
+    inPath,
+  };
+  const text = createTextRedaction(policy);
+  const { redactValue, redactAttributes, redactedAttributes } = createValueRedaction(policy, text);
+  const { scrubText, redactQuery, cleanPath, redactUrl, redactHeader, redactBody } = text;
 
   return {
     mode,
@@ -172,4 +147,111 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     redactAttributes,
     redactValue,
   };
+}
+
+/** Attribute values by the rule of their key, recursively, copying only what changes. */
+function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
+  const { observe, ruleOf, replaceSecret, replacePersonal } = policy;
+  const { scrubText, redactQuery, cleanPath, redactUrl, redactHost, redactHeader, sniffBody } = text;
+  const redactString = (rule: AttributeRule, value: string): string | undefined => {
+    switch (rule.kind) {
+      case 'skip':
+        return value;
+      case 'url':
+        return redactUrl(value);
+      case 'query':
+        return redactQuery(value);
+      case 'path':
+        return cleanPath(value);
+      case 'host':
+        return scrubText(redactHost(value));
+      case 'body':
+        return sniffBody(value);
+      case 'secret':
+        return value === '' || isReplacement(value) ? value : replaceSecret(value);
+      case 'personal':
+        return value === '' || isReplacement(value) ? value : replacePersonal(value);
+      case 'header':
+        return redactHeader(rule.header, [value])?.[0];
+      default:
+        return scrubText(value);
+    }
+  };
+
+  const redactValue = (value: unknown, attrKey?: string): unknown => {
+    const rule: AttributeRule = attrKey === undefined ? { kind: 'text' } : ruleOf(attrKey);
+    if (typeof value === 'string') return redactString(rule, value);
+    if (value === null || value === undefined || typeof value !== 'object' || value instanceof Uint8Array) {
+      if (rule.kind === 'secret' && (typeof value === 'number' || typeof value === 'bigint')) {
+        return replaceSecret(String(value));
+      }
+      return value;
+    }
+    if (Array.isArray(value)) {
+      if (rule.kind === 'header') return redactHeader(rule.header, value.map(String));
+      let changed = false;
+      const out = value.map((v) => {
+        const r = typeof v === 'string' ? redactString(rule, v) : redactValue(v);
+        if (r !== v) changed = true;
+        return r;
+      });
+      return changed ? out.filter((v) => v !== undefined) : value;
+    }
+    if (rule.kind === 'secret') return replaceSecret(JSON.stringify(value));
+    const obj = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
+      const r = redactValue(v, k);
+      if (r !== v) {
+        copy ??= { ...obj };
+        if (r === undefined) delete copy[k];
+        else copy[k] = r;
+      }
+    }
+    return copy ?? value;
+  };
+
+  /** Calls `change` for each attribute whose redacted value differs (undefined: leave it out). */
+  const eachChange = (
+    attributes: Record<string, unknown>,
+    change: (key: string, redacted: unknown) => void,
+  ): void => {
+    for (const k in attributes) {
+      if (observe !== undefined) observe(k);
+      const v = attributes[k];
+      if (typeof v === 'number' || typeof v === 'boolean') continue;
+      const r = redactValue(v, k);
+      if (r !== v) change(k, r);
+    }
+  };
+
+  const redactAttributes = (attributes: Record<string, unknown>): void =>
+    eachChange(attributes, (k, r) => {
+      if (r === undefined) delete attributes[k];
+      else attributes[k] = r;
+    });
+
+  const redactedAttributes = <T extends Record<string, unknown>>(attributes: T): T => {
+    let copy: Record<string, unknown> | undefined;
+    eachChange(attributes, (k, r) => {
+      copy ??= { ...attributes };
+      if (r === undefined) delete copy[k];
+      else copy[k] = r;
+    });
+    return (copy ?? attributes) as T;
+  };
+  return { redactValue, redactAttributes, redactedAttributes };
+}
+
+function hashKeyOf(hashKey: string | Uint8Array | undefined): Buffer | undefined {
+  if (hashKey === undefined) return undefined;
+  const key = typeof hashKey === 'string' ? Buffer.from(hashKey, 'utf8') : Buffer.from(hashKey);
+  if (key.length < 16) throw configError('redaction.hashKey', `${key.length} bytes`, 'at least 16 bytes');
+  return key;
+}
+
+/** `hmac-sha256:` and the first 128 bits of HMAC-SHA256(key, value) in hex. */
+export function pseudonym(key: Uint8Array, value: string): string {
+  return `hmac-sha256:${createHmac('sha256', key).update(value).digest('hex').slice(0, 32)}`;
 }

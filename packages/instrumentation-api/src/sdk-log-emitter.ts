@@ -32,6 +32,10 @@ export interface OwnLogRecord {
  * sees the record in `onEmit` and may change it, then it becomes read-only. Anything the fast path
  * cannot vouch for — another SDK, a value that is not a primitive, a count or length past the
  * provider's limits — goes through `logger.emit` unchanged.
+ *
+ * The fast path is keyed on the SDK line (see `sdkLogsLineOf`): each line it knows has a test that
+ * fails when the path is not taken. A logger that looks like the OpenTelemetry JS SDK's but matches
+ * no known line is reported once through `diag` and served by `logger.emit`.
  */
 export function createLogEmitter(logger: Logger): (record: OwnLogRecord) => void {
   // Resolved until found, then kept: an SDK logger stays one, and the proxy's delegate, once
@@ -55,7 +59,13 @@ export function createLogEmitter(logger: Logger): (record: OwnLogRecord) => void
   };
 }
 
-/** The parts of the OpenTelemetry JS SDK Logger (as in sdk-logs 0.223) the fast path relies on. */
+/**
+ * The OpenTelemetry JS Logs SDK lines the fast path was written against and is tested with:
+ * `2.x` is `@opentelemetry/sdk-logs` 0.2xx (tested: 0.223), `3.x` is 3.x (tested: 3.1).
+ */
+export type SdkLogsLine = '2.x' | '3.x';
+
+/** The parts of the OpenTelemetry JS SDK Logger (sdk-logs 0.223 and 3.1) the fast path relies on. */
 interface SdkLogger {
   enabled(options: { context: Context; severityNumber: SeverityNumber; eventName: string }): boolean;
   _instrumentationScope: object;
@@ -67,23 +77,57 @@ interface SdkLogger {
   };
 }
 
+/**
+ * The SDK line of a logger (behind the API's proxy once it has a delegate), told by the logger
+ * configuration each line caches on its Logger: `{ disabled }` on 2.x, `{ enabled }` on 3.x.
+ * Undefined when it is not an OpenTelemetry JS SDK Logger of a known line.
+ */
+export function sdkLogsLineOf(logger: Logger): SdkLogsLine | undefined {
+  return knownLine(unwrapProxy(logger));
+}
+
 function sdkLogger(logger: Logger): SdkLogger | undefined {
-  let candidate = logger as unknown as Record<string, unknown>;
-  // The API's ProxyLogger keeps the SDK logger in `_delegate` once a provider is registered.
+  const candidate = unwrapProxy(logger);
+  return knownLine(candidate) === undefined ? undefined : (candidate as unknown as SdkLogger);
+}
+
+/** The API's ProxyLogger keeps the SDK logger in `_delegate` once a provider is registered. */
+function unwrapProxy(logger: Logger): Record<string, unknown> {
+  const candidate = logger as unknown as Record<string, unknown>;
   const delegate = candidate['_delegate'];
-  if (delegate !== undefined && delegate !== null && typeof delegate === 'object')
-    candidate = delegate as Record<string, unknown>;
+  return delegate !== undefined && delegate !== null && typeof delegate === 'object'
+    ? (delegate as Record<string, unknown>)
+    : candidate;
+}
+
+let unknownSdkReported = false;
+
+function knownLine(candidate: Record<string, unknown>): SdkLogsLine | undefined {
   const shared = candidate['_sharedState'] as Record<string, unknown> | undefined;
+  if (shared === undefined || typeof shared !== 'object' || shared === null) return undefined;
+  const config = candidate['_loggerConfig'] as Record<string, unknown> | undefined;
+  const line: SdkLogsLine | undefined =
+    typeof config?.['disabled'] === 'boolean'
+      ? '2.x'
+      : typeof config?.['enabled'] === 'boolean'
+        ? '3.x'
+        : undefined;
   if (
-    shared === undefined ||
-    typeof candidate['enabled'] !== 'function' ||
-    typeof candidate['_instrumentationScope'] !== 'object' ||
-    typeof shared['resource'] !== 'object' ||
-    typeof shared['logRecordLimits'] !== 'object' ||
-    typeof (shared['activeProcessor'] as { onEmit?: unknown } | undefined)?.onEmit !== 'function'
+    line !== undefined &&
+    typeof candidate['enabled'] === 'function' &&
+    typeof candidate['_instrumentationScope'] === 'object' &&
+    typeof shared['resource'] === 'object' &&
+    typeof shared['logRecordLimits'] === 'object' &&
+    typeof (shared['activeProcessor'] as { onEmit?: unknown } | undefined)?.onEmit === 'function'
   )
-    return undefined;
-  return candidate as unknown as SdkLogger;
+    return line;
+  if (!unknownSdkReported) {
+    unknownSdkReported = true;
+    diag.info(
+      '@otel-lifeline/instrumentation-api: this OpenTelemetry JS Logs SDK is not a line the fast emit path knows (2.x: sdk-logs 0.2xx, 3.x: sdk-logs 3.x); events go through Logger.emit',
+    );
+  }
+  return undefined;
 }
 
 /**

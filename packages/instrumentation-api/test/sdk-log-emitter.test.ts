@@ -1,18 +1,23 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Logger, LogRecord } from '@opentelemetry/api';
-import { SeverityNumber, logs } from '@opentelemetry/api';
+import { SeverityNumber, logs as logsApi3 } from '@opentelemetry/api';
+import { logs as logsApi2 } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  InMemoryLogRecordExporter,
-  LoggerProvider,
-  SimpleLogRecordProcessor,
-  createLoggerConfigurator,
-} from '@opentelemetry/sdk-logs';
+import * as sdkLogs3 from '@opentelemetry/sdk-logs';
+import * as sdkLogs2 from 'sdk-logs-2x';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OwnLogRecord } from '../src/sdk-log-emitter.js';
-import { createLogEmitter } from '../src/sdk-log-emitter.js';
+import type { OwnLogRecord, SdkLogsLine } from '../src/sdk-log-emitter.js';
+import { createLogEmitter, sdkLogsLineOf } from '../src/sdk-log-emitter.js';
+
+// The fast path is keyed on the SDK line: every test runs against both lines' Logs SDK, each with
+// its own global Logs API (api-logs beside API 1.9 on 2.x, @opentelemetry/api itself on 3.x).
+type SdkLogs = typeof sdkLogs3;
+const lines: Array<{ line: SdkLogsLine; sdk: SdkLogs; logs: typeof logsApi3 }> = [
+  { line: '2.x', sdk: sdkLogs2 as unknown as SdkLogs, logs: logsApi2 as unknown as typeof logsApi3 },
+  { line: '3.x', sdk: sdkLogs3, logs: logsApi3 },
+];
 
 const spanContext = {
   traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -60,26 +65,40 @@ function readable(record: ReadableLogRecord) {
   };
 }
 
-function pipeline(
-  options: ConstructorParameters<typeof LoggerProvider>[0] = {},
-  extra: LogRecordProcessor[] = [],
-) {
-  const exporter = new InMemoryLogRecordExporter();
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'emitter-test' }),
-    ...options,
-    processors: [...extra, new SimpleLogRecordProcessor({ exporter })],
+describe.each(lines)('sdk log emitter on the $line line', ({ line, sdk, logs }) => {
+  const { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, createLoggerConfigurator } =
+    sdk;
+  type LoggerProvider = InstanceType<typeof LoggerProvider>;
+
+  function pipeline(
+    options: ConstructorParameters<typeof LoggerProvider>[0] = {},
+    extra: LogRecordProcessor[] = [],
+  ) {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'emitter-test' }),
+      ...options,
+      processors: [...extra, new SimpleLogRecordProcessor({ exporter })],
+    });
+    return { exporter, provider, logger: provider.getLogger('@otel-lifeline/instrumentation-api', '1.0.0') };
+  }
+
+  const providers: LoggerProvider[] = [];
+  afterEach(async () => {
+    await Promise.all(providers.splice(0).map((provider) => provider.shutdown()));
+    logs.disable();
   });
-  return { exporter, provider, logger: provider.getLogger('@otel-lifeline/instrumentation-api', '1.0.0') };
-}
 
-const providers: LoggerProvider[] = [];
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((provider) => provider.shutdown()));
-  logs.disable();
-});
+  it(`recognises the ${line} Logs SDK, so the fast path is taken (fails if it would fall back)`, () => {
+    const { exporter, provider, logger } = pipeline();
+    providers.push(provider);
+    expect(sdkLogsLineOf(logger)).toBe(line);
+    createLogEmitter(logger)(accessRecord());
+    logger.emit(accessRecord() as LogRecord);
+    const [fast, stock] = exporter.getFinishedLogRecords();
+    expect(fast!.constructor).not.toBe(stock!.constructor);
+  });
 
-describe('sdk log emitter', () => {
   it("hands the processors the same record as the SDK's Logger.emit, without building it through LogRecordImpl", () => {
     const { exporter, provider, logger } = pipeline();
     providers.push(provider);
@@ -218,5 +237,21 @@ describe('sdk log emitter', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.eventName).toBe('lifeline.api.access');
     expect(seen[0]!.attributes).toEqual(accessAttributes());
+  });
+});
+
+describe('sdk log emitter on other loggers', () => {
+  it('does not take the fast path for a logger shaped like no known SDK line', () => {
+    const seen: LogRecord[] = [];
+    const lookalike = {
+      _sharedState: { resource: {}, logRecordLimits: {}, activeProcessor: { onEmit: () => {} } },
+      _instrumentationScope: {},
+      _loggerConfig: { active: true },
+      enabled: () => true,
+      emit: (record: LogRecord) => void seen.push(record),
+    };
+    expect(sdkLogsLineOf(lookalike)).toBeUndefined();
+    createLogEmitter(lookalike)(accessRecord());
+    expect(seen).toHaveLength(1);
   });
 });

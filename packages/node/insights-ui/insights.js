@@ -135,10 +135,11 @@ function renderSelf(s) {
   el('self-switches').textContent = s.self.failovers.switch;
   el('self-failbacks').textContent = s.self.failovers.failback;
   el('self-retries').textContent = s.self.retries;
+  const drops = s.self.dropped.map((d) => `${d.reason}: ${d.records}`);
   el('dropped-list').replaceChildren(
-    ...(s.self.dropped.length === 0 ? [{ reason: 'none', records: 0 }] : s.self.dropped).map((d) => {
+    ...(drops.length === 0 ? ['none'] : drops).map((text) => {
       const li = document.createElement('li');
-      li.textContent = `${d.reason}: ${d.records}`;
+      li.textContent = text;
       return li;
     }),
   );

@@ -18,3 +18,18 @@ export { LifelineConfigError } from './errors.js';
 export { start } from './start.js';
 export type { Lifeline, StartOptions } from './start.js';
 export { runCli } from './cli/run-cli.js';
+// The framework adapters, for apps that wire them by hand (the register entry applies them itself
+// through module hooks), so the distribution alone is enough.
+export {
+  expressAdapter,
+  fastifyPlugin,
+  honoMiddleware,
+  koaMiddleware,
+  nestExceptionFilter,
+  nestInterceptor,
+} from '@otel-lifeline/instrumentation-api';
+export type {
+  ExpressAdapter,
+  NestExceptionFilterLike,
+  NestInterceptorLike,
+} from '@otel-lifeline/instrumentation-api';

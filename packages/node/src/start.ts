@@ -4,7 +4,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   createDurableLogRecordProcessor,
   createDurableSpanProcessor,
@@ -29,10 +29,12 @@ import { loadConfig } from './config/load-config.js';
 import type { LoadConfigOptions } from './config/load-config.js';
 import { atLeast, installDiagnosticsLogger } from './sdk/diagnostics-logger.js';
 import { buildResource } from './sdk/build-resource.js';
+import { registerUnlessOwned } from './sdk/global-owner.js';
+import { DEFAULT_SDK_SETTINGS } from './config/otel-env.js';
 import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
-import { registerTracerProvider } from './sdk/register-tracer-provider.js';
+import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
@@ -147,7 +149,8 @@ function startPipelines(
 ): Lifeline {
   const redaction = createSignalRedaction(redactionOptions(config));
   const redactor = redaction.redactor;
-  const resource = redaction.resource(buildResource(config));
+  const sdk = config.sdk ?? DEFAULT_SDK_SETTINGS;
+  const resource = redaction.resource(buildResource(config, sdk.resourceDetectors));
   const resilience = (signal: Signal) => resilienceOptions(config, signal);
   const providers: RunningProvider[] = [];
   const deadline = createExitDeadline(config.shutdownTimeoutMs);
@@ -167,12 +170,12 @@ function startPipelines(
         new PeriodicExportingMetricReader({
           exporter: tracker.metricExporter(createResilientMetricExporter(resilience('metrics'))),
           exportIntervalMillis: config.signals.metrics.exportIntervalMs,
-          exportTimeoutMillis: Math.min(30_000, config.signals.metrics.exportIntervalMs),
+          exportTimeoutMillis: Math.min(sdk.metricExportTimeoutMs, config.signals.metrics.exportIntervalMs),
           ...(metricsProducer ? { metricProducers: [metricsProducer] } : {}),
         }),
       ],
     });
-    metrics.setGlobalMeterProvider(meterProvider);
+    registerUnlessOwned('metrics', meterProvider, (p) => metrics.setGlobalMeterProvider(p), write);
     providers.push({ signal: 'metrics', provider: meterProvider });
   }
 
@@ -188,7 +191,7 @@ function startPipelines(
         ]),
       ],
     });
-    logs.setGlobalLoggerProvider(loggerProvider);
+    registerUnlessOwned('logs', loggerProvider, (p) => logs.setGlobalLoggerProvider(p), write);
     providers.push({ signal: 'logs', provider: loggerProvider });
   }
 
@@ -196,42 +199,32 @@ function startPipelines(
   if (config.signals.traces.enabled && hasEndpoint(config, 'traces')) {
     tracerProvider = new TracerProvider({
       resource,
-      sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(config.signals.traces.sampleRatio),
-      }),
+      sampler: buildSampler(sdk.sampler, config.signals.traces.sampleRatio),
       spanProcessors: [
         createRedactingSpanProcessor({ redactor }),
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),
       ],
     });
-    registerTracerProvider(tracerProvider);
+    registerUnlessOwned('trace', tracerProvider, (p) => registerTracerProvider(p, sdk.propagators), write);
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
-  // Server spans come from the standard http instrumentation (its own metrics are off: the API
-  // instrumentation records the semconv HTTP metrics with the route); runtime metrics from the
-  // standard runtime instrumentation.
+  // Server spans: the standard http instrumentation (its metrics off: ours have the route);
+  // runtime metrics: the standard runtime instrumentation.
   const unregisters: Array<() => void> = [];
   if (meterProvider && config.signals.metrics.runtime)
     unregisters.push(registerRuntimeMetrics(meterProvider));
   if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
-  let api: InstrumentApiHandle | undefined;
-  if (config.instrumentation.enabled && loggerProvider) {
-    api = instrumentApi({
-      loggerProvider,
-      ...(meterProvider ? { meterProvider } : {}),
-      ...(metricsProducer ? { metricsProducer } : {}),
-      ...(tracerProvider ? { tracerProvider } : {}),
-      ...instrumentationOptions(config),
-      redaction: redaction.options,
-      ...options.instrumentation,
-    });
-    unregisters.push(installFrameworkHooks());
-    // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
-    registerFrameworkLoaderHook();
-    unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
-  }
+  const api =
+    config.instrumentation.enabled && loggerProvider
+      ? startInstrumentation(config, options, redaction.options, unregisters, {
+          loggerProvider,
+          meterProvider,
+          metricsProducer,
+          tracerProvider,
+        })
+      : undefined;
 
   const lifecycle = createLifecycle({
     api,
@@ -258,6 +251,44 @@ function startPipelines(
     forceFlush: () => lifecycle.forceFlush(),
     shutdown: () => lifecycle.shutdown(),
   };
+}
+
+/** The API instrumentation, and the framework hooks that give it routes (Express, Koa, Nest, Hono). */
+function startInstrumentation(
+  config: ResolvedConfig,
+  options: StartOptions,
+  redaction: ReturnType<typeof createSignalRedaction>['options'],
+  unregisters: Array<() => void>,
+  sdk: {
+    loggerProvider: LoggerProvider;
+    meterProvider: MeterProvider | undefined;
+    metricsProducer: HttpMetricsProducer | undefined;
+    tracerProvider: TracerProvider | undefined;
+  },
+): InstrumentApiHandle {
+  const { loggerProvider, meterProvider, metricsProducer, tracerProvider } = sdk;
+  const api = instrumentApi({
+    loggerProvider,
+    ...(meterProvider ? { meterProvider } : {}),
+    ...(metricsProducer ? { metricsProducer } : {}),
+    ...(tracerProvider ? { tracerProvider } : {}),
+    accessSampleRatio: config.instrumentation.accessSampleRatio,
+    ignorePaths: config.instrumentation.ignorePaths,
+    captureHeaders: {
+      request: config.instrumentation.captureRequestHeaders,
+      response: config.instrumentation.captureResponseHeaders,
+    },
+    captureBodies: config.instrumentation.captureBodies,
+    loginRoutes: config.instrumentation.loginRoutes,
+    audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
+    redaction,
+    ...options.instrumentation,
+  });
+  unregisters.push(installFrameworkHooks());
+  // Express, Koa, Nest and Hono: module hooks apply their adapters (ESM through the loader hook).
+  registerFrameworkLoaderHook();
+  unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
+  return api;
 }
 
 function registerRuntimeMetrics(meterProvider: MeterProvider): () => void {
@@ -329,19 +360,6 @@ function resilienceOptions(config: ResolvedConfig, signal: Signal): ResilienceOp
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     // One line for all signals comes from the lifecycle instead.
     reportUnsent: false,
-  };
-}
-
-/** The API instrumentation's options from configuration (code options win over them). */
-function instrumentationOptions(config: ResolvedConfig): InstrumentApiOptions {
-  const i = config.instrumentation;
-  return {
-    accessSampleRatio: i.accessSampleRatio,
-    ignorePaths: i.ignorePaths,
-    captureHeaders: { request: i.captureRequestHeaders, response: i.captureResponseHeaders },
-    ...(i.captureBodies ? { captureBodies: { request: true, response: true, maxBytes: 8192 } } : {}),
-    loginRoutes: i.loginRoutes,
-    audit: i.auditRoutes.map((route) => ({ route })),
   };
 }
 

@@ -30,6 +30,8 @@ describe('start', () => {
     expect(lines.join('\n')).toMatch(
       /\[lifeline\] started: service from-env; metrics, logs, traces → primary http:\/\/127\.0\.0\.1:\d+ \(failover\)/,
     );
+    // The banner names where the configuration came from: code options here, over the environment.
+    expect(lines.join('\n')).toMatch(/configuration from code options and the environment$/m);
 
     const server = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -9,6 +9,7 @@ import { retryAfterHeader, type Fault } from './fault.js';
 import type { FaultScript } from './fault-script.js';
 import type { JsonLinesFile } from './json-lines-file.js';
 import { toJsonLines } from './json-lines.js';
+import { DecodeAdmission } from './decode-admission.js';
 import { readBody } from './read-body.js';
 import type { ReceivedStore } from './received-store.js';
 import type { ResolvedReceiverOptions } from './receiver-options.js';
@@ -53,29 +54,68 @@ function errorMessage(error: unknown): string {
  *   delay fault │ onExport │ JSON lines │ keep │ reset at 'kept' │ 200 (partial success when items are rejected)
  */
 export function createExportHandler(context: ExportHandlerContext) {
-  const { options, script, store, jsonLines } = context;
-  const { counts } = store;
+  const handler = new ExportHandler(context);
+  const { options, store } = context;
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const attempt = store.attempt({ at: options.now(), method: request.method ?? '', path });
+    handler
+      .handle(request, response, attempt)
+      .catch((error: unknown) => {
+        // A bug in the receiver must not take it down: answer 500 and keep serving.
+        answerError(response, 500, 'protobuf', `receiver error: ${errorMessage(error)}`);
+      })
+      .finally(() => {
+        // Every answer is written inside handle(), so the status is known by now.
+        if (response.headersSent) attempt.status = response.statusCode;
+        context.notify();
+      });
+  };
+}
 
-  const refuse = (
+/** What the head of an acceptable export request says. */
+interface ExportHead {
+  signal: Signal;
+  format: BodyFormat;
+  encoding: NonNullable<ReturnType<typeof bodyEncodingOf>>;
+}
+
+class ExportHandler {
+  private readonly admission: DecodeAdmission;
+
+  constructor(private readonly context: ExportHandlerContext) {
+    const { options } = context;
+    this.admission = new DecodeAdmission(options.maxConcurrentRequests, options.maxDecodingBytes);
+  }
+
+  /** 503 + Retry-After: too much is being decoded; the client tries again in a second. */
+  private busy(response: ServerResponse, format: BodyFormat, message: string, close: boolean): void {
+    this.context.store.counts.busy += 1;
+    const headers = { 'retry-after': '1' };
+    answerError(response, 503, format, message, { headers, close: close || expectsContinue(response.req) });
+  }
+
+  private refuse(
     response: ServerResponse,
     status: number,
     format: BodyFormat,
     message: string,
     extra: { headers?: Record<string, string>; close?: boolean } = {},
-  ): void => {
-    counts.invalid += 1;
+  ): void {
+    this.context.store.counts.invalid += 1;
     // A client that asked `Expect: 100-continue` and got no 100 will not send its body: without
     // closing, the connection would wait for a body that never comes.
     const close = extra.close === true || expectsContinue(response.req);
     answerError(response, status, format, message, { ...extra, close });
-  };
+  }
 
-  async function handle(
+  /** Path, method, Content-Type, Content-Encoding and declared size; undefined once refused. */
+  private checkHead(
     request: IncomingMessage,
     response: ServerResponse,
     attempt: ExportAttempt,
-  ): Promise<void> {
-    counts.requests += 1;
+  ): ExportHead | undefined {
+    const { options } = this.context;
     const contentType = request.headers['content-type'];
     const format = bodyFormatOf(contentType);
     const answerFormat = format ?? 'protobuf';
@@ -83,57 +123,75 @@ export function createExportHandler(context: ExportHandlerContext) {
     const signal = SIGNAL_BY_PATH[path];
     attempt.signal = signal;
     if (signal === undefined) {
-      refuse(
-        response,
-        404,
-        answerFormat,
-        `no OTLP endpoint at ${path}; use /v1/logs, /v1/traces or /v1/metrics`,
-      );
-      return;
+      const message = `no OTLP endpoint at ${path}; use /v1/logs, /v1/traces or /v1/metrics`;
+      this.refuse(response, 404, answerFormat, message);
+      return undefined;
     }
     if (request.method !== 'POST') {
-      refuse(
-        response,
-        405,
-        answerFormat,
-        `method ${request.method ?? ''} is not allowed on ${path}; use POST`,
-        {
-          headers: { allow: 'POST' },
-        },
-      );
-      return;
+      const message = `method ${request.method ?? ''} is not allowed on ${path}; use POST`;
+      this.refuse(response, 405, answerFormat, message, { headers: { allow: 'POST' } });
+      return undefined;
     }
     if (format === undefined) {
-      refuse(
+      this.refuse(
         response,
         415,
         answerFormat,
         `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use application/x-protobuf or application/json`,
       );
-      return;
+      return undefined;
     }
     const contentEncoding = request.headers['content-encoding'];
     const encoding = bodyEncodingOf(contentEncoding);
     if (encoding === undefined) {
-      refuse(
+      this.refuse(
         response,
         415,
         format,
         `Content-Encoding ${JSON.stringify(contentEncoding)} is not supported; use gzip, deflate or none`,
       );
-      return;
+      return undefined;
     }
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
     if (declared > options.maxBodyBytes + options.drainBytes) {
-      refuse(response, 413, format, tooLargeMessage(declared, options.maxBodyBytes, 'declared'), {
-        close: true,
-      });
+      const message = tooLargeMessage(declared, options.maxBodyBytes, 'declared');
+      this.refuse(response, 413, format, message, { close: true });
+      return undefined;
+    }
+    return { signal, format, encoding };
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, attempt: ExportAttempt): Promise<void> {
+    this.context.store.counts.requests += 1;
+    const head = this.checkHead(request, response, attempt);
+    if (head === undefined) return;
+    if (!this.admission.admit()) {
+      // The body is not read: the connection closes after the answer.
+      const limit = this.context.options.maxConcurrentRequests;
+      this.busy(response, head.format, `${limit} requests are being decoded; retry later`, true);
       return;
     }
+    const ticket = { reserved: 0 };
+    try {
+      await this.handleAdmitted(request, response, attempt, head, ticket);
+    } finally {
+      this.admission.release(ticket.reserved);
+    }
+  }
+
+  private async handleAdmitted(
+    request: IncomingMessage,
+    response: ServerResponse,
+    attempt: ExportAttempt,
+    head: ExportHead,
+    ticket: { reserved: number },
+  ): Promise<void> {
+    const { options, script } = this.context;
+    const { signal, format, encoding } = head;
 
     const fault = script.take(signal);
     if (fault !== undefined) {
-      counts.faulted += 1;
+      this.context.store.counts.faulted += 1;
       attempt.fault = fault.kind;
     }
     if (fault?.kind === 'reset' && (fault.at ?? 'head') === 'head') {
@@ -145,16 +203,18 @@ export function createExportHandler(context: ExportHandlerContext) {
     const read = await readBody(request, { maxBytes: options.maxBodyBytes, drainBytes: options.drainBytes });
     if (read.kind === 'aborted') return;
     const close = read.kind === 'too-large' && !read.drained;
-    if (fault !== undefined && answeredByFault(fault, response, signal, format, close)) return;
+    if (fault !== undefined && this.answeredByFault(fault, response, signal, format, close)) return;
     if (read.kind === 'too-large') {
-      refuse(response, 413, format, tooLargeMessage(read.bytes, options.maxBodyBytes, 'wire'), { close });
+      this.refuse(response, 413, format, tooLargeMessage(read.bytes, options.maxBodyBytes, 'wire'), {
+        close,
+      });
       return;
     }
 
     const decompressed = await decompressBody(read.body, encoding, options.maxBodyBytes);
     if (decompressed.kind === 'too-large') {
-      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
-      refuse(
+      if (fault?.kind === 'drop') return this.drop(response, signal, format, 0);
+      this.refuse(
         response,
         413,
         format,
@@ -163,38 +223,64 @@ export function createExportHandler(context: ExportHandlerContext) {
       return;
     }
     if (decompressed.kind === 'corrupt') {
-      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
-      refuse(response, 400, format, decompressed.message);
+      if (fault?.kind === 'drop') return this.drop(response, signal, format, 0);
+      this.refuse(response, 400, format, decompressed.message);
       return;
     }
     const body = decompressed.body;
+    if (!this.admission.reserve(body.length)) {
+      const message = `${this.admission.decodingBytes} bytes are being decoded (limit ${options.maxDecodingBytes}); retry later`;
+      this.busy(response, format, message, false);
+      return;
+    }
+    ticket.reserved = body.length;
 
     let decoded: unknown;
     try {
       decoded = decodeRequest(signal, format, body);
     } catch (error) {
-      if (fault?.kind === 'drop') return drop(response, signal, format, 0);
-      refuse(response, 400, format, errorMessage(error));
+      if (fault?.kind === 'drop') return this.drop(response, signal, format, 0);
+      this.refuse(response, 400, format, errorMessage(error));
       return;
     }
     const items = codecFor(signal).countItems(decoded as never);
     attempt.items = items;
-    if (fault?.kind === 'drop') return drop(response, signal, format, items);
+    if (fault?.kind === 'drop') return this.drop(response, signal, format, items);
 
     if (fault?.kind === 'delay') {
-      await context.sleep(fault.ms);
+      await this.context.sleep(fault.ms);
       // A client that gave up during the delay gets nothing and nothing is kept, as with a hang.
       if (clientGone(response)) return;
     }
+    await this.keep(
+      { request, response, head, decoded, items, fault },
+      { bytes: body.length, wireBytes: read.body.length },
+    );
+  }
 
+  /** onExport's verdict, the partial fault, JSON lines, the store; then the answer. */
+  private async keep(
+    r: {
+      request: IncomingMessage;
+      response: ServerResponse;
+      head: ExportHead;
+      decoded: unknown;
+      items: number;
+      fault: Fault | undefined;
+    },
+    size: { bytes: number; wireBytes: number },
+  ): Promise<void> {
+    const { options, store, jsonLines } = this.context;
+    const { request, response, decoded, fault } = r;
+    const { signal, format, encoding } = r.head;
     let rejected = 0;
     const messages: string[] = [];
     if (options.onExport !== undefined) {
       try {
         const verdict = await options.onExport(signal, decoded, {
           contentType: CONTENT_TYPES[format],
-          bytes: body.length,
-          wireBytes: read.body.length,
+          bytes: size.bytes,
+          wireBytes: size.wireBytes,
           encoding,
           headers: request.headers,
         });
@@ -222,8 +308,8 @@ export function createExportHandler(context: ExportHandlerContext) {
         return;
       }
     }
-    store.accept(signal, decoded, items);
-    counts.rejected += rejected;
+    store.accept(signal, decoded, r.items);
+    store.counts.rejected += rejected;
     if (fault?.kind === 'reset') {
       resetConnection(request); // at: 'kept'
       return;
@@ -232,7 +318,7 @@ export function createExportHandler(context: ExportHandlerContext) {
   }
 
   /** Answers for status, hang and reset-after-body faults; true when the request is done. */
-  function answeredByFault(
+  private answeredByFault(
     fault: Fault,
     response: ServerResponse,
     signal: Signal,
@@ -240,7 +326,7 @@ export function createExportHandler(context: ExportHandlerContext) {
     close: boolean,
   ): boolean {
     if (fault.kind === 'hang') {
-      context.hold(response);
+      this.context.hold(response);
       return true;
     }
     if (fault.kind === 'reset' && fault.at === 'body') {
@@ -267,25 +353,10 @@ export function createExportHandler(context: ExportHandlerContext) {
     return true;
   }
 
-  function drop(response: ServerResponse, signal: Signal, format: BodyFormat, items: number): void {
-    counts.dropped += items;
+  private drop(response: ServerResponse, signal: Signal, format: BodyFormat, items: number): void {
+    this.context.store.counts.dropped += items;
     answerExport(response, signal, format, { rejected: 0, errorMessage: '' });
   }
-
-  return (request: IncomingMessage, response: ServerResponse): void => {
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    const attempt = store.attempt({ at: options.now(), method: request.method ?? '', path });
-    handle(request, response, attempt)
-      .catch((error: unknown) => {
-        // A bug in the receiver must not take it down: answer 500 and keep serving.
-        answerError(response, 500, 'protobuf', `receiver error: ${errorMessage(error)}`);
-      })
-      .finally(() => {
-        // Every answer is written inside handle(), so the status is known by now.
-        if (response.headersSent) attempt.status = response.statusCode;
-        context.notify();
-      });
-  };
 }
 
 /** Destroys the connection with a TCP RST; a TLS socket cannot send one itself, so it is just destroyed. */

@@ -27,6 +27,8 @@ export interface ReceiverCounts {
   faulted: number;
   /** Requests refused for what they were: 400, 404, 405, 413, 415. */
   invalid: number;
+  /** Requests answered 503 + Retry-After because too many, or too many bytes, were being decoded. */
+  busy: number;
 }
 
 export interface ReceivedRequests {
@@ -75,6 +77,7 @@ const zeroCounts = (): ReceiverCounts => ({
   rejected: 0,
   dropped: 0,
   faulted: 0,
+  busy: 0,
   invalid: 0,
 });
 

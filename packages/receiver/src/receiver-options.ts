@@ -42,6 +42,13 @@ export interface ReceiverOptions {
   port?: number;
   /** Largest request body, on the wire and after decompression. Default 16 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Largest total of request bodies (after decompression) being decoded at once; past it requests
+   * are answered 503 with Retry-After. Default 64 MiB.
+   */
+  maxDecodingBytes?: number;
+  /** Most requests read and decoded at once; past it 503 with Retry-After. Default 16. */
+  maxConcurrentRequests?: number;
   /** Keep decoded requests in memory (`received`, `logRecords()`, ...). Default true. */
   keep?: boolean;
   /** Append one JSON line per received log record, span and data point to this file. */
@@ -60,6 +67,8 @@ export interface ResolvedReceiverOptions {
   readonly host: string;
   readonly port: number;
   readonly maxBodyBytes: number;
+  readonly maxDecodingBytes: number;
+  readonly maxConcurrentRequests: number;
   /** Bytes read and discarded past `maxBodyBytes` so the client can read the 413 before closing. */
   readonly drainBytes: number;
   readonly keep: boolean;
@@ -86,6 +95,14 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
     fail('maxBodyBytes', maxBodyBytes, 'a positive integer number of bytes');
   }
   if (typeof keep !== 'boolean') fail('keep', keep, 'true or false');
+  const maxDecodingBytes = options.maxDecodingBytes ?? 64 * 1024 * 1024;
+  if (!Number.isSafeInteger(maxDecodingBytes) || maxDecodingBytes < 1) {
+    fail('maxDecodingBytes', maxDecodingBytes, 'a positive integer number of bytes');
+  }
+  const maxConcurrentRequests = options.maxConcurrentRequests ?? 16;
+  if (!Number.isSafeInteger(maxConcurrentRequests) || maxConcurrentRequests < 1) {
+    fail('maxConcurrentRequests', maxConcurrentRequests, 'a positive integer');
+  }
   if (
     options.jsonLinesFile !== undefined &&
     (typeof options.jsonLinesFile !== 'string' || options.jsonLinesFile === '')
@@ -112,6 +129,8 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
     host,
     port,
     maxBodyBytes,
+    maxDecodingBytes,
+    maxConcurrentRequests,
     drainBytes: Math.max(maxBodyBytes, 4 * 1024 * 1024),
     keep,
     jsonLinesFile: options.jsonLinesFile,

@@ -1,16 +1,9 @@
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { ReceiverError } from './errors.js';
 import type { ExportAttempt } from './export-attempt.js';
 import { createExportHandler } from './export-handler.js';
 import type { Fault, FaultWhen } from './fault.js';
 import { createFaultScript } from './fault-script.js';
+import { createHttpListener } from './http-listener.js';
 import { openJsonLinesFile } from './json-lines-file.js';
 import {
   createReceivedStore,
@@ -79,48 +72,22 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
   const jsonLines =
     resolved.jsonLinesFile === undefined ? undefined : await openJsonLinesFile(resolved.jsonLinesFile);
 
-  const sockets = new Set<Socket>();
-  const held = new Set<ServerResponse>();
   const sleeps = new Map<NodeJS.Timeout, () => void>();
-  const waiters = new Set<Waiter>();
-  let state: 'listening' | 'stopped' | 'closed' = 'stopped';
-  /** Requests whose response has not closed yet, and who waits for that number to reach 0. */
-  let inFlight = 0;
-  const idleWaiters = new Set<() => void>();
-  let closing = false;
-  let port = resolved.port;
+  let closed = false;
   let transition: Promise<void> = Promise.resolve();
 
-  const notify = (): void => {
-    for (const waiter of waiters) {
-      let done: boolean;
-      try {
-        done = waiter.predicate(receiver);
-      } catch (error) {
-        settleWaiter(waiter);
-        waiter.reject(error);
-        continue;
-      }
-      if (done) {
-        settleWaiter(waiter);
-        waiter.resolve();
-      }
-    }
-  };
-  const settleWaiter = (waiter: Waiter): void => {
-    clearTimeout(waiter.timer);
-    waiters.delete(waiter);
-  };
+  const waiters = createWaiters(
+    () => receiver,
+    () => store.counts,
+  );
+  const notify = waiters.notify;
 
   const handler = createExportHandler({
     options: resolved,
     script,
     store,
     jsonLines,
-    hold(response) {
-      held.add(response);
-      response.once('close', () => held.delete(response));
-    },
+    hold: (response) => listener.hold(response),
     sleep(ms) {
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
@@ -133,113 +100,22 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
     notify,
   });
 
-  const server: Server = resolved.tls
-    ? createHttpsServer({
-        key: resolved.tls.key,
-        cert: resolved.tls.cert,
-        ...(resolved.tls.ca === undefined ? {} : { ca: resolved.tls.ca }),
-        requestCert: resolved.tls.requestCert ?? false,
-        rejectUnauthorized: resolved.tls.rejectUnauthorized ?? true,
-      })
-    : createHttpServer();
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    inFlight += 1;
-    response.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) for (const idle of [...idleWaiters]) idle();
-    });
-    if (closing) response.setHeader('connection', 'close');
-    handler(request, response);
-  };
-  server.on('request', onRequest);
-  // With a 'checkContinue' listener Node leaves `Expect: 100-continue` to the handler, which
-  // answers 413/415/... before the client sends the body, and continues otherwise.
-  server.on('checkContinue', onRequest);
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  server.on('connection', track);
-  server.on('secureConnection', track);
-  // A failed TLS handshake is the client's problem: drop the connection. Malformed HTTP is left to
-  // Node's default 'clientError' answer (400, 408 or 431, then close).
-  server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
-
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
-        server.off('listening', onListening);
-        reject(
-          new ReceiverError(
-            'LIFELINE_ERR_STATE',
-            `receiver cannot listen on ${resolved.host}:${port}: ${error.message}`,
-          ),
-        );
-      };
-      const onListening = (): void => {
-        server.off('error', onError);
-        const address = server.address();
-        if (address !== null && typeof address === 'object') port = address.port;
-        state = 'listening';
-        resolve();
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen({ host: resolved.host, port });
-    });
-
-  const stopListening = async (): Promise<void> => {
-    if (state !== 'listening') return;
-    state = 'stopped';
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    held.clear();
-    await closed;
-  };
-
-  /**
-   * The graceful way out: stop listening, let requests in flight be answered (each with
-   * `Connection: close`) for up to `closeTimeoutMs`, then destroy whatever is left. Hung requests
-   * would never be answered, so they go at once.
-   */
-  const drainAndStop = async (): Promise<void> => {
-    if (state !== 'listening') return;
-    closing = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const response of held) response.socket?.destroy();
-    server.closeIdleConnections();
-    if (inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, resolved.closeTimeoutMs);
-        function done(): void {
-          clearTimeout(timer);
-          idleWaiters.delete(done);
-          resolve();
-        }
-        idleWaiters.add(done);
-      });
-    }
-    state = 'stopped';
-    for (const socket of sockets) socket.destroy();
-    held.clear();
-    await closed;
-  };
-
   const serially = (step: () => Promise<void>): Promise<void> => {
     const next = transition.then(step);
     transition = next.catch(() => undefined);
     return next;
   };
 
+  const listener = createHttpListener(resolved, handler);
   const scheme = resolved.tls ? 'https' : 'http';
   const hostInUrl = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
 
   const receiver: Receiver = {
     get url() {
-      return `${scheme}://${hostInUrl}:${port}`;
+      return `${scheme}://${hostInUrl}:${listener.port}`;
     },
     get port() {
-      return port;
+      return listener.port;
     },
     received: store.received,
     logRecords: () => store.logRecords(),
@@ -260,19 +136,68 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
       store.clear();
     },
     stop() {
-      return serially(stopListening);
+      return serially(() => listener.stop());
     },
     start() {
       return serially(async () => {
-        if (state === 'closed')
-          throw new ReceiverError('LIFELINE_ERR_STATE', 'receiver is closed; create a new one');
-        if (state === 'listening') return;
-        await listen();
+        if (closed) throw new ReceiverError('LIFELINE_ERR_STATE', 'receiver is closed; create a new one');
+        if (listener.listening) return;
+        await listener.listen();
       });
     },
-    waitFor(predicate, timeoutMs = 10_000) {
+    waitFor: (predicate, timeoutMs) => waiters.waitFor(predicate, timeoutMs),
+    close() {
+      return serially(async () => {
+        if (closed) return;
+        await listener.drainAndStop();
+        closed = true;
+        for (const [timer, resolve] of sleeps) {
+          clearTimeout(timer);
+          resolve();
+        }
+        sleeps.clear();
+        waiters.rejectAll(new ReceiverError('LIFELINE_ERR_STATE', 'receiver closed while waiting'));
+        await jsonLines?.close();
+      });
+    },
+  };
+
+  try {
+    await listener.listen();
+  } catch (error) {
+    await jsonLines?.close();
+    throw error;
+  }
+  return receiver;
+}
+
+/** Who waits for a condition on the receiver (`waitFor`), checked after every request. */
+function createWaiters(receiver: () => Receiver, counts: () => ReceiverCounts) {
+  const waiters = new Set<Waiter>();
+  const settle = (waiter: Waiter): void => {
+    clearTimeout(waiter.timer);
+    waiters.delete(waiter);
+  };
+  return {
+    notify(): void {
+      for (const waiter of waiters) {
+        let done: boolean;
+        try {
+          done = waiter.predicate(receiver());
+        } catch (error) {
+          settle(waiter);
+          waiter.reject(error);
+          continue;
+        }
+        if (done) {
+          settle(waiter);
+          waiter.resolve();
+        }
+      }
+    },
+    waitFor(predicate: (receiver: Receiver) => boolean, timeoutMs = 10_000): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        if (predicate(receiver)) {
+        if (predicate(receiver())) {
           resolve();
           return;
         }
@@ -285,7 +210,7 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
             reject(
               new ReceiverError(
                 'LIFELINE_ERR_TIMEOUT',
-                `waitFor: condition not met within ${timeoutMs} ms; counts ${JSON.stringify(store.counts)}`,
+                `waitFor: condition not met within ${timeoutMs} ms; counts ${JSON.stringify(counts())}`,
               ),
             );
           }, timeoutMs),
@@ -293,30 +218,11 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<Rec
         waiters.add(waiter);
       });
     },
-    close() {
-      return serially(async () => {
-        if (state === 'closed') return;
-        await drainAndStop();
-        state = 'closed';
-        for (const [timer, resolve] of sleeps) {
-          clearTimeout(timer);
-          resolve();
-        }
-        sleeps.clear();
-        for (const waiter of waiters) {
-          settleWaiter(waiter);
-          waiter.reject(new ReceiverError('LIFELINE_ERR_STATE', 'receiver closed while waiting'));
-        }
-        await jsonLines?.close();
-      });
+    rejectAll(error: Error): void {
+      for (const waiter of waiters) {
+        settle(waiter);
+        waiter.reject(error);
+      }
     },
   };
-
-  try {
-    await listen();
-  } catch (error) {
-    await jsonLines?.close();
-    throw error;
-  }
-  return receiver;
 }

@@ -7,7 +7,8 @@ import { print } from './cli-io.js';
 /**
  * Validates a configuration file as Lifeline would read it at start (with the current
  * environment for ${VAR} substitution), without creating the queue directory. Exit 1 on any
- * error, 0 when only warnings (unknown keys are warnings) or nothing was found.
+ * error (a bad value, an unknown key, an unknown LIFELINE_* variable), 0 when only warnings or
+ * nothing was found.
  */
 export function runConfigCheck(file: string, options: { json?: boolean }, io: CliIo): number {
   const { config, problems } = loadConfig({

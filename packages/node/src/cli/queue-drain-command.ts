@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
-import { createHttpTransport } from '@otel-lifeline/exporter';
+import { createHttpTransport, createRetryingTransport } from '@otel-lifeline/exporter';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { Signal } from '../config/config-types.js';
 import { appendSignalPath } from '../config/resolve-endpoints.js';
@@ -151,13 +151,34 @@ async function drainOne(
     await queue.close();
     throw new Error(`${directory} is owned by a running process; stop it first (it drains its own queue)`);
   }
-  const transport = createHttpTransport({
+  // The exporter's own chain: HTTP wrapped by the retrying transport (full-jitter backoff from
+  // 500 ms, capped at 10 s, at least the endpoint's Retry-After), bounded by --max-attempts.
+  const http = createHttpTransport({
     url,
     signal,
     headers: options.headers,
     protocol: options.protocol,
     compression: options.compression,
     timeoutMs: options.timeoutMs,
+  });
+  const countingHttp = {
+    send: (body: Uint8Array, sendOptions: Parameters<typeof http.send>[1]) => {
+      entry.requests += 1;
+      return http.send(body, sendOptions);
+    },
+  };
+  const transport = createRetryingTransport(countingHttp, {
+    initialBackoffMs: 500,
+    maxBackoffMs: 10_000,
+    maxAttempts: options.maxAttempts,
+    // A timer that holds the process open: the exporter's are unref'd (they never keep an app
+    // alive), and here the wait is all the command does.
+    sleep: (ms) => sleep(ms),
+    onRetry: ({ attempt, delayMs, reason }) =>
+      print(
+        io.stderr,
+        `${url}: ${reason}; retrying in ${delayMs}ms (attempt ${attempt} of ${options.maxAttempts})`,
+      ),
   });
   const codec = codecFor(signal);
   const reader = queue.cursor(cursor);
@@ -167,30 +188,17 @@ async function drainOne(
     for (;;) {
       const batch = await reader.read({ maxRecords: BATCH_RECORDS, maxBytes: BATCH_BYTES });
       if (batch === undefined) break;
+      // Protobuf messages of one type concatenate into one request: no decode, no re-encode.
       const body = Buffer.concat(batch.records.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
-      let delivered = false;
-      for (let attempt = 1; attempt <= options.maxAttempts && !delivered; attempt += 1) {
-        entry.requests += 1;
-        const result = await transport.send(body, {});
-        if (result.kind === 'ok' || result.kind === 'partial') {
-          if (result.kind === 'partial') entry.rejectedItems += result.rejected;
-          delivered = true;
-        } else if (result.kind === 'rejected') {
-          throw new Error(
-            `${url} rejected a batch${result.status ? ` with HTTP ${result.status}` : ''}: ${result.reason}; the batch stays in the queue`,
-          );
-        } else if (attempt < options.maxAttempts) {
-          const wait = Math.min(result.retryAfterMs ?? 500 * 2 ** (attempt - 1), 10_000);
-          print(
-            io.stderr,
-            `${url}: ${result.reason}; retrying in ${wait}ms (attempt ${attempt} of ${options.maxAttempts})`,
-          );
-          await sleep(wait);
-        } else {
-          print(io.stderr, `${url}: ${result.reason}; giving up after ${options.maxAttempts} attempts`);
-        }
+      const result = await transport.send(body, {});
+      if (result.kind === 'rejected') {
+        throw new Error(
+          `${url} rejected a batch${result.status ? ` with HTTP ${result.status}` : ''}: ${result.reason}; the batch stays in the queue`,
+        );
       }
-      if (!delivered) {
+      if (result.kind === 'partial') entry.rejectedItems += result.rejected;
+      if (result.kind === 'retryable') {
+        print(io.stderr, `${url}: ${result.reason}; giving up after ${options.maxAttempts} attempts`);
         reader.rewind();
         break;
       }
@@ -201,7 +209,7 @@ async function drainOne(
     }
   } finally {
     entry.remaining = queue.stats().cursors[cursor]?.pendingRecords ?? 0;
-    await transport.close?.();
+    await http.close?.();
     await queue.close();
   }
   return entry;

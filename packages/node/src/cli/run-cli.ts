@@ -75,7 +75,7 @@ export async function runCli(
   argv: readonly string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
-  let exitCode = 0;
+  const exit = { code: 0 };
   const program = new Command('lifeline')
     .description('Lifeline: OpenTelemetry for API servers that does not lose data')
     .version(DISTRO_VERSION)
@@ -95,7 +95,7 @@ export async function runCli(
       .option('--ui-port <port>', 'port of the insights page (0 picks a free one)', port, 4320)
       .option('--ui-host <host>', 'address of the insights page', '127.0.0.1')
       .action(async (o: ReceiveFlags) => {
-        exitCode = await (await import('./receive-command.js')).runReceive(receiveOptions(o), io);
+        exit.code = await (await import('./receive-command.js')).runReceive(receiveOptions(o), io);
       });
   receive('receive', 'run an OTLP/HTTP receiver (logs, traces, metrics) and show live counts', false);
   receive(
@@ -104,6 +104,30 @@ export async function runCli(
     true,
   );
 
+  addQueueCommands(program, io, exit);
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('check')
+    .description('validate a configuration file (exit 1 on errors)')
+    .argument('<file>', 'YAML file, as given to LIFELINE_CONFIG_FILE')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, o: { json?: boolean }) => {
+      exit.code = (await import('./config-check-command.js')).runConfigCheck(file, o, io);
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    print(io.stderr, `lifeline: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  return exit.code;
+}
+
+/** `lifeline queue stat | verify | drain`. */
+function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): void {
   const queue = program.command('queue').description('inspect, verify and replay a Lifeline queue directory');
   queue
     .command('stat')
@@ -112,7 +136,7 @@ export async function runCli(
     .option('--json', 'machine-readable output (shape in the README)')
     .addOption(signalOption())
     .action(async (dir: string, o: { json?: boolean; signal?: Signal }) => {
-      exitCode = await (await import('./queue-stat-command.js')).runQueueStat(dir, o, io);
+      exit.code = await (await import('./queue-stat-command.js')).runQueueStat(dir, o, io);
     });
   queue
     .command('verify')
@@ -124,7 +148,7 @@ export async function runCli(
     .option('--key-id <id>', 'id of that key', 'k1')
     .action(async (dir: string, o: { json?: boolean; signal?: Signal; key?: string; keyId: string }) => {
       const keys = keysFrom(o.key, o.keyId, io);
-      exitCode = await (
+      exit.code = await (
         await import('./queue-verify-command.js')
       ).runQueueVerify(
         dir,
@@ -184,7 +208,7 @@ export async function runCli(
         },
       ) => {
         const keys = keysFrom(o.key, o.keyId, io);
-        exitCode = await (
+        exit.code = await (
           await import('./queue-drain-command.js')
         ).runQueueDrain(
           dir,
@@ -205,23 +229,4 @@ export async function runCli(
         );
       },
     );
-
-  const config = program.command('config').description('configuration tools');
-  config
-    .command('check')
-    .description('validate a configuration file (exit 1 on errors)')
-    .argument('<file>', 'YAML file, as given to LIFELINE_CONFIG_FILE')
-    .option('--json', 'machine-readable output')
-    .action(async (file: string, o: { json?: boolean }) => {
-      exitCode = (await import('./config-check-command.js')).runConfigCheck(file, o, io);
-    });
-
-  try {
-    await program.parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    print(io.stderr, `lifeline: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
-  }
-  return exitCode;
 }

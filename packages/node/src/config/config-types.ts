@@ -1,4 +1,5 @@
 import type { ConfigProblem } from './config-problem.js';
+import type { SdkSettings } from './otel-env.js';
 
 export type Signal = 'logs' | 'traces' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
@@ -50,13 +51,15 @@ export interface ResolvedConfig {
     traces: { enabled: boolean; sampleRatio: number };
     metrics: { enabled: boolean; exportIntervalMs: number; runtime: boolean };
   };
+  /** The SDK's own OTEL_* settings (sampler, propagators, resource detectors, metric timeout); set by loadConfig. */
+  sdk?: SdkSettings;
   instrumentation: {
     enabled: boolean;
     accessSampleRatio: number;
     ignorePaths: string[];
     captureRequestHeaders: string[];
     /** Request and response bodies (text types, size-capped, redacted). Default false. */
-    captureBodies: boolean;
+    captureBodies: { request: boolean; response: boolean };
     captureResponseHeaders: string[];
     loginRoutes: string[];
     auditRoutes: string[];

@@ -4,15 +4,16 @@ import type { ConfigProblem } from './config-problem.js';
 import { createEnvSource, createObjectSource, layerSources } from './config-source.js';
 import type { ConfigSource } from './config-source.js';
 import type { LoadedConfig } from './config-types.js';
+import { readSdkSettings } from './otel-env.js';
 import { readConfigFile } from './read-config-file.js';
 import { resolveConfig } from './resolve-config.js';
-import { distance, validateAgainstSchema } from './validate-schema.js';
+import { suggestKey, validateAgainstSchema } from './validate-schema.js';
 import { LifelineConfigError } from '../errors.js';
 
 export interface LoadConfigOptions {
   /** Values in the file's shape (snake_case keys); they win over the file and the environment. */
   config?: Record<string, unknown>;
-  /** A YAML file; default: LIFELINE_CONFIG_FILE (or OTEL_CONFIG_FILE). */
+  /** A YAML file; default: LIFELINE_CONFIG_FILE. */
   configFile?: string;
   /** Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
@@ -33,6 +34,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const problems: ConfigProblem[] = [];
   const sources: ConfigSource[] = [];
+  const sdk = readSdkSettings(env);
+  problems.push(...sdk.problems);
 
   if (options.config !== undefined) {
     const checked = validateAgainstSchema(options.config, 'options.');
@@ -40,15 +43,15 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     sources.push(createObjectSource(options.config, 'options.', checked.invalidPaths));
   }
 
+  // OTEL_CONFIG_FILE is OpenTelemetry's declarative configuration, not this format: refused in
+  // readSdkSettings, never read here.
   const fileKey =
     options.configFile !== undefined
       ? 'configFile'
       : env.LIFELINE_CONFIG_FILE
         ? 'LIFELINE_CONFIG_FILE'
-        : env.OTEL_CONFIG_FILE
-          ? 'OTEL_CONFIG_FILE'
-          : undefined;
-  const file = options.configFile ?? (env.LIFELINE_CONFIG_FILE || env.OTEL_CONFIG_FILE || undefined);
+        : undefined;
+  const file = options.configFile ?? (env.LIFELINE_CONFIG_FILE || undefined);
   // For the start-up banner: code options win over the file or the environment beside them.
   const fromCode = options.config !== undefined ? 'code options and ' : '';
   let sourceName = `${fromCode}${fromCode ? 'the ' : ''}environment`;
@@ -73,6 +76,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       });
       config.enabled = false;
       config.disabledReason = `the configuration file ${file} cannot be used`;
+      config.sdk = sdk.settings;
       return { config, problems };
     }
     const checked = validateAgainstSchema(parsed, '');
@@ -99,6 +103,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     queueDirectory: options.queueDirectory ?? 'create',
     problems,
   });
+  loaded.config.sdk = sdk.settings;
   return loaded;
 }
 
@@ -107,17 +112,11 @@ function unknownLifelineVariables(env: Readonly<Record<string, string | undefine
   const problems: ConfigProblem[] = [];
   for (const name of Object.keys(env)) {
     if (!name.startsWith('LIFELINE_') || known.has(name)) continue;
-    let best = '';
-    let bestDistance = Infinity;
-    for (const candidate of known) {
-      const d = distance(name, candidate);
-      if (d < bestDistance) [best, bestDistance] = [candidate, d];
-    }
     problems.push({
-      severity: 'warning',
+      severity: 'error',
       key: name,
       value: '',
-      expected: `unknown variable${bestDistance <= 4 ? ` (did you mean ${best}?)` : ''}`,
+      expected: `unknown variable${suggestKey(name, [...known])}`,
       effect: 'ignoring it',
     });
   }

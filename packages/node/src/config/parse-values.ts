@@ -36,6 +36,8 @@ export function parseSize(value: unknown): Parsed<number> {
   return { ok: true, value: bytes };
 }
 
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
@@ -44,15 +46,27 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
  */
 export function parseDuration(
   value: unknown,
-  options: { bareMilliseconds?: boolean; allowZero?: boolean } = {},
+  options: { bareMilliseconds?: boolean; allowZero?: boolean; maxMs?: number } = {},
 ): Parsed<number> {
   const expected = options.bareMilliseconds
     ? 'expected a duration such as 500ms, 10s, 5m or a number of milliseconds'
     : 'expected a duration with a unit, such as 100ms, 30s, 5m, 48h or 2d';
-  const check = (ms: number): Parsed<number> =>
-    Number.isFinite(ms) && (ms > 0 || (options.allowZero === true && ms === 0)) && ms <= 365 * 86_400_000
-      ? { ok: true, value: Math.round(ms) }
-      : { ok: false, expected };
+  // A Node.js timer cannot wait longer than 2^31-1 ms: a longer one fires at once, every time.
+  const maxMs = options.maxMs ?? MAX_TIMER_MS;
+  const check = (ms: number): Parsed<number> => {
+    if (!(Number.isFinite(ms) && (ms > 0 || (options.allowZero === true && ms === 0))))
+      return { ok: false, expected };
+    if (Math.round(ms) > maxMs) {
+      return {
+        ok: false,
+        expected:
+          maxMs === MAX_TIMER_MS
+            ? `expected at most 24d (${MAX_TIMER_MS} ms, the longest a Node.js timer can wait)`
+            : `expected at most ${Math.floor(maxMs / 86_400_000)}d`,
+      };
+    }
+    return { ok: true, value: Math.round(ms) };
+  };
   if (typeof value === 'number')
     return options.bareMilliseconds && Number.isInteger(value) ? check(value) : { ok: false, expected };
   if (typeof value !== 'string') return { ok: false, expected };
@@ -131,6 +145,12 @@ export function parseKeyValueList(value: unknown): Parsed<Record<string, string>
     for (const [k, v] of Object.entries(value)) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
         return { ok: false, expected: 'expected a map of names to strings' };
+      if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(String(v))) {
+        return {
+          ok: false,
+          expected: `expected header values without control characters (CR, LF, ...) in "${k}"`,
+        };
+      }
       out[k] = String(v);
     }
     return { ok: true, value: out };
@@ -148,6 +168,13 @@ export function parseKeyValueList(value: unknown): Parsed<Record<string, string>
       decoded = decodeURIComponent(entry.slice(eq + 1).trim());
     } catch {
       return { ok: false, expected: `${expected} (bad percent-encoding)` };
+    }
+    // CR, LF or another control character in a header value: every request would fail.
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(decoded)) {
+      return {
+        ok: false,
+        expected: `expected header values without control characters (CR, LF, ...) in "${key}"`,
+      };
     }
     out[key] = decoded;
   }

@@ -1,8 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYamlScalar, parseDocument, visit } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import type { Document } from 'yaml';
 import { LifelineConfigError } from '../errors.js';
 import { substituteEnv } from './substitute-env.js';
+
+type Yaml = typeof YamlModule;
+let yaml: Yaml | undefined;
+
+/** The YAML parser, loaded on first use: an app configured by the environment never pays for it at start. */
+function loadYaml(): Yaml {
+  yaml ??= createRequire(import.meta.url)('yaml') as Yaml;
+  return yaml;
+}
 
 /**
  * Reads a YAML configuration file and applies `${VAR}` substitution to scalar values only (never
@@ -27,7 +37,7 @@ export function parseConfigText(
   env: Readonly<Record<string, string | undefined>>,
   file = 'configuration',
 ): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = loadYaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const at = first?.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
@@ -52,7 +62,7 @@ function substituteScalars(
   env: Readonly<Record<string, string | undefined>>,
   file: string,
 ): void {
-  visit(doc, {
+  loadYaml().visit(doc, {
     Scalar(key, node) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
       const line = node.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
@@ -70,7 +80,7 @@ function substituteScalars(
 
 function safeScalar(text: string): unknown {
   try {
-    const typed: unknown = parseYamlScalar(text);
+    const typed: unknown = loadYaml().parse(text);
     return typed === null || ['number', 'boolean'].includes(typeof typed) ? typed : text;
   } catch {
     return text;

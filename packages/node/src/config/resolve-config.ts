@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ConfigProblem } from './config-problem.js';
@@ -63,30 +63,7 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
     disabled ? { ...options, queueDirectory: 'check' } : options,
     serviceName,
   );
-  const signals: ResolvedConfig['signals'] = {
-    logs: {
-      enabled: readEnabled(reader, 'logs'),
-      minSeverity: reader.read(
-        'signals.logs.min_severity',
-        (v) => parseEnum<Severity>(v, ['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
-        'trace',
-      ),
-    },
-    traces: {
-      enabled: readEnabled(reader, 'traces'),
-      sampleRatio: reader.read('signals.traces.sample_ratio', parseRatio, 1),
-    },
-    metrics: {
-      enabled: readEnabled(reader, 'metrics'),
-      exportIntervalMs: reader.read(
-        'signals.metrics.export_interval',
-        (v) => parseDuration(v, { bareMilliseconds: true }),
-        DEFAULTS.exportIntervalMs,
-        '60s',
-      ),
-      runtime: reader.read('signals.metrics.runtime', parseBoolean, true),
-    },
-  };
+  const signals = resolveSignals(reader);
 
   const config: ResolvedConfig = {
     enabled: true,
@@ -124,57 +101,8 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
       '5s',
     ),
     signals,
-    instrumentation: {
-      enabled: reader.read('instrumentation.enabled', parseBoolean, true),
-      accessSampleRatio: reader.read('instrumentation.access_sample_ratio', parseRatio, 1),
-      ignorePaths: reader.read(
-        'instrumentation.ignore_paths',
-        parseStringList,
-        [...DEFAULTS.ignorePaths],
-        DEFAULTS.ignorePaths.join(','),
-      ),
-      captureRequestHeaders: reader.read(
-        'instrumentation.capture_request_headers',
-        parseStringList,
-        [],
-        'none',
-      ),
-      captureResponseHeaders: reader.read(
-        'instrumentation.capture_response_headers',
-        parseStringList,
-        [],
-        'none',
-      ),
-      captureBodies: reader.read('instrumentation.capture_bodies', parseBoolean, false),
-      loginRoutes: reader.read('instrumentation.login_routes', parseStringList, [], 'none'),
-      auditRoutes: reader.read('instrumentation.audit_routes', parseStringList, [], 'none'),
-      redaction: {
-        mode: reader.read(
-          'instrumentation.redaction.mode',
-          (v) => parseEnum(v, ['mask', 'hash', 'drop'] as const),
-          'mask',
-        ),
-        sensitiveKeys: reader.read('instrumentation.redaction.sensitive_keys', parseStringList, [], 'none'),
-      },
-    },
+    instrumentation: resolveInstrumentation(reader),
   };
-  const hashKey = reader.readOptional('instrumentation.redaction.hash_key', (v) => {
-    const text = aString(v);
-    return text.ok && Buffer.byteLength(text.value) < 16
-      ? { ok: false, expected: 'expected a secret of at least 16 bytes' }
-      : text;
-  });
-  if (hashKey) config.instrumentation.redaction.hashKey = hashKey;
-  else if (config.instrumentation.redaction.mode === 'hash') {
-    const entry = reader.entry('instrumentation.redaction.mode');
-    if (entry)
-      reader.report(
-        entry,
-        'hash mode needs instrumentation.redaction.hash_key (LIFELINE_REDACTION_HASH_KEY) of at least 16 bytes',
-        'using mask',
-      );
-    config.instrumentation.redaction.mode = 'mask';
-  }
   if (config.retry.maxBackoffMs < config.retry.initialBackoffMs) {
     const entry = reader.entry('retry.max_backoff');
     if (entry)
@@ -200,6 +128,87 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions): Lo
     config.disabledReason = 'every signal is turned off';
   }
   return { config, problems: reader.problems };
+}
+
+function resolveSignals(reader: ConfigReader): ResolvedConfig['signals'] {
+  return {
+    logs: {
+      enabled: readEnabled(reader, 'logs'),
+      minSeverity: reader.read(
+        'signals.logs.min_severity',
+        (v) => parseEnum<Severity>(v, ['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+        'trace',
+      ),
+    },
+    traces: {
+      enabled: readEnabled(reader, 'traces'),
+      sampleRatio: reader.read('signals.traces.sample_ratio', parseRatio, 1),
+    },
+    metrics: {
+      enabled: readEnabled(reader, 'metrics'),
+      exportIntervalMs: reader.read(
+        'signals.metrics.export_interval',
+        (v) => parseDuration(v, { bareMilliseconds: true }),
+        DEFAULTS.exportIntervalMs,
+        '60s',
+      ),
+      runtime: reader.read('signals.metrics.runtime', parseBoolean, true),
+    },
+  };
+}
+
+function resolveInstrumentation(reader: ConfigReader): ResolvedConfig['instrumentation'] {
+  const instrumentation: ResolvedConfig['instrumentation'] = {
+    enabled: reader.read('instrumentation.enabled', parseBoolean, true),
+    accessSampleRatio: reader.read('instrumentation.access_sample_ratio', parseRatio, 1),
+    ignorePaths: reader.read(
+      'instrumentation.ignore_paths',
+      parseStringList,
+      [...DEFAULTS.ignorePaths],
+      DEFAULTS.ignorePaths.join(','),
+    ),
+    captureRequestHeaders: reader.read(
+      'instrumentation.capture_request_headers',
+      parseStringList,
+      [],
+      'none',
+    ),
+    captureResponseHeaders: reader.read(
+      'instrumentation.capture_response_headers',
+      parseStringList,
+      [],
+      'none',
+    ),
+    captureBodies: bodies(reader.read('instrumentation.capture_bodies', parseBoolean, false)),
+    loginRoutes: reader.read('instrumentation.login_routes', parseStringList, [], 'none'),
+    auditRoutes: reader.read('instrumentation.audit_routes', parseStringList, [], 'none'),
+    redaction: {
+      mode: reader.read(
+        'instrumentation.redaction.mode',
+        (v) => parseEnum(v, ['mask', 'hash', 'drop'] as const),
+        'mask',
+      ),
+      sensitiveKeys: reader.read('instrumentation.redaction.sensitive_keys', parseStringList, [], 'none'),
+    },
+  };
+  const hashKey = reader.readOptional('instrumentation.redaction.hash_key', (v) => {
+    const text = aString(v);
+    return text.ok && Buffer.byteLength(text.value) < 16
+      ? { ok: false, expected: 'expected a secret of at least 16 bytes' }
+      : text;
+  });
+  if (hashKey) instrumentation.redaction.hashKey = hashKey;
+  else if (instrumentation.redaction.mode === 'hash') {
+    const entry = reader.entry('instrumentation.redaction.mode');
+    if (entry)
+      reader.report(
+        entry,
+        'hash mode needs instrumentation.redaction.hash_key (LIFELINE_REDACTION_HASH_KEY) of at least 16 bytes',
+        'using mask',
+      );
+    instrumentation.redaction.mode = 'mask';
+  }
+  return instrumentation;
 }
 
 function readEnabled(reader: ConfigReader, signal: 'logs' | 'traces' | 'metrics'): boolean {
@@ -246,8 +255,13 @@ function resolveQueue(
   }
   const settings: ResolvedConfig['queue'] = {
     directory,
-    maxBytes: reader.read('queue.max_bytes', parseSize, DEFAULTS.maxBytes, '256MiB'),
-    maxAgeMs: reader.read('queue.max_age', (v) => parseDuration(v), DEFAULTS.maxAgeMs, '48h'),
+    maxBytes: reader.read('queue.max_bytes', parseQueueSize, DEFAULTS.maxBytes, '256MiB'),
+    maxAgeMs: reader.read(
+      'queue.max_age',
+      (v) => parseDuration(v, { maxMs: 365 * 86_400_000 }),
+      DEFAULTS.maxAgeMs,
+      '48h',
+    ),
     whenFull: reader.read(
       'queue.when_full',
       (v) => parseEnum(v, ['drop-newest', 'drop-oldest'] as const),
@@ -270,6 +284,18 @@ function resolveQueue(
   return { settings, unusable };
 }
 
+/** The smallest queue that holds a segment and a group commit of records: 1 MiB. */
+const MIN_QUEUE_BYTES = 1024 * 1024;
+
+function parseQueueSize(value: unknown): Parsed<number> {
+  const parsed = parseSize(value);
+  if (!parsed.ok || parsed.value >= MIN_QUEUE_BYTES) return parsed;
+  return {
+    ok: false,
+    expected: 'expected at least 1MiB (room for a segment and one group commit of records)',
+  };
+}
+
 /** undefined when the directory exists (or can be created) and is readable and writable. */
 function probeDirectory(directory: string, mode: 'create' | 'check'): string | undefined {
   try {
@@ -284,6 +310,8 @@ function probeDirectory(directory: string, mode: 'create' | 'check'): string | u
       if (parent === probe) break;
       probe = parent;
     }
+    // A file where a directory should be (`/etc/hosts/queue`): nothing can ever be created under it.
+    if (!statSync(probe).isDirectory()) return `ENOTDIR: ${probe} is not a directory`;
     accessSync(probe, constants.R_OK | constants.W_OK | constants.X_OK);
     return undefined;
   } catch (error) {
@@ -303,4 +331,9 @@ function serviceNameFromPackage(cwd: string): string {
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
+}
+
+/** Body capture on both sides, or off. */
+function bodies(on: boolean): { request: boolean; response: boolean } {
+  return { request: on, response: on };
 }

@@ -103,7 +103,36 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
       endpoints.push({ name, signals: signals as Record<Signal, SignalEndpoint> });
     }
   }
-  return endpoints;
+  return withoutDuplicates(reader, endpoints);
+}
+
+/**
+ * A secondary that is the primary again (same URL for a signal) would mirror every record twice
+ * to one backend, or fail over onto the endpoint that just failed: rejected, naming the key.
+ */
+function withoutDuplicates(reader: ConfigReader, endpoints: ResolvedEndpoint[]): ResolvedEndpoint[] {
+  const [first, ...rest] = endpoints;
+  if (first === undefined) return endpoints;
+  const kept = [first];
+  for (const e of rest) {
+    const same = SIGNALS.find(
+      (s) => e.signals[s] !== undefined && e.signals[s]?.url === first.signals[s]?.url,
+    );
+    if (same === undefined) {
+      kept.push(e);
+      continue;
+    }
+    const entry =
+      reader.entry(`endpoints.${e.name}.${same}.url`) ??
+      reader.entry(`endpoints.${e.name}.url`) ??
+      ({ key: `endpoints.${e.name}.url`, value: e.signals[same]?.url, secret: false } as const);
+    reader.report(
+      entry,
+      `expected a different endpoint than the primary (both send ${same} to ${e.signals[same]?.url}): mirror mode would send everything twice to one backend, fail-over would fail over onto the endpoint that failed`,
+      `the ${e.name} endpoint is not used`,
+    );
+  }
+  return kept;
 }
 
 /**

@@ -46,6 +46,17 @@ export function substituteEnv(
     const name = match[1] ?? '';
     const fallback = match[2];
     const current = env[name];
+    if (
+      (current === undefined || current === '') &&
+      fallback === undefined &&
+      text.trim() === text.slice(i, close + 1)
+    ) {
+      // The whole value is one variable that is not set: the key would silently become null (and a
+      // URL fall back to localhost). Name it; `${VAR:-}` says an empty value is intended.
+      throw new LifelineConfigError(
+        `${where}: \${${body}} is not set: the environment variable ${name} is ${current === undefined ? 'unset' : 'empty'} and has no default (set it, or write \${${name}:-default}; \${${name}:-} for an empty value)`,
+      );
+    }
     out += current !== undefined && current !== '' ? current : (fallback ?? '');
     i = close + 1;
   }

@@ -12,7 +12,8 @@ export const CONFIG_SCHEMA_URL = new URL('../../schema/lifeline-config.schema.js
 type ErrorObject = ConfigValidationError;
 
 /**
- * Checks a file (or code options) against the JSON Schema: unknown keys and wrong types. Returns
+ * Checks a file (or code options) against the JSON Schema: unknown keys and wrong types (both
+ * errors). Returns
  * the problems and the set of paths that failed, so the resolver treats them as unset instead of
  * reporting them twice.
  */
@@ -45,8 +46,10 @@ function toProblem(error: ErrorObject, root: unknown, prefix: string): ConfigPro
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     const path = [...segments, extra].join('.');
     const allowed = allowedKeys(error);
+    // An error, as in the Collector: a misspelt key would otherwise leave its setting at the
+    // default without a word (a top-level `exporter:` sends to the default endpoint).
     return {
-      severity: 'warning',
+      severity: 'error',
       key: `${prefix}${path}`,
       value: '',
       expected: `unknown key${suggest(extra, allowed)}; expected one of ${allowed.join(', ')}`,

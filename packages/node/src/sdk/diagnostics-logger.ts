@@ -20,8 +20,19 @@ export function installDiagnosticsLogger(level: LogLevel, write: (line: string) 
       write(
         `[lifeline] ${kind}: ${[message, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : safeJson(a)))].join(' ')}`,
       );
+  const error = line('error');
+  let duplicateReported = false;
   const logger: DiagLogger = {
-    error: line('error'),
+    error: (message: string, ...args: unknown[]) => {
+      error(message, ...args);
+      // An SDK started after Lifeline (a NodeSDK next to --import) tried to take the globals.
+      if (!duplicateReported && /duplicate registration of API: (trace|metrics|logs)/.test(message)) {
+        duplicateReported = true;
+        write(
+          "[lifeline] error: another OpenTelemetry SDK (your own NodeSDK?) was started after Lifeline; Lifeline keeps the global providers and that SDK gets none. Use one owner: either Lifeline (--import or start(), no NodeSDK) or your NodeSDK with Lifeline's processors and instrumentApi() (see the README)",
+        );
+      }
+    },
     warn: line('warn'),
     info: line('info'),
     debug: line('debug'),

@@ -91,6 +91,17 @@ describe('lifeline queue verify and drain name what they skipped', () => {
     expect(json.missingRecords).toBeGreaterThan(0);
   });
 
+  it('drain exits 1 for a missing middle segment, naming the records it could not send', async () => {
+    const dir = await logsQueue('drain-missing', 60);
+    const segments = (await inspectQueue(dir)).segmentFiles;
+    rmSync(join(dir, segments[1]!.file));
+    const drained = await drainTo(dir);
+    expect(drained.code).toBe(1);
+    expect(drained.stderr).toMatch(/skipped \d+ record\(s\) \(corrupt\)/);
+    const skipped = Number(/skipped (\d+) record/.exec(drained.stderr)?.[1]);
+    expect(drained.received + skipped).toBe(60);
+  });
+
   it('verify exits 1 for a ledger past the last record, and drain then delivers every record instead of deleting them', async () => {
     const dir = await logsQueue('past-end', 30);
     writeFileSync(

@@ -24,7 +24,7 @@ describe('substituteEnv', () => {
 
 describe('parseConfigText', () => {
   it('types plain scalars after substitution and keeps quoted ones as strings', () => {
-    const parsed = parseConfigText('a: ${N}\nb: "${N}"\nc: ${T}\nd: ${UNSET}\n', {
+    const parsed = parseConfigText('a: ${N}\nb: "${N}"\nc: ${T}\nd: ${UNSET:-}\n', {
       N: '42',
       T: 'true',
     }) as Record<string, unknown>;

@@ -12,11 +12,11 @@ import { lifelineBin, startNode, stop, type Started } from '../child-process.js'
  * with Lifeline sends to `lifeline insights`; the page's numbers must equal what the receiver
  * wrote to its `--out` file, counted here independently. Saves a screenshot.
  */
-const chromium = process.env.LIFELINE_CHROMIUM ?? '/usr/bin/chromium';
+const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
 if (!haveChromium && process.env.CI !== 'true') {
   console.warn(
-    `insights browser test skipped: no Chromium at ${chromium} (apt-get install chromium, or set LIFELINE_CHROMIUM)`,
+    `insights browser test skipped: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_BIN)`,
   );
 }
 export const SCREENSHOT = join(tmpdir(), 'lifeline-insights.png');

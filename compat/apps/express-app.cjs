@@ -1,0 +1,8 @@
+// An Express app as CommonJS, for `node --import @otel-lifeline/node/register express-app.cjs`.
+const express = require('express');
+
+const app = express();
+app.get('/users/:id', (request, response) => response.json({ id: request.params.id }));
+const server = app.listen(0, '127.0.0.1', () =>
+  console.log(`listening http://127.0.0.1:${server.address().port}`),
+);

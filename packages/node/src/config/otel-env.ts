@@ -1,0 +1,156 @@
+import type { ConfigProblem } from './config-problem.js';
+import { showValue } from './config-problem.js';
+import { CONTROL_ENV_KEYS, ENV_KEYS } from './env-keys.js';
+
+/**
+ * The OpenTelemetry SDK variables that shape the SDK itself rather than Lifeline's pipeline:
+ * read from the environment in every case (they have no key in Lifeline's file), each honoured
+ * as the specification says or refused with one line. Every other `OTEL_*` variable that is set
+ * and that Lifeline does not read is named once, so none is ignored without a word.
+ */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+export type PropagatorName = 'tracecontext' | 'baggage';
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance';
+
+export interface SdkSettings {
+  /** OTEL_TRACES_SAMPLER; the ratio is signals.traces.sample_ratio (OTEL_TRACES_SAMPLER_ARG). */
+  sampler: SamplerName;
+  /** OTEL_PROPAGATORS, in order; empty for `none`. */
+  propagators: PropagatorName[];
+  /** OTEL_NODE_RESOURCE_DETECTORS. */
+  resourceDetectors: ResourceDetectorName[];
+  /** OTEL_METRIC_EXPORT_TIMEOUT, capped at the export interval (the reader requires it). */
+  metricExportTimeoutMs: number;
+}
+
+export const DEFAULT_SDK_SETTINGS: SdkSettings = {
+  sampler: 'parentbased_traceidratio',
+  propagators: ['tracecontext', 'baggage'],
+  resourceDetectors: ['env', 'host', 'process'],
+  metricExportTimeoutMs: 30_000,
+};
+
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+const PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage'];
+const DETECTORS: readonly ResourceDetectorName[] = ['env', 'host', 'os', 'process', 'serviceinstance'];
+
+/** Read by the stock HTTP instrumentation Lifeline runs, not by Lifeline itself. */
+const READ_BY_INSTRUMENTATION = ['OTEL_SEMCONV_STABILITY_OPT_IN'];
+const SDK_KEYS = [
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_PROPAGATORS',
+  'OTEL_NODE_RESOURCE_DETECTORS',
+  'OTEL_METRIC_EXPORT_TIMEOUT',
+];
+
+export function readSdkSettings(env: Readonly<Record<string, string | undefined>>): {
+  settings: SdkSettings;
+  problems: ConfigProblem[];
+} {
+  const problems: ConfigProblem[] = [];
+  const refuse = (key: string, expected: string, effect: string, severity: 'error' | 'warning' = 'error') =>
+    problems.push({ severity, key, value: showValue(env[key]), expected, effect });
+  const value = (key: string) => env[key]?.trim().toLowerCase() || undefined;
+  const settings: SdkSettings = { ...DEFAULT_SDK_SETTINGS };
+
+  const sampler = value('OTEL_TRACES_SAMPLER');
+  if (sampler !== undefined) {
+    if ((SAMPLERS as readonly string[]).includes(sampler)) settings.sampler = sampler as SamplerName;
+    else
+      refuse(
+        'OTEL_TRACES_SAMPLER',
+        `expected one of ${SAMPLERS.join(', ')} (jaeger_remote and xray are not included)`,
+        `using ${settings.sampler}`,
+      );
+  }
+
+  const propagators = value('OTEL_PROPAGATORS');
+  if (propagators !== undefined) {
+    const names = propagators
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    const unknown = names.filter((p) => p !== 'none' && !(PROPAGATORS as readonly string[]).includes(p));
+    if (unknown.length > 0)
+      refuse(
+        'OTEL_PROPAGATORS',
+        `${unknown.join(', ')} not included; Lifeline has ${PROPAGATORS.join(', ')} and none`,
+        'using the others',
+      );
+    settings.propagators = names.includes('none')
+      ? []
+      : (names.filter((p) => (PROPAGATORS as readonly string[]).includes(p)) as PropagatorName[]);
+  }
+
+  const detectors = value('OTEL_NODE_RESOURCE_DETECTORS');
+  if (detectors !== undefined) {
+    const names = detectors
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
+    const unknown = names.filter((d) => !['all', 'none', ...DETECTORS].includes(d));
+    if (unknown.length > 0)
+      refuse(
+        'OTEL_NODE_RESOURCE_DETECTORS',
+        `${unknown.join(', ')} not included; Lifeline has ${DETECTORS.join(', ')}, all and none`,
+        'using the others',
+      );
+    settings.resourceDetectors = names.includes('none')
+      ? []
+      : names.includes('all')
+        ? [...DETECTORS]
+        : (names.filter((d) => (DETECTORS as readonly string[]).includes(d)) as ResourceDetectorName[]);
+  }
+
+  const timeout = value('OTEL_METRIC_EXPORT_TIMEOUT');
+  if (timeout !== undefined) {
+    const ms = Number(timeout);
+    if (/^\d+$/.test(timeout) && ms > 0) settings.metricExportTimeoutMs = ms;
+    else
+      refuse(
+        'OTEL_METRIC_EXPORT_TIMEOUT',
+        'expected a whole number of milliseconds above 0',
+        `using ${settings.metricExportTimeoutMs}`,
+      );
+  }
+
+  if (env.OTEL_CONFIG_FILE?.trim())
+    refuse(
+      'OTEL_CONFIG_FILE',
+      "names an OpenTelemetry declarative configuration file, which Lifeline does not read; Lifeline's own YAML file goes in LIFELINE_CONFIG_FILE",
+      'ignoring it',
+    );
+
+  const known = new Set([
+    ...ENV_KEYS.map(([name]) => name),
+    ...CONTROL_ENV_KEYS,
+    ...SDK_KEYS,
+    ...READ_BY_INSTRUMENTATION,
+  ]);
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('OTEL_') || known.has(name) || !env[name]?.trim()) continue;
+    const batching = /^OTEL_(BSP|BLRP)_/.test(name);
+    refuse(
+      name,
+      batching
+        ? 'Lifeline has no in-memory batch processor: each record is on disk within LIFELINE_QUEUE_FSYNC_INTERVAL and sent from the queue'
+        : 'not an OpenTelemetry variable Lifeline reads',
+      'ignoring it',
+      'warning',
+    );
+  }
+  return { settings, problems };
+}

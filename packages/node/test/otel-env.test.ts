@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReceiver } from '@otel-lifeline/receiver';
+import { formatProblem, loadConfig } from '@otel-lifeline/node';
+import { readSdkSettings } from '../src/config/otel-env.js';
+import { apiFixture, startNode, stop } from './child-process.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lifeline-otel-env-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('OTEL_* variables', () => {
+  it('honours the sampler, propagators, resource detectors and metric export timeout', () => {
+    const { settings, problems } = readSdkSettings({
+      OTEL_TRACES_SAMPLER: 'always_off',
+      OTEL_PROPAGATORS: 'baggage',
+      OTEL_NODE_RESOURCE_DETECTORS: 'os,serviceinstance',
+      OTEL_METRIC_EXPORT_TIMEOUT: '1500',
+    });
+    expect(problems).toEqual([]);
+    expect(settings).toEqual({
+      sampler: 'always_off',
+      propagators: ['baggage'],
+      resourceDetectors: ['os', 'serviceinstance'],
+      metricExportTimeoutMs: 1500,
+    });
+    expect(
+      readSdkSettings({ OTEL_PROPAGATORS: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'none' }).settings,
+    ).toMatchObject({
+      propagators: [],
+      resourceDetectors: [],
+    });
+  });
+
+  it('refuses what it does not have with one line each, naming the variable', () => {
+    const { settings, problems } = readSdkSettings({
+      OTEL_TRACES_SAMPLER: 'jaeger_remote',
+      OTEL_PROPAGATORS: 'tracecontext,b3',
+      OTEL_NODE_RESOURCE_DETECTORS: 'host,gcp',
+      OTEL_METRIC_EXPORT_TIMEOUT: '2s',
+      OTEL_BSP_SCHEDULE_DELAY: '500',
+      OTEL_BLRP_MAX_QUEUE_SIZE: '10',
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '5',
+    });
+    expect(settings).toMatchObject({
+      sampler: 'parentbased_traceidratio',
+      propagators: ['tracecontext'],
+      resourceDetectors: ['host'],
+    });
+    const lines = problems.map(formatProblem);
+    expect(lines).toHaveLength(7);
+    expect(lines.join('\n')).toMatch(/^OTEL_TRACES_SAMPLER="jaeger_remote": expected one of always_on/m);
+    expect(lines.join('\n')).toMatch(/^OTEL_PROPAGATORS=.*b3 not included/m);
+    expect(lines.join('\n')).toMatch(/^OTEL_NODE_RESOURCE_DETECTORS=.*gcp not included/m);
+    expect(lines.join('\n')).toMatch(
+      /^OTEL_METRIC_EXPORT_TIMEOUT="2s": expected a whole number of milliseconds/m,
+    );
+    expect(lines.join('\n')).toMatch(
+      /^OTEL_BSP_SCHEDULE_DELAY="500": Lifeline has no in-memory batch processor.*; ignoring it$/m,
+    );
+    expect(lines.join('\n')).toMatch(/^OTEL_BLRP_MAX_QUEUE_SIZE=.*no in-memory batch processor/m);
+    expect(lines.join('\n')).toMatch(
+      /^OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="5": not an OpenTelemetry variable Lifeline reads; ignoring it$/m,
+    );
+  });
+
+  it('refuses OTEL_CONFIG_FILE (declarative configuration) instead of reading it as its own YAML', () => {
+    const file = join(work, 'otel-config.yaml');
+    writeFileSync(
+      file,
+      'file_format: "1.0"\nlogger_provider:\n  processors:\n    - batch: { exporter: { otlp_http: { endpoint: http://127.0.0.1:1/v1/logs } } }\n',
+    );
+    const { config, problems } = loadConfig({
+      env: { OTEL_CONFIG_FILE: file, LIFELINE_QUEUE_DIR: join(work, 'q') },
+      queueDirectory: 'check',
+    });
+    expect(config.source).toBe('environment');
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^OTEL_CONFIG_FILE=.*OpenTelemetry declarative configuration file, which Lifeline does not read; Lifeline's own YAML file goes in LIFELINE_CONFIG_FILE; ignoring it$/,
+      ),
+    ]);
+  });
+
+  it('OTEL_TRACES_SAMPLER=always_off exports no span, and the access events still arrive', async () => {
+    const receiver = await createReceiver();
+    const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
+      env: {
+        OTEL_TRACES_SAMPLER: 'always_off',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        LIFELINE_QUEUE_DIR: join(work, 'sampler-queue'),
+        LIFELINE_CONFIG_FILE: undefined,
+      },
+    });
+    try {
+      const url = await app.url;
+      for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok`)).text();
+      await stop(app.child, 'SIGTERM');
+      expect(receiver.logRecords().filter((r) => r.record.eventName === 'lifeline.api.access')).toHaveLength(
+        3,
+      );
+      expect(receiver.spans()).toHaveLength(0);
+    } finally {
+      await stop(app.child);
+      await receiver.close();
+    }
+  });
+});
+
+describe('an own NodeSDK next to Lifeline', () => {
+  it('keeps the globals of the SDK started first, without a duplicate registration, and Lifeline still delivers its events', async () => {
+    const receiver = await createReceiver();
+    const fixture = fileURLToPath(new URL('./fixtures/own-sdk-then-lifeline.mjs', import.meta.url));
+    const app = startNode([fixture], {
+      env: {
+        RECEIVER_URL: receiver.url,
+        QUEUE_DIR: join(work, 'own-sdk-queue'),
+        LIFELINE_CONFIG_FILE: undefined,
+      },
+    });
+    try {
+      const url = await app.url;
+      for (let i = 0; i < 2; i++) await (await fetch(`${url}/users/${i}`)).text();
+      await stop(app.child, 'SIGTERM');
+      const output = app.output();
+      expect(output).not.toMatch(/duplicate registration/);
+      expect(output).toMatch(
+        /global trace provider is already registered \(your own NodeSDK\?\); Lifeline leaves it in place/,
+      );
+      expect(output).toMatch(/^own spans: .*app\.work/m);
+      expect(receiver.logRecords().filter((r) => r.record.eventName === 'lifeline.api.access')).toHaveLength(
+        2,
+      );
+    } finally {
+      await stop(app.child);
+      await receiver.close();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { logsCodec } from '@otel-lifeline/otlp';
+import { createReceiver } from '@otel-lifeline/receiver';
+
+/** One log record carrying `attributes` attributes: a body a few MiB long that decodes into many objects. */
+function largeRequest(id: number, attributes: number): Uint8Array {
+  return logsCodec.encode({
+    resourceLogs: [
+      {
+        scopeLogs: [
+          {
+            logRecords: [
+              {
+                body: { stringValue: `large-${id}` },
+                attributes: Array.from({ length: attributes }, (_, i) => ({
+                  key: `attribute.${i}`,
+                  value: { stringValue: `value-${i}` },
+                })),
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}
+
+describe('receiver memory bound', () => {
+  it('answers 503 with Retry-After past its decoding budget when 10 large requests arrive at once, and accepts every one on retry', async () => {
+    const receiver = await createReceiver({ maxDecodingBytes: 6 * 1024 * 1024, maxConcurrentRequests: 4 });
+    try {
+      const bodies = Array.from({ length: 10 }, (_, id) => largeRequest(id, 100_000));
+      expect(bodies[0]!.length).toBeGreaterThan(2 * 1024 * 1024);
+      const statuses: number[] = [];
+      const retryAfter = new Set<string | null>();
+      const send = async (body: Uint8Array): Promise<void> => {
+        for (;;) {
+          const response = await fetch(`${receiver.url}/v1/logs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-protobuf' },
+            body,
+          });
+          await response.arrayBuffer();
+          statuses.push(response.status);
+          if (response.status !== 503) return;
+          retryAfter.add(response.headers.get('retry-after'));
+          await sleep(Number(response.headers.get('retry-after')) * 100);
+        }
+      };
+      await Promise.all(bodies.map(send));
+      // Some were turned away while others were decoded; every one got in eventually.
+      expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+      expect(retryAfter).toEqual(new Set(['1']));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+      expect(receiver.counts()).toMatchObject({
+        logRecords: 10,
+        busy: statuses.filter((s) => s === 503).length,
+      });
+      const bodiesSeen = new Set(receiver.logRecords().map((r) => r.record.body?.stringValue));
+      expect(bodiesSeen.size).toBe(10);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('names a bad bound', async () => {
+    await expect(createReceiver({ maxDecodingBytes: 0 })).rejects.toThrow(
+      /maxDecodingBytes is 0; expected a positive integer/,
+    );
+    await expect(createReceiver({ maxConcurrentRequests: 1.5 })).rejects.toThrow(
+      /maxConcurrentRequests is 1.5/,
+    );
+  });
+});
