@@ -417,7 +417,10 @@ async function startNodeSdk(instrumentations, shutdowns) {
     shutdown: async () => {},
     forceFlush: async () => {},
   };
-  const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })], instrumentations });
+  const sdk = new NodeSDK({
+    spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
+    instrumentations,
+  });
   sdk.start();
   shutdowns.push(() => sdk.shutdown());
 }
