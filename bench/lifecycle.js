@@ -12,6 +12,10 @@
 // modules alone); --import configured by environment variables; --import configured by a YAML file
 // (LIFELINE_CONFIG_FILE). The endpoint is a closed loopback port: nothing is sent before the first
 // line either way. Added time = a variant's first line − bare Node's in the same round.
+// The register entry turns on Node's compile cache (default directory under the OS temp dir, so
+// each variant gets its own TMPDIR): the variants above run with a warm cache (primed by one
+// untimed run); env-cold starts each run on an empty cache (a first start); env-nocache runs with
+// NODE_DISABLE_COMPILE_CACHE=1 (what the cache saves).
 // Shutdown: an HTTP app started with --import, configured with a closed endpoint and
 // LIFELINE_SHUTDOWN_TIMEOUT, serves 20 requests and gets SIGTERM; the time to its exit, without
 // and with its own SIGTERM handler (which closes the server and lets the process end).
@@ -117,18 +121,28 @@ async function main() {
       `endpoints:\n  primary:\n    url: ${endpoint}\nqueue:\n  directory: ${queueDir}\n`,
     );
     const common = { OTEL_LOG_LEVEL: 'error' };
+    const warmTmp = path.join(work, 'tmp-warm');
+    const coldTmp = path.join(work, 'tmp-cold');
+    fs.mkdirSync(warmTmp);
+    const envConfig = { ...common, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, LIFELINE_QUEUE_DIR: queueDir };
     const startup = {
       bare: { args: [firstLineApp], env: common },
-      off: { args: ['--import', register, firstLineApp], env: { ...common, OTEL_SDK_DISABLED: 'true' } },
-      env: {
+      off: {
         args: ['--import', register, firstLineApp],
-        env: { ...common, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, LIFELINE_QUEUE_DIR: queueDir },
+        env: { ...common, TMPDIR: warmTmp, OTEL_SDK_DISABLED: 'true' },
       },
+      env: { args: ['--import', register, firstLineApp], env: { ...envConfig, TMPDIR: warmTmp } },
       yaml: {
         args: ['--import', register, firstLineApp],
-        env: { ...common, LIFELINE_CONFIG_FILE: yamlFile },
+        env: { ...common, TMPDIR: warmTmp, LIFELINE_CONFIG_FILE: yamlFile },
+      },
+      'env-cold': { args: ['--import', register, firstLineApp], env: { ...envConfig, TMPDIR: coldTmp } },
+      'env-nocache': {
+        args: ['--import', register, firstLineApp],
+        env: { ...envConfig, TMPDIR: warmTmp, NODE_DISABLE_COMPILE_CACHE: '1' },
       },
     };
+    await firstLineMs(startup.env.args, startup.env.env); // primes the warm cache
     const names = Object.keys(startup);
     const samples = { wallMs: {}, cpuMs: {} };
     const added = { wallMs: {}, cpuMs: {} };
@@ -144,7 +158,11 @@ async function main() {
         ...others.slice(0, round % others.length),
       ];
       const measured = {};
-      for (const name of order) measured[name] = await firstLineMs(startup[name].args, startup[name].env);
+      for (const name of order) {
+        if (name === 'env-cold') fs.rmSync(coldTmp, { recursive: true, force: true });
+        fs.mkdirSync(coldTmp, { recursive: true });
+        measured[name] = await firstLineMs(startup[name].args, startup[name].env);
+      }
       for (const unit of ['wallMs', 'cpuMs']) {
         for (const name of names) samples[unit][name].push(measured[name][unit]);
         for (const name of others) added[unit][name].push(measured[name][unit] - measured.bare[unit]);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
+import { httpSdkLineConclusion, httpSdkLineTable } from './lib/http-sdk-line.js';
 import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
 import { median } from './lib/stats.js';
@@ -769,6 +770,7 @@ async function writeCharts(results, chartsDir) {
 }
 
 const CONCLUSIONS = {
+  'http-sdk-line': httpSdkLineConclusion,
   encode: (e) =>
     `**What to conclude:** Lifeline's encoder takes ${ratio(e.ratio.lifelineOverStock)} the time of the stock serializer for the same bytes on the wire, so encoding every record at emit (which durability needs) costs less than the stock pipeline spends at export.`,
   queue: (q) => {
@@ -843,6 +845,7 @@ const RENDERERS = {
   http: httpTable,
   lifecycle: lifecycleTable,
   collector: collectorTables,
+  'http-sdk-line': httpSdkLineTable,
 };
 const TITLES = {
   encode: 'Encoding: SDK log records to OTLP protobuf (`pnpm bench:encode`)',
@@ -852,6 +855,8 @@ const TITLES = {
   lifecycle:
     'Start-up and exit: `--import` before the first line, SIGTERM against shutdown_timeout (`pnpm bench:lifecycle`)',
   collector: 'A Collector in front: fail-over and crashes (collector-config tests)',
+  'http-sdk-line':
+    'HTTP overhead before and after the move to OpenTelemetry JS 3.x (reduced `bench:http`, both trees)',
 };
 
 /** Where a section's raw results come from, when not from `pnpm bench` (paths relative to the repo root). */
@@ -911,6 +916,7 @@ export async function writeReport({ resultsDir = path.join(benchDir, 'results'),
     encode: [],
     lifecycle: [],
     collector: [],
+    'http-sdk-line': [],
   };
   for (const name of Object.keys(RENDERERS)) {
     if (!results[name]) continue;

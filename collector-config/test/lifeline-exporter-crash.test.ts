@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
 import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
-import { startLogTraffic } from './support/log-traffic.js';
+import { seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { lastRunDir, recordMeasurement } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
 
@@ -13,8 +13,29 @@ const binary = resolveCollectorBinary();
 const resultsFile = join(lastRunDir, 'lifeline-exporter.json');
 const KILLS = 3;
 
+/**
+ * What a failure message needs to explain a loss: the missing sequence numbers, what the receivers
+ * refused, and the agent's warnings and errors (all its runs).
+ */
+function lossDiagnostics({ primary, secondary, agent }: AgentUnderTest, acked: ReadonlySet<number>) {
+  const received = new Set([
+    ...seqCounts(primary.logRecords()).keys(),
+    ...seqCounts(secondary.logRecords()).keys(),
+  ]);
+  const missing = [...acked].filter((seq) => !received.has(seq)).sort((a, b) => a - b);
+  const { rejected, invalid, dropped, faulted } = primary.counts();
+  const agentLog = agent
+    .output()
+    .split('\n')
+    .filter((line) => /\t(warn|error)\t|panic|dispatch|compact|--- start/i.test(line))
+    .slice(-40)
+    .join('\n');
+  return `missing seqs ${JSON.stringify(missing.slice(0, 40))}; primary refused ${JSON.stringify({ rejected, invalid, dropped, faulted })}; agent log:\n${agentLog}`;
+}
+
 /** SIGKILL of the agent during traffic with both receivers up, restarted after 200 ms, KILLS times. */
-async function sigkillUnderLoad({ primary, agent, report }: AgentUnderTest) {
+async function sigkillUnderLoad(setup: AgentUnderTest) {
+  const { primary, agent, report } = setup;
   const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
   for (let kill = 0; kill < KILLS; kill += 1) {
     const before = primary.counts().logRecords;
@@ -27,7 +48,9 @@ async function sigkillUnderLoad({ primary, agent, report }: AgentUnderTest) {
   await sleep(500);
   await traffic.stop();
   await within(30_000, () => report(traffic.acked).lost === 0);
-  return { kills: KILLS, senderRetriesWhileDown: traffic.failedAttempts, ...report(traffic.acked) };
+  const result = report(traffic.acked);
+  const diagnostics = result.lost > 0 ? lossDiagnostics(setup, traffic.acked) : undefined;
+  return { kills: KILLS, senderRetriesWhileDown: traffic.failedAttempts, ...result, diagnostics };
 }
 
 /**
@@ -88,7 +111,7 @@ describe.skipIf(binary.skipReason !== undefined)(
 
       it('loses no record the agent acknowledged, and counts the duplicates', () => {
         expect(lifeline.acked).toBeGreaterThan(600);
-        expect(lifeline.lost).toBe(0);
+        expect(lifeline.lost, lifeline.diagnostics).toBe(0);
         expect(lifeline.delivered).toBe(lifeline.uniqueDelivered + lifeline.duplicates);
       });
 

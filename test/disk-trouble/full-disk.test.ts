@@ -232,7 +232,8 @@ describe('a real full, read-only or vanished file system under a running app', (
     app = await startApp(receiver, queueDir);
     const load = app.load();
     await sleep(300);
-    await rm(queueDir, { recursive: true, force: true });
+    // The queue may be creating a file at that moment (ENOTEMPTY): try again, as an operator would.
+    await rm(queueDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 5 });
     await sleep(1_500);
     await load.stop();
     expect(app.failed).toBe(0);

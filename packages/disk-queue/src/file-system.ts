@@ -37,7 +37,7 @@ export interface FileSystem {
   mkdir(path: string, mode: number): Promise<void>;
   readdir(path: string): Promise<string[]>;
   /**
-   * `flags` as in node:fs: 'r', 'r+', 'wx' (create, fail if it exists), 'w'. `dsync` asks for
+   * `flags` as in node:fs: 'r', 'r+', 'wx' (create, fail if it exists), 'wx+' (the same, readable), 'w'. `dsync` asks for
    * durable writes (see `OpenFile.durableWrites`); a file system may ignore it.
    */
   open(path: string, flags: string, mode?: number, options?: OpenOptions): Promise<OpenFile>;
@@ -63,6 +63,7 @@ const WRITE_FLAGS: Record<string, number> = {
   'r+': constants.O_RDWR,
   w: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
   wx: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+  'wx+': constants.O_RDWR | constants.O_CREAT | constants.O_EXCL,
 };
 
 class NodeOpenFile implements OpenFile {

@@ -39,7 +39,7 @@ export class SegmentFiles {
     const id = store.nextSegmentId;
     const path = store.segmentPath(segmentFileName(id));
     this.spare = (async () => {
-      const file = await fs.open(path, 'wx', fileMode, { dsync: true });
+      const file = await fs.open(path, 'wx+', fileMode, { dsync: true });
       try {
         await fs.syncDirectory(store.directory);
       } catch {
@@ -132,7 +132,7 @@ export class SegmentFiles {
       let file;
       const entryDurable = spare?.id === id;
       try {
-        file = entryDurable ? spare.file : await fs.open(path, 'wx', fileMode, { dsync: true });
+        file = entryDurable ? spare.file : await fs.open(path, 'wx+', fileMode, { dsync: true });
       } catch (error) {
         // A leftover file with this id (never ours to overwrite): skip the id.
         if (errorCode(error) === 'EEXIST' && attempt < 16) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import type { Segment } from './segment.js';
 import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
+import { openForReading } from './segment-read-handle.js';
 import { LedgerWriter, type LedgerState, type Position } from './ledger.js';
 import { LossRanges } from './loss-ranges.js';
 import { isDiskTrouble } from './memory-fallback.js';
@@ -342,7 +343,7 @@ export class SegmentStore {
     segment.readers++;
     try {
       if (segment.readFile === undefined) {
-        segment.readFile = this.context.fs.open(segment.path, 'r');
+        segment.readFile = openForReading(this.context.fs, segment);
         this.recentReads = [segment, ...this.recentReads.filter((s) => s !== segment)];
         // A cursor walking a long backlog must not keep a descriptor per segment it has passed.
         for (const old of this.recentReads.splice(MAX_OPEN_READ_FILES)) {

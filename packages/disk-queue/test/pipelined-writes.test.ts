@@ -47,7 +47,7 @@ function gatedFileSystem(): FileSystem & {
       while (held.length + fs.heldOpens.length < n) await new Promise<void>((resolve) => (notify = resolve));
     },
     async open(path: string, flags: string, mode?: number, options?: { dsync?: boolean }): Promise<OpenFile> {
-      if (fs.holdOpens && path.endsWith('.seg') && flags === 'wx') {
+      if (fs.holdOpens && path.endsWith('.seg') && flags === 'wx+') {
         await new Promise<void>((resolve) => {
           fs.heldOpens.push(resolve);
           notify();

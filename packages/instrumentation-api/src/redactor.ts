@@ -6,17 +6,9 @@ import { redactSpanName } from './path-redaction.js';
 import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher } from './sensitive-keys.js';
 import { isReplacement } from './value-detectors.js';
 import { createTextRedaction, MASK } from './text-redaction.js';
-import type { RedactionPolicy, TextRedaction } from './text-redaction.js';
+import type { RedactionMode, RedactionPolicy, TextRedaction } from './text-redaction.js';
 
-/**
- * What becomes of a secret:
- * - `mask` (default): the value becomes `REDACTED` (the key, header name or field name stays);
- * - `hash`: the value becomes `hmac-sha256:<32 hex>`, an HMAC-SHA256 of the value under
- *   `hashKey` — the same secret always gives the same pseudonym, so requests can be
- *   correlated without storing the secret;
- * - `drop`: the key/value pair, field or header is left out; a secret found inside free text is cut out.
- */
-export type RedactionMode = 'mask' | 'hash' | 'drop';
+export type { RedactionMode } from './text-redaction.js';
 
 /**
  * What becomes of personal data (e-mail addresses, usernames): `mask` (`REDACTED`), `hash` (the

@@ -2,10 +2,19 @@ import type { AttributeRule } from './attribute-rules.js';
 import { scrubHighEntropy } from './entropy.js';
 import { redactJson } from './json-redaction.js';
 import { redactPath } from './path-redaction.js';
-import type { RedactionMode } from './redactor.js';
 import { isPersonalKey } from './sensitive-keys.js';
 import { classifyValue } from './value-classifier.js';
 import { isReplacement, scrubSecrets } from './value-detectors.js';
+
+/**
+ * What becomes of a secret:
+ * - `mask` (default): the value becomes `REDACTED` (the key, header name or field name stays);
+ * - `hash`: the value becomes `hmac-sha256:<32 hex>`, an HMAC-SHA256 of the value under
+ *   `hashKey` — the same secret always gives the same pseudonym, so requests can be
+ *   correlated without storing the secret;
+ * - `drop`: the key/value pair, field or header is left out; a secret found inside free text is cut out.
+ */
+export type RedactionMode = 'mask' | 'hash' | 'drop';
 
 /** What a masked secret or personal value becomes. */
 export const MASK = 'REDACTED';
