@@ -377,7 +377,7 @@ for (const s of [
 for (const s of [
   'at Object.<anonymous> (/srv/App2024/Controllers/UserController.js:10:5)',
   'at processTicksAndRejections (node:internal/process/task_queues:95:5)',
-  'GET /api/v2/Customers/Orders2024/Summary',
+  'GET /api/v2/Catalog/Orders2024/Summary',
 ])
   ordinary('stack_or_path_text', s, { carriers: ['body', 'text'] });
 for (const s of [

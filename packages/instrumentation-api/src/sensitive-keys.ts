@@ -175,6 +175,18 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
 
 /** Whether a key names personal data (its last word, or all its words joined: `user.name` → username). */
 export function isPersonalKey(key: string): boolean {
+  let hit = personalKeys.get(key);
+  if (hit === undefined) {
+    hit = classifyPersonalKey(key);
+    if (personalKeys.size >= 2048) personalKeys.clear();
+    personalKeys.set(key, hit);
+  }
+  return hit;
+}
+
+const personalKeys = new Map<string, boolean>();
+
+function classifyPersonalKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[words.length - 1];
   if (last === undefined) return false;

@@ -2,6 +2,7 @@ import type { AttributeRule } from './attribute-rules.js';
 import { scrubHighEntropy } from './entropy.js';
 import { redactJson } from './json-redaction.js';
 import { redactPath } from './path-redaction.js';
+import { createCleanMemory, scrubPathsInText } from './text-memory.js';
 import { isPersonalKey } from './sensitive-keys.js';
 import { classifyValue } from './value-classifier.js';
 import { isReplacement, scrubSecrets } from './value-detectors.js';
@@ -59,8 +60,15 @@ export function createTextRedaction(policy: RedactionPolicy) {
       return match;
     });
   };
-  const scrubText = (text: string): string =>
-    detect ? scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)) : text;
+  const remembered = createCleanMemory();
+  const scrubText = remembered((text: string): string =>
+    detect
+      ? scrubPathsInText(
+          scrubHighEntropy(scrubKeyValues(scrubSecrets(text, inText)), (t) => inText(t)),
+          inPath,
+        )
+      : text,
+  );
 
   /** The class of one `key=value` pair's value, by its key and then by its value. */
   const pairClass = (pair: string, eq: number): 'secret' | 'personal' | undefined => {
@@ -96,7 +104,7 @@ export function createTextRedaction(policy: RedactionPolicy) {
     return out === undefined ? query : out.join('&');
   };
 
-  const cleanPath = (path: string): string => (detect ? redactPath(path, inPath) : path);
+  const cleanPath = remembered((path: string): string => (detect ? redactPath(path, inPath) : path));
 
   const redactUrl = (url: string): string => {
     const parts = URL_PARTS.exec(url);

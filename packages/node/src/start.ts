@@ -209,9 +209,8 @@ function startPipelines(
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
-  // Server spans come from the standard http instrumentation (its own metrics are off: the API
-  // instrumentation records the semconv HTTP metrics with the route); runtime metrics from the
-  // standard runtime instrumentation.
+  // Server spans: the standard http instrumentation (its metrics off: ours have the route);
+  // runtime metrics: the standard runtime instrumentation.
   const unregisters: Array<() => void> = [];
   if (meterProvider && config.signals.metrics.runtime)
     unregisters.push(registerRuntimeMetrics(meterProvider));
@@ -279,6 +278,7 @@ function startInstrumentation(
       request: config.instrumentation.captureRequestHeaders,
       response: config.instrumentation.captureResponseHeaders,
     },
+    captureBodies: config.instrumentation.captureBodies,
     loginRoutes: config.instrumentation.loginRoutes,
     audit: config.instrumentation.auditRoutes.map((route) => ({ route })),
     redaction,

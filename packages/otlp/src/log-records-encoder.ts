@@ -1,7 +1,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { withWriter } from './protobuf-writer.js';
-import { groupByResourceAndScope } from './sdk-grouping.js';
+import { envelopeOf, groupByResourceAndScope, writeResourceEnvelope } from './sdk-grouping.js';
 import type { ScopeLike } from './sdk-grouping.js';
 import {
   isZeroHrTime,
@@ -23,25 +23,8 @@ export function encodeLogRecords(records: readonly ReadableLogRecord[]): Uint8Ar
   );
   return withWriter((w) => {
     for (const group of groups) {
-      w.varint32(0x0a); // ExportLogsServiceRequest.resource_logs
-      const resourceLogs = w.fork(3);
-      w.raw(group.resourceField);
-      for (const scopeGroup of group.scopes) {
-        w.varint32(0x12); // ResourceLogs.scope_logs
-        const scopeLogs = w.fork(3);
-        w.raw(scopeGroup.scopeField);
-        for (const record of scopeGroup.items) writeLogRecord(w, record);
-        if (scopeGroup.scope.schemaUrl) {
-          w.varint32(0x1a); // ScopeLogs.schema_url
-          w.string(scopeGroup.scope.schemaUrl);
-        }
-        w.join(scopeLogs, 3);
-      }
-      if (group.resource.schemaUrl) {
-        w.varint32(0x1a); // ResourceLogs.schema_url
-        w.string(group.resource.schemaUrl);
-      }
-      w.join(resourceLogs, 3);
+      const { resource, scopes } = envelopeOf(group);
+      writeResourceEnvelope(w, resource, scopes, writeLogRecord); // ExportLogsServiceRequest.resource_logs
     }
   });
 }

@@ -8,7 +8,7 @@ import type {
 } from '@opentelemetry/sdk-metrics';
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { withWriter } from './protobuf-writer.js';
-import { resourceField, scopeField } from './sdk-grouping.js';
+import { resourceField, scopeField, writeResourceEnvelope } from './sdk-grouping.js';
 import {
   countValue,
   isZeroHrTime,
@@ -32,25 +32,16 @@ export function otlpTemporality(temporality: number): number {
 /** SDK ResourceMetrics → ExportMetricsServiceRequest protobuf bytes, written directly. */
 export function encodeResourceMetrics(resourceMetrics: SdkResourceMetrics): Uint8Array {
   return withWriter((w) => {
-    w.varint32(0x0a); // ExportMetricsServiceRequest.resource_metrics
-    const rm = w.fork(3);
-    w.raw(resourceField(resourceMetrics.resource));
-    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
-      w.varint32(0x12); // ResourceMetrics.scope_metrics
-      const sm = w.fork(3);
-      w.raw(scopeField(scopeMetrics.scope));
-      for (const metric of scopeMetrics.metrics) writeMetric(w, metric);
-      if (scopeMetrics.scope.schemaUrl) {
-        w.varint32(0x1a);
-        w.string(scopeMetrics.scope.schemaUrl);
-      }
-      w.join(sm, 3);
-    }
-    if (resourceMetrics.resource.schemaUrl) {
-      w.varint32(0x1a);
-      w.string(resourceMetrics.resource.schemaUrl);
-    }
-    w.join(rm, 3);
+    const resource = {
+      field: resourceField(resourceMetrics.resource),
+      schemaUrl: resourceMetrics.resource.schemaUrl,
+    };
+    const scopes = resourceMetrics.scopeMetrics.map((s) => ({
+      field: scopeField(s.scope),
+      schemaUrl: s.scope.schemaUrl,
+      items: s.metrics,
+    }));
+    writeResourceEnvelope(w, resource, scopes, writeMetric); // ExportMetricsServiceRequest.resource_metrics
   });
 }
 

@@ -154,3 +154,48 @@ export function groupByResourceAndScope<T>(
   }
   return groups;
 }
+
+/**
+ * Writes one resource envelope, the same for every signal: Resource{Logs,Spans,Metrics} holds
+ * `resource` (1), its Scope{Logs,Spans,Metrics} (2, repeated) and `schema_url` (3); each scope
+ * holds `scope` (1), its items (2, written by `writeItem`, tag included) and `schema_url` (3).
+ * Called once per resource, after the request's own tag (field 1 of every Export*ServiceRequest).
+ */
+export function writeResourceEnvelope<T>(
+  w: ProtobufWriter,
+  resource: { readonly field: Uint8Array; readonly schemaUrl: string | undefined },
+  scopes: Iterable<{
+    readonly field: Uint8Array;
+    readonly schemaUrl: string | undefined;
+    readonly items: Iterable<T>;
+  }>,
+  writeItem: (w: ProtobufWriter, item: T) => void,
+): void {
+  w.varint32(0x0a);
+  const resourceMessage = w.fork(3);
+  w.raw(resource.field);
+  for (const scope of scopes) {
+    w.varint32(0x12);
+    const scopeMessage = w.fork(3);
+    w.raw(scope.field);
+    for (const item of scope.items) writeItem(w, item);
+    if (scope.schemaUrl) {
+      w.varint32(0x1a);
+      w.string(scope.schemaUrl);
+    }
+    w.join(scopeMessage, 3);
+  }
+  if (resource.schemaUrl) {
+    w.varint32(0x1a);
+    w.string(resource.schemaUrl);
+  }
+  w.join(resourceMessage, 3);
+}
+
+/** A resource group in the shape `writeResourceEnvelope` takes. */
+export function envelopeOf<T>(group: ResourceGroup<T>) {
+  return {
+    resource: { field: group.resourceField, schemaUrl: group.resource.schemaUrl },
+    scopes: group.scopes.map((s) => ({ field: s.scopeField, schemaUrl: s.scope.schemaUrl, items: s.items })),
+  };
+}

@@ -2,7 +2,7 @@ import type { HrTime, Link as SdkLink, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ProtobufWriter } from './protobuf-writer.js';
 import { withWriter } from './protobuf-writer.js';
-import { groupByResourceAndScope } from './sdk-grouping.js';
+import { envelopeOf, groupByResourceAndScope, writeResourceEnvelope } from './sdk-grouping.js';
 import { isZeroHrTime, writeAttributes, writeHexField, writeHrTime } from './sdk-value-writer.js';
 
 /** SpanFlags: the low 8 bits are the W3C trace flags, then whether the parent's remoteness is known and is remote. */
@@ -27,25 +27,8 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
   );
   return withWriter((w) => {
     for (const group of groups) {
-      w.varint32(0x0a); // ExportTraceServiceRequest.resource_spans
-      const resourceSpans = w.fork(3);
-      w.raw(group.resourceField);
-      for (const scopeGroup of group.scopes) {
-        w.varint32(0x12); // ResourceSpans.scope_spans
-        const scopeSpans = w.fork(3);
-        w.raw(scopeGroup.scopeField);
-        for (const span of scopeGroup.items) writeSpan(w, span);
-        if (scopeGroup.scope.schemaUrl) {
-          w.varint32(0x1a);
-          w.string(scopeGroup.scope.schemaUrl);
-        }
-        w.join(scopeSpans, 3);
-      }
-      if (group.resource.schemaUrl) {
-        w.varint32(0x1a);
-        w.string(group.resource.schemaUrl);
-      }
-      w.join(resourceSpans, 3);
+      const { resource, scopes } = envelopeOf(group);
+      writeResourceEnvelope(w, resource, scopes, writeSpan); // ExportTraceServiceRequest.resource_spans
     }
   });
 }

@@ -58,6 +58,8 @@ export interface ResolvedConfig {
     accessSampleRatio: number;
     ignorePaths: string[];
     captureRequestHeaders: string[];
+    /** Request and response bodies (text types, size-capped, redacted). Default false. */
+    captureBodies: { request: boolean; response: boolean };
     captureResponseHeaders: string[];
     loginRoutes: string[];
     auditRoutes: string[];

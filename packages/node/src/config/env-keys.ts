@@ -65,6 +65,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [env: string, path: string]> = [
   ['LIFELINE_IGNORE_PATHS', 'instrumentation.ignore_paths'],
   ['LIFELINE_CAPTURE_REQUEST_HEADERS', 'instrumentation.capture_request_headers'],
   ['LIFELINE_CAPTURE_RESPONSE_HEADERS', 'instrumentation.capture_response_headers'],
+  ['LIFELINE_CAPTURE_BODIES', 'instrumentation.capture_bodies'],
   ['LIFELINE_LOGIN_ROUTES', 'instrumentation.login_routes'],
   ['LIFELINE_AUDIT_ROUTES', 'instrumentation.audit_routes'],
   ['LIFELINE_REDACTION_MODE', 'instrumentation.redaction.mode'],

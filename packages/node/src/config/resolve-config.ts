@@ -179,6 +179,7 @@ function resolveInstrumentation(reader: ConfigReader): ResolvedConfig['instrumen
       [],
       'none',
     ),
+    captureBodies: bodies(reader.read('instrumentation.capture_bodies', parseBoolean, false)),
     loginRoutes: reader.read('instrumentation.login_routes', parseStringList, [], 'none'),
     auditRoutes: reader.read('instrumentation.audit_routes', parseStringList, [], 'none'),
     redaction: {
@@ -330,4 +331,9 @@ function serviceNameFromPackage(cwd: string): string {
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
+}
+
+/** Body capture on both sides, or off. */
+function bodies(on: boolean): { request: boolean; response: boolean } {
+  return { request: on, response: on };
 }
