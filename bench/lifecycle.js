@@ -107,6 +107,7 @@ async function main() {
   const rounds = Number(values.rounds ?? (quick ? 3 : 15));
   const shutdownRounds = quick ? 2 : 5;
   const shutdownTimeoutMs = quick ? 1_000 : 2_000;
+  const loadAtStart = os.loadavg()[0];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-lifecycle-'));
   try {
     const firstLineApp = path.join(work, 'first-line.mjs');
@@ -195,6 +196,8 @@ async function main() {
       date: new Date().toISOString(),
       quick,
       settings: { rounds, shutdownRounds, shutdownTimeoutMs, startupAimMs: STARTUP_AIM_MS },
+      // 1-minute load average at the start and end against the core count: timing on a busy machine.
+      machine: { cores: os.availableParallelism(), loadAverage: [loadAtStart, os.loadavg()[0]] },
       startup: Object.fromEntries(
         ['wallMs', 'cpuMs'].map((unit) => [
           unit,

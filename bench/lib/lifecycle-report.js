@@ -41,7 +41,7 @@ export function lifecycleTable(result) {
       startupRows,
     ),
     '',
-    `${result.settings.rounds} interleaved rounds; “added” is the variant minus bare Node in the same round. CPU ms is the process's user + system time by its first line (all threads), steadier than wall time on a shared machine. The register entry turns on Node's on-disk compile cache (\`NODE_COMPILE_CACHE\` or \`node-compile-cache\` under the OS temp directory): the first three \`--import\` rows start with a warm cache, as every start after the first does.`,
+    `${result.settings.rounds} interleaved rounds; “added” is the variant minus bare Node in the same round. CPU ms is the process's user + system time by its first line (all threads), steadier than wall time on a shared machine. The register entry turns on Node's on-disk compile cache (\`NODE_COMPILE_CACHE\` or \`node-compile-cache\` under the OS temp directory): the first three \`--import\` rows start with a warm cache, as every start after the first does.${machineNote(result.machine)}`,
     '',
     table(
       [
@@ -80,4 +80,10 @@ function cacheNote(cpuMs) {
   const none = cpuMs.added['env-nocache']?.median;
   if (!Number.isFinite(cold) || !Number.isFinite(none)) return '';
   return ` The compile cache is warm there; a first start on an empty cache adds ${decimal(cold, 0)} ms of CPU, and without the cache ${decimal(none, 0)} ms.`;
+}
+
+function machineNote(machine) {
+  if (!machine?.loadAverage) return '';
+  const [start, end] = machine.loadAverage.map((l) => decimal(l, 1));
+  return ` The machine was loaded by other work: 1-minute load average ${start} at the start and ${end} at the end, on ${machine.cores} cores.`;
 }

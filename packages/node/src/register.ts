@@ -12,10 +12,11 @@
  */
 import { createRequire } from 'node:module';
 import { enableCompileCache } from './compile-cache.js';
+import type * as StartModule from './start.js';
 
 enableCompileCache();
 try {
-  const { start } = createRequire(import.meta.url)('./start.js') as typeof import('./start.js');
+  const { start } = createRequire(import.meta.url)('./start.js') as typeof StartModule;
   start();
 } catch (error) {
   process.stderr.write(
