@@ -127,6 +127,18 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 
 // Each mirror part gets its own copy of the data (all but the last): the parts' queues hold
 // it independently, and an in-memory queue keeps a reference.
+func fanOut[T, P any](ctx context.Context, parts []P, data T, clone func(T) T, consume func(P, context.Context, T) error) error {
+	errs := make([]error, len(parts))
+	for i, part := range parts {
+		own := data
+		if i < len(parts)-1 {
+			own = clone(data)
+		}
+		errs[i] = consume(part, ctx, own)
+	}
+	return errors.Join(errs...)
+}
+
 type mirrorLogs struct {
 	*mirror
 	parts []exporter.Logs
@@ -135,16 +147,11 @@ type mirrorLogs struct {
 func (m *mirrorLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
 func (m *mirrorLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	errs := make([]error, len(m.parts))
-	for i, part := range m.parts {
-		data := ld
-		if i < len(m.parts)-1 {
-			data = plog.NewLogs()
-			ld.CopyTo(data)
-		}
-		errs[i] = part.ConsumeLogs(ctx, data)
-	}
-	return errors.Join(errs...)
+	return fanOut(ctx, m.parts, ld, func(in plog.Logs) plog.Logs {
+		out := plog.NewLogs()
+		in.CopyTo(out)
+		return out
+	}, exporter.Logs.ConsumeLogs)
 }
 
 type mirrorTraces struct {
@@ -155,16 +162,11 @@ type mirrorTraces struct {
 func (m *mirrorTraces) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
 func (m *mirrorTraces) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	errs := make([]error, len(m.parts))
-	for i, part := range m.parts {
-		data := td
-		if i < len(m.parts)-1 {
-			data = ptrace.NewTraces()
-			td.CopyTo(data)
-		}
-		errs[i] = part.ConsumeTraces(ctx, data)
-	}
-	return errors.Join(errs...)
+	return fanOut(ctx, m.parts, td, func(in ptrace.Traces) ptrace.Traces {
+		out := ptrace.NewTraces()
+		in.CopyTo(out)
+		return out
+	}, exporter.Traces.ConsumeTraces)
 }
 
 type mirrorMetrics struct {
@@ -175,14 +177,9 @@ type mirrorMetrics struct {
 func (m *mirrorMetrics) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
 func (m *mirrorMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	errs := make([]error, len(m.parts))
-	for i, part := range m.parts {
-		data := md
-		if i < len(m.parts)-1 {
-			data = pmetric.NewMetrics()
-			md.CopyTo(data)
-		}
-		errs[i] = part.ConsumeMetrics(ctx, data)
-	}
-	return errors.Join(errs...)
+	return fanOut(ctx, m.parts, md, func(in pmetric.Metrics) pmetric.Metrics {
+		out := pmetric.NewMetrics()
+		in.CopyTo(out)
+		return out
+	}, exporter.Metrics.ConsumeMetrics)
 }
