@@ -47,9 +47,10 @@ function registerInThread(include: Array<string | RegExp>): boolean {
     const requireBeside = createRequire(instrumentation);
     // The version check alone first: it imports nothing, so a Node without usable synchronous
     // hooks does not load the loader's parser for nothing.
-    const { supportsSyncHooks } = requireBeside(
-      'import-in-the-middle/supports-sync-hooks.mjs',
-    ) as Pick<SyncHooks, 'supportsSyncHooks'>;
+    const { supportsSyncHooks } = requireBeside('import-in-the-middle/supports-sync-hooks.mjs') as Pick<
+      SyncHooks,
+      'supportsSyncHooks'
+    >;
     if (!supportsSyncHooks()) return false;
     (requireBeside('import-in-the-middle/register-hooks.mjs') as SyncHooks).register({ include });
     return true;
