@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { logs, metrics } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
@@ -34,6 +33,7 @@ import { DEFAULT_SDK_SETTINGS } from './config/otel-env.js';
 import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerRuntimeMetrics } from './sdk/runtime-metrics.js';
 import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
@@ -210,10 +210,12 @@ function startPipelines(
   }
 
   // Server spans: the standard http instrumentation (its metrics off: ours have the route);
-  // runtime metrics: the standard runtime instrumentation.
+  // runtime metrics: event loop, GC and heap (sdk/runtime-metrics.ts), process CPU and memory.
   const unregisters: Array<() => void> = [];
-  if (meterProvider && config.signals.metrics.runtime)
-    unregisters.push(registerRuntimeMetrics(meterProvider));
+  if (meterProvider && config.signals.metrics.runtime) {
+    registerProcessMetrics(meterProvider, DISTRO_VERSION);
+    unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
+  }
   if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
   const api =
@@ -289,14 +291,6 @@ function startInstrumentation(
   registerFrameworkLoaderHook();
   unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
   return api;
-}
-
-function registerRuntimeMetrics(meterProvider: MeterProvider): () => void {
-  registerProcessMetrics(meterProvider, DISTRO_VERSION);
-  return registerInstrumentations({
-    instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 10 })],
-    meterProvider,
-  });
 }
 
 interface RunningProvider {
