@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -79,7 +80,8 @@ async function startApp(receiver: Receiver, queueDir: string): Promise<App> {
   const server: Server = createServer((req, res) => {
     logger.emit({
       body: `request ${app.emitted++}`,
-      attributes: { 'url.path': req.url ?? '/', pad: 'p'.repeat(300) },
+      // Incompressible, so the queue's bytes on disk (fragments are gzip members) fill the volume.
+      attributes: { 'url.path': req.url ?? '/', pad: randomBytes(225).toString('base64') },
     });
     res.end('ok');
   });
