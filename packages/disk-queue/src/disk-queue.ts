@@ -23,6 +23,9 @@ import {
   type ReadLimits,
 } from './types.js';
 
+/** How far past maxBufferBytes the in-memory buffer may grow while the writer is starved. */
+const STAGING_BURST_FACTOR = 2;
+
 /**
  * Opens (creating if needed) a durable queue in `options.directory`. Rejects only for bad options
  * (LIFELINE_ERR_CONFIG) or a key that cannot read existing segments (LIFELINE_ERR_QUEUE_KEY); a
@@ -149,7 +152,7 @@ class DiskQueueImpl implements DiskQueue {
     if (this.degraded.active) return this.degraded.append(record);
     const o = this.options;
     const frame = writer.frameBytes(record.length);
-    if (record.length > MAX_RECORD_BYTES || writer.bufferedBytes + frame > o.maxBufferBytes) {
+    if (record.length > MAX_RECORD_BYTES || !this.hasStagingRoom(writer, frame)) {
       this.reportDrop('buffer_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
@@ -159,6 +162,19 @@ class DiskQueueImpl implements DiskQueue {
     }
     writer.append(record, o.clock.now());
     return true;
+  }
+
+  /**
+   * Whether `frame` more bytes may wait in memory for the disk. Up to maxBufferBytes always; past
+   * it only while the writer is starved (a flush is due, a write slot free, and the event loop too
+   * busy to start it), up to STAGING_BURST_FACTOR × maxBufferBytes: a busy event loop is no
+   * reason to drop records that the disk has room for. When every write slot is taken, the disk
+   * itself is the bottleneck and maxBufferBytes holds.
+   */
+  private hasStagingRoom(writer: GroupCommitWriter, frame: number): boolean {
+    const after = writer.bufferedBytes + frame;
+    const cap = this.options.maxBufferBytes;
+    return after <= cap || (after <= STAGING_BURST_FACTOR * cap && writer.starved);
   }
 
   flush(): Promise<void> {
