@@ -2,6 +2,7 @@ import { DiskQueueError } from './errors.js';
 import { DegradedPath } from './degraded-path.js';
 import { errorCode } from './file-system.js';
 import { GroupCommitWriter } from './group-commit.js';
+import { hasStagingRoom } from './staging.js';
 import { isDiskTrouble } from './memory-fallback.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
 import { removeQueueDirectory } from './queue-directory.js';
@@ -22,9 +23,6 @@ import {
   type QueueStats,
   type ReadLimits,
 } from './types.js';
-
-/** How far past maxBufferBytes the in-memory buffer may grow while the writer is starved. */
-const STAGING_BURST_FACTOR = 2;
 
 /**
  * Opens (creating if needed) a durable queue in `options.directory`. Rejects only for bad options
@@ -178,7 +176,7 @@ class DiskQueueImpl implements DiskQueue {
     }
     const o = this.options;
     const frame = writer.frameBytes(record.length);
-    if (record.length > MAX_RECORD_BYTES || !this.hasStagingRoom(writer, frame)) {
+    if (record.length > MAX_RECORD_BYTES || !hasStagingRoom(writer, frame, o.maxBufferBytes)) {
       this.reportDrop('buffer_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
@@ -188,19 +186,6 @@ class DiskQueueImpl implements DiskQueue {
     }
     writer.append(record, o.clock.now());
     return true;
-  }
-
-  /**
-   * Whether `frame` more bytes may wait in memory for the disk. Up to maxBufferBytes always; past
-   * it only while the writer is starved (a flush is due, a write slot free, and the event loop too
-   * busy to start it), up to STAGING_BURST_FACTOR × maxBufferBytes: a busy event loop is no
-   * reason to drop records that the disk has room for. When every write slot is taken, the disk
-   * itself is the bottleneck and maxBufferBytes holds.
-   */
-  private hasStagingRoom(writer: GroupCommitWriter, frame: number): boolean {
-    const after = writer.bufferedBytes + frame;
-    const cap = this.options.maxBufferBytes;
-    return after <= cap || (after <= STAGING_BURST_FACTOR * cap && writer.starved);
   }
 
   flush(): Promise<void> {
