@@ -49,6 +49,8 @@ export interface SignalQueue {
    */
   shutdown(timeoutMs?: number): Promise<DeliveryResult>;
   readonly isShutdown: boolean;
+  /** Why the latest refused append was refused (queue_full, buffer_full, io_error, shutdown). */
+  readonly lastRefusal: string;
 }
 
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -70,6 +72,7 @@ class SignalQueueImpl implements SignalQueue {
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
   #shutdown: Promise<DeliveryResult> | undefined;
+  lastRefusal = 'queue_full';
   readonly #groupCommitMs: number;
   /** The latest forceFlush, for a shutdown that follows it. */
   #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
@@ -130,6 +133,7 @@ class SignalQueueImpl implements SignalQueue {
         onDrop: (event) => {
           // Every fragment counts as queued before it is appended (see #appendToQueue), so a
           // refused append leaves `queued` here too.
+          this.lastRefusal = event.reason;
           this.outcomes.dropped({ ...event, items: event.items ?? event.records });
           o.queue?.onDrop?.(event);
         },
@@ -196,6 +200,7 @@ class SignalQueueImpl implements SignalQueue {
 
   append(fragment: Uint8Array, items = this.#countItems(fragment)): boolean {
     const refuse = (reason: string): false => {
+      this.lastRefusal = reason;
       this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength, items, wasQueued: false });
       return false;
     };
