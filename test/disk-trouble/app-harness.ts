@@ -120,12 +120,24 @@ export async function fillVolume(dir: string): Promise<() => Promise<void>> {
   return () => rm(path, { force: true });
 }
 
-/** Waits until everything queued is answered for, then checks the books against the receiver. */
+/**
+ * Waits until every emitted record has reached the processor's books (the last ones wait for their
+ * group commit to be encoded) and everything queued is answered for, then checks the books against
+ * the receiver.
+ */
 export async function settle(
   app: App,
   receiver: Receiver,
 ): Promise<{ processed: number; dropped: number; delivered: number }> {
-  await expect.poll(async () => (await app.books()).queued, { timeout: 20_000, interval: 100 }).toBe(0);
+  await expect
+    .poll(
+      async () => {
+        const books = await app.books();
+        return books.processed === app.emitted && books.queued === 0;
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe(true);
   const books = await app.books();
   const delivered = new Set(receiver.logRecords().map((r) => r.record.body?.stringValue)).size;
   expect(books.processed).toBe(app.emitted);
