@@ -17,6 +17,7 @@
 //
 // Run by `pnpm build` (after tsc), before the tests (vitest's global setup) and before packing.
 // Usage: node scripts/bundle-register.mjs
+import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -44,6 +45,23 @@ const builtinsByRequire = {
   },
 };
 
+/**
+ * The YAML parser inside the bundle: read-config-file's lazy `createRequire(import.meta.url)('yaml')`
+ * becomes a plain require() the bundler follows, so the parser is bundled and still evaluated only
+ * when a file is read (loading the package's files instead cost about 15 ms).
+ */
+const yamlInside = {
+  name: 'yaml-inside',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]config[\\/]read-config-file\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const lazy = "createRequire(import.meta.url)('yaml')";
+      if (!source.includes(lazy)) throw new Error(`${args.path}: expected ${lazy} to bundle the YAML parser`);
+      return { contents: source.replace(lazy, "require('yaml')"), loader: 'js' };
+    });
+  },
+};
+
 export async function bundleRegister() {
   const result = await build({
     absWorkingDir: packageDir,
@@ -56,10 +74,9 @@ export async function bundleRegister() {
     format: 'esm',
     target: 'node20',
     external: EXTERNAL,
-    // Tells the loader hook (import-in-the-middle from the bundle's place) and the YAML reader
-    // (a require() the bundler follows) that they run inside the bundle.
+    // Tells the loader hook that it runs inside the bundle (import-in-the-middle from its place).
     define: { LIFELINE_BUNDLE: 'true' },
-    plugins: [builtinsByRequire],
+    plugins: [builtinsByRequire, yamlInside],
     // CommonJS dependencies inside the bundle call require() (built-ins only, the rest is bundled).
     banner: {
       js: "import { createRequire as lifelineCreateRequire } from 'node:module';\nconst require = lifelineCreateRequire(import.meta.url);",

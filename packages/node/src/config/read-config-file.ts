@@ -8,21 +8,13 @@ import { substituteEnv } from './substitute-env.js';
 type Yaml = typeof YamlModule;
 let yaml: Yaml | undefined;
 
-/** Defined (true) in the register entry's bundle (scripts/bundle-register.mjs). */
-declare const LIFELINE_BUNDLE: boolean | undefined;
-
 /**
  * The YAML parser, loaded on first use: an app configured by the environment never pays for it at
- * start. In the register bundle a plain require() lets the bundler carry the parser inside the
- * bundle, still run only on first use (about 20 ms less than loading the package's files).
+ * start. The register entry's bundle carries the parser inside it (scripts/bundle-register.mjs
+ * turns this require into one the bundler follows), still run on first use only.
  */
 function loadYaml(): Yaml {
-  yaml ??= (
-    typeof LIFELINE_BUNDLE === 'boolean'
-      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- only inside the bundle, which defines require
-        require('yaml')
-      : createRequire(import.meta.url)('yaml')
-  ) as Yaml;
+  yaml ??= createRequire(import.meta.url)('yaml') as Yaml;
   return yaml;
 }
 
