@@ -2,6 +2,7 @@ import { DiskQueueError } from './errors.js';
 import { DegradedPath } from './degraded-path.js';
 import { errorCode } from './file-system.js';
 import { GroupCommitWriter } from './group-commit.js';
+import { hasStagingRoom } from './staging.js';
 import { isDiskTrouble } from './memory-fallback.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
 import { removeQueueDirectory } from './queue-directory.js';
@@ -175,7 +176,7 @@ class DiskQueueImpl implements DiskQueue {
     }
     const o = this.options;
     const frame = writer.frameBytes(record.length);
-    if (record.length > MAX_RECORD_BYTES || writer.bufferedBytes + frame > o.maxBufferBytes) {
+    if (record.length > MAX_RECORD_BYTES || !hasStagingRoom(writer, frame, o.maxBufferBytes)) {
       this.reportDrop('buffer_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }

@@ -53,7 +53,7 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
         continue;
       }
       if (signalQueue.append(fragment, group.length)) outcomes.processed(group.length);
-      else outcomes.notQueued(group.length, 'queue_full');
+      else outcomes.notQueued(group.length, signalQueue.lastRefusal, true);
     }
   };
 
