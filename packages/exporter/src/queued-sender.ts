@@ -4,6 +4,7 @@ import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
 import type { SendResult, Transport } from './transport.js';
+import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
@@ -101,7 +102,9 @@ class QueuedSenderImpl implements QueuedSender {
   }
 
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
+    const started = stageStart();
     const body = concatenate(batch.records);
+    stageEnd('concat', started, batch.records.length, body.byteLength);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
