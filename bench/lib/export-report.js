@@ -53,7 +53,7 @@ export function lifelineOnlyRows(exp) {
 
 const STAGE_LABELS = {
   encode: 'encode: SDK records → one OTLP protobuf fragment',
-  compress: 'compression (gzip)',
+  compress: 'compression: the fragment → a gzip member, at rest (level 1)',
   frame: 'frame + CRC: copy into the group-commit buffer',
   write: 'queue write: pwritev O_DSYNC through the thread pool',
   read: 'read-back: segment reads + CRC checks',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,7 +59,8 @@ export async function startApp(receiver: Receiver, queueDir: string): Promise<Ap
   const server: Server = createServer((req, res) => {
     logger.emit({
       body: `request ${app.emitted++}`,
-      attributes: { 'url.path': req.url ?? '/', pad: 'p'.repeat(300) },
+      // Incompressible, so the queue's bytes on disk (fragments are gzip members) fill the volume.
+      attributes: { 'url.path': req.url ?? '/', pad: randomBytes(225).toString('base64') },
     });
     res.end('ok');
   });
@@ -118,12 +120,24 @@ export async function fillVolume(dir: string): Promise<() => Promise<void>> {
   return () => rm(path, { force: true });
 }
 
-/** Waits until everything queued is answered for, then checks the books against the receiver. */
+/**
+ * Waits until every emitted record has reached the processor's books (the last ones wait for their
+ * group commit to be encoded) and everything queued is answered for, then checks the books against
+ * the receiver.
+ */
 export async function settle(
   app: App,
   receiver: Receiver,
 ): Promise<{ processed: number; dropped: number; delivered: number }> {
-  await expect.poll(async () => (await app.books()).queued, { timeout: 20_000, interval: 100 }).toBe(0);
+  await expect
+    .poll(
+      async () => {
+        const books = await app.books();
+        return books.processed === app.emitted && books.queued === 0;
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe(true);
   const books = await app.books();
   const delivered = new Set(receiver.logRecords().map((r) => r.record.body?.stringValue)).size;
   expect(books.processed).toBe(app.emitted);

@@ -30,9 +30,9 @@ export const channels = {
   durability: channel('lifeline:queue:durability'),
   /**
    * `{ stage, ms, records, bytes }` per call of a stage of the durable pipeline, for profiling:
-   * `encode` (SDK records → one OTLP fragment; records = log records, spans or data points) and
-   * `concat` (fragments → one request body) from the exporter, `frame`, `write` and `read` from the
-   * disk queue. Wall time; a stage reads no clock while no one subscribes.
+   * `encode` (SDK records → one OTLP fragment; records = log records, spans or data points),
+   * `compress` (the fragment → its gzip member at rest) and `concat` (fragments → one request body)
+   * from the exporter, `frame`, `write` and `read` from the disk queue. Wall time; a stage reads no clock while no one subscribes.
    */
   stage: channel('lifeline:stage'),
 } as const;

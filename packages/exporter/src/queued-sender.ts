@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
+import { joinFragments, plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
 import { stageEnd, stageStart } from './diagnostics.js';
 
@@ -10,6 +11,7 @@ import { stageEnd, stageStart } from './diagnostics.js';
  * Drains one queue cursor through a transport, one request at a time:
  *
  *   read fragments (≤ maxBatchRecords, ≤ maxBatchBytes) ─► concatenate = one OTLP request
+ *   (stored gzip members concatenate into one gzip body: fragment-format.ts; nothing is recompressed)
  *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
  *        │                                                        ▼
@@ -103,7 +105,7 @@ class QueuedSenderImpl implements QueuedSender {
 
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
     const started = stageStart();
-    const body = concatenate(batch.records);
+    const { body, encoding, items } = joinFragments(batch.records, (f) => this.#count(f));
     stageEnd('concat', started, batch.records.length, body.byteLength);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
@@ -115,7 +117,7 @@ class QueuedSenderImpl implements QueuedSender {
     expiry.unref();
     let result: SendResult;
     try {
-      result = await this.#o.transport.send(body, { signal: giveUp.signal });
+      result = await this.#o.transport.send(body, { signal: giveUp.signal, encoding, items });
     } finally {
       clearTimeout(expiry);
       stop.removeEventListener('abort', onStop);
@@ -128,8 +130,8 @@ class QueuedSenderImpl implements QueuedSender {
         o.outcomes.partial(o.name, result.rejected, result.message);
         break;
       case 'rejected': {
-        const items = this.#count(body);
-        const file = await o.deadLetter.write(body, {
+        // Dead letters hold plain protobuf, whatever the queue stores.
+        const file = await o.deadLetter.write(encoding === 'gzip' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,
           ...(result.status !== undefined ? { status: result.status } : {}),
@@ -153,7 +155,7 @@ class QueuedSenderImpl implements QueuedSender {
         // Only the age limit ends retries of a batch that is safe on disk.
         o.outcomes.expired(
           o.name,
-          { records: batch.records.length, bytes: batch.bytes, items: this.#count(body) },
+          { records: batch.records.length, bytes: batch.bytes, items },
           o.maxAgeMs,
           result.reason,
         );
@@ -199,12 +201,6 @@ class QueuedSenderImpl implements QueuedSender {
     this.#stop.abort();
     await this.#loop;
   }
-}
-
-function concatenate(records: readonly Uint8Array[]): Uint8Array {
-  if (records.length === 1) return records[0] as Uint8Array;
-  // Protobuf messages of one type concatenate into one message holding both: no decode, no re-encode.
-  return Buffer.concat(records as Uint8Array[]);
 }
 
 export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
