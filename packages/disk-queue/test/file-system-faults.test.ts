@@ -8,7 +8,7 @@ import {
   type FileSystem,
   type OpenFile,
 } from '@otel-lifeline/disk-queue';
-import { drain, forwardingFile, numbered, record, tempDir } from './helpers.js';
+import { drain, forwardingFile, numbered, record, tempDir, text } from './helpers.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${code}: injected`);
@@ -154,16 +154,59 @@ describe('disk queue on a failing file system', () => {
     });
   }
 
-  it('degrades instead of failing when the directory cannot be created: every append is dropped and counted', async () => {
+  it('starts degraded when the directory cannot be created: records go to the cursor from memory, and the queue opens once it can', async () => {
     const fs = faultyFileSystem();
     fs.code = 'EACCES';
     fs.failing.add('mkdir');
-    queue = await openDiskQueue({ directory: `${dir}/nope`, fs, ...common() });
-    expect(queue.append(record('x'))).toBe(false);
-    await queue.flush();
-    expect(await queue.cursor().read()).toBeUndefined();
-    expect(queue.stats().drops.io_error).toBe(1);
+    const changes: string[] = [];
+    queue = await openDiskQueue({
+      directory: `${dir}/nope`,
+      fs,
+      recoveryProbeMs: 20,
+      onDurabilityChange: (e) => changes.push(`${e.state}${e.reason !== undefined ? `:${e.reason}` : ''}`),
+      ...common(),
+    });
+    expect(changes).toEqual(['degraded:EACCES']);
+    expect(queue.stats().durability).toBe('degraded');
     expect(errors[0]?.message).toMatch(/EACCES/);
+    await appendOk(queue, numbered('early', 5));
+    expect(queue.stats()).toMatchObject({ pendingRecords: 5, memoryRecords: 5, segments: 0 });
+    // Read (in flight) but not acknowledged when the directory opens: read again after a rewind.
+    const inFlight = (await queue.cursor().read({ maxRecords: 2 }))!;
+    expect(inFlight.records.map(text)).toEqual(numbered('early', 2));
+    fs.failing.clear();
+    await vi.waitFor(() => expect(changes).toEqual(['degraded:EACCES', 'durable']), { timeout: 5_000 });
+    expect(await readdir(`${dir}/nope`)).toContain('lock');
+    await appendOk(queue, numbered('late', 3));
+    await queue.flush();
+    queue.cursor().rewind();
+    expect(await drain(queue.cursor())).toEqual([...numbered('early', 5), ...numbered('late', 3)]);
+    expect(queue.stats()).toMatchObject({ pendingRecords: 0, memoryRecords: 0, durability: 'durable' });
+    expect(queue.stats().segments).toBeGreaterThan(0);
+    expect(drops).toEqual([]);
+  });
+
+  it('started degraded: memory past its bound drops the oldest unread record and counts it; close counts what memory still holds', async () => {
+    const fs = faultyFileSystem();
+    fs.code = 'EROFS';
+    fs.failing.add('mkdir');
+    queue = await openDiskQueue({
+      directory: `${dir}/ro`,
+      fs,
+      memoryFallbackBytes: 30,
+      ...common(),
+    });
+    expect(queue.append(record('0123456789'))).toBe(true);
+    expect(queue.append(record('abcdefghij'))).toBe(true);
+    expect(queue.append(record('ABCDEFGHIJ'))).toBe(true);
+    expect(queue.append(record('klmnopqrst'))).toBe(true);
+    expect(drops).toEqual([{ reason: 'io_error', records: 1, bytes: 10 }]);
+    const first = (await queue.cursor().read({ maxRecords: 1 }))!;
+    expect(first.records.map(text)).toEqual(['abcdefghij']);
+    await queue.cursor().ack(first);
+    await queue.close();
+    expect(drops.reduce((n, d) => n + d.records, 0)).toBe(3);
+    queue = undefined;
   });
 
   it('resolves ack when the ledger cannot be written, reporting the error', async () => {

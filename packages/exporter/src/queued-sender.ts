@@ -3,12 +3,15 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
+import { joinFragments, plainBytes, plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
+import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
  *
  *   read fragments (≤ maxBatchRecords, ≤ maxBatchBytes) ─► concatenate = one OTLP request
+ *   (stored gzip members concatenate into one gzip body: fragment-format.ts; nothing is recompressed)
  *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
  *        │                                                        ▼
@@ -57,6 +60,8 @@ class QueuedSenderImpl implements QueuedSender {
   readonly #waiters = new Set<() => void>();
   readonly #loop: Promise<void>;
   #acked = 0;
+  /** Stored bytes per protobuf byte in the last batch (below 1 when fragments rest compressed). */
+  #storedRatio = 1;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
@@ -73,10 +78,7 @@ class QueuedSenderImpl implements QueuedSender {
     const stop = this.#stop.signal;
     while (!stop.aborted) {
       try {
-        const batch = await this.#o.cursor.read({
-          maxRecords: this.#o.maxBatchRecords,
-          maxBytes: this.#o.maxBatchBytes,
-        });
+        const batch = await this.#read();
         if (batch === undefined) {
           // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
           // goes out as a few larger requests (each costs a read, a request and an ack).
@@ -100,8 +102,34 @@ class QueuedSenderImpl implements QueuedSender {
     this.#wake();
   }
 
+  /**
+   * The next batch, at most maxBatchRecords fragments and maxBatchBytes of protobuf — the request
+   * before compression, whatever the fragments weigh at rest: the read is sized by the last batch's
+   * stored-to-plain ratio, and a batch that decompresses past the bound is read again shorter.
+   */
+  async #read(): Promise<QueueBatch | undefined> {
+    const { cursor, maxBatchRecords, maxBatchBytes } = this.#o;
+    const maxBytes = Math.max(1, Math.floor(maxBatchBytes * this.#storedRatio));
+    const batch = await cursor.read({ maxRecords: maxBatchRecords, maxBytes });
+    if (batch === undefined) return undefined;
+    let plain = 0;
+    let fit = 0;
+    for (const record of batch.records) {
+      plain += plainBytes(record);
+      // The first fragment goes even alone past the bound (as a large fragment always did).
+      // (plain only grows: once past the bound, no later fragment fits)
+      if (fit === 0 || plain <= maxBatchBytes) fit++;
+    }
+    this.#storedRatio = plain > 0 ? Math.min(1, batch.bytes / plain) : 1;
+    if (fit === batch.records.length) return batch;
+    cursor.rewind();
+    return cursor.read({ maxRecords: fit, maxBytes: batch.bytes });
+  }
+
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
-    const body = concatenate(batch.records);
+    const started = stageStart();
+    const { body, encoding, items } = joinFragments(batch.records, (f) => this.#count(f));
+    stageEnd('concat', started, batch.records.length, body.byteLength);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
@@ -112,7 +140,7 @@ class QueuedSenderImpl implements QueuedSender {
     expiry.unref();
     let result: SendResult;
     try {
-      result = await this.#o.transport.send(body, { signal: giveUp.signal });
+      result = await this.#o.transport.send(body, { signal: giveUp.signal, encoding, items });
     } finally {
       clearTimeout(expiry);
       stop.removeEventListener('abort', onStop);
@@ -125,8 +153,8 @@ class QueuedSenderImpl implements QueuedSender {
         o.outcomes.partial(o.name, result.rejected, result.message);
         break;
       case 'rejected': {
-        const items = this.#count(body);
-        const file = await o.deadLetter.write(body, {
+        // Dead letters hold plain protobuf, whatever the queue stores.
+        const file = await o.deadLetter.write(encoding === 'gzip' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,
           ...(result.status !== undefined ? { status: result.status } : {}),
@@ -150,7 +178,7 @@ class QueuedSenderImpl implements QueuedSender {
         // Only the age limit ends retries of a batch that is safe on disk.
         o.outcomes.expired(
           o.name,
-          { records: batch.records.length, bytes: batch.bytes, items: this.#count(body) },
+          { records: batch.records.length, bytes: batch.bytes, items },
           o.maxAgeMs,
           result.reason,
         );
@@ -196,12 +224,6 @@ class QueuedSenderImpl implements QueuedSender {
     this.#stop.abort();
     await this.#loop;
   }
-}
-
-function concatenate(records: readonly Uint8Array[]): Uint8Array {
-  if (records.length === 1) return records[0] as Uint8Array;
-  // Protobuf messages of one type concatenate into one message holding both: no decode, no re-encode.
-  return Buffer.concat(records as Uint8Array[]);
 }
 
 export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {

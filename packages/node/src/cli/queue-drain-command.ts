@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
-import { createHttpTransport, createRetryingTransport } from '@otel-lifeline/exporter';
+import { createHttpTransport, createRetryingTransport, joinFragments } from '@otel-lifeline/exporter';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { Signal } from '../config/config-types.js';
 import { appendSignalPath } from '../config/resolve-endpoints.js';
@@ -188,9 +188,10 @@ async function drainOne(
     for (;;) {
       const batch = await reader.read({ maxRecords: BATCH_RECORDS, maxBytes: BATCH_BYTES });
       if (batch === undefined) break;
-      // Protobuf messages of one type concatenate into one request: no decode, no re-encode.
-      const body = Buffer.concat(batch.records.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
-      const result = await transport.send(body, {});
+      // Protobuf messages of one type concatenate into one request, and gzip members into one gzip
+      // body: no decode, no re-encode, no recompression.
+      const { body, encoding, items } = joinFragments(batch.records, (f) => codec.countEncodedItems(f));
+      const result = await transport.send(body, { encoding, items });
       if (result.kind === 'rejected') {
         throw new Error(
           `${url} rejected a batch${result.status ? ` with HTTP ${result.status}` : ''}: ${result.reason}; the batch stays in the queue`,
@@ -204,7 +205,7 @@ async function drainOne(
       }
       await reader.ack(batch);
       entry.records += batch.records.length;
-      entry.items += codec.countEncodedItems(body);
+      entry.items += items;
       bar?.update(entry.records, { signal, items: entry.items, requests: entry.requests });
     }
   } finally {
