@@ -67,7 +67,7 @@ class DiskQueueImpl implements DiskQueue {
       clock: options.clock,
       maxAgeMs: options.maxAgeMs,
       fileMode: FILE_MODE,
-      report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
+      report: (reason, records, bytes, items) => this.reportDrop(reason, records, bytes, items),
       onError: (error) => this.reportError(error),
     };
     this.degraded = new DegradedPath(options, {
@@ -161,7 +161,7 @@ class DiskQueueImpl implements DiskQueue {
     return true;
   }
 
-  append(record: Uint8Array): boolean {
+  append(record: Uint8Array, items?: number): boolean {
     if (!(record instanceof Uint8Array)) {
       throw new DiskQueueError(
         'LIFELINE_ERR_QUEUE_MISUSE',
@@ -169,7 +169,7 @@ class DiskQueueImpl implements DiskQueue {
       );
     }
     const writer = this.writer;
-    if (this.state === 'open' && this.degraded.active) return this.degraded.append(record);
+    if (this.state === 'open' && this.degraded.active) return this.degraded.append(record, items);
     if (this.state !== 'open' || writer === undefined) {
       this.reportDrop('io_error', 1, record.length, this.degraded.itemsOf([record]));
       return false;
@@ -184,7 +184,7 @@ class DiskQueueImpl implements DiskQueue {
       this.reportDrop('queue_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
-    writer.append(record, o.clock.now());
+    writer.append(record, o.clock.now(), items);
     return true;
   }
 
