@@ -1,4 +1,5 @@
 import { createRequire, register } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FRAMEWORK_ENTRY_FILES } from './framework-module.js';
 
 /**
@@ -14,6 +15,13 @@ const ENTRY_FILE_URLS = new RegExp(
 );
 
 let registered = false;
+
+/**
+ * Defined (true) by the bundle of @otel-lifeline/node's register entry, which carries this module
+ * and `@opentelemetry/instrumentation` inside it: the instrumentations there import
+ * import-in-the-middle from the bundle's own location.
+ */
+declare const LIFELINE_BUNDLE: boolean | undefined;
 
 /**
  * Registers import-in-the-middle's loader hook, limited to the framework modules, so that
@@ -32,8 +40,13 @@ export function registerFrameworkLoaderHook(): void {
   if (registered) return;
   registered = true;
   const include = [...FRAMEWORK_MODULES, ENTRY_FILE_URLS];
-  if (registerInThread(include)) return;
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
+  // The file import-in-the-middle is resolved from, as `@opentelemetry/instrumentation` resolves it.
+  const base =
+    typeof LIFELINE_BUNDLE === 'boolean'
+      ? fileURLToPath(import.meta.url)
+      : createRequire(import.meta.url).resolve('@opentelemetry/instrumentation');
+  if (registerInThread(base, include)) return;
+  register('import-in-the-middle/hook.mjs', pathToFileURL(base), { data: { include } });
 }
 
 interface SyncHooks {
@@ -41,10 +54,9 @@ interface SyncHooks {
   register(options: { include: Array<string | RegExp> }): void;
 }
 
-function registerInThread(include: Array<string | RegExp>): boolean {
+function registerInThread(base: string, include: Array<string | RegExp>): boolean {
   try {
-    const instrumentation = createRequire(import.meta.url).resolve('@opentelemetry/instrumentation');
-    const requireBeside = createRequire(instrumentation);
+    const requireBeside = createRequire(base);
     // The version check alone first: it imports nothing, so a Node without usable synchronous
     // hooks does not load the loader's parser for nothing.
     const { supportsSyncHooks } = requireBeside('import-in-the-middle/supports-sync-hooks.mjs') as Pick<
