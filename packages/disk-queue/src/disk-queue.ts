@@ -3,6 +3,7 @@ import { DegradedPath } from './degraded-path.js';
 import { errorCode } from './file-system.js';
 import { GroupCommitWriter } from './group-commit.js';
 import { hasStagingRoom } from './staging.js';
+import { stageEnd, stageStart } from './stage-timing.js';
 import { isDiskTrouble } from './memory-fallback.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
 import { removeQueueDirectory } from './queue-directory.js';
@@ -184,7 +185,9 @@ class DiskQueueImpl implements DiskQueue {
       this.reportDrop('queue_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
+    const started = stageStart();
     writer.append(record, o.clock.now(), items);
+    stageEnd('frame', started, 1, frame);
     return true;
   }
 

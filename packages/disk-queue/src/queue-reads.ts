@@ -5,6 +5,7 @@ import type { MemoryFallback } from './memory-fallback.js';
 import { readRecords } from './segment-reader.js';
 import { comparePositions, type SegmentStore } from './segment-store.js';
 import type { QueueBatch, ReadLimits } from './types.js';
+import { stageEnd, stageStart } from './stage-timing.js';
 
 /** What the cursors need from their queue. */
 export interface ReadHost {
@@ -76,7 +77,9 @@ export class QueueReads {
         if (!store.hasUnread(cursor)) break;
         const epoch = p.epoch;
         const start = { ...p.read };
+        const started = stageStart();
         const result = await readRecords(store, start, diskRecords, maxBytes);
+        stageEnd('read', started, result.records.length, result.bytes);
         if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
         if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
         if (result.records.length === 0) {

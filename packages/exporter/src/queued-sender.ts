@@ -5,6 +5,7 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
 import { joinFragments, plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
+import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
@@ -103,7 +104,9 @@ class QueuedSenderImpl implements QueuedSender {
   }
 
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
+    const started = stageStart();
     const { body, encoding, items } = joinFragments(batch.records, (f) => this.#count(f));
+    stageEnd('concat', started, batch.records.length, body.byteLength);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.

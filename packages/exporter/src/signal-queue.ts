@@ -9,6 +9,7 @@ import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
 import { compressFragment, plainFragment, storedItems } from './fragment-format.js';
 import { createDeadLetterWriter } from './dead-letter.js';
+import { stageEnd, stageStart } from './diagnostics.js';
 import { durabilityBudget } from './durability-budget.js';
 import type { DurabilityBudget } from './durability-budget.js';
 import { createExportOutcomes } from './export-outcomes.js';
@@ -208,7 +209,9 @@ class SignalQueueImpl implements SignalQueue {
     };
     if (this.#shutdown) return refuse('shutdown');
     // Compressed once, here: the queue stores gzip members and the sender ships them as they are.
+    const started = stageStart();
     const fragment = compressFragment(encoded, items);
+    stageEnd('compress', started, items, fragment.byteLength);
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment, items);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
       return refuse(this.#openFailed ? 'io_error' : 'buffer_full');
