@@ -196,7 +196,7 @@ class SignalQueueImpl implements SignalQueue {
     // them out again. (Fragments that waited for the queue to open were counted when they came.)
     if (count) this.outcomes.queued(items);
     // The queue's group commit makes it durable within the budget (see durability-budget.ts).
-    const accepted = queue.append(fragment);
+    const accepted = queue.append(fragment, items);
     if (accepted) this.#appended++;
     return accepted;
   }
