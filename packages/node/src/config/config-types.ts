@@ -74,7 +74,7 @@ export interface LoadedConfig {
 export const DEFAULTS = {
   endpoint: 'http://localhost:4318',
   queueDirectory: '.lifeline-queue',
-  maxBytes: 256 * 1024 * 1024,
+  maxBytes: 1024 * 1024 * 1024,
   maxAgeMs: 48 * 3_600_000,
   fsyncIntervalMs: 100,
   timeoutMs: 10_000,
