@@ -16,6 +16,8 @@ export default defineConfig({
       'collector-config/test/**/*.test.ts',
       'monitoring/test/**/*.test.ts',
     ],
+    // The register entry's bundle, rebuilt from dist/ (the test script runs tsc -b first).
+    globalSetup: ['test/setup/bundle-register.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -45,6 +45,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -171,6 +172,29 @@ async function appRole(config) {
   /** Queue records (fragments) Lifeline dropped, by reason; the stock pipeline drops without telling. */
   const drops = {};
   let degradedSpells = 0;
+  /** Per-stage totals from `lifeline:stage` and `lifeline:export:ok` (the profile scenario). */
+  const stages = {};
+  const addStage = (stage, ms, bytes) => {
+    const s = (stages[stage] ??= { calls: 0, ms: 0, bytes: 0 });
+    s.calls++;
+    s.ms += ms;
+    s.bytes += bytes;
+  };
+  if (config.profileStages) {
+    const { subscribe } = await import('node:diagnostics_channel');
+    subscribe('lifeline:stage', (m) => addStage(m.stage, m.ms, m.bytes));
+    subscribe('lifeline:export:ok', (m) => addStage('http', m.durationMs, 0));
+  }
+  /** RSS and heap every `sampleEveryMs` (the long outage). */
+  const memory = [];
+  if (config.sampleEveryMs) {
+    const sample = () => {
+      const m = process.memoryUsage();
+      memory.push({ atMs: Date.now(), rssMiB: m.rss / 2 ** 20, heapMiB: m.heapUsed / 2 ** 20 });
+    };
+    sample();
+    setInterval(sample, config.sampleEveryMs).unref();
+  }
   if (config.variant === 'stock') {
     const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
     processor = new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: config.endpoints[0] }) });
@@ -190,7 +214,7 @@ async function appRole(config) {
       ),
       queueDir: config.queueDir,
       ...(config.probeIntervalMs === undefined ? {} : { probeIntervalMs: config.probeIntervalMs }),
-      retry: { maxBackoffMs: config.maxBackoffMs },
+      ...(config.maxBackoffMs === undefined ? {} : { retry: { maxBackoffMs: config.maxBackoffMs } }),
       shutdownTimeoutMs: 1_000,
     });
   }
@@ -234,6 +258,7 @@ async function appRole(config) {
     if (command.op === 'run') {
       const main0 = mainThreadCpuMs();
       const cpu0 = process.cpuUsage();
+      const windowStartUs = Number(process.hrtime.bigint() / 1000n);
       t0 = performance.now();
       endAt = Math.min(endAt, t0 + command.durationMs);
       await emitUntilEnd();
@@ -257,10 +282,13 @@ async function appRole(config) {
         flushed,
         totalMs: performance.now() - t0,
         mainThreadCpuMs: main,
+        windowUs: [windowStartUs, Number(process.hrtime.bigint() / 1000n)],
         processCpuMs: (cpu.user + cpu.system) / 1000,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         drops,
         degradedSpells,
+        ...(config.profileStages ? { stages } : {}),
+        ...(config.sampleEveryMs ? { memory } : {}),
       });
     } else if (command.op === 'end') {
       endAt = Math.min(endAt, performance.now());
@@ -276,9 +304,10 @@ async function appRole(config) {
 // ─── orchestration ──────────────────────────────────────────────────────────────────────────────
 
 /** A child process speaking request/response over IPC; a call fails if the child dies first. */
-async function spawnRole(role, config = {}) {
+async function spawnRole(role, config = {}, execArgv = []) {
   const child = fork(self, ['--role', role, '--config', JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...execArgv],
   });
   const waiting = new Map();
   let nextId = 1;
@@ -605,6 +634,29 @@ function summarizeDiskFull(settings, results) {
   return out;
 }
 
+/** The scenarios Lifeline runs alone: outage under CPU load (per round), profile and long outage (once). */
+function summarizeLifelineOnly(settings, results) {
+  const loaded = results.filter((r) => r.scenario === 'outageUnderLoad');
+  const out = {};
+  if (loaded.length) {
+    out.outageUnderLoad = {
+      offeredPerSec: settings.outageRate,
+      outageSeconds: settings.outageSeconds,
+      busyProcesses: loaded[0].busyProcesses,
+      rounds: loaded.length,
+      emitted: summary(loaded.map((r) => r.emitted)),
+      lost: summary(loaded.map((r) => r.lost)),
+      catchUpMs: summary(loaded.map((r) => r.catchUpMs)),
+      date: new Date().toISOString(),
+    };
+  }
+  const profile = results.find((r) => r.scenario === 'profile');
+  if (profile) out.profile = { ...profile, date: new Date().toISOString() };
+  const long = results.find((r) => r.scenario === 'longOutage');
+  if (long) out.longOutage = { ...long, date: new Date().toISOString() };
+  return out;
+}
+
 const fmt = (n, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -728,10 +780,20 @@ async function main() {
     diskFullSeconds: quick ? 8 : 30,
     diskFullRounds: rounds,
   };
-  if (values.only !== undefined && values.only !== 'disk-full') {
-    throw new Error(`--only: expected disk-full, got "${values.only}"`);
+  Object.assign(settings, {
+    profileRate: 20_000,
+    profileSeconds: quick ? 2 : 4,
+    longOutageRate: 5_000,
+    longOutageSeconds: quick ? 30 : 600,
+    longOutageSampleEveryMs: 5_000,
+  });
+  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage'];
+  if (values.only !== undefined && !ONLY.includes(values.only)) {
+    throw new Error(`--only: expected one of ${ONLY.join(', ')}, got "${values.only}"`);
   }
   const onlyDiskFull = values.only === 'disk-full';
+  const runs = (name) => values.only === undefined || values.only === name;
+  const ctx = { spawnRole, settle, freshQueueDir, sleep, quietMs: QUIET_MS, outage };
   const out = path.resolve(values.out ?? path.join(benchDir, 'results'));
   fs.mkdirSync(out, { recursive: true });
   const tmpRoot = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
@@ -742,10 +804,14 @@ async function main() {
 
   const [primary, secondary] = await Promise.all([spawnRole('receiver'), spawnRole('receiver')]);
   try {
-    for (let round = 0; round < rounds; round++) {
+    for (
+      let round = 0;
+      round < rounds && values.only !== 'profile' && values.only !== 'long-outage';
+      round++
+    ) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       const tag = `round ${round + 1}/${rounds}`;
-      for (const variant of order) {
+      for (const variant of runs('disk-full') ? order : []) {
         const t = performance.now();
         const r = await diskFull({
           variant,
@@ -762,7 +828,21 @@ async function main() {
             : `${tag} disk full ${settings.diskFullSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, delivered ${fmt(r.delivered)} (${fmt(100 * r.deliveredShare, 2)}%), lost ${fmt(r.lost)}, degraded spells ${r.degradedSpells}`,
         );
       }
-      if (onlyDiskFull) continue;
+      if (runs('outage-load')) {
+        const t = performance.now();
+        const r = await outageUnderLoad(ctx, {
+          rate: settings.outageRate,
+          outageSeconds: settings.outageSeconds,
+          maxBackoffMs: settings.retryMaxBackoffMs,
+          receiver: primary,
+          tmpRoot,
+        });
+        results.push({ round, ...r, wallMs: performance.now() - t });
+        log(
+          `${tag} outage ${settings.outageSeconds} s under load (${r.busyProcesses} busy processes) lifeline: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
+        );
+      }
+      if (values.only !== undefined) continue;
       for (const rate of settings.rates) {
         for (const variant of order) {
           const t = performance.now();
@@ -816,26 +896,63 @@ async function main() {
         );
       }
     }
+    if (runs('profile')) {
+      const r = await stageProfile(ctx, {
+        receiver: primary,
+        tmpRoot,
+        rate: settings.profileRate,
+        seconds: settings.profileSeconds,
+        maxBackoffMs: settings.retryMaxBackoffMs,
+      });
+      results.push(r);
+      log(
+        `profile ${fmt(settings.profileRate)}/s: ${Object.entries(r.stages)
+          .map(([k, v]) => `${k} ${fmt(v.counterUsPerRecord, 2)}/${fmt(v.cpuProfileUsPerRecord, 2)}`)
+          .join(
+            ', ',
+          )} µs/record (counters/cpu-prof); main thread ${fmt(r.mainThreadUsPerRecord, 2)}, off it ${fmt(r.offMainThreadUsPerRecord, 2)}`,
+      );
+    }
+    if (runs('long-outage')) {
+      const r = await longOutage(ctx, {
+        receiver: primary,
+        tmpRoot,
+        rate: settings.longOutageRate,
+        seconds: settings.longOutageSeconds,
+        sampleEveryMs: settings.longOutageSampleEveryMs,
+      });
+      results.push(r);
+      log(
+        `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
+      );
+    }
   } finally {
     await Promise.all([primary.close(), secondary.close()]);
     fs.rmSync(tmpRoot, { recursive: true, force: true });
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
 
-  if (onlyDiskFull) {
-    // Update the disk-full rows of the last full run's results; everything else stays as measured.
+  const lifelineOnly = summarizeLifelineOnly(settings, results);
+  if (values.only !== undefined) {
+    // Update one scenario's rows of the last full run's results; everything else stays as measured.
     const file = path.join(out, 'export.json');
     const existing = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const key = {
+      'disk-full': 'diskFull',
+      'outage-load': 'outageUnderLoad',
+      profile: 'profile',
+      'long-outage': 'longOutage',
+    }[values.only];
     existing.settings = {
       ...existing.settings,
-      diskFullRate: settings.diskFullRate,
-      diskFullSeconds: settings.diskFullSeconds,
-      diskFullRounds: rounds,
+      ...settings,
+      rounds: existing.settings.rounds,
+      diskFullRounds: onlyDiskFull ? rounds : existing.settings.diskFullRounds,
     };
-    existing.diskFull = summarizeDiskFull(settings, results);
-    existing.results = [...existing.results.filter((r) => r.scenario !== 'diskFull'), ...results];
+    existing[key] = onlyDiskFull ? summarizeDiskFull(settings, results) : lifelineOnly[key];
+    existing.results = [...existing.results.filter((r) => r.scenario !== key), ...results];
     fs.writeFileSync(file, JSON.stringify(existing, null, 2) + '\n');
-    console.log(`disk-full rows updated in ${file} (${fmt(elapsedSeconds)} s)`);
+    console.log(`${values.only} rows updated in ${file} (${fmt(elapsedSeconds)} s)`);
     return;
   }
   const cpus = os.cpus();
@@ -854,6 +971,7 @@ async function main() {
     elapsedSeconds,
     ...summarize(settings, results),
     diskFull: summarizeDiskFull(settings, results),
+    ...lifelineOnly,
     results,
   };
   fs.writeFileSync(path.join(out, 'export.json'), JSON.stringify(report, null, 2) + '\n');

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Disk queue benchmark: @otel-lifeline/disk-queue against the raw file operations it is built on.
 //
-//   node bench/queue.js [--quick] [--dir DIR] [--out DIR]     (pnpm bench:queue builds first)
+//   node bench/queue.js [--quick] [--dir DIR] [--out DIR] [--only append]   (pnpm bench:queue builds first)
+//   (--only append measures append alone and updates it in an existing <out>/queue.json)
 //
 // Three comparisons, each with variants interleaved round by round (A B, then B A, ...):
 //   append     queue.append + group commit (flush every 1 MiB or 100 ms, one O_DSYNC pwritev;
 //              up to MAX_WRITES_IN_FLIGHT of them overlap, committed in order)
 //              against a raw loop that writes the same payload bytes with writev + fdatasync
-//              under the same policy (every 1 MiB or 100 ms). Two record sizes: 1 KiB and 16 KiB.
+//              under the same policy (every 1 MiB or 100 ms), one write at a time on the appending
+//              thread ("raw, serial"), and against a raw writer with the queue's parallelism: the
+//              same policy with O_DSYNC pwritev from the thread pool, up to MAX_WRITES_IN_FLIGHT at
+//              once ("raw, parallel"; bench/lib/parallel-raw.js). Two record sizes: 1 KiB and 16 KiB.
 //              The producer appends 256 KiB per event-loop turn in both variants; the queue's
 //              producer, at 8 MiB buffered or being written, waits until its next 256 KiB fit
 //              (queue.waitForRoom; the raw loop blocks on each write instead).
@@ -29,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_WRITES_IN_FLIGHT, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
 import { describeEnvironment } from './lib/environment.js';
+import { appendParallelRaw } from './lib/parallel-raw.js';
 import { summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -37,8 +42,12 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     dir: { type: 'string' },
     out: { type: 'string' },
+    only: { type: 'string' },
   },
 });
+if (values.only !== undefined && values.only !== 'append') {
+  throw new Error(`--only: expected append, got "${values.only}"`);
+}
 const quick = values.quick;
 const outDir = path.resolve(values.out ?? path.join(benchDir, 'results'));
 const workRoot = fs.mkdtempSync(path.join(values.dir ?? os.tmpdir(), 'lifeline-bench-queue-'));
@@ -140,6 +149,17 @@ async function appendRaw(dir, recs, total) {
   return m;
 }
 
+function appendParallel(dir, recs, total) {
+  return appendParallelRaw(dir, recs, total, {
+    flushBytes: FLUSH_BYTES,
+    intervalMs: FLUSH_INTERVAL_MS,
+    inFlight: MAX_WRITES_IN_FLIGHT,
+    tickBytes: TICK_BYTES,
+    backpressureBytes: BACKPRESSURE_BYTES,
+    measure,
+  });
+}
+
 function freshDir(name) {
   const dir = path.join(workRoot, name);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -167,17 +187,17 @@ async function benchAppend() {
   const results = {};
   for (const size of RECORD_SIZES) {
     const recs = records(size, 256);
-    const samples = { queue: [], raw: [] };
+    const samples = { queue: [], raw: [], parallel: [] };
     await appendQueue(freshDir('warm'), recs, 8 * MiB); // warm-up
+    await appendParallel(freshDir('warm-parallel'), recs, 8 * MiB);
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? ['queue', 'raw'] : ['raw', 'queue'];
+      // Each variant takes each place in the order in turn.
+      const variants = Object.keys(samples);
+      const order = variants.map((_, k) => variants[(k + round) % variants.length]);
       for (const variant of order) {
         const dir = freshDir(`append-${variant}`);
-        const m =
-          variant === 'queue'
-            ? await appendQueue(dir, recs, APPEND_BYTES)
-            : await appendRaw(dir, recs, APPEND_BYTES);
-        samples[variant].push(m);
+        const append = { queue: appendQueue, raw: appendRaw, parallel: appendParallel }[variant];
+        samples[variant].push(await append(dir, recs, APPEND_BYTES));
       }
     }
     const rate = (s) => ({
@@ -188,6 +208,7 @@ async function benchAppend() {
     });
     const queue = rate(samples.queue);
     const raw = rate(samples.raw);
+    const parallel = rate(samples.parallel);
     results[`${size}B`] = {
       recordBytes: size,
       bytesPerRound: APPEND_BYTES,
@@ -196,8 +217,15 @@ async function benchAppend() {
         ...queue,
       },
       raw: { what: 'writev + fdatasync loop, same bytes, same policy', ...raw },
+      parallel: {
+        what: `O_DSYNC pwritev from the thread pool, same bytes, same policy, up to ${MAX_WRITES_IN_FLIGHT} in flight`,
+        ...parallel,
+      },
       ratio: {
         queueOverRaw: queue.mbPerS.median / raw.mbPerS.median,
+        queueOverParallel: queue.mbPerS.median / parallel.mbPerS.median,
+        cpuQueueOverParallel: queue.cpuMsPerMiB.median / parallel.cpuMsPerMiB.median,
+        pairedParallelRounds: summary(samples.queue.map((m, i) => samples.parallel[i].seconds / m.seconds)),
         cpuQueueOverRaw: queue.cpuMsPerMiB.median / raw.cpuMsPerMiB.median,
         // Each round's queue run against the raw run next to it: the disk's speed drifts over a
         // run (raw alone spans 2-4x), and a pair shares its moment.
@@ -385,6 +413,18 @@ async function main() {
     console.log(
       `  ${pad(`${r.recordBytes / 1024} KiB`, 8)}${pad(fmt(r.queue.mbPerS), 24)}${pad(fmt(r.raw.mbPerS), 24)}${pad(r.ratio.queueOverRaw.toFixed(2), 7)}${pad(r.ratio.pairedRounds.median.toFixed(2), 11)}${pad(Math.round(r.queue.recordsPerS.median).toLocaleString('en-US'), 17)}${pad(r.queue.cpuMsPerMiB.median.toFixed(2), 18)}${pad(r.raw.cpuMsPerMiB.median.toFixed(2), 8)}${r.ratio.cpuQueueOverRaw.toFixed(2)}`,
     );
+    console.log(
+      `  ${pad('', 8)}${pad('raw parallel MB/s', 24)}${pad(fmt(r.parallel.mbPerS), 24)}${pad(r.ratio.queueOverParallel.toFixed(2), 7)}${pad(r.ratio.pairedParallelRounds.median.toFixed(2), 11)}${pad('', 17)}${pad('parallel', 18)}${pad(r.parallel.cpuMsPerMiB.median.toFixed(2), 8)}${r.ratio.cpuQueueOverParallel.toFixed(2)}`,
+    );
+  }
+  if (values.only === 'append') {
+    const file = path.join(outDir, 'queue.json');
+    const existing = JSON.parse(fs.readFileSync(file, 'utf8'));
+    existing.append = append;
+    existing.appendDate = new Date().toISOString();
+    fs.writeFileSync(file, JSON.stringify(existing, null, 2) + '\n');
+    console.log(`\nappend rows updated in ${path.relative(process.cwd(), file) || file}`);
+    return;
   }
   const backlog = await benchBacklog();
   const b = backlog.backlog;

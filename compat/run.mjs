@@ -68,7 +68,7 @@ function step(message) {
 
 /** Builds and packs every publishable package; checks each tarball carries its licence. */
 async function packTarballs() {
-  await run(pnpm[0], [...pnpm.slice(1), 'exec', 'tsc', '-b'], { cwd: root });
+  await run(pnpm[0], [...pnpm.slice(1), 'build'], { cwd: root }); // tsc, then the register bundle
   const destination = join(work, 'tarballs');
   const tarballs = {};
   for (const name of readdirSync(join(root, 'packages'))) {

@@ -21,6 +21,8 @@ export interface DegradedHost {
   /** Readers may have something new. */
   wake(): void;
   reportDrop(reason: DropReason, records: number, bytes: number, items?: number): void;
+  /** Opens the directory the queue could not open at start; false: it still cannot. */
+  attach(): Promise<boolean>;
 }
 
 /**
@@ -34,10 +36,18 @@ export interface DegradedHost {
  *
  * Sequence numbers stay one series: memory records take theirs from the own store, and the ranges
  * they occupy are marked there, so that a reader meeting the gap on disk counts no loss.
+ *
+ * A queue whose directory cannot be opened at all (full, read-only, not creatable) starts degraded
+ * with no store: records wait in `early`, numbered on their own and read before any disk record,
+ * and a successful probe opens the directory. `early` takes nothing more once it has, and shares
+ * the memory bound with `memory`.
  */
 export class DegradedPath {
   readonly memory: MemoryFallback | undefined;
-  private state: { reason: string; fromSeq: number } | undefined;
+  /** Records appended before the queue could open its directory (see startDetached). */
+  early: MemoryFallback | undefined;
+  private earlySeq = 0;
+  private state: { reason: string; fromSeq: number; detached: boolean } | undefined;
   private readonly probe: RecoveryProbe;
   private watchTimer: NodeJS.Timeout | undefined;
 
@@ -46,8 +56,11 @@ export class DegradedPath {
     private readonly host: DegradedHost,
   ) {
     if (options.memoryFallbackBytes > 0) {
-      this.memory = new MemoryFallback(options.cursors, options.memoryFallbackBytes, (dropped) =>
-        this.reportLost(dropped),
+      this.memory = new MemoryFallback(
+        options.cursors,
+        options.memoryFallbackBytes,
+        (dropped) => this.reportLost(dropped),
+        () => this.early?.bytes ?? 0,
       );
     }
     this.probe = new RecoveryProbe({
@@ -56,6 +69,7 @@ export class DegradedPath {
       directoryMode: DIRECTORY_MODE,
       fileMode: FILE_MODE,
       firstDelayMs: options.recoveryProbeMs,
+      claimsLock: () => this.state?.detached !== true,
       recovered: () => this.recovered(),
     });
   }
@@ -68,9 +82,26 @@ export class DegradedPath {
     return this.state !== undefined;
   }
 
-  stop(): Promise<void> {
+  /** Stops probing; records still in memory (never durable) are counted as lost unless `crash`. */
+  async stop(crash: boolean): Promise<void> {
     clearInterval(this.watchTimer);
-    return this.probe.stop();
+    await this.probe.stop();
+    if (crash) return;
+    this.reportLost(this.early?.takeAll() ?? []);
+    this.reportLost(this.memory?.takeAll() ?? []);
+  }
+
+  /** The directory could not be opened: start degraded, with no store, and probe until it opens. */
+  startDetached(reason: string): void {
+    if (this.state !== undefined) return;
+    if (this.options.memoryFallbackBytes > 0) {
+      this.early = new MemoryFallback(this.options.cursors, this.options.memoryFallbackBytes, (dropped) =>
+        this.reportLost(dropped),
+      );
+    }
+    this.state = { reason, fromSeq: 0, detached: true };
+    this.notify();
+    this.probe.start();
   }
 
   /**
@@ -89,18 +120,34 @@ export class DegradedPath {
   }
 
   /** Degraded: the record waits in memory (not durable). false: dropped and counted. */
-  append(record: Uint8Array): boolean {
+  append(record: Uint8Array, items?: number): boolean {
+    if (this.state?.detached === true) return this.appendEarly(record);
     const own = this.host.own();
     if (this.memory === undefined || own === undefined || record.length > MAX_RECORD_BYTES) {
       this.host.reportDrop('io_error', 1, record.length, this.itemsOf([record]));
       return false;
     }
     const entry = {
-      seq: own.nextSeq++,
+      seq: own.takeSeq(items),
       payload: new Uint8Array(record),
       appendedAtMs: this.options.clock.now(),
     };
     this.memory.add([entry]);
+    this.host.wake();
+    return true;
+  }
+
+  private appendEarly(record: Uint8Array): boolean {
+    if (this.early === undefined || record.length > MAX_RECORD_BYTES) {
+      this.host.reportDrop('io_error', 1, record.length, this.itemsOf([record]));
+      return false;
+    }
+    const entry = {
+      seq: this.earlySeq++,
+      payload: new Uint8Array(record),
+      appendedAtMs: this.options.clock.now(),
+    };
+    this.early.add([entry]);
     this.host.wake();
     return true;
   }
@@ -130,23 +177,32 @@ export class DegradedPath {
       if (this.memory !== undefined) this.memory.add(records);
       else this.reportLost(records);
     }
-    this.state = { reason, fromSeq: own.nextSeq };
+    this.state = { reason, fromSeq: own.nextSeq, detached: false };
     writer?.rollOverNext();
     this.notify();
     this.probe.start();
     this.host.wake();
   }
 
-  private async recovered(): Promise<void> {
+  private async recovered(): Promise<boolean> {
     const state = this.state;
+    if (state?.detached === true) {
+      if (!this.host.isOpen()) return true;
+      if (!(await this.host.attach())) return false;
+      this.state = undefined;
+      this.notify();
+      this.host.wake();
+      return true;
+    }
     const own = this.host.own();
-    if (state === undefined || own === undefined || !this.host.isOpen()) return;
+    if (state === undefined || own === undefined || !this.host.isOpen()) return true;
     own.markElsewhere(state.fromSeq, own.nextSeq);
     this.state = undefined;
     this.notify();
     this.host.wake();
     // The directory may have been recreated: the cursors' positions go on disk again.
     await own.ledger.persist();
+    return true;
   }
 
   private notify(): void {
@@ -156,8 +212,8 @@ export class DegradedPath {
       listener({
         state: this.durability,
         ...(this.state !== undefined ? { reason: this.state.reason } : {}),
-        memoryRecords: this.memory?.records ?? 0,
-        memoryBytes: this.memory?.bytes ?? 0,
+        memoryRecords: (this.memory?.records ?? 0) + (this.early?.records ?? 0),
+        memoryBytes: (this.memory?.bytes ?? 0) + (this.early?.bytes ?? 0),
       });
     } catch {
       // A listener's failure must not reach the appender.

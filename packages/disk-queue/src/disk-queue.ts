@@ -2,6 +2,8 @@ import { DiskQueueError } from './errors.js';
 import { DegradedPath } from './degraded-path.js';
 import { errorCode } from './file-system.js';
 import { GroupCommitWriter } from './group-commit.js';
+import { hasStagingRoom } from './staging.js';
+import { stageEnd, stageStart } from './stage-timing.js';
 import { isDiskTrouble } from './memory-fallback.js';
 import { forgetLock, releaseLock, touchLock } from './ownership.js';
 import { removeQueueDirectory } from './queue-directory.js';
@@ -26,7 +28,8 @@ import {
 /**
  * Opens (creating if needed) a durable queue in `options.directory`. Rejects only for bad options
  * (LIFELINE_ERR_CONFIG) or a key that cannot read existing segments (LIFELINE_ERR_QUEUE_KEY); a
- * directory that cannot be used gives a degraded queue that drops every append as 'io_error'.
+ * directory that cannot be used (full, read-only, not creatable) gives a degraded queue: records
+ * wait in memory for the cursors (bounded, not durable) until a probe finds the disk writable.
  */
 export async function openDiskQueue(options: DiskQueueOptions): Promise<DiskQueue> {
   const resolved = resolveOptions(options);
@@ -65,7 +68,7 @@ class DiskQueueImpl implements DiskQueue {
       clock: options.clock,
       maxAgeMs: options.maxAgeMs,
       fileMode: FILE_MODE,
-      report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
+      report: (reason, records, bytes, items) => this.reportDrop(reason, records, bytes, items),
       onError: (error) => this.reportError(error),
     };
     this.degraded = new DegradedPath(options, {
@@ -75,10 +78,12 @@ class DiskQueueImpl implements DiskQueue {
       isOpen: () => this.state === 'open',
       wake: () => this.wake(),
       reportDrop: (reason, records, bytes, items) => this.reportDrop(reason, records, bytes, items),
+      attach: () => this.attachLate(),
     });
     this.reads = new QueueReads({
       own: () => this.own,
       memory: () => this.degraded.memory,
+      early: () => this.degraded.early,
       firstUnsettledSeq: () => this.writer?.firstUnsettledSeq ?? Infinity,
       stores: () => this.stores,
       state: () => this.state,
@@ -92,33 +97,18 @@ class DiskQueueImpl implements DiskQueue {
 
   async open(): Promise<void> {
     const o = this.options;
+    let refused: unknown;
     try {
-      const { own, adopted } = await openStores(o, this.context, (store) => {
-        // Losses found while recovering were counted before the store existed: add them to its totals.
-        for (const r of DROP_REASONS) {
-          if (this.drops[r] > 0) store.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
-        }
-      });
-      this.own = own;
-      this.directory = own.directory;
-      this.stores = [...adopted, own];
-      this.adopted = adopted.map((s) => s.directory);
-      this.writer = new GroupCommitWriter(own, {
-        segmentBytes: o.segmentBytes,
-        fsyncIntervalMs: o.fsyncIntervalMs,
-        flushBytes: o.flushBytes,
-        key: o.keys.current,
-        needsRoom: (bytes) => this.needsRoom(bytes),
-        makeRoom: (bytes) => this.makeRoom(bytes),
-        onDurable: () => this.wake(),
-        divert: (pending, error) => this.degraded.divert(pending, error),
-      });
+      await this.attach();
     } catch (error) {
       if (error instanceof DiskQueueError) throw error;
-      // The directory cannot be used: degrade (every append is dropped and counted), never crash.
+      // The directory cannot be used (full, read-only, not creatable): records wait in memory and
+      // go to the cursors until a probe finds the disk writable and the directory opens.
       this.reportError(error);
+      refused = error;
     }
     this.state = 'open';
+    if (refused !== undefined) this.degraded.startDetached(errorCode(refused) ?? 'EIO');
     // A ledger from the start: the cursors' names and positions are on disk for offline tools,
     // and the positions recovery settled on become the ones segment deletion may rely on.
     for (const s of this.stores) await s.ledger.persist();
@@ -134,7 +124,45 @@ class DiskQueueImpl implements DiskQueue {
     this.degraded.watch();
   }
 
-  append(record: Uint8Array): boolean {
+  /** Claims and recovers the directory (and dead siblings') and starts the writer. */
+  private async attach(): Promise<void> {
+    const o = this.options;
+    const { own, adopted } = await openStores(o, this.context, (store) => {
+      // Losses counted before the store existed (while recovering, or while the directory could
+      // not be opened): add them to its totals.
+      for (const r of DROP_REASONS) {
+        if (this.drops[r] > 0) store.addLifetimeDrop(r, this.drops[r], this.dropBytes[r]);
+      }
+    });
+    this.own = own;
+    this.directory = own.directory;
+    this.stores = [...adopted, own];
+    this.adopted = adopted.map((s) => s.directory);
+    this.writer = new GroupCommitWriter(own, {
+      segmentBytes: o.segmentBytes,
+      fsyncIntervalMs: o.fsyncIntervalMs,
+      flushBytes: o.flushBytes,
+      key: o.keys.current,
+      needsRoom: (bytes) => this.needsRoom(bytes),
+      makeRoom: (bytes) => this.makeRoom(bytes),
+      onDurable: () => this.wake(),
+      divert: (pending, error) => this.degraded.divert(pending, error),
+    });
+  }
+
+  /** A probe found the disk writable after an open that failed: open the directory now. */
+  private async attachLate(): Promise<boolean> {
+    try {
+      await this.attach();
+    } catch (error) {
+      this.reportError(error);
+      return false;
+    }
+    for (const s of this.stores) await s.ledger.persist();
+    return true;
+  }
+
+  append(record: Uint8Array, items?: number): boolean {
     if (!(record instanceof Uint8Array)) {
       throw new DiskQueueError(
         'LIFELINE_ERR_QUEUE_MISUSE',
@@ -142,14 +170,14 @@ class DiskQueueImpl implements DiskQueue {
       );
     }
     const writer = this.writer;
+    if (this.state === 'open' && this.degraded.active) return this.degraded.append(record, items);
     if (this.state !== 'open' || writer === undefined) {
       this.reportDrop('io_error', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
-    if (this.degraded.active) return this.degraded.append(record);
     const o = this.options;
     const frame = writer.frameBytes(record.length);
-    if (record.length > MAX_RECORD_BYTES || writer.bufferedBytes + frame > o.maxBufferBytes) {
+    if (record.length > MAX_RECORD_BYTES || !hasStagingRoom(writer, frame, o.maxBufferBytes)) {
       this.reportDrop('buffer_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
@@ -157,7 +185,9 @@ class DiskQueueImpl implements DiskQueue {
       this.reportDrop('queue_full', 1, record.length, this.degraded.itemsOf([record]));
       return false;
     }
-    writer.append(record, o.clock.now());
+    const started = stageStart();
+    writer.append(record, o.clock.now(), items);
+    stageEnd('frame', started, 1, frame);
     return true;
   }
 
@@ -211,6 +241,7 @@ class DiskQueueImpl implements DiskQueue {
       drops: this.drops,
       dropBytes: this.dropBytes,
       memory: this.degraded.memory,
+      early: this.degraded.early,
       durability: this.degraded.durability,
     });
   }
@@ -230,7 +261,7 @@ class DiskQueueImpl implements DiskQueue {
     this.state = 'closing';
     clearInterval(this.expiryTimer);
     clearInterval(this.heartbeatTimer);
-    await this.degraded.stop();
+    await this.degraded.stop(crash);
     await this.maintenance;
     if (crash) await this.writer?.abandon();
     else await this.writer?.close();
@@ -355,12 +386,6 @@ function zeroDrops(): Record<DropReason, number> {
 }
 
 /** The operations a cursor delegates to its queue. */
-export interface CursorHost {
-  read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined>;
-  ack(cursor: string, batch: QueueBatch): Promise<void>;
-  rewind(cursor: string): void;
-  waitForData(cursor: string, signal?: AbortSignal): Promise<void>;
-}
 
 /** Drops a queue as a crash would: buffered records are lost, the lock file stays. For tests. */
 export function abandonDiskQueue(queue: DiskQueue): Promise<void> {

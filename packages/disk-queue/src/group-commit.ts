@@ -77,6 +77,14 @@ export class GroupCommitWriter {
     return this.buffer.bytes + this.flightBytes;
   }
 
+  /** A flush is due and a write slot free, yet none started: a busy event loop holds the writer. */
+  get starved(): boolean {
+    if (this.stopped || this.buffer.records === 0 || this.flights.length >= MAX_WRITES_IN_FLIGHT)
+      return false;
+    if (this.buffer.bytes >= this.options.flushBytes) return true;
+    return this.store.context.clock.now() - this.buffer.oldestAppendedAtMs >= this.options.fsyncIntervalMs;
+  }
+
   /** Sequence number of the oldest record not yet committed (or diverted); Infinity when none. */
   get firstUnsettledSeq(): number {
     const first = this.flights[0];
@@ -115,8 +123,8 @@ export class GroupCommitWriter {
   }
 
   /** Frames the record now (sequence number, CRC, encryption) and buffers it for the next flush. */
-  append(record: Uint8Array, appendedAtMs: number): void {
-    this.buffer.append(record, appendedAtMs, this.store.nextSeq++);
+  append(record: Uint8Array, appendedAtMs: number, items?: number): void {
+    this.buffer.append(record, appendedAtMs, this.store.takeSeq(items));
     this.appended++;
     if (this.buffer.bytes >= this.options.flushBytes) this.schedule(true);
     else this.schedule(false);

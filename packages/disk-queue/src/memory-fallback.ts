@@ -48,6 +48,8 @@ export class MemoryFallback {
     cursors: readonly string[],
     private readonly maxBytes: number,
     private readonly onOverflow: (dropped: MemoryRecord[]) => void,
+    /** Bytes another buffer holds under the same bound (records kept from before the queue opened). */
+    private readonly otherBytes: () => number = () => 0,
   ) {
     for (const name of cursors) {
       this.ackSeq.set(name, 0);
@@ -68,8 +70,9 @@ export class MemoryFallback {
     const dropped: MemoryRecord[] = [];
     for (const record of records) {
       const size = record.payload.length;
-      while (this.bytes + size > this.maxBytes && this.evictOldestUnread(dropped));
-      if (this.bytes + size > this.maxBytes) {
+      const room = this.maxBytes - this.otherBytes();
+      while (this.bytes + size > room && this.evictOldestUnread(dropped));
+      if (this.bytes + size > room) {
         dropped.push(record);
         continue;
       }
@@ -143,6 +146,14 @@ export class MemoryFallback {
 
   rewind(cursor: string): void {
     this.readSeq.set(cursor, this.ackSeq.get(cursor) ?? 0);
+  }
+
+  /** Empties the buffer: what no cursor has acknowledged yet, for the caller to count as lost. */
+  takeAll(): MemoryRecord[] {
+    const taken = this.entries;
+    this.entries = [];
+    this.bytes = 0;
+    return taken;
   }
 
   /** Records a cursor has not acknowledged. */

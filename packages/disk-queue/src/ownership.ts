@@ -146,8 +146,9 @@ async function createLock(
   const path = join(directory, LOCK_FILE);
   const bytes = Buffer.from(JSON.stringify(owner));
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeSynced(fs, temp, 'wx', bytes, mode);
   try {
+    // Inside the try: a disk that refuses the write must not keep the empty temporary file.
+    await writeSynced(fs, temp, 'wx', bytes, mode);
     await fs.link(temp, path);
     return true;
   } catch (error) {

@@ -5,6 +5,7 @@ import type { MemoryFallback } from './memory-fallback.js';
 import { readRecords } from './segment-reader.js';
 import { comparePositions, type SegmentStore } from './segment-store.js';
 import type { QueueBatch, ReadLimits } from './types.js';
+import { stageEnd, stageStart } from './stage-timing.js';
 
 /** What the cursors need from their queue. */
 export interface ReadHost {
@@ -16,13 +17,15 @@ export interface ReadHost {
   /** The store appended to, whose sequence numbers the memory fallback shares. */
   own(): SegmentStore | undefined;
   memory(): MemoryFallback | undefined;
+  /** Records appended before the queue could open its directory: read before anything else. */
+  early(): MemoryFallback | undefined;
   /** Records from this sequence number on may still be committed or diverted: not readable yet. */
   firstUnsettledSeq(): number;
 }
 
 type BatchOrigin =
   | { store: SegmentStore; cursor: string; end: Position; newestAppendedAtMs: number }
-  | { store: undefined; cursor: string; endSeq: number };
+  | { store: undefined; memory: MemoryFallback; cursor: string; endSeq: number };
 
 /**
  * The cursors' side of a queue: reads serialised per cursor, acknowledgements, rewinds and
@@ -55,6 +58,9 @@ export class QueueReads {
         `read limits must be positive (maxRecords ${maxRecords}, maxBytes ${maxBytes})`,
       );
     }
+    const early = this.host.early();
+    if (early?.hasUnread(cursor) === true)
+      return this.readMemory(early, cursor, Infinity, maxRecords, maxBytes);
     for (const store of [...this.host.stores()]) {
       for (;;) {
         if (this.host.state() === 'closed') return undefined;
@@ -63,14 +69,17 @@ export class QueueReads {
         if (store === this.host.own()) {
           const next = this.nextInMemory(store, cursor);
           if (next === 'none') return undefined;
-          if (typeof next === 'object') return this.readMemory(cursor, next, maxRecords, maxBytes);
+          if (typeof next === 'object')
+            return this.readMemory(next.memory, cursor, next.beforeSeq, maxRecords, maxBytes);
           diskRecords = Math.min(maxRecords, next);
         }
         const p = store.positions(cursor);
         if (!store.hasUnread(cursor)) break;
         const epoch = p.epoch;
         const start = { ...p.read };
+        const started = stageStart();
         const result = await readRecords(store, start, diskRecords, maxBytes);
+        stageEnd('read', started, result.records.length, result.bytes);
         if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
         if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
         if (result.records.length === 0) {
@@ -104,22 +113,27 @@ export class QueueReads {
    * records come first but are not settled yet), or how many disk records may be read before the
    * first memory record.
    */
-  private nextInMemory(store: SegmentStore, cursor: string): { beforeSeq: number } | 'none' | number {
-    const memorySeq = this.host.memory()?.nextUnread(cursor);
-    if (memorySeq === undefined) return Infinity;
+  private nextInMemory(
+    store: SegmentStore,
+    cursor: string,
+  ): { memory: MemoryFallback; beforeSeq: number } | 'none' | number {
+    const memory = this.host.memory();
+    const memorySeq = memory?.nextUnread(cursor);
+    if (memory === undefined || memorySeq === undefined) return Infinity;
     const diskSeq = nextDiskSeq(store, cursor);
     if (diskSeq < memorySeq) return memorySeq - diskSeq;
     const beforeSeq = Math.min(diskSeq, this.host.firstUnsettledSeq());
-    return memorySeq < beforeSeq ? { beforeSeq } : 'none';
+    return memorySeq < beforeSeq ? { memory, beforeSeq } : 'none';
   }
 
   private readMemory(
+    memory: MemoryFallback,
     cursor: string,
-    at: { beforeSeq: number },
+    beforeSeq: number,
     maxRecords: number,
     maxBytes: number,
   ): QueueBatch | undefined {
-    const read = this.host.memory()?.read(cursor, at.beforeSeq, maxRecords, maxBytes);
+    const read = memory.read(cursor, beforeSeq, maxRecords, maxBytes);
     if (read === undefined) return undefined;
     let oldest = Infinity;
     for (const r of read.records) oldest = Math.min(oldest, r.appendedAtMs);
@@ -128,7 +142,7 @@ export class QueueReads {
       bytes: read.bytes,
       oldestAppendedAtMs: oldest,
     };
-    this.origins.set(batch, { store: undefined, cursor, endSeq: read.endSeq });
+    this.origins.set(batch, { store: undefined, memory, cursor, endSeq: read.endSeq });
     return batch;
   }
 
@@ -142,7 +156,7 @@ export class QueueReads {
     }
     if (this.host.state() === 'closed') return;
     if (origin.store === undefined) {
-      this.host.memory()?.ack(cursor, origin.endSeq);
+      origin.memory.ack(cursor, origin.endSeq);
       return;
     }
     const store = origin.store;
@@ -155,6 +169,7 @@ export class QueueReads {
   rewind(cursor: string): void {
     for (const store of this.host.stores()) store.rewind(cursor);
     this.host.memory()?.rewind(cursor);
+    this.host.early()?.rewind(cursor);
     this.wake();
   }
 
@@ -182,6 +197,7 @@ export class QueueReads {
   }
 
   private hasUnread(cursor: string): boolean {
+    if (this.host.early()?.hasUnread(cursor) === true) return true;
     const memory = this.host.memory();
     if (memory !== undefined && (memory.nextUnread(cursor) ?? Infinity) < this.host.firstUnsettledSeq()) {
       return true;

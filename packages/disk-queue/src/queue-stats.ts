@@ -13,6 +13,8 @@ export function collectStats(input: {
   drops: Record<DropReason, number>;
   dropBytes: Record<DropReason, number>;
   memory: MemoryFallback | undefined;
+  /** Records appended before the queue could open its directory. */
+  early: MemoryFallback | undefined;
   durability: Durability;
 }): QueueStats {
   const cursors: Record<string, CursorStats> = {};
@@ -25,8 +27,9 @@ export function collectStats(input: {
       c.pendingRecords += p.pendingRecords;
       c.pendingBytes += p.pendingBytes;
     }
-    const inMemory = input.memory?.pending(name);
-    if (inMemory !== undefined) {
+    for (const memory of [input.early, input.memory]) {
+      const inMemory = memory?.pending(name);
+      if (inMemory === undefined) continue;
       c.pendingRecords += inMemory.records;
       c.pendingBytes += inMemory.bytes;
     }
@@ -39,8 +42,10 @@ export function collectStats(input: {
     const t = s.oldestPendingAppendedAtMs();
     if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
   }
-  const inMemory = input.memory?.oldestAppendedAtMs;
-  if (inMemory !== undefined && (oldest === undefined || inMemory < oldest)) oldest = inMemory;
+  for (const memory of [input.early, input.memory]) {
+    const inMemory = memory?.oldestAppendedAtMs;
+    if (inMemory !== undefined && (oldest === undefined || inMemory < oldest)) oldest = inMemory;
+  }
   const buffered = input.writer?.oldestBufferedAtMs;
   if (buffered !== undefined && (oldest === undefined || buffered < oldest)) oldest = buffered;
   return {
@@ -55,7 +60,7 @@ export function collectStats(input: {
     dropBytes: { ...input.dropBytes },
     cursors,
     durability: input.durability,
-    memoryRecords: input.memory?.records ?? 0,
-    memoryBytes: input.memory?.bytes ?? 0,
+    memoryRecords: (input.memory?.records ?? 0) + (input.early?.records ?? 0),
+    memoryBytes: (input.memory?.bytes ?? 0) + (input.early?.bytes ?? 0),
   };
 }

@@ -15,8 +15,9 @@ export const PROBE_FILE = 'probe.tmp';
  * a time, always removed: a full disk collects no debris, however long it stays full.
  *
  *   durable ──write fails (ENOSPC, EROFS, EIO, EACCES, gone)──► degraded ──probe ok──► durable
- *                                                                 │   ▲
- *                                                                 └───┘ probe fails: wait ×2
+ *   open fails (the same, or the directory cannot be created) ──►    │   ▲       (a queue that never
+ *                                                                   └───┘        opened opens now)
+ *                                                      probe (or late open) fails: wait ×2
  */
 export class RecoveryProbe {
   private timer: NodeJS.Timeout | undefined;
@@ -30,8 +31,10 @@ export class RecoveryProbe {
       directoryMode: number;
       fileMode: number;
       firstDelayMs: number;
-      /** Called once a probe succeeded. */
-      recovered: () => Promise<void>;
+      /** A probe recreates a vanished lock file (false while the queue has never claimed the directory). */
+      claimsLock: () => boolean;
+      /** Called once a probe succeeded; false: not recovered after all, keep probing. */
+      recovered: () => Promise<boolean>;
     },
   ) {
     this.delayMs = o.firstDelayMs;
@@ -62,10 +65,7 @@ export class RecoveryProbe {
   }
 
   private async attempt(): Promise<void> {
-    if (await this.probe()) {
-      await this.o.recovered();
-      return;
-    }
+    if ((await this.probe()) && (await this.o.recovered())) return;
     this.delayMs = Math.min(MAX_PROBE_DELAY_MS, this.delayMs * 2);
     this.schedule();
   }
@@ -78,7 +78,7 @@ export class RecoveryProbe {
     try {
       await fs.mkdir(directory, this.o.directoryMode);
       // A directory recreated after it vanished has lost its lock file: claim it again.
-      await ensureLock(fs, directory, this.o.fileMode);
+      if (this.o.claimsLock()) await ensureLock(fs, directory, this.o.fileMode);
       const file = await fs.open(path, 'w', this.o.fileMode);
       try {
         await file.writev([Buffer.alloc(PROBE_BYTES)], 0);

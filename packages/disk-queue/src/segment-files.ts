@@ -3,6 +3,7 @@ import { errorCode, type OpenFile } from './file-system.js';
 import type { PendingFrames } from './append-buffer.js';
 import { encodeSegmentHeader, segmentFileName } from './segment-header.js';
 import type { Segment, SegmentStore } from './segment-store.js';
+import { stageEnd, stageStart } from './stage-timing.js';
 
 /** A new segment's header, written with the first frames that go into it. */
 export interface NewSegmentHeader {
@@ -75,6 +76,7 @@ export class SegmentFiles {
     const total = (header?.length ?? 0) + frames.bytes;
     let written = 0;
     let buffers = all;
+    const started = stageStart();
     while (written < total) {
       const n = await file.writev(buffers, offset + written);
       if (n <= 0) throw new Error(`write to ${segment.name} at offset ${offset + written} made no progress`);
@@ -87,6 +89,7 @@ export class SegmentFiles {
     if (header !== undefined && newHeader?.entryDurable !== true) {
       await this.store.context.fs.syncDirectory(this.store.directory);
     }
+    stageEnd('write', started, frames.records, total);
   }
 
   /**

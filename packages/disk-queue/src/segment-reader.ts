@@ -59,7 +59,8 @@ export async function readRecords(
     // Read about what the limits will take: the byte budget, or the record budget at the average
     // frame size seen so far, whichever is smaller (a small batch must not read 4 MiB).
     const byteBudget = Math.max(maxBytes - result.bytes, 0) + FRAME_HEADER_BYTES;
-    const recordBudget = (maxRecords - result.records.length) * store.averageFrameBytes * 1.25;
+    // Whole bytes: the running average is fractional, and a read length must be an integer.
+    const recordBudget = Math.ceil((maxRecords - result.records.length) * store.averageFrameBytes * 1.25);
     const budget = Math.min(byteBudget, recordBudget);
     const want = Math.min(
       limit - cur.offset,

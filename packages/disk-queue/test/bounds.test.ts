@@ -70,10 +70,12 @@ describe('disk queue bounds', () => {
     expect(events.every((e) => e.reason === 'queue_full')).toBe(true);
   });
 
-  it("drops what exceeds the in-memory buffer cap, counted as 'buffer_full', and never grows", async () => {
+  it("drops what exceeds the in-memory buffer cap while the writer is not held up, counted as 'buffer_full'", async () => {
     queue = await openDiskQueue({
       directory: dir,
       maxBufferBytes: 2000,
+      // No flush falls due during the burst: the writer is idle by choice, not starved.
+      flushBytes: 2000,
       fsyncIntervalMs: 60_000,
       onDrop: (e) => events.push(e),
     });
@@ -85,6 +87,47 @@ describe('disk queue bounds', () => {
     expect(events[0]).toEqual({ reason: 'buffer_full', records: 1, bytes: 100 });
     await queue.flush();
     expect(queue.append(payload('fits again'))).toBe(true);
+  });
+
+  it('a starved writer does not drop below the bound: the buffer grows to twice maxBufferBytes, then buffer_full', async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBufferBytes: 2000,
+      flushBytes: 500,
+      fsyncIntervalMs: 60_000,
+      onDrop: (e) => events.push(e),
+    });
+    // One synchronous burst: a flush falls due after 500 bytes, but the event loop never turns to
+    // start it, as in an app busy on the CPU.
+    const frame = 100 + 28;
+    const all = numbered('s', 100);
+    const accepted: string[] = [];
+    for (const t of all) if (queue.append(payload(t))) accepted.push(t);
+    expect(accepted.length).toBeGreaterThan(Math.floor(2000 / frame));
+    expect(accepted.length).toBe(Math.floor(4000 / frame));
+    expect(accepted).toEqual(all.slice(0, accepted.length));
+    expect(queue.stats().drops.buffer_full).toBe(all.length - accepted.length);
+    await queue.flush();
+    expect((await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''))).toEqual(accepted);
+  });
+
+  it('a starved writer still stops at the disk bound: queue_full before the staging cap', async () => {
+    queue = await openDiskQueue({
+      directory: dir,
+      maxBytes: 2600,
+      segmentBytes: 1024,
+      maxBufferBytes: 1500,
+      flushBytes: 500,
+      fsyncIntervalMs: 60_000,
+      onDrop: (e) => events.push(e),
+    });
+    const onDisk = queue.stats().diskBytes;
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (queue.append(payload(`q${i}`))) accepted++;
+    // Past maxBufferBytes (1500 = 11 frames): the burst allowance took more, up to maxBytes.
+    expect(accepted).toBe(Math.floor((2600 - onDisk) / (100 + 28)));
+    expect(accepted).toBeGreaterThan(Math.floor(1500 / (100 + 28)));
+    expect(queue.stats().drops).toMatchObject({ queue_full: 100 - accepted, buffer_full: 0 });
   });
 
   it('waitForRoom lets a producer wait instead of dropping, and resolves once enough is written', async () => {

@@ -8,7 +8,7 @@ import {
   type FileSystem,
   type OpenFile,
 } from '@otel-lifeline/disk-queue';
-import { drain, forwardingFile, numbered, record, tempDir } from './helpers.js';
+import { drain, forwardingFile, numbered, record, tempDir, text } from './helpers.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${code}: injected`);
@@ -83,10 +83,11 @@ describe('disk queue on a failing file system', () => {
         await appendOk(queue, survived);
         expect(queue.stats().drops.io_error).toBe(0);
       }
-      for (const t of numbered('lost', 5)) expect(queue.append(record(t))).toBe(true);
+      // Each record holds 3 items (as an OTLP fragment holds log records): the loss counts them.
+      for (const t of numbered('lost', 5)) expect(queue.append(record(t), 3)).toBe(true);
       await queue.flush(); // resolves: the records are dropped and counted
       expect(queue.stats().drops.io_error).toBe(5);
-      expect(drops).toEqual([{ reason: 'io_error', records: 5, bytes: 5 * 'lost-000000'.length }]);
+      expect(drops).toEqual([{ reason: 'io_error', records: 5, bytes: 5 * 'lost-000000'.length, items: 15 }]);
       expect(errors.some((e) => (e as NodeJS.ErrnoException).code === code)).toBe(true);
       fs.failing.clear();
       await appendOk(queue, numbered('after', 10));
@@ -154,16 +155,82 @@ describe('disk queue on a failing file system', () => {
     });
   }
 
-  it('degrades instead of failing when the directory cannot be created: every append is dropped and counted', async () => {
+  it('starts degraded when the directory cannot be created: records go to the cursor from memory, and the queue opens once it can', async () => {
     const fs = faultyFileSystem();
     fs.code = 'EACCES';
     fs.failing.add('mkdir');
-    queue = await openDiskQueue({ directory: `${dir}/nope`, fs, ...common() });
-    expect(queue.append(record('x'))).toBe(false);
-    await queue.flush();
-    expect(await queue.cursor().read()).toBeUndefined();
-    expect(queue.stats().drops.io_error).toBe(1);
+    const changes: string[] = [];
+    queue = await openDiskQueue({
+      directory: `${dir}/nope`,
+      fs,
+      recoveryProbeMs: 20,
+      onDurabilityChange: (e) => changes.push(`${e.state}${e.reason !== undefined ? `:${e.reason}` : ''}`),
+      ...common(),
+    });
+    expect(changes).toEqual(['degraded:EACCES']);
+    expect(queue.stats().durability).toBe('degraded');
     expect(errors[0]?.message).toMatch(/EACCES/);
+    await appendOk(queue, numbered('early', 5));
+    expect(queue.stats()).toMatchObject({ pendingRecords: 5, memoryRecords: 5, segments: 0 });
+    // Read (in flight) but not acknowledged when the directory opens: read again after a rewind.
+    const inFlight = (await queue.cursor().read({ maxRecords: 2 }))!;
+    expect(inFlight.records.map(text)).toEqual(numbered('early', 2));
+    fs.failing.clear();
+    await vi.waitFor(() => expect(changes).toEqual(['degraded:EACCES', 'durable']), { timeout: 5_000 });
+    expect(await readdir(`${dir}/nope`)).toContain('lock');
+    await appendOk(queue, numbered('late', 3));
+    await queue.flush();
+    queue.cursor().rewind();
+    expect(await drain(queue.cursor())).toEqual([...numbered('early', 5), ...numbered('late', 3)]);
+    expect(queue.stats()).toMatchObject({ pendingRecords: 0, memoryRecords: 0, durability: 'durable' });
+    expect(queue.stats().segments).toBeGreaterThan(0);
+    expect(drops).toEqual([]);
+  });
+
+  it('started degraded: memory past its bound drops the oldest unread record and counts it; close counts what memory still holds', async () => {
+    const fs = faultyFileSystem();
+    fs.code = 'EROFS';
+    fs.failing.add('mkdir');
+    queue = await openDiskQueue({
+      directory: `${dir}/ro`,
+      fs,
+      memoryFallbackBytes: 30,
+      ...common(),
+    });
+    expect(queue.append(record('0123456789'))).toBe(true);
+    expect(queue.append(record('abcdefghij'))).toBe(true);
+    expect(queue.append(record('ABCDEFGHIJ'))).toBe(true);
+    expect(queue.append(record('klmnopqrst'))).toBe(true);
+    expect(drops).toEqual([{ reason: 'io_error', records: 1, bytes: 10 }]);
+    const first = (await queue.cursor().read({ maxRecords: 1 }))!;
+    expect(first.records.map(text)).toEqual(['abcdefghij']);
+    await queue.cursor().ack(first);
+    await queue.close();
+    expect(drops.reduce((n, d) => n + d.records, 0)).toBe(3);
+    queue = undefined;
+  });
+
+  it('counts pending records exactly through a spell of disk full and after it: memory records are not counted again on disk', async () => {
+    const fs = faultyFileSystem();
+    queue = await openDiskQueue({ directory: dir, fs, recoveryProbeMs: 20, ...common() });
+    await appendOk(queue, numbered('a', 5));
+    fs.code = 'ENOSPC';
+    fs.failing.add('writev');
+    await appendOk(queue, numbered('b', 5));
+    expect(queue.stats()).toMatchObject({ durability: 'degraded', pendingRecords: 10, memoryRecords: 5 });
+    fs.failing.clear();
+    await vi.waitFor(() => expect(queue!.stats().durability).toBe('durable'), { timeout: 5_000 });
+    await appendOk(queue, numbered('c', 5));
+    expect(queue.stats().pendingRecords).toBe(15);
+    const first = (await queue.cursor().read({ maxRecords: 7 }))!;
+    await queue.cursor().ack(first);
+    expect(queue.stats().pendingRecords).toBe(15 - first.records.length);
+    const rest = (await queue.cursor().read({ maxRecords: 3 }))!;
+    await queue.cursor().ack(rest);
+    expect(queue.stats().pendingRecords).toBe(15 - first.records.length - rest.records.length);
+    expect(await drain(queue.cursor())).toHaveLength(15 - first.records.length - rest.records.length);
+    expect(queue.stats()).toMatchObject({ pendingRecords: 0, memoryRecords: 0 });
+    expect(drops).toEqual([]);
   });
 
   it('resolves ack when the ledger cannot be written, reporting the error', async () => {

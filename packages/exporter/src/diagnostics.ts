@@ -28,7 +28,23 @@ export const channels = {
    * stopped writing to disk (full, read-only, failing, gone; records go through memory) or resumed.
    */
   durability: channel('lifeline:queue:durability'),
+  /**
+   * `{ stage, ms, records, bytes }` per call of a stage of the durable pipeline, for profiling:
+   * `encode` (SDK records → one OTLP fragment; records = log records, spans or data points),
+   * `compress` (the fragment → its gzip member at rest) and `concat` (fragments → one request body)
+   * from the exporter, `frame`, `write` and `read` from the disk queue. Wall time; a stage reads no clock while no one subscribes.
+   */
+  stage: channel('lifeline:stage'),
 } as const;
+
+/** A start time for a stage when someone listens to `lifeline:stage`, else -1. */
+export function stageStart(): number {
+  return channels.stage.hasSubscribers ? performance.now() : -1;
+}
+
+export function stageEnd(stage: string, started: number, records: number, bytes: number): void {
+  if (started >= 0) channels.stage.publish({ stage, ms: performance.now() - started, records, bytes });
+}
 
 export function publish(ch: (typeof channels)[keyof typeof channels], message: object): void {
   if (ch.hasSubscribers) ch.publish(message);

@@ -30,8 +30,9 @@ import type { SendResult } from './transport.js';
  *
  *   ¹ only when the dead-letter file could not be written (the items are already counted as
  *     exported with an error.type, so this count stands outside the books below).
- *   ² notQueued also counts the items as dropped, except for 'queue_full': an append the queue
- *     refused was counted by the queue (or signal queue) with its own reason.
+ *   ² notQueued also counts the items as dropped, except when `countedByQueue`: an append the
+ *     queue refused was counted by the queue (or signal queue) with its own reason, which is the
+ *     error.type here too (queue_full, buffer_full, io_error, ...).
  *   ³ the first drop after a quiet spell at once, then a summary per 10 s while drops continue.
  *
  * The books, in items (log records, spans, data points), hold at every moment (see LossAccounting):
@@ -50,7 +51,7 @@ export interface ExportOutcomes {
   /** The queue stopped or resumed writing to disk. */
   durability(event: DurabilityEvent): void;
   /** Items taken but not queued, by `error.type` (queue_full, shutdown, encode_error, ...). */
-  notQueued(items: number, errorType: string): void;
+  notQueued(items: number, errorType: string, countedByQueue?: boolean): void;
   encodeFailed(items: number, error: unknown): void;
   /** One item refused because `maxItems` wait for encoding. */
   bufferFull(maxItems: number): void;
@@ -133,10 +134,9 @@ export function createExportOutcomes(
         diag.info(`lifeline ${signal} queue: the disk takes writes again; records are durable again`);
       }
     },
-    notQueued(items, errorType) {
+    notQueued(items, errorType, countedByQueue = false) {
       metrics.processed(items, errorType);
-      if (errorType !== 'queue_full')
-        books.drop(errorType, items, { records: 0, bytes: 0, wasQueued: false });
+      if (!countedByQueue) books.drop(errorType, items, { records: 0, bytes: 0, wasQueued: false });
     },
     encodeFailed(items, error) {
       metrics.processed(items, 'encode_error');

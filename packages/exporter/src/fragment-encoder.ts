@@ -1,3 +1,4 @@
+import { stageEnd, stageStart } from './diagnostics.js';
 import type { SignalQueue } from './signal-queue.js';
 
 /*
@@ -46,14 +47,16 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
       const group = items.length > perFragment ? items.slice(0, perFragment) : items;
       items = items.length > perFragment ? items.slice(perFragment) : [];
       let fragment: Uint8Array;
+      const started = stageStart();
       try {
         fragment = encode(group);
+        stageEnd('encode', started, group.length, fragment.byteLength);
       } catch (error) {
         outcomes.encodeFailed(group.length, error);
         continue;
       }
       if (signalQueue.append(fragment, group.length)) outcomes.processed(group.length);
-      else outcomes.notQueued(group.length, 'queue_full');
+      else outcomes.notQueued(group.length, signalQueue.lastRefusal, true);
     }
   };
 

@@ -11,9 +11,10 @@ import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { SendResult, Transport } from './transport.js';
+import type { SendOptions, SendResult, Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
 
 /** One OTLP/HTTP endpoint. */
 /**
@@ -157,9 +158,21 @@ class HttpTransportImpl implements HttpTransport {
     }
   }
 
-  async send(body: Uint8Array, options: { signal?: AbortSignal }): Promise<SendResult> {
+  async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
     const signal = options.signal;
     if (signal?.aborted) return classifyNetworkError(new AbortedError());
+    if (options.encoding === 'gzip') {
+      // Fragments compressed at rest: their concatenation is the gzip body this endpoint takes.
+      if (this.#gzip && !this.#json) return this.#post(body, signal);
+      try {
+        body = await gunzip(body);
+      } catch (error) {
+        return {
+          kind: 'rejected',
+          reason: `cannot decompress the stored batch: ${(error as Error).message}`,
+        };
+      }
+    }
     let payload: Uint8Array;
     try {
       // The queue stores protobuf: OTLP-JSON needs a decode of the concatenated fragments, then toJson.

@@ -33,12 +33,16 @@ export type {
   FailoverTransport,
 } from './failover-transport.js';
 export { createFailoverTransport } from './failover-transport.js';
+export type { CursorDrainOptions, CursorDrainProgress, CursorDrainResult } from './cursor-drain.js';
+export { drainCursor } from './cursor-drain.js';
 export { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 export { parseRetryAfter } from './retry-after.js';
 
 // Dead letters, diagnostics, errors
 export type { DeadLetterMetadata } from './dead-letter.js';
 export { DEAD_LETTER_FORMAT, readDeadLetterFile } from './dead-letter.js';
+export type { JoinedBatch } from './fragment-format.js';
+export { isCompressedFragment, joinFragments, plainFragment } from './fragment-format.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
 export type { Clock, Sleep } from './clock.js';
 export type { ExporterErrorCode } from './errors.js';

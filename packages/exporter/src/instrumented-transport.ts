@@ -34,7 +34,7 @@ export function createInstrumentedTransport(
   return {
     url: endpoint,
     async send(body: Uint8Array, sendOptions: SendOptions): Promise<SendResult> {
-      const items = itemsOf(body);
+      const items = sendOptions.items ?? itemsOf(body);
       const started = performance.now();
       outcomes.inflight(endpoint, items);
       let result: SendResult;

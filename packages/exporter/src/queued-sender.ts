@@ -3,12 +3,15 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
+import { createBatchReader, type BatchReader } from './batch-reader.js';
+import { plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
  *
  *   read fragments (≤ maxBatchRecords, ≤ maxBatchBytes) ─► concatenate = one OTLP request
+ *   (stored gzip members concatenate into one gzip body: fragment-format.ts; nothing is recompressed)
  *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
  *        │                                                        ▼
@@ -56,12 +59,14 @@ class QueuedSenderImpl implements QueuedSender {
   readonly #stop = new AbortController();
   readonly #waiters = new Set<() => void>();
   readonly #loop: Promise<void>;
+  readonly #batches: BatchReader;
   #acked = 0;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
     this.name = options.name;
     this.cursorName = options.cursor.name;
+    this.#batches = createBatchReader(options.cursor, options, options.countItems);
     this.#loop = this.#run();
   }
 
@@ -73,10 +78,7 @@ class QueuedSenderImpl implements QueuedSender {
     const stop = this.#stop.signal;
     while (!stop.aborted) {
       try {
-        const batch = await this.#o.cursor.read({
-          maxRecords: this.#o.maxBatchRecords,
-          maxBytes: this.#o.maxBatchBytes,
-        });
+        const batch = await this.#batches.read();
         if (batch === undefined) {
           // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
           // goes out as a few larger requests (each costs a read, a request and an ack).
@@ -101,7 +103,7 @@ class QueuedSenderImpl implements QueuedSender {
   }
 
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
-    const body = concatenate(batch.records);
+    const { body, encoding, items } = this.#batches.join(batch);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
@@ -112,7 +114,7 @@ class QueuedSenderImpl implements QueuedSender {
     expiry.unref();
     let result: SendResult;
     try {
-      result = await this.#o.transport.send(body, { signal: giveUp.signal });
+      result = await this.#o.transport.send(body, { signal: giveUp.signal, encoding, items });
     } finally {
       clearTimeout(expiry);
       stop.removeEventListener('abort', onStop);
@@ -125,8 +127,8 @@ class QueuedSenderImpl implements QueuedSender {
         o.outcomes.partial(o.name, result.rejected, result.message);
         break;
       case 'rejected': {
-        const items = this.#count(body);
-        const file = await o.deadLetter.write(body, {
+        // Dead letters hold plain protobuf, whatever the queue stores.
+        const file = await o.deadLetter.write(encoding === 'gzip' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,
           ...(result.status !== undefined ? { status: result.status } : {}),
@@ -150,7 +152,7 @@ class QueuedSenderImpl implements QueuedSender {
         // Only the age limit ends retries of a batch that is safe on disk.
         o.outcomes.expired(
           o.name,
-          { records: batch.records.length, bytes: batch.bytes, items: this.#count(body) },
+          { records: batch.records.length, bytes: batch.bytes, items },
           o.maxAgeMs,
           result.reason,
         );
@@ -159,14 +161,6 @@ class QueuedSenderImpl implements QueuedSender {
     await o.cursor.ack(batch);
     this.#acked += batch.records.length;
     this.#wake();
-  }
-
-  #count(body: Uint8Array): number {
-    try {
-      return this.#o.countItems(body);
-    } catch {
-      return 0;
-    }
   }
 
   #wake(): void {
@@ -196,12 +190,6 @@ class QueuedSenderImpl implements QueuedSender {
     this.#stop.abort();
     await this.#loop;
   }
-}
-
-function concatenate(records: readonly Uint8Array[]): Uint8Array {
-  if (records.length === 1) return records[0] as Uint8Array;
-  // Protobuf messages of one type concatenate into one message holding both: no decode, no re-encode.
-  return Buffer.concat(records as Uint8Array[]);
 }
 
 export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {

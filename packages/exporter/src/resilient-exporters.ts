@@ -70,7 +70,7 @@ class DurableExport<T> {
       return;
     }
     if (!this.signalQueue.append(fragment, count)) {
-      this.signalQueue.outcomes.notQueued(count, 'queue_full');
+      this.signalQueue.outcomes.notQueued(count, this.signalQueue.lastRefusal, true);
       done({
         code: ExportResultCode.FAILED,
         error: new Error(

@@ -7,7 +7,9 @@ import type { DeliveryResult } from './delivery-result.js';
 import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
+import { compressFragment, plainFragment, storedItems } from './fragment-format.js';
 import { createDeadLetterWriter } from './dead-letter.js';
+import { stageEnd, stageStart } from './diagnostics.js';
 import { durabilityBudget } from './durability-budget.js';
 import type { DurabilityBudget } from './durability-budget.js';
 import { createExportOutcomes } from './export-outcomes.js';
@@ -23,7 +25,8 @@ import { createSelfMetrics } from './self-metrics.js';
  * What every durable processor and resilient exporter is built on: a disk queue for one signal and
  * the transport chain that drains it.
  *
- *   append(fragment) ─► disk queue (group commit, fdatasync) ─► transport chain ─► endpoints
+ *   append(fragment) ─► gzip member (fragment-format.ts) ─► disk queue (group commit, fdatasync)
+ *                    ─► transport chain ─► endpoints
  *
  * The queue opens asynchronously; fragments appended meanwhile wait in a bounded list.
  */
@@ -49,6 +52,8 @@ export interface SignalQueue {
    */
   shutdown(timeoutMs?: number): Promise<DeliveryResult>;
   readonly isShutdown: boolean;
+  /** Why the latest refused append was refused (queue_full, buffer_full, io_error, shutdown). */
+  readonly lastRefusal: string;
 }
 
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -70,6 +75,7 @@ class SignalQueueImpl implements SignalQueue {
   /** Per cursor: queue records pending when the queue opened (the previous run's backlog). */
   readonly #backlog = new Map<string, number>();
   #shutdown: Promise<DeliveryResult> | undefined;
+  lastRefusal = 'queue_full';
   readonly #groupCommitMs: number;
   /** The latest forceFlush, for a shutdown that follows it. */
   #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
@@ -89,7 +95,7 @@ class SignalQueueImpl implements SignalQueue {
     const codec = codecFor(signal);
     this.#countItems = (fragment) => {
       try {
-        return codec.countEncodedItems(fragment);
+        return storedItems(fragment) ?? codec.countEncodedItems(plainFragment(fragment));
       } catch {
         return 0;
       }
@@ -120,7 +126,7 @@ class SignalQueueImpl implements SignalQueue {
         // Room for about a second and a half of records at 20 MB/s while a write or fdatasync is slow.
         maxBufferBytes: Math.min(
           DEFAULT_MAX_BUFFER_BYTES,
-          Math.floor((o.queue?.maxBytes ?? 256 * 1024 * 1024) / 2),
+          Math.floor((o.queue?.maxBytes ?? 1024 * 1024 * 1024) / 2),
         ),
         ...o.queue,
         fsyncIntervalMs: this.#groupCommitMs,
@@ -130,6 +136,7 @@ class SignalQueueImpl implements SignalQueue {
         onDrop: (event) => {
           // Every fragment counts as queued before it is appended (see #appendToQueue), so a
           // refused append leaves `queued` here too.
+          this.lastRefusal = event.reason;
           this.outcomes.dropped({ ...event, items: event.items ?? event.records });
           o.queue?.onDrop?.(event);
         },
@@ -189,17 +196,22 @@ class SignalQueueImpl implements SignalQueue {
     // them out again. (Fragments that waited for the queue to open were counted when they came.)
     if (count) this.outcomes.queued(items);
     // The queue's group commit makes it durable within the budget (see durability-budget.ts).
-    const accepted = queue.append(fragment);
+    const accepted = queue.append(fragment, items);
     if (accepted) this.#appended++;
     return accepted;
   }
 
-  append(fragment: Uint8Array, items = this.#countItems(fragment)): boolean {
+  append(encoded: Uint8Array, items = this.#countItems(encoded)): boolean {
     const refuse = (reason: string): false => {
-      this.outcomes.dropped({ reason, records: 1, bytes: fragment.byteLength, items, wasQueued: false });
+      this.lastRefusal = reason;
+      this.outcomes.dropped({ reason, records: 1, bytes: encoded.byteLength, items, wasQueued: false });
       return false;
     };
     if (this.#shutdown) return refuse('shutdown');
+    // Compressed once, here: the queue stores gzip members and the sender ships them as they are.
+    const started = stageStart();
+    const fragment = compressFragment(encoded, items);
+    stageEnd('compress', started, items, fragment.byteLength);
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment, items);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {
       return refuse(this.#openFailed ? 'io_error' : 'buffer_full');

@@ -17,6 +17,10 @@ export type SendResult =
 export interface SendOptions {
   /** Aborting gives up: the transport returns a `retryable` result as soon as it can. */
   signal?: AbortSignal;
+  /** 'gzip': the body is already a gzip-encoded OTLP request (fragments compressed at rest). */
+  encoding?: 'gzip' | 'identity';
+  /** Items the body holds, when the caller knows them (spares a decode to count them). */
+  items?: number;
 }
 
 export interface Transport {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,7 +107,11 @@ describe('loss accounting in log records', () => {
             for (let b = 0; b < p.bursts; b++) {
               const n = Math.ceil(p.records / p.bursts);
               for (let i = 0; i < n; i++)
-                logger.emit({ body: `r${emitted++}`, attributes: { pad: 'x'.repeat(100) } });
+                // Incompressible (fragments are stored as gzip members), so the memory fallback fills.
+                logger.emit({
+                  body: `r${emitted++}`,
+                  attributes: { pad: randomBytes(75).toString('base64') },
+                });
               await sleep(40);
               const now = await books(reader);
               expect(now, JSON.stringify(now)).toMatchObject({

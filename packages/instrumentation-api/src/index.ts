@@ -17,8 +17,15 @@ export type {
   HttpServerSample,
 } from './http-metrics-producer.js';
 export { setHttpRoute, recordRequestError } from './request-record.js';
-export { createRedactor, MASK } from './redactor.js';
-export type { Redactor, RedactionMode, RedactionOptions, PersonalDataMode } from './redactor.js';
+export { createRedactor, MASK, REDACTION_OBSERVE_CHANNEL } from './redactor.js';
+export type {
+  Redactor,
+  RedactionMode,
+  RedactionOptions,
+  PersonalDataMode,
+  RedactedField,
+  RedactionObserver,
+} from './redactor.js';
 export { createRedactingAttributesProcessor } from './redacting-metrics.js';
 export type { MetricAttributesProcessor } from './redacting-metrics.js';
 export { SEMCONV_SENSITIVE_QUERY_KEYS, CREDENTIAL_HEADERS } from './sensitive-keys.js';

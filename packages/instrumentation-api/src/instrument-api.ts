@@ -35,7 +35,10 @@ export interface InstrumentApiHandle {
   shutdown(): Promise<void>;
 }
 
-let active: object | undefined;
+// One capture per process, even when two copies of this package are loaded (the register entry of
+// @otel-lifeline/node carries one in its bundle, the app may import another): the mark is global.
+const ACTIVE = Symbol.for('@otel-lifeline/instrumentation-api.active');
+const processWide = globalThis as { [ACTIVE]?: object };
 
 /**
  * Starts capturing every `node:http`/`node:https` server of the process through
@@ -44,7 +47,7 @@ let active: object | undefined;
  *   request capture ──► RequestOutcome ──► metrics ─► exception ─► security ─► audit ─► access
  */
 export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApiHandle {
-  if (active !== undefined) {
+  if (processWide[ACTIVE] !== undefined) {
     throw new InstrumentationError(
       'LIFELINE_ERR_CONFIG',
       'instrumentApi is already active in this process: shut the previous handle down first',
@@ -104,11 +107,11 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     reportSecurityEvent: security.report,
     reportAudit: audit.report,
     async shutdown(): Promise<void> {
-      if (active !== handle) return;
+      if (processWide[ACTIVE] !== handle) return;
       capture.stop();
-      active = undefined;
+      processWide[ACTIVE] = undefined;
     },
   };
-  active = handle;
+  processWide[ACTIVE] = handle;
   return handle;
 }

@@ -28,7 +28,7 @@ export function createRedactingLogRecordProcessor(
       redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
       if (body !== undefined && body !== null) {
-        const clean = redactor.redactValue(body);
+        const clean = redactor.redactField('log.body', body);
         if (clean !== body) record.setBody(clean === undefined ? '' : (clean as typeof body));
       }
     },

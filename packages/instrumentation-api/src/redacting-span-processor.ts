@@ -16,11 +16,11 @@ export function createRedactingSpanProcessor(options: RedactingProcessorOptions 
     onStart(_span: Span, _parentContext: Context): void {},
     onEnd(span: ReadableSpan): void {
       const named = span as { name: string };
-      const name = redactor.redactSpanName(redactor.scrubText(named.name));
+      const name = redactor.redactSpanName(named.name);
       if (name !== named.name) named.name = name;
       redactor.redactAttributes(span.attributes as Record<string, unknown>);
       for (const event of span.events) {
-        const cleanName = redactor.scrubText(event.name);
+        const cleanName = String(redactor.redactField('span.event.name', event.name) ?? '');
         if (cleanName !== event.name) (event as { name: string }).name = cleanName;
         if (event.attributes !== undefined)
           redactor.redactAttributes(event.attributes as Record<string, unknown>);
@@ -31,7 +31,7 @@ export function createRedactingSpanProcessor(options: RedactingProcessorOptions 
       }
       const status = span.status as { message?: string };
       if (typeof status.message === 'string') {
-        const clean = redactor.scrubText(status.message);
+        const clean = String(redactor.redactField('span.status.message', status.message) ?? '');
         if (clean !== status.message) status.message = clean;
       }
     },

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { createAttributeRules } from './attribute-rules.js';
 import type { AttributeRule } from './attribute-rules.js';
 import { configError } from './errors.js';
@@ -30,9 +31,24 @@ export interface RedactionOptions {
   sensitiveHeaders?: readonly string[];
   /** Run the value detectors (formats, personal data, high entropy) on every string. Default true. */
   detectValues?: boolean;
-  /** Called with each attribute key the policy looks at (an audit hook: tests use it to prove coverage). */
-  observe?: (key: string) => void;
+  /**
+   * Called with each value the policy let through, after redaction: attribute values under their
+   * key, and span names, span event names, span status messages and log bodies under the
+   * `RedactedField` names. An audit hook (tests use it to prove coverage); the same calls are
+   * published on the `lifeline:redaction:observe` diagnostics channel as `{ key, value }`.
+   */
+  observe?: RedactionObserver;
 }
+
+export type RedactionObserver = (key: string, value: unknown) => void;
+
+/** The fields that are not attributes, by the names `observe` reports them under. */
+export type RedactedField = 'span.name' | 'span.event.name' | 'span.status.message' | 'log.body';
+
+/** Every value the policy lets through, for audits: `{ key, value }` (see `RedactionOptions.observe`). */
+export const REDACTION_OBSERVE_CHANNEL = 'lifeline:redaction:observe';
+const observeChannel = diagnosticsChannel.channel(REDACTION_OBSERVE_CHANNEL);
+const publishObserved: RedactionObserver = (key, value) => observeChannel.publish({ key, value });
 
 export { MASK } from './text-redaction.js';
 
@@ -50,8 +66,10 @@ export interface Redactor {
   redactPath(path: string): string;
   /** A URL with its user-info, path segments, query and fragment redacted. */
   redactUrl(url: string): string;
-  /** A span name such as `GET /reset/<token>`. */
+  /** A span name such as `GET /reset/<token>`: the text detectors, then the path rules. */
   redactSpanName(name: string): string;
+  /** A field that is not an attribute (a span event name, a status message, a log body), as free text. */
+  redactField(field: RedactedField, value: unknown): unknown;
   /** Values of a captured header, or undefined when the header must be left out. */
   redactHeader(name: string, values: readonly string[]): string[] | undefined;
   /** A captured body (already cut to size and decoded), by content type. */
@@ -89,7 +107,10 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     );
   }
   const detect = options.detectValues ?? true;
-  const observe = options.observe;
+  const option = options.observe;
+  /** The observer for this call: the option, the channel when it has subscribers, or none (the common case). */
+  const observe = (): RedactionObserver | undefined =>
+    option ?? (observeChannel.hasSubscribers ? publishObserved : undefined);
   const isSensitiveKey = createSensitiveKeyMatcher(options.sensitiveKeys ?? []);
   const ruleOf = createAttributeRules(isSensitiveKey);
   const credentialHeaders = new Set([
@@ -141,7 +162,16 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     redactQuery,
     redactPath: cleanPath,
     redactUrl,
-    redactSpanName: (name) => (detect ? redactSpanName(name, inPath) : name),
+    redactSpanName: (name) => {
+      const clean = detect ? redactSpanName(scrubText(name), inPath) : name;
+      observe()?.('span.name', clean);
+      return clean;
+    },
+    redactField: (field, value) => {
+      const clean = redactValue(value);
+      if (clean !== undefined) observe()?.(field, clean);
+      return clean;
+    },
     redactHeader,
     redactBody,
     redactAttributes,
@@ -217,11 +247,15 @@ function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
     attributes: Record<string, unknown>,
     change: (key: string, redacted: unknown) => void,
   ): void => {
+    const audit = observe();
     for (const k in attributes) {
-      if (observe !== undefined) observe(k);
       const v = attributes[k];
-      if (typeof v === 'number' || typeof v === 'boolean') continue;
+      if (typeof v === 'number' || typeof v === 'boolean') {
+        audit?.(k, v);
+        continue;
+      }
       const r = redactValue(v, k);
+      if (audit !== undefined && r !== undefined) audit(k, r);
       if (r !== v) change(k, r);
     }
   };

@@ -12,7 +12,7 @@ import type { ActiveEntry } from './http-metrics.js';
  *   adapter ──► record.route / record.resolveRoute / record.error / record.replyHeaders
  *   response.finish (or 'close' first) ──► events + metrics, record.done = true
  *
- * A record lives on its IncomingMessage under a private symbol: nothing global holds a request,
+ * A record lives on its IncomingMessage under a symbol property: nothing global holds a request,
  * and a record goes away with its request. A symbol property costs a plain property store and
  * load; a WeakMap keyed by the request cost about 0.5 µs per request (set, lookups and the
  * garbage collector's ephemeron work), a tenth of the instrumentation's whole budget. The trade:
@@ -44,7 +44,9 @@ export interface ReplyHeaders {
   getHeader(name: string): unknown;
 }
 
-const RECORD: unique symbol = Symbol('lifeline.requestRecord');
+// A registered symbol, so that an adapter from another copy of this package (the app's, next to
+// the one bundled in @otel-lifeline/node's register entry) fills in the same record.
+const RECORD: unique symbol = Symbol.for('@otel-lifeline/instrumentation-api.requestRecord');
 type Recorded = IncomingMessage & { [RECORD]?: RequestRecord };
 
 /** The record of each in-flight request (a symbol property on the request, see above). */

@@ -114,7 +114,7 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
       events.security(
         event.name,
         severity,
-        redactor.scrubText(event.message ?? event.name),
+        String(redactor.redactField('log.body', event.message ?? event.name) ?? ''),
         attributes,
         context,
       );

@@ -29,7 +29,8 @@ const URL_PARTS = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#
 export interface RedactionPolicy {
   mode: RedactionMode;
   detect: boolean;
-  observe: ((key: string) => void) | undefined;
+  /** The audit observer in effect now, if any (see `RedactionOptions.observe`). */
+  observe: () => ((key: string, value: unknown) => void) | undefined;
   isSensitiveKey: (key: string) => boolean;
   ruleOf: (key: string) => AttributeRule;
   credentialHeaders: ReadonlySet<string>;

@@ -264,6 +264,34 @@ describe('instrumentApi', () => {
     expect(bin!['http.response.body.content']).toBeUndefined();
   });
 
+  it('passes the audit and security lines through the redaction policy, as their attributes', async () => {
+    let reported: Promise<void> | undefined;
+    const { api, pipeline, base } = await setup({}, (req, res) => {
+      reported = Promise.resolve().then(() => {
+        api.reportAudit({
+          action: 'export',
+          resource: '/users/jane@example.com/invoices',
+          outcome: 'success',
+          userId: 'jane@example.com',
+          request: req,
+        });
+        api.reportSecurityEvent({
+          name: 'input_validation_fail',
+          request: req,
+          message: 'bad token=abc123xyz',
+        });
+        res.end('ok');
+      });
+    });
+    await (await fetch(`${base}/export`)).text();
+    await reported;
+    const [audit] = pipeline.events('lifeline.audit.data_access');
+    expect(audit!.attributes['user.id']).toBe('REDACTED');
+    expect(audit!.body).toBe('REDACTED export /users/REDACTED/invoices: success');
+    const [security] = pipeline.events('lifeline.security.input_validation_fail');
+    expect(security!.body).toBe('bad token=REDACTED');
+  });
+
   it('lets the app report security and audit events, validating their names', async () => {
     let reported: Promise<void> | undefined;
     const { api, pipeline, base } = await setup({ identify: () => ({ userId: 'u-5' }) }, (req, res) => {

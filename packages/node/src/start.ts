@@ -1,7 +1,6 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { logs, metrics } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
@@ -34,13 +33,14 @@ import { DEFAULT_SDK_SETTINGS } from './config/otel-env.js';
 import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
+import { registerRuntimeMetrics } from './sdk/runtime-metrics.js';
 import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
 import { createExitDeadline } from './sdk/exit-deadline.js';
-import type { ExitDeadline } from './sdk/exit-deadline.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
-import type { ExitHooks } from './sdk/exit-hooks.js';
+import { createLifecycle } from './sdk/lifecycle.js';
+import type { RunningProvider } from './sdk/lifecycle.js';
 import { registerHttpServerSpans } from './sdk/http-server-spans.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
@@ -79,7 +79,10 @@ export interface Lifeline {
   shutdown(): Promise<DeliveryReport>;
 }
 
-let started: Lifeline | undefined;
+// One running instance per process, also when start() comes from another copy of this module
+// (the register entry runs a bundled copy; the app may import start() from the package).
+const STARTED = Symbol.for('@otel-lifeline/node.started');
+const processWide = globalThis as { [STARTED]?: Lifeline };
 
 /**
  * Starts Lifeline: durable pipelines for logs, traces and metrics, the API instrumentation with
@@ -89,10 +92,12 @@ let started: Lifeline | undefined;
  */
 export function start(options: StartOptions = {}): Lifeline {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  if (started) {
+  const running = processWide[STARTED];
+  if (running) {
     write('[lifeline] warn: start() was called again; the running instance is kept');
-    return started;
+    return running;
   }
+  let started: Lifeline;
   let loaded: LoadedConfig | undefined;
   try {
     loaded = loadConfig(options);
@@ -106,6 +111,7 @@ export function start(options: StartOptions = {}): Lifeline {
       loaded?.problems ?? [],
     );
   }
+  processWide[STARTED] = started;
   return started;
 }
 
@@ -210,10 +216,12 @@ function startPipelines(
   }
 
   // Server spans: the standard http instrumentation (its metrics off: ours have the route);
-  // runtime metrics: the standard runtime instrumentation.
+  // runtime metrics: event loop, GC and heap (sdk/runtime-metrics.ts), process CPU and memory.
   const unregisters: Array<() => void> = [];
-  if (meterProvider && config.signals.metrics.runtime)
-    unregisters.push(registerRuntimeMetrics(meterProvider));
+  if (meterProvider && config.signals.metrics.runtime) {
+    registerProcessMetrics(meterProvider, DISTRO_VERSION);
+    unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
+  }
   if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
 
   const api =
@@ -289,58 +297,6 @@ function startInstrumentation(
   registerFrameworkLoaderHook();
   unregisters.push(registerInstrumentations({ instrumentations: createFrameworkInstrumentations() }));
   return api;
-}
-
-function registerRuntimeMetrics(meterProvider: MeterProvider): () => void {
-  registerProcessMetrics(meterProvider, DISTRO_VERSION);
-  return registerInstrumentations({
-    instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 10 })],
-    meterProvider,
-  });
-}
-
-interface RunningProvider {
-  signal: Signal;
-  provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> };
-}
-
-/** forceFlush() and shutdown() over every running part, bounded by one exit deadline. */
-function createLifecycle(parts: {
-  api: InstrumentApiHandle | undefined;
-  unregisters: ReadonlyArray<() => void>;
-  providers: readonly RunningProvider[];
-  tracker: DeliveryTracker;
-  deadline: ExitDeadline;
-  write: (line: string) => void;
-}) {
-  let shutdownPromise: Promise<DeliveryReport> | undefined;
-  const lifecycle = {
-    hooks: undefined as ExitHooks | undefined,
-    async forceFlush(): Promise<DeliveryReport> {
-      await Promise.all(parts.providers.map((p) => p.provider.forceFlush().catch(() => undefined)));
-      return parts.tracker.report();
-    },
-    shutdown(): Promise<DeliveryReport> {
-      parts.deadline.begin();
-      shutdownPromise ??= (async () => {
-        lifecycle.hooks?.remove();
-        await parts.api?.shutdown().catch(() => undefined);
-        for (const unregister of parts.unregisters) unregister();
-        await Promise.all(parts.providers.map((p) => p.provider.shutdown().catch(() => undefined)));
-        const report = parts.tracker.report();
-        if (report.pendingRecords > 0) parts.write(unsentLine(report));
-        return report;
-      })();
-      return shutdownPromise;
-    },
-  };
-  return lifecycle;
-}
-
-function unsentLine(report: DeliveryReport): string {
-  const left = report.signals.filter((s) => s.pendingRecords > 0);
-  const dirs = [...new Set(left.map((s) => dirname(s.queueDir)))].join(', ');
-  return `[lifeline] warn: shutdown left ${report.pendingRecords} queue record(s) unsent by the deadline (${left.map((s) => `${s.signal} ${s.pendingRecords}`).join(', ')}); they stay on disk in ${dirs} and the next start sends them`;
 }
 
 function resilienceOptions(config: ResolvedConfig, signal: Signal): ResilienceOptions {

@@ -8,7 +8,11 @@ import { substituteEnv } from './substitute-env.js';
 type Yaml = typeof YamlModule;
 let yaml: Yaml | undefined;
 
-/** The YAML parser, loaded on first use: an app configured by the environment never pays for it at start. */
+/**
+ * The YAML parser, loaded on first use: an app configured by the environment never pays for it at
+ * start. The register entry's bundle carries the parser inside it (scripts/bundle-register.mjs
+ * turns this require into one the bundler follows), still run on first use only.
+ */
 function loadYaml(): Yaml {
   yaml ??= createRequire(import.meta.url)('yaml') as Yaml;
   return yaml;

@@ -1,0 +1,108 @@
+// The parts of the bench:export report for the scenarios Lifeline runs alone
+// (bench/lib/export-scenarios.js): rows for the main table, and the per-stage profile.
+import { decimal, integer, spread, table } from './markdown.js';
+
+const grouped = { grouped: true };
+const mib = (bytes) => decimal(bytes / 2 ** 20, 1);
+const us = (v) => (Number.isFinite(v) ? decimal(v, 2) : '—');
+
+/** Rows of the main export table: the outage under CPU load and the long outage. */
+export function lifelineOnlyRows(exp) {
+  const rows = [];
+  const l = exp.outageUnderLoad;
+  if (l !== undefined) {
+    rows.push([
+      `records lost in a ${l.outageSeconds} s backend outage under CPU load (${l.busyProcesses} busy processes beside the app, one per core; of ${integer(l.emitted.median)} emitted at ${integer(l.offeredPerSec)}/s; ${l.rounds} rounds)`,
+      'not run',
+      spread(l.lost, 0, grouped),
+      '—',
+    ]);
+  }
+  const o = exp.longOutage;
+  if (o !== undefined) {
+    const drops = Object.entries(o.countedDrops ?? {})
+      .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
+      .join(', ');
+    rows.push([
+      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
+      'not run',
+      `${integer(o.lost)}${drops ? ` (${drops})` : ''}`,
+      '—',
+    ]);
+    rows.push([
+      'long outage: RSS growth / heap growth over the outage, sampled every 5 s (MiB; aim ≤ 64 MB)',
+      'not run',
+      `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+      '—',
+    ]);
+    rows.push([
+      'long outage: bytes on disk at the end of the outage',
+      'not run',
+      `${mib(o.diskBytes)} MiB, ${decimal(o.diskBytesPerRecord, 0)} B per record`,
+      '—',
+    ]);
+    rows.push([
+      "long outage: time from the backend's return until the backlog is delivered (ms; default retry backoff, cap 30 s)",
+      'not run',
+      integer(o.catchUpMs),
+      '—',
+    ]);
+  }
+  return rows;
+}
+
+const STAGE_LABELS = {
+  encode: 'encode: SDK records → one OTLP protobuf fragment',
+  compress: 'compression: the fragment → a gzip member, at rest (level 1)',
+  frame: 'frame + CRC: copy into the group-commit buffer',
+  write: 'queue write: pwritev O_DSYNC through the thread pool',
+  read: 'read-back: segment reads + CRC checks',
+  concat: 'concatenation: fragments → one request body',
+  http: 'HTTP: one attempt, request to answer',
+};
+
+/** The per-stage profile: µs per log record, from the counters and from the CPU profile. */
+export function stageProfileTable(exp) {
+  const p = exp.profile;
+  if (p === undefined) return '';
+  const rows = Object.entries(p.stages).map(([stage, s]) => [
+    STAGE_LABELS[stage] ?? stage,
+    s.calls ? `${us(s.counterUsPerRecord)} (${integer(s.calls)} calls)` : 'not timed separately',
+    us(s.cpuProfileUsPerRecord),
+  ]);
+  const other = p.cpuProfileOtherUsPerRecord ?? {};
+  rows.push([
+    'outside the stages: the SDK (emit, records), GC, native, the bench app, other',
+    '—',
+    ['sdk', 'gc', 'native', 'app', 'other'].map((k) => `${k} ${us(other[k])}`).join(', '),
+  ]);
+  rows.push([
+    'main thread, whole run (CPU of the thread, /proc)',
+    us(p.mainThreadUsPerRecord),
+    `${us((p.cpuProfileSampledMs * 1000) / p.emitted)} sampled`,
+  ]);
+  rows.push([
+    'off the main thread: thread pool (writes, fdatasync, gzip, reads) and V8 helpers',
+    us(p.offMainThreadUsPerRecord),
+    '—',
+  ]);
+  rows.push([
+    'main thread with no one subscribed to the counters (a second run)',
+    us(p.withoutCounters.mainThreadUsPerRecord),
+    '—',
+  ]);
+  return [
+    `Per-stage profile of the durable pipeline (${integer(p.offeredPerSec)} records/s for ${p.seconds} s to the receiver process; µs per log record; ${p.date.slice(0, 16).replace('T', ' ')} UTC, one run on a shared machine: noisy):`,
+    '',
+    table(
+      [
+        'stage',
+        'counters (`lifeline:stage`, wall time per log record)',
+        '`--cpu-prof` (main-thread samples per log record)',
+      ],
+      rows,
+    ),
+    '',
+    'The counters time each call of a stage on the `lifeline:stage` diagnostics channel (HTTP from `lifeline:export:ok`): wall time, so a stage that waits (a write through the thread pool, an HTTP round trip including the receiver) counts its waiting, and a descheduled thread inflates any stage. The CPU profile attributes each main-thread sample to the first frame from the leaf up that belongs to a stage; work on the thread pool is not in it, and is the "off the main thread" row.',
+  ].join('\n');
+}

@@ -1,0 +1,168 @@
+// Scenarios of bench:export that run Lifeline alone: the per-stage profile, the outage under added
+// CPU load, and the long outage. bench/export.js runs them with its child roles (`ctx`).
+//
+//   profile        20,000 records/s for 4 s (--quick: 2 s) to the receiver, with every stage timed
+//                  on `lifeline:stage` (and `lifeline:export:ok` for the HTTP attempt), under
+//                  `--cpu-prof`; then the same run with no one subscribed, for the counters' cost.
+//   outage-load    the outage scenario with one busy process per core beside the app.
+//   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
+//                  its defaults; RSS and heap sampled every 5 s; bytes on disk at the end of the
+//                  outage; time from the backend's return until every record was delivered.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { categorizeCpuProfile } from './cpu-profile.js';
+
+/** Total size of the files under `dir`. */
+export function directoryBytes(dir) {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(p);
+    else if (entry.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+/** Runs `fn` with `count` busy-looping processes beside it (killed afterwards, by their pid). */
+export async function withCpuLoad(count, fn) {
+  const busy = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  try {
+    return await fn();
+  } finally {
+    for (const child of busy) child.kill('SIGKILL');
+  }
+}
+
+/** The outage scenario (bench/export.js's `outage`) with one busy process per core. */
+export async function outageUnderLoad(ctx, args) {
+  const cores = os.cpus().length;
+  const r = await withCpuLoad(cores, () => ctx.outage({ ...args, variant: 'lifeline' }));
+  return { ...r, scenario: 'outageUnderLoad', busyProcesses: cores };
+}
+
+const STAGES = ['encode', 'compress', 'frame', 'write', 'read', 'concat', 'http'];
+
+/** One profiled run: per-stage counters and a CPU profile of the app. */
+export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxBackoffMs }) {
+  const once = async (profile) => {
+    await receiver.call('reset');
+    const profDir = path.join(tmpRoot, `cpuprof-${Date.now()}`);
+    fs.mkdirSync(profDir, { recursive: true });
+    const app = await ctx.spawnRole(
+      'app',
+      {
+        variant: 'lifeline',
+        rate,
+        endpoints: [receiver.url],
+        queueDir: ctx.freshQueueDir(tmpRoot, 'profile'),
+        maxBackoffMs,
+        profileStages: profile,
+      },
+      profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+    );
+    const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
+    const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 60_000);
+    await app.close('shutdown');
+    const file = fs.readdirSync(profDir).find((n) => n.endsWith('.cpuprofile'));
+    const cpuProfile = file
+      ? categorizeCpuProfile(JSON.parse(fs.readFileSync(path.join(profDir, file))), run.windowUs)
+      : undefined;
+    return { run, delivered: stats.unique, cpuProfile };
+  };
+  const profiled = await once(true);
+  const plain = await once(false);
+  const { run } = profiled;
+  const perRecordUs = (ms) => (ms * 1000) / run.emitted;
+  const stages = {};
+  for (const stage of STAGES) {
+    const c = run.stages?.[stage];
+    stages[stage] = {
+      calls: c?.calls ?? 0,
+      counterUsPerRecord: c ? perRecordUs(c.ms) : null,
+      bytes: c?.bytes ?? 0,
+      cpuProfileUsPerRecord: profiled.cpuProfile ? perRecordUs(profiled.cpuProfile.ms[stage] ?? 0) : null,
+    };
+  }
+  const other = {};
+  for (const [k, ms] of Object.entries(profiled.cpuProfile?.ms ?? {})) {
+    if (!STAGES.includes(k)) other[k] = perRecordUs(ms);
+  }
+  return {
+    scenario: 'profile',
+    offeredPerSec: rate,
+    seconds,
+    emitted: run.emitted,
+    delivered: profiled.delivered,
+    stages,
+    cpuProfileOtherUsPerRecord: other,
+    cpuProfileSampledMs: profiled.cpuProfile?.totalMs ?? null,
+    cpuProfileTopOther: (profiled.cpuProfile?.topOther ?? []).map((f) => ({
+      frame: f.frame,
+      usPerRecord: perRecordUs(f.ms),
+    })),
+    mainThreadUsPerRecord: perRecordUs(run.mainThreadCpuMs),
+    processUsPerRecord: perRecordUs(run.processCpuMs),
+    offMainThreadUsPerRecord: perRecordUs(run.processCpuMs - run.mainThreadCpuMs),
+    withoutCounters: {
+      emitted: plain.run.emitted,
+      mainThreadUsPerRecord: (plain.run.mainThreadCpuMs * 1000) / plain.run.emitted,
+      processUsPerRecord: (plain.run.processCpuMs * 1000) / plain.run.emitted,
+    },
+  };
+}
+
+/** The backend down for `seconds` at `rate` records/s; Lifeline with its defaults. */
+export async function longOutage(ctx, { receiver, tmpRoot, rate, seconds, sampleEveryMs }) {
+  await receiver.call('reset');
+  const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
+  const app = await ctx.spawnRole('app', {
+    variant: 'lifeline',
+    rate,
+    endpoints: [receiver.url],
+    queueDir,
+    sampleEveryMs,
+  });
+  const beforeMs = 2_000;
+  const running = app.call('run', {
+    durationMs: beforeMs + seconds * 1000,
+    flushTimeoutMs: 900_000,
+  });
+  await ctx.sleep(beforeMs);
+  const downAt = (await receiver.call('stop')).at;
+  await ctx.sleep(seconds * 1000);
+  const diskBytes = directoryBytes(queueDir);
+  const upAt = (await receiver.call('start')).at;
+  const run = await running;
+  const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 900_000);
+  await app.close('shutdown');
+  const samples = run.memory ?? [];
+  const atDown = samples.filter((s) => s.atMs <= downAt).at(-1) ?? samples[0];
+  const during = samples.filter((s) => s.atMs >= downAt && s.atMs <= upAt);
+  const peak = (key) => Math.max(...during.map((s) => s[key]));
+  return {
+    scenario: 'longOutage',
+    variant: 'lifeline',
+    offeredPerSec: rate,
+    outageSeconds: seconds,
+    outageMs: upAt - downAt,
+    emitted: run.emitted,
+    delivered: stats.unique,
+    duplicates: stats.duplicates,
+    lost: run.emitted - stats.unique,
+    countedDrops: run.drops,
+    diskBytes,
+    diskBytesPerRecord: diskBytes / Math.max(1, run.emitted),
+    catchUpMs: stats.lastArrival > upAt ? stats.lastArrival - upAt : 0,
+    rssAtDownMiB: atDown?.rssMiB ?? null,
+    rssPeakMiB: during.length ? peak('rssMiB') : null,
+    rssGrowthMiB: during.length && atDown ? peak('rssMiB') - atDown.rssMiB : null,
+    heapAtDownMiB: atDown?.heapMiB ?? null,
+    heapPeakMiB: during.length ? peak('heapMiB') : null,
+    heapGrowthMiB: during.length && atDown ? peak('heapMiB') - atDown.heapMiB : null,
+    samples,
+  };
+}
