@@ -56,6 +56,12 @@ export function storedItems(record: Uint8Array): number | undefined {
   return Buffer.from(record.buffer, record.byteOffset, record.byteLength).readUInt32LE(16);
 }
 
+/** Bytes of a stored fragment's protobuf: a gzip member's ISIZE trailer (no decompression), else its length. */
+export function plainBytes(record: Uint8Array): number {
+  if (!isCompressedFragment(record) || record.length < 18) return record.byteLength;
+  return Buffer.from(record.buffer, record.byteOffset, record.byteLength).readUInt32LE(record.length - 4);
+}
+
 /** The protobuf of a stored fragment (or of a concatenation of them): decompressed when it is gzip. */
 export function plainFragment(record: Uint8Array): Uint8Array {
   return isCompressedFragment(record) ? zlib.gunzipSync(record) : record;

@@ -3,9 +3,9 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
-import { joinFragments, plainFragment } from './fragment-format.js';
+import { createBatchReader, type BatchReader } from './batch-reader.js';
+import { plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
-import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
@@ -59,12 +59,14 @@ class QueuedSenderImpl implements QueuedSender {
   readonly #stop = new AbortController();
   readonly #waiters = new Set<() => void>();
   readonly #loop: Promise<void>;
+  readonly #batches: BatchReader;
   #acked = 0;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
     this.name = options.name;
     this.cursorName = options.cursor.name;
+    this.#batches = createBatchReader(options.cursor, options, options.countItems);
     this.#loop = this.#run();
   }
 
@@ -76,10 +78,7 @@ class QueuedSenderImpl implements QueuedSender {
     const stop = this.#stop.signal;
     while (!stop.aborted) {
       try {
-        const batch = await this.#o.cursor.read({
-          maxRecords: this.#o.maxBatchRecords,
-          maxBytes: this.#o.maxBatchBytes,
-        });
+        const batch = await this.#batches.read();
         if (batch === undefined) {
           // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
           // goes out as a few larger requests (each costs a read, a request and an ack).
@@ -104,9 +103,7 @@ class QueuedSenderImpl implements QueuedSender {
   }
 
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
-    const started = stageStart();
-    const { body, encoding, items } = joinFragments(batch.records, (f) => this.#count(f));
-    stageEnd('concat', started, batch.records.length, body.byteLength);
+    const { body, encoding, items } = this.#batches.join(batch);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
@@ -164,14 +161,6 @@ class QueuedSenderImpl implements QueuedSender {
     await o.cursor.ack(batch);
     this.#acked += batch.records.length;
     this.#wake();
-  }
-
-  #count(body: Uint8Array): number {
-    try {
-      return this.#o.countItems(body);
-    } catch {
-      return 0;
-    }
   }
 
   #wake(): void {
