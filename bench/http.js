@@ -374,7 +374,7 @@ async function breakdown() {
     ['instrumentation + Metrics SDK, histograms in the SDK', () => ({ meterProvider: meterProvider() })],
     ['instrumentation + Metrics SDK, histograms in the producer', withProducer],
     [
-      'instrumentation + both SDKs, producer (as in lifeline-null)',
+      'instrumentation + both SDKs, producer (as in fastify-handwired-null)',
       () => ({ loggerProvider: loggerProvider(), ...withProducer() }),
     ],
     [
