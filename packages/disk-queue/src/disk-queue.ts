@@ -386,12 +386,6 @@ function zeroDrops(): Record<DropReason, number> {
 }
 
 /** The operations a cursor delegates to its queue. */
-export interface CursorHost {
-  read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined>;
-  ack(cursor: string, batch: QueueBatch): Promise<void>;
-  rewind(cursor: string): void;
-  waitForData(cursor: string, signal?: AbortSignal): Promise<void>;
-}
 
 /** Drops a queue as a crash would: buffered records are lost, the lock file stays. For tests. */
 export function abandonDiskQueue(queue: DiskQueue): Promise<void> {

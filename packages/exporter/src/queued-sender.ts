@@ -3,9 +3,9 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
-import { joinFragments, plainBytes, plainFragment } from './fragment-format.js';
+import { createBatchReader, type BatchReader, type Part } from './batch-reader.js';
+import { plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
-import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, up to MAX_SENDS_IN_FLIGHT requests at a time, each
@@ -32,13 +32,6 @@ const LINGER_MS = 100;
 /** Requests in flight per cursor (the HTTP agent keeps 4 connections per endpoint). */
 export const MAX_SENDS_IN_FLIGHT = 4;
 
-/** One request's fragments; the part that ends a queue batch acknowledges it. */
-interface Part {
-  records: Uint8Array[];
-  bytes: number;
-  oldestAppendedAtMs: number;
-  ack?: QueueBatch;
-}
 type Verdict = 'done' | 'rewind';
 
 export interface QueuedSenderOptions {
@@ -76,13 +69,13 @@ class QueuedSenderImpl implements QueuedSender {
   #acked = 0;
   /** The last acknowledgement being made durable. */
   #acking: Promise<void> = Promise.resolve();
-  /** Stored bytes per protobuf byte in the last batch (below 1 when fragments rest compressed). */
-  #storedRatio = 1;
+  readonly #batches: BatchReader;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
     this.name = options.name;
     this.cursorName = options.cursor.name;
+    this.#batches = createBatchReader(options.cursor, options, options.countItems);
     this.#loop = this.#run();
   }
 
@@ -100,9 +93,9 @@ class QueuedSenderImpl implements QueuedSender {
       try {
         while (inFlight.length < MAX_SENDS_IN_FLIGHT && !stop.aborted) {
           if (parts.length === 0) {
-            const batch = await this.#read();
-            if (batch === undefined) break;
-            parts = this.#split(batch);
+            const read = await this.#batches.readParts(MAX_SENDS_IN_FLIGHT);
+            if (read === undefined) break;
+            parts = read;
           }
           const part = parts.shift() as Part;
           const verdict = this.#deliver(part, stop).catch((error: unknown) => error as Error);
@@ -151,52 +144,9 @@ class QueuedSenderImpl implements QueuedSender {
     this.#wake();
   }
 
-  /**
-   * The next fragments: about MAX_SENDS_IN_FLIGHT requests' worth, sized by the last read's
-   * stored-to-plain ratio (fragments rest compressed, the bound is on the request before compression).
-   */
-  #read(): Promise<QueueBatch | undefined> {
-    const { cursor, maxBatchRecords, maxBatchBytes } = this.#o;
-    return cursor.read({
-      maxRecords: maxBatchRecords * MAX_SENDS_IN_FLIGHT,
-      maxBytes: Math.max(1, Math.floor(maxBatchBytes * this.#storedRatio)) * MAX_SENDS_IN_FLIGHT,
-    });
-  }
-
-  /** One request per part: at most maxBatchRecords fragments and maxBatchBytes of protobuf (gzip ISIZE). */
-  #split(batch: QueueBatch): Part[] {
-    const { maxBatchRecords, maxBatchBytes } = this.#o;
-    const parts: Part[] = [];
-    const at = batch.oldestAppendedAtMs;
-    let part: Part = { records: [], bytes: 0, oldestAppendedAtMs: at };
-    let plain = 0;
-    let totalPlain = 0;
-    for (const record of batch.records) {
-      const size = plainBytes(record);
-      totalPlain += size;
-      // The first fragment goes even alone past the bound (as a large fragment always did).
-      if (
-        part.records.length > 0 &&
-        (plain + size > maxBatchBytes || part.records.length >= maxBatchRecords)
-      ) {
-        parts.push(part);
-        part = { records: [], bytes: 0, oldestAppendedAtMs: at };
-        plain = 0;
-      }
-      part.records.push(record);
-      part.bytes += record.byteLength;
-      plain += size;
-    }
-    parts.push({ ...part, ack: batch });
-    this.#storedRatio = totalPlain > 0 ? Math.min(1, batch.bytes / totalPlain) : 1;
-    return parts;
-  }
-
   /** Sends one part and counts the outcome; 'rewind' when the send gave up because of stop. */
   async #deliver(part: Part, stop: AbortSignal): Promise<Verdict> {
-    const started = stageStart();
-    const { body, encoding, items } = joinFragments(part.records, (f) => this.#count(f));
-    stageEnd('concat', started, part.records.length, body.byteLength);
+    const { body, encoding, items } = this.#batches.join(part);
     const ageLeftMs = part.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
@@ -270,14 +220,6 @@ class QueuedSenderImpl implements QueuedSender {
           `lifeline ${o.outcomes.signal} export: acknowledging a batch failed (it may be sent again after a restart): ${(error as Error).message}`,
         ),
     );
-  }
-
-  #count(body: Uint8Array): number {
-    try {
-      return this.#o.countItems(body);
-    } catch {
-      return 0;
-    }
   }
 
   #wake(): void {
