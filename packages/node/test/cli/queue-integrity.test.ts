@@ -12,7 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeLedger, inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
+import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
+import { encodeLedger } from '../../../disk-queue/src/ledger.js';
 import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { lifelineBin, runNode } from '../child-process.js';
