@@ -33,6 +33,8 @@ export type {
   FailoverTransport,
 } from './failover-transport.js';
 export { createFailoverTransport } from './failover-transport.js';
+export type { CursorDrainOptions, CursorDrainProgress, CursorDrainResult } from './cursor-drain.js';
+export { drainCursor } from './cursor-drain.js';
 export { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 export { parseRetryAfter } from './retry-after.js';
 

@@ -3,9 +3,9 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
-import { joinFragments, plainBytes, plainFragment } from './fragment-format.js';
+import { createBatchReader, type BatchReader } from './batch-reader.js';
+import { plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
-import { stageEnd, stageStart } from './diagnostics.js';
 
 /*
  * Drains one queue cursor through a transport, one request at a time:
@@ -59,14 +59,14 @@ class QueuedSenderImpl implements QueuedSender {
   readonly #stop = new AbortController();
   readonly #waiters = new Set<() => void>();
   readonly #loop: Promise<void>;
+  readonly #batches: BatchReader;
   #acked = 0;
-  /** Stored bytes per protobuf byte in the last batch (below 1 when fragments rest compressed). */
-  #storedRatio = 1;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
     this.name = options.name;
     this.cursorName = options.cursor.name;
+    this.#batches = createBatchReader(options.cursor, options, options.countItems);
     this.#loop = this.#run();
   }
 
@@ -78,7 +78,7 @@ class QueuedSenderImpl implements QueuedSender {
     const stop = this.#stop.signal;
     while (!stop.aborted) {
       try {
-        const batch = await this.#read();
+        const batch = await this.#batches.read();
         if (batch === undefined) {
           // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
           // goes out as a few larger requests (each costs a read, a request and an ack).
@@ -102,34 +102,8 @@ class QueuedSenderImpl implements QueuedSender {
     this.#wake();
   }
 
-  /**
-   * The next batch, at most maxBatchRecords fragments and maxBatchBytes of protobuf — the request
-   * before compression, whatever the fragments weigh at rest: the read is sized by the last batch's
-   * stored-to-plain ratio, and a batch that decompresses past the bound is read again shorter.
-   */
-  async #read(): Promise<QueueBatch | undefined> {
-    const { cursor, maxBatchRecords, maxBatchBytes } = this.#o;
-    const maxBytes = Math.max(1, Math.floor(maxBatchBytes * this.#storedRatio));
-    const batch = await cursor.read({ maxRecords: maxBatchRecords, maxBytes });
-    if (batch === undefined) return undefined;
-    let plain = 0;
-    let fit = 0;
-    for (const record of batch.records) {
-      plain += plainBytes(record);
-      // The first fragment goes even alone past the bound (as a large fragment always did).
-      // (plain only grows: once past the bound, no later fragment fits)
-      if (fit === 0 || plain <= maxBatchBytes) fit++;
-    }
-    this.#storedRatio = plain > 0 ? Math.min(1, batch.bytes / plain) : 1;
-    if (fit === batch.records.length) return batch;
-    cursor.rewind();
-    return cursor.read({ maxRecords: fit, maxBytes: batch.bytes });
-  }
-
   async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
-    const started = stageStart();
-    const { body, encoding, items } = joinFragments(batch.records, (f) => this.#count(f));
-    stageEnd('concat', started, batch.records.length, body.byteLength);
+    const { body, encoding, items } = this.#batches.join(batch);
     const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
@@ -187,14 +161,6 @@ class QueuedSenderImpl implements QueuedSender {
     await o.cursor.ack(batch);
     this.#acked += batch.records.length;
     this.#wake();
-  }
-
-  #count(body: Uint8Array): number {
-    try {
-      return this.#o.countItems(body);
-    } catch {
-      return 0;
-    }
   }
 
   #wake(): void {
