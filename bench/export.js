@@ -45,6 +45,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
@@ -220,19 +221,8 @@ async function appRole(config) {
   }
   const provider = new LoggerProvider({ processors: [processor] });
   const logger = provider.getLogger('bench-export', '1.0.0');
-  const attributes = (seq) => ({
-    seq,
-    'http.request.method': 'GET',
-    'http.route': '/api/orders/:id',
-    'http.response.status_code': 200,
-    'url.path': `/api/orders/${seq}`,
-    'server.address': 'api.example.com',
-    'server.port': 443,
-    'client.address': '203.0.113.7',
-    'user_agent.original': 'bench/1.0',
-    'lifeline.duration_ms': 12.5,
-  });
-  const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
+  const attributes = accessEventAttributes;
+  const body = ACCESS_EVENT_BODY;
 
   let emitted = 0;
   let t0 = 0;
