@@ -748,6 +748,14 @@ function summarize(settings, results) {
   return { throughput, dropFree, outage, failover };
 }
 
+/** Runs one scenario and keeps its row, with the round and the wall time it took. */
+async function timedRow(results, round, scenario) {
+  const t = performance.now();
+  const r = await scenario();
+  results.push({ round, ...r, wallMs: performance.now() - t });
+  return r;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -814,16 +822,16 @@ async function main() {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       const tag = `round ${round + 1}/${rounds}`;
       for (const variant of runs('disk-full') ? order : []) {
-        const t = performance.now();
-        const r = await diskFull({
-          variant,
-          rate: settings.diskFullRate,
-          fullSeconds: settings.diskFullSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          diskFull({
+            variant,
+            rate: settings.diskFullRate,
+            fullSeconds: settings.diskFullSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           r.skipped
             ? `${tag} disk full ${variant}: skipped (${r.skipped})`
@@ -831,15 +839,15 @@ async function main() {
         );
       }
       if (runs('outage-load')) {
-        const t = performance.now();
-        const r = await outageUnderLoad(ctx, {
-          rate: settings.outageRate,
-          outageSeconds: settings.outageSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          outageUnderLoad(ctx, {
+            rate: settings.outageRate,
+            outageSeconds: settings.outageSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} outage ${settings.outageSeconds} s under load (${r.busyProcesses} busy processes) lifeline: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
         );
@@ -847,32 +855,32 @@ async function main() {
       if (values.only !== undefined) continue;
       for (const rate of settings.rates) {
         for (const variant of order) {
-          const t = performance.now();
-          const r = await throughput({
-            variant,
-            rate,
-            seconds: settings.throughputSeconds,
-            maxBackoffMs: settings.retryMaxBackoffMs,
-            receiver: primary,
-            tmpRoot,
-          });
-          results.push({ round, ...r, wallMs: performance.now() - t });
+          const r = await timedRow(results, round, () =>
+            throughput({
+              variant,
+              rate,
+              seconds: settings.throughputSeconds,
+              maxBackoffMs: settings.retryMaxBackoffMs,
+              receiver: primary,
+              tmpRoot,
+            }),
+          );
           log(
             `${tag} throughput ${variant.padEnd(8)} offered ${fmt(rate).padStart(7)}/s: delivered ${fmt(r.deliveredPerSec).padStart(6)}/s, lost ${fmt(r.droppedPerSec).padStart(6)}/s, main thread ${fmt(r.mainThreadMsPer1k, 2)} ms/1k`,
           );
         }
       }
       for (const variant of order) {
-        const t = performance.now();
-        const r = await outage({
-          variant,
-          rate: settings.outageRate,
-          outageSeconds: settings.outageSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          outage({
+            variant,
+            rate: settings.outageRate,
+            outageSeconds: settings.outageSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} outage ${settings.outageSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, duplicates ${fmt(r.duplicates)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
         );
@@ -880,19 +888,19 @@ async function main() {
       // Each round holds the fault for a different part of the probe interval (see the top of the file).
       const phase = (round + 0.5) / rounds;
       for (const fault of round % 2 === 0 ? ['refused', 'blackholed'] : ['blackholed', 'refused']) {
-        const t = performance.now();
-        const r = await failover({
-          fault,
-          rate: settings.failoverRate,
-          probeIntervalMs: settings.probeIntervalMs,
-          timeoutMs: settings.attemptTimeoutMs,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          phase,
-          primary,
-          secondary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          failover({
+            fault,
+            rate: settings.failoverRate,
+            probeIntervalMs: settings.probeIntervalMs,
+            timeoutMs: settings.attemptTimeoutMs,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            phase,
+            primary,
+            secondary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} failover ${fault.padEnd(10)}: to secondary ${fmt(r.timeToFailoverMs)} ms, back ${fmt(r.timeToFailbackMs)} ms after a ${fmt(r.faultHeldMs)} ms fault, lost ${fmt(r.lost)}`,
         );
