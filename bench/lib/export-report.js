@@ -72,7 +72,7 @@ export function stageProfileTable(exp) {
   ]);
   const other = p.cpuProfileOtherUsPerRecord ?? {};
   rows.push([
-    'outside the stages: the SDK (emit, records), GC, native, the bench app, other',
+    "outside the stages: the SDK's emit and the processor taking the record (sdk), GC, native, the bench app, other",
     '—',
     ['sdk', 'gc', 'native', 'app', 'other'].map((k) => `${k} ${us(other[k])}`).join(', '),
   ]);
