@@ -1,4 +1,4 @@
-// The architecture rules: size limits and explicit barrels. Part of `pnpm lint`, and checked on
+// The architecture rules: size limits and explicit barrels (import circles: madge, in the test). Part of `pnpm lint`, and checked on
 // every `pnpm test` by test/architecture/architecture.test.ts, which needs no type information.
 import tseslint from 'typescript-eslint';
 

@@ -8,9 +8,10 @@
 //
 // Start-up: every run is a fresh `node` process whose first line prints performance.now() (ms since
 // the process started) and exits. Variants, interleaved in each round (bare Node first, the others
-// in a rotating order): bare Node; --import with OTEL_SDK_DISABLED=true (the cost of loading the
-// modules alone); --import configured by environment variables; --import configured by a YAML file
-// (LIFELINE_CONFIG_FILE). The endpoint is a closed loopback port: nothing is sent before the first
+// in a rotating order): bare Node; --import with OTEL_SDK_DISABLED=true (the register entry returns
+// before loading the SDK); --import configured by environment variables; --import configured by a
+// YAML file (LIFELINE_CONFIG_FILE). All run on the Node that runs this script (`pnpm
+// bench:lifecycle`: the workspace's Node 24), recorded in the results. The endpoint is a closed loopback port: nothing is sent before the first
 // line either way. Added time = a variant's first line − bare Node's in the same round.
 // The register entry turns on Node's compile cache (default directory under the OS temp dir, so
 // each variant gets its own TMPDIR): the variants above run with a warm cache (primed by one
@@ -197,7 +198,11 @@ async function main() {
       quick,
       settings: { rounds, shutdownRounds, shutdownTimeoutMs, startupAimMs: STARTUP_AIM_MS },
       // 1-minute load average at the start and end against the core count: timing on a busy machine.
-      machine: { cores: os.availableParallelism(), loadAverage: [loadAtStart, os.loadavg()[0]] },
+      machine: {
+        cores: os.availableParallelism(),
+        loadAverage: [loadAtStart, os.loadavg()[0]],
+        node: process.version,
+      },
       startup: Object.fromEntries(
         ['wallMs', 'cpuMs'].map((unit) => [
           unit,

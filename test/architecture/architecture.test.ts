@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
+import madge from 'madge';
 import { describe, expect, it } from 'vitest';
 import { architectureRules } from '../../eslint.architecture.js';
 
@@ -26,6 +27,16 @@ describe('architecture', () => {
     );
     expect(results.length).toBeGreaterThan(50);
     expect(problems).toEqual([]);
+  });
+
+  it('has no import circle among the source files', async () => {
+    // Type-only imports count too: a circle of types is still two files that must change together.
+    const graph = await madge(
+      packages.map((name) => join(packagesDir, name, 'src')),
+      { fileExtensions: ['ts'], baseDir: packagesDir },
+    );
+    expect(Object.keys(graph.obj()).length).toBeGreaterThan(50);
+    expect(graph.circular()).toEqual([]);
   });
 
   it.each(packages)("names each of %s's source files in its README's architecture section", (name) => {

@@ -120,7 +120,7 @@ export class DegradedPath {
   }
 
   /** Degraded: the record waits in memory (not durable). false: dropped and counted. */
-  append(record: Uint8Array): boolean {
+  append(record: Uint8Array, items?: number): boolean {
     if (this.state?.detached === true) return this.appendEarly(record);
     const own = this.host.own();
     if (this.memory === undefined || own === undefined || record.length > MAX_RECORD_BYTES) {
@@ -128,7 +128,7 @@ export class DegradedPath {
       return false;
     }
     const entry = {
-      seq: own.nextSeq++,
+      seq: own.takeSeq(items),
       payload: new Uint8Array(record),
       appendedAtMs: this.options.clock.now(),
     };

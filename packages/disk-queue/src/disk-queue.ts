@@ -68,7 +68,7 @@ class DiskQueueImpl implements DiskQueue {
       clock: options.clock,
       maxAgeMs: options.maxAgeMs,
       fileMode: FILE_MODE,
-      report: (reason, records, bytes) => this.reportDrop(reason, records, bytes),
+      report: (reason, records, bytes, items) => this.reportDrop(reason, records, bytes, items),
       onError: (error) => this.reportError(error),
     };
     this.degraded = new DegradedPath(options, {
@@ -162,7 +162,7 @@ class DiskQueueImpl implements DiskQueue {
     return true;
   }
 
-  append(record: Uint8Array): boolean {
+  append(record: Uint8Array, items?: number): boolean {
     if (!(record instanceof Uint8Array)) {
       throw new DiskQueueError(
         'LIFELINE_ERR_QUEUE_MISUSE',
@@ -170,7 +170,7 @@ class DiskQueueImpl implements DiskQueue {
       );
     }
     const writer = this.writer;
-    if (this.state === 'open' && this.degraded.active) return this.degraded.append(record);
+    if (this.state === 'open' && this.degraded.active) return this.degraded.append(record, items);
     if (this.state !== 'open' || writer === undefined) {
       this.reportDrop('io_error', 1, record.length, this.degraded.itemsOf([record]));
       return false;
@@ -186,7 +186,7 @@ class DiskQueueImpl implements DiskQueue {
       return false;
     }
     const started = stageStart();
-    writer.append(record, o.clock.now());
+    writer.append(record, o.clock.now(), items);
     stageEnd('frame', started, 1, frame);
     return true;
   }
@@ -386,12 +386,6 @@ function zeroDrops(): Record<DropReason, number> {
 }
 
 /** The operations a cursor delegates to its queue. */
-export interface CursorHost {
-  read(cursor: string, limits: ReadLimits | undefined): Promise<QueueBatch | undefined>;
-  ack(cursor: string, batch: QueueBatch): Promise<void>;
-  rewind(cursor: string): void;
-  waitForData(cursor: string, signal?: AbortSignal): Promise<void>;
-}
 
 /** Drops a queue as a crash would: buffered records are lost, the lock file stays. For tests. */
 export function abandonDiskQueue(queue: DiskQueue): Promise<void> {

@@ -1,6 +1,6 @@
 import type { PendingFrames } from './append-buffer.js';
 import type { NewSegmentHeader } from './segment-files.js';
-import type { Segment } from './segment-store.js';
+import type { Segment } from './segment.js';
 
 /**
  * Group-commit writes that may be in flight at once. One write at a time leaves the disk idle

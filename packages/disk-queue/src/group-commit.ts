@@ -123,8 +123,8 @@ export class GroupCommitWriter {
   }
 
   /** Frames the record now (sequence number, CRC, encryption) and buffers it for the next flush. */
-  append(record: Uint8Array, appendedAtMs: number): void {
-    this.buffer.append(record, appendedAtMs, this.store.nextSeq++);
+  append(record: Uint8Array, appendedAtMs: number, items?: number): void {
+    this.buffer.append(record, appendedAtMs, this.store.takeSeq(items));
     this.appended++;
     if (this.buffer.bytes >= this.options.flushBytes) this.schedule(true);
     else this.schedule(false);

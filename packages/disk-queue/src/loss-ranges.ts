@@ -6,14 +6,17 @@
 export class LossRanges {
   private ranges: Array<[number, number]> = [];
 
-  /** Marks [start, end) as lost; returns how many of those sequence numbers were not marked before. */
-  add(start: number, end: number): number {
-    if (end <= start) return 0;
-    let fresh = end - start;
+  /** Marks [start, end) as lost; returns the parts of it that were not marked before. */
+  add(start: number, end: number): Array<[number, number]> {
+    if (end <= start) return [];
+    const fresh: Array<[number, number]> = [];
+    let from = start;
     for (const [s, e] of this.ranges) {
-      const overlap = Math.min(e, end) - Math.max(s, start);
-      if (overlap > 0) fresh -= overlap;
+      if (e <= from || s >= end) continue;
+      if (s > from) fresh.push([from, s]);
+      from = Math.max(from, e);
     }
+    if (from < end) fresh.push([from, end]);
     this.ranges.push([start, end]);
     this.ranges.sort((a, b) => a[0] - b[0]);
     const merged: Array<[number, number]> = [];
@@ -24,6 +27,13 @@ export class LossRanges {
     }
     this.ranges = merged;
     return fresh;
+  }
+
+  /** How many of the sequence numbers [start, end) are marked. */
+  count(start: number, end: number): number {
+    let n = 0;
+    for (const [s, e] of this.ranges) n += Math.max(0, Math.min(e, end) - Math.max(s, start));
+    return n;
   }
 
   prune(below: number): void {

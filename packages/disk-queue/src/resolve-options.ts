@@ -6,7 +6,7 @@ import { createNodeFileSystem, type FileSystem } from './file-system.js';
 import type { DiskQueueOptions, DropEvent } from './types.js';
 
 const MiB = 1024 * 1024;
-export const DEFAULT_MAX_BYTES = 256 * MiB;
+export const DEFAULT_MAX_BYTES = 1024 * MiB;
 export const DEFAULT_MAX_AGE_MS = 48 * 60 * 60 * 1000;
 export const DEFAULT_FSYNC_INTERVAL_MS = 100;
 export const DEFAULT_LOCK_STALE_MS = 60_000;

@@ -1,5 +1,5 @@
 import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
-import type { Segment } from './segment-store.js';
+import type { Segment } from './segment.js';
 
 /**
  * A read handle on a segment's file. When the file is gone (its directory deleted under the

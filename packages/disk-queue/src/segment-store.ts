@@ -4,6 +4,7 @@ import type { Segment } from './segment.js';
 import { errorCode, type FileSystem, type OpenFile } from './file-system.js';
 import { openForReading } from './segment-read-handle.js';
 import { LedgerWriter, type LedgerState, type Position } from './ledger.js';
+import { ItemIndex } from './item-index.js';
 import { LossRanges } from './loss-ranges.js';
 import { isDiskTrouble } from './memory-fallback.js';
 import type { CursorStats, DropReason } from './types.js';
@@ -15,7 +16,7 @@ export interface StoreContext {
   clock: Clock;
   maxAgeMs: number;
   fileMode: number;
-  report(reason: DropReason, records: number, bytes: number): void;
+  report(reason: DropReason, records: number, bytes: number, items?: number): void;
   onError(error: unknown): void;
 }
 
@@ -53,6 +54,7 @@ export class SegmentStore {
   readonly segments: Segment[] = [];
   readonly cursors = new Map<string, CursorPositions>();
   readonly losses = new LossRanges();
+  readonly items = new ItemIndex();
   readonly ledger: LedgerWriter;
   /** Sequence number the next record written gets. */
   nextSeq = 0;
@@ -113,9 +115,21 @@ export class SegmentStore {
     this.lifetimeDropBytes[reason] = (this.lifetimeDropBytes[reason] ?? 0) + bytes;
   }
 
+  /** Counts the records numbered [start, end) not counted before as lost, with their items. */
   countLoss(reason: DropReason, start: number, end: number, bytes: number): void {
-    const records = this.losses.add(start, end);
-    if (records > 0) this.context.report(reason, records, bytes);
+    let records = 0;
+    let items = 0;
+    for (const [s, e] of this.losses.add(start, end)) {
+      records += e - s;
+      items += this.items.sum(s, e);
+    }
+    if (records > 0) this.context.report(reason, records, bytes, items);
+  }
+
+  /** The next record's sequence number, its items noted for counting a later loss. */
+  takeSeq(items: number | undefined): number {
+    this.items.set(this.nextSeq, items);
+    return this.nextSeq++;
   }
 
   /** Marks [start, end) as held elsewhere (in memory): a reader meeting the gap counts no loss. */
@@ -192,14 +206,16 @@ export class SegmentStore {
     }
     const first = this.locate(ack);
     const fromSeq = first === undefined ? this.durableSeq : Math.max(first.pos.seq, ack.seq);
-    return { pendingRecords: Math.max(0, this.durableSeq - fromSeq), pendingBytes: bytes };
+    // Numbers counted as lost, or held in memory (counted there), are no records on disk.
+    const records = this.durableSeq - fromSeq - this.losses.count(fromSeq, this.durableSeq);
+    return { pendingRecords: Math.max(0, records), pendingBytes: bytes };
   }
 
-  /** The acknowledged position furthest behind. */
-  minAck(): Position | undefined {
+  /** The acknowledged (or read) position furthest behind. */
+  minAck(key: 'ack' | 'read' = 'ack'): Position | undefined {
     let min: Position | undefined;
     for (const p of this.cursors.values())
-      if (min === undefined || comparePositions(p.ack, min) < 0) min = p.ack;
+      if (min === undefined || comparePositions(p[key], min) < 0) min = p[key];
     return min;
   }
 
@@ -262,6 +278,7 @@ export class SegmentStore {
       done.push(s);
     }
     this.losses.prune(min.seq);
+    this.items.prune(min.seq);
     if (done.length === 0) return;
     this.segments.splice(0, done.length);
     await Promise.all(done.map((s) => this.retire(s)));
@@ -270,12 +287,14 @@ export class SegmentStore {
 
   /**
    * Removes a segment that not every cursor has acknowledged (a bound was hit), counting the records
-   * some cursor had not yet acknowledged. Cursors inside it move to the next segment.
+   * some cursor had not yet read. Cursors inside it move to the next segment.
    */
   async evict(segment: Segment, reason: DropReason): Promise<void> {
     const index = this.segments.indexOf(segment);
     if (index < 0) return;
-    const min = this.minAck();
+    // Records a cursor has read are in flight: its sender answers for them (exported, expired or
+    // rejected), so only the records no cursor has read yet are counted lost here.
+    const min = this.minAck('read');
     const next = this.segments[index + 1];
     const endSeq = next?.firstSeq ?? segment.endSeq;
     let fromSeq = segment.firstSeq;

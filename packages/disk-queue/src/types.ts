@@ -17,7 +17,10 @@ export interface DropEvent {
   records: number;
   /** Payload bytes when known; for records lost on disk, the bytes of the frames skipped. */
   bytes: number;
-  /** With `countItems`: the items those records held, when their payloads were at hand. */
+  /**
+   * The items those records held: from `countItems` when their payloads were at hand, else from
+   * what `append` was told (a record appended without `items`, or by a previous run, counts as 1).
+   */
   items?: number;
 }
 
@@ -146,8 +149,11 @@ export interface DiskQueue {
   readonly directory: string;
   /** Directories of dead owners adopted at open, drained through the cursors before our own records. */
   readonly adopted: readonly string[];
-  /** Sync; never blocks, never throws on I/O. false = dropped and counted. */
-  append(record: Uint8Array): boolean;
+  /**
+   * Sync; never blocks, never throws on I/O. false = dropped and counted. `items`: what the record
+   * holds (e.g. log records), so that a later loss of it (corrupt, evicted, expired) counts them.
+   */
+  append(record: Uint8Array, items?: number): boolean;
   /** Resolves when everything appended before the call is durable, or dropped and counted. Never rejects. */
   flush(): Promise<void>;
   /**

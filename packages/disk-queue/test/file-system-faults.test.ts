@@ -83,10 +83,11 @@ describe('disk queue on a failing file system', () => {
         await appendOk(queue, survived);
         expect(queue.stats().drops.io_error).toBe(0);
       }
-      for (const t of numbered('lost', 5)) expect(queue.append(record(t))).toBe(true);
+      // Each record holds 3 items (as an OTLP fragment holds log records): the loss counts them.
+      for (const t of numbered('lost', 5)) expect(queue.append(record(t), 3)).toBe(true);
       await queue.flush(); // resolves: the records are dropped and counted
       expect(queue.stats().drops.io_error).toBe(5);
-      expect(drops).toEqual([{ reason: 'io_error', records: 5, bytes: 5 * 'lost-000000'.length }]);
+      expect(drops).toEqual([{ reason: 'io_error', records: 5, bytes: 5 * 'lost-000000'.length, items: 15 }]);
       expect(errors.some((e) => (e as NodeJS.ErrnoException).code === code)).toBe(true);
       fs.failing.clear();
       await appendOk(queue, numbered('after', 10));
@@ -207,6 +208,29 @@ describe('disk queue on a failing file system', () => {
     await queue.close();
     expect(drops.reduce((n, d) => n + d.records, 0)).toBe(3);
     queue = undefined;
+  });
+
+  it('counts pending records exactly through a spell of disk full and after it: memory records are not counted again on disk', async () => {
+    const fs = faultyFileSystem();
+    queue = await openDiskQueue({ directory: dir, fs, recoveryProbeMs: 20, ...common() });
+    await appendOk(queue, numbered('a', 5));
+    fs.code = 'ENOSPC';
+    fs.failing.add('writev');
+    await appendOk(queue, numbered('b', 5));
+    expect(queue.stats()).toMatchObject({ durability: 'degraded', pendingRecords: 10, memoryRecords: 5 });
+    fs.failing.clear();
+    await vi.waitFor(() => expect(queue!.stats().durability).toBe('durable'), { timeout: 5_000 });
+    await appendOk(queue, numbered('c', 5));
+    expect(queue.stats().pendingRecords).toBe(15);
+    const first = (await queue.cursor().read({ maxRecords: 7 }))!;
+    await queue.cursor().ack(first);
+    expect(queue.stats().pendingRecords).toBe(15 - first.records.length);
+    const rest = (await queue.cursor().read({ maxRecords: 3 }))!;
+    await queue.cursor().ack(rest);
+    expect(queue.stats().pendingRecords).toBe(15 - first.records.length - rest.records.length);
+    expect(await drain(queue.cursor())).toHaveLength(15 - first.records.length - rest.records.length);
+    expect(queue.stats()).toMatchObject({ pendingRecords: 0, memoryRecords: 0 });
+    expect(drops).toEqual([]);
   });
 
   it('resolves ack when the ledger cannot be written, reporting the error', async () => {

@@ -126,7 +126,7 @@ class SignalQueueImpl implements SignalQueue {
         // Room for about a second and a half of records at 20 MB/s while a write or fdatasync is slow.
         maxBufferBytes: Math.min(
           DEFAULT_MAX_BUFFER_BYTES,
-          Math.floor((o.queue?.maxBytes ?? 256 * 1024 * 1024) / 2),
+          Math.floor((o.queue?.maxBytes ?? 1024 * 1024 * 1024) / 2),
         ),
         ...o.queue,
         fsyncIntervalMs: this.#groupCommitMs,
@@ -196,7 +196,7 @@ class SignalQueueImpl implements SignalQueue {
     // them out again. (Fragments that waited for the queue to open were counted when they came.)
     if (count) this.outcomes.queued(items);
     // The queue's group commit makes it durable within the budget (see durability-budget.ts).
-    const accepted = queue.append(fragment);
+    const accepted = queue.append(fragment, items);
     if (accepted) this.#appended++;
     return accepted;
   }

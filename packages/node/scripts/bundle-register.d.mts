@@ -1,4 +1,6 @@
 /** The packages the register bundle loads from node_modules instead of carrying them. */
 export declare const EXTERNAL: readonly string[];
-/** Writes dist/bundle/start.js from dist/start.js; resolves with esbuild's metafile. */
+/** The version of @opentelemetry/api resolved from `from` (default: this package). */
+export declare function installedApiVersion(from?: string): string;
+/** Writes dist/bundle/ from dist/start.js; resolves with esbuild's metafile of start.js. */
 export declare function bundleRegister(): Promise<unknown>;

@@ -17,8 +17,10 @@
 //
 // Run by `pnpm build` (after tsc), before the tests (vitest's global setup) and before packing.
 // Usage: node scripts/bundle-register.mjs
+import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -62,18 +64,35 @@ const yamlInside = {
   },
 };
 
-export async function bundleRegister() {
-  const result = await build({
+/**
+ * The version of @opentelemetry/api this package resolves (the copy the register entry would share
+ * with the app).
+ */
+export function installedApiVersion(from = join(packageDir, 'package.json')) {
+  let dir = dirname(createRequire(from).resolve('@opentelemetry/api'));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (manifest.name === '@opentelemetry/api') return manifest.version;
+    } catch {
+      // not the package's folder yet
+    }
+  }
+  throw new Error('@opentelemetry/api: package.json not found');
+}
+
+function options(outfile, external) {
+  return {
     absWorkingDir: packageDir,
     entryPoints: ['dist/start.js'],
     // Two folders deep like every other dist module, so `new URL('../../package.json',
     // import.meta.url)` and the like still find the package's own files.
-    outfile: 'dist/bundle/start.js',
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: EXTERNAL,
+    external,
     // Tells the loader hook that it runs inside the bundle (import-in-the-middle from its place).
     define: { LIFELINE_BUNDLE: 'true' },
     plugins: [builtinsByRequire, yamlInside],
@@ -84,8 +103,28 @@ export async function bundleRegister() {
     legalComments: 'eof',
     logLevel: 'warning',
     metafile: true,
-  });
-  return result.metafile;
+  };
+}
+
+/**
+ * Writes two bundles into a fresh dist/bundle/:
+ *   start.js               the OpenTelemetry API loaded from node_modules
+ *   start-api-<version>.js the API inside too (about 13 ms less: its ~50 files), used only when the
+ *                          installed API is exactly that version, so the globals it registers carry
+ *                          the version the app's own copy expects (register.ts chooses)
+ */
+export async function bundleRegister() {
+  const dir = join(packageDir, 'dist/bundle');
+  rmSync(dir, { recursive: true, force: true });
+  const version = installedApiVersion();
+  const shared = await build(options('dist/bundle/start.js', EXTERNAL));
+  await build(
+    options(
+      `dist/bundle/start-api-${version}.js`,
+      EXTERNAL.filter((e) => e !== '@opentelemetry/api'),
+    ),
+  );
+  return shared.metafile;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,15 +10,14 @@
  *   anything else is loaded.
  * - Node's on-disk compile cache is turned on before the SDK is loaded, so later starts reuse the
  *   compiled code instead of compiling it again.
- * - The SDK comes from one bundled module (dist/bundle/start.js, scripts/bundle-register.mjs)
- *   rather than about 400 files; the unbundled start.js is the fallback when no bundle was built.
+ * - The SDK comes from one bundled module (load-start.ts chooses it; scripts/bundle-register.mjs
+ *   builds it) rather than about 400 files.
  * Only `node:` built-ins are imported statically here; the rest is loaded with require()
  * (synchronously, so the hooks are in place before the app's first line).
  */
-import { createRequire } from 'node:module';
 import { enableCompileCache } from './compile-cache.js';
 import { disabledByEnvironment } from './disabled-by-environment.js';
-import type * as StartModule from './start.js';
+import { loadStart } from './load-start.js';
 
 const disabled = disabledByEnvironment(process.env);
 if (disabled.line !== undefined) process.stderr.write(`${disabled.line}\n`);
@@ -30,16 +29,5 @@ if (!disabled.off) {
     process.stderr.write(
       `[lifeline] could not start: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`,
     );
-  }
-}
-
-function loadStart(): typeof StartModule {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('./bundle/start.js') as typeof StartModule;
-  } catch (error) {
-    // Not built (a checkout where only `tsc` ran): the same modules, unbundled.
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    return require('./start.js') as typeof StartModule;
   }
 }

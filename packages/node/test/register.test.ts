@@ -1,8 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { installedApiVersion } from '../scripts/bundle-register.mjs';
 import { closedPort, packageDir, runNode } from './child-process.js';
 
 // The register entry as `node --import` runs it: what it loads before the app's first line, and
@@ -29,9 +39,9 @@ process.exit(0);
 `,
 );
 
-async function loadedBeforeFirstLine(env: Record<string, string>) {
+async function loadedBeforeFirstLine(env: Record<string, string>, entry = register) {
   const out = join(work, `loaded-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runNode(['--import', tracer, '--import', register, firstLineApp], {
+  const run = await runNode(['--import', tracer, '--import', entry, firstLineApp], {
     env: { LOADED_OUT: out, ...env },
   });
   expect(run.code, run.stderr).toBe(0);
@@ -45,10 +55,11 @@ function packageOf(file: string): string | undefined {
   return match?.[1];
 }
 
-const bundle = join(packageDir, 'dist/bundle/start.js');
+const apiVersion = installedApiVersion();
+const bundle = join(packageDir, `dist/bundle/start-api-${apiVersion}.js`);
 
 describe('the register entry', () => {
-  it('starts from its bundle: of node_modules it reads only the OpenTelemetry API and import-in-the-middle', async () => {
+  it('starts from its bundle: of node_modules it reads only import-in-the-middle (the API of the installed version is inside)', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const { urls, stderr } = await loadedBeforeFirstLine({
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
@@ -56,22 +67,66 @@ describe('the register entry', () => {
       OTEL_LOG_LEVEL: 'info',
     });
     expect(stderr).toContain('[lifeline] started:');
-    expect(urls).toContain(bundle);
     const packages = new Set(urls.map(packageOf).filter((p) => p !== undefined));
-    expect(packages).toContain('@opentelemetry/api');
     expect(packages).toContain('import-in-the-middle');
     // import-in-the-middle's synchronous loader hook brings its two lexers and one helper.
-    const allowed = ['@opentelemetry/api', 'import-in-the-middle', 'cjs-module-lexer', 'es-module-lexer'];
-    expect([...packages].filter((p) => ![...allowed, 'module-details-from-path'].includes(p))).toEqual([]);
+    const allowed = [
+      'import-in-the-middle',
+      'cjs-module-lexer',
+      'es-module-lexer',
+      'module-details-from-path',
+    ];
+    expect([...packages].filter((p) => !allowed.includes(p))).toEqual([]);
     // Nothing of the workspace's other packages is read file by file.
     expect(urls.filter((u) => u.includes('/packages/') && !u.startsWith(join(packageDir, 'dist')))).toEqual(
       [],
     );
     expect(urls.filter((u) => u.startsWith(join(packageDir, 'dist')))).toEqual(
-      ['register.js', 'compile-cache.js', 'disabled-by-environment.js', 'bundle/start.js'].map((f) =>
-        join(packageDir, 'dist', f),
-      ),
+      ['register.js', 'compile-cache.js', 'disabled-by-environment.js', 'load-start.js']
+        .map((f) => join(packageDir, 'dist', f))
+        .concat(bundle),
     );
+  });
+
+  it('starts from the bundle without the API when the installed API is another version, and loads that one', async () => {
+    // An installation outside the workspace: the package's files, an @opentelemetry/api whose
+    // version differs from the bundled one, and import-in-the-middle.
+    const modules = join(work, 'install/node_modules');
+    const installed = join(modules, '@otel-lifeline/node');
+    for (const f of [
+      'package.json',
+      'dist/register.js',
+      'dist/compile-cache.js',
+      'dist/disabled-by-environment.js',
+      'dist/load-start.js',
+      'dist/bundle/start.js',
+    ])
+      cpSync(join(packageDir, f), join(installed, f));
+    const api = join(modules, '@opentelemetry/api');
+    cpSync(realpathSync(join(packageDir, 'node_modules/@opentelemetry/api')), api, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(api, 'package.json'), 'utf8')) as { version: string };
+    writeFileSync(
+      join(api, 'package.json'),
+      JSON.stringify({ ...manifest, version: `${manifest.version}-other` }),
+    );
+    mkdirSync(modules, { recursive: true });
+    symlinkSync(
+      realpathSync(join(packageDir, 'node_modules/import-in-the-middle')),
+      join(modules, 'import-in-the-middle'),
+    );
+
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const { urls, stderr } = await loadedBeforeFirstLine(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        LIFELINE_QUEUE_DIR: join(work, 'queue-other'),
+        OTEL_LOG_LEVEL: 'info',
+      },
+      join(installed, 'dist/register.js'),
+    );
+    expect(stderr).toContain('[lifeline] started:');
+    expect(urls).toContain(join(installed, 'dist/bundle/start.js'));
+    expect(urls.some((u) => u.startsWith(api))).toBe(true);
   });
 
   it('returns before loading anything of the SDK when OTEL_SDK_DISABLED is true, and says so at the info level', async () => {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
-import { createHttpTransport, createRetryingTransport, joinFragments } from '@otel-lifeline/exporter';
+import { createHttpTransport, createRetryingTransport, drainCursor } from '@otel-lifeline/exporter';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { Signal } from '../config/config-types.js';
 import { appendSignalPath } from '../config/resolve-endpoints.js';
@@ -181,32 +181,31 @@ async function drainOne(
       ),
   });
   const codec = codecFor(signal);
-  const reader = queue.cursor(cursor);
   const total = queue.stats().cursors[cursor]?.pendingRecords ?? queue.stats().pendingRecords;
   bar?.start(total, 0, { signal, items: 0, requests: 0 });
   try {
-    for (;;) {
-      const batch = await reader.read({ maxRecords: BATCH_RECORDS, maxBytes: BATCH_BYTES });
-      if (batch === undefined) break;
-      // Protobuf messages of one type concatenate into one request, and gzip members into one gzip
-      // body: no decode, no re-encode, no recompression.
-      const { body, encoding, items } = joinFragments(batch.records, (f) => codec.countEncodedItems(f));
-      const result = await transport.send(body, { encoding, items });
-      if (result.kind === 'rejected') {
-        throw new Error(
-          `${url} rejected a batch${result.status ? ` with HTTP ${result.status}` : ''}: ${result.reason}; the batch stays in the queue`,
-        );
-      }
-      if (result.kind === 'partial') entry.rejectedItems += result.rejected;
-      if (result.kind === 'retryable') {
-        print(io.stderr, `${url}: ${result.reason}; giving up after ${options.maxAttempts} attempts`);
-        reader.rewind();
-        break;
-      }
-      await reader.ack(batch);
-      entry.records += batch.records.length;
-      entry.items += items;
-      bar?.update(entry.records, { signal, items: entry.items, requests: entry.requests });
+    // The exporter's read -> concatenate -> send -> ack path (fragments are joined as stored: no
+    // decode, no re-encode, no recompression); it stops at the first batch no endpoint took.
+    const drained = await drainCursor({
+      cursor: queue.cursor(cursor),
+      transport,
+      countItems: (fragment) => codec.countEncodedItems(fragment),
+      maxBatchRecords: BATCH_RECORDS,
+      maxBatchBytes: BATCH_BYTES,
+      onAcked: (progress) =>
+        bar?.update(progress.records, { signal, items: progress.items, requests: entry.requests }),
+    });
+    entry.records = drained.records;
+    entry.items = drained.items;
+    entry.rejectedItems = drained.rejectedItems;
+    if (drained.stopped?.kind === 'rejected') {
+      const { status, reason } = drained.stopped;
+      throw new Error(
+        `${url} rejected a batch${status ? ` with HTTP ${status}` : ''}: ${reason}; the batch stays in the queue`,
+      );
+    }
+    if (drained.stopped?.kind === 'retryable') {
+      print(io.stderr, `${url}: ${drained.stopped.reason}; giving up after ${options.maxAttempts} attempts`);
     }
   } finally {
     entry.remaining = queue.stats().cursors[cursor]?.pendingRecords ?? 0;

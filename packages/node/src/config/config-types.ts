@@ -1,5 +1,4 @@
 import type { ConfigProblem } from './config-problem.js';
-import type { SdkSettings } from './otel-env.js';
 
 export type Signal = 'logs' | 'traces' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['logs', 'traces', 'metrics'];
@@ -75,7 +74,7 @@ export interface LoadedConfig {
 export const DEFAULTS = {
   endpoint: 'http://localhost:4318',
   queueDirectory: '.lifeline-queue',
-  maxBytes: 256 * 1024 * 1024,
+  maxBytes: 1024 * 1024 * 1024,
   maxAgeMs: 48 * 3_600_000,
   fsyncIntervalMs: 100,
   timeoutMs: 10_000,
@@ -86,3 +85,25 @@ export const DEFAULTS = {
   exportIntervalMs: 60_000,
   ignorePaths: ['/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/metrics'],
 } as const;
+
+/** The SDK's own settings, read from `OTEL_*` variables by otel-env.ts. */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+export type PropagatorName = 'tracecontext' | 'baggage';
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance';
+
+export interface SdkSettings {
+  /** OTEL_TRACES_SAMPLER; the ratio is signals.traces.sample_ratio (OTEL_TRACES_SAMPLER_ARG). */
+  sampler: SamplerName;
+  /** OTEL_PROPAGATORS, in order; empty for `none`. */
+  propagators: PropagatorName[];
+  /** OTEL_NODE_RESOURCE_DETECTORS. */
+  resourceDetectors: ResourceDetectorName[];
+  /** OTEL_METRIC_EXPORT_TIMEOUT, capped at the export interval (the reader requires it). */
+  metricExportTimeoutMs: number;
+}

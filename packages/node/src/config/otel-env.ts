@@ -1,6 +1,7 @@
 import type { ConfigProblem } from './config-problem.js';
 import { showValue } from './config-problem.js';
 import { CONTROL_ENV_KEYS, ENV_KEYS } from './env-keys.js';
+import type { PropagatorName, ResourceDetectorName, SamplerName, SdkSettings } from './config-types.js';
 
 /**
  * The OpenTelemetry SDK variables that shape the SDK itself rather than Lifeline's pipeline:
@@ -8,27 +9,6 @@ import { CONTROL_ENV_KEYS, ENV_KEYS } from './env-keys.js';
  * as the specification says or refused with one line. Every other `OTEL_*` variable that is set
  * and that Lifeline does not read is named once, so none is ignored without a word.
  */
-export type SamplerName =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
-export type PropagatorName = 'tracecontext' | 'baggage';
-export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance';
-
-export interface SdkSettings {
-  /** OTEL_TRACES_SAMPLER; the ratio is signals.traces.sample_ratio (OTEL_TRACES_SAMPLER_ARG). */
-  sampler: SamplerName;
-  /** OTEL_PROPAGATORS, in order; empty for `none`. */
-  propagators: PropagatorName[];
-  /** OTEL_NODE_RESOURCE_DETECTORS. */
-  resourceDetectors: ResourceDetectorName[];
-  /** OTEL_METRIC_EXPORT_TIMEOUT, capped at the export interval (the reader requires it). */
-  metricExportTimeoutMs: number;
-}
-
 export const DEFAULT_SDK_SETTINGS: SdkSettings = {
   sampler: 'parentbased_traceidratio',
   propagators: ['tracecontext', 'baggage'],

@@ -255,7 +255,7 @@ function resolveQueue(
   }
   const settings: ResolvedConfig['queue'] = {
     directory,
-    maxBytes: reader.read('queue.max_bytes', parseQueueSize, DEFAULTS.maxBytes, '256MiB'),
+    maxBytes: reader.read('queue.max_bytes', parseQueueSize, DEFAULTS.maxBytes, '1GiB'),
     maxAgeMs: reader.read(
       'queue.max_age',
       (v) => parseDuration(v, { maxMs: 365 * 86_400_000 }),

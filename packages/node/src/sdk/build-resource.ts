@@ -3,7 +3,7 @@ import { arch, hostname, release, type } from 'node:os';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import type { ResolvedConfig } from '../config/config-types.js';
-import type { ResourceDetectorName } from '../config/otel-env.js';
+import type { ResourceDetectorName } from '../config/config-types.js';
 import { DISTRO_VERSION } from './distro-version.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { PropagatorName, SamplerName } from '../config/otel-env.js';
+import type { PropagatorName, SamplerName } from '../config/config-types.js';
 
 /**
  * What `NodeTracerProvider.register()` did on the 2.x line, which the 3.x line's `TracerProvider`
