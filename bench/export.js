@@ -45,6 +45,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
@@ -220,19 +221,8 @@ async function appRole(config) {
   }
   const provider = new LoggerProvider({ processors: [processor] });
   const logger = provider.getLogger('bench-export', '1.0.0');
-  const attributes = (seq) => ({
-    seq,
-    'http.request.method': 'GET',
-    'http.route': '/api/orders/:id',
-    'http.response.status_code': 200,
-    'url.path': `/api/orders/${seq}`,
-    'server.address': 'api.example.com',
-    'server.port': 443,
-    'client.address': '203.0.113.7',
-    'user_agent.original': 'bench/1.0',
-    'lifeline.duration_ms': 12.5,
-  });
-  const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
+  const attributes = accessEventAttributes;
+  const body = ACCESS_EVENT_BODY;
 
   let emitted = 0;
   let t0 = 0;
@@ -420,6 +410,23 @@ async function throughput({ variant, rate, seconds, maxBackoffMs, receiver, tmpR
   };
 }
 
+/**
+ * Runs the app through one fault: `aroundMs` of traffic, the fault for `faultMs` (begin ... end),
+ * `aroundMs` more, then waits for the receiver to settle and shuts the app down. The outage and
+ * disk-full rows differ only in their fault.
+ */
+async function throughFault(app, receiver, { aroundMs, faultMs, limitMs, begin, end }) {
+  const running = app.call('run', { durationMs: aroundMs + faultMs + aroundMs, flushTimeoutMs: limitMs });
+  await sleep(aroundMs);
+  const began = await begin();
+  await sleep(faultMs);
+  const ended = await end(began);
+  const run = await running;
+  const stats = await settle(receiver, run.emitted, QUIET_MS, limitMs);
+  await app.close('shutdown');
+  return { run, stats, began, ended };
+}
+
 async function outage({ variant, rate, outageSeconds, maxBackoffMs, receiver, tmpRoot }) {
   await receiver.call('reset');
   const app = await spawnRole('app', {
@@ -429,19 +436,18 @@ async function outage({ variant, rate, outageSeconds, maxBackoffMs, receiver, tm
     queueDir: freshQueueDir(tmpRoot, `outage-${variant}`),
     maxBackoffMs,
   });
-  const beforeMs = 500;
-  const afterMs = 500;
-  const running = app.call('run', {
-    durationMs: beforeMs + outageSeconds * 1000 + afterMs,
-    flushTimeoutMs: 120_000,
+  const {
+    run,
+    stats,
+    began: downAt,
+    ended: upAt,
+  } = await throughFault(app, receiver, {
+    aroundMs: 500,
+    faultMs: outageSeconds * 1000,
+    limitMs: 120_000,
+    begin: async () => (await receiver.call('stop')).at,
+    end: async () => (await receiver.call('start')).at,
   });
-  await sleep(beforeMs);
-  const downAt = (await receiver.call('stop')).at;
-  await sleep(outageSeconds * 1000);
-  const upAt = (await receiver.call('start')).at;
-  const run = await running;
-  const stats = await settle(receiver, run.emitted, QUIET_MS, 120_000);
-  await app.close('shutdown');
   return {
     scenario: 'outage',
     variant,
@@ -572,19 +578,15 @@ async function diskFull({ variant, rate, fullSeconds, maxBackoffMs, receiver, tm
       queueDir: path.join(volume, 'logs'),
       maxBackoffMs,
     });
-    const beforeMs = 1_000;
-    const afterMs = 1_000;
-    const running = app.call('run', {
-      durationMs: beforeMs + fullSeconds * 1000 + afterMs,
-      flushTimeoutMs: 60_000,
+    const { run, stats } = await throughFault(app, receiver, {
+      aroundMs: 1_000,
+      faultMs: fullSeconds * 1000,
+      limitMs: 60_000,
+      begin: async () => fillVolume(volume),
+      end: async (fillers) => {
+        for (const f of fillers) fs.rmSync(f, { force: true });
+      },
     });
-    await sleep(beforeMs);
-    const fillers = fillVolume(volume);
-    await sleep(fullSeconds * 1000);
-    for (const f of fillers) fs.rmSync(f, { force: true });
-    const run = await running;
-    const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
-    await app.close('shutdown');
     return {
       scenario: 'diskFull',
       variant,
