@@ -1,68 +1,140 @@
-// HTTP overhead of the instrumentation, side by side in one run.
+// HTTP overhead of the distribution as users run it, side by side in one run.
 //
-//   pnpm bench:http            # builds, then runs the full benchmark
+//   pnpm bench:http            # builds, then runs the full benchmark (about 8 minutes)
 //   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
 //
-// Five kinds of Fastify server and four of Express, each in processes of its own, answer
-// GET /users/:id with a small JSON body:
-//   bare               Fastify alone
-//   lifeline-null      + @otel-lifeline/instrumentation-api (access events, metrics), stock
-//                        BatchLogRecordProcessor into an exporter that drops batches
-//   lifeline-durable   the same with Lifeline's own log path: redacting processor, then the durable
-//                      processor (disk queue, group commit) exporting to the OTLP receiver process
-//   lifeline-receiver  the same, exporting with the stock OTLPLogExporter to an OTLP receiver
-//                        running in another process
-//   fastify-otel       + @fastify/otel and @opentelemetry/instrumentation-http under NodeSDK,
-//                        spans batched into an exporter that drops them (the usual OTel setup)
-//   express-bare              Express alone
-//   express-lifeline-null     + Lifeline with no code change: the module hooks that
-//                             `--import @otel-lifeline/node/register` installs apply the Express
-//                             adapter; events and metrics as in lifeline-null
-//   express-lifeline-durable  the same with lifeline-durable's log path
-//   express-otel              + @opentelemetry/auto-instrumentations-node under NodeSDK, spans
-//                             batched into an exporter that drops them (the usual OTel setup)
-// Express is loaded with require() in every Express variant, so the OpenTelemetry reference needs
-// no ESM loader hook; each Express variant's ratio is to bare Express, each Fastify one's to bare.
-// This process generates the load with autocannon. Rounds are interleaved (every variant once per
-// round, in a rotating order) so drift on the machine hits all variants alike. Each variant runs in
-// two server processes, used in alternate rounds (identical servers in two processes differ by a
-// few per cent). Where taskset exists, the servers run on the last CPU and the load generator on
-// the first, so they do not trade places on a core mid-round. The table shows the
-// median and min–max over rounds and the ratio of medians to bare. Each round also reads the server
-// process's CPU time (user + system) over IPC before and after the load: CPU µs per request is far
-// less sensitive to other work on the machine than requests/s, and bare's figure over a variant's
-// is the capacity ratio. Raw results: bench/results/http.json.
+// Every server is a process of its own started the way a user starts it, running the same app
+// (bench/http-apps/*.cjs, GET /users/:id answering a small JSON body):
+//
+// Headline rows (what ships, default configuration, everything exported):
+//   fastify-bare / express-bare          `node app.cjs`
+//   fastify-lifeline / express-lifeline  `node --import @otel-lifeline/node/register app.cjs` with
+//                                        only the endpoint, service name and queue directory set:
+//                                        access events, server spans, HTTP and runtime metrics, all
+//                                        through the durable queues to the receiver process
+//   fastify-otel                         stock OpenTelemetry: `node --require otel-fastify.cjs
+//                                        app.cjs`, NodeSDK with the http instrumentation and
+//                                        @fastify/otel, spans and metrics exported by the stock
+//                                        OTLP/HTTP protobuf exporters to the same receiver
+//   express-otel                         stock OpenTelemetry: `node --require
+//                                        @opentelemetry/auto-instrumentations-node/register
+//                                        app.cjs`, spans and metrics exported as above
+// Breakdown rows (not what ships; they show where the cost is):
+//   *-lifeline-no-traces   the distribution with OTEL_TRACES_EXPORTER=none (no server spans)
+//   fastify-handwired-null instrumentApi wired by hand with the stock batch processor into an
+//                          exporter that drops batches, metrics dropped in process (no export)
+//
+// The receiver (@otel-lifeline/receiver) runs in its own process. Where taskset exists, the
+// servers run on the last CPU and the load generator and the receiver on the first, so neither
+// shares the servers' core. This process generates the load with autocannon. Rounds are
+// interleaved (every variant once per round, in a rotating order) so drift on the machine hits all
+// variants alike, and each variant runs in two server processes used in alternate rounds
+// (identical servers in two processes differ by a few per cent). Server CPU is the whole process
+// (every thread: the event loop, the libuv pool's fdatasync and compression, GC), read from
+// /proc/<pid>/stat (utime + stime) before and after each round; CPU µs per request is far less
+// sensitive to other work on the machine than requests/s, and bare's figure over a variant's is
+// the capacity ratio. The table shows the median and min–max over rounds and the ratio of medians
+// to bare (each Express row to bare Express, each Fastify row to bare Fastify).
+// Raw results: bench/results/http.json.
 //
 // Then a breakdown (in a child process, no sockets): real IncomingMessage/ServerResponse objects
 // are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
 // request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK
 // (three interleaved passes, medians), and of the opt-in body-size histograms.
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib/stats.js';
 
-const VARIANTS = [
-  'bare',
-  'lifeline-null',
-  'lifeline-receiver',
-  'lifeline-durable',
-  'fastify-otel',
-  'express-bare',
-  'express-lifeline-null',
-  'express-lifeline-durable',
-  'express-otel',
-];
-/** The variant a variant's ratios are to: bare Express for the Express rows, bare Fastify for the rest. */
-const baselineOf = (variant) => (variant.startsWith('express-') ? 'express-bare' : 'bare');
 const self = fileURLToPath(import.meta.url);
+const appsDir = fileURLToPath(new URL('./http-apps/', import.meta.url));
+const register = import.meta.resolve('@otel-lifeline/node/register');
+const stockAutoRegister = fileURLToPath(
+  import.meta.resolve('@opentelemetry/auto-instrumentations-node/register'),
+);
+
+/** The distribution's configuration in the bench: where to export and where to queue, nothing else. */
+const lifelineEnv = (receiverUrl, queueDir) => ({
+  OTEL_SERVICE_NAME: 'bench-http',
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+  LIFELINE_QUEUE_DIR: queueDir,
+});
+/** The stock SDK's configuration: OTLP/HTTP protobuf traces and metrics to the same receiver. */
+const stockEnv = (receiverUrl) => ({
+  OTEL_SERVICE_NAME: 'bench-http',
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_METRICS_EXPORTER: 'otlp',
+  OTEL_LOGS_EXPORTER: 'none',
+});
+
+/**
+ * Each variant: its app, its kind (headline: what ships; breakdown: a partial configuration), and
+ * the node arguments and environment that start it.
+ */
+const VARIANTS = {
+  'fastify-bare': { app: 'fastify', kind: 'headline', start: () => ({ args: [] }) },
+  'fastify-lifeline': {
+    app: 'fastify',
+    kind: 'headline',
+    start: (r, q) => ({ args: ['--import', register], env: lifelineEnv(r, q()) }),
+  },
+  'fastify-otel': {
+    app: 'fastify',
+    kind: 'headline',
+    start: (r) => ({ args: ['--require', path.join(appsDir, 'otel-fastify.cjs')], env: stockEnv(r) }),
+  },
+  'express-bare': { app: 'express', kind: 'headline', start: () => ({ args: [] }) },
+  'express-lifeline': {
+    app: 'express',
+    kind: 'headline',
+    start: (r, q) => ({ args: ['--import', register], env: lifelineEnv(r, q()) }),
+  },
+  'express-otel': {
+    app: 'express',
+    kind: 'headline',
+    start: (r) => ({ args: ['--require', stockAutoRegister], env: stockEnv(r) }),
+  },
+  'fastify-lifeline-no-traces': {
+    app: 'fastify',
+    kind: 'breakdown',
+    start: (r, q) => ({
+      args: ['--import', register],
+      env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
+    }),
+  },
+  'express-lifeline-no-traces': {
+    app: 'express',
+    kind: 'breakdown',
+    start: (r, q) => ({
+      args: ['--import', register],
+      env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
+    }),
+  },
+  'fastify-handwired-null': {
+    app: 'fastify',
+    kind: 'breakdown',
+    start: () => ({ script: [self, '--serve-handwired'] }),
+  },
+};
+/** The variant a variant's ratios are to: bare Express for the Express rows, bare Fastify for the rest. */
+const baselineOf = (variant) => `${VARIANTS[variant].app}-bare`;
 const SERVER_PROCESSES = 2;
+/** Clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** Every process this one started, ended if it exits early (a failed run leaves no servers behind). */
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 const role = process.argv[2];
-if (role === '--serve') await serve(process.argv[3], process.argv[4]);
+if (role === '--serve-handwired') await serveHandwired();
 else if (role === '--receiver') await runReceiver();
 else if (role === '--breakdown') await breakdown();
 else await main(process.argv.includes('--quick'));
@@ -74,62 +146,70 @@ function flag(name) {
 }
 
 async function main(quick) {
-  // --rounds, --seconds, --variants (a comma-separated subset; bare is always kept) and
-  // --no-breakdown are for exploring (with --out elsewhere); the committed results use the defaults.
-  const rounds = Number(flag('rounds') ?? (quick ? 2 : 8));
+  // --rounds, --seconds, --variants (a comma-separated subset; the bare rows they need are kept),
+  // --no-breakdown and --cpu-prof DIR (servers write V8 CPU profiles there) are for exploring
+  // (with --out elsewhere); the committed results use the defaults.
+  const rounds = Number(flag('rounds') ?? (quick ? 2 : 6));
   const seconds = Number(flag('seconds') ?? (quick ? 3 : 7));
+  let names = Object.keys(VARIANTS);
   const only = flag('variants')?.split(',');
   if (only !== undefined) {
-    const unknown = only.filter((v) => !VARIANTS.includes(v));
+    const unknown = only.filter((v) => !names.includes(v));
     if (unknown.length > 0)
-      throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${VARIANTS.join(', ')}`);
+      throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${names.join(', ')}`);
     const baselines = new Set(only.map(baselineOf));
-    VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter((v) => baselines.has(v) || only.includes(v)));
+    names = names.filter((v) => baselines.has(v) || only.includes(v));
   }
+  const cpuProfDir = flag('cpu-prof');
   const connections = 32;
   const pin = cpuPinning();
-  const receiver = await startChild(['--receiver']);
-  // Two server processes per variant, used in alternate rounds: identical servers in separate
-  // processes differ by a few per cent (code and heap layout), which one process per variant
-  // would bake into its ratio.
+  const receiver = await startReceiver(pin?.load);
+  const queueDirs = [];
+  const newQueueDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-http-'));
+    queueDirs.push(dir);
+    return dir;
+  };
   const servers = {};
-  for (const variant of VARIANTS) {
+  for (const variant of names) {
     servers[variant] = [];
     for (let i = 0; i < SERVER_PROCESSES; i++)
-      servers[variant].push(await startChild(['--serve', variant, receiver.url], pin?.server));
+      servers[variant].push(await startServer(variant, receiver.url, newQueueDir, pin?.server, cpuProfDir));
   }
   // The load generator (this process) on one CPU, the servers on another, so that the two do not
-  // trade places on a core mid-round. Set after forking: children inherit affinity.
+  // trade places on a core mid-round.
   if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.load, String(process.pid)]);
 
-  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  const results = Object.fromEntries(names.map((v) => [v, []]));
   const warmup = quick ? 1 : 2;
-  console.log(`warming up (${VARIANTS.length * SERVER_PROCESSES} × ${warmup} s)…`);
-  for (const variant of VARIANTS)
+  console.log(`warming up (${names.length * SERVER_PROCESSES} × ${warmup} s)…`);
+  for (const variant of names)
     for (const server of servers[variant]) await load(server.url, warmup, connections);
   for (let round = 0; round < rounds; round++) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const variant of order) {
       const serverProcess = round % SERVER_PROCESSES;
       const server = servers[variant][serverProcess];
-      const cpuBefore = await serverCpu(server.process);
+      const cpuBefore = processCpuMicroseconds(server.process.pid);
       const r = await load(server.url, seconds, connections);
-      const cpuAfter = await serverCpu(server.process);
+      const cpuAfter = processCpuMicroseconds(server.process.pid);
       r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
       r.serverProcess = serverProcess;
       results[variant].push(r);
       console.log(
-        `round ${round + 1}/${rounds} ${variant.padEnd(18)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
+        `round ${round + 1}/${rounds} ${variant.padEnd(26)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
       );
     }
   }
+  const counts = await receiver.counts();
   for (const child of [...Object.values(servers).flat(), receiver]) {
     child.process.kill('SIGTERM');
     await once(child.process, 'exit');
   }
+  for (const dir of queueDirs) rmSync(dir, { recursive: true, force: true });
 
   const summary = {};
-  for (const variant of VARIANTS) {
+  for (const variant of names) {
     const baseline = results[baselineOf(variant)];
     const bareMedian = median(baseline.map((r) => r.requestsPerSecond));
     const bareCpu = median(baseline.map((r) => r.serverCpuMicrosecondsPerRequest));
@@ -138,12 +218,11 @@ async function main(quick) {
     const cpu = results[variant].map((r) => r.serverCpuMicrosecondsPerRequest);
     summary[variant] = {
       baseline: baselineOf(variant),
+      kind: VARIANTS[variant].kind,
       requestsPerSecond: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
       p99Ms: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
-      ratioToBare: median(rps) / bareMedian,
       serverCpuMicrosecondsPerRequest: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
-      // Requests one CPU-second serves, relative to bare: the capacity ratio, far less sensitive
-      // to other load on the machine than requests/s.
+      ratioToBare: median(rps) / bareMedian,
       cpuRatioToBare: bareCpu / median(cpu),
       rounds: results[variant],
     };
@@ -170,8 +249,12 @@ async function main(quick) {
       serverProcessesPerVariant: SERVER_PROCESSES,
       // CPUs (taskset lists) of the servers and of the load generator; null when not pinned.
       pinnedCpus: pin ?? null,
+      // The receiver runs on the load generator's CPU (never the servers').
+      receiverCpu: pin?.load ?? null,
     },
     variants: summary,
+    // What the receiver process accepted over the whole run (every variant together).
+    received: counts,
     breakdownMicrosecondsPerRequest: parts,
   };
   const outIndex = process.argv.indexOf('--out');
@@ -183,19 +266,19 @@ async function main(quick) {
   writeFileSync(path.join(outDir, 'http.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(
-    `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, ${SERVER_PROCESSES} server processes per variant, ${pin ? `servers on CPU ${pin.server}, load on CPU ${pin.load}` : 'not pinned'}, Node ${process.version}, ${cpus().length} CPUs\n`,
+    `\n${rounds} interleaved rounds × ${seconds} s, ${connections} connections, ${SERVER_PROCESSES} server processes per variant, ${pin ? `servers on CPU ${pin.server}, load on CPU ${pin.load}` : 'not pinned'}, receiver with the load generator, Node ${process.version}, ${cpus().length} CPUs\n`,
   );
   console.log(
-    '| variant | requests/s median (min–max) | p99 ms median (min–max) | × bare | server CPU µs/request median (min–max) | × bare by CPU |',
+    '| variant | kind | requests/s median (min–max) | p99 ms median (min–max) | × bare | server CPU µs/request median (min–max) | × bare by CPU |',
   );
-  console.log('|---|---|---|---|---|---|');
-  for (const variant of VARIANTS) {
+  console.log('|---|---|---|---|---|---|---|');
+  for (const variant of names) {
     const s = summary[variant];
     const rps = s.requestsPerSecond;
     const p99 = s.p99Ms;
     const cpu = s.serverCpuMicrosecondsPerRequest;
     console.log(
-      `| ${variant} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} | ${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)}) | ${s.cpuRatioToBare.toFixed(2)} |`,
+      `| ${variant} | ${s.kind} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} | ${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)}) | ${s.cpuRatioToBare.toFixed(2)} |`,
     );
   }
   console.log('\nCPU time per request, in process, no sockets (µs):');
@@ -216,12 +299,35 @@ async function breakdown() {
   const server = new Server(() => {});
   const socket = new Socket();
   Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
+  // A typical API request, different each time: ids from a pool larger than the redactor's memory
+  // of clean strings (so the detectors' cost is not hidden by it), a short query, a few headers as
+  // browsers and client libraries send them.
+  const { randomUUID } = await import('node:crypto');
+  const AGENTS = [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+    'okhttp/4.12.0',
+    'python-requests/2.32.3',
+  ];
+  const WORDS = ['kettle', 'teapot', 'mug', 'saucer', 'spoon', 'tray', 'strainer', 'cosy'];
+  const urls = Array.from({ length: 4096 }, (_, i) =>
+    i % 2 === 0
+      ? `/api/orders/${100000 + i * 37}?page=${i % 9}&sort=created_at`
+      : `/api/customers/${randomUUID()}/orders?q=${WORDS[i % 8]}&limit=20`,
+  );
+  let seq = 0;
   const one = () => {
+    const i = seq++ & 4095;
     const request = new IncomingMessage(socket);
     request.method = 'GET';
-    request.url = '/users/42?page=2';
+    request.url = urls[i];
     request.httpVersion = '1.1';
-    request.headers = { host: '127.0.0.1:3000', 'user-agent': 'autocannon' };
+    request.headers = {
+      host: 'api.example.com',
+      'user-agent': AGENTS[i & 3],
+      accept: 'application/json',
+      'accept-encoding': 'gzip, deflate, br',
+    };
     const response = new ServerResponse(request);
     response.setHeader('content-type', 'application/json');
     response.setHeader('content-length', '40');
@@ -296,15 +402,10 @@ async function breakdown() {
   out['redaction value detectors (no-op providers, on − off)'] =
     median(samples['instrumentation, no-op providers']) -
     median(samples['instrumentation, no-op providers, value detectors off']);
-  process.send(out);
+  // `node bench/http.js --breakdown` alone prints the figures (for exploring; the report reads http.json).
+  if (process.send) process.send(out);
+  else console.log(JSON.stringify(out, null, 2));
   process.exit(0);
-}
-
-/** The server process's CPU time so far (user + system, µs), asked over IPC. */
-async function serverCpu(child) {
-  child.send('cpu');
-  const [message] = await once(child, 'message');
-  return message.cpu;
 }
 
 async function load(url, seconds, connections) {
@@ -323,9 +424,19 @@ async function load(url, seconds, connections) {
   };
 }
 
+/** A process's CPU time so far, every thread (utime + stime from /proc/<pid>/stat), in µs. */
+function processCpuMicroseconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state, field 3; utime and
+  // stime are fields 14 and 15, in clock ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
 /**
- * Servers on the last CPU and the load generator on the first, where `taskset` exists and there
- * are at least two CPUs; undefined otherwise (then nothing is pinned).
+ * Servers on the last CPU, the load generator and the receiver on the first, where `taskset`
+ * exists, /proc is there and there are at least two CPUs; undefined otherwise (then nothing is
+ * pinned).
  */
 function cpuPinning() {
   const count = cpus().length;
@@ -334,145 +445,85 @@ function cpuPinning() {
   return { server: String(count - 1), load: '0' };
 }
 
-/** Forks this file in a role (on the given CPUs, through taskset) and waits for the URL it prints. */
-async function startChild(args, cpuList) {
-  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
-  if (cpuList !== undefined)
-    Object.assign(options, { execPath: 'taskset', execArgv: ['-c', cpuList, process.execPath] });
-  const child = fork(self, args, options);
-  const [message] = await once(child, 'message');
-  return { process: child, url: message.url };
+/** `node args...` (through `taskset -c cpuList` when given; taskset execs, so the pid is node's). */
+function spawnNode(args, env, cpuList) {
+  const [command, argv] =
+    cpuList === undefined
+      ? [process.execPath, args]
+      : ['taskset', ['-c', cpuList, process.execPath, ...args]];
+  const child = spawn(command, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    cwd: path.dirname(self),
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Resolves with the first stdout line matching `pattern`; the rest of stdout is passed through. */
+async function waitForLine(child, pattern, what) {
+  const lines = createInterface({ input: child.stdout });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready`)));
+    lines.on('line', (line) => {
+      const match = pattern.exec(line);
+      if (match) resolve(match[1]);
+      else process.stdout.write(`[${what}] ${line}\n`);
+    });
+  });
+}
+
+/** One server process of `variant`, started as its row says; resolves once it listens. */
+async function startServer(variant, receiverUrl, newQueueDir, cpuList, cpuProfDir) {
+  const { app, start } = VARIANTS[variant];
+  const how = start(receiverUrl, newQueueDir);
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)];
+  const args = [...profile, ...(how.script ?? [...how.args, path.join(appsDir, `${app}-app.cjs`)])];
+  const child = spawnNode(args, { PORT: '0', ...how.env }, cpuList);
+  const url = await waitForLine(child, /^listening (\S+)/, variant);
+  return { process: child, url };
+}
+
+async function startReceiver(cpuList) {
+  const child = spawnNode([self, '--receiver'], {}, cpuList);
+  const url = await waitForLine(child, /^receiver (\S+)/, 'receiver');
+  const counts = async () => {
+    child.send('counts');
+    const [message] = await once(child, 'message');
+    return message;
+  };
+  return { process: child, url, counts };
 }
 
 async function runReceiver() {
   const { createReceiver } = await import('@otel-lifeline/receiver');
   const receiver = await createReceiver({ keep: false });
-  process.send({ url: receiver.url });
+  process.on('message', () => process.send(receiver.counts()));
+  process.stdout.write(`receiver ${receiver.url}\n`);
   process.on('SIGTERM', () => void receiver.close().then(() => process.exit(0)));
 }
 
-async function serve(variant, receiverUrl) {
-  const shutdowns = [];
-  const server = variant.startsWith('express-')
-    ? await serveExpress(variant.slice('express-'.length), receiverUrl, shutdowns)
-    : await serveFastify(variant, receiverUrl, shutdowns);
-  process.on('message', (message) => {
-    if (message !== 'cpu') return;
-    const { user, system } = process.cpuUsage();
-    process.send({ cpu: user + system });
-  });
-  process.send({ url: `http://127.0.0.1:${server.address().port}` });
-  process.on('SIGTERM', () => {
-    void new Promise((resolve) => server.close(resolve))
-      .then(() => Promise.all(shutdowns.map((s) => s())))
-      .finally(() => process.exit(0));
-  });
-}
-
-async function serveFastify(variant, receiverUrl, shutdowns) {
-  if (variant === 'fastify-otel') {
-    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-    const { default: FastifyOtelInstrumentation } = await import('@fastify/otel');
-    await startNodeSdk(
-      [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],
-      shutdowns,
-    );
-    // This file is ESM: let the HTTP instrumentation patch the shared http module through require.
-    (await import('node:module')).createRequire(import.meta.url)('node:http');
-  }
-  const { default: Fastify } = await import('fastify');
-  const app = Fastify({ logger: false });
-  if (variant === 'lifeline-null' || variant === 'lifeline-receiver' || variant === 'lifeline-durable') {
-    const { fastifyPlugin } = await import('@otel-lifeline/instrumentation-api');
-    await startLifeline(variant.slice('lifeline-'.length), receiverUrl, shutdowns);
-    await app.register(fastifyPlugin);
-  }
-  app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return app.server;
-}
-
-async function serveExpress(variant, receiverUrl, shutdowns) {
-  if (variant === 'otel') {
-    const { getNodeAutoInstrumentations } = await import('@opentelemetry/auto-instrumentations-node');
-    await startNodeSdk([getNodeAutoInstrumentations()], shutdowns);
-  } else if (variant === 'lifeline-null' || variant === 'lifeline-durable') {
-    await startLifeline(variant.slice('lifeline-'.length), receiverUrl, shutdowns);
-    // What `--import @otel-lifeline/node/register` installs: the module hooks, before Express loads.
-    const { createFrameworkInstrumentations } =
-      await import('@otel-lifeline/instrumentation-api/module-hooks');
-    const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
-    const unregister = registerInstrumentations({ instrumentations: createFrameworkInstrumentations() });
-    shutdowns.push(async () => unregister());
-  }
-  const express = (await import('node:module')).createRequire(import.meta.url)('express');
-  const app = express();
-  app.get('/users/:id', (req, res) => res.json({ id: req.params.id, name: 'Ada', plan: 'pro' }));
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-/** NodeSDK with the given instrumentations, spans batched into an exporter that drops them. */
-async function startNodeSdk(instrumentations, shutdowns) {
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
-  const dropSpans = {
-    export: (_spans, done) => done({ code: 0 }),
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-  const sdk = new NodeSDK({
-    spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
-    instrumentations,
-  });
-  sdk.start();
-  shutdowns.push(() => sdk.shutdown());
-}
-
 /**
- * Lifeline's API instrumentation with its events going to `kind`'s log path — `null`: the stock
- * batch processor into an exporter that drops batches; `receiver`: the stock OTLPLogExporter to
- * the receiver process; `durable`: redaction, then the durable processor (encode at emit, disk
- * queue with group commit, OTLP/HTTP to the receiver process) — and the HTTP histograms through
- * Lifeline's metric producer, as @otel-lifeline/node wires them.
+ * A breakdown row: Lifeline's API instrumentation wired by hand into the Fastify app — events to
+ * the stock batch processor into an exporter that drops batches, the HTTP histograms through
+ * Lifeline's metric producer into a reader that drops them. No spans, no export.
  */
-async function startLifeline(kind, receiverUrl, shutdowns) {
-  const { instrumentApi, createHttpMetricsProducer, createRedactingLogRecordProcessor } =
+async function serveHandwired() {
+  const { instrumentApi, createHttpMetricsProducer, fastifyPlugin } =
     await import('@otel-lifeline/instrumentation-api');
   const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
   const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
     await import('@opentelemetry/sdk-metrics');
-  let processors;
-  let removeQueue = () => {};
-  if (kind === 'durable') {
-    const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
-    const queueDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-http-'));
-    removeQueue = () => rmSync(queueDir, { recursive: true, force: true });
-    processors = [
-      createRedactingLogRecordProcessor({}),
-      createDurableLogRecordProcessor({ endpoints: [{ url: `${receiverUrl}/v1/logs` }], queueDir }),
-    ];
-  } else if (kind === 'receiver') {
-    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
-    processors = [
-      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` }) }),
-    ];
-  } else {
-    const dropLogs = {
-      export: (_records, done) => done({ code: 0 }),
-      shutdown: async () => {},
-      forceFlush: async () => {},
-    };
-    processors = [new BatchLogRecordProcessor({ exporter: dropLogs })];
-  }
-  const loggerProvider = new LoggerProvider({ processors });
-  const dropMetrics = {
-    export: (_metrics, done) => done({ code: 0 }),
+  const dropLogs = {
+    export: (_records, done) => done({ code: 0 }),
     shutdown: async () => {},
     forceFlush: async () => {},
-    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
   };
+  const loggerProvider = new LoggerProvider({
+    processors: [new BatchLogRecordProcessor({ exporter: dropLogs })],
+  });
+  const dropMetrics = { ...dropLogs, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
   const metricsProducer = createHttpMetricsProducer();
   const meterProvider = new MeterProvider({
     readers: [
@@ -483,10 +534,12 @@ async function startLifeline(kind, receiverUrl, shutdowns) {
       }),
     ],
   });
-  const api = instrumentApi({ loggerProvider, meterProvider, metricsProducer });
-  shutdowns.push(
-    () => api.shutdown(),
-    () => loggerProvider.shutdown().finally(removeQueue),
-    () => meterProvider.shutdown(),
-  );
+  instrumentApi({ loggerProvider, meterProvider, metricsProducer });
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  await app.register(fastifyPlugin);
+  app.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada', plan: 'pro' }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`listening ${url}\n`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }

@@ -211,11 +211,11 @@ export class SegmentStore {
     return { pendingRecords: Math.max(0, records), pendingBytes: bytes };
   }
 
-  /** The acknowledged position furthest behind. */
-  minAck(): Position | undefined {
+  /** The acknowledged (or read) position furthest behind. */
+  minAck(key: 'ack' | 'read' = 'ack'): Position | undefined {
     let min: Position | undefined;
     for (const p of this.cursors.values())
-      if (min === undefined || comparePositions(p.ack, min) < 0) min = p.ack;
+      if (min === undefined || comparePositions(p[key], min) < 0) min = p[key];
     return min;
   }
 
@@ -287,12 +287,14 @@ export class SegmentStore {
 
   /**
    * Removes a segment that not every cursor has acknowledged (a bound was hit), counting the records
-   * some cursor had not yet acknowledged. Cursors inside it move to the next segment.
+   * some cursor had not yet read. Cursors inside it move to the next segment.
    */
   async evict(segment: Segment, reason: DropReason): Promise<void> {
     const index = this.segments.indexOf(segment);
     if (index < 0) return;
-    const min = this.minAck();
+    // Records a cursor has read are in flight: its sender answers for them (exported, expired or
+    // rejected), so only the records no cursor has read yet are counted lost here.
+    const min = this.minAck('read');
     const next = this.segments[index + 1];
     const endSeq = next?.firstSeq ?? segment.endSeq;
     let fromSeq = segment.firstSeq;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +38,18 @@ async function books(
   };
 }
 
+/** lifeline.queue.dropped for one reason. */
+async function droppedFor(reader: ManualReader, reason: string): Promise<number> {
+  const { resourceMetrics: rm } = await reader.collect();
+  let sum = 0;
+  for (const sm of rm.scopeMetrics)
+    for (const metric of sm.metrics)
+      if (metric.descriptor.name === 'lifeline.queue.dropped')
+        for (const p of metric.dataPoints)
+          if (p.attributes['lifeline.drop.reason'] === reason) sum += Number(p.value);
+  return sum;
+}
+
 function enospc(): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error('ENOSPC: no space left on device (injected)');
   e.code = 'ENOSPC';
@@ -68,18 +80,60 @@ function fillableFileSystem(): FileSystem & { full: boolean } {
   return fs;
 }
 
+/**
+ * Damages one byte near the end of the newest segment with records, as a failing medium would:
+ * the queue meets a corrupt frame when it reads there (unless the frame was already sent).
+ */
+async function damageNewestSegment(dir: string): Promise<void> {
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((n) => /^\d{16}\.seg$/.test(n))
+    .sort()
+    .reverse();
+  for (const name of names) {
+    try {
+      const file = await open(path.join(dir, name), 'r+');
+      try {
+        const { size } = await file.stat();
+        if (size < 1024) continue;
+        const at = size - 100;
+        const byte = Buffer.alloc(1);
+        await file.read(byte, 0, 1, at);
+        byte[0] = byte[0]! ^ 0x5a;
+        await file.write(byte, 0, 1, at);
+        return;
+      } finally {
+        await file.close();
+      }
+    } catch {
+      // Deleted meanwhile (sent and acknowledged): try the next one.
+    }
+  }
+}
+
 const phase = fc.record({
   disk: fc.constantFrom('ok', 'full'),
   endpoint: fc.constantFrom('up', 'down'),
   records: fc.integer({ min: 20, max: 400 }),
   bursts: fc.integer({ min: 1, max: 4 }),
+  /** A byte of a segment on disk goes bad during this phase. */
+  damage: fc.boolean(),
 });
+
+/**
+ * The queue's bounds: none (memory fallback only), or a small segment size so that damage lands in
+ * a sealed segment as often as in the one being written.
+ */
+const bounds = fc.constantFrom({}, { segmentBytes: 8 * 1024 });
 
 describe('loss accounting in log records', () => {
   it('keeps processed = exported + dropped(by reason) + queued at every moment over random schedules of disk full, endpoint down, both and recovery; what was not dropped arrives', async () => {
-    const seen = { dropped: 0, degraded: 0 };
+    const seen = {
+      dropped: 0,
+      degraded: 0,
+      reasons: { io_error: 0, corrupt: 0 } as Record<string, number>,
+    };
     await fc.assert(
-      fc.asyncProperty(fc.array(phase, { minLength: 2, maxLength: 5 }), async (phases) => {
+      fc.asyncProperty(fc.array(phase, { minLength: 2, maxLength: 5 }), bounds, async (phases, bound) => {
         const dir = await mkdtemp(path.join(tmpdir(), 'lifeline-accounting-'));
         const receiver = await createReceiver();
         const reader = new ManualReader();
@@ -93,7 +147,7 @@ describe('loss accounting in log records', () => {
               meterProvider,
               retry: { initialBackoffMs: 20, maxBackoffMs: 100 },
               // A small memory fallback, so that a long spell of disk full and endpoint down drops.
-              queue: { fs, recoveryProbeMs: 30, memoryFallbackBytes: 32 * 1024 },
+              queue: { fs, recoveryProbeMs: 30, memoryFallbackBytes: 32 * 1024, ...bound },
             }),
           ],
         });
@@ -113,6 +167,13 @@ describe('loss accounting in log records', () => {
                   attributes: { pad: randomBytes(75).toString('base64') },
                 });
               await sleep(40);
+              if (p.damage && b === 0) {
+                await damageNewestSegment(path.join(dir, 'logs'));
+                // Records after the damaged frame: a bad last frame is a torn tail still being written,
+                // not corruption, until something follows it.
+                for (let i = 0; i < 10; i++) logger.emit({ body: `r${emitted++}` });
+                await sleep(40);
+              }
               const now = await books(reader);
               expect(now, JSON.stringify(now)).toMatchObject({
                 processed: now.exported + now.dropped + now.queued,
@@ -128,11 +189,15 @@ describe('loss accounting in log records', () => {
             .toBe(0);
           const end = await books(reader);
           seen.dropped += end.dropped;
+          for (const reason of Object.keys(seen.reasons))
+            seen.reasons[reason]! += await droppedFor(reader, reason);
           if (phases.some((p) => p.disk === 'full')) seen.degraded++;
           expect(end.processed).toBe(emitted);
           expect(end.processed).toBe(end.exported + end.dropped);
           const delivered = new Set(receiver.logRecords().map((r) => r.record.body?.stringValue));
           expect(delivered.size).toBe(end.exported);
+          // Dropped records never arrive (a record counted twice would make these disagree).
+          expect(delivered.size + end.dropped).toBe(emitted);
         } finally {
           await provider.shutdown();
           await meterProvider.shutdown();
@@ -147,10 +212,19 @@ describe('loss accounting in log records', () => {
         examples: [
           [
             [
-              { disk: 'full', endpoint: 'down', records: 400, bursts: 4 },
-              { disk: 'full', endpoint: 'up', records: 200, bursts: 2 },
-              { disk: 'ok', endpoint: 'down', records: 100, bursts: 1 },
+              { disk: 'full', endpoint: 'down', records: 400, bursts: 4, damage: false },
+              { disk: 'full', endpoint: 'up', records: 200, bursts: 2, damage: false },
+              { disk: 'ok', endpoint: 'down', records: 100, bursts: 1, damage: false },
             ],
+            {},
+          ],
+          // A byte goes bad in records waiting on disk (corrupt).
+          [
+            [
+              { disk: 'ok', endpoint: 'down', records: 400, bursts: 4, damage: false },
+              { disk: 'ok', endpoint: 'down', records: 100, bursts: 1, damage: true },
+            ],
+            {},
           ],
         ],
       },
@@ -158,5 +232,7 @@ describe('loss accounting in log records', () => {
     // The schedules did exercise loss and the degraded path, so the books above were tested with drops in them.
     expect(seen.dropped).toBeGreaterThan(0);
     expect(seen.degraded).toBeGreaterThan(0);
+    // Records lost on a full disk and records lost to damage on disk both came up, counted in log records.
+    for (const [reason, n] of Object.entries(seen.reasons)) expect(n, reason).toBeGreaterThan(0);
   }, 180_000);
 });
