@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
-import { lifelineOnlyRows, stageProfileTable } from './lib/export-report.js';
+import { lifelineOnlyConclusion, lifelineOnlyRows, stageProfileTable } from './lib/export-report.js';
 import { httpSdkLineConclusion, httpSdkLineTable } from './lib/http-sdk-line.js';
 import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
@@ -832,6 +832,7 @@ const CONCLUSIONS = {
       `Offered ${integer(top.offeredPerSec)} records/s, the stock pipeline lost ${lossPhrase(top.stock.droppedPerSec, 'records/s')} and Lifeline ${lossPhrase(top.lifeline.droppedPerSec, 'records/s')}, and Lifeline delivered ${ratio(top.ratio.deliveredPerSec)} the stock pipeline's rate.`,
       `Lifeline's main thread spends ${list(cpu)} the stock pipeline's CPU per record at ${list(rates)} records/s offered.`,
       diskFullSentence(x.diskFull),
+      lifelineOnlyConclusion(x),
       `It fails over in a median of ${integer(f.refused.timeToFailoverMs.median)} ms when the primary refuses connections and ${integer(f.blackholed.timeToFailoverMs.median)} ms when it hangs (attempt timeout ${integer(f.attemptTimeoutMs)} ms), fails back a median of ${integer(f.timeToFailbackMs.median)} ms and at most ${integer(f.timeToFailbackMs.max)} ms after the primary recovers (probe interval ${integer(f.probeIntervalMs)} ms), and lost ${f.lostTotal === 0 ? 'no record' : `${integer(f.lostTotal)} records`} in its ${f.runs} fail-over runs.`,
     ]
       .filter(Boolean)

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACCESS_EVENT_BODY, accessEventAttributes } from './access-event.js';
 
 const self = fileURLToPath(import.meta.url);
 const benchDir = path.dirname(path.dirname(self));
@@ -33,25 +34,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The export bench's record: an access event of an API server. */
 function emitter(logger) {
-  const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
   let seq = 0;
   return () => {
     logger.emit({
       severityNumber: 9,
       severityText: 'INFO',
-      body,
-      attributes: {
-        seq,
-        'http.request.method': 'GET',
-        'http.route': '/api/orders/:id',
-        'http.response.status_code': 200,
-        'url.path': `/api/orders/${seq}`,
-        'server.address': 'api.example.com',
-        'server.port': 443,
-        'client.address': '203.0.113.7',
-        'user_agent.original': 'bench/1.0',
-        'lifeline.duration_ms': 12.5,
-      },
+      body: ACCESS_EVENT_BODY,
+      attributes: accessEventAttributes(seq),
     });
     seq++;
   };
