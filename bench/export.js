@@ -47,6 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
+import { drainBacklogRows } from './lib/drain-backlog.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -797,7 +798,7 @@ async function main() {
     longOutageSeconds: quick ? 30 : 600,
     longOutageSampleEveryMs: 5_000,
   });
-  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage'];
+  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'drain'];
   if (values.only !== undefined && !ONLY.includes(values.only)) {
     throw new Error(`--only: expected one of ${ONLY.join(', ')}, got "${values.only}"`);
   }
@@ -813,10 +814,11 @@ async function main() {
   const log = (line) => console.log(line);
 
   const [primary, secondary] = await Promise.all([spawnRole('receiver'), spawnRole('receiver')]);
+  let lifelineDrain;
   try {
     for (
       let round = 0;
-      round < rounds && values.only !== 'profile' && values.only !== 'long-outage';
+      round < rounds && !['profile', 'long-outage', 'drain'].includes(values.only);
       round++
     ) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
@@ -936,13 +938,16 @@ async function main() {
         `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
       );
     }
+    // Bytes on disk per record and the drain of a backlog to a receiver process (bench/lib/drain-backlog.js).
+    if (runs('drain'))
+      lifelineDrain = await drainBacklogRows({ quick, tmpRoot: path.join(tmpRoot, 'drain'), log });
   } finally {
     await Promise.all([primary.close(), secondary.close()]);
     fs.rmSync(tmpRoot, { recursive: true, force: true });
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
 
-  const lifelineOnly = summarizeLifelineOnly(settings, results);
+  const lifelineOnly = { ...summarizeLifelineOnly(settings, results), drain: lifelineDrain };
   if (values.only !== undefined) {
     // Update one scenario's rows of the last full run's results; everything else stays as measured.
     const file = path.join(out, 'export.json');
@@ -952,6 +957,7 @@ async function main() {
       'outage-load': 'outageUnderLoad',
       profile: 'profile',
       'long-outage': 'longOutage',
+      drain: 'drain',
     }[values.only];
     existing.settings = {
       ...existing.settings,

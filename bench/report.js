@@ -4,6 +4,7 @@
 // no number is copied by hand.
 //
 //   node bench/report.js [--results DIR]
+import { drainBacklogTable } from './lib/drain-backlog.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -275,6 +276,7 @@ export function exportTable(exp) {
     '',
     `${s.rounds} interleaved rounds (stock first in odd rounds, Lifeline first in even ones); each cell is the median over rounds with the min–max in parentheses, the ratio is Lifeline's median over the stock pipeline's. Throughput: ${decimal(s.throughputSeconds)} s per offered rate, delivered/s over the run including its final flush, CPU per record offered. Outage: the backend stopped for ${decimal(s.outageSeconds)} s at ${integer(s.outageRate)} records/s. Fail-over: ${integer(s.failoverRate)} records/s to two backends, the fault held for a different part of the probe interval in each round. Lifeline runs with its defaults except the retry backoff cap, probe interval and attempt timeout named in the rows (defaults 30 s, 30 s and 10 s); the long outage runs with every default.`,
     ...(exp.profile ? ['', stageProfileTable(exp)] : []),
+    ...(exp.drain ? ['', drainBacklogTable(exp.drain)] : []),
   ].join('\n');
 }
 
