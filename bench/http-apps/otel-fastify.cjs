@@ -3,7 +3,7 @@
 // OTEL_* environment (the bench sets OTLP/HTTP protobuf for traces and metrics to its receiver).
 const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-const { default: FastifyOtelInstrumentation } = require('@fastify/otel');
+const { FastifyOtelInstrumentation } = require('@fastify/otel');
 
 const sdk = new NodeSDK({
   instrumentations: [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],

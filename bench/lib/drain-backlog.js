@@ -13,7 +13,8 @@
 // The receiver is a sink: it reads each body, counts its bytes and answers 200 with an empty OTLP
 // response, so the figure is the drain's, not a backend's decode speed.
 //
-//   node bench/lib/drain-backlog.js [--quick]      (bench/export.js runs it too)
+//   node bench/lib/drain-backlog.js [--quick] [--only bytes|drain] [--drainer sender|cli ...]
+//   (bench/export.js runs it too)
 
 import { execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACCESS_EVENT_BODY, accessEventAttributes } from './access-event.js';
 
 const self = fileURLToPath(import.meta.url);
 const benchDir = path.dirname(path.dirname(self));
@@ -32,25 +34,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The export bench's record: an access event of an API server. */
 function emitter(logger) {
-  const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
   let seq = 0;
   return () => {
     logger.emit({
       severityNumber: 9,
       severityText: 'INFO',
-      body,
-      attributes: {
-        seq,
-        'http.request.method': 'GET',
-        'http.route': '/api/orders/:id',
-        'http.response.status_code': 200,
-        'url.path': `/api/orders/${seq}`,
-        'server.address': 'api.example.com',
-        'server.port': 443,
-        'client.address': '203.0.113.7',
-        'user_agent.original': 'bench/1.0',
-        'lifeline.duration_ms': 12.5,
-      },
+      body: ACCESS_EVENT_BODY,
+      attributes: accessEventAttributes(seq),
     });
     seq++;
   };
@@ -182,7 +172,6 @@ async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
   await new Promise((resolve) => app.once('exit', resolve));
   const q = await inspectQueue(path.join(dir, 'logs'));
   const spans = await inspectQueue(path.join(dir, 'traces')).catch(() => undefined);
-  if (process.env.KEEP_DIST) fs.cpSync(dir, process.env.KEEP_DIST, { recursive: true });
   fs.rmSync(dir, { recursive: true, force: true });
   return {
     rate,
@@ -218,6 +207,9 @@ async function makeBacklog(tmpRoot, targetBytes) {
   let records = 0;
   let items = 0;
   const itemsOf = fragments.map((f) => joinFragments([f], () => 0).items);
+  // A stored fragment is a gzip member: its last 4 bytes are the protobuf's size (ISIZE).
+  const plainOf = fragments.map((f) => f.readUInt32LE(f.length - 4));
+  let plain = 0;
   for (let i = 0; bytes < targetBytes; i = (i + 1) % fragments.length) {
     if (!queue.append(fragments[i])) {
       await queue.waitForRoom();
@@ -225,11 +217,20 @@ async function makeBacklog(tmpRoot, targetBytes) {
     }
     bytes += fragments[i].length;
     items += itemsOf[i];
+    plain += plainOf[i];
     records++;
     if (records % 256 === 0) await queue.waitForRoom();
   }
   await queue.close();
-  return { dir, bytes, records, items, fragmentBytes: bytes / records, itemsPerFragment: items / records };
+  return {
+    dir,
+    bytes,
+    plainBytes: plain,
+    records,
+    items,
+    fragmentBytes: bytes / records,
+    itemsPerFragment: items / records,
+  };
 }
 
 // ─── the sink receiver, in its own process ─────────────────────────────────────────────────────
@@ -296,6 +297,7 @@ async function drainBySender(backlog, sink, copy) {
   const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
   await sink.reset();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const processor = createDurableLogRecordProcessor({
     endpoints: [{ url: `${sink.url}/v1/logs` }],
     queueDir: copy,
@@ -303,8 +305,9 @@ async function drainBySender(backlog, sink, copy) {
   const provider = new LoggerProvider({ processors: [processor] });
   const s = await waitForBytes(sink, backlog.bytes, 120_000);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await provider.shutdown().catch(() => undefined);
-  return { ms, requests: s.requests, bytes: s.bytes };
+  return { ms, requests: s.requests, bytes: s.bytes, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function drainByCli(backlog, sink, copy) {
@@ -325,7 +328,7 @@ async function drainByCli(backlog, sink, copy) {
         '--no-progress',
         '--json',
       ],
-      { stdio: ['ignore', process.env.DRAIN_DEBUG ? 'inherit' : 'ignore', 'inherit'] },
+      { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     child.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`lifeline queue drain exited ${code}`)),
@@ -347,26 +350,33 @@ function catBaseline(dir) {
 }
 
 /** Runs both rows; `rounds` drains per drainer, interleaved. */
-export async function drainBacklogRows({ quick, tmpRoot, log = console.log }) {
+/** `only`: 'bytes' or 'drain' runs one of the two; `drainers`: which drains ('sender', 'cli'). */
+export async function drainBacklogRows({
+  quick,
+  tmpRoot,
+  log = console.log,
+  only,
+  drainers = ['sender', 'cli'],
+}) {
   fs.mkdirSync(tmpRoot, { recursive: true });
   const seconds = quick ? 2 : 10;
   const bytes = [];
-  for (const rate of [1_000, 5_000]) {
+  const distribution = [];
+  for (const rate of only === 'drain' ? [] : [1_000, 5_000]) {
     const row = await bytesPerRecord(tmpRoot, rate, seconds);
     bytes.push(row);
     log(
       `bytes on disk per record at ${rate}/s for ${seconds} s: ${row.bytesPerRecord.toFixed(1)} B (${row.records} records, ${row.diskBytes} B)`,
     );
   }
-  const distribution = [];
-  for (const rate of process.env.DIST_RATES ? JSON.parse(process.env.DIST_RATES) : [1_000]) {
+  for (const rate of only === 'drain' ? [] : [1_000]) {
     const row = await distributionBytesPerEvent(tmpRoot, rate, seconds);
     distribution.push(row);
     log(
       `bytes on disk per access event of the distribution at ${rate}/s for ${seconds} s: ${row.bytesPerRecord.toFixed(1)} B (${row.records} requests, ${row.diskBytes} B); its server spans: ${row.spanBytesPerRequest?.toFixed(1)} B per request`,
     );
   }
-  if (process.env.ONLY_BYTES) return { bytesOnDisk: bytes, distribution };
+  if (only === 'bytes') return { bytesOnDisk: bytes, distribution };
   const targetBytes = (quick ? 64 : 256) * 2 ** 20;
   const rounds = quick ? 1 : 3;
   const backlog = await makeBacklog(tmpRoot, targetBytes);
@@ -380,7 +390,7 @@ export async function drainBacklogRows({ quick, tmpRoot, log = console.log }) {
       for (const [drainer, run] of [
         ['sender', drainBySender],
         ['cli', drainByCli],
-      ]) {
+      ].filter(([name]) => drainers.includes(name))) {
         const copy = path.join(tmpRoot, `copy-${drainer}`);
         fs.rmSync(copy, { recursive: true, force: true });
         fs.cpSync(backlog.dir, copy, { recursive: true });
@@ -394,11 +404,12 @@ export async function drainBacklogRows({ quick, tmpRoot, log = console.log }) {
           complete: r.bytes >= backlog.bytes,
           mbPerSec: backlog.bytes / MB / (r.ms / 1000),
           recordsPerSec: backlog.items / (r.ms / 1000),
+          plainMbPerSec: backlog.plainBytes / MB / (r.ms / 1000),
           catMbPerSec: backlog.bytes / MB / (catMs / 1000),
         };
         runs.push(result);
         log(
-          `drain ${drainer.padEnd(6)}: ${result.mbPerSec.toFixed(0)} MB/s of queue bytes, ${(result.recordsPerSec / 1e6).toFixed(2)} M records/s, ${r.requests} requests${result.complete ? '' : ' (INCOMPLETE)'}; cat ${result.catMbPerSec.toFixed(0)} MB/s`,
+          `drain ${drainer.padEnd(6)}: ${result.mbPerSec.toFixed(0)} MB/s of queue bytes${r.cpuMs === undefined ? '' : ` (${(backlog.bytes / MB / (r.cpuMs / 1000)).toFixed(0)} MB per CPU-second of the drainer)`}, ${(result.recordsPerSec / 1e6).toFixed(2)} M records/s (${result.plainMbPerSec.toFixed(0)} MB/s of protobuf), ${r.requests} requests${result.complete ? '' : ' (INCOMPLETE)'}; cat ${result.catMbPerSec.toFixed(0)} MB/s`,
         );
       }
     }
@@ -424,17 +435,21 @@ export function drainBacklogTable(rows) {
   const lines = [
     '| queue at rest and drain | figure |',
     '|---|---|',
+    ...(rows.distribution ?? []).map(
+      (d) =>
+        `| bytes on disk per access event of the distribution (${d.rate.toLocaleString('en-US')} requests/s, endpoint down; server spans ${d.spanBytesPerRequest?.toFixed(1)} B) | ${d.bytesPerRecord.toFixed(1)} B |`,
+    ),
     ...rows.bytesOnDisk.map(
       (b) =>
         `| bytes on disk per record (access event, ${b.rate.toLocaleString('en-US')}/s, endpoint down) | ${b.bytesPerRecord.toFixed(1)} B |`,
     ),
   ];
-  for (const drainer of ['sender', 'cli']) {
+  for (const drainer of rows.drain ? ['sender', 'cli'] : []) {
     const runs = rows.drain.filter((r) => r.drainer === drainer);
     if (runs.length === 0) continue;
     const name = drainer === 'sender' ? "the app's sender" : '`lifeline queue drain`';
     lines.push(
-      `| drain a ${(rows.backlog.bytes / MB).toFixed(0)} MB backlog to an endpoint, ${name} | ${median(runs.map((r) => r.mbPerSec)).toFixed(0)} MB/s of queue bytes, ${(median(runs.map((r) => r.recordsPerSec)) / 1e6).toFixed(2)} M records/s (cat: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
+      `| drain a ${(rows.backlog.bytes / MB).toFixed(0)} MB backlog to an endpoint, ${name} | ${median(runs.map((r) => r.mbPerSec)).toFixed(0)} MB/s of queue bytes, ${(median(runs.map((r) => r.recordsPerSec)) / 1e6).toFixed(2)} M records/s, ${median(runs.map((r) => r.plainMbPerSec)).toFixed(0)} MB/s of protobuf before compression (cat of the segment files: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
     );
   }
   return lines.join('\n');
@@ -444,6 +459,8 @@ if (process.argv[1] === self) {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      drainer: { type: 'string', multiple: true },
       role: { type: 'string' },
       fill: { type: 'string' },
     },
@@ -454,7 +471,12 @@ if (process.argv[1] === self) {
     fillRole(queueDir, rate, seconds).then((emitted) => process.send({ emitted }, () => process.exit(0)));
   } else {
     const tmpRoot = path.join(benchDir, 'results', 'tmp', `drain-${process.pid}`);
-    drainBacklogRows({ quick: values.quick, tmpRoot })
+    drainBacklogRows({
+      quick: values.quick,
+      tmpRoot,
+      only: values.only,
+      ...(values.drainer ? { drainers: values.drainer } : {}),
+    })
       .then((rows) => console.log(`\n${drainBacklogTable(rows)}\n`))
       .finally(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
   }

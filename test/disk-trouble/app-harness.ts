@@ -60,7 +60,7 @@ export async function startApp(receiver: Receiver, queueDir: string): Promise<Ap
     logger.emit({
       body: `request ${app.emitted++}`,
       // Incompressible, so the queue's bytes on disk (fragments are gzip members) fill the volume.
-      attributes: { 'url.path': req.url ?? '/', pad: randomBytes(225).toString('base64') },
+      attributes: { 'url.path': req.url ?? '/', pad: randomBytes(450).toString('base64') },
     });
     res.end('ok');
   });

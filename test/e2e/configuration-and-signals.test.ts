@@ -1,25 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReceiver } from '@otel-lifeline/receiver';
-import type { Receiver } from '@otel-lifeline/receiver';
-import { accessEvents, examplesDir, exitOf, fixturesDir, killAll, startApp } from './support.js';
-import type { App } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { accessEvents, examplesDir, exitOf, fixturesDir, startApp, useE2eWorld } from './support.js';
 
-const work = mkdtempSync(join(tmpdir(), 'lifeline-e2e-config-'));
+const world = useE2eWorld('lifeline-e2e-config-');
+const { work, apps } = world;
 const aFile = join(work, 'a-file');
 writeFileSync(aFile, '');
-let receiver: Receiver;
-const apps: App[] = [];
-beforeAll(async () => {
-  receiver = await createReceiver();
-});
-afterAll(async () => {
-  await killAll(apps);
-  await receiver.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 function yamlFile(name: string, text: string): string {
   const file = join(work, name);
@@ -76,7 +63,7 @@ const CASES: Array<{ name: string; env: () => Record<string, string>; message: R
           'bad.yaml',
           `endpoints:\n  primary: { url: "\${RECEIVER}" }\nqueue:\n  directory: ${JSON.stringify(join(work, 'q-bad-yaml'))}\n  max_bytes: [1]\nsampling: 0.5\n`,
         ),
-        RECEIVER: receiver.url,
+        RECEIVER: world.receiver.url,
       }),
       message:
         /(?=[\s\S]*bad.yaml: queue.max_bytes=\[1\]: expected a string or an integer)(?=[\s\S]*bad.yaml: sampling: unknown key)/,
@@ -94,7 +81,7 @@ describe('bad configuration, in a real app', () => {
         ['--import', '@otel-lifeline/node/register', 'server.mjs'],
         {
           OTEL_SERVICE_NAME: serviceName,
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: world.receiver.url,
           LIFELINE_QUEUE_DIR: join(work, serviceName),
           ...env(),
         },
@@ -109,9 +96,9 @@ describe('bad configuration, in a real app', () => {
       expect(app.output()).toMatch(message);
       if (delivers) {
         // A file ignores OTEL_SERVICE_NAME: the service name then comes from the app's package.json.
-        await receiver.waitFor(
+        await world.receiver.waitFor(
           () =>
-            [...receiver.logRecords()].some(
+            [...world.receiver.logRecords()].some(
               (r) =>
                 r.record.eventName === 'lifeline.api.access' &&
                 r.resource?.attributes?.some(
@@ -133,7 +120,7 @@ describe('stopping', () => {
   it('an app without a SIGTERM handler flushes, then exits by the signal as it would have', async () => {
     const app = startApp(fixturesDir, ['--import', '@otel-lifeline/node/register', 'plain-server.cjs'], {
       OTEL_SERVICE_NAME: 'e2e-sigterm-default',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: world.receiver.url,
       LIFELINE_QUEUE_DIR: join(work, 'sigterm-default'),
       OTEL_METRICS_EXPORTER: 'none',
     });
@@ -142,7 +129,7 @@ describe('stopping', () => {
     for (let i = 0; i < 5; i += 1) await (await fetch(`${url}/x?rid=t${i}`)).text();
     const exit = await app.stop('SIGTERM');
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
-    expect([...accessEvents(receiver, 'e2e-sigterm-default').keys()].sort()).toEqual([
+    expect([...accessEvents(world.receiver, 'e2e-sigterm-default').keys()].sort()).toEqual([
       't0',
       't1',
       't2',
@@ -154,7 +141,7 @@ describe('stopping', () => {
   it('an app with its own SIGTERM handler is not made to exit: its handler decides, and events are delivered', async () => {
     const app = startApp(fixturesDir, ['--import', '@otel-lifeline/node/register', 'graceful-server.mjs'], {
       OTEL_SERVICE_NAME: 'e2e-sigterm-own',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: world.receiver.url,
       LIFELINE_QUEUE_DIR: join(work, 'sigterm-own'),
       OTEL_METRICS_EXPORTER: 'none',
     });
@@ -164,19 +151,19 @@ describe('stopping', () => {
     const exit = await app.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(app.output()).toContain('app: SIGTERM, closing');
-    await receiver.waitFor(() => accessEvents(receiver, 'e2e-sigterm-own').size === 5, 10_000);
+    await world.receiver.waitFor(() => accessEvents(world.receiver, 'e2e-sigterm-own').size === 5, 10_000);
   });
 
   it('a script that simply ends has its events sent before it exits', async () => {
     const app = startApp(fixturesDir, ['--import', '@otel-lifeline/node/register', 'short-script.mjs'], {
       OTEL_SERVICE_NAME: 'e2e-short-script',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: world.receiver.url,
       LIFELINE_QUEUE_DIR: join(work, 'short-script'),
     });
     apps.push(app);
     await exitOf(app.child);
     expect(app.child.exitCode).toBe(0);
-    expect([...accessEvents(receiver, 'e2e-short-script').keys()]).toEqual(['short-1']);
+    expect([...accessEvents(world.receiver, 'e2e-short-script').keys()]).toEqual(['short-1']);
   });
 
   it('OTEL_SDK_DISABLED=true starts nothing and says so only at info level', async () => {

@@ -1,11 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReceiver } from '@otel-lifeline/receiver';
-import type { Receiver } from '@otel-lifeline/receiver';
-import { attribute, examplesDir, killAll, startApp } from './support.js';
-import type { App } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { attribute, examplesDir, startApp, useE2eWorld } from './support.js';
 
 // The framework examples hold no Lifeline line: `node --import @otel-lifeline/node/register`
 // alone must give their requests a route template on the access events, the server spans and the
@@ -19,18 +15,8 @@ const EXAMPLES = [
 ];
 const LIFELINE_LINE = /lifeline|instrumentApi|expressAdapter|koaMiddleware|honoMiddleware|nestInterceptor/i;
 
-const work = mkdtempSync(join(tmpdir(), 'lifeline-e2e-routes-'));
-let receiver: Receiver;
-const apps: App[] = [];
-
-beforeAll(async () => {
-  receiver = await createReceiver();
-});
-afterAll(async () => {
-  await killAll(apps);
-  await receiver.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const world = useE2eWorld('lifeline-e2e-routes-');
+const { work, apps } = world;
 
 type Attributes = Parameters<typeof attribute>[0];
 const serviceOf = (resource: { attributes?: Attributes } | undefined) =>
@@ -39,7 +25,7 @@ const ridOf = (attributes: Attributes) =>
   new URLSearchParams(attribute(attributes, 'url.query') ?? '').get('rid');
 
 function logRecords(service: string, eventName: string) {
-  return receiver
+  return world.receiver
     .logRecords()
     .filter((r) => r.record.eventName === eventName && serviceOf(r.resource) === service)
     .map((r) => r.record);
@@ -67,7 +53,7 @@ describe('framework examples, with no Lifeline line in their code', () => {
         ['--import', '@otel-lifeline/node/register', example.entry],
         {
           OTEL_SERVICE_NAME: service,
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: world.receiver.url,
           LIFELINE_QUEUE_DIR: join(work, service),
           OTEL_METRIC_EXPORT_INTERVAL: '500',
         },
@@ -93,7 +79,7 @@ describe('framework examples, with no Lifeline line in their code', () => {
 
     for (const { name, service, app } of started) {
       const output = () => `${name}\n${app.output()}`;
-      await receiver
+      await world.receiver
         .waitFor(
           (r) =>
             r
@@ -112,7 +98,7 @@ describe('framework examples, with no Lifeline line in their code', () => {
       expect(attribute(access.get('nowhere')?.attributes, 'http.response.status_code')).toBe('404');
 
       // Exactly one exception event per failed request, with the access event's trace and span.
-      await receiver
+      await world.receiver
         .waitFor(
           (r) => r.logRecords().filter((l) => serviceOf(l.resource) === service).length >= calls.length + 2,
           5_000,
@@ -132,14 +118,14 @@ describe('framework examples, with no Lifeline line in their code', () => {
       }
 
       // The server span of each routed request is named after the route and carries http.route.
-      await receiver
+      await world.receiver
         .waitFor(
           (r) => r.spans().filter((s) => serviceOf(s.resource) === service).length >= calls.length,
           20_000,
         )
         .catch(() => undefined);
       const spans = new Map(
-        receiver
+        world.receiver
           .spans()
           .filter((s) => serviceOf(s.resource) === service)
           .map((s) => [s.span.spanId, s.span]),
@@ -152,10 +138,10 @@ describe('framework examples, with no Lifeline line in their code', () => {
       }
 
       // The duration histogram has a series per route, and the 404's has none.
-      await receiver
+      await world.receiver
         .waitFor((r) => durationRoutes(r, service).has('/api/fail'), 20_000)
         .catch(() => undefined);
-      expect([...durationRoutes(receiver, service)].sort(), output()).toEqual(
+      expect([...durationRoutes(world.receiver, service)].sort(), output()).toEqual(
         ['/api/fail', '/api/items/:id', '/api/login', undefined].sort(),
       );
     }

@@ -2,6 +2,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { createReceiver } from '@otel-lifeline/receiver';
 import type { Receiver } from '@otel-lifeline/receiver';
 
 export const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -93,4 +98,36 @@ export function accessEvents(receiver: Receiver, service: string): Map<string, A
 export async function exitOf(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await once(child, 'exit');
+}
+
+export interface E2eWorld {
+  /** A temp directory for this file's queues and configuration, removed after its tests. */
+  readonly work: string;
+  /** Apps started by the tests; all killed after them. */
+  readonly apps: App[];
+  /** The real receiver every app exports to (set before the first test). */
+  readonly receiver: Receiver;
+}
+
+/** One receiver, one temp directory and the apps a test file starts, torn down after its tests. */
+export function useE2eWorld(prefix: string): E2eWorld {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const apps: App[] = [];
+  let receiver: Receiver | undefined;
+  beforeAll(async () => {
+    receiver = await createReceiver();
+  });
+  afterAll(async () => {
+    await killAll(apps);
+    await receiver?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+  return {
+    work,
+    apps,
+    get receiver() {
+      if (receiver === undefined) throw new Error('the receiver starts in beforeAll');
+      return receiver;
+    },
+  };
 }

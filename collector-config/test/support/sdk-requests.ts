@@ -7,14 +7,14 @@ import {
   encodeLogRecords,
   encodeResourceMetrics,
   encodeSpans,
-  logRecordsToOtlp,
   logsCodec,
   metricsCodec,
-  resourceMetricsToOtlp,
-  spansToOtlp,
   tracesCodec,
   type Signal,
 } from '@otel-lifeline/otlp';
+import { logRecordsToOtlp } from '../../../packages/otlp/src/log-records-converter.js';
+import { resourceMetricsToOtlp } from '../../../packages/otlp/src/resource-metrics-converter.js';
+import { spansToOtlp } from '../../../packages/otlp/src/spans-converter.js';
 
 /** The resource attribute that tells the test cases apart in the Collector's output. */
 export const CASE_KEY = 'lifeline.test.case';

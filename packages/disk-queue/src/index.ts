@@ -1,3 +1,5 @@
+// The public surface, as the README's API section documents it. The on-disk format is documented
+// there too; its constants and decoders stay inside: inspectQueue and verifyQueue read the files.
 export { openDiskQueue } from './disk-queue.js';
 export { MAX_WRITES_IN_FLIGHT } from './flight.js';
 export type {
@@ -14,7 +16,6 @@ export type {
   CursorStats,
   ReadLimits,
 } from './types.js';
-export { DROP_REASONS } from './types.js';
 export type { Clock } from './clock.js';
 export type { FileSystem, OpenFile, FileStat } from './file-system.js';
 export { createNodeFileSystem } from './file-system.js';
@@ -26,32 +27,4 @@ export {
   type InspectOptions,
 } from './inspect-queue.js';
 export { verifyQueue, type QueueVerification, type CorruptRecord } from './verify-queue.js';
-export type { Position } from './ledger.js';
-export {
-  LEDGER_FILE,
-  LEDGER_MAGIC,
-  LEDGER_FORMAT_VERSION,
-  encodeLedger,
-  decodeLedger,
-  type LedgerState,
-} from './ledger.js';
-export {
-  SEGMENT_MAGIC,
-  SEGMENT_FORMAT_VERSION,
-  SEGMENT_HEADER_FIXED_BYTES,
-  SEGMENT_FLAG_ENCRYPTED,
-  SEGMENT_FILE_PATTERN,
-  segmentFileName,
-  decodeSegmentHeader,
-  type SegmentHeader,
-} from './segment-header.js';
-export {
-  FRAME_HEADER_BYTES,
-  FRAME_MAGIC,
-  MAX_RECORD_BYTES,
-  checkFrame,
-  type FrameInfo,
-  type FrameCheck,
-} from './record-frame.js';
-export { NONCE_BYTES, TAG_BYTES } from './encryption.js';
-export { LOCK_FILE, SUBDIRECTORY_PATTERN, type LockOwner } from './ownership.js';
+export type { LockOwner } from './ownership.js';

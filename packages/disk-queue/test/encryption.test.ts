@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeSegmentHeader, openDiskQueue, verifyQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { openDiskQueue, verifyQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { decodeSegmentHeader } from '../src/segment-header.js';
 import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
 
 const MARKER = 'card=4111-1111-1111-1111;secret=hunter2';

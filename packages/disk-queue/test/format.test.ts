@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  checkFrame,
-  decodeLedger,
-  decodeSegmentHeader,
-  encodeLedger,
-  FRAME_HEADER_BYTES,
-  segmentFileName,
-  SEGMENT_FILE_PATTERN,
-} from '@otel-lifeline/disk-queue';
+import { decodeLedger, encodeLedger } from '../src/ledger.js';
+import { checkFrame, FRAME_HEADER_BYTES } from '../src/record-frame.js';
+import { decodeSegmentHeader, segmentFileName, SEGMENT_FILE_PATTERN } from '../src/segment-header.js';
 import { crc32, tableCrc32 } from '../src/crc32.js';
 import { AppendBuffer } from '../src/append-buffer.js';
 import { resync } from '../src/record-frame.js';

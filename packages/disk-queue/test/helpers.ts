@@ -1,14 +1,9 @@
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  checkFrame,
-  decodeSegmentHeader,
-  SEGMENT_FILE_PATTERN,
-  type DiskQueue,
-  type OpenFile,
-  type QueueCursor,
-} from '@otel-lifeline/disk-queue';
+import { type DiskQueue, type OpenFile, type QueueCursor } from '@otel-lifeline/disk-queue';
+import { checkFrame } from '../src/record-frame.js';
+import { decodeSegmentHeader, SEGMENT_FILE_PATTERN } from '../src/segment-header.js';
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export async function tempDir(

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createNodeFileSystem,
-  encodeLedger,
   inspectQueue,
   openDiskQueue,
   verifyQueue,
   type DiskQueue,
   type FileSystem,
 } from '@otel-lifeline/disk-queue';
+import { encodeLedger } from '../src/ledger.js';
 import { appendAll, drain, numbered, segmentFiles, tempDir } from './helpers.js';
 
 /** Appends in flushes of eight, so that the records spread over several small segments. */

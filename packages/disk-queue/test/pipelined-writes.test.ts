@@ -3,15 +3,15 @@ import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createNodeFileSystem,
-  LOCK_FILE,
   MAX_WRITES_IN_FLIGHT,
   openDiskQueue,
   type DiskQueue,
   type DropEvent,
   type FileSystem,
   type OpenFile,
-  segmentFileName,
 } from '@otel-lifeline/disk-queue';
+import { LOCK_FILE } from '../src/ownership.js';
+import { segmentFileName } from '../src/segment-header.js';
 import { drain, forwardingFile, numbered, record, segmentFiles, tempDir } from './helpers.js';
 
 /** A segment write the test holds back, then lets through (or fails) when it chooses. */

@@ -2,7 +2,8 @@ import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDiskQueue, SEGMENT_FILE_PATTERN, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { SEGMENT_FILE_PATTERN } from '../src/segment-header.js';
 import { abandonDiskQueue } from '../src/disk-queue.js';
 import { appendAll, drain, numbered, segmentFiles, tempDir } from './helpers.js';
 

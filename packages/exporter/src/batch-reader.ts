@@ -8,11 +8,25 @@ export interface BatchLimits {
   maxBatchBytes: number;
 }
 
+/** One request's fragments; the part that ends a queue batch carries it, to be acknowledged. */
+export interface Part {
+  records: Uint8Array[];
+  bytes: number;
+  oldestAppendedAtMs: number;
+  ack?: QueueBatch;
+}
+
 export interface BatchReader {
   /** The next batch, or undefined when the cursor has nothing pending. */
   read(): Promise<QueueBatch | undefined>;
-  /** One OTLP request from the batch's fragments: concatenated, never decoded or recompressed. */
-  join(batch: QueueBatch): JoinedBatch;
+  /**
+   * About `requests` requests' worth of fragments in one read, split into parts of at most
+   * maxBatchRecords fragments and maxBatchBytes of protobuf (each fragment's gzip ISIZE), so none
+   * is read twice. The last part carries the queue batch.
+   */
+  readParts(requests: number): Promise<Part[] | undefined>;
+  /** One OTLP request from the fragments: concatenated, never decoded or recompressed. */
+  join(batch: { readonly records: readonly Uint8Array[] }): JoinedBatch;
 }
 
 /**
@@ -53,6 +67,38 @@ export function createBatchReader(
       if (fit === batch.records.length) return batch;
       cursor.rewind();
       return cursor.read({ maxRecords: fit, maxBytes: batch.bytes });
+    },
+    async readParts(requests) {
+      const { maxBatchRecords, maxBatchBytes } = limits;
+      const batch = await cursor.read({
+        maxRecords: maxBatchRecords * requests,
+        maxBytes: Math.max(1, Math.floor(maxBatchBytes * storedRatio)) * requests,
+      });
+      if (batch === undefined) return undefined;
+      const parts: Part[] = [];
+      const at = batch.oldestAppendedAtMs;
+      let part: Part = { records: [], bytes: 0, oldestAppendedAtMs: at };
+      let plain = 0;
+      let totalPlain = 0;
+      for (const record of batch.records) {
+        const size = plainBytes(record);
+        totalPlain += size;
+        // The first fragment goes even alone past the bound (as a large fragment always did).
+        if (
+          part.records.length > 0 &&
+          (plain + size > maxBatchBytes || part.records.length >= maxBatchRecords)
+        ) {
+          parts.push(part);
+          part = { records: [], bytes: 0, oldestAppendedAtMs: at };
+          plain = 0;
+        }
+        part.records.push(record);
+        part.bytes += record.byteLength;
+        plain += size;
+      }
+      parts.push({ ...part, ack: batch });
+      storedRatio = totalPlain > 0 ? Math.min(1, batch.bytes / totalPlain) : 1;
+      return parts;
     },
     join(batch) {
       const started = stageStart();

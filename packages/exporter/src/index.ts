@@ -22,7 +22,7 @@ export type { ResilienceOptions } from './resilience-options.js';
 export type { SendOptions, SendResult, Transport } from './transport.js';
 export type { EndpointOptions, HttpTransport, HttpTransportOptions } from './http-transport.js';
 export { createHttpTransport } from './http-transport.js';
-export { maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
+export { splitUserinfo } from './endpoint-credentials.js';
 export type { EndpointCredentials } from './endpoint-credentials.js';
 export type { RetryOptions } from './retrying-transport.js';
 export { createRetryingTransport } from './retrying-transport.js';
@@ -35,12 +35,10 @@ export type {
 export { createFailoverTransport } from './failover-transport.js';
 export type { CursorDrainOptions, CursorDrainProgress, CursorDrainResult } from './cursor-drain.js';
 export { drainCursor } from './cursor-drain.js';
-export { classifyNetworkError, classifyStatus } from './classify-outcome.js';
-export { parseRetryAfter } from './retry-after.js';
 
 // Dead letters, diagnostics, errors
 export type { DeadLetterMetadata } from './dead-letter.js';
-export { DEAD_LETTER_FORMAT, readDeadLetterFile } from './dead-letter.js';
+export { readDeadLetterFile } from './dead-letter.js';
 export type { JoinedBatch } from './fragment-format.js';
 export { isCompressedFragment, joinFragments, plainFragment } from './fragment-format.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';

@@ -3,14 +3,16 @@ import type { Clock } from './clock.js';
 import { realSleep } from './clock.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
-import { createBatchReader, type BatchReader } from './batch-reader.js';
+import { createBatchReader, type BatchReader, type Part } from './batch-reader.js';
 import { plainFragment } from './fragment-format.js';
 import type { SendResult, Transport } from './transport.js';
 
 /*
- * Drains one queue cursor through a transport, one request at a time:
+ * Drains one queue cursor through a transport, up to MAX_SENDS_IN_FLIGHT requests at a time, each
+ * batch acknowledged in the order it was read:
  *
- *   read fragments (≤ maxBatchRecords, ≤ maxBatchBytes) ─► concatenate = one OTLP request
+ *   read fragments ─► parts (≤ maxBatchRecords, ≤ maxBatchBytes before compression) ─► concatenate
+ *   = one OTLP request per part
  *   (stored gzip members concatenate into one gzip body: fragment-format.ts; nothing is recompressed)
  *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
@@ -20,12 +22,17 @@ import type { SendResult, Transport } from './transport.js';
  *        │   rejected ─► write the dead-letter file, count ────► ack ─┤
  *        │   retryable after maxAge ─► count as max_age drop ──► ack ─┤
  *        │   retryable after stop ─► rewind (the batch stays on disk) │  stop
+ *   (a batch is acknowledged after every part of it and of the batches before it was answered)
  *        └────────────────────────────────────────────────────────────┘
  *
  * A fragment is acknowledged only after an endpoint answered for it (or it was dead-lettered or
- * expired, both counted): at-least-once, duplicates only for the batch in flight at a crash.
+ * expired, both counted): at-least-once, duplicates only for the batches in flight at a crash.
  */
 const LINGER_MS = 100;
+/** Requests in flight per cursor (the HTTP agent keeps 4 connections per endpoint). */
+export const MAX_SENDS_IN_FLIGHT = 4;
+
+type Verdict = 'done' | 'rewind';
 
 export interface QueuedSenderOptions {
   /** Where this sender sends, for events and reports ('failover' chains name their endpoints). */
@@ -59,8 +66,10 @@ class QueuedSenderImpl implements QueuedSender {
   readonly #stop = new AbortController();
   readonly #waiters = new Set<() => void>();
   readonly #loop: Promise<void>;
-  readonly #batches: BatchReader;
   #acked = 0;
+  /** The last acknowledgement being made durable. */
+  #acking: Promise<void> = Promise.resolve();
+  readonly #batches: BatchReader;
 
   constructor(options: QueuedSenderOptions) {
     this.#o = options;
@@ -76,18 +85,43 @@ class QueuedSenderImpl implements QueuedSender {
 
   async #run(): Promise<void> {
     const stop = this.#stop.signal;
+    // Parts sent, in the order they were read; a batch is acknowledged with its last part.
+    const inFlight: Array<{ part: Part; verdict: Promise<Verdict | Error> }> = [];
+    let parts: Part[] = [];
+    let answered = true;
     while (!stop.aborted) {
       try {
-        const batch = await this.#batches.read();
-        if (batch === undefined) {
+        while (inFlight.length < MAX_SENDS_IN_FLIGHT && !stop.aborted) {
+          if (parts.length === 0) {
+            const read = await this.#batches.readParts(MAX_SENDS_IN_FLIGHT);
+            if (read === undefined) break;
+            parts = read;
+          }
+          const part = parts.shift() as Part;
+          const verdict = this.#deliver(part, stop).catch((error: unknown) => error as Error);
+          inFlight.push({ part, verdict });
+        }
+        const first = inFlight.shift();
+        if (first === undefined) {
+          if (stop.aborted) break;
           // Idle: once data arrives, give it LINGER_MS to gather, so a trickle of group commits
           // goes out as a few larger requests (each costs a read, a request and an ack).
           await this.#o.cursor.waitForData(stop);
           await realSleep(LINGER_MS, stop);
           continue;
         }
-        await this.#deliver(batch, stop);
+        const verdict = await first.verdict;
+        if (verdict instanceof Error) throw verdict;
+        if (verdict === 'rewind') {
+          answered = false;
+          break;
+        }
+        if (first.part.ack) this.#ack(first.part.ack);
       } catch (error) {
+        // Everything read and not acknowledged is read again, once the sends in flight have ended.
+        await Promise.all(inFlight.splice(0).map((f) => f.verdict));
+        parts = [];
+        this.#o.cursor.rewind();
         if (stop.aborted) break;
         const { outcomes } = this.#o;
         outcomes.problem(
@@ -95,16 +129,25 @@ class QueuedSenderImpl implements QueuedSender {
           'error',
           `lifeline ${outcomes.signal} export: reading the queue failed: ${(error as Error).message}`,
         );
-        this.#o.cursor.rewind();
         await realSleep(1_000, stop);
       }
     }
+    // Stopping: the sends in flight give up at once; those answered before that are acknowledged
+    // in order, up to the first that was not; the rest stays on disk.
+    for (const f of inFlight.splice(0)) {
+      const verdict = await f.verdict;
+      answered &&= verdict === 'done';
+      if (answered && f.part.ack) this.#ack(f.part.ack);
+    }
+    this.#o.cursor.rewind();
+    await this.#acking;
     this.#wake();
   }
 
-  async #deliver(batch: QueueBatch, stop: AbortSignal): Promise<void> {
-    const { body, encoding, items } = this.#batches.join(batch);
-    const ageLeftMs = batch.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
+  /** Sends one part and counts the outcome; 'rewind' when the send gave up because of stop. */
+  async #deliver(part: Part, stop: AbortSignal): Promise<Verdict> {
+    const { body, encoding, items } = this.#batches.join(part);
+    const ageLeftMs = part.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
     // released as soon as the send ends.
     const giveUp = new AbortController();
@@ -139,28 +182,44 @@ class QueuedSenderImpl implements QueuedSender {
           status: result.status,
           reason: result.reason,
           items,
-          records: batch.records.length,
+          records: part.records.length,
         };
         o.outcomes.rejected(o.name, rejected, file);
         break;
       }
       case 'retryable':
-        if (stop.aborted) {
-          o.cursor.rewind();
-          return;
-        }
+        if (stop.aborted) return 'rewind';
         // Only the age limit ends retries of a batch that is safe on disk.
         o.outcomes.expired(
           o.name,
-          { records: batch.records.length, bytes: batch.bytes, items },
+          { records: part.records.length, bytes: part.bytes, items },
           o.maxAgeMs,
           result.reason,
         );
         break;
     }
-    await o.cursor.ack(batch);
-    this.#acked += batch.records.length;
-    this.#wake();
+    return 'done';
+  }
+
+  /**
+   * The acknowledgement moves the cursor at once; making it durable (a ledger write and
+   * fdatasync) overlaps the next reads and sends, and concurrent ones share one ledger write.
+   */
+  #ack(batch: QueueBatch): void {
+    const o = this.#o;
+    const records = batch.records.length;
+    this.#acking = o.cursor.ack(batch).then(
+      () => {
+        this.#acked += records;
+        this.#wake();
+      },
+      (error: unknown) =>
+        o.outcomes.problem(
+          `queue-ack:${this.name}`,
+          'error',
+          `lifeline ${o.outcomes.signal} export: acknowledging a batch failed (it may be sent again after a restart): ${(error as Error).message}`,
+        ),
+    );
   }
 
   #wake(): void {

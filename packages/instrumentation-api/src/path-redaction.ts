@@ -1,3 +1,5 @@
+import { isHighEntropyToken, MIN_LENGTH } from './entropy.js';
+import { mightHoldSecret } from './secret-prefilter.js';
 import { classifyValue } from './value-classifier.js';
 import type { ValueClass } from './value-classifier.js';
 
@@ -75,6 +77,10 @@ export function redactPath(
   replace: (segment: string, kind: 'secret' | 'personal') => string,
 ): string {
   if (path.length < 6) return path;
+  // One prefilter pass over the whole path: a segment can only hold what the detectors look for
+  // if the path does (the prefilter's state starts afresh at each `/`), so the common path
+  // (`/api/orders/100037`) has its segments checked for their place and length only.
+  const suspicious = path.includes('%') || mightHoldSecret(path);
   let out: string | undefined;
   let copied = 0;
   let context: 'secret' | 'personal' | undefined;
@@ -84,7 +90,7 @@ export function redactPath(
     if (end === -1) end = path.length;
     if (end > start) {
       const segment = path.slice(start, end);
-      const found = classifySegment(segment, context);
+      const found = classifySegment(segment, context, suspicious);
       if (found !== undefined) {
         out = (out ?? '') + path.slice(copied, start) + replace(decodeSegment(segment), found);
         copied = end;
@@ -101,21 +107,27 @@ export function redactPath(
 }
 
 function contextOf(segment: string): 'secret' | 'personal' | undefined {
-  if (segment.length > 24) return undefined;
+  const first = segment.charCodeAt(0);
+  if (segment.length > 16 || (first >= 48 && first <= 57)) return undefined; // ids, not words
   const word = segment.toLowerCase();
   if (SECRET_CONTEXT.has(word)) return 'secret';
   if (PERSON_CONTEXT.has(word)) return 'personal';
   return undefined;
 }
 
-function classifySegment(segment: string, context: 'secret' | 'personal' | undefined): ValueClass {
+function classifySegment(
+  segment: string,
+  context: 'secret' | 'personal' | undefined,
+  suspicious: boolean,
+): ValueClass {
   const first = segment.charCodeAt(0);
   if (first === 58 || first === 123 || first === 42) return undefined; // :id, {id}, *
   if (context === 'secret' && !/^\d+$/.test(segment)) return 'secret';
   if (first === 64 && segment.length > 1 && !segment.includes('.', 1)) return 'personal'; // /@alice
-  const decoded = segment.length >= 6 ? decodeSegment(segment) : segment;
-  const found = classifyValue(decoded);
-  if (found !== undefined) return found;
+  if (suspicious) {
+    const found = classifyValue(segment.length >= 6 ? decodeSegment(segment) : segment);
+    if (found !== undefined) return found;
+  } else if (segment.length >= MIN_LENGTH && isHighEntropyToken(segment)) return 'secret';
   if (context === 'personal' && !ID_LIKE.test(segment) && !NOT_A_NAME.has(segment.toLowerCase()))
     return 'personal';
   return undefined;

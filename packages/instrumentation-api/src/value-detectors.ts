@@ -1,3 +1,5 @@
+import { mightHoldSecret } from './secret-prefilter.js';
+
 /**
  * Value detectors: find secrets inside any string, whatever key or header they came under.
  *
@@ -145,14 +147,6 @@ export const VALUE_DETECTORS: readonly ValueDetector[] = [
     personal: true,
   },
 ];
-
-/** One cheap test before running every detector: most strings hold nothing of interest. */
-const PRECHECK =
-  /-----BEGIN|eyJ|Bearer|Basic|Token|Digest|\d{3}[- ]\d{2}[- ]\d{4}|\d{4}[ -]?\d{4,6}[ -]?\d{4}|A[KSBCGIRNP][A-Z]{2}[A-Z0-9]{16}|AIza|ya29\.|GOCSPX|Shared|AccountKey|\dQ~|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|ATBB|xox|xapp|k_live|k_test|whsec_|sq0|\$production\$|sk-|npm_|pypi-|SG\.|SK[0-9a-f]{8}|key|dop_v1|shp|hv[sb]\.|dp\.pt|[MN][A-Za-z\d]{23}\.|:AA|:\/\/[^\s/@]*:|pass|pwd|secret|token|session|@|[A-Z]{2} ?\d{2} ?[A-Z0-9]{2}/i;
-
-export function mightHoldSecret(text: string): boolean {
-  return text.length >= 8 && PRECHECK.test(text);
-}
 
 /**
  * Replaces every detected secret in `text` by `replace(secret, personal)`; returns `text` itself

@@ -40,9 +40,6 @@ export { codecFor, logsCodec, metricsCodec, tracesCodec } from './signal-codec.j
 export type { RpcStatus } from './status.js';
 export { decodeStatus, encodeStatus, statusFromJson, statusToJson } from './status.js';
 export { encodeLogRecords } from './log-records-encoder.js';
-export { logRecordsToOtlp } from './log-records-converter.js';
 export { encodeSpans } from './spans-encoder.js';
-export { spansToOtlp } from './spans-converter.js';
 export { encodeResourceMetrics } from './resource-metrics-encoder.js';
-export { resourceMetricsToOtlp } from './resource-metrics-converter.js';
 export { OtlpDecodeError, OtlpEncodeError } from './errors.js';

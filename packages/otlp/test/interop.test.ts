@@ -11,13 +11,13 @@ import {
   encodeLogRecords,
   encodeResourceMetrics,
   encodeSpans,
-  logRecordsToOtlp,
   logsCodec,
   metricsCodec,
-  resourceMetricsToOtlp,
-  spansToOtlp,
   tracesCodec,
 } from '@otel-lifeline/otlp';
+import { logRecordsToOtlp } from '../src/log-records-converter.js';
+import { resourceMetricsToOtlp } from '../src/resource-metrics-converter.js';
+import { spansToOtlp } from '../src/spans-converter.js';
 import { flattenLogs } from './fixtures/flatten.js';
 import { logRecords, resourceMetrics, spans } from './fixtures/sdk-records.js';
 

@@ -5,14 +5,9 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import {
-  encodeLogRecords,
-  encodeResourceMetrics,
-  logRecordsToOtlp,
-  logsCodec,
-  metricsCodec,
-  resourceMetricsToOtlp,
-} from '@otel-lifeline/otlp';
+import { encodeLogRecords, encodeResourceMetrics, logsCodec, metricsCodec } from '@otel-lifeline/otlp';
+import { logRecordsToOtlp } from '../src/log-records-converter.js';
+import { resourceMetricsToOtlp } from '../src/resource-metrics-converter.js';
 
 const resource = { attributes: { 'service.name': 'api' }, asyncAttributesPending: false };
 const scope = { name: 'lifeline', version: '1.0.0' };

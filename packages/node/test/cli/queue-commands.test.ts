@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +7,7 @@ import { inspectQueue, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-qu
 import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { apiFixture, closedPort, lifelineBin, runNode, startNode, stop } from '../child-process.js';
+import { flipByte, runDrain } from './queue-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -72,15 +73,7 @@ describe('lifeline queue', () => {
 
     const receiver = await createReceiver();
     try {
-      const drained = await runNode([
-        lifelineBin,
-        'queue',
-        'drain',
-        queueDir,
-        '--endpoint',
-        receiver.url,
-        '--json',
-      ]);
+      const drained = await runDrain(queueDir, receiver.url, '--json');
       expect(drained.stderr).toBe('');
       expect(drained.code).toBe(0);
       const report = JSON.parse(drained.stdout) as {
@@ -112,16 +105,7 @@ describe('lifeline queue', () => {
     const queue = await openDiskQueue({ directory: dir });
     queue.append(new Uint8Array([0x0a, 0x00]));
     await queue.close();
-    const result = await runNode([
-      lifelineBin,
-      'queue',
-      'drain',
-      dir,
-      '--endpoint',
-      `http://127.0.0.1:${await closedPort()}`,
-      '--max-attempts',
-      '2',
-    ]);
+    const result = await runDrain(dir, `http://127.0.0.1:${await closedPort()}`, '--max-attempts', '2');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/giving up after 2 attempts/);
     expect((await inspectQueue(dir)).pendingRecords).toBe(1);
@@ -138,13 +122,7 @@ describe('lifeline queue', () => {
 
     const segment = (await inspectQueue(dir)).segmentFiles[0]!;
     const path = join(dir, segment.file);
-    const fd = openSync(path, 'r+');
-    const middle = Math.floor(segment.bytes / 2);
-    const byte = Buffer.alloc(1);
-    readSync(fd, byte, 0, 1, middle);
-    byte[0] = byte[0]! ^ 0xff;
-    writeSync(fd, byte, 0, 1, middle);
-    closeSync(fd);
+    flipByte(path, Math.floor(segment.bytes / 2));
 
     const expected = await verifyQueue(dir);
     expect(expected.corrupt.length).toBeGreaterThan(0);
@@ -179,15 +157,7 @@ describe('lifeline queue', () => {
 
     const receiver = await createReceiver();
     try {
-      const drained = await runNode([
-        lifelineBin,
-        'queue',
-        'drain',
-        dir,
-        '--endpoint',
-        receiver.url,
-        ...keyArgs,
-      ]);
+      const drained = await runDrain(dir, receiver.url, ...keyArgs);
       expect(drained.code).toBe(0);
       expect(drained.stdout).toMatch(/logs: delivered 3 records \(3 log records\)/);
       expect(
@@ -219,15 +189,7 @@ describe('lifeline queue', () => {
 
     const receiver = await createReceiver();
     try {
-      const drained = await runNode([
-        lifelineBin,
-        'queue',
-        'drain',
-        dir,
-        '--endpoint',
-        receiver.url,
-        '--json',
-      ]);
+      const drained = await runDrain(dir, receiver.url, '--json');
       expect(drained.code).toBe(0);
       expect(JSON.parse(drained.stdout)).toMatchObject({ records: 2, items: 2 });
       expect(
@@ -268,15 +230,7 @@ describe('lifeline queue', () => {
 
     const receiver = await createReceiver();
     try {
-      const drained = await runNode([
-        lifelineBin,
-        'queue',
-        'drain',
-        queueDir,
-        '--endpoint',
-        receiver.url,
-        '--json',
-      ]);
+      const drained = await runDrain(queueDir, receiver.url, '--json');
       expect(drained.code, drained.stderr).toBe(0);
       const rids = receiver
         .logRecords()

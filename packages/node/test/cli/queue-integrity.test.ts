@@ -1,21 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeLedger, inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
+import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
+import { encodeLedger } from '../../../disk-queue/src/ledger.js';
 import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { lifelineBin, runNode } from '../child-process.js';
+import { flipByte, runDrain } from './queue-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lifeline-cli-integrity-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -47,16 +40,7 @@ async function drainTo(
 ): Promise<{ code: number | null; stdout: string; stderr: string; received: number }> {
   const receiver = await createReceiver();
   try {
-    const result = await runNode([
-      lifelineBin,
-      'queue',
-      'drain',
-      dir,
-      '--endpoint',
-      receiver.url,
-      '--max-attempts',
-      '1',
-    ]);
+    const result = await runDrain(dir, receiver.url, '--max-attempts', '1');
     return { ...result, received: receiver.counts().logRecords };
   } finally {
     await receiver.close();
@@ -119,13 +103,7 @@ describe('lifeline queue verify and drain name what they skipped', () => {
   it('drain exits 1 naming the corrupt records it skipped, after delivering the intact ones', async () => {
     const dir = await logsQueue('corrupt', 30);
     const segment = (await inspectQueue(dir)).segmentFiles[1]!;
-    const fd = openSync(join(dir, segment.file), 'r+');
-    const at = Math.floor(segment.bytes / 2);
-    const byte = Buffer.alloc(1);
-    readSync(fd, byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0xff;
-    writeSync(fd, byte, 0, 1, at);
-    closeSync(fd);
+    flipByte(join(dir, segment.file), Math.floor(segment.bytes / 2));
     const drained = await drainTo(dir);
     expect(drained.code).toBe(1);
     expect(drained.stdout).toMatch(/skipped 1 \(corrupt\)/);
