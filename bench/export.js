@@ -45,7 +45,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
+import { drainBacklogRows } from './lib/drain-backlog.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -220,19 +222,8 @@ async function appRole(config) {
   }
   const provider = new LoggerProvider({ processors: [processor] });
   const logger = provider.getLogger('bench-export', '1.0.0');
-  const attributes = (seq) => ({
-    seq,
-    'http.request.method': 'GET',
-    'http.route': '/api/orders/:id',
-    'http.response.status_code': 200,
-    'url.path': `/api/orders/${seq}`,
-    'server.address': 'api.example.com',
-    'server.port': 443,
-    'client.address': '203.0.113.7',
-    'user_agent.original': 'bench/1.0',
-    'lifeline.duration_ms': 12.5,
-  });
-  const body = 'GET /api/orders/:id 200 in 12.5 ms — the request completed without incident';
+  const attributes = accessEventAttributes;
+  const body = ACCESS_EVENT_BODY;
 
   let emitted = 0;
   let t0 = 0;
@@ -420,6 +411,23 @@ async function throughput({ variant, rate, seconds, maxBackoffMs, receiver, tmpR
   };
 }
 
+/**
+ * Runs the app through one fault: `aroundMs` of traffic, the fault for `faultMs` (begin ... end),
+ * `aroundMs` more, then waits for the receiver to settle and shuts the app down. The outage and
+ * disk-full rows differ only in their fault.
+ */
+async function throughFault(app, receiver, { aroundMs, faultMs, limitMs, begin, end }) {
+  const running = app.call('run', { durationMs: aroundMs + faultMs + aroundMs, flushTimeoutMs: limitMs });
+  await sleep(aroundMs);
+  const began = await begin();
+  await sleep(faultMs);
+  const ended = await end(began);
+  const run = await running;
+  const stats = await settle(receiver, run.emitted, QUIET_MS, limitMs);
+  await app.close('shutdown');
+  return { run, stats, began, ended };
+}
+
 async function outage({ variant, rate, outageSeconds, maxBackoffMs, receiver, tmpRoot }) {
   await receiver.call('reset');
   const app = await spawnRole('app', {
@@ -429,19 +437,18 @@ async function outage({ variant, rate, outageSeconds, maxBackoffMs, receiver, tm
     queueDir: freshQueueDir(tmpRoot, `outage-${variant}`),
     maxBackoffMs,
   });
-  const beforeMs = 500;
-  const afterMs = 500;
-  const running = app.call('run', {
-    durationMs: beforeMs + outageSeconds * 1000 + afterMs,
-    flushTimeoutMs: 120_000,
+  const {
+    run,
+    stats,
+    began: downAt,
+    ended: upAt,
+  } = await throughFault(app, receiver, {
+    aroundMs: 500,
+    faultMs: outageSeconds * 1000,
+    limitMs: 120_000,
+    begin: async () => (await receiver.call('stop')).at,
+    end: async () => (await receiver.call('start')).at,
   });
-  await sleep(beforeMs);
-  const downAt = (await receiver.call('stop')).at;
-  await sleep(outageSeconds * 1000);
-  const upAt = (await receiver.call('start')).at;
-  const run = await running;
-  const stats = await settle(receiver, run.emitted, QUIET_MS, 120_000);
-  await app.close('shutdown');
   return {
     scenario: 'outage',
     variant,
@@ -572,19 +579,15 @@ async function diskFull({ variant, rate, fullSeconds, maxBackoffMs, receiver, tm
       queueDir: path.join(volume, 'logs'),
       maxBackoffMs,
     });
-    const beforeMs = 1_000;
-    const afterMs = 1_000;
-    const running = app.call('run', {
-      durationMs: beforeMs + fullSeconds * 1000 + afterMs,
-      flushTimeoutMs: 60_000,
+    const { run, stats } = await throughFault(app, receiver, {
+      aroundMs: 1_000,
+      faultMs: fullSeconds * 1000,
+      limitMs: 60_000,
+      begin: async () => fillVolume(volume),
+      end: async (fillers) => {
+        for (const f of fillers) fs.rmSync(f, { force: true });
+      },
     });
-    await sleep(beforeMs);
-    const fillers = fillVolume(volume);
-    await sleep(fullSeconds * 1000);
-    for (const f of fillers) fs.rmSync(f, { force: true });
-    const run = await running;
-    const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
-    await app.close('shutdown');
     return {
       scenario: 'diskFull',
       variant,
@@ -746,6 +749,14 @@ function summarize(settings, results) {
   return { throughput, dropFree, outage, failover };
 }
 
+/** Runs one scenario and keeps its row, with the round and the wall time it took. */
+async function timedRow(results, round, scenario) {
+  const t = performance.now();
+  const r = await scenario();
+  results.push({ round, ...r, wallMs: performance.now() - t });
+  return r;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -787,7 +798,7 @@ async function main() {
     longOutageSeconds: quick ? 30 : 600,
     longOutageSampleEveryMs: 5_000,
   });
-  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage'];
+  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'drain'];
   if (values.only !== undefined && !ONLY.includes(values.only)) {
     throw new Error(`--only: expected one of ${ONLY.join(', ')}, got "${values.only}"`);
   }
@@ -803,25 +814,26 @@ async function main() {
   const log = (line) => console.log(line);
 
   const [primary, secondary] = await Promise.all([spawnRole('receiver'), spawnRole('receiver')]);
+  let lifelineDrain;
   try {
     for (
       let round = 0;
-      round < rounds && values.only !== 'profile' && values.only !== 'long-outage';
+      round < rounds && !['profile', 'long-outage', 'drain'].includes(values.only);
       round++
     ) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       const tag = `round ${round + 1}/${rounds}`;
       for (const variant of runs('disk-full') ? order : []) {
-        const t = performance.now();
-        const r = await diskFull({
-          variant,
-          rate: settings.diskFullRate,
-          fullSeconds: settings.diskFullSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          diskFull({
+            variant,
+            rate: settings.diskFullRate,
+            fullSeconds: settings.diskFullSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           r.skipped
             ? `${tag} disk full ${variant}: skipped (${r.skipped})`
@@ -829,15 +841,15 @@ async function main() {
         );
       }
       if (runs('outage-load')) {
-        const t = performance.now();
-        const r = await outageUnderLoad(ctx, {
-          rate: settings.outageRate,
-          outageSeconds: settings.outageSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          outageUnderLoad(ctx, {
+            rate: settings.outageRate,
+            outageSeconds: settings.outageSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} outage ${settings.outageSeconds} s under load (${r.busyProcesses} busy processes) lifeline: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
         );
@@ -845,32 +857,32 @@ async function main() {
       if (values.only !== undefined) continue;
       for (const rate of settings.rates) {
         for (const variant of order) {
-          const t = performance.now();
-          const r = await throughput({
-            variant,
-            rate,
-            seconds: settings.throughputSeconds,
-            maxBackoffMs: settings.retryMaxBackoffMs,
-            receiver: primary,
-            tmpRoot,
-          });
-          results.push({ round, ...r, wallMs: performance.now() - t });
+          const r = await timedRow(results, round, () =>
+            throughput({
+              variant,
+              rate,
+              seconds: settings.throughputSeconds,
+              maxBackoffMs: settings.retryMaxBackoffMs,
+              receiver: primary,
+              tmpRoot,
+            }),
+          );
           log(
             `${tag} throughput ${variant.padEnd(8)} offered ${fmt(rate).padStart(7)}/s: delivered ${fmt(r.deliveredPerSec).padStart(6)}/s, lost ${fmt(r.droppedPerSec).padStart(6)}/s, main thread ${fmt(r.mainThreadMsPer1k, 2)} ms/1k`,
           );
         }
       }
       for (const variant of order) {
-        const t = performance.now();
-        const r = await outage({
-          variant,
-          rate: settings.outageRate,
-          outageSeconds: settings.outageSeconds,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          receiver: primary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          outage({
+            variant,
+            rate: settings.outageRate,
+            outageSeconds: settings.outageSeconds,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            receiver: primary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} outage ${settings.outageSeconds} s ${variant.padEnd(8)}: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, duplicates ${fmt(r.duplicates)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
         );
@@ -878,19 +890,19 @@ async function main() {
       // Each round holds the fault for a different part of the probe interval (see the top of the file).
       const phase = (round + 0.5) / rounds;
       for (const fault of round % 2 === 0 ? ['refused', 'blackholed'] : ['blackholed', 'refused']) {
-        const t = performance.now();
-        const r = await failover({
-          fault,
-          rate: settings.failoverRate,
-          probeIntervalMs: settings.probeIntervalMs,
-          timeoutMs: settings.attemptTimeoutMs,
-          maxBackoffMs: settings.retryMaxBackoffMs,
-          phase,
-          primary,
-          secondary,
-          tmpRoot,
-        });
-        results.push({ round, ...r, wallMs: performance.now() - t });
+        const r = await timedRow(results, round, () =>
+          failover({
+            fault,
+            rate: settings.failoverRate,
+            probeIntervalMs: settings.probeIntervalMs,
+            timeoutMs: settings.attemptTimeoutMs,
+            maxBackoffMs: settings.retryMaxBackoffMs,
+            phase,
+            primary,
+            secondary,
+            tmpRoot,
+          }),
+        );
         log(
           `${tag} failover ${fault.padEnd(10)}: to secondary ${fmt(r.timeToFailoverMs)} ms, back ${fmt(r.timeToFailbackMs)} ms after a ${fmt(r.faultHeldMs)} ms fault, lost ${fmt(r.lost)}`,
         );
@@ -926,13 +938,16 @@ async function main() {
         `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
       );
     }
+    // Bytes on disk per record and the drain of a backlog to a receiver process (bench/lib/drain-backlog.js).
+    if (runs('drain'))
+      lifelineDrain = await drainBacklogRows({ quick, tmpRoot: path.join(tmpRoot, 'drain'), log });
   } finally {
     await Promise.all([primary.close(), secondary.close()]);
     fs.rmSync(tmpRoot, { recursive: true, force: true });
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
 
-  const lifelineOnly = summarizeLifelineOnly(settings, results);
+  const lifelineOnly = { ...summarizeLifelineOnly(settings, results), drain: lifelineDrain };
   if (values.only !== undefined) {
     // Update one scenario's rows of the last full run's results; everything else stays as measured.
     const file = path.join(out, 'export.json');
@@ -942,6 +957,7 @@ async function main() {
       'outage-load': 'outageUnderLoad',
       profile: 'profile',
       'long-outage': 'longOutage',
+      drain: 'drain',
     }[values.only];
     existing.settings = {
       ...existing.settings,

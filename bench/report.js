@@ -4,12 +4,13 @@
 // no number is copied by hand.
 //
 //   node bench/report.js [--results DIR]
+import { drainBacklogTable } from './lib/drain-backlog.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
-import { lifelineOnlyRows, stageProfileTable } from './lib/export-report.js';
+import { lifelineOnlyConclusion, lifelineOnlyRows, stageProfileTable } from './lib/export-report.js';
 import { httpSdkLineConclusion, httpSdkLineTable } from './lib/http-sdk-line.js';
 import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
@@ -275,6 +276,7 @@ export function exportTable(exp) {
     '',
     `${s.rounds} interleaved rounds (stock first in odd rounds, Lifeline first in even ones); each cell is the median over rounds with the min–max in parentheses, the ratio is Lifeline's median over the stock pipeline's. Throughput: ${decimal(s.throughputSeconds)} s per offered rate, delivered/s over the run including its final flush, CPU per record offered. Outage: the backend stopped for ${decimal(s.outageSeconds)} s at ${integer(s.outageRate)} records/s. Fail-over: ${integer(s.failoverRate)} records/s to two backends, the fault held for a different part of the probe interval in each round. Lifeline runs with its defaults except the retry backoff cap, probe interval and attempt timeout named in the rows (defaults 30 s, 30 s and 10 s); the long outage runs with every default.`,
     ...(exp.profile ? ['', stageProfileTable(exp)] : []),
+    ...(exp.drain ? ['', drainBacklogTable(exp.drain)] : []),
   ].join('\n');
 }
 
@@ -832,6 +834,7 @@ const CONCLUSIONS = {
       `Offered ${integer(top.offeredPerSec)} records/s, the stock pipeline lost ${lossPhrase(top.stock.droppedPerSec, 'records/s')} and Lifeline ${lossPhrase(top.lifeline.droppedPerSec, 'records/s')}, and Lifeline delivered ${ratio(top.ratio.deliveredPerSec)} the stock pipeline's rate.`,
       `Lifeline's main thread spends ${list(cpu)} the stock pipeline's CPU per record at ${list(rates)} records/s offered.`,
       diskFullSentence(x.diskFull),
+      lifelineOnlyConclusion(x),
       `It fails over in a median of ${integer(f.refused.timeToFailoverMs.median)} ms when the primary refuses connections and ${integer(f.blackholed.timeToFailoverMs.median)} ms when it hangs (attempt timeout ${integer(f.attemptTimeoutMs)} ms), fails back a median of ${integer(f.timeToFailbackMs.median)} ms and at most ${integer(f.timeToFailbackMs.max)} ms after the primary recovers (probe interval ${integer(f.probeIntervalMs)} ms), and lost ${f.lostTotal === 0 ? 'no record' : `${integer(f.lostTotal)} records`} in its ${f.runs} fail-over runs.`,
     ]
       .filter(Boolean)

@@ -23,8 +23,13 @@ const RULES = [
         u,
       ),
   ],
-  ['encode', (u) => /\/otlp\/dist\//.test(u) || /exporter\/dist\/fragment-encoder\.js/.test(u)],
-  ['sdk', (u) => /@opentelemetry\//.test(u)],
+  ['encode', (u) => /\/otlp\/dist\//.test(u)],
+  // The SDK's emit and the durable processor taking the record (fragment-encoder's add).
+  [
+    'sdk',
+    (u) =>
+      /@opentelemetry\//.test(u) || /exporter\/dist\/(fragment-encoder|durable-[a-z-]*processor)\.js/.test(u),
+  ],
   ['app', (u) => /bench\/export\.js$/.test(u)],
 ];
 
@@ -67,16 +72,17 @@ export function categorizeCpuProfile(profile, window = [-Infinity, Infinity]) {
     if (stage === 'idle') continue;
     ms[stage] = (ms[stage] ?? 0) + dt;
     totalMs += dt;
-    if (stage === 'other') {
-      const { functionName, url } = byId.get(samples[i]).callFrame;
-      const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '')}`;
-      otherFrames[key] = (otherFrames[key] ?? 0) + dt;
-    }
+    const { functionName, url } = byId.get(samples[i]).callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '')}`;
+    const frames = (otherFrames[stage] ??= {});
+    frames[key] = (frames[key] ?? 0) + dt;
   }
-  // The heaviest leaf frames that fell in no stage, so that "other" can be read.
-  const topOther = Object.entries(otherFrames)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 8)
-    .map(([frame, frameMs]) => ({ frame, ms: frameMs }));
-  return { ms, totalMs, topOther };
+  // The heaviest leaf frames of each stage (of "other": those that fell in no stage), to read them by.
+  const top = (frames, n) =>
+    Object.entries(frames ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([frame, frameMs]) => ({ frame, ms: frameMs }));
+  const topFrames = Object.fromEntries(Object.keys(otherFrames).map((k) => [k, top(otherFrames[k], 4)]));
+  return { ms, totalMs, topOther: top(otherFrames.other, 8), topFrames };
 }

@@ -51,6 +51,25 @@ export function lifelineOnlyRows(exp) {
   return rows;
 }
 
+/** What the outage-under-load and long-outage rows say, in words; empty when not measured. */
+export function lifelineOnlyConclusion(exp) {
+  const parts = [];
+  const l = exp.outageUnderLoad;
+  if (l !== undefined) {
+    parts.push(
+      `With ${l.busyProcesses} busy processes beside it (one per core), in a ${l.outageSeconds} s outage at ${integer(l.offeredPerSec)} records/s Lifeline lost ${l.lost.max === 0 ? 'nothing' : `a median of ${integer(l.lost.median)} records (${integer(l.lost.min)}–${integer(l.lost.max)})`} over ${l.rounds} rounds.`,
+    );
+  }
+  const o = exp.longOutage;
+  if (o !== undefined) {
+    const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
+    parts.push(
+      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).`,
+    );
+  }
+  return parts.join(' ');
+}
+
 const STAGE_LABELS = {
   encode: 'encode: SDK records → one OTLP protobuf fragment',
   compress: 'compression: the fragment → a gzip member, at rest (level 1)',
@@ -65,21 +84,27 @@ const STAGE_LABELS = {
 export function stageProfileTable(exp) {
   const p = exp.profile;
   if (p === undefined) return '';
+  // The profile's shares of the run's main-thread samples, applied to the thread's measured CPU
+  // time: on a busy machine the time between samples includes time the thread was descheduled.
+  const sampledUs = (p.cpuProfileSampledMs * 1000) / p.emitted;
+  const scale = sampledUs > 0 ? p.mainThreadUsPerRecord / sampledUs : NaN;
   const rows = Object.entries(p.stages).map(([stage, s]) => [
     STAGE_LABELS[stage] ?? stage,
     s.calls ? `${us(s.counterUsPerRecord)} (${integer(s.calls)} calls)` : 'not timed separately',
-    us(s.cpuProfileUsPerRecord),
+    us(s.cpuProfileUsPerRecord * scale),
   ]);
-  const other = p.cpuProfileOtherUsPerRecord ?? {};
+  const other = Object.fromEntries(
+    Object.entries(p.cpuProfileOtherUsPerRecord ?? {}).map(([k, v]) => [k, v * scale]),
+  );
   rows.push([
-    'outside the stages: the SDK (emit, records), GC, native, the bench app, other',
+    "outside the stages: the SDK's emit and the processor taking the record (sdk), GC, native, the bench app, other",
     '—',
     ['sdk', 'gc', 'native', 'app', 'other'].map((k) => `${k} ${us(other[k])}`).join(', '),
   ]);
   rows.push([
     'main thread, whole run (CPU of the thread, /proc)',
     us(p.mainThreadUsPerRecord),
-    `${us((p.cpuProfileSampledMs * 1000) / p.emitted)} sampled`,
+    `${us(p.mainThreadUsPerRecord)} (samples spanned ${us(sampledUs)})`,
   ]);
   rows.push([
     'off the main thread: thread pool (writes, fdatasync, gzip, reads) and V8 helpers',
@@ -98,11 +123,11 @@ export function stageProfileTable(exp) {
       [
         'stage',
         'counters (`lifeline:stage`, wall time per log record)',
-        '`--cpu-prof` (main-thread samples per log record)',
+        "`--cpu-prof` (the thread's CPU per log record, split by its samples)",
       ],
       rows,
     ),
     '',
-    'The counters time each call of a stage on the `lifeline:stage` diagnostics channel (HTTP from `lifeline:export:ok`): wall time, so a stage that waits (a write through the thread pool, an HTTP round trip including the receiver) counts its waiting, and a descheduled thread inflates any stage. The CPU profile attributes each main-thread sample to the first frame from the leaf up that belongs to a stage; work on the thread pool is not in it, and is the "off the main thread" row.',
+    'The counters time each call of a stage on the `lifeline:stage` diagnostics channel (HTTP from `lifeline:export:ok`): wall time, so a stage that waits (a write through the thread pool, an HTTP round trip including the receiver) counts its waiting, and a descheduled thread inflates any stage. The CPU profile attributes each main-thread sample during the run to the first frame from the leaf up that belongs to a stage; each stage’s share of the samples is applied to the main thread’s measured CPU time (the time between samples also counts time the thread was descheduled, which on a busy machine is much of it). Work on the thread pool is not in it, and is the "off the main thread" row.',
   ].join('\n');
 }

@@ -100,6 +100,12 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
     stages,
     cpuProfileOtherUsPerRecord: other,
     cpuProfileSampledMs: profiled.cpuProfile?.totalMs ?? null,
+    cpuProfileTopFrames: Object.fromEntries(
+      Object.entries(profiled.cpuProfile?.topFrames ?? {}).map(([k, frames]) => [
+        k,
+        frames.map((f) => ({ frame: f.frame, usPerRecord: perRecordUs(f.ms) })),
+      ]),
+    ),
     cpuProfileTopOther: (profiled.cpuProfile?.topOther ?? []).map((f) => ({
       frame: f.frame,
       usPerRecord: perRecordUs(f.ms),

@@ -77,7 +77,7 @@ export function lifecycleConclusion(result) {
     result.shutdown.exitMs.handler?.max ?? NaN,
   );
   return [
-    `**What to conclude:** \`--import\` adds ${decimal(cpu[0], 0)} ms of CPU before the app's first line with environment configuration and ${decimal(cpu[1], 0)} ms with a YAML file (wall: +${decimal(wall[0], 0)} and +${decimal(wall[1], 0)} ms), ${verdict}. The register entry loads one bundled module besides the OpenTelemetry API and the ES-module hook; switched off with \`OTEL_SDK_DISABLED=true\` it returns before loading anything (+${decimal(cpuMs.added.off?.median, 0)} ms of CPU).${cacheNote(cpuMs)}`,
+    `**What to conclude:** \`--import\` adds ${decimal(cpu[0], 0)} ms of CPU before the app's first line with environment configuration and ${decimal(cpu[1], 0)} ms with a YAML file (wall: +${decimal(wall[0], 0)} and +${decimal(wall[1], 0)} ms), ${verdict}. The register entry loads one bundled module (the OpenTelemetry API inside when the installed one is the bundled version) and import-in-the-middle's ES-module hook; switched off with \`OTEL_SDK_DISABLED=true\` it returns before loading anything (+${decimal(cpuMs.added.off?.median, 0)} ms of CPU).${cacheNote(cpuMs)}`,
     `With a dead endpoint, a process exits ${decimal(worst, 0)} ms after SIGTERM at worst against a ${decimal(timeout, 0)} ms shutdown_timeout, with or without its own handler; what it could not send stays on disk for the next start.`,
   ].join(' ');
 }

@@ -26,32 +26,52 @@ export interface CursorDrainResult extends CursorDrainProgress {
 }
 
 /*
- * Replays a cursor until it is empty, one request at a time, and stops at the first batch no
- * endpoint took, leaving it (and everything after it) in the queue:
+ * Replays a cursor until it is empty, DRAIN_REQUESTS_IN_FLIGHT requests at a time, and stops at
+ * the first batch no endpoint took, leaving it (and everything after it) in the queue:
  *
- *   read (batch-reader.ts) ─► concatenate ─► send ─► ok / partial ─► ack ─► read ...
- *                                                 └► rejected / retryable ─► rewind, stop
+ *   read ~4 requests' worth (batch-reader.ts readParts) ─► concatenate each ─► send them together
+ *        ─► all ok / partial ─► ack (its ledger write overlaps the next sends) ─► read ...
+ *        └► any rejected / retryable ─► rewind, stop (parts after it that went out are sent again
+ *           by the next drain: at least once)
  *
  * The queued sender runs forever beside a live app and dead-letters a rejected batch so the
  * queue keeps moving; a drain is run by hand, so a rejection stops it for someone to look at.
  */
+/** Requests sent at once (the HTTP agent keeps 4 connections per endpoint). */
+export const DRAIN_REQUESTS_IN_FLIGHT = 4;
+
 export async function drainCursor(options: CursorDrainOptions): Promise<CursorDrainResult> {
   const { cursor, transport } = options;
   const batches = createBatchReader(cursor, options, options.countItems);
   const progress: CursorDrainProgress = { records: 0, items: 0, rejectedItems: 0 };
-  for (;;) {
-    const batch = await batches.read();
-    if (batch === undefined) return progress;
-    const { body, encoding, items } = batches.join(batch);
-    const result = await transport.send(body, { encoding, items });
-    if (result.kind === 'rejected' || result.kind === 'retryable') {
-      cursor.rewind();
-      return { ...progress, stopped: result };
+  let acking: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      const parts = await batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
+      if (parts === undefined) return progress;
+      const joined = parts.map((part) => batches.join(part));
+      const results = await Promise.all(
+        joined.map(({ body, encoding, items }) => transport.send(body, { encoding, items })),
+      );
+      const stopped = results.find(
+        (r): r is Extract<SendResult, { kind: 'rejected' | 'retryable' }> =>
+          r.kind === 'rejected' || r.kind === 'retryable',
+      );
+      if (stopped !== undefined) {
+        cursor.rewind();
+        return { ...progress, stopped };
+      }
+      for (const [i, result] of results.entries()) {
+        if (result.kind === 'partial') progress.rejectedItems += result.rejected;
+        progress.items += joined[i]!.items;
+        progress.records += parts[i]!.records.length;
+      }
+      const batch = parts[parts.length - 1]!.ack!;
+      // The cursor moves at once; the ledger writes of consecutive acks overlap the next sends.
+      acking = Promise.all([acking, cursor.ack(batch)]).then(() => undefined);
+      options.onAcked?.({ ...progress });
     }
-    if (result.kind === 'partial') progress.rejectedItems += result.rejected;
-    await cursor.ack(batch);
-    progress.records += batch.records.length;
-    progress.items += items;
-    options.onAcked?.({ ...progress });
+  } finally {
+    await acking;
   }
 }
