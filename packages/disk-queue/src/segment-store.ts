@@ -314,7 +314,7 @@ export class SegmentStore {
         : { segment: this.nextSegmentId, offset: 0, seq: endSeq };
     for (const p of this.cursors.values()) {
       if (p.ack.segment <= segment.id) p.ack = { ...start };
-      if (p.read.segment <= segment.id) p.read = { ...start };
+      if (p.read.segment <= segment.id) Object.assign(p, { read: { ...start }, epoch: p.epoch + 1 });
     }
     await this.ledger.persist();
     await this.retire(segment);

@@ -123,14 +123,18 @@ const phase = fc.record({
  * The queue's bounds: none (memory fallback only), or a small segment size so that damage lands in
  * a sealed segment as often as in the one being written.
  */
-const bounds = fc.constantFrom({}, { segmentBytes: 8 * 1024 });
+const bounds = fc.constantFrom(
+  {},
+  { segmentBytes: 8 * 1024 },
+  { maxBytes: 32 * 1024, segmentBytes: 4 * 1024, whenFull: 'drop-oldest' as const },
+);
 
 describe('loss accounting in log records', () => {
   it('keeps processed = exported + dropped(by reason) + queued at every moment over random schedules of disk full, endpoint down, both and recovery; what was not dropped arrives', async () => {
     const seen = {
       dropped: 0,
       degraded: 0,
-      reasons: { io_error: 0, corrupt: 0 } as Record<string, number>,
+      reasons: { io_error: 0, queue_full: 0, corrupt: 0 } as Record<string, number>,
     };
     await fc.assert(
       fc.asyncProperty(fc.array(phase, { minLength: 2, maxLength: 5 }), bounds, async (phases, bound) => {
@@ -167,12 +171,12 @@ describe('loss accounting in log records', () => {
                   attributes: { pad: randomBytes(75).toString('base64') },
                 });
               await sleep(40);
-              if (p.damage && b === 0) {
+              if (p.damage && p.disk === 'ok' && b === 0) {
                 await damageNewestSegment(path.join(dir, 'logs'));
-                // Records after the damaged frame: a bad last frame is a torn tail still being written,
-                // not corruption, until something follows it.
+                // Records written after the damaged frame (past a group commit): a bad last frame is a
+                // torn tail still being written, not corruption, until something follows it on disk.
                 for (let i = 0; i < 10; i++) logger.emit({ body: `r${emitted++}` });
-                await sleep(40);
+                await sleep(250);
               }
               const now = await books(reader);
               expect(now, JSON.stringify(now)).toMatchObject({
@@ -217,6 +221,14 @@ describe('loss accounting in log records', () => {
               { disk: 'ok', endpoint: 'down', records: 100, bursts: 1, damage: false },
             ],
             {},
+          ],
+          // A long outage on a small disk bound: the oldest segments are evicted (queue_full).
+          [
+            [
+              { disk: 'ok', endpoint: 'down', records: 400, bursts: 4, damage: false },
+              { disk: 'ok', endpoint: 'down', records: 400, bursts: 4, damage: false },
+            ],
+            { maxBytes: 32 * 1024, segmentBytes: 4 * 1024, whenFull: 'drop-oldest' },
           ],
           // A byte goes bad in records waiting on disk (corrupt).
           [

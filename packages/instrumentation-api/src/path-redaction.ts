@@ -70,7 +70,6 @@ const PERSON_CONTEXT = new Set([
   'author',
 ]);
 const NOT_A_NAME = new Set(['me', 'self', 'current', 'new', 'search', 'list', 'all', 'count']);
-const ID_LIKE = /^(?:\d+|[0-9a-fA-F-]{8,}|[:{*].*)$/;
 
 export function redactPath(
   path: string,
@@ -106,13 +105,38 @@ export function redactPath(
   return out === undefined ? path : out + path.slice(copied);
 }
 
+/** The context words, by what follows them; looked up once per segment. */
+const CONTEXT = new Map<string, 'secret' | 'personal'>([
+  ...[...SECRET_CONTEXT].map((w) => [w, 'secret'] as const),
+  ...[...PERSON_CONTEXT].map((w) => [w, 'personal'] as const),
+]);
+
 function contextOf(segment: string): 'secret' | 'personal' | undefined {
   const first = segment.charCodeAt(0);
   if (segment.length > 16 || (first >= 48 && first <= 57)) return undefined; // ids, not words
-  const word = segment.toLowerCase();
-  if (SECRET_CONTEXT.has(word)) return 'secret';
-  if (PERSON_CONTEXT.has(word)) return 'personal';
-  return undefined;
+  return CONTEXT.get(segment) ?? (hasCapital(segment) ? CONTEXT.get(segment.toLowerCase()) : undefined);
+}
+
+function hasCapital(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+/** A number, a hex or UUID id (8+ characters) or a template parameter: not a username. */
+function isIdLike(segment: string): boolean {
+  const first = segment.charCodeAt(0);
+  if (first === 58 || first === 123 || first === 42) return true;
+  let digitsOnly = true;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    digitsOnly = false;
+    if (!(c === 45 || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return digitsOnly || segment.length >= 8;
 }
 
 function classifySegment(
@@ -128,7 +152,7 @@ function classifySegment(
     const found = classifyValue(segment.length >= 6 ? decodeSegment(segment) : segment);
     if (found !== undefined) return found;
   } else if (segment.length >= MIN_LENGTH && isHighEntropyToken(segment)) return 'secret';
-  if (context === 'personal' && !ID_LIKE.test(segment) && !NOT_A_NAME.has(segment.toLowerCase()))
+  if (context === 'personal' && !isIdLike(segment) && !NOT_A_NAME.has(segment.toLowerCase()))
     return 'personal';
   return undefined;
 }
