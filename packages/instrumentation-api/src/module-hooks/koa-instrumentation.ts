@@ -1,10 +1,8 @@
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
-import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
+import { createFrameworkInstrumentation, moduleValue } from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -28,31 +26,26 @@ type Marked = KoaApplication & { [ADAPTED]?: true };
  * it from a middleware placed first); the innermost record wins, so a request still gets one
  * exception event.
  */
-class KoaInstrumentation extends InstrumentationBase {
-  constructor() {
-    super('@otel-lifeline/instrumentation-koa', INSTRUMENTATION_VERSION, {});
-  }
-
-  protected init() {
-    return frameworkModule(
-      'koa',
-      (exports: unknown, version?: string) => {
-        if (!isSupportedMajor('koa', version, [2, 3])) return exports;
-        const proto = moduleValue<KoaClass>(exports).prototype;
-        if (typeof proto?.callback !== 'function' || typeof proto.use !== 'function') return exports;
-        const methods = proto as Required<KoaClass['prototype']>;
-        this._wrap(methods, 'callback', adaptOnCallback);
-        this._wrap(methods, 'use', recordErrorsOf);
-        return exports;
-      },
-      (exports: unknown) => {
-        const proto = moduleValue<KoaClass>(exports).prototype;
-        if (proto === undefined) return;
-        this._unwrap(proto, 'callback');
-        this._unwrap(proto, 'use');
-      },
-    );
-  }
+export function createKoaInstrumentation(): Instrumentation {
+  return createFrameworkInstrumentation({
+    name: 'koa',
+    module: 'koa',
+    majors: [2, 3],
+    patch(exports, { wrap }) {
+      const proto = moduleValue<KoaClass>(exports).prototype;
+      if (typeof proto?.callback !== 'function' || typeof proto.use !== 'function') return exports;
+      const methods = proto as Required<KoaClass['prototype']>;
+      wrap(methods, 'callback', adaptOnCallback);
+      wrap(methods, 'use', recordErrorsOf);
+      return exports;
+    },
+    unpatch(exports, { unwrap }) {
+      const proto = moduleValue<KoaClass>(exports).prototype;
+      if (proto === undefined) return;
+      unwrap(proto, 'callback');
+      unwrap(proto, 'use');
+    },
+  });
 }
 
 function adaptOnCallback(original: (...args: unknown[]) => unknown) {
@@ -89,8 +82,4 @@ function recordErrorsOf(original: (fn: Middleware) => unknown) {
     Object.defineProperty(recorded, 'name', { value: fn.name });
     return original.call(this, recorded);
   };
-}
-
-export function createKoaInstrumentation(): Instrumentation {
-  return new KoaInstrumentation();
 }
