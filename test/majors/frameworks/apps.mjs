@@ -39,16 +39,21 @@ export async function expressApp(express, adapters) {
   const org = express.Router({ mergeParams: true });
   org.get('/reports', (req, res) => res.json({ org: req.params.org }));
   app.use('/orgs/:org', org);
-  app.get('/boom', () => {
+  failingExpressRoutes(app, { error: 'internal' });
+  return listen(createServer(app));
+}
+
+/** GET /boom (throws) and /async-boom (next(err)) on `router`, then its error middleware answering 500 with `body`. */
+function failingExpressRoutes(router, body) {
+  router.get('/boom', () => {
     throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
   });
-  app.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
+  router.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
   // Four parameters: Express tells error middleware by its arity.
-  app.use((_error, _req, res, next) => {
+  router.use((_error, _req, res, next) => {
     void next;
-    res.status(500).json({ error: 'internal' });
+    res.status(500).json(body);
   });
-  return listen(createServer(app));
 }
 
 /**
@@ -58,14 +63,7 @@ export async function expressApp(express, adapters) {
 export async function expressRouterErrorsApp(express) {
   const app = express();
   const router = express.Router();
-  router.get('/boom', () => {
-    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
-  });
-  router.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
-  router.use((_error, _req, res, next) => {
-    void next;
-    res.status(500).json({ error: 'answered by the router' });
-  });
+  failingExpressRoutes(router, { error: 'answered by the router' });
   app.use(router);
   return listen(createServer(app));
 }
