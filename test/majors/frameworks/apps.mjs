@@ -30,6 +30,17 @@ function listen(server) {
 export async function expressApp(express, adapters) {
   const app = express();
   if (adapters) adapters.expressAdapter(app);
+  expressRoutedApi(express, app);
+  failingExpressRoutes(app, { error: 'internal' });
+  return listen(createServer(app));
+}
+
+/**
+ * The routed part of the API on an Express app (also the package tests' Express app):
+ * /users/:id, /api/v1/items/:itemId (nested routers) and /orgs/:org/reports (a mount path with a
+ * parameter).
+ */
+export function expressRoutedApi(express, app) {
   app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
   const api = express.Router();
   const v1 = express.Router();
@@ -39,8 +50,6 @@ export async function expressApp(express, adapters) {
   const org = express.Router({ mergeParams: true });
   org.get('/reports', (req, res) => res.json({ org: req.params.org }));
   app.use('/orgs/:org', org);
-  failingExpressRoutes(app, { error: 'internal' });
-  return listen(createServer(app));
 }
 
 /** GET /boom (throws) and /async-boom (next(err)) on `router`, then its error middleware answering 500 with `body`. */

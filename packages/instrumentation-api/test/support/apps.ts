@@ -20,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 // The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
 import * as adapters from '@otel-lifeline/instrumentation-api';
 import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+// The same routed API as the module-hook tests' Express app, for every Express major.
+import { expressRoutedApi } from '../../../../test/majors/frameworks/apps.mjs';
 
 export interface RunningApp {
   url: string;
@@ -138,15 +140,7 @@ async function expressFramework(name: string, specifier: string): Promise<Framew
       const app = express();
       adapters.expressAdapter(app);
       app.use(express.json());
-      app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
-      const api = express.Router();
-      const v1 = express.Router();
-      v1.get('/items/:itemId', (req, res) => res.json({ itemId: req.params.itemId }));
-      api.use('/v1', v1);
-      app.use('/api', api);
-      const org = express.Router({ mergeParams: true });
-      org.get('/reports', (req, res) => res.json({ org: req.params.org }));
-      app.use('/orgs/:org', org);
+      expressRoutedApi(express, app);
       app.get('/boom', () => {
         throw new Error('kaboom');
       });
