@@ -97,6 +97,24 @@ export async function koaApp(Koa, Router, adapters) {
     }
   });
   if (adapters) app.use(adapters.koaMiddleware());
+  const { router, routers } = koaRoutedApi(Router);
+  router.get('/boom', () => {
+    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
+  });
+  router.get('/async-boom', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new Error('rejected');
+  });
+  for (const r of routers) app.use(r.routes());
+  return listen(createServer(app.callback()));
+}
+
+/**
+ * The routed part of the API for Koa with `@koa/router` (also the package tests' Koa app):
+ * /users/:id, /api/v1/items/:itemId (nested prefixes) and /orgs/:org/reports (a prefix with a
+ * parameter). `router` takes the caller's other routes; `routers` are to be used by the app in order.
+ */
+export function koaRoutedApi(Router) {
   const router = new Router();
   router.get('/users/:id', (ctx) => {
     ctx.body = { id: ctx.params.id };
@@ -111,17 +129,7 @@ export async function koaApp(Koa, Router, adapters) {
   org.get('/reports', (ctx) => {
     ctx.body = { org: ctx.params.org };
   });
-  router.get('/boom', () => {
-    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
-  });
-  router.get('/async-boom', async () => {
-    await new Promise((resolve) => setImmediate(resolve));
-    throw new Error('rejected');
-  });
-  app.use(api.routes());
-  app.use(org.routes());
-  app.use(router.routes());
-  return listen(createServer(app.callback()));
+  return { router, routers: [api, org, router] };
 }
 
 export async function honoApp({ Hono }, { serve }, adapters) {

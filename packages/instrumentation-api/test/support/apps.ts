@@ -20,8 +20,8 @@ import type { AddressInfo } from 'node:net';
 // The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
 import * as adapters from '@otel-lifeline/instrumentation-api';
 import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
-// The same routed API as the module-hook tests' Express app, for every Express major.
-import { expressRoutedApi } from '../../../../test/majors/frameworks/apps.mjs';
+// The same routed API as the module-hook tests' apps (which run it on every framework major).
+import { expressRoutedApi, koaRoutedApi } from '../../../../test/majors/frameworks/apps.mjs';
 
 export interface RunningApp {
   url: string;
@@ -211,19 +211,7 @@ const koaFramework: Framework = {
     const app = new Koa();
     app.silent = true;
     app.use(adapters.koaMiddleware());
-    const router = new Router();
-    router.get('/users/:id', (ctx) => {
-      ctx.body = { id: ctx.params.id };
-    });
-    const api = new Router({ prefix: '/api' });
-    const v1 = new Router({ prefix: '/v1' });
-    v1.get('/items/:itemId', (ctx) => {
-      ctx.body = { itemId: ctx.params.itemId };
-    });
-    api.use(v1.routes());
-    router.get('/orgs/:org/reports', (ctx) => {
-      ctx.body = { org: ctx.params.org };
-    });
+    const { router, routers } = koaRoutedApi(Router);
     router.get('/boom', () => {
       throw new Error('kaboom');
     });
@@ -248,8 +236,7 @@ const koaFramework: Framework = {
     router.get('/health', (ctx) => {
       ctx.body = { ok: true };
     });
-    app.use(api.routes());
-    app.use(router.routes());
+    for (const r of routers) app.use(r.routes());
     return listen(createServer(app.callback()));
   },
 };
