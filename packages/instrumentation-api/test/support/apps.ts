@@ -17,16 +17,9 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  expressAdapter,
-  fastifyPlugin,
-  honoMiddleware,
-  koaMiddleware,
-  nestExceptionFilter,
-  nestInterceptor,
-  recordRequestError,
-  setHttpRoute,
-} from '@otel-lifeline/instrumentation-api';
+// The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
+import * as adapters from '@otel-lifeline/instrumentation-api';
+import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
 
 export interface RunningApp {
   url: string;
@@ -143,7 +136,7 @@ async function expressFramework(name: string, specifier: string): Promise<Framew
     name,
     async start() {
       const app = express();
-      expressAdapter(app);
+      adapters.expressAdapter(app);
       app.use(express.json());
       app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
       const api = express.Router();
@@ -186,7 +179,7 @@ const fastifyFramework: Framework = {
   async start() {
     const { default: Fastify } = await import('fastify');
     const app = Fastify({ logger: false });
-    await app.register(fastifyPlugin);
+    await app.register(adapters.fastifyPlugin);
     app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
     await app.register(
       async (api) => {
@@ -223,7 +216,7 @@ const koaFramework: Framework = {
     const { default: Router } = await import('@koa/router');
     const app = new Koa();
     app.silent = true;
-    app.use(koaMiddleware());
+    app.use(adapters.koaMiddleware());
     const router = new Router();
     router.get('/users/:id', (ctx) => {
       ctx.body = { id: ctx.params.id };
@@ -273,7 +266,7 @@ const honoFramework: Framework = {
     const { Hono } = await import('hono');
     const { serve } = await import('@hono/node-server');
     const app = new Hono();
-    app.use('*', honoMiddleware() as never);
+    app.use('*', adapters.honoMiddleware() as never);
     app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
     const api = new Hono();
     api.get('/v1/items/:itemId', (c) => c.json({ itemId: c.req.param('itemId') }));
@@ -383,9 +376,11 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
         adapter = new FastifyAdapter();
       }
       const app = await NestFactory.create(AppModule, adapter as never, { logger: false });
-      app.useGlobalInterceptors(nestInterceptor() as never);
+      app.useGlobalInterceptors(adapters.nestInterceptor() as never);
       app.useGlobalFilters(
-        nestExceptionFilter(new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter) as never) as never,
+        adapters.nestExceptionFilter(
+          new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter) as never,
+        ) as never,
       );
       await app.listen(0, '127.0.0.1');
       const server = app.getHttpServer() as Server;
