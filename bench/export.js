@@ -908,36 +908,39 @@ async function main() {
         );
       }
     }
-    if (runs('profile')) {
-      const r = await stageProfile(ctx, {
-        receiver: primary,
-        tmpRoot,
+    // A scenario run once against the primary receiver: its row and one line of log.
+    const once = async (name, scenario, options, describe) => {
+      if (!runs(name)) return;
+      const r = await scenario(ctx, { receiver: primary, tmpRoot, ...options });
+      results.push(r);
+      log(describe(r));
+    };
+    await once(
+      'profile',
+      stageProfile,
+      {
         rate: settings.profileRate,
         seconds: settings.profileSeconds,
         maxBackoffMs: settings.retryMaxBackoffMs,
-      });
-      results.push(r);
-      log(
+      },
+      (r) =>
         `profile ${fmt(settings.profileRate)}/s: ${Object.entries(r.stages)
           .map(([k, v]) => `${k} ${fmt(v.counterUsPerRecord, 2)}/${fmt(v.cpuProfileUsPerRecord, 2)}`)
           .join(
             ', ',
           )} µs/record (counters/cpu-prof); main thread ${fmt(r.mainThreadUsPerRecord, 2)}, off it ${fmt(r.offMainThreadUsPerRecord, 2)}`,
-      );
-    }
-    if (runs('long-outage')) {
-      const r = await longOutage(ctx, {
-        receiver: primary,
-        tmpRoot,
+    );
+    await once(
+      'long-outage',
+      longOutage,
+      {
         rate: settings.longOutageRate,
         seconds: settings.longOutageSeconds,
         sampleEveryMs: settings.longOutageSampleEveryMs,
-      });
-      results.push(r);
-      log(
+      },
+      (r) =>
         `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
-      );
-    }
+    );
     // Bytes on disk per record and the drain of a backlog to a receiver process (bench/lib/drain-backlog.js).
     if (runs('drain'))
       lifelineDrain = await drainBacklogRows({ quick, tmpRoot: path.join(tmpRoot, 'drain'), log });

@@ -73,6 +73,16 @@ const stockEnv = (receiverUrl) => ({
   OTEL_LOGS_EXPORTER: 'none',
 });
 
+/** The distribution on `app` with OTEL_TRACES_EXPORTER=none: no server spans. */
+const noTraces = (app) => ({
+  app,
+  kind: 'breakdown',
+  start: (r, q) => ({
+    args: ['--import', register],
+    env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
+  }),
+});
+
 /**
  * Each variant: its app, its kind (headline: what ships; breakdown: a partial configuration), and
  * the node arguments and environment that start it.
@@ -100,22 +110,8 @@ const VARIANTS = {
     kind: 'headline',
     start: (r) => ({ args: ['--require', stockAutoRegister], env: stockEnv(r) }),
   },
-  'fastify-lifeline-no-traces': {
-    app: 'fastify',
-    kind: 'breakdown',
-    start: (r, q) => ({
-      args: ['--import', register],
-      env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
-    }),
-  },
-  'express-lifeline-no-traces': {
-    app: 'express',
-    kind: 'breakdown',
-    start: (r, q) => ({
-      args: ['--import', register],
-      env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
-    }),
-  },
+  'fastify-lifeline-no-traces': noTraces('fastify'),
+  'express-lifeline-no-traces': noTraces('express'),
   'fastify-handwired-null': {
     app: 'fastify',
     kind: 'breakdown',

@@ -94,14 +94,18 @@ async function bytesPerRecord(tmpRoot, rate, seconds) {
   const emitted = await fillQueue(dir, rate, seconds);
   const q = await inspectQueue(dir);
   fs.rmSync(dir, { recursive: true, force: true });
+  return { ...diskRow(rate, seconds, emitted, q), plainBytesPerRecord: undefined };
+}
+
+/** The row both bytes-on-disk measurements report: `records` written at `rate` for `seconds`, and the queue `q` they left. */
+function diskRow(rate, seconds, records, q) {
   return {
     rate,
     seconds,
-    records: emitted,
+    records,
     pendingRecords: q.pendingRecords,
     diskBytes: q.diskBytes,
-    bytesPerRecord: q.diskBytes / emitted,
-    plainBytesPerRecord: undefined,
+    bytesPerRecord: q.diskBytes / records,
   };
 }
 
@@ -174,12 +178,7 @@ async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
   const spans = await inspectQueue(path.join(dir, 'traces')).catch(() => undefined);
   fs.rmSync(dir, { recursive: true, force: true });
   return {
-    rate,
-    seconds,
-    records: sent,
-    pendingRecords: q.pendingRecords,
-    diskBytes: q.diskBytes,
-    bytesPerRecord: q.diskBytes / sent,
+    ...diskRow(rate, seconds, sent, q),
     spanBytesPerRequest: spans === undefined ? undefined : spans.diskBytes / sent,
   };
 }

@@ -1,10 +1,10 @@
-import http from 'node:http';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { examplesDir, startApp } from './support.js';
+import { startLoopbackServer } from '../../packages/exporter/test/loopback.js';
 import {
   carriersOf,
   corpusNeedles,
@@ -49,34 +49,26 @@ interface Capture {
 
 /** An OTLP/HTTP endpoint on loopback that keeps each decompressed body; the first metrics request gets a 400. */
 async function captureEndpoint(): Promise<Capture> {
-  const bodies: Capture['bodies'] = [];
-  const authorization = new Set<string>();
   let metricsSeen = false;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
-      bodies.push({ path: req.url ?? '', text: body.toString('utf8') });
-      if (req.headers.authorization !== undefined) authorization.add(req.headers.authorization);
-      const json = String(req.headers['content-type']).includes('json');
-      if (req.url === '/v1/metrics' && !metricsSeen) {
-        metricsSeen = true;
-        res.writeHead(400, { 'content-type': 'text/plain' }).end('rejected for the dead-letter check');
-        return;
-      }
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
-      res.end(json ? '{}' : undefined);
-    });
+  const server = await startLoopbackServer((req, res) => {
+    const json = String(req.headers['content-type']).includes('json');
+    if (req.url === '/v1/metrics' && !metricsSeen) {
+      metricsSeen = true;
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('rejected for the dead-letter check');
+      return;
+    }
+    res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+    res.end(json ? '{}' : undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
   return {
-    url: `http://corpus-user:${OWN_PASSWORD}@127.0.0.1:${port}`,
-    bodies,
-    authorization,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: `http://corpus-user:${OWN_PASSWORD}@127.0.0.1:${server.port}`,
+    get bodies() {
+      return server.requests.map((r) => ({ path: r.url, text: r.body.toString('utf8') }));
+    },
+    get authorization() {
+      return new Set(server.requests.flatMap((r) => r.headers.authorization ?? []));
+    },
+    close: server.close,
   };
 }
 

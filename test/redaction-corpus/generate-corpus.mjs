@@ -248,14 +248,12 @@ const domains = ['example.com', 'mail.example.org', 'corp.example.net', 'example
 first.forEach((name, i) =>
   personal('email', `${name}.${pick(LOWER, 4)}${i % 3 === 0 ? '+news' : ''}@${domains[i % domains.length]}`),
 );
-first
-  .slice(0, 8)
-  .forEach((name) =>
-    personal('username_in_path', `${name}_${pick(DIGITS, 2)}`, {
-      carriers: ['path'],
-      path: '/users/{}/orders',
-    }),
-  );
+first.slice(0, 8).forEach((name) =>
+  personal('username_in_path', `${name}_${pick(DIGITS, 2)}`, {
+    carriers: ['path'],
+    path: '/users/{}/orders',
+  }),
+);
 
 // Ordinary values: what must be kept
 const uuid = () => {
@@ -374,27 +372,29 @@ for (const s of [
   'PostmanRuntime/7.36.0',
 ])
   ordinary('user_agent', s, { carriers: ['header', 'body', 'text'] });
-for (const s of [
-  'at Object.<anonymous> (/srv/App2024/Controllers/UserController.js:10:5)',
-  'at processTicksAndRejections (node:internal/process/task_queues:95:5)',
-  'GET /api/v2/Catalog/Orders2024/Summary',
-])
-  ordinary('stack_or_path_text', s, { carriers: ['body', 'text'] });
-for (const s of [
-  'password reset failed',
-  'token expired',
-  'Basic authentication failed',
-  'invalid api key format',
-  'secret santa signup',
-  'session timed out after 30 s',
-])
-  ordinary('prose_with_secret_words', s, { carriers: ['body', 'text'] });
-for (const s of [
-  '{"token_type":"Bearer","expires_in":3600}',
-  '{"card":{"brand":"visa","last4":"4242"}}',
-  '{"page":2,"size":50}',
-])
-  ordinary('json_text', s, { carriers: ['body', 'text'] });
+// Ordinary text that only a body or free text carries, by kind.
+const BODY_TEXT = {
+  stack_or_path_text: [
+    'at Object.<anonymous> (/srv/App2024/Controllers/UserController.js:10:5)',
+    'at processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    'GET /api/v2/Catalog/Orders2024/Summary',
+  ],
+  prose_with_secret_words: [
+    'password reset failed',
+    'token expired',
+    'Basic authentication failed',
+    'invalid api key format',
+    'secret santa signup',
+    'session timed out after 30 s',
+  ],
+  json_text: [
+    '{"token_type":"Bearer","expires_in":3600}',
+    '{"card":{"brand":"visa","last4":"4242"}}',
+    '{"page":2,"size":50}',
+  ],
+};
+for (const [kind, values] of Object.entries(BODY_TEXT))
+  for (const s of values) ordinary(kind, s, { carriers: ['body', 'text'] });
 
 console.log(
   JSON.stringify(
