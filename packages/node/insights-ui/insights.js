@@ -15,6 +15,49 @@ function el(id) {
   return document.getElementById(id);
 }
 
+// The page's counters, each an element id and its label, by the `data-counters` list they go in.
+const COUNTERS = {
+  totals: [
+    ['total-requests', 'requests'],
+    ['total-server-errors', '5xx errors'],
+    ['total-client-errors', '4xx'],
+    ['total-exceptions', 'exceptions'],
+    ...KINDS.map(([kind, label]) => [`total-${kind}`, label]),
+    ['total-audit', 'audit events'],
+  ],
+  delivery: [
+    ['self-switches', 'fail-overs'],
+    ['self-failbacks', 'fail-backs'],
+    ['self-retries', 'retries'],
+  ],
+};
+
+/** Builds the repeated markup of the page: each counter list's entries and each table's header row. */
+function buildPage() {
+  for (const dl of document.querySelectorAll('dl[data-counters]')) {
+    for (const [id, label] of COUNTERS[dl.dataset.counters]) {
+      const entry = document.createElement('div');
+      const dt = document.createElement('dt');
+      const dd = document.createElement('dd');
+      dt.textContent = label;
+      dd.id = id;
+      dd.textContent = '0';
+      entry.append(dt, dd);
+      dl.appendChild(entry);
+    }
+  }
+  for (const thead of document.querySelectorAll('thead[data-columns]')) {
+    const tr = document.createElement('tr');
+    for (const name of thead.dataset.columns.split(',')) {
+      const th = document.createElement('th');
+      th.textContent = name;
+      tr.appendChild(th);
+    }
+    thead.appendChild(tr);
+  }
+}
+buildPage();
+
 function cell(row, text, numeric) {
   const td = document.createElement('td');
   td.textContent = text;
