@@ -73,14 +73,11 @@ const stockEnv = (receiverUrl) => ({
   OTEL_LOGS_EXPORTER: 'none',
 });
 
-/** The distribution on `app` with OTEL_TRACES_EXPORTER=none: no server spans. */
-const noTraces = (app) => ({
+/** The distribution on `app`, its environment overridden by `env` (a breakdown variant when given). */
+const withLifeline = (app, env) => ({
   app,
-  kind: 'breakdown',
-  start: (r, q) => ({
-    args: ['--import', register],
-    env: { ...lifelineEnv(r, q()), OTEL_TRACES_EXPORTER: 'none' },
-  }),
+  kind: env === undefined ? 'headline' : 'breakdown',
+  start: (r, q) => ({ args: ['--import', register], env: { ...lifelineEnv(r, q()), ...env } }),
 });
 
 /**
@@ -89,29 +86,21 @@ const noTraces = (app) => ({
  */
 const VARIANTS = {
   'fastify-bare': { app: 'fastify', kind: 'headline', start: () => ({ args: [] }) },
-  'fastify-lifeline': {
-    app: 'fastify',
-    kind: 'headline',
-    start: (r, q) => ({ args: ['--import', register], env: lifelineEnv(r, q()) }),
-  },
+  'fastify-lifeline': withLifeline('fastify'),
   'fastify-otel': {
     app: 'fastify',
     kind: 'headline',
     start: (r) => ({ args: ['--require', path.join(appsDir, 'otel-fastify.cjs')], env: stockEnv(r) }),
   },
   'express-bare': { app: 'express', kind: 'headline', start: () => ({ args: [] }) },
-  'express-lifeline': {
-    app: 'express',
-    kind: 'headline',
-    start: (r, q) => ({ args: ['--import', register], env: lifelineEnv(r, q()) }),
-  },
+  'express-lifeline': withLifeline('express'),
   'express-otel': {
     app: 'express',
     kind: 'headline',
     start: (r) => ({ args: ['--require', stockAutoRegister], env: stockEnv(r) }),
   },
-  'fastify-lifeline-no-traces': noTraces('fastify'),
-  'express-lifeline-no-traces': noTraces('express'),
+  'fastify-lifeline-no-traces': withLifeline('fastify', { OTEL_TRACES_EXPORTER: 'none' }),
+  'express-lifeline-no-traces': withLifeline('express', { OTEL_TRACES_EXPORTER: 'none' }),
   'fastify-handwired-null': {
     app: 'fastify',
     kind: 'breakdown',

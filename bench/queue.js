@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_WRITES_IN_FLIGHT, openDiskQueue, verifyQueue } from '@otel-lifeline/disk-queue';
 import { describeEnvironment } from './lib/environment.js';
-import { appendParallelRaw } from './lib/parallel-raw.js';
+import { appendParallelRaw, PendingBatch } from './lib/parallel-raw.js';
 import { summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -120,29 +120,22 @@ async function appendRaw(dir, recs, total) {
   const fd = fs.openSync(path.join(dir, 'raw.log'), 'wx', 0o600);
   const perTick = Math.max(1, Math.floor(TICK_BYTES / recs[0].length));
   let written = 0;
-  let pending = [];
-  let pendingBytes = 0;
-  let pendingSince = 0;
+  const batch = new PendingBatch(FLUSH_BYTES, FLUSH_INTERVAL_MS);
   let position = 0;
   const commit = () => {
-    position += fs.writevSync(fd, pending, position);
+    position += fs.writevSync(fd, batch.take().buffers, position);
     fs.fdatasyncSync(fd);
-    pending = [];
-    pendingBytes = 0;
   };
   const m = await measure(async () => {
     for (let i = 0; written < total;) {
       for (let k = 0; k < perTick && written < total; k++, i++) {
         const r = recs[i % recs.length];
-        if (pending.length === 0) pendingSince = performance.now();
-        pending.push(r);
-        pendingBytes += r.length;
         written += r.length;
-        if (pendingBytes >= FLUSH_BYTES || performance.now() - pendingSince >= FLUSH_INTERVAL_MS) commit();
+        if (batch.add(r)) commit();
       }
       await nextTurn();
     }
-    if (pending.length > 0) commit();
+    if (batch.buffers.length > 0) commit();
   });
   fs.closeSync(fd);
   if (position !== written) throw new Error(`raw loop wrote ${position} of ${written} bytes`);

@@ -13,6 +13,36 @@ import path from 'node:path';
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * The records of both raw baselines waiting for their next write: due once they hold `flushBytes`
+ * or the oldest has waited `intervalMs`, the queue's group-commit policy.
+ */
+export class PendingBatch {
+  constructor(flushBytes, intervalMs) {
+    this.flushBytes = flushBytes;
+    this.intervalMs = intervalMs;
+    this.buffers = [];
+    this.bytes = 0;
+    this.since = 0;
+  }
+
+  /** Adds one record; true when the batch is due for writing. */
+  add(record) {
+    if (this.buffers.length === 0) this.since = performance.now();
+    this.buffers.push(record);
+    this.bytes += record.length;
+    return this.bytes >= this.flushBytes || performance.now() - this.since >= this.intervalMs;
+  }
+
+  /** Empties the batch; its buffers and their byte count, to write. */
+  take() {
+    const taken = { buffers: this.buffers, bytes: this.bytes };
+    this.buffers = [];
+    this.bytes = 0;
+    return taken;
+  }
+}
+
+/**
  * Appends `total` bytes of `recs` (cycled), `tickBytes` per event-loop turn, into `dir/raw-parallel.log`.
  * `measure(fn)` wraps the timed part (bench/queue.js's wall + process CPU measure).
  */
@@ -25,9 +55,7 @@ export async function appendParallelRaw(dir, recs, total, options) {
     0o600,
   );
   const perTick = Math.max(1, Math.floor(tickBytes / recs[0].length));
-  let pending = [];
-  let pendingBytes = 0;
-  let pendingSince = 0;
+  const batch = new PendingBatch(flushBytes, intervalMs);
   let position = 0;
   let flights = 0;
   let flightBytes = 0;
@@ -35,12 +63,9 @@ export async function appendParallelRaw(dir, recs, total, options) {
   let failure;
   let wake;
   const start = () => {
-    const buffers = pending;
-    const bytes = pendingBytes;
+    const { buffers, bytes } = batch.take();
     const at = position;
     position += bytes;
-    pending = [];
-    pendingBytes = 0;
     flights++;
     flightBytes += bytes;
     file
@@ -57,7 +82,7 @@ export async function appendParallelRaw(dir, recs, total, options) {
         flights--;
         flightBytes -= bytes;
         // As the queue's group commit: a write that returns starts the next when a flush is due.
-        if (pendingBytes >= flushBytes && flights < inFlight) start();
+        if (batch.bytes >= flushBytes && flights < inFlight) start();
         wake?.();
       });
   };
@@ -73,21 +98,17 @@ export async function appendParallelRaw(dir, recs, total, options) {
     for (let i = 0; produced < total;) {
       for (let k = 0; k < perTick && produced < total; k++, i++) {
         const r = recs[i % recs.length];
-        if (pending.length === 0) pendingSince = performance.now();
-        pending.push(r);
-        pendingBytes += r.length;
         produced += r.length;
-        const due = pendingBytes >= flushBytes || performance.now() - pendingSince >= intervalMs;
-        if (due && flights < inFlight) start();
+        if (batch.add(r) && flights < inFlight) start();
       }
       // The same back-pressure as the queue's producer: at `backpressureBytes` buffered or being
       // written, wait until the next turn's records fit.
-      if (pendingBytes + flightBytes >= backpressureBytes) {
-        while (pendingBytes + flightBytes > backpressureBytes - tickBytes && flights > 0) await settled();
+      if (batch.bytes + flightBytes >= backpressureBytes) {
+        while (batch.bytes + flightBytes > backpressureBytes - tickBytes && flights > 0) await settled();
       } else await nextTurn();
     }
-    while (pendingBytes > 0 || flights > 0) {
-      if (pendingBytes > 0 && flights < inFlight) start();
+    while (batch.bytes > 0 || flights > 0) {
+      if (batch.bytes > 0 && flights < inFlight) start();
       else await settled();
     }
     written = position;

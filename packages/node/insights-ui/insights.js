@@ -32,7 +32,7 @@ const COUNTERS = {
   ],
 };
 
-/** Builds the repeated markup of the page: each counter list's entries and each table's header row. */
+/** Builds the repeated markup of the page: each counter list's entries, each table's header row and its empty body. */
 function buildPage() {
   for (const dl of document.querySelectorAll('dl[data-counters]')) {
     for (const [id, label] of COUNTERS[dl.dataset.counters]) {
@@ -46,14 +46,18 @@ function buildPage() {
       dl.appendChild(entry);
     }
   }
-  for (const thead of document.querySelectorAll('thead[data-columns]')) {
+  for (const table of document.querySelectorAll('table[data-columns]')) {
     const tr = document.createElement('tr');
-    for (const name of thead.dataset.columns.split(',')) {
+    for (const name of table.dataset.columns.split(',')) {
       const th = document.createElement('th');
       th.textContent = name;
       tr.appendChild(th);
     }
+    const thead = document.createElement('thead');
+    const tbody = document.createElement('tbody');
     thead.appendChild(tr);
+    tbody.id = table.dataset.body;
+    table.append(thead, tbody);
   }
 }
 buildPage();
