@@ -169,10 +169,19 @@ function method(decorator, target, name) {
 }
 
 /**
- * The Nest app's module (also the package tests' Nest app): the caller's `UsersController` and the
- * API's nested route, GET /api/v1/items/:itemId, from a controller of its own.
+ * The Nest app's module (also the package tests' Nest app). The caller's `UsersController`, its
+ * other routes already decorated, gets the API's shared ones: GET users/:id (`user(req)`),
+ * orgs/:org/reports (`reports(req)`) and boom (`boom()`). GET /api/v1/items/:itemId comes from a
+ * controller of its own.
  */
 export function nestAppModule({ Controller, Get, Module, Req }, UsersController) {
+  const p = UsersController.prototype;
+  method(Get('users/:id'), p, 'user');
+  Req()(p, 'user', 0);
+  method(Get('orgs/:org/reports'), p, 'reports');
+  Req()(p, 'reports', 0);
+  method(Get('boom'), p, 'boom');
+  Controller()(UsersController);
   class ItemsController {
     item(req) {
       return { itemId: req.params.itemId };
@@ -188,7 +197,6 @@ export function nestAppModule({ Controller, Get, Module, Req }, UsersController)
 
 /** Nest controllers declared with the decorator functions applied by hand (plain JavaScript). */
 export async function nestApp({ core, common, platform }, adapters) {
-  const { Controller, Get, Req } = common;
   class UsersController {
     user(req) {
       return { id: req.params.id };
@@ -204,14 +212,7 @@ export async function nestApp({ core, common, platform }, adapters) {
       throw new Error('rejected');
     }
   }
-  const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
-  method(Get('async-boom'), p, 'asyncBoom');
-  Controller()(UsersController);
+  method(common.Get('async-boom'), UsersController.prototype, 'asyncBoom');
 
   const app = await core.NestFactory.create(nestAppModule(common, UsersController), platform, {
     logger: false,
