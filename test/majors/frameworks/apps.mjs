@@ -163,11 +163,40 @@ export async function honoApp({ Hono }, { serve }, adapters) {
   };
 }
 
+/** A Nest method decorator applied by hand (plain JavaScript). */
+function method(decorator, target, name) {
+  return decorator(target, name, Object.getOwnPropertyDescriptor(target, name));
+}
+
+/**
+ * The Nest app's module (also the package tests' Nest app). The caller's `UsersController`, its
+ * other routes already decorated, gets the API's shared ones: GET users/:id (`user(req)`),
+ * orgs/:org/reports (`reports(req)`) and boom (`boom()`). GET /api/v1/items/:itemId comes from a
+ * controller of its own.
+ */
+export function nestAppModule({ Controller, Get, Module, Req }, UsersController) {
+  const p = UsersController.prototype;
+  method(Get('users/:id'), p, 'user');
+  Req()(p, 'user', 0);
+  method(Get('orgs/:org/reports'), p, 'reports');
+  Req()(p, 'reports', 0);
+  method(Get('boom'), p, 'boom');
+  Controller()(UsersController);
+  class ItemsController {
+    item(req) {
+      return { itemId: req.params.itemId };
+    }
+  }
+  method(Get(':itemId'), ItemsController.prototype, 'item');
+  Req()(ItemsController.prototype, 'item', 0);
+  Controller('api/v1/items')(ItemsController);
+  class AppModule {}
+  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  return AppModule;
+}
+
 /** Nest controllers declared with the decorator functions applied by hand (plain JavaScript). */
 export async function nestApp({ core, common, platform }, adapters) {
-  const { Controller, Get, Module, Req } = common;
-  const method = (decorator, target, name) =>
-    decorator(target, name, Object.getOwnPropertyDescriptor(target, name));
   class UsersController {
     user(req) {
       return { id: req.params.id };
@@ -183,26 +212,11 @@ export async function nestApp({ core, common, platform }, adapters) {
       throw new Error('rejected');
     }
   }
-  const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
-  method(Get('async-boom'), p, 'asyncBoom');
-  Controller()(UsersController);
-  class ItemsController {
-    item(req) {
-      return { itemId: req.params.itemId };
-    }
-  }
-  method(Get(':itemId'), ItemsController.prototype, 'item');
-  Req()(ItemsController.prototype, 'item', 0);
-  Controller('api/v1/items')(ItemsController);
-  class AppModule {}
-  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  method(common.Get('async-boom'), UsersController.prototype, 'asyncBoom');
 
-  const app = await core.NestFactory.create(AppModule, platform, { logger: false });
+  const app = await core.NestFactory.create(nestAppModule(common, UsersController), platform, {
+    logger: false,
+  });
   if (adapters) {
     app.useGlobalInterceptors(adapters.nestInterceptor());
     app.useGlobalFilters(adapters.nestExceptionFilter(new core.BaseExceptionFilter(app.getHttpAdapter())));

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import * as adapters from '@otel-lifeline/instrumentation-api';
 import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
 // The same routed API as the module-hook tests' apps (which run it on every framework major).
-import { expressRoutedApi, koaRoutedApi } from '../../../../test/majors/frameworks/apps.mjs';
+import { expressRoutedApi, koaRoutedApi, nestAppModule } from '../../../../test/majors/frameworks/apps.mjs';
 
 export interface RunningApp {
   url: string;
@@ -273,7 +273,7 @@ const honoFramework: Framework = {
 async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework> {
   const common = await import('@nestjs/common');
   const { BaseExceptionFilter, HttpAdapterHost, NestFactory } = await import('@nestjs/core');
-  const { Controller, Get, Post, Module, Req, Body, HttpException, UseGuards } = common;
+  const { Get, Post, Body, HttpException, UseGuards } = common;
   const method = (decorator: MethodDecorator, target: object, name: string): void => {
     decorator(target, name, Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor);
   };
@@ -312,11 +312,6 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
     }
   }
   const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
   method(Get('private'), p, 'private_');
   method(Get('admin'), p, 'admin');
   method(Get('limited'), p, 'limited');
@@ -331,19 +326,7 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
   };
   method(UseGuards(failingGuard), p, 'guarded');
   method(Get('guarded'), p, 'guarded');
-  Controller()(UsersController);
-
-  class ItemsController {
-    item(req: Req) {
-      return { itemId: req.params.itemId };
-    }
-  }
-  method(Get(':itemId'), ItemsController.prototype, 'item');
-  Req()(ItemsController.prototype, 'item', 0);
-  Controller('api/v1/items')(ItemsController);
-
-  class AppModule {}
-  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  const AppModule = nestAppModule(common, UsersController);
 
   return {
     name: `nest-${platform}`,
