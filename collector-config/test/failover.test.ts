@@ -7,7 +7,7 @@ import { losePrimary } from './support/agent-scenarios.js';
 import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
 import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
-import type { deliveryReport} from './support/log-traffic.js';
+import type { deliveryReport } from './support/log-traffic.js';
 import { startLogTraffic } from './support/log-traffic.js';
 import { recordMeasurement } from './support/measurements.js';
 import { sdkRequest } from './support/sdk-requests.js';
