@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
 import { sigkillRepeatedly } from './support/agent-scenarios.js';
 import { killAllCollectors } from './support/collector-process.js';
 import { startAgentCollector } from './support/lifeline-agent.js';
@@ -24,9 +24,7 @@ describe.skipIf(binary.skipReason !== undefined)(
       const primary = await createReceiver();
       const secondary = await createReceiver();
       receivers.push(primary, secondary);
-      const agent = await startAgentCollector({
-        binary: binary.path ?? '',
-        config: join(collectorConfigDir, 'agent.yaml'),
+      const agent = await startAgentCollector(binary.path ?? '', {
         primary: primary.url,
         secondary: secondary.url,
         queueDir: join(dir, 'queue'),

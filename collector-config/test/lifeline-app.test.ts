@@ -7,7 +7,7 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
 import { startAgentCollector } from './support/lifeline-agent.js';
 import { SEQ_KEY, deliveryReport, seqCounts } from './support/log-traffic.js';
@@ -33,9 +33,7 @@ describe.skipIf(binary.skipReason !== undefined)(
       const primary = await createReceiver();
       const secondary = await createReceiver();
       receivers.push(primary, secondary);
-      const agent = await startAgentCollector({
-        binary: binary.path ?? '',
-        config: join(collectorConfigDir, 'agent.yaml'),
+      const agent = await startAgentCollector(binary.path ?? '', {
         primary: primary.url,
         secondary: secondary.url,
         queueDir: join(dir, 'agent-queue'),

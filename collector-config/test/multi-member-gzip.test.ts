@@ -10,7 +10,7 @@ import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
 import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
 import { startAgentCollector } from './support/lifeline-agent.js';
 import { SEQ_KEY, seqCounts } from './support/log-traffic.js';
@@ -51,9 +51,7 @@ describe.skipIf(binary.skipReason !== undefined)('multi-member gzip bodies from 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-members-'));
     receiver = await createReceiver();
-    const agent = await startAgentCollector({
-      binary: binary.path ?? '',
-      config: join(collectorConfigDir, 'agent.yaml'),
+    const agent = await startAgentCollector(binary.path ?? '', {
       primary: receiver.url,
       secondary: receiver.url,
       queueDir: join(dir, 'agent-queue'),

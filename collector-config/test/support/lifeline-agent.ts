@@ -19,21 +19,23 @@ export interface AgentUnderTest {
 }
 
 /**
- * The agent Collector running `config` (a path) in front of the `primary` and `secondary` OTLP
- * endpoints, its disk queue in `queueDir`; started.
+ * The agent Collector running `config` (a path; the shipped agent.yaml unless given) in front of
+ * the `primary` and `secondary` OTLP endpoints, its disk queue in `queueDir`; started.
  */
-export async function startAgentCollector(options: {
-  binary: string;
-  config: string;
-  primary: string;
-  secondary: string;
-  queueDir: string;
-  args?: string[];
-  env?: Record<string, string>;
-}): Promise<Collector> {
+export async function startAgentCollector(
+  binary: string,
+  options: {
+    config?: string;
+    primary: string;
+    secondary: string;
+    queueDir: string;
+    args?: string[];
+    env?: Record<string, string>;
+  },
+): Promise<Collector> {
   const agent = await createCollector({
-    binary: options.binary,
-    config: options.config,
+    binary,
+    config: options.config ?? join(collectorConfigDir, 'agent.yaml'),
     args: options.args ?? [],
     env: {
       LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: options.primary,
@@ -62,8 +64,7 @@ export async function startAgent(
   const primary = await createReceiver();
   const secondary = await createReceiver();
   cleanup.receivers.push(primary, secondary);
-  const agent = await startAgentCollector({
-    binary,
+  const agent = await startAgentCollector(binary, {
     config: typeof config === 'string' ? join(collectorConfigDir, config) : config(dir),
     primary: primary.url,
     secondary: secondary.url,
