@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
 import { recordRequestError } from '../request-record.js';
-import { createFrameworkInstrumentation, moduleValue } from './framework-module.js';
+import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
 import type { Shim } from './framework-module.js';
 
 interface ExpressLayer {
@@ -22,9 +22,6 @@ type Handle = (this: ExpressApp, ...args: unknown[]) => unknown;
 interface ExpressModule {
   application?: { handle?: Handle };
 }
-
-const ADAPTED: unique symbol = Symbol('lifeline.expressAdapted');
-type Marked = ExpressApp & { [ADAPTED]?: true };
 
 /**
  * Express 4 and 5 with no code change: the one-line adapter, applied by the module hook.
@@ -97,17 +94,10 @@ function recordFirst(original: LayerErrorHandler): LayerErrorHandler {
   };
 }
 
-function adaptOnFirstRequest(original: Handle): Handle {
-  return function lifelineHandle(this: Marked, ...args: unknown[]) {
-    if (this[ADAPTED] !== true) {
-      this[ADAPTED] = true;
-      if (this.parent === undefined) adapt(this);
-    }
-    return original.apply(this, args);
-  };
-}
+const adaptOnFirstRequest = adaptingOnce(adapt);
 
 function adapt(app: ExpressApp): void {
+  if (app.parent !== undefined) return;
   const stack = (app._router ?? app.router)?.stack;
   if (stack === undefined || stack.some((layer) => layer.handle?.name === 'lifelineRoute')) return;
   expressAdapter(app);

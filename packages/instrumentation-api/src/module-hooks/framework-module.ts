@@ -94,6 +94,24 @@ function frameworkModule(
   ]);
 }
 
+const ADAPTED: unique symbol = Symbol('lifeline.adapted');
+
+/**
+ * A wrapper for an app's method that calls `adapt(app)` before the method's first run on that app
+ * (one mark on the app); after that it costs one property check. Express wraps the method every
+ * request goes through, Koa the one `listen()` calls.
+ */
+export function adaptingOnce<App extends object>(adapt: (app: App) => void) {
+  return <Args extends unknown[], R>(original: (this: App, ...args: Args) => R) =>
+    function lifelineAdaptOnce(this: App & { [ADAPTED]?: true }, ...args: Args): R {
+      if (this[ADAPTED] !== true) {
+        this[ADAPTED] = true;
+        adapt(this);
+      }
+      return original.apply(this, args);
+    };
+}
+
 const warned = new Set<string>();
 
 /**

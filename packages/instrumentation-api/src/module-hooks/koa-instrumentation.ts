@@ -2,7 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
-import { createFrameworkInstrumentation, moduleValue } from './framework-module.js';
+import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -11,9 +11,6 @@ interface KoaApplication {
 interface KoaClass {
   prototype: { callback?: (...args: unknown[]) => unknown; use?: (fn: Middleware) => unknown };
 }
-
-const ADAPTED: unique symbol = Symbol('lifeline.koaAdapted');
-type Marked = KoaApplication & { [ADAPTED]?: true };
 
 /**
  * Koa 2 and 3 (routes from `@koa/router`) with no code change.
@@ -48,15 +45,10 @@ export function createKoaInstrumentation(): Instrumentation {
   });
 }
 
-function adaptOnCallback(original: (...args: unknown[]) => unknown) {
-  return function lifelineCallback(this: Marked, ...args: unknown[]) {
-    if (this[ADAPTED] !== true && Array.isArray(this.middleware)) {
-      this[ADAPTED] = true;
-      if (!this.middleware.some((fn) => fn.name === 'lifelineKoa')) this.middleware.unshift(koaMiddleware());
-    }
-    return original.apply(this, args);
-  };
-}
+const adaptOnCallback = adaptingOnce((app: KoaApplication) => {
+  if (Array.isArray(app.middleware) && !app.middleware.some((fn) => fn.name === 'lifelineKoa'))
+    app.middleware.unshift(koaMiddleware());
+});
 
 function recordErrorsOf(original: (fn: Middleware) => unknown) {
   return function lifelineUse(this: unknown, fn: Middleware) {

@@ -20,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 // The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
 import * as adapters from '@otel-lifeline/instrumentation-api';
 import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+// The same routed API as the module-hook tests' apps (which run it on every framework major).
+import { expressRoutedApi, koaRoutedApi, nestAppModule } from '../../../../test/majors/frameworks/apps.mjs';
 
 export interface RunningApp {
   url: string;
@@ -138,15 +140,7 @@ async function expressFramework(name: string, specifier: string): Promise<Framew
       const app = express();
       adapters.expressAdapter(app);
       app.use(express.json());
-      app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
-      const api = express.Router();
-      const v1 = express.Router();
-      v1.get('/items/:itemId', (req, res) => res.json({ itemId: req.params.itemId }));
-      api.use('/v1', v1);
-      app.use('/api', api);
-      const org = express.Router({ mergeParams: true });
-      org.get('/reports', (req, res) => res.json({ org: req.params.org }));
-      app.use('/orgs/:org', org);
+      expressRoutedApi(express, app);
       app.get('/boom', () => {
         throw new Error('kaboom');
       });
@@ -217,19 +211,7 @@ const koaFramework: Framework = {
     const app = new Koa();
     app.silent = true;
     app.use(adapters.koaMiddleware());
-    const router = new Router();
-    router.get('/users/:id', (ctx) => {
-      ctx.body = { id: ctx.params.id };
-    });
-    const api = new Router({ prefix: '/api' });
-    const v1 = new Router({ prefix: '/v1' });
-    v1.get('/items/:itemId', (ctx) => {
-      ctx.body = { itemId: ctx.params.itemId };
-    });
-    api.use(v1.routes());
-    router.get('/orgs/:org/reports', (ctx) => {
-      ctx.body = { org: ctx.params.org };
-    });
+    const { router, routers } = koaRoutedApi(Router);
     router.get('/boom', () => {
       throw new Error('kaboom');
     });
@@ -254,8 +236,7 @@ const koaFramework: Framework = {
     router.get('/health', (ctx) => {
       ctx.body = { ok: true };
     });
-    app.use(api.routes());
-    app.use(router.routes());
+    for (const r of routers) app.use(r.routes());
     return listen(createServer(app.callback()));
   },
 };
@@ -292,7 +273,7 @@ const honoFramework: Framework = {
 async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework> {
   const common = await import('@nestjs/common');
   const { BaseExceptionFilter, HttpAdapterHost, NestFactory } = await import('@nestjs/core');
-  const { Controller, Get, Post, Module, Req, Body, HttpException, UseGuards } = common;
+  const { Get, Post, Body, HttpException, UseGuards } = common;
   const method = (decorator: MethodDecorator, target: object, name: string): void => {
     decorator(target, name, Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor);
   };
@@ -331,11 +312,6 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
     }
   }
   const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
   method(Get('private'), p, 'private_');
   method(Get('admin'), p, 'admin');
   method(Get('limited'), p, 'limited');
@@ -350,19 +326,7 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
   };
   method(UseGuards(failingGuard), p, 'guarded');
   method(Get('guarded'), p, 'guarded');
-  Controller()(UsersController);
-
-  class ItemsController {
-    item(req: Req) {
-      return { itemId: req.params.itemId };
-    }
-  }
-  method(Get(':itemId'), ItemsController.prototype, 'item');
-  Req()(ItemsController.prototype, 'item', 0);
-  Controller('api/v1/items')(ItemsController);
-
-  class AppModule {}
-  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  const AppModule = nestAppModule(common, UsersController);
 
   return {
     name: `nest-${platform}`,
