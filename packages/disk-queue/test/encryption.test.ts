@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDiskQueue, verifyQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { describe, expect, it } from 'vitest';
+import { verifyQueue } from '@otel-lifeline/disk-queue';
 import { decodeSegmentHeader } from '../src/segment-header.js';
-import { drain, numbered, record, segmentFiles, tempDir } from './helpers.js';
+import { drain, numbered, record, segmentFiles } from './helpers.js';
+import { useQueueDir } from './queue-fixture.js';
 
 const MARKER = 'card=4111-1111-1111-1111;secret=hunter2';
 
@@ -26,29 +27,17 @@ async function allBytes(dir: string): Promise<Buffer> {
 }
 
 describe('disk queue encryption at rest', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let queue: DiskQueue | undefined;
+  const tmp = useQueueDir('lifeline-dq-enc-');
   const k1 = randomBytes(32);
   const k2 = randomBytes(32);
 
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir('lifeline-dq-enc-'));
-  });
-
-  afterEach(async () => {
-    await queue?.close();
-    queue = undefined;
-    await cleanup();
-  });
-
   it('leaves no trace of the plaintext in any file, and reads it back', async () => {
-    queue = await openDiskQueue({ directory: dir, segmentBytes: 4096, encryption: { keyId: 'k1', key: k1 } });
+    const queue = await tmp.open({ segmentBytes: 4096, encryption: { keyId: 'k1', key: k1 } });
     for (let i = 0; i < 300; i++) queue.append(record(`${i} ${MARKER}`));
     await queue.flush();
     const c = queue.cursor();
     await c.ack((await c.read({ maxRecords: 10 }))!);
-    const bytes = await allBytes(dir);
+    const bytes = await allBytes(tmp.dir);
     expect(bytes.length).toBeGreaterThan(300 * MARKER.length);
     expect(bytes.includes(Buffer.from(MARKER))).toBe(false);
     expect(bytes.includes(Buffer.from('hunter2'))).toBe(false);
@@ -58,82 +47,78 @@ describe('disk queue encryption at rest', () => {
   });
 
   it('without a key the same records are visible on disk (the check above can fail)', async () => {
-    queue = await openDiskQueue({ directory: dir });
+    const queue = await tmp.open();
     queue.append(record(MARKER));
     await queue.flush();
-    expect((await allBytes(dir)).includes(Buffer.from(MARKER))).toBe(true);
+    expect((await allBytes(tmp.dir)).includes(Buffer.from(MARKER))).toBe(true);
   });
 
   it('refuses a wrong key for the same key id with a clear error, and changes no file', async () => {
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'prod-2026', key: k1 } });
+    let queue = await tmp.open({ encryption: { keyId: 'prod-2026', key: k1 } });
     for (const t of numbered('e', 20)) queue.append(record(t));
     await queue.flush();
     await queue.close();
-    queue = undefined;
-    const before = await filesHash(dir);
-    const attempt = openDiskQueue({ directory: dir, encryption: { keyId: 'prod-2026', key: k2 } });
+    const before = await filesHash(tmp.dir);
+    const attempt = tmp.open({ encryption: { keyId: 'prod-2026', key: k2 } });
     await expect(attempt).rejects.toMatchObject({
       code: 'LIFELINE_ERR_QUEUE_KEY',
       keyId: 'prod-2026',
       message: expect.stringContaining("the key configured for key id 'prod-2026' is not the key segment"),
     });
-    expect(await filesHash(dir)).toEqual(before);
+    expect(await filesHash(tmp.dir)).toEqual(before);
     // Nor does it keep the directory locked: the right key still opens it.
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'prod-2026', key: k1 } });
-    expect(queue.directory).toBe(dir);
+    queue = await tmp.open({ encryption: { keyId: 'prod-2026', key: k1 } });
+    expect(queue.directory).toBe(tmp.dir);
     expect(await drain(queue.cursor())).toEqual(numbered('e', 20));
   });
 
   it('names the key id a segment needs when no key or another key is configured', async () => {
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'old', key: k1 } });
+    const queue = await tmp.open({ encryption: { keyId: 'old', key: k1 } });
     queue.append(record('x'));
     await queue.close();
-    queue = undefined;
-    const before = await filesHash(dir);
-    await expect(openDiskQueue({ directory: dir })).rejects.toThrow(
+    const before = await filesHash(tmp.dir);
+    await expect(tmp.open()).rejects.toThrow(
       /encrypted with key id 'old' but no encryption key is configured/,
     );
-    await expect(openDiskQueue({ directory: dir, encryption: { keyId: 'new', key: k2 } })).rejects.toThrow(
+    await expect(tmp.open({ encryption: { keyId: 'new', key: k2 } })).rejects.toThrow(
       /encrypted with key id 'old', which is neither encryption.keyId \('new'\) nor in encryption.previousKeys/,
     );
-    expect(await filesHash(dir)).toEqual(before);
+    expect(await filesHash(tmp.dir)).toEqual(before);
   });
 
   it('reads old segments after a key rotation, writing new ones with the new key', async () => {
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'k1', key: k1 } });
+    let queue = await tmp.open({ encryption: { keyId: 'k1', key: k1 } });
     for (const t of numbered('before', 30)) queue.append(record(t));
     await queue.close();
-    queue = await openDiskQueue({
-      directory: dir,
+    queue = await tmp.open({
       encryption: { keyId: 'k2', key: k2, previousKeys: { k1 } },
     });
     for (const t of numbered('after', 30)) queue.append(record(t));
     await queue.flush();
     const keyIds = [];
-    for (const f of await segmentFiles(dir)) {
-      const h = decodeSegmentHeader(await readFile(join(dir, f)));
+    for (const f of await segmentFiles(tmp.dir)) {
+      const h = decodeSegmentHeader(await readFile(join(tmp.dir, f)));
       if (h.ok) keyIds.push(h.header.keyId);
     }
     expect(keyIds).toEqual(['k1', 'k2']);
-    expect(await verifyQueue(dir, { keys: { k1, k2 } })).toMatchObject({
+    expect(await verifyQueue(tmp.dir, { keys: { k1, k2 } })).toMatchObject({
       records: 60,
       corrupt: [],
       unauthenticated: [],
     });
-    expect((await verifyQueue(dir, { keys: { k2 } })).unauthenticated).toEqual([
+    expect((await verifyQueue(tmp.dir, { keys: { k2 } })).unauthenticated).toEqual([
       { segment: expect.any(String), keyId: 'k1' },
     ]);
     expect(await drain(queue.cursor())).toEqual([...numbered('before', 30), ...numbered('after', 30)]);
   });
 
   it('counts a record whose ciphertext was altered (with a matching CRC) as corrupt and skips it', async () => {
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'k1', key: k1 } });
+    let queue = await tmp.open({ encryption: { keyId: 'k1', key: k1 } });
     for (const t of numbered('t', 5)) queue.append(record(t));
     await queue.close();
-    queue = undefined;
     // Re-frame record 2 with a flipped ciphertext byte and a recomputed CRC: only the tag can tell.
-    const [file] = await segmentFiles(dir);
-    const path = join(dir, file!);
+    const [file] = await segmentFiles(tmp.dir);
+    const path = join(tmp.dir, file!);
     const buf = await readFile(path);
     const { framesOf } = await import('./helpers.js');
     const frames = await framesOf(path);
@@ -142,10 +127,10 @@ describe('disk queue encryption at rest', () => {
     const { crc32 } = await import('../src/crc32.js');
     buf.writeUInt32LE(crc32(buf.subarray(f.offset + 8, f.end)), f.offset + 4);
     await (await import('node:fs/promises')).writeFile(path, buf);
-    expect((await verifyQueue(dir, { keys: { k1 } })).corrupt).toEqual([
+    expect((await verifyQueue(tmp.dir, { keys: { k1 } })).corrupt).toEqual([
       { segment: file, offset: f.offset, reason: 'authentication failed (payload altered)' },
     ]);
-    queue = await openDiskQueue({ directory: dir, encryption: { keyId: 'k1', key: k1 } });
+    queue = await tmp.open({ encryption: { keyId: 'k1', key: k1 } });
     expect(await drain(queue.cursor())).toEqual(['t-000000', 't-000001', 't-000003', 't-000004']);
     expect(queue.stats().drops.corrupt).toBe(1);
   });

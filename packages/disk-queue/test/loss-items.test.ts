@@ -1,13 +1,9 @@
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createNodeFileSystem,
-  openDiskQueue,
-  type DiskQueue,
-  type DropEvent,
-} from '@otel-lifeline/disk-queue';
-import { drain, framesOf, numbered, record, segmentFiles, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createNodeFileSystem, type DropEvent } from '@otel-lifeline/disk-queue';
+import { drain, framesOf, numbered, record, segmentFiles } from './helpers.js';
+import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
 
 /*
  * A record is a fragment holding several items (log records, spans, data points); a user counts
@@ -25,31 +21,10 @@ function sum(events: DropEvent[], key: 'records' | 'items'): number {
 }
 
 describe('losses counted in items', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let queue: DiskQueue | undefined;
-  let drops: DropEvent[];
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir('lifeline-dq-items-'));
-    drops = [];
-  });
-
-  afterEach(async () => {
-    await queue?.close();
-    queue = undefined;
-    await cleanup();
-  });
+  const tmp = useQueueDir('lifeline-dq-items-');
 
   it('drop-oldest: the items of every evicted record are counted, and delivered + dropped = appended, in items', async () => {
-    queue = await openDiskQueue({
-      directory: dir,
-      maxBytes: 4096,
-      segmentBytes: 1024,
-      maxBufferBytes: 1024,
-      whenFull: 'drop-oldest',
-      onDrop: (e) => drops.push(e),
-    });
+    const queue = await tmp.open({ ...SMALL_DISK, whenFull: 'drop-oldest' });
     const all = numbered('o', 120).map((t) => `${t}${'.'.repeat(40)}`);
     for (const t of all) {
       expect(queue.append(record(t), itemsOf(t.slice(0, 8)))).toBe(true);
@@ -58,21 +33,19 @@ describe('losses counted in items', () => {
     const kept = (await drain(queue.cursor())).map((t) => t.slice(0, 8));
     const appendedItems = all.reduce((n, t) => n + itemsOf(t.slice(0, 8)), 0);
     const deliveredItems = kept.reduce((n, t) => n + itemsOf(t), 0);
-    expect(sum(drops, 'records')).toBe(all.length - kept.length);
-    expect(sum(drops, 'records')).toBeGreaterThan(20);
-    expect(drops.every((e) => e.reason === 'queue_full')).toBe(true);
+    expect(sum(tmp.drops, 'records')).toBe(all.length - kept.length);
+    expect(sum(tmp.drops, 'records')).toBeGreaterThan(20);
+    expect(tmp.drops.every((e) => e.reason === 'queue_full')).toBe(true);
     // Not the record count: items differ per record.
-    expect(sum(drops, 'items')).toBe(appendedItems - deliveredItems);
-    expect(sum(drops, 'items')).not.toBe(sum(drops, 'records'));
+    expect(sum(tmp.drops, 'items')).toBe(appendedItems - deliveredItems);
+    expect(sum(tmp.drops, 'items')).not.toBe(sum(tmp.drops, 'records'));
   });
 
   it('max_age: records expiring as they are read count their items', async () => {
     let now = 5_000_000;
-    queue = await openDiskQueue({
-      directory: dir,
+    const queue = await tmp.open({
       maxAgeMs: 10_000,
       clock: { now: () => now },
-      onDrop: (e) => drops.push(e),
     });
     const old = numbered('o', 7);
     for (const t of old) queue.append(record(t), itemsOf(t));
@@ -81,23 +54,23 @@ describe('losses counted in items', () => {
     queue.append(record('fresh-000000'), 9);
     await queue.flush();
     expect(await drain(queue.cursor())).toEqual(['fresh-000000']);
-    expect(drops.every((e) => e.reason === 'max_age')).toBe(true);
-    expect(sum(drops, 'records')).toBe(7);
-    expect(sum(drops, 'items')).toBe(old.reduce((n, t) => n + itemsOf(t), 0));
+    expect(tmp.drops.every((e) => e.reason === 'max_age')).toBe(true);
+    expect(sum(tmp.drops, 'records')).toBe(7);
+    expect(sum(tmp.drops, 'items')).toBe(old.reduce((n, t) => n + itemsOf(t), 0));
   });
 
   it('corrupt: a frame damaged on disk after it was written counts the items it held', async () => {
-    queue = await openDiskQueue({ directory: dir, fs: createNodeFileSystem(), onDrop: (e) => drops.push(e) });
+    const queue = await tmp.open({ fs: createNodeFileSystem() });
     const all = numbered('o', 10);
     for (const t of all) queue.append(record(t), itemsOf(t));
     await queue.flush();
-    const [file] = await segmentFiles(dir);
-    const victim = (await framesOf(join(dir, file!)))[3]!;
-    const handle = await openFile(join(dir, file!), 'r+');
+    const [file] = await segmentFiles(tmp.dir);
+    const victim = (await framesOf(join(tmp.dir, file!)))[3]!;
+    const handle = await openFile(join(tmp.dir, file!), 'r+');
     await handle.write(Buffer.from('#'), 0, 1, victim.end - 2);
     await handle.close();
     expect(await drain(queue.cursor())).toEqual(all.filter((t) => t !== victim.payload));
-    expect(drops).toEqual([
+    expect(tmp.drops).toEqual([
       { reason: 'corrupt', records: 1, bytes: expect.any(Number), items: itemsOf(victim.payload) },
     ]);
     expect(itemsOf(victim.payload)).toBe(4);

@@ -1,11 +1,12 @@
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
+import { describe, expect, it } from 'vitest';
+import { type DiskQueue } from '@otel-lifeline/disk-queue';
 import { SEGMENT_FILE_PATTERN } from '../src/segment-header.js';
 import { abandonDiskQueue } from '../src/disk-queue.js';
-import { appendAll, drain, numbered, segmentFiles, tempDir } from './helpers.js';
+import { appendAll, drain, numbered, segmentFiles } from './helpers.js';
+import { useQueueDir } from './queue-fixture.js';
 
 /** Every segment file in the directory with its size, empty ones included. */
 async function allSegmentFiles(dir: string): Promise<Array<{ name: string; size: number }>> {
@@ -27,19 +28,7 @@ async function openFlags(dir: string): Promise<Map<string, number>> {
 }
 
 describe('segment roll-over', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let queue: DiskQueue | undefined;
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir('lifeline-dq-roll-'));
-  });
-
-  afterEach(async () => {
-    await queue?.close();
-    queue = undefined;
-    await cleanup();
-  });
+  const tmp = useQueueDir('lifeline-dq-roll-');
 
   /** Appends in flushes until an empty spare segment file sits next to the one being written. */
   async function fillUntilSpare(q: DiskQueue): Promise<string[]> {
@@ -50,15 +39,15 @@ describe('segment roll-over', () => {
       appended.push(...batch);
       // The spare is opened in the background after the write that half fills the segment.
       await new Promise((resolve) => setTimeout(resolve, 5));
-      if ((await allSegmentFiles(dir)).some((f) => f.size === 0)) return appended;
+      if ((await allSegmentFiles(tmp.dir)).some((f) => f.size === 0)) return appended;
     }
     throw new Error('no spare segment file appeared');
   }
 
   it('opens the next segment ahead of need, and a clean close leaves no empty file behind', async () => {
-    queue = await openDiskQueue({ directory: dir, segmentBytes: 2048 });
+    const queue = await tmp.open({ segmentBytes: 2048 });
     const appended = await fillUntilSpare(queue);
-    const files = await allSegmentFiles(dir);
+    const files = await allSegmentFiles(tmp.dir);
     expect(files.filter((f) => f.size === 0)).toHaveLength(1);
     // The spare is the newest name, after the segment being written.
     expect(files[files.length - 1]!.size).toBe(0);
@@ -67,18 +56,17 @@ describe('segment roll-over', () => {
     await appendAll(queue, more);
     expect(await drain(queue.cursor())).toEqual([...appended, ...more]);
     await queue.close();
-    queue = undefined;
-    expect((await allSegmentFiles(dir)).filter((f) => f.size === 0)).toEqual([]);
+    expect((await allSegmentFiles(tmp.dir)).filter((f) => f.size === 0)).toEqual([]);
   });
 
   it('after a crash with a spare open, reopens without it and delivers every record once', async () => {
-    const first = await openDiskQueue({ directory: dir, segmentBytes: 2048 });
+    const first = await tmp.open({ segmentBytes: 2048 });
     const appended = await fillUntilSpare(first);
     await abandonDiskQueue(first);
-    expect((await allSegmentFiles(dir)).some((f) => f.size === 0)).toBe(true);
+    expect((await allSegmentFiles(tmp.dir)).some((f) => f.size === 0)).toBe(true);
 
-    queue = await openDiskQueue({ directory: dir, segmentBytes: 2048 });
-    expect((await allSegmentFiles(dir)).filter((f) => f.size === 0)).toEqual([]);
+    const queue = await tmp.open({ segmentBytes: 2048 });
+    expect((await allSegmentFiles(tmp.dir)).filter((f) => f.size === 0)).toEqual([]);
     const later = numbered('later', 50);
     await appendAll(queue, later);
     expect(await drain(queue.cursor())).toEqual([...appended, ...later]);
@@ -88,13 +76,13 @@ describe('segment roll-over', () => {
   it.runIf(process.platform === 'linux' && constants.O_DSYNC !== undefined)(
     'writes segments through O_DSYNC descriptors, so each write is durable when it returns',
     async () => {
-      queue = await openDiskQueue({ directory: dir, segmentBytes: 2048 });
+      const queue = await tmp.open({ segmentBytes: 2048 });
       await fillUntilSpare(queue);
-      const flags = await openFlags(dir);
-      const data = await segmentFiles(dir);
+      const flags = await openFlags(tmp.dir);
+      const data = await segmentFiles(tmp.dir);
       const writing = data[data.length - 1]!;
       expect(flags.get(writing)! & constants.O_DSYNC).toBe(constants.O_DSYNC);
-      const spare = (await allSegmentFiles(dir)).find((f) => f.size === 0)!.name;
+      const spare = (await allSegmentFiles(tmp.dir)).find((f) => f.size === 0)!.name;
       expect(flags.get(spare)! & constants.O_DSYNC).toBe(constants.O_DSYNC);
     },
   );

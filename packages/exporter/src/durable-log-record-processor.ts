@@ -2,7 +2,7 @@ import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '
 import { encodeLogRecords } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
-import { createDurableProcessor } from './durable-processor.js';
+import { createDurableProcessor, DurableSdkProcessor } from './durable-processor.js';
 
 /**
  * Durable at emit: each record is encoded (in groups, within 10 ms) into an OTLP fragment and
@@ -15,28 +15,16 @@ export interface DurableLogRecordProcessor extends LogRecordProcessor {
   shutdown(options?: { timeoutMillis?: number }): Promise<Delivered>;
 }
 
-class DurableLogRecordProcessorImpl implements DurableLogRecordProcessor {
-  readonly #processor;
-
+class DurableLogRecordProcessorImpl
+  extends DurableSdkProcessor<ReadableLogRecord>
+  implements DurableLogRecordProcessor
+{
   constructor(options: DurableProcessorOptions) {
-    this.#processor = createDurableProcessor<ReadableLogRecord>(
-      'logs',
-      options,
-      'lifeline_durable_log_processor',
-      encodeLogRecords,
-    );
+    super(createDurableProcessor('logs', options, 'lifeline_durable_log_processor', encodeLogRecords));
   }
 
   onEmit(logRecord: ReadWriteLogRecord): void {
-    this.#processor.add(logRecord as unknown as ReadableLogRecord);
-  }
-
-  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#processor.forceFlush(options?.timeoutMillis);
-  }
-
-  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#processor.shutdown(options?.timeoutMillis);
+    this.processor.add(logRecord as unknown as ReadableLogRecord);
   }
 }
 

@@ -48,3 +48,23 @@ export function createDurableProcessor<T>(
     },
   };
 }
+
+/**
+ * The SDK side both processors share: forceFlush() and shutdown() take the SDK's options and
+ * resolve with what was delivered and what stays on disk.
+ */
+export abstract class DurableSdkProcessor<T> {
+  protected readonly processor: DurableProcessor<T>;
+
+  protected constructor(processor: DurableProcessor<T>) {
+    this.processor = processor;
+  }
+
+  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
+    return this.processor.forceFlush(options?.timeoutMillis);
+  }
+
+  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
+    return this.processor.shutdown(options?.timeoutMillis);
+  }
+}

@@ -3,7 +3,7 @@ import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeSpans } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
-import { createDurableProcessor } from './durable-processor.js';
+import { createDurableProcessor, DurableSdkProcessor } from './durable-processor.js';
 
 /** Durable at span end: sampled spans are encoded in groups and appended to the disk queue. Replaces BatchSpanProcessor. */
 /** Its forceFlush() and shutdown() resolve with what was delivered and what stays on disk. */
@@ -12,31 +12,16 @@ export interface DurableSpanProcessor extends SpanProcessor {
   shutdown(options?: { timeoutMillis?: number }): Promise<Delivered>;
 }
 
-class DurableSpanProcessorImpl implements DurableSpanProcessor {
-  readonly #processor;
-
+class DurableSpanProcessorImpl extends DurableSdkProcessor<ReadableSpan> implements DurableSpanProcessor {
   constructor(options: DurableProcessorOptions) {
-    this.#processor = createDurableProcessor<ReadableSpan>(
-      'traces',
-      options,
-      'lifeline_durable_span_processor',
-      encodeSpans,
-    );
+    super(createDurableProcessor('traces', options, 'lifeline_durable_span_processor', encodeSpans));
   }
 
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    this.#processor.add(span);
-  }
-
-  forceFlush(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#processor.forceFlush(options?.timeoutMillis);
-  }
-
-  shutdown(options?: { timeoutMillis?: number }): Promise<Delivered> {
-    return this.#processor.shutdown(options?.timeoutMillis);
+    this.processor.add(span);
   }
 }
 

@@ -36,12 +36,14 @@ export { createFailoverTransport } from './failover-transport.js';
 export type { CursorDrainOptions, CursorDrainProgress, CursorDrainResult } from './cursor-drain.js';
 export { drainCursor } from './cursor-drain.js';
 
-// Dead letters, diagnostics, errors
+// Dead letters, diagnostics, metrics, errors
 export type { DeadLetterMetadata } from './dead-letter.js';
 export { readDeadLetterFile } from './dead-letter.js';
 export type { JoinedBatch } from './fragment-format.js';
 export { isCompressedFragment, joinFragments, plainFragment } from './fragment-format.js';
 export { channels as diagnosticsChannels } from './diagnostics.js';
 export type { Clock, Sleep } from './clock.js';
+export type { InstrumentKind, InstrumentRow, Instruments, InstrumentTable } from './instrument-table.js';
+export { createInstruments } from './instrument-table.js';
 export type { ExporterErrorCode } from './errors.js';
 export { ExporterError } from './errors.js';

@@ -2,6 +2,7 @@ import type { Attributes, BatchObservableCallback, Meter, MeterProvider } from '
 import { metrics } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
 import type { EndpointStatus } from './failover-transport.js';
+import { createInstruments } from './instrument-table.js';
 
 /**
  * Self-metrics. Semantic-convention SDK metrics where they exist, `lifeline.*` for the rest:
@@ -81,11 +82,21 @@ export function createSelfMetrics(options: {
     return attributes;
   };
 
-  const { processed, exported, inflight, duration, dropped, retries, switches } = createInstruments(
-    meter,
-    options.signal,
-  );
-  const { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState } = createGauges(meter);
+  const {
+    processed,
+    exported,
+    inflight,
+    duration,
+    dropped,
+    retries,
+    switches,
+    queueItems,
+    queueDurable,
+    queueBytes,
+    queueRecords,
+    queueAge,
+    endpointState,
+  } = selfInstruments(meter, options.signal);
 
   const signalAttributes: Attributes = { ...component, 'lifeline.signal': options.signal };
   let readQueue: Parameters<SelfMetrics['observeQueue']>[0] | undefined;
@@ -156,73 +167,80 @@ export function createSelfMetrics(options: {
   };
 }
 
-/** The counters and the histogram, named after the signal's items. */
-function createInstruments(meter: Meter, signal: Signal) {
+/**
+ * The counters, the histogram and the gauges (observed together in one batch callback), named
+ * after the signal's items.
+ */
+function selfInstruments(meter: Meter, signal: Signal) {
   const item = ITEM[signal];
-  const processed =
-    signal === 'metrics'
-      ? undefined
-      : meter.createCounter(`otel.sdk.processor.${item.name}.processed`, {
-          unit: item.unit,
-          description: 'Items handed to the durable processor: queued, or dropped (error.type says why).',
-        });
-  const exported = meter.createCounter(`otel.sdk.exporter.${item.name}.exported`, {
-    unit: item.unit,
-    description: 'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
-  });
-  const inflight = meter.createUpDownCounter(`otel.sdk.exporter.${item.name}.inflight`, {
-    unit: item.unit,
-    description: 'Items in a request that has not been answered yet.',
-  });
-  const duration = meter.createHistogram('otel.sdk.exporter.operation.duration', {
-    unit: 's',
-    description: 'Duration of one send of a batch to one endpoint.',
-  });
-  // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
-  // log records, spans and data points apart.
-  const dropped = meter.createCounter('lifeline.queue.dropped', {
-    unit: '{item}',
-    description: 'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
-  });
-  const retries = meter.createCounter('lifeline.export.retries', {
-    unit: '{retry}',
-    description: 'Backoff waits before a batch is sent again.',
-  });
-  const switches = meter.createCounter('lifeline.failover.switches', {
-    unit: '{switch}',
-    description: 'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
-  });
-  return { processed, exported, inflight, duration, dropped, retries, switches };
-}
-
-/** The gauges, observed together in one batch callback. */
-function createGauges(meter: Meter) {
-  const queueItems = meter.createObservableGauge('lifeline.queue.items', {
-    unit: '{item}',
-    description:
+  return createInstruments(meter, {
+    processed:
+      signal === 'metrics'
+        ? undefined
+        : [
+            'counter',
+            `otel.sdk.processor.${item.name}.processed`,
+            item.unit,
+            'Items handed to the durable processor: queued, or dropped (error.type says why).',
+          ],
+    exported: [
+      'counter',
+      `otel.sdk.exporter.${item.name}.exported`,
+      item.unit,
+      'Items for which an endpoint answered: accepted, or rejected (error.type says why).',
+    ],
+    inflight: [
+      'upDownCounter',
+      `otel.sdk.exporter.${item.name}.inflight`,
+      item.unit,
+      'Items in a request that has not been answered yet.',
+    ],
+    duration: [
+      'histogram',
+      'otel.sdk.exporter.operation.duration',
+      's',
+      'Duration of one send of a batch to one endpoint.',
+    ],
+    // One unit for every signal (one instrument name must keep one unit); lifeline.signal tells
+    // log records, spans and data points apart.
+    dropped: [
+      'counter',
+      'lifeline.queue.dropped',
+      '{item}',
+      'Items (log records, spans, data points) dropped, by lifeline.drop.reason.',
+    ],
+    retries: ['counter', 'lifeline.export.retries', '{retry}', 'Backoff waits before a batch is sent again.'],
+    switches: [
+      'counter',
+      'lifeline.failover.switches',
+      '{switch}',
+      'Traffic moves between endpoints (lifeline.failover.direction = switch | failback).',
+    ],
+    queueItems: [
+      'observableGauge',
+      'lifeline.queue.items',
+      '{item}',
       'Items queued (on disk or, while degraded, in memory) and not yet answered for: processed = exported + dropped + queued.',
-  });
-  const queueDurable = meter.createObservableGauge('lifeline.queue.durable', {
-    unit: '1',
-    description:
+    ],
+    queueDurable: [
+      'observableGauge',
+      'lifeline.queue.durable',
+      '1',
       '1 while records are written to disk; 0 while degraded (the disk refuses writes; records go through memory).',
-  });
-  const queueBytes = meter.createObservableGauge('lifeline.queue.bytes', {
-    unit: 'By',
-    description: 'Bytes waiting in the disk queue.',
-  });
-  const queueRecords = meter.createObservableGauge('lifeline.queue.records', {
-    unit: '{record}',
-    description: 'Records (fragments) waiting in the disk queue.',
-  });
-  const queueAge = meter.createObservableGauge('lifeline.queue.oldest_age', {
-    unit: 's',
-    description: 'Age of the oldest record waiting.',
-  });
-  const endpointState = meter.createObservableGauge('lifeline.endpoint.state', {
-    unit: '1',
-    description:
+    ],
+    queueBytes: ['observableGauge', 'lifeline.queue.bytes', 'By', 'Bytes waiting in the disk queue.'],
+    queueRecords: [
+      'observableGauge',
+      'lifeline.queue.records',
+      '{record}',
+      'Records (fragments) waiting in the disk queue.',
+    ],
+    queueAge: ['observableGauge', 'lifeline.queue.oldest_age', 's', 'Age of the oldest record waiting.'],
+    endpointState: [
+      'observableGauge',
+      'lifeline.endpoint.state',
+      '1',
       "1 for each endpoint's present fail-over state (available, skipped, throttled), 0 for the others.",
+    ],
   });
-  return { queueItems, queueDurable, queueBytes, queueRecords, queueAge, endpointState };
 }

@@ -1,4 +1,4 @@
-import { isPersonalKey } from './sensitive-keys.js';
+import { cachedByKey, isPersonalKey } from './sensitive-keys.js';
 import type { SensitiveKeyMatcher } from './sensitive-keys.js';
 
 /**
@@ -46,7 +46,6 @@ const SHARED: Record<string, AttributeRule> = {
 };
 
 export function createAttributeRules(isSensitiveKey: SensitiveKeyMatcher): (key: string) => AttributeRule {
-  const cache = new Map<string, AttributeRule>();
   const classify = (key: string): AttributeRule => {
     if (SKIP.has(key)) return SHARED['skip'] as AttributeRule;
     if (URLS.has(key)) return SHARED['url'] as AttributeRule;
@@ -61,13 +60,5 @@ export function createAttributeRules(isSensitiveKey: SensitiveKeyMatcher): (key:
     if (isPersonalKey(key)) return SHARED['personal'] as AttributeRule;
     return SHARED['text'] as AttributeRule;
   };
-  return (key) => {
-    let rule = cache.get(key);
-    if (rule === undefined) {
-      rule = classify(key);
-      if (cache.size >= 4096) cache.clear();
-      cache.set(key, rule);
-    }
-    return rule;
-  };
+  return cachedByKey(classify, 4096);
 }

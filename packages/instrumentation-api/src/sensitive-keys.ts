@@ -133,10 +133,7 @@ export interface SensitiveKeyMatcher {
   (key: string): boolean;
 }
 
-/**
- * Builds a matcher with a bounded cache: keys are low-cardinality in practice, but query keys
- * come from clients, so the cache is cleared when it fills instead of growing.
- */
+/** Builds a matcher with a bounded cache (`cachedByKey`). */
 export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = []): SensitiveKeyMatcher {
   const exact = new Set(SEMCONV_SENSITIVE_QUERY_KEYS);
   const extraWords = new Set<string>();
@@ -145,7 +142,6 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
     if (typeof e === 'string') extraWords.add(e.toLowerCase());
     else extraPatterns.push(e);
   }
-  const cache = new Map<string, boolean>();
   const classify = (key: string): boolean => {
     if (exact.has(key) || extraWords.has(key.toLowerCase())) return true;
     for (const p of extraPatterns) if (p.test(key)) return true;
@@ -162,11 +158,21 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
     }
     return false;
   };
-  return (key: string): boolean => {
+  return cachedByKey(classify, 2048);
+}
+
+/**
+ * `classify` behind a bounded cache: attribute and query keys are few in practice, but query keys
+ * come from clients, so the cache is cleared when it fills instead of growing. A hit costs one
+ * map lookup and allocates nothing.
+ */
+export function cachedByKey<T>(classify: (key: string) => T, limit: number): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
     let hit = cache.get(key);
     if (hit === undefined) {
       hit = classify(key);
-      if (cache.size >= 2048) cache.clear();
+      if (cache.size >= limit) cache.clear();
       cache.set(key, hit);
     }
     return hit;
@@ -174,17 +180,7 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
 }
 
 /** Whether a key names personal data (its last word, or all its words joined: `user.name` → username). */
-export function isPersonalKey(key: string): boolean {
-  let hit = personalKeys.get(key);
-  if (hit === undefined) {
-    hit = classifyPersonalKey(key);
-    if (personalKeys.size >= 2048) personalKeys.clear();
-    personalKeys.set(key, hit);
-  }
-  return hit;
-}
-
-const personalKeys = new Map<string, boolean>();
+export const isPersonalKey: (key: string) => boolean = cachedByKey(classifyPersonalKey, 2048);
 
 function classifyPersonalKey(key: string): boolean {
   const words = keyWords(key);

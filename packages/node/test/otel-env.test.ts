@@ -11,21 +11,66 @@ import { apiFixture, startNode, stop } from './child-process.js';
 const work = mkdtempSync(join(tmpdir(), 'lifeline-otel-env-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/**
+ * Each SDK variable Lifeline reads: a value it honours and the setting that follows, a value it
+ * refuses, the setting it keeps then and the line that says so.
+ */
+const SDK_VARIABLES = [
+  {
+    key: 'OTEL_TRACES_SAMPLER',
+    honoured: ['always_off', { sampler: 'always_off' }],
+    refused: ['jaeger_remote', { sampler: 'parentbased_traceidratio' }],
+    line: /^OTEL_TRACES_SAMPLER="jaeger_remote": expected one of always_on/m,
+  },
+  {
+    key: 'OTEL_PROPAGATORS',
+    honoured: ['baggage', { propagators: ['baggage'] }],
+    refused: ['tracecontext,b3', { propagators: ['tracecontext'] }],
+    line: /^OTEL_PROPAGATORS=.*b3 not included/m,
+  },
+  {
+    key: 'OTEL_NODE_RESOURCE_DETECTORS',
+    honoured: ['os,serviceinstance', { resourceDetectors: ['os', 'serviceinstance'] }],
+    refused: ['host,gcp', { resourceDetectors: ['host'] }],
+    line: /^OTEL_NODE_RESOURCE_DETECTORS=.*gcp not included/m,
+  },
+  {
+    key: 'OTEL_METRIC_EXPORT_TIMEOUT',
+    honoured: ['1500', { metricExportTimeoutMs: 1500 }],
+    refused: ['2s', { metricExportTimeoutMs: 30_000 }],
+    line: /^OTEL_METRIC_EXPORT_TIMEOUT="2s": expected a whole number of milliseconds/m,
+  },
+] as const;
+
+/** Variables Lifeline does not read, each named with one warning. */
+const NOT_READ: Array<[key: string, value: string, line: RegExp]> = [
+  [
+    'OTEL_BSP_SCHEDULE_DELAY',
+    '500',
+    /^OTEL_BSP_SCHEDULE_DELAY="500": Lifeline has no in-memory batch processor.*; ignoring it$/m,
+  ],
+  ['OTEL_BLRP_MAX_QUEUE_SIZE', '10', /^OTEL_BLRP_MAX_QUEUE_SIZE=.*no in-memory batch processor/m],
+  [
+    'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+    '5',
+    /^OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="5": not an OpenTelemetry variable Lifeline reads; ignoring it$/m,
+  ],
+];
+
+/** The environment of every SDK variable set to its honoured or refused value, and the settings that follow. */
+function sdkCase(which: 'honoured' | 'refused') {
+  return {
+    env: Object.fromEntries(SDK_VARIABLES.map((v) => [v.key, v[which][0]])),
+    settings: Object.assign({}, ...SDK_VARIABLES.map((v) => v[which][1])),
+  };
+}
+
 describe('OTEL_* variables', () => {
   it('honours the sampler, propagators, resource detectors and metric export timeout', () => {
-    const { settings, problems } = readSdkSettings({
-      OTEL_TRACES_SAMPLER: 'always_off',
-      OTEL_PROPAGATORS: 'baggage',
-      OTEL_NODE_RESOURCE_DETECTORS: 'os,serviceinstance',
-      OTEL_METRIC_EXPORT_TIMEOUT: '1500',
-    });
+    const honoured = sdkCase('honoured');
+    const { settings, problems } = readSdkSettings(honoured.env);
     expect(problems).toEqual([]);
-    expect(settings).toEqual({
-      sampler: 'always_off',
-      propagators: ['baggage'],
-      resourceDetectors: ['os', 'serviceinstance'],
-      metricExportTimeoutMs: 1500,
-    });
+    expect(settings).toEqual(honoured.settings);
     expect(
       readSdkSettings({ OTEL_PROPAGATORS: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'none' }).settings,
     ).toMatchObject({
@@ -35,35 +80,16 @@ describe('OTEL_* variables', () => {
   });
 
   it('refuses what it does not have with one line each, naming the variable', () => {
+    const refused = sdkCase('refused');
     const { settings, problems } = readSdkSettings({
-      OTEL_TRACES_SAMPLER: 'jaeger_remote',
-      OTEL_PROPAGATORS: 'tracecontext,b3',
-      OTEL_NODE_RESOURCE_DETECTORS: 'host,gcp',
-      OTEL_METRIC_EXPORT_TIMEOUT: '2s',
-      OTEL_BSP_SCHEDULE_DELAY: '500',
-      OTEL_BLRP_MAX_QUEUE_SIZE: '10',
-      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '5',
+      ...refused.env,
+      ...Object.fromEntries(NOT_READ.map(([key, value]) => [key, value])),
     });
-    expect(settings).toMatchObject({
-      sampler: 'parentbased_traceidratio',
-      propagators: ['tracecontext'],
-      resourceDetectors: ['host'],
-    });
+    expect(settings).toEqual(refused.settings);
     const lines = problems.map(formatProblem);
-    expect(lines).toHaveLength(7);
-    expect(lines.join('\n')).toMatch(/^OTEL_TRACES_SAMPLER="jaeger_remote": expected one of always_on/m);
-    expect(lines.join('\n')).toMatch(/^OTEL_PROPAGATORS=.*b3 not included/m);
-    expect(lines.join('\n')).toMatch(/^OTEL_NODE_RESOURCE_DETECTORS=.*gcp not included/m);
-    expect(lines.join('\n')).toMatch(
-      /^OTEL_METRIC_EXPORT_TIMEOUT="2s": expected a whole number of milliseconds/m,
-    );
-    expect(lines.join('\n')).toMatch(
-      /^OTEL_BSP_SCHEDULE_DELAY="500": Lifeline has no in-memory batch processor.*; ignoring it$/m,
-    );
-    expect(lines.join('\n')).toMatch(/^OTEL_BLRP_MAX_QUEUE_SIZE=.*no in-memory batch processor/m);
-    expect(lines.join('\n')).toMatch(
-      /^OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="5": not an OpenTelemetry variable Lifeline reads; ignoring it$/m,
-    );
+    expect(lines).toHaveLength(SDK_VARIABLES.length + NOT_READ.length);
+    for (const line of [...SDK_VARIABLES.map((v) => v.line), ...NOT_READ.map(([, , l]) => l)])
+      expect(lines.join('\n')).toMatch(line);
   });
 
   it('refuses OTEL_CONFIG_FILE (declarative configuration) instead of reading it as its own YAML', () => {

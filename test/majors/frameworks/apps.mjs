@@ -30,6 +30,17 @@ function listen(server) {
 export async function expressApp(express, adapters) {
   const app = express();
   if (adapters) adapters.expressAdapter(app);
+  expressRoutedApi(express, app);
+  failingExpressRoutes(app, { error: 'internal' });
+  return listen(createServer(app));
+}
+
+/**
+ * The routed part of the API on an Express app (also the package tests' Express app):
+ * /users/:id, /api/v1/items/:itemId (nested routers) and /orgs/:org/reports (a mount path with a
+ * parameter).
+ */
+export function expressRoutedApi(express, app) {
   app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
   const api = express.Router();
   const v1 = express.Router();
@@ -39,16 +50,19 @@ export async function expressApp(express, adapters) {
   const org = express.Router({ mergeParams: true });
   org.get('/reports', (req, res) => res.json({ org: req.params.org }));
   app.use('/orgs/:org', org);
-  app.get('/boom', () => {
+}
+
+/** GET /boom (throws) and /async-boom (next(err)) on `router`, then its error middleware answering 500 with `body`. */
+function failingExpressRoutes(router, body) {
+  router.get('/boom', () => {
     throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
   });
-  app.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
+  router.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
   // Four parameters: Express tells error middleware by its arity.
-  app.use((_error, _req, res, next) => {
+  router.use((_error, _req, res, next) => {
     void next;
-    res.status(500).json({ error: 'internal' });
+    res.status(500).json(body);
   });
-  return listen(createServer(app));
 }
 
 /**
@@ -58,14 +72,7 @@ export async function expressApp(express, adapters) {
 export async function expressRouterErrorsApp(express) {
   const app = express();
   const router = express.Router();
-  router.get('/boom', () => {
-    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
-  });
-  router.get('/async-boom', (_req, _res, next) => setImmediate(() => next(new Error('passed on'))));
-  router.use((_error, _req, res, next) => {
-    void next;
-    res.status(500).json({ error: 'answered by the router' });
-  });
+  failingExpressRoutes(router, { error: 'answered by the router' });
   app.use(router);
   return listen(createServer(app));
 }
@@ -90,6 +97,24 @@ export async function koaApp(Koa, Router, adapters) {
     }
   });
   if (adapters) app.use(adapters.koaMiddleware());
+  const { router, routers } = koaRoutedApi(Router);
+  router.get('/boom', () => {
+    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
+  });
+  router.get('/async-boom', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new Error('rejected');
+  });
+  for (const r of routers) app.use(r.routes());
+  return listen(createServer(app.callback()));
+}
+
+/**
+ * The routed part of the API for Koa with `@koa/router` (also the package tests' Koa app):
+ * /users/:id, /api/v1/items/:itemId (nested prefixes) and /orgs/:org/reports (a prefix with a
+ * parameter). `router` takes the caller's other routes; `routers` are to be used by the app in order.
+ */
+export function koaRoutedApi(Router) {
   const router = new Router();
   router.get('/users/:id', (ctx) => {
     ctx.body = { id: ctx.params.id };
@@ -104,17 +129,7 @@ export async function koaApp(Koa, Router, adapters) {
   org.get('/reports', (ctx) => {
     ctx.body = { org: ctx.params.org };
   });
-  router.get('/boom', () => {
-    throw new Error(`kaboom: ${SECRET_IN_MESSAGE}`);
-  });
-  router.get('/async-boom', async () => {
-    await new Promise((resolve) => setImmediate(resolve));
-    throw new Error('rejected');
-  });
-  app.use(api.routes());
-  app.use(org.routes());
-  app.use(router.routes());
-  return listen(createServer(app.callback()));
+  return { router, routers: [api, org, router] };
 }
 
 export async function honoApp({ Hono }, { serve }, adapters) {
@@ -148,11 +163,40 @@ export async function honoApp({ Hono }, { serve }, adapters) {
   };
 }
 
+/** A Nest method decorator applied by hand (plain JavaScript). */
+function method(decorator, target, name) {
+  return decorator(target, name, Object.getOwnPropertyDescriptor(target, name));
+}
+
+/**
+ * The Nest app's module (also the package tests' Nest app). The caller's `UsersController`, its
+ * other routes already decorated, gets the API's shared ones: GET users/:id (`user(req)`),
+ * orgs/:org/reports (`reports(req)`) and boom (`boom()`). GET /api/v1/items/:itemId comes from a
+ * controller of its own.
+ */
+export function nestAppModule({ Controller, Get, Module, Req }, UsersController) {
+  const p = UsersController.prototype;
+  method(Get('users/:id'), p, 'user');
+  Req()(p, 'user', 0);
+  method(Get('orgs/:org/reports'), p, 'reports');
+  Req()(p, 'reports', 0);
+  method(Get('boom'), p, 'boom');
+  Controller()(UsersController);
+  class ItemsController {
+    item(req) {
+      return { itemId: req.params.itemId };
+    }
+  }
+  method(Get(':itemId'), ItemsController.prototype, 'item');
+  Req()(ItemsController.prototype, 'item', 0);
+  Controller('api/v1/items')(ItemsController);
+  class AppModule {}
+  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  return AppModule;
+}
+
 /** Nest controllers declared with the decorator functions applied by hand (plain JavaScript). */
 export async function nestApp({ core, common, platform }, adapters) {
-  const { Controller, Get, Module, Req } = common;
-  const method = (decorator, target, name) =>
-    decorator(target, name, Object.getOwnPropertyDescriptor(target, name));
   class UsersController {
     user(req) {
       return { id: req.params.id };
@@ -168,26 +212,11 @@ export async function nestApp({ core, common, platform }, adapters) {
       throw new Error('rejected');
     }
   }
-  const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
-  method(Get('async-boom'), p, 'asyncBoom');
-  Controller()(UsersController);
-  class ItemsController {
-    item(req) {
-      return { itemId: req.params.itemId };
-    }
-  }
-  method(Get(':itemId'), ItemsController.prototype, 'item');
-  Req()(ItemsController.prototype, 'item', 0);
-  Controller('api/v1/items')(ItemsController);
-  class AppModule {}
-  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  method(common.Get('async-boom'), UsersController.prototype, 'asyncBoom');
 
-  const app = await core.NestFactory.create(AppModule, platform, { logger: false });
+  const app = await core.NestFactory.create(nestAppModule(common, UsersController), platform, {
+    logger: false,
+  });
   if (adapters) {
     app.useGlobalInterceptors(adapters.nestInterceptor());
     app.useGlobalFilters(adapters.nestExceptionFilter(new core.BaseExceptionFilter(app.getHttpAdapter())));

@@ -1,5 +1,4 @@
 import {
-  InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
@@ -7,8 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
 import { recordRequestError } from '../request-record.js';
-import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
+import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
+import type { Shim } from './framework-module.js';
 
 interface ExpressLayer {
   handle?: { name?: string };
@@ -23,9 +22,6 @@ type Handle = (this: ExpressApp, ...args: unknown[]) => unknown;
 interface ExpressModule {
   application?: { handle?: Handle };
 }
-
-const ADAPTED: unique symbol = Symbol('lifeline.expressAdapted');
-type Marked = ExpressApp & { [ADAPTED]?: true };
 
 /**
  * Express 4 and 5 with no code change: the one-line adapter, applied by the module hook.
@@ -43,52 +39,50 @@ type Marked = ExpressApp & { [ADAPTED]?: true };
  * The events are the adapter's. A mounted sub-app (`app.use('/x', sub)`, which sets `sub.parent`)
  * is left alone: the top app's adapter resolves its routes, mount path included.
  */
-class ExpressInstrumentation extends InstrumentationBase {
-  constructor() {
-    super('@otel-lifeline/instrumentation-express', INSTRUMENTATION_VERSION, {});
-  }
-
-  protected init() {
-    const layerFile = (name: string, versions: string[], method: 'handle_error' | 'handleError') =>
-      new InstrumentationNodeModuleFile(
-        name,
-        versions,
-        (exports: { prototype?: Record<string, unknown> }) => {
-          if (typeof exports?.prototype?.[method] === 'function')
-            this._wrap(exports.prototype as Record<typeof method, LayerErrorHandler>, method, recordFirst);
-          return exports;
-        },
-        (exports: { prototype?: Record<string, unknown> }) => {
-          if (exports?.prototype !== undefined) this._unwrap(exports.prototype, method);
-        },
-      );
-    return [
-      this.expressModule([layerFile('express/lib/router/layer.js', ['4.*'], 'handle_error')]),
-      // Express 5 routes with the `router` package (2.x).
+export function createExpressInstrumentation(): Instrumentation {
+  return createFrameworkInstrumentation({
+    name: 'express',
+    module: 'express',
+    majors: [4, 5],
+    patch(exports, { wrap }) {
+      const application = moduleValue<ExpressModule>(exports).application;
+      if (typeof application?.handle !== 'function') return exports;
+      wrap(application as { handle: Handle }, 'handle', adaptOnFirstRequest);
+      return exports;
+    },
+    unpatch(exports, { unwrap }) {
+      const application = moduleValue<ExpressModule>(exports).application;
+      if (application !== undefined) unwrap(application, 'handle');
+    },
+    files: (shim) => [layerFile(shim, 'express/lib/router/layer.js', ['4.*'], 'handle_error')],
+    // Express 5 routes with the `router` package (2.x).
+    modules: (shim) => [
       new InstrumentationNodeModuleDefinition('router', ['2.*'], undefined, undefined, [
-        layerFile('router/lib/layer.js', ['2.*'], 'handleError'),
+        layerFile(shim, 'router/lib/layer.js', ['2.*'], 'handleError'),
       ]),
-    ];
-  }
+    ],
+  });
+}
 
-  private expressModule(files: InstrumentationNodeModuleFile[]) {
-    return frameworkModule(
-      'express',
-      (exports: unknown, version?: string) => {
-        const express = moduleValue<ExpressModule>(exports);
-        if (!isSupportedMajor('express', version, [4, 5])) return exports;
-        const application = express.application;
-        if (typeof application?.handle !== 'function') return exports;
-        this._wrap(application as { handle: Handle }, 'handle', adaptOnFirstRequest);
-        return exports;
-      },
-      (exports: unknown) => {
-        const application = moduleValue<ExpressModule>(exports).application;
-        if (application !== undefined) this._unwrap(application, 'handle');
-      },
-      files,
-    );
-  }
+/** A router layer file whose error handler records the error first. */
+function layerFile(
+  { wrap, unwrap }: Shim,
+  name: string,
+  versions: string[],
+  method: 'handle_error' | 'handleError',
+) {
+  return new InstrumentationNodeModuleFile(
+    name,
+    versions,
+    (exports: { prototype?: Record<string, unknown> }) => {
+      if (typeof exports?.prototype?.[method] === 'function')
+        wrap(exports.prototype as Record<typeof method, LayerErrorHandler>, method, recordFirst);
+      return exports;
+    },
+    (exports: { prototype?: Record<string, unknown> }) => {
+      if (exports?.prototype !== undefined) unwrap(exports.prototype, method);
+    },
+  );
 }
 
 type LayerErrorHandler = (this: unknown, error: unknown, req: IncomingMessage, ...rest: unknown[]) => unknown;
@@ -100,24 +94,13 @@ function recordFirst(original: LayerErrorHandler): LayerErrorHandler {
   };
 }
 
-function adaptOnFirstRequest(original: Handle): Handle {
-  return function lifelineHandle(this: Marked, ...args: unknown[]) {
-    if (this[ADAPTED] !== true) {
-      this[ADAPTED] = true;
-      if (this.parent === undefined) adapt(this);
-    }
-    return original.apply(this, args);
-  };
-}
+const adaptOnFirstRequest = adaptingOnce(adapt);
 
 function adapt(app: ExpressApp): void {
+  if (app.parent !== undefined) return;
   const stack = (app._router ?? app.router)?.stack;
   if (stack === undefined || stack.some((layer) => layer.handle?.name === 'lifelineRoute')) return;
   expressAdapter(app);
   const layer = stack.pop();
   if (layer !== undefined) stack.unshift(layer);
-}
-
-export function createExpressInstrumentation(): Instrumentation {
-  return new ExpressInstrumentation();
 }

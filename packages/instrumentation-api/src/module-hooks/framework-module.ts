@@ -1,8 +1,11 @@
 import { diag } from '@opentelemetry/api';
 import {
+  InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { INSTRUMENTATION_VERSION } from '../scope.js';
 
 /**
  * Each framework's package and the file its bare name resolves to under `import`. The loader hook
@@ -21,11 +24,65 @@ export type FrameworkModule = keyof typeof FRAMEWORK_ENTRY_FILES;
 type Patch = (exports: unknown, version?: string) => unknown;
 type Unpatch = (exports: unknown) => void;
 
+/** The instrumentation's own wrap and unwrap (they see through ES module namespaces and re-wraps). */
+export interface Shim {
+  wrap<T extends object, K extends keyof T>(target: T, name: K, wrapper: (original: T[K]) => T[K]): void;
+  unwrap<T extends object>(target: T, name: keyof T): void;
+}
+
+/** What one framework's module hook does; `createFrameworkInstrumentation` does the rest. */
+export interface FrameworkHook {
+  /** The instrumentation's name is `@otel-lifeline/instrumentation-<name>`. */
+  name: string;
+  module: FrameworkModule;
+  /** The majors `patch` is given; other versions are left as they are, with one diagnostic line. */
+  majors: readonly number[];
+  /** Applies the adapter to the module's exports (a supported major); returns the exports to hand out. */
+  patch(exports: unknown, shim: Shim): unknown;
+  unpatch(exports: unknown, shim: Shim): void;
+  /** Internal files of the framework's own package to hook as well. */
+  files?(shim: Shim): InstrumentationNodeModuleFile[];
+  /** Other packages the framework routes with. */
+  modules?(shim: Shim): InstrumentationNodeModuleDefinition[];
+}
+
+/**
+ * An OpenTelemetry instrumentation that applies a framework's adapter through its module hook:
+ *
+ *   require/import <module>  ──► version a supported major? ──► hook.patch(exports)
+ *                                                    no     ──► exports as they are, one diagnostic line
+ *   instrumentation.disable() ──► hook.unpatch(exports)
+ */
+export function createFrameworkInstrumentation(hook: FrameworkHook): Instrumentation {
+  // A class per hook: InstrumentationBase calls init() from its constructor, before a subclass
+  // could keep the hook in a field.
+  class FrameworkInstrumentation extends InstrumentationBase {
+    constructor() {
+      super(`@otel-lifeline/instrumentation-${hook.name}`, INSTRUMENTATION_VERSION, {});
+    }
+
+    protected init() {
+      const shim: Shim = { wrap: this._wrap, unwrap: this._unwrap };
+      return [
+        frameworkModule(
+          hook.module,
+          (exports, version) =>
+            isSupportedMajor(hook.module, version, hook.majors) ? hook.patch(exports, shim) : exports,
+          (exports) => hook.unpatch(exports, shim),
+          hook.files?.(shim),
+        ),
+        ...(hook.modules?.(shim) ?? []),
+      ];
+    }
+  }
+  return new FrameworkInstrumentation();
+}
+
 /**
  * The module definition of a framework: its package (any version: `patch` checks) and its entry
  * file, plus any internal `files` to hook.
  */
-export function frameworkModule(
+function frameworkModule(
   name: FrameworkModule,
   patch: Patch,
   unpatch: Unpatch,
@@ -35,6 +92,24 @@ export function frameworkModule(
     new InstrumentationNodeModuleFile(FRAMEWORK_ENTRY_FILES[name], ['*'], patch, unpatch),
     ...files,
   ]);
+}
+
+const ADAPTED: unique symbol = Symbol('lifeline.adapted');
+
+/**
+ * A wrapper for an app's method that calls `adapt(app)` before the method's first run on that app
+ * (one mark on the app); after that it costs one property check. Express wraps the method every
+ * request goes through, Koa the one `listen()` calls.
+ */
+export function adaptingOnce<App extends object>(adapt: (app: App) => void) {
+  return <Args extends unknown[], R>(original: (this: App, ...args: Args) => R) =>
+    function lifelineAdaptOnce(this: App & { [ADAPTED]?: true }, ...args: Args): R {
+      if (this[ADAPTED] !== true) {
+        this[ADAPTED] = true;
+        adapt(this);
+      }
+      return original.apply(this, args);
+    };
 }
 
 const warned = new Set<string>();

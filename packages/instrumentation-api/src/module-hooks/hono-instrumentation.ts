@@ -1,8 +1,6 @@
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { honoMiddleware } from '../adapters/hono-middleware.js';
-import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { frameworkModule, isSupportedMajor } from './framework-module.js';
+import { createFrameworkInstrumentation } from './framework-module.js';
 
 type HonoHandler = (c: object, next: () => Promise<void>) => Promise<void>;
 type HonoClass = new (...args: never[]) => { use(path: string, handler: HonoHandler): unknown };
@@ -20,34 +18,30 @@ const SEEN: unique symbol = Symbol('lifeline.honoSeen');
  *
  * `instanceof Hono` still holds. Apps built from `hono/tiny` or `hono/quick` are not covered.
  */
-class HonoInstrumentation extends InstrumentationBase {
-  constructor() {
-    super('@otel-lifeline/instrumentation-hono', INSTRUMENTATION_VERSION, {});
-  }
-
-  protected init() {
-    return frameworkModule(
-      'hono',
-      (exports: unknown, version?: string) => {
-        const hono = exports as { Hono?: HonoClass };
-        if (!isSupportedMajor('hono', version, [4]) || typeof hono.Hono !== 'function') return exports;
-        try {
-          this._wrap(hono as { Hono: HonoClass }, 'Hono', adaptingSubclass);
-          return exports;
-        } catch {
-          // Exports defined as fixed getters (some bundlers' CommonJS output): hand out a copy.
-          return withExport(hono, 'Hono', adaptingSubclass(hono.Hono));
-        }
-      },
-      (exports: unknown) => {
-        try {
-          this._unwrap(exports as { Hono?: HonoClass }, 'Hono');
-        } catch {
-          // A copy was handed out; the original exports were never changed.
-        }
-      },
-    );
-  }
+export function createHonoInstrumentation(): Instrumentation {
+  return createFrameworkInstrumentation({
+    name: 'hono',
+    module: 'hono',
+    majors: [4],
+    patch(exports, { wrap }) {
+      const hono = exports as { Hono?: HonoClass };
+      if (typeof hono.Hono !== 'function') return exports;
+      try {
+        wrap(hono as { Hono: HonoClass }, 'Hono', adaptingSubclass);
+        return exports;
+      } catch {
+        // Exports defined as fixed getters (some bundlers' CommonJS output): hand out a copy.
+        return withExport(hono, 'Hono', adaptingSubclass(hono.Hono));
+      }
+    },
+    unpatch(exports, { unwrap }) {
+      try {
+        unwrap(exports as { Hono?: HonoClass }, 'Hono');
+      } catch {
+        // A copy was handed out; the original exports were never changed.
+      }
+    },
+  });
 }
 
 function adaptingSubclass(Hono: HonoClass): HonoClass {
@@ -70,8 +64,4 @@ function withExport(exports: object, name: string, value: unknown): object {
   for (const descriptor of Object.values(descriptors)) descriptor.configurable = true;
   descriptors[name] = { value, enumerable: true, configurable: true, writable: true };
   return Object.defineProperties({}, descriptors);
-}
-
-export function createHonoInstrumentation(): Instrumentation {
-  return new HonoInstrumentation();
 }

@@ -1,10 +1,8 @@
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
-import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
+import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -13,9 +11,6 @@ interface KoaApplication {
 interface KoaClass {
   prototype: { callback?: (...args: unknown[]) => unknown; use?: (fn: Middleware) => unknown };
 }
-
-const ADAPTED: unique symbol = Symbol('lifeline.koaAdapted');
-type Marked = KoaApplication & { [ADAPTED]?: true };
 
 /**
  * Koa 2 and 3 (routes from `@koa/router`) with no code change.
@@ -28,42 +23,32 @@ type Marked = KoaApplication & { [ADAPTED]?: true };
  * it from a middleware placed first); the innermost record wins, so a request still gets one
  * exception event.
  */
-class KoaInstrumentation extends InstrumentationBase {
-  constructor() {
-    super('@otel-lifeline/instrumentation-koa', INSTRUMENTATION_VERSION, {});
-  }
-
-  protected init() {
-    return frameworkModule(
-      'koa',
-      (exports: unknown, version?: string) => {
-        if (!isSupportedMajor('koa', version, [2, 3])) return exports;
-        const proto = moduleValue<KoaClass>(exports).prototype;
-        if (typeof proto?.callback !== 'function' || typeof proto.use !== 'function') return exports;
-        const methods = proto as Required<KoaClass['prototype']>;
-        this._wrap(methods, 'callback', adaptOnCallback);
-        this._wrap(methods, 'use', recordErrorsOf);
-        return exports;
-      },
-      (exports: unknown) => {
-        const proto = moduleValue<KoaClass>(exports).prototype;
-        if (proto === undefined) return;
-        this._unwrap(proto, 'callback');
-        this._unwrap(proto, 'use');
-      },
-    );
-  }
+export function createKoaInstrumentation(): Instrumentation {
+  return createFrameworkInstrumentation({
+    name: 'koa',
+    module: 'koa',
+    majors: [2, 3],
+    patch(exports, { wrap }) {
+      const proto = moduleValue<KoaClass>(exports).prototype;
+      if (typeof proto?.callback !== 'function' || typeof proto.use !== 'function') return exports;
+      const methods = proto as Required<KoaClass['prototype']>;
+      wrap(methods, 'callback', adaptOnCallback);
+      wrap(methods, 'use', recordErrorsOf);
+      return exports;
+    },
+    unpatch(exports, { unwrap }) {
+      const proto = moduleValue<KoaClass>(exports).prototype;
+      if (proto === undefined) return;
+      unwrap(proto, 'callback');
+      unwrap(proto, 'use');
+    },
+  });
 }
 
-function adaptOnCallback(original: (...args: unknown[]) => unknown) {
-  return function lifelineCallback(this: Marked, ...args: unknown[]) {
-    if (this[ADAPTED] !== true && Array.isArray(this.middleware)) {
-      this[ADAPTED] = true;
-      if (!this.middleware.some((fn) => fn.name === 'lifelineKoa')) this.middleware.unshift(koaMiddleware());
-    }
-    return original.apply(this, args);
-  };
-}
+const adaptOnCallback = adaptingOnce((app: KoaApplication) => {
+  if (Array.isArray(app.middleware) && !app.middleware.some((fn) => fn.name === 'lifelineKoa'))
+    app.middleware.unshift(koaMiddleware());
+});
 
 function recordErrorsOf(original: (fn: Middleware) => unknown) {
   return function lifelineUse(this: unknown, fn: Middleware) {
@@ -89,8 +74,4 @@ function recordErrorsOf(original: (fn: Middleware) => unknown) {
     Object.defineProperty(recorded, 'name', { value: fn.name });
     return original.call(this, recorded);
   };
-}
-
-export function createKoaInstrumentation(): Instrumentation {
-  return new KoaInstrumentation();
 }

@@ -1,9 +1,7 @@
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { nestExceptionFilter, nestInterceptor } from '../adapters/nest-interceptor.js';
 import type { NestExceptionFilterLike } from '../adapters/nest-interceptor.js';
-import { INSTRUMENTATION_VERSION } from '../scope.js';
-import { frameworkModule, isSupportedMajor, moduleValue } from './framework-module.js';
+import { createFrameworkInstrumentation, moduleValue } from './framework-module.js';
 
 interface NestApplicationLike {
   getHttpAdapter?(): unknown;
@@ -29,34 +27,26 @@ interface NestCore {
  * requests that never reach a controller. Filters the app adds itself are consulted first, as Nest
  * consults later filters first; the interceptor still records what a handler throws.
  */
-class NestInstrumentation extends InstrumentationBase {
-  constructor() {
-    super('@otel-lifeline/instrumentation-nestjs', INSTRUMENTATION_VERSION, {});
-  }
-
-  protected init() {
-    return frameworkModule(
-      '@nestjs/core',
-      (exports: unknown, version?: string) => {
-        if (!isSupportedMajor('@nestjs/core', version, [10, 11, 12])) return exports;
-        const core = moduleValue<NestCore>(exports);
-        const factory = core.NestFactory;
-        const BaseExceptionFilter = core.BaseExceptionFilter;
-        const proto =
-          factory === undefined ? undefined : (Object.getPrototypeOf(factory) as { create?: Create });
-        if (typeof proto?.create !== 'function' || typeof BaseExceptionFilter !== 'function') return exports;
-        this._wrap(proto as { create: Create }, 'create', (original: Create) =>
-          adaptCreated(original, BaseExceptionFilter),
-        );
-        return exports;
-      },
-      (exports: unknown) => {
-        const factory = moduleValue<NestCore>(exports).NestFactory;
-        if (factory !== undefined)
-          this._unwrap(Object.getPrototypeOf(factory) as { create?: Create }, 'create');
-      },
-    );
-  }
+export function createNestInstrumentation(): Instrumentation {
+  return createFrameworkInstrumentation({
+    name: 'nestjs',
+    module: '@nestjs/core',
+    majors: [10, 11, 12],
+    patch(exports, { wrap }) {
+      const core = moduleValue<NestCore>(exports);
+      const factory = core.NestFactory;
+      const BaseExceptionFilter = core.BaseExceptionFilter;
+      const proto =
+        factory === undefined ? undefined : (Object.getPrototypeOf(factory) as { create?: Create });
+      if (typeof proto?.create !== 'function' || typeof BaseExceptionFilter !== 'function') return exports;
+      wrap(proto as { create: Create }, 'create', (original) => adaptCreated(original, BaseExceptionFilter));
+      return exports;
+    },
+    unpatch(exports, { unwrap }) {
+      const factory = moduleValue<NestCore>(exports).NestFactory;
+      if (factory !== undefined) unwrap(Object.getPrototypeOf(factory) as { create?: Create }, 'create');
+    },
+  });
 }
 
 function adaptCreated(
@@ -75,8 +65,4 @@ function adaptCreated(
     }
     return app;
   };
-}
-
-export function createNestInstrumentation(): Instrumentation {
-  return new NestInstrumentation();
 }

@@ -17,16 +17,11 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  expressAdapter,
-  fastifyPlugin,
-  honoMiddleware,
-  koaMiddleware,
-  nestExceptionFilter,
-  nestInterceptor,
-  recordRequestError,
-  setHttpRoute,
-} from '@otel-lifeline/instrumentation-api';
+// The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
+import * as adapters from '@otel-lifeline/instrumentation-api';
+import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
+// The same routed API as the module-hook tests' apps (which run it on every framework major).
+import { expressRoutedApi, koaRoutedApi, nestAppModule } from '../../../../test/majors/frameworks/apps.mjs';
 
 export interface RunningApp {
   url: string;
@@ -143,17 +138,9 @@ async function expressFramework(name: string, specifier: string): Promise<Framew
     name,
     async start() {
       const app = express();
-      expressAdapter(app);
+      adapters.expressAdapter(app);
       app.use(express.json());
-      app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
-      const api = express.Router();
-      const v1 = express.Router();
-      v1.get('/items/:itemId', (req, res) => res.json({ itemId: req.params.itemId }));
-      api.use('/v1', v1);
-      app.use('/api', api);
-      const org = express.Router({ mergeParams: true });
-      org.get('/reports', (req, res) => res.json({ org: req.params.org }));
-      app.use('/orgs/:org', org);
+      expressRoutedApi(express, app);
       app.get('/boom', () => {
         throw new Error('kaboom');
       });
@@ -186,7 +173,7 @@ const fastifyFramework: Framework = {
   async start() {
     const { default: Fastify } = await import('fastify');
     const app = Fastify({ logger: false });
-    await app.register(fastifyPlugin);
+    await app.register(adapters.fastifyPlugin);
     app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
     await app.register(
       async (api) => {
@@ -223,20 +210,8 @@ const koaFramework: Framework = {
     const { default: Router } = await import('@koa/router');
     const app = new Koa();
     app.silent = true;
-    app.use(koaMiddleware());
-    const router = new Router();
-    router.get('/users/:id', (ctx) => {
-      ctx.body = { id: ctx.params.id };
-    });
-    const api = new Router({ prefix: '/api' });
-    const v1 = new Router({ prefix: '/v1' });
-    v1.get('/items/:itemId', (ctx) => {
-      ctx.body = { itemId: ctx.params.itemId };
-    });
-    api.use(v1.routes());
-    router.get('/orgs/:org/reports', (ctx) => {
-      ctx.body = { org: ctx.params.org };
-    });
+    app.use(adapters.koaMiddleware());
+    const { router, routers } = koaRoutedApi(Router);
     router.get('/boom', () => {
       throw new Error('kaboom');
     });
@@ -261,8 +236,7 @@ const koaFramework: Framework = {
     router.get('/health', (ctx) => {
       ctx.body = { ok: true };
     });
-    app.use(api.routes());
-    app.use(router.routes());
+    for (const r of routers) app.use(r.routes());
     return listen(createServer(app.callback()));
   },
 };
@@ -273,7 +247,7 @@ const honoFramework: Framework = {
     const { Hono } = await import('hono');
     const { serve } = await import('@hono/node-server');
     const app = new Hono();
-    app.use('*', honoMiddleware() as never);
+    app.use('*', adapters.honoMiddleware() as never);
     app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
     const api = new Hono();
     api.get('/v1/items/:itemId', (c) => c.json({ itemId: c.req.param('itemId') }));
@@ -299,7 +273,7 @@ const honoFramework: Framework = {
 async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework> {
   const common = await import('@nestjs/common');
   const { BaseExceptionFilter, HttpAdapterHost, NestFactory } = await import('@nestjs/core');
-  const { Controller, Get, Post, Module, Req, Body, HttpException, UseGuards } = common;
+  const { Get, Post, Body, HttpException, UseGuards } = common;
   const method = (decorator: MethodDecorator, target: object, name: string): void => {
     decorator(target, name, Object.getOwnPropertyDescriptor(target, name) as PropertyDescriptor);
   };
@@ -338,11 +312,6 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
     }
   }
   const p = UsersController.prototype;
-  method(Get('users/:id'), p, 'user');
-  Req()(p, 'user', 0);
-  method(Get('orgs/:org/reports'), p, 'reports');
-  Req()(p, 'reports', 0);
-  method(Get('boom'), p, 'boom');
   method(Get('private'), p, 'private_');
   method(Get('admin'), p, 'admin');
   method(Get('limited'), p, 'limited');
@@ -357,19 +326,7 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
   };
   method(UseGuards(failingGuard), p, 'guarded');
   method(Get('guarded'), p, 'guarded');
-  Controller()(UsersController);
-
-  class ItemsController {
-    item(req: Req) {
-      return { itemId: req.params.itemId };
-    }
-  }
-  method(Get(':itemId'), ItemsController.prototype, 'item');
-  Req()(ItemsController.prototype, 'item', 0);
-  Controller('api/v1/items')(ItemsController);
-
-  class AppModule {}
-  Module({ controllers: [UsersController, ItemsController] })(AppModule);
+  const AppModule = nestAppModule(common, UsersController);
 
   return {
     name: `nest-${platform}`,
@@ -383,9 +340,11 @@ async function nestFramework(platform: 'express' | 'fastify'): Promise<Framework
         adapter = new FastifyAdapter();
       }
       const app = await NestFactory.create(AppModule, adapter as never, { logger: false });
-      app.useGlobalInterceptors(nestInterceptor() as never);
+      app.useGlobalInterceptors(adapters.nestInterceptor() as never);
       app.useGlobalFilters(
-        nestExceptionFilter(new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter) as never) as never,
+        adapters.nestExceptionFilter(
+          new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter) as never,
+        ) as never,
       );
       await app.listen(0, '127.0.0.1');
       const server = app.getHttpServer() as Server;

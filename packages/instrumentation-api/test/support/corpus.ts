@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 
 export type Carrier = 'path' | 'query' | 'header' | 'body' | 'text';
 export const CARRIERS: readonly Carrier[] = ['path', 'query', 'header', 'body', 'text'];
@@ -55,4 +56,15 @@ export function keptForms(entry: CorpusEntry): string[] {
     new URLSearchParams({ v: entry.value }).toString().slice(2),
     JSON.stringify(entry.value).slice(1, -1),
   ];
+}
+
+/** A corpus (this one or the e2e secrets) holds at least `min` entries and one of each kind named. */
+export function expectKindsCovered(
+  entries: readonly { kind: string }[],
+  min: number,
+  kinds: readonly string[],
+): void {
+  expect(entries.length).toBeGreaterThanOrEqual(min);
+  const present = new Set(entries.map((e) => e.kind));
+  for (const kind of kinds) expect(present, kind).toContain(kind);
 }

@@ -57,43 +57,31 @@ export function readSdkSettings(env: Readonly<Record<string, string | undefined>
       );
   }
 
-  const propagators = value('OTEL_PROPAGATORS');
-  if (propagators !== undefined) {
-    const names = propagators
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p !== '');
-    const unknown = names.filter((p) => p !== 'none' && !(PROPAGATORS as readonly string[]).includes(p));
+  /**
+   * A comma-separated list of names: those Lifeline has, with one line naming the rest; `none`
+   * for an empty list and, where `all` is allowed, `all` for every name.
+   */
+  const names = <N extends string>(key: string, known: readonly N[], all: boolean): N[] | undefined => {
+    const listed = value(key)
+      ?.split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
+    if (listed === undefined) return undefined;
+    const isKnown = (n: string): n is N => (known as readonly string[]).includes(n);
+    const keywords = all ? ['all', 'none'] : ['none'];
+    const unknown = listed.filter((n) => !keywords.includes(n) && !isKnown(n));
     if (unknown.length > 0)
       refuse(
-        'OTEL_PROPAGATORS',
-        `${unknown.join(', ')} not included; Lifeline has ${PROPAGATORS.join(', ')} and none`,
+        key,
+        `${unknown.join(', ')} not included; Lifeline has ${known.join(', ')}${all ? ', all' : ''} and none`,
         'using the others',
       );
-    settings.propagators = names.includes('none')
-      ? []
-      : (names.filter((p) => (PROPAGATORS as readonly string[]).includes(p)) as PropagatorName[]);
-  }
-
-  const detectors = value('OTEL_NODE_RESOURCE_DETECTORS');
-  if (detectors !== undefined) {
-    const names = detectors
-      .split(',')
-      .map((d) => d.trim())
-      .filter((d) => d !== '');
-    const unknown = names.filter((d) => !['all', 'none', ...DETECTORS].includes(d));
-    if (unknown.length > 0)
-      refuse(
-        'OTEL_NODE_RESOURCE_DETECTORS',
-        `${unknown.join(', ')} not included; Lifeline has ${DETECTORS.join(', ')}, all and none`,
-        'using the others',
-      );
-    settings.resourceDetectors = names.includes('none')
-      ? []
-      : names.includes('all')
-        ? [...DETECTORS]
-        : (names.filter((d) => (DETECTORS as readonly string[]).includes(d)) as ResourceDetectorName[]);
-  }
+    if (listed.includes('none')) return [];
+    return all && listed.includes('all') ? [...known] : listed.filter(isKnown);
+  };
+  settings.propagators = names('OTEL_PROPAGATORS', PROPAGATORS, false) ?? settings.propagators;
+  settings.resourceDetectors =
+    names('OTEL_NODE_RESOURCE_DETECTORS', DETECTORS, true) ?? settings.resourceDetectors;
 
   const timeout = value('OTEL_METRIC_EXPORT_TIMEOUT');
   if (timeout !== undefined) {

@@ -1,4 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
+import { createInstruments } from '@otel-lifeline/exporter';
 
 /**
  * Process CPU and memory by the semantic conventions (`process.cpu.time`, `process.cpu.utilization`,
@@ -7,17 +8,15 @@ import type { MeterProvider } from '@opentelemetry/api';
  */
 export function registerProcessMetrics(meterProvider: MeterProvider, version: string): void {
   const meter = meterProvider.getMeter('@otel-lifeline/node', version);
-  const cpuTime = meter.createObservableCounter('process.cpu.time', {
-    unit: 's',
-    description: 'CPU time used by the process, by mode',
-  });
-  const cpuUtilization = meter.createObservableGauge('process.cpu.utilization', {
-    unit: '1',
-    description: 'CPU used since the last collection, as a share of one core',
-  });
-  const memory = meter.createObservableUpDownCounter('process.memory.usage', {
-    unit: 'By',
-    description: 'Resident set size of the process',
+  const { cpuTime, cpuUtilization, memory } = createInstruments(meter, {
+    cpuTime: ['observableCounter', 'process.cpu.time', 's', 'CPU time used by the process, by mode'],
+    cpuUtilization: [
+      'observableGauge',
+      'process.cpu.utilization',
+      '1',
+      'CPU used since the last collection, as a share of one core',
+    ],
+    memory: ['observableUpDownCounter', 'process.memory.usage', 'By', 'Resident set size of the process'],
   });
   let last = { usage: process.cpuUsage(), at: performance.now() };
   cpuTime.addCallback((result) => {

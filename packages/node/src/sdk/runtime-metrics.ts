@@ -2,6 +2,7 @@ import { constants, monitorEventLoopDelay, performance, PerformanceObserver } fr
 import { getHeapSpaceStatistics } from 'node:v8';
 import { ValueType } from '@opentelemetry/api';
 import type { BatchObservableCallback, Meter, MeterProvider, Observable } from '@opentelemetry/api';
+import { createInstruments } from '@otel-lifeline/exporter';
 
 /**
  * Event loop, garbage collection and heap metrics, read from `node:perf_hooks` and `node:v8`, with
@@ -64,13 +65,14 @@ function eventLoopDelay(meter: Meter): () => void {
 }
 
 function eventLoopTime(meter: Meter): () => void {
-  const utilization = meter.createObservableGauge('nodejs.eventloop.utilization', {
-    unit: '1',
-    description: 'Event loop utilization',
-  });
-  const time = meter.createObservableCounter('nodejs.eventloop.time', {
-    unit: 's',
-    description: 'Cumulative duration of time the event loop has been in each state.',
+  const { utilization, time } = createInstruments(meter, {
+    utilization: ['observableGauge', 'nodejs.eventloop.utilization', '1', 'Event loop utilization'],
+    time: [
+      'observableCounter',
+      'nodejs.eventloop.time',
+      's',
+      'Cumulative duration of time the event loop has been in each state.',
+    ],
   });
   let last = performance.eventLoopUtilization();
   return batch(meter, [utilization, time], (result) => {
@@ -110,15 +112,27 @@ function garbageCollection(meter: Meter): () => void {
 }
 
 function heapSpaces(meter: Meter): () => void {
-  const gauge = (name: string, description: string) =>
-    meter.createObservableGauge(name, { unit: 'By', description });
-  const size = meter.createObservableUpDownCounter('v8js.memory.heap.space.size', {
-    unit: 'By',
-    description: 'Total heap memory size pre-allocated for a heap space.',
+  const { size, used, available, physical } = createInstruments(meter, {
+    size: [
+      'observableUpDownCounter',
+      'v8js.memory.heap.space.size',
+      'By',
+      'Total heap memory size pre-allocated for a heap space.',
+    ],
+    used: ['observableGauge', 'v8js.memory.heap.used', 'By', 'Heap Memory size allocated.'],
+    available: [
+      'observableGauge',
+      'v8js.memory.heap.space.available_size',
+      'By',
+      'Heap space available size.',
+    ],
+    physical: [
+      'observableGauge',
+      'v8js.memory.heap.space.physical_size',
+      'By',
+      'Committed size of a heap space.',
+    ],
   });
-  const used = gauge('v8js.memory.heap.used', 'Heap Memory size allocated.');
-  const available = gauge('v8js.memory.heap.space.available_size', 'Heap space available size.');
-  const physical = gauge('v8js.memory.heap.space.physical_size', 'Committed size of a heap space.');
   return batch(meter, [size, used, available, physical], (result) => {
     for (const space of getHeapSpaceStatistics()) {
       const attributes = { 'v8js.heap.space.name': space.space_name };
