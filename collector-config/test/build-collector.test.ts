@@ -22,6 +22,18 @@ const binary = resolveCollectorBinary();
 const scratch = mkdtempSync(join(tmpdir(), 'lifeline-build-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The build-collector.sh copied into `dir`, run against the shared cache where Go cannot be found. */
+const runScriptWithoutGo = (dir: string) =>
+  spawnSync('bash', [join(dir, 'build-collector.sh')], {
+    env: {
+      PATH: '/usr/bin:/bin',
+      HOME: scratch,
+      LIFELINE_CACHE_DIR: dirname(dirname(cachedCollectorPath())),
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
 describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
   // Only when the binary in use is the cached one (LIFELINE_OTELCOL_BIN may point elsewhere).
   it.skipIf(!existsSync(cachedCollectorPath()))(
@@ -45,15 +57,7 @@ describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
     copyFileSync(join(collectorConfigDir, 'build-collector.sh'), join(scratch, 'build-collector.sh'));
     const manifest = readFileSync(join(collectorConfigDir, 'builder.yaml'), 'utf8');
     writeFileSync(join(scratch, 'builder.yaml'), `${manifest}# changed\n`);
-    const run = spawnSync('bash', [join(scratch, 'build-collector.sh')], {
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: scratch,
-        LIFELINE_CACHE_DIR: dirname(dirname(cachedCollectorPath())),
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = runScriptWithoutGo(scratch);
     expect(run.status).toBe(3);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('Go is not installed');
@@ -67,15 +71,7 @@ describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
     copyFileSync(join(collectorConfigDir, 'builder.yaml'), join(dir, 'builder.yaml'));
     cpSync(join(collectorConfigDir, 'components'), join(dir, 'components'), { recursive: true });
     change(join(dir, 'components', 'lifelineotlphttpexporter'));
-    return spawnSync('bash', [join(dir, 'build-collector.sh')], {
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: scratch,
-        LIFELINE_CACHE_DIR: dirname(dirname(cachedCollectorPath())),
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    return runScriptWithoutGo(dir);
   };
 
   it.skipIf(!existsSync(cachedCollectorPath()))(

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
-import { createCollector, killAllCollectors, type Collector } from './support/collector-process.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
+import { sigkillRepeatedly } from './support/agent-scenarios.js';
+import { killAllCollectors } from './support/collector-process.js';
+import { startAgentCollector } from './support/lifeline-agent.js';
 import { deliveryReport, seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { recordMeasurement } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
@@ -22,16 +24,11 @@ describe.skipIf(binary.skipReason !== undefined)(
       const primary = await createReceiver();
       const secondary = await createReceiver();
       receivers.push(primary, secondary);
-      const agent: Collector = await createCollector({
-        binary: binary.path ?? '',
-        config: join(collectorConfigDir, 'agent.yaml'),
-        env: {
-          LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
-          LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
-          LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'queue'),
-        },
+      const agent = await startAgentCollector(binary.path ?? '', {
+        primary: primary.url,
+        secondary: secondary.url,
+        queueDir: join(dir, 'queue'),
       });
-      await agent.start();
       const report = (acked: ReadonlySet<number>) =>
         deliveryReport(acked, seqCounts(primary.logRecords()), seqCounts(secondary.logRecords()));
       return { primary, secondary, agent, report };
@@ -50,13 +47,7 @@ describe.skipIf(binary.skipReason !== undefined)(
       beforeAll(async () => {
         const { primary, agent, report: measure } = await setup();
         const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
-        for (let kill = 0; kill < KILLS; kill += 1) {
-          const before = primary.counts().logRecords;
-          await within(10_000, () => primary.counts().logRecords >= before + 200);
-          await agent.kill('SIGKILL');
-          await sleep(200);
-          await agent.start();
-        }
+        await sigkillRepeatedly(primary, agent, KILLS);
         await within(10_000, () => traffic.acked.size > 0 && primary.counts().logRecords > 0);
         await sleep(500);
         await traffic.stop();

@@ -55,6 +55,24 @@ function sampleSum(text: string, name: string): number {
   return sum;
 }
 
+/**
+ * Scrapes `url` every 50 ms until `done` holds for the exposition (20 s at most); resolves
+ * with the last text scraped.
+ */
+async function scrapeUntil(url: string, done: (text: string) => boolean): Promise<string> {
+  let text = '';
+  await within(20_000, () => {
+    void fetch(url)
+      .then((r) => r.text())
+      .then(
+        (t) => (text = t),
+        () => undefined,
+      );
+    return done(text);
+  });
+  return text;
+}
+
 describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
   `insights.yaml: counts from events, routing by event class, the names the rules use${
     binary.skipReason ? ` (skipped: ${binary.skipReason})` : ''
@@ -155,19 +173,12 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
     });
 
     it('derives request, error, security and audit counts from the events', async () => {
-      let text = '';
-      await within(20_000, () => {
-        void fetch(scrapeUrl)
-          .then((r) => r.text())
-          .then(
-            (t) => (text = t),
-            () => undefined,
-          );
-        return (
-          sampleSum(text, 'lifeline_events_requests_total') === sent &&
-          sampleSum(text, 'lifeline_events_audit_total') === 3
-        );
-      });
+      const text = await scrapeUntil(
+        scrapeUrl,
+        (t) =>
+          sampleSum(t, 'lifeline_events_requests_total') === sent &&
+          sampleSum(t, 'lifeline_events_audit_total') === 3,
+      );
       expect({
         requests: sampleSum(text, 'lifeline_events_requests_total'),
         serverErrors: sampleSum(text, 'lifeline_events_server_errors_total'),
@@ -191,21 +202,12 @@ describe.skipIf(binary.skipReason !== undefined || !existsSync(lifelineDist))(
     });
 
     it('exposes every metric and label name the Prometheus rules and the Grafana dashboard use', async () => {
-      let text = '';
       const wanted = [
         'http_server_request_duration_seconds_bucket',
         'lifeline_failover_switches_total',
         'lifeline_endpoint_state',
       ];
-      await within(20_000, () => {
-        void fetch(scrapeUrl)
-          .then((r) => r.text())
-          .then(
-            (t) => (text = t),
-            () => undefined,
-          );
-        return wanted.every((name) => text.includes(name));
-      });
+      const text = await scrapeUntil(scrapeUrl, (t) => wanted.every((name) => t.includes(name)));
       const used = new Set<string>();
       for (const file of [rulesFile, dashboardFile]) {
         // Names of series and labels, not of recording rules (those contain colons).

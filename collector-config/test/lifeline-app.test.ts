@@ -7,8 +7,9 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
-import { createCollector, killAllCollectors } from './support/collector-process.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
+import { killAllCollectors } from './support/collector-process.js';
+import { startAgentCollector } from './support/lifeline-agent.js';
 import { SEQ_KEY, deliveryReport, seqCounts } from './support/log-traffic.js';
 import { recordMeasurement } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
@@ -32,16 +33,11 @@ describe.skipIf(binary.skipReason !== undefined)(
       const primary = await createReceiver();
       const secondary = await createReceiver();
       receivers.push(primary, secondary);
-      const agent = await createCollector({
-        binary: binary.path ?? '',
-        config: join(collectorConfigDir, 'agent.yaml'),
-        env: {
-          LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
-          LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
-          LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'agent-queue'),
-        },
+      const agent = await startAgentCollector(binary.path ?? '', {
+        primary: primary.url,
+        secondary: secondary.url,
+        queueDir: join(dir, 'agent-queue'),
       });
-      await agent.start();
 
       // The app: Lifeline's durable processor (records on disk first), one endpoint, the agent.
       provider = new LoggerProvider({

@@ -4,9 +4,10 @@ import type { Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
+import { sigkillRepeatedly, stockThenLifeline } from './support/agent-scenarios.js';
 import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
 import { seqCounts, startLogTraffic } from './support/log-traffic.js';
-import { lastRunDir, recordMeasurement } from './support/measurements.js';
+import { lastRunDir } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
 
 const binary = resolveCollectorBinary();
@@ -37,13 +38,7 @@ function lossDiagnostics({ primary, secondary, agent }: AgentUnderTest, acked: R
 async function sigkillUnderLoad(setup: AgentUnderTest) {
   const { primary, agent, report } = setup;
   const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
-  for (let kill = 0; kill < KILLS; kill += 1) {
-    const before = primary.counts().logRecords;
-    await within(10_000, () => primary.counts().logRecords >= before + 200);
-    await agent.kill('SIGKILL');
-    await sleep(200);
-    await agent.start();
-  }
+  await sigkillRepeatedly(primary, agent, KILLS);
   await within(10_000, () => primary.counts().logRecords > 0);
   await sleep(500);
   await traffic.stop();
@@ -96,17 +91,11 @@ describe.skipIf(binary.skipReason !== undefined)(
       let lifeline: Awaited<ReturnType<typeof sigkillUnderLoad>>;
 
       beforeAll(async () => {
-        stock = await sigkillUnderLoad(await start('agent.yaml'));
-        lifeline = await sigkillUnderLoad(await start('agent-lifeline.yaml'));
-        recordMeasurement(
-          'sigkillUnderLoad',
-          {
-            scenario: `${KILLS} x SIGKILL of the agent during traffic (4 senders, 20 records per request), restart after 200 ms on the same queue directory`,
-            stockAgent: stock,
-            lifelineAgent: lifeline,
-          },
+        ({ stock, lifeline } = await stockThenLifeline(start, sigkillUnderLoad, {
+          name: 'sigkillUnderLoad',
+          scenario: `${KILLS} x SIGKILL of the agent during traffic (4 senders, 20 records per request), restart after 200 ms on the same queue directory`,
           resultsFile,
-        );
+        }));
       });
 
       it('loses no record the agent acknowledged, and counts the duplicates', () => {
@@ -125,18 +114,12 @@ describe.skipIf(binary.skipReason !== undefined)(
       let lifeline: Awaited<ReturnType<typeof backlogThroughSigkill>>;
 
       beforeAll(async () => {
-        stock = await backlogThroughSigkill(await start('agent.yaml'));
-        lifeline = await backlogThroughSigkill(await start('agent-lifeline.yaml'));
-        recordMeasurement(
-          'backlogThroughSigkill',
-          {
-            scenario:
-              'both receivers stopped; senders run until 1000 records are acknowledged (15 s at most); SIGKILL; agent restarted; receivers started',
-            stockAgent: stock,
-            lifelineAgent: lifeline,
-          },
+        ({ stock, lifeline } = await stockThenLifeline(start, backlogThroughSigkill, {
+          name: 'backlogThroughSigkill',
+          scenario:
+            'both receivers stopped; senders run until 1000 records are acknowledged (15 s at most); SIGKILL; agent restarted; receivers started',
           resultsFile,
-        );
+        }));
       });
 
       it('acknowledges into its disk queue while no backend answers', () => {

@@ -4,53 +4,15 @@ import { logsCodec } from '@otel-lifeline/otlp';
 import type { Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
+import { HANG_MS, losePrimary, stockThenLifeline } from './support/agent-scenarios.js';
 import { killAllCollectors } from './support/collector-process.js';
-import { metricSum, startAgent, writeMirrorVariant, type AgentUnderTest } from './support/lifeline-agent.js';
+import { metricSum, startAgent, writeMirrorVariant } from './support/lifeline-agent.js';
 import { seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { lastRunDir, recordMeasurement } from './support/measurements.js';
-import { sleep, within } from './support/waiting.js';
+import { within } from './support/waiting.js';
 
 const binary = resolveCollectorBinary();
 const resultsFile = join(lastRunDir, 'lifeline-exporter.json');
-
-/**
- * The primary goes away during traffic and comes back: `stop` stops its receiver (connections
- * refused, open sockets destroyed) and starts it again 1 s after the secondary got traffic; `hang`
- * makes it read every request and never answer for HANG_MS. The scenario of failover.test.ts, run
- * here on both agents one after the other so the two are compared in the same run.
- */
-const HANG_MS = 12_000;
-async function losePrimary({ primary, secondary, agent, report }: AgentUnderTest, outage: 'stop' | 'hang') {
-  const traffic = startLogTraffic({ urls: [agent.otlpUrl] });
-  await within(10_000, () => primary.counts().logRecords >= 200);
-  const outageStart = Date.now();
-  if (outage === 'stop') await primary.stop();
-  else primary.addFault({ kind: 'hang' }, { forMs: HANG_MS });
-  const ackedAtStop = traffic.acked.size;
-  const failoverMs = await within(20_000, () => secondary.counts().logRecords > 0);
-  const ackedUntilFailover = traffic.acked.size - ackedAtStop;
-  if (outage === 'stop') {
-    await sleep(1_000);
-    await primary.start();
-  } else {
-    await sleep(Math.max(0, outageStart + HANG_MS - Date.now()));
-  }
-  const before = primary.counts().logRecords;
-  const failbackMs = await within(20_000, () => primary.counts().logRecords >= before + 200);
-  await sleep(500);
-  await traffic.stop();
-  await within(30_000, () => report(traffic.acked).lost === 0);
-  return {
-    failoverFired: failoverMs !== undefined,
-    msFromPrimaryStopToFirstRecordAtSecondary: failoverMs,
-    recordsAckedBetweenPrimaryStopAndFailover: ackedUntilFailover,
-    msFromPrimaryRestartToTrafficBackOnPrimary: failbackMs,
-    recordsAtPrimary: primary.counts().logRecords,
-    recordsAtSecondary: secondary.counts().logRecords,
-    senderRetries: traffic.failedAttempts,
-    ...report(traffic.acked),
-  };
-}
 
 describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on the built Collector', () => {
   const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
@@ -131,10 +93,11 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
     let lifeline: Awaited<ReturnType<typeof losePrimary>>;
 
     beforeAll(async () => {
-      stock = await losePrimary(await start('agent.yaml'), 'hang');
-      lifeline = await losePrimary(await start('agent-lifeline.yaml'), 'hang');
-      const scenario = `primary receiver reads every request and never answers for ${HANG_MS / 1000} s during traffic (4 senders, 20 records per request); attempt timeout 5s; failback interval 5s`;
-      recordMeasurement('hungPrimary', { scenario, stockAgent: stock, lifelineAgent: lifeline }, resultsFile);
+      ({ stock, lifeline } = await stockThenLifeline(start, (agent) => losePrimary(agent, 'hang'), {
+        name: 'hungPrimary',
+        scenario: `primary receiver reads every request and never answers for ${HANG_MS / 1000} s during traffic (4 senders, 20 records per request); attempt timeout 5s; failback interval 5s`,
+        resultsFile,
+      }));
     });
 
     it('moves the batches to the secondary after the attempt timeout, and back once the primary answers', () => {

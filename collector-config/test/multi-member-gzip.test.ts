@@ -10,8 +10,9 @@ import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
 import { logsCodec } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorConfigDir, resolveCollectorBinary } from './support/collector-binary.js';
-import { createCollector, killAllCollectors } from './support/collector-process.js';
+import { resolveCollectorBinary } from './support/collector-binary.js';
+import { killAllCollectors } from './support/collector-process.js';
+import { startAgentCollector } from './support/lifeline-agent.js';
 import { SEQ_KEY, seqCounts } from './support/log-traffic.js';
 import { sleep, within } from './support/waiting.js';
 
@@ -50,16 +51,11 @@ describe.skipIf(binary.skipReason !== undefined)('multi-member gzip bodies from 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-members-'));
     receiver = await createReceiver();
-    const agent = await createCollector({
-      binary: binary.path ?? '',
-      config: join(collectorConfigDir, 'agent.yaml'),
-      env: {
-        LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: receiver.url,
-        LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: receiver.url,
-        LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'agent-queue'),
-      },
+    const agent = await startAgentCollector(binary.path ?? '', {
+      primary: receiver.url,
+      secondary: receiver.url,
+      queueDir: join(dir, 'agent-queue'),
     });
-    await agent.start();
     let up = false;
     let multi: Buffer | undefined;
     proxy = http.createServer((req, res) => {

@@ -1,33 +1,23 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
-import type { Receiver } from '@otel-lifeline/receiver';
-import { expect } from 'vitest';
+import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { ManualReader, readBooks, type Books } from '../../packages/exporter/test/support/self-metrics.js';
 
 /*
  * The "app" of the disk-trouble tests: a node:http server whose every request emits a log record
  * through the durable processor, its self-metrics read on demand, and a way to fill a volume.
  */
-
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-function total(rm: ResourceMetrics, name: string): number {
-  let sum = 0;
-  for (const sm of rm.scopeMetrics)
-    for (const m of sm.metrics)
-      if (m.descriptor.name === name) for (const p of m.dataPoints) sum += Number(p.value);
-  return sum;
-}
 
 export interface App {
   url: string;
@@ -36,7 +26,7 @@ export interface App {
   emitted: number;
   /** Requests in a loop until stopped; every one emits one log record. */
   load(): { stop(): Promise<void> };
-  books(): Promise<{ processed: number; exported: number; dropped: number; queued: number; durable: number }>;
+  books(): Promise<Books>;
   close(): Promise<void>;
 }
 
@@ -87,22 +77,80 @@ export async function startApp(receiver: Receiver, queueDir: string): Promise<Ap
       },
     };
   };
-  app.books = async () => {
-    const { resourceMetrics: rm } = await reader.collect();
-    return {
-      processed: total(rm, 'otel.sdk.processor.log.processed'),
-      exported: total(rm, 'otel.sdk.exporter.log.exported'),
-      dropped: total(rm, 'lifeline.queue.dropped'),
-      queued: total(rm, 'lifeline.queue.items'),
-      durable: total(rm, 'lifeline.queue.durable'),
-    };
-  };
+  app.books = () => readBooks(reader);
   app.close = async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await provider.shutdown();
     await meterProvider.shutdown();
   };
   return app;
+}
+
+export interface TroubleVolume {
+  /** Where a fresh 3 MiB tmpfs is mounted for each test. */
+  readonly path: string;
+  /** A receiver started for each test. */
+  readonly receiver: Receiver;
+  /** Starts the app with its queue in `queueDir`; it is closed after the test. */
+  startApp(queueDir: string): Promise<App>;
+}
+
+/**
+ * Registers the hooks that give each test of the enclosing describe a freshly mounted small tmpfs,
+ * a receiver and an app closed after it. Mounting needs root: where it is refused, every test is
+ * skipped with that reason. `teardown` runs after the app is closed, before the volume is unmounted.
+ */
+export function useTroubleVolume(prefix: string, teardown: () => void = () => {}): TroubleVolume {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const volume = join(root, 'volume');
+  let mountable = false;
+  let receiver: Receiver | undefined;
+  let app: App | undefined;
+
+  beforeAll(() => {
+    mkdirSync(volume);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', volume], { stdio: 'ignore' });
+      execFileSync('umount', [volume], { stdio: 'ignore' });
+      mountable = true;
+    } catch {
+      mountable = false;
+    }
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  beforeEach(async (context) => {
+    if (!mountable) {
+      context.skip('mounting a tmpfs is not allowed here (needs root); these tests run in CI as root');
+      return;
+    }
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', volume]);
+    receiver = await createReceiver();
+  });
+
+  afterEach(async () => {
+    if (!mountable) return;
+    await app?.close();
+    app = undefined;
+    teardown();
+    await receiver?.close();
+    execFileSync('umount', ['-l', volume], { stdio: 'ignore' });
+  });
+
+  const current = (): Receiver => {
+    if (receiver === undefined) throw new Error('the receiver is started before each test');
+    return receiver;
+  };
+  return {
+    path: volume,
+    get receiver() {
+      return current();
+    },
+    async startApp(queueDir) {
+      app = await startApp(current(), queueDir);
+      return app;
+    },
+  };
 }
 
 /** Fills the volume with one file until ENOSPC; returns a function that frees the space. */
@@ -118,6 +166,28 @@ export async function fillVolume(dir: string): Promise<() => Promise<void>> {
     await file.close();
   }
   return () => rm(path, { force: true });
+}
+
+/**
+ * The endpoint is down and the disk full while `load` runs: serves until the 256 KiB memory
+ * fallback has overflowed, then frees the disk, brings the endpoint back and settles the books,
+ * checking that the app kept serving and that what was lost is exactly what was counted.
+ */
+export async function overflowThenRecover(
+  app: App,
+  receiver: Receiver,
+  load: { stop(): Promise<void> },
+  free: () => Promise<void>,
+): Promise<{ processed: number; dropped: number; delivered: number }> {
+  await sleep(2_000); // long enough for the 256 KiB memory fallback to overflow
+  await load.stop();
+  expect(app.failed).toBe(0);
+  await free();
+  await receiver.start();
+  const end = await settle(app, receiver);
+  expect(end.dropped).toBeGreaterThan(0);
+  expect(end.processed - end.delivered).toBe(end.dropped);
+  return end;
 }
 
 /**

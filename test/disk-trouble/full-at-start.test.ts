@@ -1,13 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fillVolume, settle, startApp, type App } from './app-harness.js';
+import { describe, expect, it } from 'vitest';
+import { fillVolume, overflowThenRecover, settle, useTroubleVolume } from './app-harness.js';
 
 /*
  * The disk is already full (or read-only) when the app starts: the queue cannot even create its lock
@@ -15,22 +12,6 @@ import { fillVolume, settle, startApp, type App } from './app-harness.js';
  * is up; with it down, what is lost is what is counted); once the disk takes writes, the queue opens
  * its directory and records are durable again: on disk, in segments, with no empty files left.
  */
-
-const root = mkdtempSync(join(tmpdir(), 'lifeline-full-at-start-'));
-const volume = join(root, 'volume');
-let mountable = false;
-
-beforeAll(() => {
-  mkdirSync(volume);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', volume], { stdio: 'ignore' });
-    execFileSync('umount', [volume], { stdio: 'ignore' });
-    mountable = true;
-  } catch {
-    mountable = false;
-  }
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Files in the queue directory: name → size (none when it does not exist). */
 async function queueFiles(dir: string): Promise<Map<string, number>> {
@@ -54,43 +35,24 @@ function captureDurabilityLines(): string[] {
 }
 
 describe('a disk already full or read-only when the app starts', () => {
-  let receiver: Receiver;
-  let app: App | undefined;
-  const queueDir = join(volume, 'logs');
-
-  beforeEach(async (context) => {
-    if (!mountable) {
-      context.skip('mounting a tmpfs is not allowed here (needs root); these tests run in CI as root');
-      return;
-    }
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', volume]);
-    receiver = await createReceiver();
-  });
-
-  afterEach(async () => {
-    if (!mountable) return;
-    await app?.close();
-    app = undefined;
-    diag.disable();
-    await receiver.close();
-    execFileSync('umount', ['-l', volume], { stdio: 'ignore' });
-  });
+  const disk = useTroubleVolume('lifeline-full-at-start-', () => diag.disable());
+  const queueDir = join(disk.path, 'logs');
 
   it('full at start, endpoint up: the app starts and serves, nothing is lost, and the queue opens once space is freed', async () => {
-    const free = await fillVolume(volume);
+    const free = await fillVolume(disk.path);
     const lines = captureDurabilityLines();
-    app = await startApp(receiver, queueDir);
+    const app = await disk.startApp(queueDir);
     const load = app.load();
-    await expect.poll(async () => (await app!.books()).durable, { timeout: 5_000 }).toBe(0);
+    await expect.poll(async () => (await app.books()).durable, { timeout: 5_000 }).toBe(0);
     await sleep(1_000);
     // Delivered while the disk is full: the backend is healthy, so telemetry is not silenced.
-    expect(receiver.counts().logRecords).toBeGreaterThan(50);
+    expect(disk.receiver.counts().logRecords).toBeGreaterThan(50);
     // No file churn: no segment, no temporary lock, no probe file left on the full disk.
     expect([...(await queueFiles(queueDir)).keys()]).toEqual([]);
     await free();
-    await expect.poll(async () => (await app!.books()).durable, { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await app.books()).durable, { timeout: 10_000 }).toBe(1);
     // Durable again: with the endpoint gone, records now wait in segments on disk.
-    await receiver.stop();
+    await disk.receiver.stop();
     await expect
       .poll(
         async () => {
@@ -101,9 +63,9 @@ describe('a disk already full or read-only when the app starts', () => {
       )
       .toBeGreaterThan(0);
     await load.stop();
-    await receiver.start();
+    await disk.receiver.start();
     expect(app.failed).toBe(0);
-    const end = await settle(app, receiver);
+    const end = await settle(app, disk.receiver);
     expect(end.dropped).toBe(0);
     expect(end.delivered).toBe(app.emitted);
     for (const [name, size] of await queueFiles(queueDir)) {
@@ -114,34 +76,26 @@ describe('a disk already full or read-only when the app starts', () => {
   });
 
   it('full at start, endpoint down: the records lost are exactly those counted, and the rest arrive once both recover', async () => {
-    const free = await fillVolume(volume);
-    await receiver.stop();
-    app = await startApp(receiver, queueDir);
-    const load = app.load();
-    await sleep(2_000); // long enough for the 256 KiB memory fallback to overflow
-    await load.stop();
-    expect(app.failed).toBe(0);
-    await free();
-    await receiver.start();
-    const end = await settle(app, receiver);
-    expect(end.dropped).toBeGreaterThan(0);
+    const free = await fillVolume(disk.path);
+    await disk.receiver.stop();
+    const app = await disk.startApp(queueDir);
+    const end = await overflowThenRecover(app, disk.receiver, app.load(), free);
     expect(end.delivered).toBeGreaterThan(0);
-    expect(end.processed - end.delivered).toBe(end.dropped);
   });
 
   it('read-only at start, endpoint up: nothing is lost, and durable mode begins once the volume is writable', async () => {
-    execFileSync('mount', ['-o', 'remount,ro', volume]);
-    app = await startApp(receiver, queueDir);
+    execFileSync('mount', ['-o', 'remount,ro', disk.path]);
+    const app = await disk.startApp(queueDir);
     const load = app.load();
-    await expect.poll(async () => (await app!.books()).durable, { timeout: 5_000 }).toBe(0);
+    await expect.poll(async () => (await app.books()).durable, { timeout: 5_000 }).toBe(0);
     await sleep(700);
-    expect(receiver.counts().logRecords).toBeGreaterThan(20);
-    execFileSync('mount', ['-o', 'remount,rw', volume]);
-    await expect.poll(async () => (await app!.books()).durable, { timeout: 10_000 }).toBe(1);
+    expect(disk.receiver.counts().logRecords).toBeGreaterThan(20);
+    execFileSync('mount', ['-o', 'remount,rw', disk.path]);
+    await expect.poll(async () => (await app.books()).durable, { timeout: 10_000 }).toBe(1);
     await sleep(300);
     await load.stop();
     expect(app.failed).toBe(0);
-    const end = await settle(app, receiver);
+    const end = await settle(app, disk.receiver);
     expect(end.dropped).toBe(0);
     expect(end.delivered).toBe(app.emitted);
     expect([...(await queueFiles(queueDir)).keys()]).toContain('lock');

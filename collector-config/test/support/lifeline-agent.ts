@@ -19,31 +19,59 @@ export interface AgentUnderTest {
 }
 
 /**
+ * The agent Collector running `config` (a path; the shipped agent.yaml unless given) in front of
+ * the `primary` and `secondary` OTLP endpoints, its disk queue in `queueDir`; started.
+ */
+export async function startAgentCollector(
+  binary: string,
+  options: {
+    config?: string;
+    primary: string;
+    secondary: string;
+    queueDir: string;
+    args?: string[];
+    env?: Record<string, string>;
+  },
+): Promise<Collector> {
+  const agent = await createCollector({
+    binary,
+    config: options.config ?? join(collectorConfigDir, 'agent.yaml'),
+    args: options.args ?? [],
+    env: {
+      LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: options.primary,
+      LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: options.secondary,
+      LIFELINE_COLLECTOR_QUEUE_DIR: options.queueDir,
+      ...options.env,
+    },
+  });
+  await agent.start();
+  return agent;
+}
+
+/**
  * A shipped agent configuration (or a file written from it) in front of two real receivers, with
- * its queue directory in a fresh temp folder. The failback interval is 5 s, as in
- * failover.test.ts, so a failback is seen within a test.
+ * its queue directory in a fresh temp folder. The failback interval is 5 s (shipped default 30 s)
+ * so a failback is seen within a test.
  */
 export async function startAgent(
   binary: string,
   config: string | ((dir: string) => string),
   cleanup: { receivers: Receiver[]; dirs: string[] },
+  args: string[] = [],
 ): Promise<AgentUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-exporter-'));
   cleanup.dirs.push(dir);
   const primary = await createReceiver();
   const secondary = await createReceiver();
   cleanup.receivers.push(primary, secondary);
-  const agent = await createCollector({
-    binary,
+  const agent = await startAgentCollector(binary, {
     config: typeof config === 'string' ? join(collectorConfigDir, config) : config(dir),
-    env: {
-      LIFELINE_COLLECTOR_PRIMARY_ENDPOINT: primary.url,
-      LIFELINE_COLLECTOR_SECONDARY_ENDPOINT: secondary.url,
-      LIFELINE_COLLECTOR_QUEUE_DIR: join(dir, 'queue'),
-      LIFELINE_COLLECTOR_FAILBACK_INTERVAL: '5s',
-    },
+    primary: primary.url,
+    secondary: secondary.url,
+    queueDir: join(dir, 'queue'),
+    args,
+    env: { LIFELINE_COLLECTOR_FAILBACK_INTERVAL: '5s' },
   });
-  await agent.start();
   return {
     dir,
     primary,

@@ -2,22 +2,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
 import { drain, numbered, record, segmentFiles } from './helpers.js';
-import { useQueueDir } from './queue-fixture.js';
+import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
 
 describe('disk queue bounds', () => {
   const tmp = useQueueDir('lifeline-dq-bounds-');
 
   const payload = (t: string) => record(t.padEnd(100, '.'));
+  /** The bytes a payload takes in the buffer and on disk: 100 and the 28 of its frame. */
+  const frame = 100 + 28;
+  /** A queue with a 2000-byte buffer that writes only when `flushBytes` are buffered (no timed fsync). */
+  const openBuffered = (flushBytes: number) =>
+    tmp.open({ maxBufferBytes: 2000, flushBytes, fsyncIntervalMs: 60_000 });
   /** Drains the queue, returning each payload without its padding. */
   const drainUnpadded = async (queue: DiskQueue) =>
     (await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''));
 
   it("drop-newest keeps what was accepted and refuses what does not fit, counted as 'queue_full'", async () => {
-    const queue = await tmp.open({
-      maxBytes: 4096,
-      segmentBytes: 1024,
-      maxBufferBytes: 1024,
-    });
+    const queue = await tmp.open(SMALL_DISK);
     const all = numbered('n', 100);
     const accepted: string[] = [];
     for (const t of all) {
@@ -39,12 +40,7 @@ describe('disk queue bounds', () => {
   });
 
   it("drop-oldest evicts whole segments, oldest first, counted as 'queue_full'", async () => {
-    const queue = await tmp.open({
-      maxBytes: 4096,
-      segmentBytes: 1024,
-      maxBufferBytes: 1024,
-      whenFull: 'drop-oldest',
-    });
+    const queue = await tmp.open({ ...SMALL_DISK, whenFull: 'drop-oldest' });
     const all = numbered('o', 100);
     for (const t of all) {
       expect(queue.append(payload(t))).toBe(true);
@@ -59,15 +55,11 @@ describe('disk queue bounds', () => {
   });
 
   it("drops what exceeds the in-memory buffer cap while the writer is not held up, counted as 'buffer_full'", async () => {
-    const queue = await tmp.open({
-      maxBufferBytes: 2000,
-      // No flush falls due during the burst: the writer is idle by choice, not starved.
-      flushBytes: 2000,
-      fsyncIntervalMs: 60_000,
-    });
+    // No flush falls due during the burst: the writer is idle by choice, not starved.
+    const queue = await openBuffered(2000);
     let accepted = 0;
     for (let i = 0; i < 100; i++) if (queue.append(payload(`b${i}`))) accepted++;
-    expect(accepted).toBe(Math.floor(2000 / (100 + 28)));
+    expect(accepted).toBe(Math.floor(2000 / frame));
     expect(queue.stats().bufferedBytes).toBeLessThanOrEqual(2000);
     expect(queue.stats().drops.buffer_full).toBe(100 - accepted);
     expect(tmp.drops[0]).toEqual({ reason: 'buffer_full', records: 1, bytes: 100 });
@@ -76,14 +68,9 @@ describe('disk queue bounds', () => {
   });
 
   it('a starved writer does not drop below the bound: the buffer grows to twice maxBufferBytes, then buffer_full', async () => {
-    const queue = await tmp.open({
-      maxBufferBytes: 2000,
-      flushBytes: 500,
-      fsyncIntervalMs: 60_000,
-    });
+    const queue = await openBuffered(500);
     // One synchronous burst: a flush falls due after 500 bytes, but the event loop never turns to
     // start it, as in an app busy on the CPU.
-    const frame = 100 + 28;
     const all = numbered('s', 100);
     const accepted: string[] = [];
     for (const t of all) if (queue.append(payload(t))) accepted.push(t);
@@ -107,18 +94,13 @@ describe('disk queue bounds', () => {
     let accepted = 0;
     for (let i = 0; i < 100; i++) if (queue.append(payload(`q${i}`))) accepted++;
     // Past maxBufferBytes (1500 = 11 frames): the burst allowance took more, up to maxBytes.
-    expect(accepted).toBe(Math.floor((2600 - onDisk) / (100 + 28)));
-    expect(accepted).toBeGreaterThan(Math.floor(1500 / (100 + 28)));
+    expect(accepted).toBe(Math.floor((2600 - onDisk) / frame));
+    expect(accepted).toBeGreaterThan(Math.floor(1500 / frame));
     expect(queue.stats().drops).toMatchObject({ queue_full: 100 - accepted, buffer_full: 0 });
   });
 
   it('waitForRoom lets a producer wait instead of dropping, and resolves once enough is written', async () => {
-    const queue = await tmp.open({
-      maxBufferBytes: 2000,
-      flushBytes: 1000,
-      fsyncIntervalMs: 60_000,
-    });
-    const frame = 100 + 28;
+    const queue = await openBuffered(1000);
     const all = numbered('w', 300);
     let waits = 0;
     for (const t of all) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNodeFileSystem, type DropEvent } from '@otel-lifeline/disk-queue';
 import { drain, framesOf, numbered, record, segmentFiles } from './helpers.js';
-import { useQueueDir } from './queue-fixture.js';
+import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
 
 /*
  * A record is a fragment holding several items (log records, spans, data points); a user counts
@@ -24,12 +24,7 @@ describe('losses counted in items', () => {
   const tmp = useQueueDir('lifeline-dq-items-');
 
   it('drop-oldest: the items of every evicted record are counted, and delivered + dropped = appended, in items', async () => {
-    const queue = await tmp.open({
-      maxBytes: 4096,
-      segmentBytes: 1024,
-      maxBufferBytes: 1024,
-      whenFull: 'drop-oldest',
-    });
+    const queue = await tmp.open({ ...SMALL_DISK, whenFull: 'drop-oldest' });
     const all = numbered('o', 120).map((t) => `${t}${'.'.repeat(40)}`);
     for (const t of all) {
       expect(queue.append(record(t), itemsOf(t.slice(0, 8)))).toBe(true);

@@ -16,6 +16,9 @@ export interface QueueDir {
   open(options?: Omit<DiskQueueOptions, 'directory'>): Promise<DiskQueue>;
 }
 
+/** A small disk bound: 4 KiB in 1 KiB segments, with a buffer of one segment. */
+export const SMALL_DISK = { maxBytes: 4096, segmentBytes: 1024, maxBufferBytes: 1024 } as const;
+
 /** Registers the hooks that give each test of the enclosing describe a fresh queue directory. */
 export function useQueueDir(prefix: string): QueueDir {
   let dir = '';

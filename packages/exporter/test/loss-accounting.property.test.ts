@@ -4,50 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createNodeFileSystem, type FileSystem } from '@otel-lifeline/disk-queue';
 import { createReceiver } from '@otel-lifeline/receiver';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDurableLogRecordProcessor } from '../src/durable-log-record-processor.js';
-
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
-function total(rm: ResourceMetrics, name: string): number {
-  let sum = 0;
-  for (const sm of rm.scopeMetrics)
-    for (const metric of sm.metrics)
-      if (metric.descriptor.name === name) for (const p of metric.dataPoints) sum += Number(p.value);
-  return sum;
-}
-
-/** processed, exported, dropped and queued as an operator reads them off the self-metrics. */
-async function books(
-  reader: ManualReader,
-): Promise<Record<'processed' | 'exported' | 'dropped' | 'queued', number>> {
-  const { resourceMetrics: rm } = await reader.collect();
-  return {
-    processed: total(rm, 'otel.sdk.processor.log.processed'),
-    exported: total(rm, 'otel.sdk.exporter.log.exported'),
-    dropped: total(rm, 'lifeline.queue.dropped'),
-    queued: total(rm, 'lifeline.queue.items'),
-  };
-}
+import { ManualReader, metricTotal, readBooks } from './support/self-metrics.js';
 
 /** lifeline.queue.dropped for one reason. */
 async function droppedFor(reader: ManualReader, reason: string): Promise<number> {
   const { resourceMetrics: rm } = await reader.collect();
-  let sum = 0;
-  for (const sm of rm.scopeMetrics)
-    for (const metric of sm.metrics)
-      if (metric.descriptor.name === 'lifeline.queue.dropped')
-        for (const p of metric.dataPoints)
-          if (p.attributes['lifeline.drop.reason'] === reason) sum += Number(p.value);
-  return sum;
+  return metricTotal(rm, 'lifeline.queue.dropped', { 'lifeline.drop.reason': reason });
 }
 
 function enospc(): NodeJS.ErrnoException {
@@ -178,7 +146,7 @@ describe('loss accounting in log records', () => {
                 for (let i = 0; i < 10; i++) logger.emit({ body: `r${emitted++}` });
                 await sleep(250);
               }
-              const now = await books(reader);
+              const now = await readBooks(reader);
               expect(now, JSON.stringify(now)).toMatchObject({
                 processed: now.exported + now.dropped + now.queued,
               });
@@ -189,9 +157,9 @@ describe('loss accounting in log records', () => {
           await receiver.start().catch(() => undefined);
           await provider.forceFlush();
           await expect
-            .poll(async () => (await books(reader)).queued, { timeout: 15_000, interval: 100 })
+            .poll(async () => (await readBooks(reader)).queued, { timeout: 15_000, interval: 100 })
             .toBe(0);
-          const end = await books(reader);
+          const end = await readBooks(reader);
           seen.dropped += end.dropped;
           for (const reason of Object.keys(seen.reasons))
             seen.reasons[reason]! += await droppedFor(reader, reason);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createDurableLogRecordProcessor } from '../src/durable-log-record-processor.js';
 
-const base = { endpoints: [{ url: 'http://127.0.0.1:4318/v1/logs' }], queueDir: '/nonexistent/never-created' };
+const base = {
+  endpoints: [{ url: 'http://127.0.0.1:4318/v1/logs' }],
+  queueDir: '/nonexistent/never-created',
+};
 
 describe('resilience options the runtime could not honour', () => {
   it.each([

@@ -4,17 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Receiver } from '@otel-lifeline/receiver';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDurableLogRecordProcessor } from '../src/durable-log-record-processor.js';
-
-/** A reader the test collects from by hand. */
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { ManualReader } from './support/self-metrics.js';
 
 let dir: string;
 let primary: Receiver;
