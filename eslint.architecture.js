@@ -13,7 +13,10 @@ export const architectureRules = [
       // Barrels name every export: package.json#exports and src/index.ts are the whole surface.
       'no-restricted-syntax': [
         'error',
-        { selector: 'ExportAllDeclaration', message: 'Name each export: `export { a, b } from`, not `export *`.' },
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'Name each export: `export { a, b } from`, not `export *`.',
+        },
       ],
     },
   },

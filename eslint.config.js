@@ -2,7 +2,15 @@ import tseslint from 'typescript-eslint';
 import { architectureRules } from './eslint.architecture.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.cjs', 'packages/node/generated/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'bench/results/**',
+      '**/*.cjs',
+      'packages/node/generated/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -6,7 +6,10 @@ const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 const { FastifyOtelInstrumentation } = require('@fastify/otel');
 
 const sdk = new NodeSDK({
-  instrumentations: [new HttpInstrumentation(), new FastifyOtelInstrumentation({ registerOnInitialization: true })],
+  instrumentations: [
+    new HttpInstrumentation(),
+    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+  ],
 });
 sdk.start();
 process.once('SIGTERM', () => void sdk.shutdown());

@@ -98,7 +98,8 @@ export interface TroubleVolume {
 /**
  * Registers the hooks that give each test of the enclosing describe a freshly mounted small tmpfs,
  * a receiver and an app closed after it. Mounting needs root: where it is refused, every test is
- * skipped with that reason. `teardown` runs after the app is closed, before the volume is unmounted.
+ * skipped with that reason, except under CI=true, where it fails. `teardown` runs after the app is
+ * closed, before the volume is unmounted.
  */
 export function useTroubleVolume(prefix: string, teardown: () => void = () => {}): TroubleVolume {
   const root = mkdtempSync(join(tmpdir(), prefix));
@@ -121,6 +122,9 @@ export function useTroubleVolume(prefix: string, teardown: () => void = () => {}
 
   beforeEach(async (context) => {
     if (!mountable) {
+      // CI runs as root: there a refused mount is a failure, not a reason to skip.
+      if (process.env.CI === 'true')
+        throw new Error('mounting a tmpfs was refused under CI=true; the disk-trouble tests need root');
       context.skip('mounting a tmpfs is not allowed here (needs root); these tests run in CI as root');
       return;
     }

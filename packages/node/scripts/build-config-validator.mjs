@@ -22,7 +22,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--check')) {
     const current = readFileSync(outputUrl, 'utf8');
     if (current !== code) {
-      console.error('generated/config-validator.js is out of date: run node scripts/build-config-validator.mjs');
+      console.error(
+        'generated/config-validator.js is out of date: run node scripts/build-config-validator.mjs',
+      );
       process.exit(1);
     }
   } else {

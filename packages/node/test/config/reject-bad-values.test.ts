@@ -74,7 +74,9 @@ describe('configuration values the runtime could not honour are rejected, naming
       /line 3: \$\{MISSING_COLLECTOR_URL\} is not set: the environment variable MISSING_COLLECTOR_URL is unset/,
     );
     // An explicit empty default is a choice, not a mistake.
-    expect(JSON.stringify(fileProblems('service:\n  name: ${MISSING_NAME:-}\n'))).not.toContain('MISSING_NAME');
+    expect(JSON.stringify(fileProblems('service:\n  name: ${MISSING_NAME:-}\n'))).not.toContain(
+      'MISSING_NAME',
+    );
   });
 
   it('a queue directory under a file, which can never be created', () => {
