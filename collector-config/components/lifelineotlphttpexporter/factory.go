@@ -79,107 +79,103 @@ func build[E component.Component](set exporter.Settings, cfg component.Config, s
 	return combine(m, parts), nil
 }
 
+// pushTo is the push function of one signal's exporterhelper exporter: marshal the batch into an
+// OTLP request and send it through the fail-over sender. A batch that cannot be marshalled will
+// never be, so it is a permanent error.
+func pushTo[T any](sender *failoverSender, marshal func(T) ([]byte, error), count func(T) int) func(context.Context, T) error {
+	return func(ctx context.Context, data T) error {
+		body, err := marshal(data)
+		if err != nil {
+			return consumererror.NewPermanent(err)
+		}
+		return sender.send(ctx, body, count(data))
+	}
+}
+
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	marshal := func(ld plog.Logs) ([]byte, error) { return plogotlp.NewExportRequestFromLogs(ld).MarshalProto() }
 	return build(set, cfg, logsSignal,
 		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Logs, error) {
-			return exporterhelper.NewLogs(ctx, set, cfg, func(ctx context.Context, ld plog.Logs) error {
-				body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
-				if err != nil {
-					return consumererror.NewPermanent(err)
-				}
-				return sender.send(ctx, body, ld.LogRecordCount())
-			}, options...)
+			return exporterhelper.NewLogs(ctx, set, cfg, pushTo(sender, marshal, plog.Logs.LogRecordCount), options...)
 		},
-		func(m *mirror, parts []exporter.Logs) exporter.Logs { return &mirrorLogs{mirror: m, parts: parts} })
+		func(m *mirror, parts []exporter.Logs) exporter.Logs {
+			return &mirrorLogs{newMirrorOf(m, parts, plog.NewLogs, exporter.Logs.ConsumeLogs)}
+		})
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	marshal := func(td ptrace.Traces) ([]byte, error) {
+		return ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
+	}
 	return build(set, cfg, tracesSignal,
 		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Traces, error) {
-			return exporterhelper.NewTraces(ctx, set, cfg, func(ctx context.Context, td ptrace.Traces) error {
-				body, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
-				if err != nil {
-					return consumererror.NewPermanent(err)
-				}
-				return sender.send(ctx, body, td.SpanCount())
-			}, options...)
+			return exporterhelper.NewTraces(ctx, set, cfg, pushTo(sender, marshal, ptrace.Traces.SpanCount), options...)
 		},
 		func(m *mirror, parts []exporter.Traces) exporter.Traces {
-			return &mirrorTraces{mirror: m, parts: parts}
+			return &mirrorTraces{newMirrorOf(m, parts, ptrace.NewTraces, exporter.Traces.ConsumeTraces)}
 		})
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	marshal := func(md pmetric.Metrics) ([]byte, error) {
+		return pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
+	}
 	return build(set, cfg, metricsSignal,
 		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Metrics, error) {
-			return exporterhelper.NewMetrics(ctx, set, cfg, func(ctx context.Context, md pmetric.Metrics) error {
-				body, err := pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-				if err != nil {
-					return consumererror.NewPermanent(err)
-				}
-				return sender.send(ctx, body, md.DataPointCount())
-			}, options...)
+			return exporterhelper.NewMetrics(ctx, set, cfg, pushTo(sender, marshal, pmetric.Metrics.DataPointCount), options...)
 		},
 		func(m *mirror, parts []exporter.Metrics) exporter.Metrics {
-			return &mirrorMetrics{mirror: m, parts: parts}
+			return &mirrorMetrics{newMirrorOf(m, parts, pmetric.NewMetrics, exporter.Metrics.ConsumeMetrics)}
 		})
 }
 
-// Each mirror part gets its own copy of the data (all but the last): the parts' queues hold
-// it independently, and an in-memory queue keeps a reference.
-func fanOut[T, P any](ctx context.Context, parts []P, data T, clone func(T) T, consume func(P, context.Context, T) error) error {
-	errs := make([]error, len(parts))
-	for i, part := range parts {
+// mirrorOf hands each batch to one exporter per endpoint. Each part gets its own copy of the data
+// (all but the last): the parts' queues hold it independently, and an in-memory queue keeps a
+// reference.
+type mirrorOf[E any, T interface{ CopyTo(T) }] struct {
+	*mirror
+	parts   []E
+	empty   func() T
+	consume func(E, context.Context, T) error
+}
+
+func newMirrorOf[E any, T interface{ CopyTo(T) }](m *mirror, parts []E, empty func() T, consume func(E, context.Context, T) error) mirrorOf[E, T] {
+	return mirrorOf[E, T]{mirror: m, parts: parts, empty: empty, consume: consume}
+}
+
+func (m *mirrorOf[E, T]) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (m *mirrorOf[E, T]) fanOut(ctx context.Context, data T) error {
+	errs := make([]error, len(m.parts))
+	for i, part := range m.parts {
 		own := data
-		if i < len(parts)-1 {
-			own = clone(data)
+		if i < len(m.parts)-1 {
+			own = m.empty()
+			data.CopyTo(own)
 		}
-		errs[i] = consume(part, ctx, own)
+		errs[i] = m.consume(part, ctx, own)
 	}
 	return errors.Join(errs...)
 }
 
 type mirrorLogs struct {
-	*mirror
-	parts []exporter.Logs
+	mirrorOf[exporter.Logs, plog.Logs]
 }
 
-func (m *mirrorLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
-func (m *mirrorLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	return fanOut(ctx, m.parts, ld, func(in plog.Logs) plog.Logs {
-		out := plog.NewLogs()
-		in.CopyTo(out)
-		return out
-	}, exporter.Logs.ConsumeLogs)
-}
+func (m *mirrorLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error { return m.fanOut(ctx, ld) }
 
 type mirrorTraces struct {
-	*mirror
-	parts []exporter.Traces
+	mirrorOf[exporter.Traces, ptrace.Traces]
 }
 
-func (m *mirrorTraces) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
 func (m *mirrorTraces) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return fanOut(ctx, m.parts, td, func(in ptrace.Traces) ptrace.Traces {
-		out := ptrace.NewTraces()
-		in.CopyTo(out)
-		return out
-	}, exporter.Traces.ConsumeTraces)
+	return m.fanOut(ctx, td)
 }
 
 type mirrorMetrics struct {
-	*mirror
-	parts []exporter.Metrics
+	mirrorOf[exporter.Metrics, pmetric.Metrics]
 }
 
-func (m *mirrorMetrics) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
 func (m *mirrorMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	return fanOut(ctx, m.parts, md, func(in pmetric.Metrics) pmetric.Metrics {
-		out := pmetric.NewMetrics()
-		in.CopyTo(out)
-		return out
-	}, exporter.Metrics.ConsumeMetrics)
+	return m.fanOut(ctx, md)
 }

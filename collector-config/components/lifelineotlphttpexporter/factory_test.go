@@ -45,22 +45,12 @@ func TestFactoryBuildsAnExporterThatFailsOverBelowItsQueue(t *testing.T) {
 	factory := NewFactory()
 	cfg := configFor(ModeFailover, refusingURL(t), secondary.server.URL)
 	exp, err := factory.CreateLogs(context.Background(), exportertest.NewNopSettings(Type), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := exp.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
+	started(t, exp, err)
 	if err := exp.ConsumeLogs(context.Background(), oneLogRecord()); err != nil {
 		t.Fatalf("the queue must take the batch: %v", err)
 	}
 	waitFor(t, "the secondary got the batch", func() bool { return secondary.count() == 1 })
-	if err := exp.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if paths := secondary.seenPaths(); paths[0] != "/v1/logs" {
-		t.Fatalf("path %q, want /v1/logs", paths[0])
-	}
+	shutDownAndCheckPath(t, exp, secondary, "/v1/logs")
 }
 
 func TestFactoryMirrorsEveryBatchToEveryEndpointAndADeadOneHoldsNoneBack(t *testing.T) {
@@ -68,12 +58,7 @@ func TestFactoryMirrorsEveryBatchToEveryEndpointAndADeadOneHoldsNoneBack(t *test
 	primary.status(503)
 	cfg := configFor(ModeMirror, primary.server.URL, secondary.server.URL)
 	exp, err := NewFactory().CreateTraces(context.Background(), exportertest.NewNopSettings(Type), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := exp.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
+	started(t, exp, err)
 	traces := ptrace.NewTraces()
 	traces.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("GET /users/:id")
 	if err := exp.ConsumeTraces(context.Background(), traces); err != nil {
@@ -86,39 +71,46 @@ func TestFactoryMirrorsEveryBatchToEveryEndpointAndADeadOneHoldsNoneBack(t *test
 	if secondary.count() != 1 {
 		t.Fatalf("the live endpoint got %d requests, want 1: the other's retries are its own", secondary.count())
 	}
-	if err := exp.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if paths := secondary.seenPaths(); paths[0] != "/v1/traces" {
-		t.Fatalf("path %q, want /v1/traces", paths[0])
-	}
+	shutDownAndCheckPath(t, exp, secondary, "/v1/traces")
 }
 
 func TestFactorySendsMetricsToTheMetricsPath(t *testing.T) {
 	backend := newBackend(t)
 	exp, err := NewFactory().CreateMetrics(context.Background(), exportertest.NewNopSettings(Type), configFor(ModeFailover, backend.server.URL+"/"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := exp.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
+	started(t, exp, err)
 	metrics := pmetric.NewMetrics()
 	metrics.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(1)
 	if err := exp.ConsumeMetrics(context.Background(), metrics); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the backend got the batch", func() bool { return backend.count() == 1 })
-	if err := exp.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if paths := backend.seenPaths(); paths[0] != "/v1/metrics" {
-		t.Fatalf("path %q, want /v1/metrics", paths[0])
-	}
+	shutDownAndCheckPath(t, exp, backend, "/v1/metrics")
 }
 
 func TestMirrorQueuesAreNamedAfterTheirEndpoint(t *testing.T) {
 	if got := mirrorID(component.NewID(Type), "primary").String(); got != "lifelineotlphttp/mirror_primary" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// started fails the test if the exporter could not be created or started.
+func started(t *testing.T, exp component.Component, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shutDownAndCheckPath shuts the exporter down and checks the signal's path on the first request.
+func shutDownAndCheckPath(t *testing.T, exp component.Component, b *backend, want string) {
+	t.Helper()
+	if err := exp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if paths := b.seenPaths(); len(paths) == 0 || paths[0] != want {
+		t.Fatalf("paths %q, want the first to be %s", paths, want)
 	}
 }

@@ -36,44 +36,41 @@ func decodeResponse(response exportResponse, body []byte, contentType string) (b
 	}
 }
 
+// readPartialSuccess reads the partial_success of one signal's export response.
+func readPartialSuccess[R exportResponse](newResponse func() R, read func(R) (int64, string)) partialSuccessReader {
+	return func(body []byte, contentType string) (int64, string, error) {
+		response := newResponse()
+		if decoded, err := decodeResponse(response, body, contentType); !decoded || err != nil {
+			return 0, "", err
+		}
+		rejected, message := read(response)
+		return rejected, message, nil
+	}
+}
+
 var logsSignal = signal{
 	name:  "logs",
 	path:  "v1/logs",
 	items: "log records",
-	rejectedIn: func(body []byte, contentType string) (int64, string, error) {
-		response := plogotlp.NewExportResponse()
-		if decoded, err := decodeResponse(response, body, contentType); !decoded || err != nil {
-			return 0, "", err
-		}
-		partial := response.PartialSuccess()
-		return partial.RejectedLogRecords(), partial.ErrorMessage(), nil
-	},
+	rejectedIn: readPartialSuccess(plogotlp.NewExportResponse, func(r plogotlp.ExportResponse) (int64, string) {
+		return r.PartialSuccess().RejectedLogRecords(), r.PartialSuccess().ErrorMessage()
+	}),
 }
 
 var tracesSignal = signal{
 	name:  "traces",
 	path:  "v1/traces",
 	items: "spans",
-	rejectedIn: func(body []byte, contentType string) (int64, string, error) {
-		response := ptraceotlp.NewExportResponse()
-		if decoded, err := decodeResponse(response, body, contentType); !decoded || err != nil {
-			return 0, "", err
-		}
-		partial := response.PartialSuccess()
-		return partial.RejectedSpans(), partial.ErrorMessage(), nil
-	},
+	rejectedIn: readPartialSuccess(ptraceotlp.NewExportResponse, func(r ptraceotlp.ExportResponse) (int64, string) {
+		return r.PartialSuccess().RejectedSpans(), r.PartialSuccess().ErrorMessage()
+	}),
 }
 
 var metricsSignal = signal{
 	name:  "metrics",
 	path:  "v1/metrics",
 	items: "data points",
-	rejectedIn: func(body []byte, contentType string) (int64, string, error) {
-		response := pmetricotlp.NewExportResponse()
-		if decoded, err := decodeResponse(response, body, contentType); !decoded || err != nil {
-			return 0, "", err
-		}
-		partial := response.PartialSuccess()
-		return partial.RejectedDataPoints(), partial.ErrorMessage(), nil
-	},
+	rejectedIn: readPartialSuccess(pmetricotlp.NewExportResponse, func(r pmetricotlp.ExportResponse) (int64, string) {
+		return r.PartialSuccess().RejectedDataPoints(), r.PartialSuccess().ErrorMessage()
+	}),
 }

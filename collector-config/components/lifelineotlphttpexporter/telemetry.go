@@ -38,23 +38,32 @@ func newTelemetry(settings component.TelemetrySettings, id component.ID, sig sig
 		attribute.String("exporter", id.String()),
 		attribute.String("data_type", sig.name),
 	}}
-	var errs [5]error
-	t.attempts, errs[0] = meter.Int64Counter("otelcol_lifeline_endpoint_attempts",
-		metric.WithDescription("Attempts to send a batch to an endpoint, by outcome (ok, partial, retryable, rejected)."),
-		metric.WithUnit("{attempts}"))
-	t.failovers, errs[1] = meter.Int64Counter("otelcol_lifeline_failovers",
-		metric.WithDescription("Batches moved to the next endpoint after a retryable failure."),
-		metric.WithUnit("{batches}"))
-	t.partialRejected, errs[2] = meter.Int64Counter("otelcol_lifeline_partial_rejected_items",
-		metric.WithDescription("Items an endpoint refused inside a 2xx answer (partial success); not retried."),
-		metric.WithUnit("{items}"))
-	t.deadLetters, errs[3] = meter.Int64Counter("otelcol_lifeline_dead_letter_items",
-		metric.WithDescription("Items rejected for good by an endpoint; kept=true when written to the dead-letter directory."),
-		metric.WithUnit("{items}"))
-	t.usable, errs[4] = meter.Int64ObservableGauge("otelcol_lifeline_endpoint_usable",
+	counters := []struct {
+		into              *metric.Int64Counter
+		name, description string
+		unit              string
+	}{
+		{&t.attempts, "otelcol_lifeline_endpoint_attempts",
+			"Attempts to send a batch to an endpoint, by outcome (ok, partial, retryable, rejected).", "{attempts}"},
+		{&t.failovers, "otelcol_lifeline_failovers",
+			"Batches moved to the next endpoint after a retryable failure.", "{batches}"},
+		{&t.partialRejected, "otelcol_lifeline_partial_rejected_items",
+			"Items an endpoint refused inside a 2xx answer (partial success); not retried.", "{items}"},
+		{&t.deadLetters, "otelcol_lifeline_dead_letter_items",
+			"Items rejected for good by an endpoint; kept=true when written to the dead-letter directory.", "{items}"},
+	}
+	errs := make([]error, 0, len(counters)+1)
+	for _, c := range counters {
+		var err error
+		*c.into, err = meter.Int64Counter(c.name, metric.WithDescription(c.description), metric.WithUnit(c.unit))
+		errs = append(errs, err)
+	}
+	var err error
+	t.usable, err = meter.Int64ObservableGauge("otelcol_lifeline_endpoint_usable",
 		metric.WithDescription("1 when the next batch may go to the endpoint, 0 while it is skipped after a failure (until its probe)."),
 		metric.WithUnit("{state}"))
-	return &t, errors.Join(errs[:]...)
+	errs = append(errs, err)
+	return &t, errors.Join(errs...)
 }
 
 // observe reports the senders' endpoint states until stop is called.

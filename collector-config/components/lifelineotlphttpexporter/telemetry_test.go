@@ -39,42 +39,39 @@ func TestTelemetryReportsFailoversAndEndpointStatePerExporterAndSignal(t *testin
 	}
 
 	identity := []attribute.KeyValue{attribute.String("exporter", "lifelineotlphttp/agent"), attribute.String("data_type", "traces")}
-	failovers := sumOf(t, tt, "otelcol_lifeline_failovers")
+	failovers := valuesOf(t, tt, "otelcol_lifeline_failovers")
 	if got := failovers[attribute.NewSet(append(identity, attribute.String("from", "0"), attribute.String("to", "1"))...)]; got != 1 {
 		t.Errorf("failovers from 0 to 1 = %d, want 1 (all: %v)", got, failovers)
 	}
-	attempts := sumOf(t, tt, "otelcol_lifeline_endpoint_attempts")
+	attempts := valuesOf(t, tt, "otelcol_lifeline_endpoint_attempts")
 	if got := attempts[attribute.NewSet(append(identity, attribute.String("endpoint", "0"), attribute.String("outcome", "retryable"))...)]; got != 1 {
 		t.Errorf("retryable attempts on 0 = %d, want 1 (all: %v)", got, attempts)
 	}
-	usable := gaugeOf(t, tt, "otelcol_lifeline_endpoint_usable")
+	usable := valuesOf(t, tt, "otelcol_lifeline_endpoint_usable")
 	if usable[attribute.NewSet(append(identity, attribute.String("endpoint", "0"))...)] != 0 ||
 		usable[attribute.NewSet(append(identity, attribute.String("endpoint", "1"))...)] != 1 {
 		t.Errorf("usable = %v, want endpoint 0 skipped (0) and endpoint 1 usable (1)", usable)
 	}
 }
 
-func sumOf(t *testing.T, tt *componenttest.Telemetry, name string) map[attribute.Set]int64 {
+// valuesOf reads an int64 sum or gauge by its points' attributes.
+func valuesOf(t *testing.T, tt *componenttest.Telemetry, name string) map[attribute.Set]int64 {
 	t.Helper()
 	m, err := tt.GetMetric(name)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	result := map[attribute.Set]int64{}
-	for _, point := range m.Data.(metricdata.Sum[int64]).DataPoints {
-		result[point.Attributes] = point.Value
-	}
-	return result
-}
-
-func gaugeOf(t *testing.T, tt *componenttest.Telemetry, name string) map[attribute.Set]int64 {
-	t.Helper()
-	m, err := tt.GetMetric(name)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+	var points []metricdata.DataPoint[int64]
+	switch data := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		points = data.DataPoints
+	case metricdata.Gauge[int64]:
+		points = data.DataPoints
+	default:
+		t.Fatalf("%s: %T, want an int64 sum or gauge", name, m.Data)
 	}
 	result := map[attribute.Set]int64{}
-	for _, point := range m.Data.(metricdata.Gauge[int64]).DataPoints {
+	for _, point := range points {
 		result[point.Attributes] = point.Value
 	}
 	return result
