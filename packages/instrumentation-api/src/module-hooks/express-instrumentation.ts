@@ -6,7 +6,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
 import { recordRequestError } from '../request-record.js';
-import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
+import {
+  adaptingOnce,
+  createFrameworkInstrumentation,
+  moduleValue,
+  wrapMethods,
+} from './framework-module.js';
 import type { Shim } from './framework-module.js';
 
 interface ExpressLayer {
@@ -44,16 +49,9 @@ export function createExpressInstrumentation(): Instrumentation {
     name: 'express',
     module: 'express',
     majors: [4, 5],
-    patch(exports, { wrap }) {
-      const application = moduleValue<ExpressModule>(exports).application;
-      if (typeof application?.handle !== 'function') return exports;
-      wrap(application as { handle: Handle }, 'handle', adaptOnFirstRequest);
-      return exports;
-    },
-    unpatch(exports, { unwrap }) {
-      const application = moduleValue<ExpressModule>(exports).application;
-      if (application !== undefined) unwrap(application, 'handle');
-    },
+    ...wrapMethods((exports) => moduleValue<ExpressModule>(exports).application, {
+      handle: adaptOnFirstRequest,
+    }),
     files: (shim) => [layerFile(shim, 'express/lib/router/layer.js', ['4.*'], 'handle_error')],
     // Express 5 routes with the `router` package (2.x).
     modules: (shim) => [

@@ -94,6 +94,33 @@ function frameworkModule(
   ]);
 }
 
+/** A wrapper for each method to wrap, by name. */
+export type MethodWrappers<T> = { [K in keyof T]?: (original: NonNullable<T[K]>) => NonNullable<T[K]> };
+
+/**
+ * The `patch` and `unpatch` of a hook that wraps methods of one object of the module (`at` finds
+ * it): the methods are wrapped only when every one of them is a function, otherwise the module is
+ * handed out as it is; `unpatch` unwraps the same methods.
+ */
+export function wrapMethods<T extends object>(
+  at: (exports: unknown) => T | undefined,
+  wrappers: MethodWrappers<T>,
+): Pick<FrameworkHook, 'patch' | 'unpatch'> {
+  const names = Object.keys(wrappers) as (keyof T)[];
+  return {
+    patch(exports, { wrap }) {
+      const target = at(exports);
+      if (target === undefined || !names.every((name) => typeof target[name] === 'function')) return exports;
+      for (const name of names) wrap(target, name, wrappers[name] as (original: T[keyof T]) => T[keyof T]);
+      return exports;
+    },
+    unpatch(exports, { unwrap }) {
+      const target = at(exports);
+      if (target !== undefined) for (const name of names) unwrap(target, name);
+    },
+  };
+}
+
 const ADAPTED: unique symbol = Symbol('lifeline.adapted');
 
 /**

@@ -2,7 +2,12 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
-import { adaptingOnce, createFrameworkInstrumentation, moduleValue } from './framework-module.js';
+import {
+  adaptingOnce,
+  createFrameworkInstrumentation,
+  moduleValue,
+  wrapMethods,
+} from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -28,20 +33,10 @@ export function createKoaInstrumentation(): Instrumentation {
     name: 'koa',
     module: 'koa',
     majors: [2, 3],
-    patch(exports, { wrap }) {
-      const proto = moduleValue<KoaClass>(exports).prototype;
-      if (typeof proto?.callback !== 'function' || typeof proto.use !== 'function') return exports;
-      const methods = proto as Required<KoaClass['prototype']>;
-      wrap(methods, 'callback', adaptOnCallback);
-      wrap(methods, 'use', recordErrorsOf);
-      return exports;
-    },
-    unpatch(exports, { unwrap }) {
-      const proto = moduleValue<KoaClass>(exports).prototype;
-      if (proto === undefined) return;
-      unwrap(proto, 'callback');
-      unwrap(proto, 'use');
-    },
+    ...wrapMethods((exports) => moduleValue<KoaClass>(exports).prototype, {
+      callback: adaptOnCallback,
+      use: recordErrorsOf,
+    }),
   });
 }
 
