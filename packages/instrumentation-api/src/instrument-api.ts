@@ -19,6 +19,7 @@ import { compileRoutePatterns } from './route-pattern.js';
 import { globalLoggerProvider } from './logs-api.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 import { createSecurityEvents } from './security-events.js';
+import { createServerSpans } from './server-span.js';
 import type { SecurityEventInput } from './security-events.js';
 
 export interface InstrumentApiHandle {
@@ -44,7 +45,8 @@ const processWide = globalThis as { [ACTIVE]?: object };
  * Starts capturing every `node:http`/`node:https` server of the process through
  * `node:diagnostics_channel`, under ESM and CommonJS alike. One handle may be active at a time.
  *
- *   request capture ──► RequestOutcome ──► metrics ─► exception ─► security ─► audit ─► access
+ *   request capture (server span) ──► RequestOutcome ──► span end ─► metrics ─► exception ─►
+ *     security ─► audit ─► access
  */
 export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApiHandle {
   if (processWide[ACTIVE] !== undefined) {
@@ -90,15 +92,22 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     random: options.random ?? Math.random,
   });
 
-  const capture = startRequestCapture(config, metrics, (request, response, record, aborted) => {
-    const outcome = outcomes.outcome(request, response, record, aborted);
-    enrichServerSpan(outcome);
-    recordMetrics(outcome);
-    exceptionEvent(outcome);
-    security.fromOutcome(outcome);
-    audit.fromOutcome(outcome);
-    accessEvent(outcome);
-  });
+  const spans = options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider);
+  const endSpan = spans?.end ?? enrichServerSpan;
+  const capture = startRequestCapture(
+    config,
+    metrics,
+    (request, response, record, aborted) => {
+      const outcome = outcomes.outcome(request, response, record, aborted);
+      endSpan(outcome);
+      recordMetrics(outcome);
+      exceptionEvent(outcome);
+      security.fromOutcome(outcome);
+      audit.fromOutcome(outcome);
+      accessEvent(outcome);
+    },
+    spans,
+  );
 
   const handle: InstrumentApiHandle = {
     redactor,

@@ -1,4 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { BruteForceOptions } from './brute-force-detector.js';
 import type { TrustProxy } from './client-address.js';
@@ -28,6 +28,12 @@ export interface AuditRule {
 export interface InstrumentApiOptions {
   /** Where events go. Default: the global LoggerProvider (`logs.getLoggerProvider()`). */
   loggerProvider?: LoggerProvider;
+  /**
+   * Starts the HTTP server span of each request here, from the same capture as the access event
+   * (server-span.ts). Without it no server span is started: the events link to the span another
+   * http instrumentation made active, and name it after the route.
+   */
+  tracerProvider?: TracerProvider;
   /** Where HTTP metrics go. Default: the global MeterProvider. */
   meterProvider?: MeterProvider;
   /**

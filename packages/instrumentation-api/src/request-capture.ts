@@ -8,6 +8,7 @@ import type { ResolvedOptions } from './options.js';
 import { requestMethod, requestScheme } from './request-attributes.js';
 import { requestRecords } from './request-record.js';
 import type { RequestRecord } from './request-record.js';
+import type { ServerSpans } from './server-span.js';
 
 const START_CHANNEL = 'http.server.request.start';
 const FINISH_CHANNEL = 'http.server.response.finish';
@@ -15,8 +16,9 @@ const FINISH_CHANNEL = 'http.server.response.finish';
 /**
  * The request lifecycle, from `node:diagnostics_channel`:
  *
- *   http.server.request.start ──► RequestRecord on the request, active-requests +1, body capture
- *   server 'request' listener (first one) ──► record.context
+ *   http.server.request.start ──► RequestRecord on the request, active-requests +1, body capture,
+ *                                 the server span when `spans` is given (server-span.ts)
+ *   otherwise, server 'request' listener (first one) ──► record.context
  *   http.server.response.finish, or the response's 'close' first ──► onDone(…, aborted) once
  */
 export interface RequestCapture {
@@ -54,6 +56,7 @@ export function startRequestCapture(
   config: ResolvedOptions,
   metrics: HttpMetrics,
   onDone: RequestDone,
+  spans?: ServerSpans,
 ): RequestCapture {
   function onStart(message: unknown): void {
     const { request, response, server } = message as {
@@ -67,6 +70,7 @@ export function startRequestCapture(
       startMs: performance.now(),
       url: request.url ?? '/',
       context: undefined,
+      span: undefined,
       route: undefined,
       resolveRoute: undefined,
       error: undefined,
@@ -77,11 +81,13 @@ export function startRequestCapture(
       replyHeaders: undefined,
     };
     requestRecords.set(request, record);
-    if ((server as MarkedServer)[CONTEXT_LISTENER] !== true) {
+    // Our own listener first: it needs no context, so it is added before the response is bound.
+    response.on('close', onResponseClose);
+    if (spans !== undefined) spans.start(request, response, server, record);
+    else if ((server as MarkedServer)[CONTEXT_LISTENER] !== true) {
       (server as MarkedServer)[CONTEXT_LISTENER] = true;
       server.prependListener('request', captureRequestContext);
     }
-    response.on('close', onResponseClose);
     if (config.captureRequestBody && isTextContentType(request.headers['content-type'])) {
       record.requestBody = captureRequestBody(request, config.maxBodyBytes);
     }

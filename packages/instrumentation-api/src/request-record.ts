@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { BodyCapture } from './body-capture.js';
 import type { ActiveEntry } from './http-metrics.js';
@@ -7,8 +7,10 @@ import type { ActiveEntry } from './http-metrics.js';
  * What is known about one in-flight request. Created when `http.server.request.start` is
  * published, filled in by the framework adapters, read when the response finishes.
  *
- *   request.start ──► record { startMs, url, active }
- *   server 'request' listener (first one) ──► record.context = active context (the server span's)
+ *   request.start ──► record { startMs, url, active }; with server spans on, record.span and
+ *                     record.context (parent + span, server-span.ts)
+ *   otherwise, server 'request' listener (first one) ──► record.context = active context (the
+ *                     span another http instrumentation started, if any)
  *   adapter ──► record.route / record.resolveRoute / record.error / record.replyHeaders
  *   response.finish (or 'close' first) ──► events + metrics, record.done = true
  *
@@ -24,6 +26,8 @@ export interface RequestRecord {
   /** `request.url` as received (frameworks rewrite it while routing). */
   readonly url: string;
   context: Context | undefined;
+  /** The server span this instrumentation started (server spans on), ended with the outcome. */
+  span: Span | undefined;
   route: string | undefined;
   resolveRoute: (() => string | undefined) | undefined;
   error: unknown;

@@ -41,7 +41,7 @@ import { createExitDeadline } from './sdk/exit-deadline.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
 import { createLifecycle } from './sdk/lifecycle.js';
 import type { RunningProvider } from './sdk/lifecycle.js';
-import { registerHttpServerSpans } from './sdk/http-server-spans.js';
+import { registerHttpSpans } from './sdk/http-server-spans.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
 import {
@@ -215,17 +215,19 @@ function startPipelines(
     providers.push({ signal: 'traces', provider: tracerProvider });
   }
 
-  // Server spans: the standard http instrumentation (its metrics off: ours have the route);
-  // runtime metrics: event loop, GC and heap (sdk/runtime-metrics.ts), process CPU and memory.
+  // Server spans: from the API instrumentation's own request capture when it runs, else from the
+  // standard http instrumentation, which also makes the client spans (its metrics off: ours have
+  // the route); runtime metrics: event loop, GC and heap (sdk/runtime-metrics.ts), process CPU and memory.
   const unregisters: Array<() => void> = [];
   if (meterProvider && config.signals.metrics.runtime) {
     registerProcessMetrics(meterProvider, DISTRO_VERSION);
     unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
   }
-  if (tracerProvider) unregisters.push(registerHttpServerSpans(config, tracerProvider));
+  const instrumenting = config.instrumentation.enabled && loggerProvider !== undefined;
+  if (tracerProvider) unregisters.push(registerHttpSpans(config, tracerProvider, !instrumenting));
 
   const api =
-    config.instrumentation.enabled && loggerProvider
+    instrumenting && loggerProvider
       ? startInstrumentation(config, options, redaction.options, unregisters, {
           loggerProvider,
           meterProvider,

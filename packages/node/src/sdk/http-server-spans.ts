@@ -8,10 +8,16 @@ import type { ResolvedConfig } from '../config/config-types.js';
 const noopMeterProvider: MeterProvider = { getMeter: () => createNoopMeter() };
 
 /**
- * Server spans come from the standard http instrumentation; its own metrics are off (the API
- * instrumentation records the semconv HTTP metrics with the route). Returns the unregister call.
+ * The standard http instrumentation, for client spans and trace-context propagation on outgoing
+ * requests, and for server spans only when the API instrumentation does not start them itself
+ * (`incoming`: it is off). Its own metrics are off (the API instrumentation records the semconv
+ * HTTP metrics with the route). Returns the unregister call.
  */
-export function registerHttpServerSpans(config: ResolvedConfig, tracerProvider: TracerProvider): () => void {
+export function registerHttpSpans(
+  config: ResolvedConfig,
+  tracerProvider: TracerProvider,
+  incoming: boolean,
+): () => void {
   // Our own export requests must not become spans (each export would create more to export).
   const exportTargets = config.endpoints.flatMap((e) => Object.values(e.signals).map((s) => new URL(s.url)));
   const isExport = (options: {
@@ -30,7 +36,10 @@ export function registerHttpServerSpans(config: ResolvedConfig, tracerProvider: 
         u.pathname === path,
     );
   };
-  const http = new HttpInstrumentation({ ignoreOutgoingRequestHook: (request) => isExport(request) });
+  const http = new HttpInstrumentation({
+    ignoreOutgoingRequestHook: (request) => isExport(request),
+    disableIncomingRequestInstrumentation: !incoming,
+  });
   const unregister = registerInstrumentations({ instrumentations: [http], tracerProvider });
   http.setMeterProvider(noopMeterProvider);
   // The http instrumentation patches when `http` is required; ESM apps import the built-in

@@ -1,0 +1,72 @@
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { bindEmitter, runHandlersInRequestContext } from './request-context.js';
+import type { RequestRecord } from './request-record.js';
+import type { RequestOutcome } from './request-outcome.js';
+import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
+
+/**
+ * The HTTP server span of each request, from the same request capture the access event comes
+ * from, instead of a second instrumentation walking the same request:
+ *
+ *   request.start ──► parent from the propagators (traceparent), span started, record.span,
+ *                     record.context = parent + span
+ *   server.emit('request') ──► runs inside record.context; the request and response emitters are
+ *                     bound to it (request-context.ts: listeners added by body parsers and
+ *                     loggers see the span)
+ *   response finished or closed ──► RequestOutcome ──► the outcome's attributes, status, name, end
+ *
+ * The span has the stable semantic conventions of an HTTP server span: named `GET /users/:id`
+ * (the method alone without a route), kind SERVER, the method, scheme and path at its start (for
+ * samplers), everything the access event carries at its end, status ERROR for a 5xx or an
+ * aborted exchange. Exceptions are reported once, as the `http.server.request.exception` event
+ * linked to this span.
+ */
+export interface ServerSpans {
+  start(request: IncomingMessage, response: ServerResponse, server: Server, record: RequestRecord): void;
+  end(outcome: RequestOutcome): void;
+}
+
+export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
+  const tracer: Tracer = tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+  return {
+    start(request, response, server, record) {
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+      const method = record.active.method;
+      const url = record.url;
+      const q = url.indexOf('?');
+      const span = tracer.startSpan(
+        method === '_OTHER' ? 'HTTP' : method,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': method,
+            'url.scheme': record.active.scheme,
+            'url.path': q === -1 ? url : url.slice(0, q),
+          },
+        },
+        parent,
+      );
+      const context = trace.setSpan(parent, span);
+      record.span = span;
+      record.context = context;
+      bindEmitter(context, request);
+      bindEmitter(context, response);
+      runHandlersInRequestContext(server);
+    },
+    end(outcome) {
+      const span: Span | undefined = outcome.record.span;
+      if (span === undefined) return;
+      if (span.isRecording()) {
+        const { facts } = outcome;
+        span.setAttributes(outcome.attributes);
+        if (facts.route !== undefined) {
+          span.updateName(`${facts.method === '_OTHER' ? 'HTTP' : facts.method} ${facts.route}`);
+        }
+        if (outcome.aborted || facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
+}
