@@ -76,11 +76,11 @@ func newKind[T data[T], E component.Component, P ~func(context.Context, T) error
 
 var (
 	logs = newKind(logsSignal, plog.NewLogs, plog.Logs.LogRecordCount, plogotlp.NewExportRequestFromLogs,
-		exporterhelper.NewLogs, exporter.Logs.ConsumeLogs, func(m mirrorOf[exporter.Logs, plog.Logs]) exporter.Logs { return &mirrorLogs{m} })
+		exporterhelper.NewLogs, exporter.Logs.ConsumeLogs, newMirrorLogs)
 	traces = newKind(tracesSignal, ptrace.NewTraces, ptrace.Traces.SpanCount, ptraceotlp.NewExportRequestFromTraces,
-		exporterhelper.NewTraces, exporter.Traces.ConsumeTraces, func(m mirrorOf[exporter.Traces, ptrace.Traces]) exporter.Traces { return &mirrorTraces{m} })
+		exporterhelper.NewTraces, exporter.Traces.ConsumeTraces, newMirrorTraces)
 	metrics = newKind(metricsSignal, pmetric.NewMetrics, pmetric.Metrics.DataPointCount, pmetricotlp.NewExportRequestFromMetrics,
-		exporterhelper.NewMetrics, exporter.Metrics.ConsumeMetrics, func(m mirrorOf[exporter.Metrics, pmetric.Metrics]) exporter.Metrics { return &mirrorMetrics{m} })
+		exporterhelper.NewMetrics, exporter.Metrics.ConsumeMetrics, newMirrorMetrics)
 )
 
 // create is the factory function of one signal: one exporterhelper exporter over the fail-over
@@ -148,6 +148,17 @@ func (m *mirrorOf[E, T]) fanOut(ctx context.Context, data T) error {
 		errs[i] = m.consume(part, ctx, own)
 	}
 	return errors.Join(errs...)
+}
+
+// The mirror of each signal, as its kind makes it.
+func newMirrorLogs(m mirrorOf[exporter.Logs, plog.Logs]) exporter.Logs { return &mirrorLogs{m} }
+
+func newMirrorTraces(m mirrorOf[exporter.Traces, ptrace.Traces]) exporter.Traces {
+	return &mirrorTraces{m}
+}
+
+func newMirrorMetrics(m mirrorOf[exporter.Metrics, pmetric.Metrics]) exporter.Metrics {
+	return &mirrorMetrics{m}
 }
 
 type mirrorLogs struct {
