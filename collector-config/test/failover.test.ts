@@ -1,12 +1,10 @@
-import { rmSync } from 'node:fs';
 import { codecFor, type Signal } from '@otel-lifeline/otlp';
 import type { Receiver } from '@otel-lifeline/receiver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeConnectorQueueVariant, writeExporterQueuesVariant } from './support/agent-variants.js';
-import { losePrimary } from './support/agent-scenarios.js';
+import { itFailsOverAndBackWithoutLoss, losePrimary } from './support/agent-scenarios.js';
 import { resolveCollectorBinary } from './support/collector-binary.js';
-import { killAllCollectors } from './support/collector-process.js';
-import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
+import { useAgents, type AgentUnderTest } from './support/lifeline-agent.js';
 import type { deliveryReport } from './support/log-traffic.js';
 import { startLogTraffic } from './support/log-traffic.js';
 import { recordMeasurement } from './support/measurements.js';
@@ -17,9 +15,7 @@ const binary = resolveCollectorBinary();
 const CARD = '4111 1111 1111 1111';
 
 describe.skipIf(binary.skipReason !== undefined)('agent: failover between two receivers', () => {
-  const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
-  const setup = (config: string | ((dir: string) => string), args: string[] = []) =>
-    startAgent(binary.path ?? '', config, cleanup, args);
+  const setup = useAgents(binary.path ?? '');
 
   /**
    * Primary stopped during traffic and started again 1 s after the secondary got traffic; every
@@ -38,12 +34,6 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
     return { ...result, leaked };
   }
 
-  afterAll(async () => {
-    await killAllCollectors();
-    await Promise.all(cleanup.receivers.map((r) => r.close()));
-    for (const dir of cleanup.dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
   describe('shipped agent.yaml (synchronous connector, primary without a queue, disk queue on the secondary)', () => {
     let result: Awaited<ReturnType<typeof failoverScenario>>;
 
@@ -58,19 +48,7 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
       });
     });
 
-    it('moves the traffic to the secondary when the primary stops', () => {
-      expect(result.failoverFired).toBe(true);
-      expect(result.recordsAtSecondary).toBeGreaterThan(0);
-    });
-
-    it('moves the traffic back to the primary once it answers again', () => {
-      expect(result.msFromPrimaryRestartToTrafficBackOnPrimary).toBeDefined();
-    });
-
-    it('delivers every acknowledged record to one of the two receivers', () => {
-      expect(result.acked).toBeGreaterThan(200);
-      expect(result.lost).toBe(0);
-    });
+    itFailsOverAndBackWithoutLoss(() => result);
 
     it('removes credentials and masks card numbers on the way', () => {
       expect(result.leaked).toBe(0);

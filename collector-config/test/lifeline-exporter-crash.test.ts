@@ -1,11 +1,8 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Receiver } from '@otel-lifeline/receiver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
-import { killAllCollectors } from './support/collector-process.js';
 import { sigkillRepeatedly, stockThenLifeline } from './support/agent-scenarios.js';
-import { startAgent, type AgentUnderTest } from './support/lifeline-agent.js';
+import { useAgents, type AgentUnderTest } from './support/lifeline-agent.js';
 import { seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { lastRunDir } from './support/measurements.js';
 import { sleep, within } from './support/waiting.js';
@@ -77,14 +74,7 @@ async function backlogThroughSigkill({ primary, secondary, agent, report }: Agen
 describe.skipIf(binary.skipReason !== undefined)(
   'lifelineotlphttp exporter: kill -9 of the Collector, agent-lifeline.yaml against agent.yaml in the same run',
   () => {
-    const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
-    const start = (config: string) => startAgent(binary.path ?? '', config, cleanup);
-
-    afterAll(async () => {
-      await killAllCollectors();
-      await Promise.all(cleanup.receivers.map((r) => r.close()));
-      for (const dir of cleanup.dirs) rmSync(dir, { recursive: true, force: true });
-    });
+    const start = useAgents(binary.path ?? '');
 
     describe(`${KILLS} × SIGKILL under load, both receivers up`, () => {
       let stock: Awaited<ReturnType<typeof sigkillUnderLoad>>;

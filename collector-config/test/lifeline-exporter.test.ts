@@ -1,12 +1,17 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logsCodec } from '@otel-lifeline/otlp';
 import type { Receiver } from '@otel-lifeline/receiver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
-import { HANG_MS, losePrimary, stockThenLifeline } from './support/agent-scenarios.js';
-import { killAllCollectors } from './support/collector-process.js';
-import { metricSum, startAgent, writeMirrorVariant } from './support/lifeline-agent.js';
+import {
+  HANG_MS,
+  itFailsOverAndBackWithoutLoss,
+  losePrimary,
+  stockThenLifeline,
+  type LosePrimaryResult,
+} from './support/agent-scenarios.js';
+import { metricSum, useAgents, writeMirrorVariant } from './support/lifeline-agent.js';
 import { seqCounts, startLogTraffic } from './support/log-traffic.js';
 import { lastRunDir, recordMeasurement } from './support/measurements.js';
 import { within } from './support/waiting.js';
@@ -15,19 +20,11 @@ const binary = resolveCollectorBinary();
 const resultsFile = join(lastRunDir, 'lifeline-exporter.json');
 
 describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on the built Collector', () => {
-  const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
-  const start = (config: string | ((dir: string) => string)) =>
-    startAgent(binary.path ?? '', config, cleanup);
-
-  afterAll(async () => {
-    await killAllCollectors();
-    await Promise.all(cleanup.receivers.map((r) => r.close()));
-    for (const dir of cleanup.dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const start = useAgents(binary.path ?? '');
 
   describe('kill the primary: agent-lifeline.yaml against the stock failover connector (agent.yaml), same run', () => {
-    let stock: Awaited<ReturnType<typeof losePrimary>>;
-    let lifeline: Awaited<ReturnType<typeof losePrimary>>;
+    let stock: LosePrimaryResult;
+    let lifeline: LosePrimaryResult;
     let metrics = '';
 
     beforeAll(async () => {
@@ -44,15 +41,7 @@ describe.skipIf(binary.skipReason !== undefined)('lifelineotlphttp exporter on t
       );
     });
 
-    it('fails over to the secondary with the disk queue on, and back once the primary answers', () => {
-      expect(lifeline.failoverFired).toBe(true);
-      expect(lifeline.msFromPrimaryRestartToTrafficBackOnPrimary).toBeDefined();
-    });
-
-    it('delivers every record the agent acknowledged', () => {
-      expect(lifeline.acked).toBeGreaterThan(200);
-      expect(lifeline.lost).toBe(0);
-    });
+    itFailsOverAndBackWithoutLoss(() => lifeline);
 
     it('keeps acknowledging from its disk queue while the primary is dead', () => {
       expect(lifeline.recordsAckedBetweenPrimaryStopAndFailover).toBeGreaterThan(0);

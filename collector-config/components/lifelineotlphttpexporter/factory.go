@@ -27,9 +27,9 @@ func NewFactory() exporter.Factory {
 	return exporter.NewFactory(
 		Type,
 		createDefaultConfig,
-		exporter.WithLogs(createLogs, stability),
-		exporter.WithTraces(createTraces, stability),
-		exporter.WithMetrics(createMetrics, stability),
+		exporter.WithLogs(create(logs), stability),
+		exporter.WithTraces(create(traces), stability),
+		exporter.WithMetrics(create(metrics), stability),
 	)
 }
 
@@ -49,98 +49,90 @@ func helperOptions(cfg *Config, start component.StartFunc, shutdown component.Sh
 	return options
 }
 
-// build makes the exporter for one signal: one exporterhelper exporter over the fail-over sender,
-// or in mirror mode one per endpoint under a mirror.
-func build[E component.Component](set exporter.Settings, cfg component.Config, sig signal,
-	create func(exporter.Settings, *failoverSender, []exporterhelper.Option) (E, error),
-	combine func(*mirror, []E) E,
-) (E, error) {
-	var zero E
-	config := cfg.(*Config)
-	c, err := newCore(set, config, sig)
-	if err != nil {
-		return zero, err
-	}
-	if config.Mode != ModeMirror {
-		return create(set, c.senders[0], helperOptions(config, c.start, c.shutdown))
-	}
-	m := &mirror{core: c}
-	parts := make([]E, 0, len(c.senders))
-	for i, sender := range c.senders {
-		partSet := set
-		partSet.ID = mirrorID(set.ID, c.endpoints[i].name)
-		part, err := create(partSet, sender, helperOptions(config, nil, nil))
+// data is one signal's pdata batch (plog.Logs, ptrace.Traces, pmetric.Metrics).
+type data[T any] interface{ CopyTo(T) }
+
+// kind is what differs between logs, traces and metrics above the queue: the batch (its empty
+// value, its item count and its OTLP request), the exporterhelper constructor and the exporter's
+// consume method, and the mirror that fans a batch out to one such exporter per endpoint.
+type kind[T data[T], E component.Component, P ~func(context.Context, T) error] struct {
+	signal      signal
+	empty       func() T
+	count       func(T) int
+	marshal     func(T) ([]byte, error)
+	newExporter func(context.Context, exporter.Settings, component.Config, P, ...exporterhelper.Option) (E, error)
+	consume     func(E, context.Context, T) error
+	mirrored    func(mirrorOf[E, T]) E
+}
+
+func newKind[T data[T], E component.Component, P ~func(context.Context, T) error, R interface{ MarshalProto() ([]byte, error) }](
+	sig signal, empty func() T, count func(T) int, request func(T) R,
+	newExporter func(context.Context, exporter.Settings, component.Config, P, ...exporterhelper.Option) (E, error),
+	consume func(E, context.Context, T) error, mirrored func(mirrorOf[E, T]) E,
+) kind[T, E, P] {
+	marshal := func(batch T) ([]byte, error) { return request(batch).MarshalProto() }
+	return kind[T, E, P]{sig, empty, count, marshal, newExporter, consume, mirrored}
+}
+
+var (
+	logs = newKind(logsSignal, plog.NewLogs, plog.Logs.LogRecordCount, plogotlp.NewExportRequestFromLogs,
+		exporterhelper.NewLogs, exporter.Logs.ConsumeLogs, newMirrorLogs)
+	traces = newKind(tracesSignal, ptrace.NewTraces, ptrace.Traces.SpanCount, ptraceotlp.NewExportRequestFromTraces,
+		exporterhelper.NewTraces, exporter.Traces.ConsumeTraces, newMirrorTraces)
+	metrics = newKind(metricsSignal, pmetric.NewMetrics, pmetric.Metrics.DataPointCount, pmetricotlp.NewExportRequestFromMetrics,
+		exporterhelper.NewMetrics, exporter.Metrics.ConsumeMetrics, newMirrorMetrics)
+)
+
+// create is the factory function of one signal: one exporterhelper exporter over the fail-over
+// sender, or in mirror mode one per endpoint under a mirror.
+func create[T data[T], E component.Component, P ~func(context.Context, T) error](k kind[T, E, P]) func(context.Context, exporter.Settings, component.Config) (E, error) {
+	return func(ctx context.Context, set exporter.Settings, cfg component.Config) (E, error) {
+		var zero E
+		config := cfg.(*Config)
+		c, err := newCore(set, config, k.signal)
 		if err != nil {
 			return zero, err
 		}
-		parts = append(parts, part)
-		m.parts = append(m.parts, part)
+		if config.Mode != ModeMirror {
+			return k.newExporter(ctx, set, cfg, k.pushTo(c.senders[0]), helperOptions(config, c.start, c.shutdown)...)
+		}
+		m := &mirror{core: c}
+		parts := make([]E, 0, len(c.senders))
+		for i, sender := range c.senders {
+			partSet := set
+			partSet.ID = mirrorID(set.ID, c.endpoints[i].name)
+			part, err := k.newExporter(ctx, partSet, cfg, k.pushTo(sender), helperOptions(config, nil, nil)...)
+			if err != nil {
+				return zero, err
+			}
+			parts = append(parts, part)
+			m.parts = append(m.parts, part)
+		}
+		return k.mirrored(mirrorOf[E, T]{mirror: m, parts: parts, empty: k.empty, consume: k.consume}), nil
 	}
-	return combine(m, parts), nil
 }
 
 // pushTo is the push function of one signal's exporterhelper exporter: marshal the batch into an
 // OTLP request and send it through the fail-over sender. A batch that cannot be marshalled will
 // never be, so it is a permanent error.
-func pushTo[T any](sender *failoverSender, marshal func(T) ([]byte, error), count func(T) int) func(context.Context, T) error {
-	return func(ctx context.Context, data T) error {
-		body, err := marshal(data)
+func (k kind[T, E, P]) pushTo(sender *failoverSender) P {
+	return func(ctx context.Context, batch T) error {
+		body, err := k.marshal(batch)
 		if err != nil {
 			return consumererror.NewPermanent(err)
 		}
-		return sender.send(ctx, body, count(data))
+		return sender.send(ctx, body, k.count(batch))
 	}
-}
-
-func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	marshal := func(ld plog.Logs) ([]byte, error) { return plogotlp.NewExportRequestFromLogs(ld).MarshalProto() }
-	return build(set, cfg, logsSignal,
-		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Logs, error) {
-			return exporterhelper.NewLogs(ctx, set, cfg, pushTo(sender, marshal, plog.Logs.LogRecordCount), options...)
-		},
-		func(m *mirror, parts []exporter.Logs) exporter.Logs {
-			return &mirrorLogs{newMirrorOf(m, parts, plog.NewLogs, exporter.Logs.ConsumeLogs)}
-		})
-}
-
-func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	marshal := func(td ptrace.Traces) ([]byte, error) {
-		return ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
-	}
-	return build(set, cfg, tracesSignal,
-		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Traces, error) {
-			return exporterhelper.NewTraces(ctx, set, cfg, pushTo(sender, marshal, ptrace.Traces.SpanCount), options...)
-		},
-		func(m *mirror, parts []exporter.Traces) exporter.Traces {
-			return &mirrorTraces{newMirrorOf(m, parts, ptrace.NewTraces, exporter.Traces.ConsumeTraces)}
-		})
-}
-
-func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
-	marshal := func(md pmetric.Metrics) ([]byte, error) {
-		return pmetricotlp.NewExportRequestFromMetrics(md).MarshalProto()
-	}
-	return build(set, cfg, metricsSignal,
-		func(set exporter.Settings, sender *failoverSender, options []exporterhelper.Option) (exporter.Metrics, error) {
-			return exporterhelper.NewMetrics(ctx, set, cfg, pushTo(sender, marshal, pmetric.Metrics.DataPointCount), options...)
-		},
-		func(m *mirror, parts []exporter.Metrics) exporter.Metrics {
-			return &mirrorMetrics{newMirrorOf(m, parts, pmetric.NewMetrics, exporter.Metrics.ConsumeMetrics)}
-		})
 }
 
 // mirrorOf hands each batch to one exporter per endpoint. Each part gets its own copy of the data
 // (all but the last): the parts' queues hold it independently, and an in-memory queue keeps a
 // reference.
-type mirrorOf[E any, T interface{ CopyTo(T) }] struct {
+type mirrorOf[E any, T data[T]] struct {
 	*mirror
 	parts   []E
 	empty   func() T
 	consume func(E, context.Context, T) error
-}
-
-func newMirrorOf[E any, T interface{ CopyTo(T) }](m *mirror, parts []E, empty func() T, consume func(E, context.Context, T) error) mirrorOf[E, T] {
-	return mirrorOf[E, T]{mirror: m, parts: parts, empty: empty, consume: consume}
 }
 
 func (m *mirrorOf[E, T]) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
@@ -156,6 +148,17 @@ func (m *mirrorOf[E, T]) fanOut(ctx context.Context, data T) error {
 		errs[i] = m.consume(part, ctx, own)
 	}
 	return errors.Join(errs...)
+}
+
+// The mirror of each signal, as its kind makes it.
+func newMirrorLogs(m mirrorOf[exporter.Logs, plog.Logs]) exporter.Logs { return &mirrorLogs{m} }
+
+func newMirrorTraces(m mirrorOf[exporter.Traces, ptrace.Traces]) exporter.Traces {
+	return &mirrorTraces{m}
+}
+
+func newMirrorMetrics(m mirrorOf[exporter.Metrics, pmetric.Metrics]) exporter.Metrics {
+	return &mirrorMetrics{m}
 }
 
 type mirrorLogs struct {

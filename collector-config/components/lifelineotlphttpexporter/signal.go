@@ -19,58 +19,45 @@ type signal struct {
 	rejectedIn partialSuccessReader
 }
 
-type exportResponse interface {
+// exportResponse is one signal's Export<Signal>ServiceResponse.
+type exportResponse[P partialSuccess] interface {
 	UnmarshalProto([]byte) error
 	UnmarshalJSON([]byte) error
+	PartialSuccess() P
 }
 
-func decodeResponse(response exportResponse, body []byte, contentType string) (bool, error) {
-	if len(body) == 0 {
-		return false, nil
-	}
-	switch contentType {
-	case "application/json":
-		return true, response.UnmarshalJSON(body)
-	default:
-		return true, response.UnmarshalProto(body)
-	}
+type partialSuccess interface{ ErrorMessage() string }
+
+// newSignal describes one signal: its URL path is "v1/<name>", as otlp_http's, and its 2xx
+// responses are read with newResponse, `rejected` giving the count in their partial_success.
+func newSignal[R exportResponse[P], P partialSuccess](name, items string, newResponse func() R, rejected func(P) int64) signal {
+	return signal{name: name, path: "v1/" + name, items: items, rejectedIn: readPartialSuccess(newResponse, rejected)}
 }
 
-// readPartialSuccess reads the partial_success of one signal's export response.
-func readPartialSuccess[R exportResponse](newResponse func() R, read func(R) (int64, string)) partialSuccessReader {
+// readPartialSuccess reads the partial_success of one signal's export response; an empty body
+// has none.
+func readPartialSuccess[R exportResponse[P], P partialSuccess](newResponse func() R, rejected func(P) int64) partialSuccessReader {
 	return func(body []byte, contentType string) (int64, string, error) {
+		if len(body) == 0 {
+			return 0, "", nil
+		}
 		response := newResponse()
-		if decoded, err := decodeResponse(response, body, contentType); !decoded || err != nil {
+		var err error
+		if contentType == "application/json" {
+			err = response.UnmarshalJSON(body)
+		} else {
+			err = response.UnmarshalProto(body)
+		}
+		if err != nil {
 			return 0, "", err
 		}
-		rejected, message := read(response)
-		return rejected, message, nil
+		partial := response.PartialSuccess()
+		return rejected(partial), partial.ErrorMessage(), nil
 	}
 }
 
-var logsSignal = signal{
-	name:  "logs",
-	path:  "v1/logs",
-	items: "log records",
-	rejectedIn: readPartialSuccess(plogotlp.NewExportResponse, func(r plogotlp.ExportResponse) (int64, string) {
-		return r.PartialSuccess().RejectedLogRecords(), r.PartialSuccess().ErrorMessage()
-	}),
-}
-
-var tracesSignal = signal{
-	name:  "traces",
-	path:  "v1/traces",
-	items: "spans",
-	rejectedIn: readPartialSuccess(ptraceotlp.NewExportResponse, func(r ptraceotlp.ExportResponse) (int64, string) {
-		return r.PartialSuccess().RejectedSpans(), r.PartialSuccess().ErrorMessage()
-	}),
-}
-
-var metricsSignal = signal{
-	name:  "metrics",
-	path:  "v1/metrics",
-	items: "data points",
-	rejectedIn: readPartialSuccess(pmetricotlp.NewExportResponse, func(r pmetricotlp.ExportResponse) (int64, string) {
-		return r.PartialSuccess().RejectedDataPoints(), r.PartialSuccess().ErrorMessage()
-	}),
-}
+var (
+	logsSignal    = newSignal("logs", "log records", plogotlp.NewExportResponse, plogotlp.ExportPartialSuccess.RejectedLogRecords)
+	tracesSignal  = newSignal("traces", "spans", ptraceotlp.NewExportResponse, ptraceotlp.ExportPartialSuccess.RejectedSpans)
+	metricsSignal = newSignal("metrics", "data points", pmetricotlp.NewExportResponse, pmetricotlp.ExportPartialSuccess.RejectedDataPoints)
+)

@@ -1,5 +1,6 @@
 import type { LogRecord } from '@otel-lifeline/otlp';
 import type { Receiver } from '@otel-lifeline/receiver';
+import { expect, it } from 'vitest';
 import type { Collector } from './collector-process.js';
 import type { AgentUnderTest } from './lifeline-agent.js';
 import { startLogTraffic } from './log-traffic.js';
@@ -48,6 +49,28 @@ export async function losePrimary(
     senderRetries: traffic.failedAttempts,
     ...report(traffic.acked),
   };
+}
+
+export type LosePrimaryResult = Awaited<ReturnType<typeof losePrimary>>;
+
+/**
+ * The tests every `losePrimary(agent, 'stop')` run must pass, whichever agent configuration it ran
+ * on: the traffic moves to the secondary and back, and no acknowledged record is lost.
+ */
+export function itFailsOverAndBackWithoutLoss(result: () => LosePrimaryResult): void {
+  it('moves the traffic to the secondary when the primary stops', () => {
+    expect(result().failoverFired).toBe(true);
+    expect(result().recordsAtSecondary).toBeGreaterThan(0);
+  });
+
+  it('moves the traffic back to the primary once it answers again', () => {
+    expect(result().msFromPrimaryRestartToTrafficBackOnPrimary).toBeDefined();
+  });
+
+  it('delivers every acknowledged record to one of the two receivers', () => {
+    expect(result().acked).toBeGreaterThan(200);
+    expect(result().lost).toBe(0);
+  });
 }
 
 /**

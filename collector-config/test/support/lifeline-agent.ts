@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
+import { afterAll } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { collectorConfigDir } from './collector-binary.js';
-import { createCollector, type Collector } from './collector-process.js';
+import { createCollector, killAllCollectors, type Collector } from './collector-process.js';
 import { deliveryReport, seqCounts } from './log-traffic.js';
 
 export interface AgentUnderTest {
@@ -49,15 +50,30 @@ export async function startAgentCollector(
 }
 
 /**
+ * The agent starter of one describe block (see startAgent); after its tests every Collector is
+ * killed, every receiver closed and every temp folder removed.
+ */
+export function useAgents(binary: string) {
+  const cleanup = { receivers: [] as Receiver[], dirs: [] as string[] };
+  afterAll(async () => {
+    await killAllCollectors();
+    await Promise.all(cleanup.receivers.map((r) => r.close()));
+    for (const dir of cleanup.dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return (config: string | ((dir: string) => string), args: string[] = []) =>
+    startAgent(binary, config, cleanup, args);
+}
+
+/**
  * A shipped agent configuration (or a file written from it) in front of two real receivers, with
  * its queue directory in a fresh temp folder. The failback interval is 5 s (shipped default 30 s)
  * so a failback is seen within a test.
  */
-export async function startAgent(
+async function startAgent(
   binary: string,
   config: string | ((dir: string) => string),
   cleanup: { receivers: Receiver[]; dirs: string[] },
-  args: string[] = [],
+  args: string[],
 ): Promise<AgentUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-exporter-'));
   cleanup.dirs.push(dir);

@@ -6,12 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { expressAdapter } from '../adapters/express-adapter.js';
 import { recordRequestError } from '../request-record.js';
-import {
-  adaptingOnce,
-  createFrameworkInstrumentation,
-  moduleValue,
-  wrapMethods,
-} from './framework-module.js';
+import { adaptingOnce, declareMethodHook } from './framework-module.js';
 import type { Shim } from './framework-module.js';
 
 interface ExpressLayer {
@@ -45,13 +40,11 @@ interface ExpressModule {
  * is left alone: the top app's adapter resolves its routes, mount path included.
  */
 export function createExpressInstrumentation(): Instrumentation {
-  return createFrameworkInstrumentation({
-    name: 'express',
+  return declareMethodHook({
     module: 'express',
     majors: [4, 5],
-    ...wrapMethods((exports) => moduleValue<ExpressModule>(exports).application, {
-      handle: adaptOnFirstRequest,
-    }),
+    on: (express: ExpressModule) => express.application,
+    wrap: { handle: adaptOnFirstRequest },
     files: (shim) => [layerFile(shim, 'express/lib/router/layer.js', ['4.*'], 'handle_error')],
     // Express 5 routes with the `router` package (2.x).
     modules: (shim) => [

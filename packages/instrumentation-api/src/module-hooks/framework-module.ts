@@ -98,27 +98,42 @@ function frameworkModule(
 export type MethodWrappers<T> = { [K in keyof T]?: (original: NonNullable<T[K]>) => NonNullable<T[K]> };
 
 /**
- * The `patch` and `unpatch` of a hook that wraps methods of one object of the module (`at` finds
- * it): the methods are wrapped only when every one of them is a function, otherwise the module is
- * handed out as it is; `unpatch` unwraps the same methods.
+ * A hook that wraps methods of one object of the module, which is how most frameworks are hooked:
+ * only what differs between them is declared.
  */
-export function wrapMethods<T extends object>(
-  at: (exports: unknown) => T | undefined,
-  wrappers: MethodWrappers<T>,
-): Pick<FrameworkHook, 'patch' | 'unpatch'> {
+export interface MethodHook<M, T extends object> extends Omit<FrameworkHook, 'name' | 'patch' | 'unpatch'> {
+  /** The instrumentation's name; the module's by default. */
+  name?: string;
+  /** The object whose methods are wrapped, found in the module's value (see `moduleValue`). */
+  on(module: M): T | undefined;
+  wrap: MethodWrappers<T>;
+}
+
+/**
+ * The instrumentation of a `MethodHook`: `patch` wraps the methods only when every one of them is
+ * a function, otherwise the module is handed out as it is; `unpatch` unwraps the same methods.
+ */
+export function declareMethodHook<M, T extends object>({
+  on,
+  wrap: wrappers,
+  ...hook
+}: MethodHook<M, T>): Instrumentation {
   const names = Object.keys(wrappers) as (keyof T)[];
-  return {
+  const target = (exports: unknown) => on(moduleValue<M>(exports));
+  return createFrameworkInstrumentation({
+    ...hook,
+    name: hook.name ?? hook.module,
     patch(exports, { wrap }) {
-      const target = at(exports);
-      if (target === undefined || !names.every((name) => typeof target[name] === 'function')) return exports;
-      for (const name of names) wrap(target, name, wrappers[name] as (original: T[keyof T]) => T[keyof T]);
+      const object = target(exports);
+      if (object === undefined || !names.every((name) => typeof object[name] === 'function')) return exports;
+      for (const name of names) wrap(object, name, wrappers[name] as (original: T[keyof T]) => T[keyof T]);
       return exports;
     },
     unpatch(exports, { unwrap }) {
-      const target = at(exports);
-      if (target !== undefined) for (const name of names) unwrap(target, name);
+      const object = target(exports);
+      if (object !== undefined) for (const name of names) unwrap(object, name);
     },
-  };
+  });
 }
 
 const ADAPTED: unique symbol = Symbol('lifeline.adapted');

@@ -2,12 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { koaMiddleware } from '../adapters/koa-middleware.js';
 import { recordRequestError } from '../request-record.js';
-import {
-  adaptingOnce,
-  createFrameworkInstrumentation,
-  moduleValue,
-  wrapMethods,
-} from './framework-module.js';
+import { adaptingOnce, declareMethodHook } from './framework-module.js';
 
 type Middleware = (ctx: { req: IncomingMessage }, next: () => Promise<unknown>) => unknown;
 interface KoaApplication {
@@ -29,14 +24,11 @@ interface KoaClass {
  * exception event.
  */
 export function createKoaInstrumentation(): Instrumentation {
-  return createFrameworkInstrumentation({
-    name: 'koa',
+  return declareMethodHook({
     module: 'koa',
     majors: [2, 3],
-    ...wrapMethods((exports) => moduleValue<KoaClass>(exports).prototype, {
-      callback: adaptOnCallback,
-      use: recordErrorsOf,
-    }),
+    on: (koa: KoaClass) => koa.prototype,
+    wrap: { callback: adaptOnCallback, use: recordErrorsOf },
   });
 }
 
