@@ -155,7 +155,7 @@ const grouped = { grouped: true };
 const diskFullSentence = (d) => {
   if (d === undefined || d.skipped !== undefined) return '';
   const share = (v) => `${decimal(100 * d[v].deliveredShare.median, 2)}%`;
-  return `With the queue's disk full for ${d.fullSeconds} s at ${integer(d.offeredPerSec)} records/s and the endpoint up, Lifeline delivered ${share('lifeline')} of the records (${ratio(d.ratio.delivered)} the stock pipeline's count, which delivered ${share('stock')}): its queue degraded to the memory fallback while the disk refused writes and went back to disk when it was freed. The stock pipeline keeps nothing on disk; what it lost overflowed its in-memory queue on a shared, busy machine (these rows were measured separately, with \`--only disk-full\`, while other work ran: noisy).`;
+  return `With the queue's disk full for ${d.fullSeconds} s at ${integer(d.offeredPerSec)} records/s and the endpoint up, Lifeline delivered ${share('lifeline')} of the records (${ratio(d.ratio.delivered)} the stock pipeline's count, which delivered ${share('stock')}): its queue degraded to the memory fallback while the disk refused writes and went back to disk when it was freed.`;
 };
 
 const lossRatio = (lifeline, stock) =>
