@@ -13,13 +13,13 @@ import { createRedactor } from './redactor.js';
 import type { Redactor } from './redactor.js';
 import { startRequestCapture } from './request-capture.js';
 import { createRequestMetrics } from './request-metrics.js';
-import { createRequestOutcomes, enrichServerSpan } from './request-outcome.js';
+import { createRequestOutcomes } from './request-outcome.js';
 import { recordRequestError, setHttpRoute } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { globalLoggerProvider } from './logs-api.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 import { createSecurityEvents } from './security-events.js';
-import { createServerSpans } from './server-span.js';
+import { createServerSpans, enrichServerSpan } from './server-span.js';
 import type { SecurityEventInput } from './security-events.js';
 
 export interface InstrumentApiHandle {

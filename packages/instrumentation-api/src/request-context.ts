@@ -29,10 +29,6 @@ type Bindable = EventEmitter & { [CONTEXT]?: Context };
 type AddListener = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
 type Wrapped = Listener & { listener: Listener };
 
-/** The emitter's own class's method (a Readable's `on` starts the flow of 'data'). */
-const inherited = (emitter: EventEmitter, name: 'on' | 'prependListener'): AddListener =>
-  (Object.getPrototypeOf(emitter) as Record<string, AddListener>)[name] as AddListener;
-
 function bound(context: Context, listener: Listener): Wrapped {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     return contextApi.with(context, listener, this, ...args);
@@ -58,34 +54,27 @@ function boundOnce(
   return wrapped;
 }
 
-function on(this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
-  const context = this[CONTEXT];
-  return inherited(this, 'on').call(this, event, context === undefined ? listener : bound(context, listener));
+/**
+ * An add method for bound emitters (installed only on emitters that carry a context): the
+ * listener is bound, then added by the emitter's own class's `on` or `prependListener` (a
+ * Readable's `on` starts the flow of 'data').
+ */
+function adding(add: 'on' | 'prependListener', once: boolean): AddListener {
+  return function (this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
+    const context = this[CONTEXT] as Context;
+    const wrapped = once ? boundOnce(this, event, context, listener) : bound(context, listener);
+    return (Object.getPrototypeOf(this) as Record<typeof add, AddListener>)[add].call(this, event, wrapped);
+  };
 }
 
-function prependListener(this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
-  const context = this[CONTEXT];
-  return inherited(this, 'prependListener').call(
-    this,
-    event,
-    context === undefined ? listener : bound(context, listener),
-  );
-}
-
-function once(this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
-  const context = this[CONTEXT];
-  if (context === undefined)
-    return (Object.getPrototypeOf(this) as EventEmitter).once.call(this, event, listener);
-  return inherited(this, 'on').call(this, event, boundOnce(this, event, context, listener));
-}
-
-function prependOnceListener(this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
-  const context = this[CONTEXT];
-  if (context === undefined) {
-    return (Object.getPrototypeOf(this) as EventEmitter).prependOnceListener.call(this, event, listener);
-  }
-  return inherited(this, 'prependListener').call(this, event, boundOnce(this, event, context, listener));
-}
+const on = adding('on', false);
+const ADD_METHODS = {
+  on,
+  addListener: on,
+  prependListener: adding('prependListener', false),
+  once: adding('on', true),
+  prependOnceListener: adding('prependListener', true),
+};
 
 /**
  * Binds the listeners later added to `emitter` to `context`. An emitter whose add methods were
@@ -98,12 +87,7 @@ export function bindEmitter(context: Context, emitter: EventEmitter): void {
     return;
   }
   (emitter as Bindable)[CONTEXT] = context;
-  const methods = emitter as unknown as Record<string, AddListener>;
-  methods.on = on;
-  methods.addListener = on;
-  methods.prependListener = prependListener;
-  methods.once = once;
-  methods.prependOnceListener = prependOnceListener;
+  Object.assign(emitter, ADD_METHODS);
 }
 
 const ACTIVATED: unique symbol = Symbol('lifeline.serverRequestContext');

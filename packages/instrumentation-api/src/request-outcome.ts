@@ -1,4 +1,4 @@
-import { context as contextApi, trace } from '@opentelemetry/api';
+import { context as contextApi } from '@opentelemetry/api';
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -133,14 +133,4 @@ export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAtt
       return { attributes, context: record?.context ?? contextApi.active() };
     },
   };
-}
-
-/** Names the server span after the route (`GET /users/:id`) and sets `http.route` on it. */
-export function enrichServerSpan(outcome: RequestOutcome): void {
-  const { context, facts } = outcome;
-  if (context === undefined || facts.route === undefined) return;
-  const span = trace.getSpan(context);
-  if (span === undefined || !span.isRecording()) return;
-  span.setAttribute('http.route', facts.route);
-  span.updateName(`${facts.method === '_OTHER' ? 'HTTP' : facts.method} ${facts.route}`);
 }

@@ -28,6 +28,25 @@ export interface ServerSpans {
   end(outcome: RequestOutcome): void;
 }
 
+/** `GET /users/:id`; the method alone without a route; `HTTP` for a method outside the known set. */
+function serverSpanName(method: string, route: string | undefined): string {
+  const name = method === '_OTHER' ? 'HTTP' : method;
+  return route === undefined ? name : `${name} ${route}`;
+}
+
+/**
+ * Without server spans of our own: names the span another http instrumentation made active after
+ * the route, and sets `http.route` on it.
+ */
+export function enrichServerSpan(outcome: RequestOutcome): void {
+  const { context, facts } = outcome;
+  if (context === undefined || facts.route === undefined) return;
+  const span = trace.getSpan(context);
+  if (span === undefined || !span.isRecording()) return;
+  span.setAttribute('http.route', facts.route);
+  span.updateName(serverSpanName(facts.method, facts.route));
+}
+
 export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
   const tracer: Tracer = tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
   return {
@@ -37,7 +56,7 @@ export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
       const url = record.url;
       const q = url.indexOf('?');
       const span = tracer.startSpan(
-        method === '_OTHER' ? 'HTTP' : method,
+        serverSpanName(method, undefined),
         {
           kind: SpanKind.SERVER,
           attributes: {
@@ -61,9 +80,7 @@ export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
       if (span.isRecording()) {
         const { facts } = outcome;
         span.setAttributes(outcome.attributes);
-        if (facts.route !== undefined) {
-          span.updateName(`${facts.method === '_OTHER' ? 'HTTP' : facts.method} ${facts.route}`);
-        }
+        if (facts.route !== undefined) span.updateName(serverSpanName(facts.method, facts.route));
         if (outcome.aborted || facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();
