@@ -36,13 +36,23 @@ export function createAccessEvent(options: AccessEventOptions): (outcome: Reques
     for (const name of config.requestHeaders) {
       const value = request.headers[name];
       if (value === undefined) continue;
-      attributes[`http.request.header.${name}`] = Array.isArray(value) ? value : [value];
+      addRedacted(attributes, `http.request.header.${name}`, Array.isArray(value) ? value : [value]);
     }
     for (const name of config.responseHeaders) {
       const value = responseHeader(response, name, replyHeaders);
       if (value === undefined) continue;
-      attributes[`http.response.header.${name}`] = Array.isArray(value) ? value.map(String) : [String(value)];
+      addRedacted(
+        attributes,
+        `http.response.header.${name}`,
+        Array.isArray(value) ? value.map(String) : [String(value)],
+      );
     }
+  }
+
+  /** The outcome's attributes passed the policy already; what the access event adds passes it here. */
+  function addRedacted(attributes: Attributes, key: string, value: string | string[]): void {
+    const clean = redactor.redactValue(value, key);
+    if (clean !== undefined) attributes[key] = clean as string | string[];
   }
 
   function addBody(
@@ -52,7 +62,7 @@ export function createAccessEvent(options: AccessEventOptions): (outcome: Reques
     contentType: string | undefined,
   ): void {
     const { text, truncated } = capturedText(capture);
-    attributes[`http.${side}.body.content`] = redactor.redactBody(text, contentType);
+    addRedacted(attributes, `http.${side}.body.content`, redactor.redactBody(text, contentType));
     if (truncated) attributes[`lifeline.http.${side}.body.truncated`] = true;
   }
 
@@ -78,6 +88,6 @@ export function createAccessEvent(options: AccessEventOptions): (outcome: Reques
     }
     const severity: Severity = status >= 500 || aborted ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
     const line = `${facts.method} ${route ?? facts.path} ${aborted ? 'aborted' : status} ${formatMillis(durationMs)} ms`;
-    events.emit(EVENT_ACCESS, severity, line, access, outcome.context);
+    events.emit(EVENT_ACCESS, severity, line, access, outcome.context, true);
   };
 }

@@ -22,7 +22,9 @@ const SEVERITY_NUMBER: Record<Severity, SeverityNumber> = {
 /**
  * The attributes object passed to `emit` or `security` belongs to the event from then on; it
  * passes through the redaction policy there, whatever event it is (access, exception, security,
- * audit), so every attribute of every event meets the same rules in one place.
+ * audit), so every attribute of every event meets the same rules in one place. The one exception
+ * is `redacted`: attributes the caller already passed through this same policy (the access
+ * event's, from the request outcome), which are not passed again unless an audit observer is on.
  */
 export interface ApiEvents {
   emit(
@@ -31,6 +33,7 @@ export interface ApiEvents {
     body: string,
     attributes: Attributes,
     context: Context | undefined,
+    redacted?: boolean,
   ): void;
   /** Emits `lifeline.security.<name>` and counts it in `lifeline.security.events`. */
   security(
@@ -44,8 +47,8 @@ export interface ApiEvents {
 
 export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: Redactor): ApiEvents {
   const emitRecord = createLogEmitter(logger);
-  const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context) => {
-    redactor.redactAttributes(attributes as Record<string, unknown>);
+  const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context, redacted = false) => {
+    if (!redacted || redactor.observed()) redactor.redactAttributes(attributes as Record<string, unknown>);
     // The access line (`GET /users/:id 200 1.2 ms`) is made of the method, the route or the path
     // already redacted, the status and the duration: the detectors are not run on it again, as it
     // is on every request. Every other event's line passes the policy, being rarer.

@@ -92,7 +92,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     random: options.random ?? Math.random,
   });
 
-  const spans = options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider);
+  const spans = options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
   const endSpan = spans?.end ?? enrichServerSpan;
   const capture = startRequestCapture(
     config,

@@ -2,6 +2,19 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createRedactor } from './redactor.js';
 import type { RedactingProcessorOptions } from './redacting-log-record-processor.js';
+import type { Redactor } from './redactor.js';
+
+/**
+ * Spans whose name and attributes already passed a redactor's policy as they ended (the server
+ * spans of server-span.ts, whose attributes are the access event's, redacted once for both). A
+ * processor whose redactor has the same policy (the same redactor, or one built from the same
+ * options) leaves their name and attributes alone; any other redacts them.
+ */
+const redactedBy = new WeakMap<object, Redactor>();
+
+export function markSpanRedacted(span: object, redactor: Redactor): void {
+  redactedBy.set(span, redactor);
+}
 
 /**
  * A SpanProcessor that redacts, in `onEnd`, the span's name (`GET /reset/<token>` →
@@ -15,10 +28,13 @@ export function createRedactingSpanProcessor(options: RedactingProcessorOptions 
   return {
     onStart(_span: Span, _parentContext: Context): void {},
     onEnd(span: ReadableSpan): void {
-      const named = span as { name: string };
-      const name = redactor.redactSpanName(named.name);
-      if (name !== named.name) named.name = name;
-      redactor.redactAttributes(span.attributes as Record<string, unknown>);
+      const passed = redactedBy.get(span);
+      if (passed === undefined || passed.options !== redactor.options || redactor.observed()) {
+        const named = span as { name: string };
+        const name = redactor.redactSpanName(named.name);
+        if (name !== named.name) named.name = name;
+        redactor.redactAttributes(span.attributes as Record<string, unknown>);
+      }
       for (const event of span.events) {
         const cleanName = String(redactor.redactField('span.event.name', event.name) ?? '');
         if (cleanName !== event.name) (event as { name: string }).name = cleanName;

@@ -4,7 +4,7 @@ import { createAttributeRules } from './attribute-rules.js';
 import type { AttributeRule } from './attribute-rules.js';
 import { configError } from './errors.js';
 import { redactSpanName } from './path-redaction.js';
-import { CREDENTIAL_HEADERS, createSensitiveKeyMatcher } from './sensitive-keys.js';
+import { cachedByKey, CREDENTIAL_HEADERS, createSensitiveKeyMatcher } from './sensitive-keys.js';
 import { isReplacement } from './value-detectors.js';
 import { createTextRedaction, MASK } from './text-redaction.js';
 import type { RedactionMode, RedactionPolicy, TextRedaction } from './text-redaction.js';
@@ -53,6 +53,8 @@ const publishObserved: RedactionObserver = (key, value) => observeChannel.publis
 export { MASK } from './text-redaction.js';
 
 export interface Redactor {
+  /** The options this redactor was built from: two redactors built from one object apply one policy. */
+  readonly options: RedactionOptions;
   readonly mode: RedactionMode;
   /** True when a query key, JSON field or attribute key names a secret. */
   isSensitiveKey(key: string): boolean;
@@ -74,12 +76,22 @@ export interface Redactor {
   redactHeader(name: string, values: readonly string[]): string[] | undefined;
   /** A captured body (already cut to size and decoded), by content type. */
   redactBody(text: string, contentType: string | undefined): string;
-  /** An attribute map redacted in place (log records, spans, events, metric points, the resource). */
-  redactAttributes(attributes: Record<string, unknown>): void;
+  /**
+   * An attribute map redacted in place (log records, spans, events, metric points, the resource).
+   * Values identical to the same key's in `passed`, a map that already passed this policy, are
+   * let through as they are.
+   */
+  redactAttributes(attributes: Record<string, unknown>, passed?: Record<string, unknown>): void;
   /** The attributes redacted into a copy; the same object when nothing changed (metric measurements). */
   redactedAttributes<T extends Record<string, unknown>>(attributes: T): T;
   /** Any log body or attribute value; returns the same reference when nothing changed. */
   redactValue(value: unknown, key?: string): unknown;
+  /**
+   * True while an audit observer is active (`observe`, or a subscriber of the observe channel).
+   * Values that already passed the policy once are passed again only then, so that the observer
+   * sees every value that leaves, as often as it leaves.
+   */
+  observed(): boolean;
 }
 
 export function createRedactor(options: RedactionOptions = {}): Redactor {
@@ -152,8 +164,11 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   const text = createTextRedaction(policy);
   const { redactValue, redactAttributes, redactedAttributes } = createValueRedaction(policy, text);
   const { scrubText, redactQuery, cleanPath, redactUrl, redactHeader, redactBody } = text;
+  // Span names are few (`GET /users/:id` per route), and every span's name passes the policy.
+  const cleanSpanName = cachedByKey((name: string) => redactSpanName(scrubText(name), inPath), 1024);
 
   return {
+    options,
     mode,
     isSensitiveKey,
     redactedAttributes,
@@ -163,7 +178,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     redactPath: cleanPath,
     redactUrl,
     redactSpanName: (name) => {
-      const clean = detect ? redactSpanName(scrubText(name), inPath) : name;
+      const clean = detect ? cleanSpanName(name) : name;
       observe()?.('span.name', clean);
       return clean;
     },
@@ -176,6 +191,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     redactBody,
     redactAttributes,
     redactValue,
+    observed: () => observe() !== undefined,
   };
 }
 
@@ -246,11 +262,12 @@ function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
   const eachChange = (
     attributes: Record<string, unknown>,
     change: (key: string, redacted: unknown) => void,
+    passed?: Record<string, unknown>,
   ): void => {
     const audit = observe();
     for (const k in attributes) {
       const v = attributes[k];
-      if (typeof v === 'number' || typeof v === 'boolean') {
+      if (typeof v === 'number' || typeof v === 'boolean' || (passed !== undefined && passed[k] === v)) {
         audit?.(k, v);
         continue;
       }
@@ -260,11 +277,15 @@ function createValueRedaction(policy: RedactionPolicy, text: TextRedaction) {
     }
   };
 
-  const redactAttributes = (attributes: Record<string, unknown>): void =>
-    eachChange(attributes, (k, r) => {
-      if (r === undefined) delete attributes[k];
-      else attributes[k] = r;
-    });
+  const redactAttributes = (attributes: Record<string, unknown>, passed?: Record<string, unknown>): void =>
+    eachChange(
+      attributes,
+      (k, r) => {
+        if (r === undefined) delete attributes[k];
+        else attributes[k] = r;
+      },
+      passed,
+    );
 
   const redactedAttributes = <T extends Record<string, unknown>>(attributes: T): T => {
     let copy: Record<string, unknown> | undefined;

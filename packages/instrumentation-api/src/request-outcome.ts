@@ -22,8 +22,9 @@ import type { RequestRecord } from './request-record.js';
  *   RequestRecord + response ──► RequestOutcome ──► metrics, exception, security, audit, access
  *
  * `attributes` are the ones every event about the request shares (semantic conventions,
- * `error.type`, the consumer); each event copies them, except the access event, which comes last
- * and takes them over.
+ * `error.type`, the consumer), after the redaction policy; each event copies them, except the
+ * access event, which comes last and takes them over. The server span and the access event use
+ * them without passing them through the policy again.
  */
 export interface RequestOutcome extends HttpServerSample {
   readonly request: IncomingMessage;
@@ -92,6 +93,7 @@ export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAtt
       if (errorType !== undefined) attributes['error.type'] = errorType;
       const identity = consumer(request);
       if (identity !== undefined) Object.assign(attributes, identity);
+      policy.redactor.redactAttributes(attributes);
       return {
         request,
         response,

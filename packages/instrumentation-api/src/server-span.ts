@@ -1,6 +1,8 @@
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { markSpanRedacted } from './redacting-span-processor.js';
+import type { Redactor } from './redactor.js';
 import { bindEmitter, runHandlersInRequestContext } from './request-context.js';
 import type { RequestRecord } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
@@ -22,6 +24,10 @@ import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
  * samplers), everything the access event carries at its end, status ERROR for a 5xx or an
  * aborted exchange. Exceptions are reported once, as the `http.server.request.exception` event
  * linked to this span.
+ *
+ * Redaction: the outcome's attributes passed the policy once, for the span and the access event
+ * alike. At the end, what the app set on the span meanwhile and the name pass it here, and the span
+ * is marked so that a redacting span processor with the same redactor does not redo them.
  */
 export interface ServerSpans {
   start(request: IncomingMessage, response: ServerResponse, server: Server, record: RequestRecord): void;
@@ -47,7 +53,13 @@ export function enrichServerSpan(outcome: RequestOutcome): void {
   span.updateName(serverSpanName(facts.method, facts.route));
 }
 
-export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
+/** The SDK span's own fields, which a span processor's `onEnd` sees as `ReadableSpan`. */
+interface EndingSpan {
+  name: string;
+  attributes: Record<string, unknown>;
+}
+
+export function createServerSpans(tracerProvider: TracerProvider, redactor: Redactor): ServerSpans {
   const tracer: Tracer = tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
   return {
     start(request, response, server, record) {
@@ -79,9 +91,16 @@ export function createServerSpans(tracerProvider: TracerProvider): ServerSpans {
       if (span === undefined) return;
       if (span.isRecording()) {
         const { facts } = outcome;
-        span.setAttributes(outcome.attributes);
+        const passed = outcome.attributes;
+        span.setAttributes(passed);
         if (facts.route !== undefined) span.updateName(serverSpanName(facts.method, facts.route));
         if (outcome.aborted || facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        const ending = span as unknown as Partial<EndingSpan>;
+        if (typeof ending.name === 'string' && typeof ending.attributes === 'object') {
+          redactor.redactAttributes(ending.attributes, passed);
+          ending.name = redactor.redactSpanName(ending.name);
+          markSpanRedacted(span, redactor);
+        }
       }
       span.end();
     },

@@ -77,6 +77,15 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
     request.resume();
     return;
   }
+  if (name === 'secret') {
+    // What the app sets on the server span passes the policy too, not only what the capture sets.
+    const span = trace.getActiveSpan();
+    span?.setAttribute('app.session_token', 'tok-app-0123456789');
+    span?.setAttribute('app.plan', 'gold');
+    span?.updateName('GET /reset/tok-name-0123456789');
+    response.end('ok');
+    return;
+  }
   if (name === 'fail') {
     response.statusCode = 503;
     response.end();
@@ -199,5 +208,18 @@ describe('server spans from the request capture', () => {
     expect(attribute(byPath.get('/f'), 'error.type')).toBe('503');
     expect(byPath.get('/a')?.status.code).toBe(SpanStatusCode.ERROR);
     expect(attribute(byPath.get('/a'), 'error.type')).toBe('aborted');
+  });
+
+  it('the span leaves redacted without a redacting processor: the capture\'s attributes, the app\'s, the name', async () => {
+    exporter.reset();
+    await send('/reset/tok-path-0123456789?access_token=tok-query-0123456789&page=2', { 'x-case': 'secret' });
+    await eventually(() => serverSpans().length === 1);
+    const [span] = serverSpans();
+    expect(attribute(span, 'url.query')).toBe('access_token=REDACTED&page=2');
+    expect(attribute(span, 'url.path')).toBe('/reset/REDACTED');
+    expect(attribute(span, 'app.session_token')).toBe('REDACTED');
+    expect(attribute(span, 'app.plan')).toBe('gold');
+    expect(span?.name).toBe('GET /reset/REDACTED');
+    expect(JSON.stringify({ name: span?.name, attributes: span?.attributes })).not.toMatch(/tok-/);
   });
 });
