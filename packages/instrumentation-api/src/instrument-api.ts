@@ -92,7 +92,8 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     random: options.random ?? Math.random,
   });
 
-  const spans = options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
+  const spans =
+    options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
   const endSpan = spans?.end ?? enrichServerSpan;
   const capture = startRequestCapture(
     config,

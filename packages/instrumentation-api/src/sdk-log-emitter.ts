@@ -132,9 +132,9 @@ function knownLine(candidate: Record<string, unknown>): SdkLogsLine | undefined 
 
 /**
  * The number of attributes when every value is a primitive the SDK would keep as it is (no drop,
- * no truncation), else -1.
+ * no truncation), else -1. The Logs and Trace SDKs apply the same two limits.
  */
-function countWithinLimits(
+export function countWithinLimits(
   attributes: Attributes,
   limits: { attributeCountLimit: number; attributeValueLengthLimit: number },
 ): number {

@@ -6,6 +6,7 @@ import type { Redactor } from './redactor.js';
 import { bindEmitter, runHandlersInRequestContext } from './request-context.js';
 import type { RequestRecord } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
+import { createSpanStarter } from './sdk-span-start.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
 /**
@@ -61,21 +62,20 @@ interface EndingSpan {
 
 export function createServerSpans(tracerProvider: TracerProvider, redactor: Redactor): ServerSpans {
   const tracer: Tracer = tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+  const spans = createSpanStarter(tracer);
   return {
     start(request, response, server, record) {
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
       const method = record.active.method;
       const url = record.url;
       const q = url.indexOf('?');
-      const span = tracer.startSpan(
+      const span = spans.start(
         serverSpanName(method, undefined),
+        SpanKind.SERVER,
         {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'http.request.method': method,
-            'url.scheme': record.active.scheme,
-            'url.path': q === -1 ? url : url.slice(0, q),
-          },
+          'http.request.method': method,
+          'url.scheme': record.active.scheme,
+          'url.path': q === -1 ? url : url.slice(0, q),
         },
         parent,
       );
@@ -92,7 +92,7 @@ export function createServerSpans(tracerProvider: TracerProvider, redactor: Reda
       if (span.isRecording()) {
         const { facts } = outcome;
         const passed = outcome.attributes;
-        span.setAttributes(passed);
+        spans.setAttributes(span, passed);
         if (facts.route !== undefined) span.updateName(serverSpanName(facts.method, facts.route));
         if (outcome.aborted || facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         const ending = span as unknown as Partial<EndingSpan>;

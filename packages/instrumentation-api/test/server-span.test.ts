@@ -210,7 +210,7 @@ describe('server spans from the request capture', () => {
     expect(attribute(byPath.get('/a'), 'error.type')).toBe('aborted');
   });
 
-  it('the span leaves redacted without a redacting processor: the capture\'s attributes, the app\'s, the name', async () => {
+  it("the span leaves redacted without a redacting processor: the capture's attributes, the app's, the name", async () => {
     exporter.reset();
     await send('/reset/tok-path-0123456789?access_token=tok-query-0123456789&page=2', { 'x-case': 'secret' });
     await eventually(() => serverSpans().length === 1);
