@@ -83,7 +83,7 @@ export function startRequestCapture(
     requestRecords.set(request, record);
     // Our own listener first: it needs no context, so it is added before the response is bound.
     response.on('close', onResponseClose);
-    if (spans !== undefined) spans.start(request, response, server, record);
+    if (spans !== undefined) spans.start(request, server, record);
     else if ((server as MarkedServer)[CONTEXT_LISTENER] !== true) {
       (server as MarkedServer)[CONTEXT_LISTENER] = true;
       server.prependListener('request', captureRequestContext);

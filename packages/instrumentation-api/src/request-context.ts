@@ -1,7 +1,8 @@
 import { context as contextApi } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { requestRecords } from './request-record.js';
 
 /**
@@ -17,17 +18,21 @@ import { requestRecords } from './request-record.js';
  *
  * Written here rather than with `context.bind(context, emitter)` of the context manager, which
  * does the same through closures made for each emitter and a WeakMap per event, at about a tenth
- * of a request's whole budget. Here the add methods are functions shared by every emitter, which
- * read the context from a symbol property; a bound listener keeps the original as `.listener`, the
- * property Node's own `removeListener` and `listeners()` already honour for `once` wrappers, so
- * removing by the original listener needs no patch.
+ * of a request's whole budget. Here the add methods of `IncomingMessage` and `ServerResponse` are
+ * replaced once, on their prototypes; each reads the context from the request's record and binds
+ * only when the record has a server span of ours, so nothing is added to each request or response
+ * object (five own methods per object changed their shape on every request). A bound listener
+ * keeps the original as `.listener`, the property Node's own `removeListener` and `listeners()`
+ * already honour for `once` wrappers, so removing by the original listener needs no patch.
  */
 
-const CONTEXT: unique symbol = Symbol('lifeline.emitterContext');
 type Listener = (...args: unknown[]) => unknown;
-type Bindable = EventEmitter & { [CONTEXT]?: Context };
 type AddListener = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
 type Wrapped = Listener & { listener: Listener };
+type AddMethods = Record<
+  'on' | 'addListener' | 'prependListener' | 'once' | 'prependOnceListener',
+  AddListener
+>;
 
 function bound(context: Context, listener: Listener): Wrapped {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
@@ -54,40 +59,59 @@ function boundOnce(
   return wrapped;
 }
 
-/**
- * An add method for bound emitters (installed only on emitters that carry a context): the
- * listener is bound, then added by the emitter's own class's `on` or `prependListener` (a
- * Readable's `on` starts the flow of 'data').
- */
-function adding(add: 'on' | 'prependListener', once: boolean): AddListener {
-  return function (this: Bindable, event: string | symbol, listener: Listener): EventEmitter {
-    const context = this[CONTEXT] as Context;
-    const wrapped = once ? boundOnce(this, event, context, listener) : bound(context, listener);
-    return (Object.getPrototypeOf(this) as Record<typeof add, AddListener>)[add].call(this, event, wrapped);
-  };
+/** The context listeners of the request `request` are bound to: its server span's, when it has one of ours. */
+function boundContext(request: IncomingMessage | undefined): Context | undefined {
+  const record = request === undefined ? undefined : requestRecords.get(request);
+  return record?.span === undefined ? undefined : record.context;
 }
 
-const on = adding('on', false);
-const ADD_METHODS = {
-  on,
-  addListener: on,
-  prependListener: adding('prependListener', false),
-  once: adding('on', true),
-  prependOnceListener: adding('prependListener', true),
-};
+/**
+ * Replaces the add methods of one prototype: bound, the listener is added by the method the
+ * prototype had (`on` or `prependListener`: a Readable's `on` starts the flow of 'data');
+ * unbound, the call goes to the method it replaced.
+ */
+function bindAddMethods(
+  prototype: AddMethods,
+  requestOf: (emitter: EventEmitter) => IncomingMessage | undefined,
+): void {
+  const { on, prependListener, once, prependOnceListener } = prototype;
+  const adding = (add: AddListener, asOnce: boolean, unbound: AddListener): AddListener =>
+    function (this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
+      const context = boundContext(requestOf(this));
+      if (context === undefined) return unbound.call(this, event, listener);
+      return add.call(
+        this,
+        event,
+        asOnce ? boundOnce(this, event, context, listener) : bound(context, listener),
+      );
+    };
+  const boundOn = adding(on, false, on);
+  Object.assign(prototype, {
+    on: boundOn,
+    addListener: boundOn,
+    prependListener: adding(prependListener, false, prependListener),
+    once: adding(on, true, once),
+    prependOnceListener: adding(prependListener, true, prependOnceListener),
+  });
+}
+
+// Registered: a second copy of this package (the app's, next to the bundled one) finds it done.
+const BOUND = Symbol.for('@otel-lifeline/instrumentation-api.boundRequestEmitters');
 
 /**
- * Binds the listeners later added to `emitter` to `context`. An emitter whose add methods were
- * already replaced by someone else is bound by the context manager instead, so that theirs stay
- * in the chain.
+ * From now on, listeners added to a request or response whose record has a server span run
+ * inside the record's context. Once per process; other requests and responses, and client
+ * responses, are left as they were.
  */
-export function bindEmitter(context: Context, emitter: EventEmitter): void {
-  if (Object.hasOwn(emitter, 'on') || Object.hasOwn(emitter, 'once')) {
-    contextApi.bind(context, emitter);
-    return;
-  }
-  (emitter as Bindable)[CONTEXT] = context;
-  Object.assign(emitter, ADD_METHODS);
+export function bindRequestEmitters(): void {
+  const marks = globalThis as { [BOUND]?: true };
+  if (marks[BOUND] === true) return;
+  marks[BOUND] = true;
+  bindAddMethods(IncomingMessage.prototype as unknown as AddMethods, (request) => request as IncomingMessage);
+  bindAddMethods(
+    ServerResponse.prototype as unknown as AddMethods,
+    (response) => (response as ServerResponse).req,
+  );
 }
 
 const ACTIVATED: unique symbol = Symbol('lifeline.serverRequestContext');

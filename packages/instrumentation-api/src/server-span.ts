@@ -1,9 +1,9 @@
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { markSpanRedacted } from './redacting-span-processor.js';
 import type { Redactor } from './redactor.js';
-import { bindEmitter, runHandlersInRequestContext } from './request-context.js';
+import { bindRequestEmitters, runHandlersInRequestContext } from './request-context.js';
 import type { RequestRecord } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
 import { createSpanStarter } from './sdk-span-start.js';
@@ -31,7 +31,7 @@ import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
  * is marked so that a redacting span processor with the same redactor does not redo them.
  */
 export interface ServerSpans {
-  start(request: IncomingMessage, response: ServerResponse, server: Server, record: RequestRecord): void;
+  start(request: IncomingMessage, server: Server, record: RequestRecord): void;
   end(outcome: RequestOutcome): void;
 }
 
@@ -63,8 +63,9 @@ interface EndingSpan {
 export function createServerSpans(tracerProvider: TracerProvider, redactor: Redactor): ServerSpans {
   const tracer: Tracer = tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
   const spans = createSpanStarter(tracer);
+  bindRequestEmitters();
   return {
-    start(request, response, server, record) {
+    start(request, server, record) {
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
       const method = record.active.method;
       const url = record.url;
@@ -82,8 +83,6 @@ export function createServerSpans(tracerProvider: TracerProvider, redactor: Reda
       const context = trace.setSpan(parent, span);
       record.span = span;
       record.context = context;
-      bindEmitter(context, request);
-      bindEmitter(context, response);
       runHandlersInRequestContext(server);
     },
     end(outcome) {
