@@ -41,7 +41,7 @@ import { createExitDeadline } from './sdk/exit-deadline.js';
 import { installExitHooks } from './sdk/exit-hooks.js';
 import { createLifecycle } from './sdk/lifecycle.js';
 import type { RunningProvider } from './sdk/lifecycle.js';
-import { registerHttpSpans } from './sdk/http-server-spans.js';
+import { registerHttpInstrumentation } from './sdk/http-instrumentation.js';
 import { createSeverityFilterProcessor } from './sdk/severity-filter-processor.js';
 import { installFrameworkHooks } from './sdk/framework-hooks.js';
 import {
@@ -224,7 +224,7 @@ function startPipelines(
     unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
   }
   const instrumenting = config.instrumentation.enabled && loggerProvider !== undefined;
-  if (tracerProvider) unregisters.push(registerHttpSpans(config, tracerProvider, !instrumenting));
+  if (tracerProvider) unregisters.push(registerHttpInstrumentation(config, tracerProvider, !instrumenting));
 
   const api =
     instrumenting && loggerProvider

@@ -13,7 +13,7 @@ const noopMeterProvider: MeterProvider = { getMeter: () => createNoopMeter() };
  * (`incoming`: it is off). Its own metrics are off (the API instrumentation records the semconv
  * HTTP metrics with the route). Returns the unregister call.
  */
-export function registerHttpSpans(
+export function registerHttpInstrumentation(
   config: ResolvedConfig,
   tracerProvider: TracerProvider,
   incoming: boolean,
