@@ -35,7 +35,7 @@ const runScriptWithoutGo = (dir: string) =>
   });
 
 describe.skipIf(binary.skipReason !== undefined)('build-collector.sh', () => {
-  // Only when the binary in use is the cached one (LIFELINE_OTELCOL_BIN may point elsewhere).
+  // Only when the binary in use is the cached one (OTELCOL_BIN may point elsewhere).
   it.skipIf(!existsSync(cachedCollectorPath()))(
     'prints the cached binary for an unchanged builder.yaml without building again',
     () => {

@@ -54,7 +54,7 @@ let resolved: CollectorBinary | undefined;
 
 /**
  * Finds the Collector the tests run:
- *   1. LIFELINE_OTELCOL_BIN (CI sets it from build-collector.sh),
+ *   1. OTELCOL_BIN (CI sets it from build-collector.sh),
  *   2. the cached build for the current builder.yaml,
  *   3. a build now, when Go is installed (minutes the first time).
  * Without Go, a developer machine skips the suite with the reason; under CI=true the suite
@@ -62,9 +62,9 @@ let resolved: CollectorBinary | undefined;
  */
 export function resolveCollectorBinary(): CollectorBinary {
   if (resolved !== undefined) return resolved;
-  const fromEnv = process.env['LIFELINE_OTELCOL_BIN'];
+  const fromEnv = process.env['OTELCOL_BIN'];
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!isExecutable(fromEnv)) throw new Error(`LIFELINE_OTELCOL_BIN=${fromEnv} is not an executable file`);
+    if (!isExecutable(fromEnv)) throw new Error(`OTELCOL_BIN=${fromEnv} is not an executable file`);
     return (resolved = { path: fromEnv });
   }
   const cached = cachedCollectorPath();

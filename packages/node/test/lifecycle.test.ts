@@ -199,7 +199,7 @@ describe('a start that cannot throw into the app', () => {
         queue: { directory: join(work, 'failed') },
       },
       instrumentation: { accessSampleRatio: 'half' as unknown as number },
-      // Not the runner's environment: .ci/run exports LIFELINE_OTELCOL_BIN, unknown to Lifeline.
+      // Not the runner's environment: only the problem under test is reported.
       env: {},
       handleSignals: false,
       write: (line) => lines.push(line),
