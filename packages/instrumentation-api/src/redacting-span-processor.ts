@@ -18,6 +18,13 @@ export function markSpanRedacted(span: object, redactor: Redactor): void {
   (span as Marked)[REDACTED_BY] = redactor;
 }
 
+/**
+ * A SpanProcessor that redacts, in `onEnd`, the span's name (`GET /reset/<token>` →
+ * `GET /reset/REDACTED`), its attributes, its events' names and attributes, its links'
+ * attributes and its status message. `ReadableSpan` is typed readonly but is the span's own
+ * mutable object in the SDK, so it is redacted in place: register this processor BEFORE the
+ * exporting one (`new TracerProvider({ spanProcessors: [createRedactingSpanProcessor(), new BatchSpanProcessor({ exporter })] })`).
+ */
 export function createRedactingSpanProcessor(options: RedactingProcessorOptions = {}): SpanProcessor {
   const redactor = options.redactor ?? createRedactor(options);
   return {
