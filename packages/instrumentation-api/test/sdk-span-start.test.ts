@@ -59,6 +59,23 @@ function finish(
   return exporter.getFinishedSpans().at(-1) as ReadableSpan;
 }
 
+/** One span through the fast path (after a first that teaches it the span class) and one through startSpan, both ended. */
+function fastAndStock<T extends ReturnType<typeof setUp>>(setup: T) {
+  const { starter, tracer, exporter } = setup;
+  starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT).end();
+  const fast = finish(
+    starter.setAttributes,
+    starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT),
+    exporter,
+  );
+  const stock = finish(
+    (s, a) => s.setAttributes(a),
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { ...ATTRIBUTES } }, PARENT),
+    exporter,
+  );
+  return { ...setup, fast, stock };
+}
+
 function comparable(span: ReadableSpan) {
   const { traceId, traceFlags, traceState } = span.spanContext();
   return {
@@ -83,18 +100,7 @@ describe('server span fast path (sdk-span-start.ts)', () => {
   });
 
   it('makes the span Tracer.startSpan makes: parent, trace state, ids, attributes, resource, scope', () => {
-    const { starter, tracer, exporter } = setUp();
-    starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT).end(); // learns the span class
-    const fast = finish(
-      starter.setAttributes,
-      starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT),
-      exporter,
-    );
-    const stock = finish(
-      (s, a) => s.setAttributes(a),
-      tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { ...ATTRIBUTES } }, PARENT),
-      exporter,
-    );
+    const { fast, stock, starter } = fastAndStock(setUp());
     expect(comparable(fast)).toEqual(comparable(stock));
     expect(fast.spanContext().spanId).not.toBe(stock.spanContext().spanId);
     expect(fast.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
@@ -126,17 +132,8 @@ describe('server span fast path (sdk-span-start.ts)', () => {
   });
 
   it('leaves attributes past the limits, and suppressed tracing, to the SDK', () => {
-    const { starter, tracer, exporter, viaStartSpan } = setUp({ spanLimits: { attributeCountLimit: 4 } });
-    starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT).end();
-    const fast = finish(
-      starter.setAttributes,
-      starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT),
-      exporter,
-    );
-    const stock = finish(
-      (s, a) => s.setAttributes(a),
-      tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { ...ATTRIBUTES } }, PARENT),
-      exporter,
+    const { fast, stock, starter, viaStartSpan } = fastAndStock(
+      setUp({ spanLimits: { attributeCountLimit: 4 } }),
     );
     expect(fast.droppedAttributesCount).toBe(1);
     expect(comparable(fast)).toEqual(comparable(stock));
