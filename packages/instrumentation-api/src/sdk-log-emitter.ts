@@ -1,6 +1,8 @@
 import type { Attributes, Context, HrTime, SpanContext } from '@opentelemetry/api';
 import { context as contextApi, diag, isSpanContextValid, trace } from '@opentelemetry/api';
 import { hrTimeFromMillis } from './hr-time.js';
+import { countWithinLimits } from './sdk-attribute-limits.js';
+import type { AttributeLimits } from './sdk-attribute-limits.js';
 import type { AnyValue, LogAttributes, LogBody, Logger, LogRecord, SeverityNumber } from './logs-api.js';
 
 /**
@@ -71,7 +73,7 @@ interface SdkLogger {
   _instrumentationScope: object;
   _sharedState: {
     resource: object;
-    logRecordLimits: { attributeCountLimit: number; attributeValueLengthLimit: number };
+    logRecordLimits: AttributeLimits;
     loggerMetrics?: { emitLog(): void };
     activeProcessor: { onEmit(record: SdkShapedLogRecord, context: Context): void };
   };
@@ -131,26 +133,6 @@ function knownLine(candidate: Record<string, unknown>): SdkLogsLine | undefined 
 }
 
 /**
- * The number of attributes when every value is a primitive the SDK would keep as it is (no drop,
- * no truncation), else -1. The Logs and Trace SDKs apply the same two limits.
- */
-export function countWithinLimits(
-  attributes: Attributes,
-  limits: { attributeCountLimit: number; attributeValueLengthLimit: number },
-): number {
-  let count = 0;
-  const maxLength = limits.attributeValueLengthLimit;
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (typeof value === 'string') {
-      if (value.length > maxLength) return -1;
-    } else if (typeof value !== 'number' && typeof value !== 'boolean') return -1;
-    count++;
-  }
-  return count <= limits.attributeCountLimit ? count : -1;
-}
-
-/**
  * The record handed to processors: the public surface of the SDK's LogRecordImpl
  * (ReadWriteLogRecord), writable during `onEmit` and read-only after it, as the SDK's is.
  */
@@ -168,7 +150,7 @@ class SdkShapedLogRecord {
   private _attributesCount: number;
   private _droppedAttributesCount = 0;
   private _isReadonly = false;
-  private readonly _limits: { attributeCountLimit: number; attributeValueLengthLimit: number };
+  private readonly _limits: AttributeLimits;
 
   constructor(
     shared: SdkLogger['_sharedState'],

@@ -1,6 +1,7 @@
 import type { Attributes, Context, Link, Span, SpanContext, SpanKind, Tracer } from '@opentelemetry/api';
 import { diag, isSpanContextValid, SamplingDecision, trace, TraceFlags } from '@opentelemetry/api';
-import { countWithinLimits } from './sdk-log-emitter.js';
+import { countWithinLimits } from './sdk-attribute-limits.js';
+import type { AttributeLimits } from './sdk-attribute-limits.js';
 
 /**
  * Starts the server span, and sets the request's attributes on it when it ends.
@@ -26,11 +27,6 @@ export interface SpanStarter {
   setAttributes(span: Span, attributes: Attributes): void;
 }
 
-interface Limits {
-  attributeCountLimit: number;
-  attributeValueLengthLimit: number;
-}
-
 /** The parts of the OpenTelemetry JS 3.x SDK Tracer the fast path relies on (sdk-trace 3.0, 3.1). */
 interface SdkTracer {
   instrumentationScope: object;
@@ -46,7 +42,7 @@ interface SdkTracer {
     ): { decision: SamplingDecision; attributes?: Attributes; traceState?: SpanContext['traceState'] };
   };
   _idGenerator: { generateTraceId(): string; generateSpanId(): string };
-  _spanLimits: Limits;
+  _spanLimits: AttributeLimits;
   _spanProcessor: object;
   _tracerMetrics: { startSpan(parent: SpanContext | undefined, decision: SamplingDecision): () => void };
 }
@@ -55,7 +51,7 @@ interface SdkTracer {
 interface SdkSpan {
   attributes: Attributes;
   _attributesCount: number;
-  _spanLimits: Limits;
+  _spanLimits: AttributeLimits;
   _ended: boolean;
 }
 

@@ -35,29 +35,10 @@ export interface ServerSpans {
   end(outcome: RequestOutcome): void;
 }
 
-/**
- * Names by route and method, kept (routes are the app's templates, few; cleared past 1,024): the
- * same string each time, so that the redactor's memo of span names finds it without hashing a
- * freshly joined one on every request.
- */
-const namesByRoute = new Map<string, Map<string, string>>();
-
 /** `GET /users/:id`; the method alone without a route; `HTTP` for a method outside the known set. */
 function serverSpanName(method: string, route: string | undefined): string {
   const name = method === '_OTHER' ? 'HTTP' : method;
-  if (route === undefined) return name;
-  let byMethod = namesByRoute.get(route);
-  if (byMethod === undefined) {
-    if (namesByRoute.size >= 1024) namesByRoute.clear();
-    byMethod = new Map();
-    namesByRoute.set(route, byMethod);
-  }
-  let joined = byMethod.get(name);
-  if (joined === undefined) {
-    joined = `${name} ${route}`;
-    byMethod.set(name, joined);
-  }
-  return joined;
+  return route === undefined ? name : `${name} ${route}`;
 }
 
 /**
