@@ -45,6 +45,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
 import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
 import { drainBacklogRows } from './lib/drain-backlog.js';
@@ -192,7 +193,21 @@ async function appRole(config) {
   if (config.sampleEveryMs) {
     const sample = () => {
       const m = process.memoryUsage();
-      memory.push({ atMs: Date.now(), rssMiB: m.rss / 2 ** 20, heapMiB: m.heapUsed / 2 ** 20 });
+      memory.push({
+        atMs: Date.now(),
+        rssMiB: m.rss / 2 ** 20,
+        heapMiB: m.heapUsed / 2 ** 20,
+        heapTotalMiB: m.heapTotal / 2 ** 20,
+        externalMiB: m.external / 2 ** 20,
+        arrayBuffersMiB: m.arrayBuffers / 2 ** 20,
+        // The sizes V8 reserved for its young and old generations (space_size, not what is used).
+        spaces: Object.fromEntries(
+          v8
+            .getHeapSpaceStatistics()
+            .filter((x) => x.space_name === 'new_space' || x.space_name === 'old_space')
+            .map((x) => [x.space_name, x.space_size / 2 ** 20]),
+        ),
+      });
     };
     sample();
     setInterval(sample, config.sampleEveryMs).unref();
@@ -766,6 +781,7 @@ async function main() {
       only: { type: 'string' },
       role: { type: 'string' },
       config: { type: 'string' },
+      'long-outage-seconds': { type: 'string' },
     },
   });
   if (values.role === 'receiver') return receiverRole();
@@ -795,7 +811,12 @@ async function main() {
     profileRate: 20_000,
     profileSeconds: quick ? 2 : 4,
     longOutageRate: 5_000,
-    longOutageSeconds: quick ? 30 : 600,
+    longOutageSeconds:
+      values['long-outage-seconds'] === undefined
+        ? quick
+          ? 30
+          : 600
+        : Number(values['long-outage-seconds']),
     longOutageSampleEveryMs: 5_000,
   });
   const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'drain'];
@@ -911,7 +932,7 @@ async function main() {
     // A scenario run once against the primary receiver: its row and one line of log.
     const once = async (name, scenario, options, describe) => {
       if (!runs(name)) return;
-      const r = await scenario(ctx, { receiver: primary, tmpRoot, ...options });
+      const r = await scenario(ctx, { receiver: primary, control: secondary, tmpRoot, ...options });
       results.push(r);
       log(describe(r));
     };
@@ -939,7 +960,7 @@ async function main() {
         sampleEveryMs: settings.longOutageSampleEveryMs,
       },
       (r) =>
-        `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
+        `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB (young generation +${fmt(r.newSpaceGrowthMiB, 1)}; the control with its backend up +${fmt(r.control.rssGrowthMiB, 1)}), heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
     );
     // Bytes on disk per record and the drain of a backlog to a receiver process (bench/lib/drain-backlog.js).
     if (runs('drain'))

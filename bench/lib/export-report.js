@@ -35,6 +35,20 @@ export function lifelineOnlyRows(exp) {
       `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
       '—',
     ]);
+    if (o.control !== undefined) {
+      rows.push([
+        "long outage: of the RSS growth, V8's young generation / old space / outside the heap (MiB)",
+        'not run',
+        `${decimal(o.newSpaceGrowthMiB, 1)} (${decimal(o.newSpaceAtDownMiB, 0)} → ${decimal(o.newSpaceAtDownMiB + o.newSpaceGrowthMiB, 0)}) / ${decimal(o.oldSpaceGrowthMiB, 1)} / ${decimal(o.externalGrowthMiB, 1)}`,
+        '—',
+      ]);
+      rows.push([
+        'long outage, control: RSS growth / heap growth of the same app beside it over the same time, backend up (MiB)',
+        'not run',
+        `${decimal(o.control.rssGrowthMiB, 1)} / ${decimal(o.control.heapGrowthMiB, 1)} (RSS ${decimal(o.control.rssAtDownMiB, 0)} → peak ${decimal(o.control.rssPeakMiB, 0)}; young generation +${decimal(o.control.newSpaceGrowthMiB, 1)}; ${integer(o.control.lost)} lost)`,
+        '—',
+      ]);
+    }
     rows.push([
       'long outage: bytes on disk at the end of the outage',
       'not run',
@@ -64,7 +78,7 @@ export function lifelineOnlyConclusion(exp) {
   if (o !== undefined) {
     const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
     parts.push(
-      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).`,
+      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB${o.control === undefined ? '' : ` (${decimal(o.newSpaceGrowthMiB, 1)} MiB of it V8's young generation, which V8 enlarges after enough bytes have survived scavenges, whatever they are: the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB, so the backlog itself costs ${decimal(o.rssGrowthMiB - o.control.rssGrowthMiB, 1)} MiB of RSS)`}, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).`,
     );
   }
   return parts.join(' ');

@@ -121,34 +121,44 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
   };
 }
 
-/** The backend down for `seconds` at `rate` records/s; Lifeline with its defaults. */
-export async function longOutage(ctx, { receiver, tmpRoot, rate, seconds, sampleEveryMs }) {
-  await receiver.call('reset');
+/**
+ * The backend down for `seconds` at `rate` records/s; Lifeline with its defaults. A control app
+ * runs beside it at the same rate for the same time with its backend (`control`) up, so that the
+ * memory the backlog costs can be told from what any process at that allocation rate grows to:
+ * V8 enlarges its young generation once enough bytes have survived scavenges, whatever they were.
+ */
+export async function longOutage(ctx, { receiver, control, tmpRoot, rate, seconds, sampleEveryMs }) {
+  await Promise.all([receiver.call('reset'), control.call('reset')]);
   const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
-  const app = await ctx.spawnRole('app', {
-    variant: 'lifeline',
-    rate,
-    endpoints: [receiver.url],
-    queueDir,
-    sampleEveryMs,
-  });
+  const spawn = (endpoint, dir) =>
+    ctx.spawnRole('app', {
+      variant: 'lifeline',
+      rate,
+      endpoints: [endpoint.url],
+      queueDir: dir,
+      sampleEveryMs,
+    });
+  const [app, controlApp] = await Promise.all([
+    spawn(receiver, queueDir),
+    spawn(control, ctx.freshQueueDir(tmpRoot, 'long-outage-control')),
+  ]);
   const beforeMs = 2_000;
-  const running = app.call('run', {
-    durationMs: beforeMs + seconds * 1000,
-    flushTimeoutMs: 900_000,
-  });
+  const runFor = { durationMs: beforeMs + seconds * 1000, flushTimeoutMs: 900_000 };
+  const running = app.call('run', runFor);
+  const controlRunning = controlApp.call('run', runFor);
   await ctx.sleep(beforeMs);
   const downAt = (await receiver.call('stop')).at;
   await ctx.sleep(seconds * 1000);
   const diskBytes = directoryBytes(queueDir);
   const upAt = (await receiver.call('start')).at;
-  const run = await running;
-  const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 900_000);
-  await app.close('shutdown');
-  const samples = run.memory ?? [];
-  const atDown = samples.filter((s) => s.atMs <= downAt).at(-1) ?? samples[0];
-  const during = samples.filter((s) => s.atMs >= downAt && s.atMs <= upAt);
-  const peak = (key) => Math.max(...during.map((s) => s[key]));
+  const [run, controlRun] = await Promise.all([running, controlRunning]);
+  const [stats, controlStats] = await Promise.all([
+    ctx.settle(receiver, run.emitted, ctx.quietMs, 900_000),
+    ctx.settle(control, controlRun.emitted, ctx.quietMs, 900_000),
+  ]);
+  await Promise.all([app.close('shutdown'), controlApp.close('shutdown')]);
+  const memory = memoryOverWindow(run.memory ?? [], downAt, upAt);
+  const controlMemory = memoryOverWindow(controlRun.memory ?? [], downAt, upAt);
   return {
     scenario: 'longOutage',
     variant: 'lifeline',
@@ -163,12 +173,38 @@ export async function longOutage(ctx, { receiver, tmpRoot, rate, seconds, sample
     diskBytes,
     diskBytesPerRecord: diskBytes / Math.max(1, run.emitted),
     catchUpMs: stats.lastArrival > upAt ? stats.lastArrival - upAt : 0,
-    rssAtDownMiB: atDown?.rssMiB ?? null,
-    rssPeakMiB: during.length ? peak('rssMiB') : null,
-    rssGrowthMiB: during.length && atDown ? peak('rssMiB') - atDown.rssMiB : null,
-    heapAtDownMiB: atDown?.heapMiB ?? null,
-    heapPeakMiB: during.length ? peak('heapMiB') : null,
-    heapGrowthMiB: during.length && atDown ? peak('heapMiB') - atDown.heapMiB : null,
+    ...memory,
+    control: {
+      emitted: controlRun.emitted,
+      lost: controlRun.emitted - controlStats.unique,
+      ...controlMemory,
+    },
+  };
+}
+
+/**
+ * RSS, heap and the V8 spaces at the sample taken when the backend went down, their peaks until it
+ * came back, and the growth between the two (MiB).
+ */
+function memoryOverWindow(samples, downAt, upAt) {
+  const atDown = samples.filter((s) => s.atMs <= downAt).at(-1) ?? samples[0];
+  const during = samples.filter((s) => s.atMs >= downAt && s.atMs <= upAt);
+  if (atDown === undefined || during.length === 0) return { samples };
+  const peak = (pick) => Math.max(...during.map(pick));
+  const growth = (pick) => peak(pick) - pick(atDown);
+  const newSpace = (s) => s.spaces?.new_space ?? NaN;
+  const oldSpace = (s) => s.spaces?.old_space ?? NaN;
+  return {
+    rssAtDownMiB: atDown.rssMiB,
+    rssPeakMiB: peak((s) => s.rssMiB),
+    rssGrowthMiB: growth((s) => s.rssMiB),
+    heapAtDownMiB: atDown.heapMiB,
+    heapPeakMiB: peak((s) => s.heapMiB),
+    heapGrowthMiB: growth((s) => s.heapMiB),
+    newSpaceAtDownMiB: newSpace(atDown),
+    newSpaceGrowthMiB: growth(newSpace),
+    oldSpaceGrowthMiB: growth(oldSpace),
+    externalGrowthMiB: growth((s) => s.externalMiB),
     samples,
   };
 }
