@@ -33,6 +33,11 @@
 //                pipeline keeps nothing on disk; Lifeline degrades to its memory fallback). Needs
 //                permission to mount (root); skipped with a note otherwise.
 //                `--only disk-full` runs just this scenario and updates it in an existing export.json.
+//   worker       an experiment: the shipped pipeline against the same with its disk half (gzip,
+//                queue, sender) in a worker thread (bench/lib/worker-pipeline.js), 20k records/s
+//                for 4 s (--quick: 2 s), 3 rounds (--quick: 1), the app pinned to one core and
+//                then free on every core: main-thread and whole-process CPU per record.
+//                `--only worker` runs just this scenario and updates it in an existing export.json.
 // Lifeline runs with its defaults (its 256 MiB queue holds the outage's records) except, to keep
 // runs short: retry backoff cap 5 s (default 30 s), probe interval 2 s (default 30 s) and attempt
 // timeout 1 s in the fail-over runs, shutdown timeout 1 s. Raw results, every run of every round
@@ -47,7 +52,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
-import { longOutage, outageUnderLoad, stageProfile } from './lib/export-scenarios.js';
+import { longOutage, outageUnderLoad, stageProfile, workerPipeline } from './lib/export-scenarios.js';
 import { drainBacklogRows } from './lib/drain-backlog.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
@@ -173,7 +178,7 @@ async function appRole(config) {
   const { LoggerProvider, BatchLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
   let processor;
   /** Queue records (fragments) Lifeline dropped, by reason; the stock pipeline drops without telling. */
-  const drops = {};
+  let drops = {};
   let degradedSpells = 0;
   /** Per-stage totals from `lifeline:stage` and `lifeline:export:ok` (the profile scenario). */
   const stages = {};
@@ -215,6 +220,15 @@ async function appRole(config) {
   if (config.variant === 'stock') {
     const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
     processor = new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: config.endpoints[0] }) });
+  } else if (config.variant === 'lifeline-worker') {
+    // The worker-thread experiment (bench/lib/worker-pipeline.js): defaults, as the long outage.
+    const { createWorkerLogRecordProcessor } = await import('./lib/worker-pipeline.js');
+    processor = createWorkerLogRecordProcessor({
+      endpoints: config.endpoints.map((url) => ({ url })),
+      queueDir: config.queueDir,
+      shutdownTimeoutMs: 1_000,
+    });
+    drops = processor.drops;
   } else {
     const { createDurableLogRecordProcessor } = await import('@otel-lifeline/exporter');
     const { subscribe } = await import('node:diagnostics_channel');
@@ -336,6 +350,7 @@ async function spawnRole(role, config = {}, execArgv = []) {
   const info = await ready;
   return {
     info,
+    pid: child.pid,
     url: `${info.url}/v1/logs`,
     call(op, extra = {}) {
       if (exited) return Promise.reject(new Error(`${role} has exited`));
@@ -672,6 +687,8 @@ function summarizeLifelineOnly(settings, results) {
   if (profile) out.profile = { ...profile, date: new Date().toISOString() };
   const long = results.find((r) => r.scenario === 'longOutage');
   if (long) out.longOutage = { ...long, date: new Date().toISOString() };
+  const worker = results.find((r) => r.scenario === 'workerPipeline');
+  if (worker) out.workerPipeline = { ...worker, date: new Date().toISOString() };
   return out;
 }
 
@@ -818,8 +835,11 @@ async function main() {
           : 600
         : Number(values['long-outage-seconds']),
     longOutageSampleEveryMs: 5_000,
+    workerRate: 20_000,
+    workerSeconds: quick ? 2 : 4,
+    workerRounds: quick ? 1 : 3,
   });
-  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'drain'];
+  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'worker', 'drain'];
   if (values.only !== undefined && !ONLY.includes(values.only)) {
     throw new Error(`--only: expected one of ${ONLY.join(', ')}, got "${values.only}"`);
   }
@@ -839,7 +859,7 @@ async function main() {
   try {
     for (
       let round = 0;
-      round < rounds && !['profile', 'long-outage', 'drain'].includes(values.only);
+      round < rounds && !['profile', 'long-outage', 'worker', 'drain'].includes(values.only);
       round++
     ) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
@@ -962,6 +982,18 @@ async function main() {
       (r) =>
         `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB (young generation +${fmt(r.newSpaceGrowthMiB, 1)}; the control with its backend up +${fmt(r.control.rssGrowthMiB, 1)}), heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
     );
+    await once(
+      'worker',
+      workerPipeline,
+      { rate: settings.workerRate, seconds: settings.workerSeconds, rounds: settings.workerRounds },
+      (r) =>
+        `worker thread ${fmt(settings.workerRate)}/s: ${Object.entries(r.placements)
+          .map(
+            ([p, c]) =>
+              `${p}: main thread ${fmt(c.lifeline.mainThreadUsPerRecord.median, 2)} → ${fmt(c.worker.mainThreadUsPerRecord.median, 2)}, process ${fmt(c.lifeline.processUsPerRecord.median, 2)} → ${fmt(c.worker.processUsPerRecord.median, 2)} µs/record`,
+          )
+          .join('; ')}; lost ${fmt(Math.max(...r.runs.map((x) => x.lost)))}`,
+    );
     // Bytes on disk per record and the drain of a backlog to a receiver process (bench/lib/drain-backlog.js).
     if (runs('drain'))
       lifelineDrain = await drainBacklogRows({ quick, tmpRoot: path.join(tmpRoot, 'drain'), log });
@@ -981,6 +1013,7 @@ async function main() {
       'outage-load': 'outageUnderLoad',
       profile: 'profile',
       'long-outage': 'longOutage',
+      worker: 'workerPipeline',
       drain: 'drain',
     }[values.only];
     existing.settings = {

@@ -10,7 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barChart, renderSvg } from './lib/chart.js';
-import { lifelineOnlyConclusion, lifelineOnlyRows, stageProfileTable } from './lib/export-report.js';
+import {
+  lifelineOnlyConclusion,
+  lifelineOnlyRows,
+  stageProfileTable,
+  workerPipelineTable,
+} from './lib/export-report.js';
 import { httpSdkLineConclusion, httpSdkLineTable } from './lib/http-sdk-line.js';
 import { lifecycleConclusion, lifecycleTable } from './lib/lifecycle-report.js';
 import { decimal, integer, ratio, replaceBlock, spread, table } from './lib/markdown.js';
@@ -276,6 +281,7 @@ export function exportTable(exp) {
     '',
     `${s.rounds} interleaved rounds (stock first in odd rounds, Lifeline first in even ones); each cell is the median over rounds with the min–max in parentheses, the ratio is Lifeline's median over the stock pipeline's. Throughput: ${decimal(s.throughputSeconds)} s per offered rate, delivered/s over the run including its final flush, CPU per record offered. Outage: the backend stopped for ${decimal(s.outageSeconds)} s at ${integer(s.outageRate)} records/s. Fail-over: ${integer(s.failoverRate)} records/s to two backends, the fault held for a different part of the probe interval in each round. Lifeline runs with its defaults except the retry backoff cap, probe interval and attempt timeout named in the rows (defaults 30 s, 30 s and 10 s); the long outage runs with every default.`,
     ...(exp.profile ? ['', stageProfileTable(exp)] : []),
+    ...(exp.workerPipeline ? ['', workerPipelineTable(exp)] : []),
     ...(exp.drain ? ['', drainBacklogTable(exp.drain)] : []),
   ].join('\n');
 }

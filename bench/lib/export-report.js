@@ -145,3 +145,50 @@ export function stageProfileTable(exp) {
     'The counters time each call of a stage on the `lifeline:stage` diagnostics channel (HTTP from `lifeline:export:ok`): wall time, so a stage that waits (a write through the thread pool, an HTTP round trip including the receiver) counts its waiting, and a descheduled thread inflates any stage. The CPU profile attributes each main-thread sample during the run to the first frame from the leaf up that belongs to a stage; each stage’s share of the samples is applied to the main thread’s measured CPU time (the time between samples also counts time the thread was descheduled, which on a busy machine is much of it). Work on the thread pool is not in it, and is the "off the main thread" row.',
   ].join('\n');
 }
+
+/** The worker-thread experiment: the shipped pipeline against its disk half in a worker thread. */
+export function workerPipelineTable(exp) {
+  const w = exp.workerPipeline;
+  if (w === undefined) return '';
+  const rows = [];
+  for (const [placement, c] of Object.entries(w.placements)) {
+    for (const [label, key] of [
+      ['main thread', 'mainThreadUsPerRecord'],
+      ['whole process (every thread)', 'processUsPerRecord'],
+    ]) {
+      const a = c.lifeline[key];
+      const b = c.worker[key];
+      rows.push([
+        `${placement}: ${label}`,
+        spread(a),
+        spread(b),
+        Number.isFinite(b.median / a.median) ? `${decimal(b.median / a.median, 2)}×` : 'n/a',
+      ]);
+    }
+  }
+  const lost = Math.max(...w.runs.map((r) => r.lost));
+  const processRatios = Object.entries(w.placements).map(([placement, c]) => ({
+    placement,
+    main: c.worker.mainThreadUsPerRecord.median / c.lifeline.mainThreadUsPerRecord.median,
+    process: c.worker.processUsPerRecord.median / c.lifeline.processUsPerRecord.median,
+  }));
+  const list = (key) => processRatios.map((r) => `${decimal(r[key], 2)}× on ${r.placement}`).join(', ');
+  const verdict = processRatios.every((r) => r.process > 1)
+    ? `The worker took work off the main thread (${list('main')}) but not out of the process, which adds a hand-over per fragment and an event loop of its own: the whole process spent more CPU per record (${list('process')}). It can help a server with an idle core to spare, not one whose cores are busy serving, and not the ≤ 2 µs per record aim, which counts the whole process.`
+    : `Main thread with the worker: ${list('main')} of the shipped pipeline's; whole process: ${list('process')}.`;
+  return [
+    `The pipeline in a worker thread, an experiment (\`bench/lib/worker-pipeline.js\`; ${integer(w.offeredPerSec)} log records/s for ${w.seconds} s to the receiver process, ${w.rounds} interleaved rounds; µs of CPU per log record, median (min–max); ${w.date.slice(0, 16).replace('T', ' ')} UTC):`,
+    '',
+    table(
+      [
+        'app placement: CPU counted',
+        'shipped: everything on the main thread',
+        'disk half in a worker thread',
+        'worker ÷ shipped',
+      ],
+      rows,
+    ),
+    '',
+    `In the worker variant the main thread keeps the SDK's emit and the encode (the records are objects of its heap) and transfers each fragment's bytes to a worker thread, which runs the shipped signal queue: gzip at rest, the disk queue, the sender. "One core" pins every thread of the app's process to one CPU (\`taskset -a\`); the other placement leaves it free on every core of the machine, beside the receiver. Records lost over all its runs: ${integer(lost)}. ${verdict}`,
+  ].join('\n');
+}

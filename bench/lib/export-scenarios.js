@@ -8,11 +8,12 @@
 //   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
 //                  its defaults; RSS and heap sampled every 5 s; bytes on disk at the end of the
 //                  outage; time from the backend's return until every record was delivered.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { categorizeCpuProfile } from './cpu-profile.js';
+import { summary } from './stats.js';
 
 /** Total size of the files under `dir`. */
 export function directoryBytes(dir) {
@@ -206,5 +207,71 @@ function memoryOverWindow(samples, downAt, upAt) {
     oldSpaceGrowthMiB: growth(oldSpace),
     externalGrowthMiB: growth((s) => s.externalMiB),
     samples,
+  };
+}
+
+/**
+ * The shipped pipeline against the same with its disk half in a worker thread
+ * (bench/lib/worker-pipeline.js), at `rate` log records/s for `seconds`: with the app's process
+ * pinned to one core (every thread, `taskset -a`), and free on the machine's cores. Main-thread
+ * and whole-process CPU per record; interleaved, each variant first in turn.
+ */
+export async function workerPipeline(ctx, { receiver, tmpRoot, rate, seconds, rounds }) {
+  const cpus = os.cpus().length;
+  const canPin =
+    process.platform === 'linux' &&
+    cpus >= 2 &&
+    spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+  const placements = canPin ? ['one core', `${cpus} cores`] : [`${cpus} cores`];
+  const runs = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const placement of placements) {
+      const variants = round % 2 === 0 ? ['lifeline', 'lifeline-worker'] : ['lifeline-worker', 'lifeline'];
+      for (const variant of variants) {
+        await receiver.call('reset');
+        const app = await ctx.spawnRole('app', {
+          variant,
+          rate,
+          endpoints: [receiver.url],
+          queueDir: ctx.freshQueueDir(tmpRoot, `worker-${variant}`),
+        });
+        if (placement === 'one core') {
+          const pinned = spawnSync('taskset', ['-a', '-p', '-c', String(cpus - 1), String(app.pid)]);
+          if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
+        }
+        const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
+        const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 60_000);
+        await app.close('shutdown');
+        runs.push({
+          round,
+          placement,
+          variant,
+          emitted: run.emitted,
+          lost: run.emitted - stats.unique,
+          drops: run.drops,
+          mainThreadUsPerRecord: (run.mainThreadCpuMs * 1000) / run.emitted,
+          processUsPerRecord: (run.processCpuMs * 1000) / run.emitted,
+        });
+      }
+    }
+  }
+  const cell = (placement, variant) => {
+    const mine = runs.filter((r) => r.placement === placement && r.variant === variant);
+    return {
+      mainThreadUsPerRecord: summary(mine.map((r) => r.mainThreadUsPerRecord)),
+      processUsPerRecord: summary(mine.map((r) => r.processUsPerRecord)),
+      lost: summary(mine.map((r) => r.lost)),
+    };
+  };
+  return {
+    scenario: 'workerPipeline',
+    offeredPerSec: rate,
+    seconds,
+    rounds,
+    placements: Object.fromEntries(
+      placements.map((p) => [p, { lifeline: cell(p, 'lifeline'), worker: cell(p, 'lifeline-worker') }]),
+    ),
+    pinnedSkipped: canPin ? undefined : 'taskset or a second CPU is missing: no pinned rows',
+    runs,
   };
 }

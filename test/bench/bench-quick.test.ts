@@ -43,6 +43,24 @@ describe('the benchmark suite in quick mode', () => {
       expect(report).toContain(`pnpm ${command}`);
     }
     expect(report).not.toContain('NaN');
+    // The Lifeline-only scenarios of bench:export: the worker-thread experiment and the long
+    // outage's control app delivered everything they emitted, and the report renders both.
+    const exp = JSON.parse(fs.readFileSync(path.join(outDir, 'export.json'), 'utf8')) as {
+      workerPipeline: { runs: Array<{ variant: string; emitted: number; lost: number }> };
+      longOutage: { lost: number; control: { emitted: number; lost: number } };
+    };
+    expect(new Set(exp.workerPipeline.runs.map((r) => r.variant))).toEqual(
+      new Set(['lifeline', 'lifeline-worker']),
+    );
+    for (const run of exp.workerPipeline.runs) {
+      expect(run.emitted).toBeGreaterThan(0);
+      expect(run.lost).toBe(0);
+    }
+    expect(exp.longOutage.lost).toBe(0);
+    expect(exp.longOutage.control.emitted).toBeGreaterThan(0);
+    expect(exp.longOutage.control.lost).toBe(0);
+    expect(report).toContain('The pipeline in a worker thread');
+    expect(report).toContain('long outage, control');
     const charts = fs.readdirSync(path.join(outDir, 'charts'));
     expect(charts.sort()).toEqual(
       ['export-loss.svg', 'failover.svg', 'http-overhead.svg', 'queue-append.svg', 'queue-read.svg'].sort(),
