@@ -19,6 +19,7 @@
 // fails here instead of winning.
 import fs from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,11 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
 import { median, summary } from './lib/stats.js';
+
+// The exporter's at-rest compression, from its build (its package exports only its public API).
+const { compressFragment } = await import(
+  new URL('../packages/exporter/dist/fragment-format.js', import.meta.url).href
+);
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -145,42 +151,37 @@ function timeRound(encode, records) {
   return { wall: elapsedNs / 1e3 / items, cpu: (cpu.user + cpu.system) / items };
 }
 
-/** Interleaved rounds of both variants over the same items; CPU time is the headline metric. */
-function compare(variants, items) {
+/**
+ * Interleaved rounds of two variants over the same items; CPU time is the headline metric. `a` and
+ * `b` name them in `variants` (and `${a}Name`, `${b}Name`); the ratio is a's over b's.
+ */
+function compare(variants, items, [a, b] = ['lifeline', 'stock']) {
   for (let i = 0; i < WARMUP_BATCHES; i++) {
-    sink += variants.lifeline(items).length + variants.stock(items).length;
+    sink += variants[a](items).length + variants[b](items).length;
   }
-  const wall = { lifeline: [], stock: [] };
-  const cpu = { lifeline: [], stock: [] };
+  const wall = { [a]: [], [b]: [] };
+  const cpu = { [a]: [], [b]: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ['lifeline', 'stock'] : ['stock', 'lifeline'];
+    const order = round % 2 === 0 ? [a, b] : [b, a];
     for (const name of order) {
       const t = timeRound(variants[name], items);
       wall[name].push(t.wall);
       cpu[name].push(t.cpu);
     }
   }
-  const lifeline = summary(cpu.lifeline);
-  const stock = summary(cpu.stock);
+  const side = (name) => ({
+    what: variants[`${name}Name`],
+    usPerRecord: summary(cpu[name]),
+    wallUsPerRecord: summary(wall[name]),
+    bytesPerRecord: variants[name](items).length / RECORDS,
+  });
   return {
-    variants: {
-      lifeline: {
-        what: variants.lifelineName,
-        usPerRecord: lifeline,
-        wallUsPerRecord: summary(wall.lifeline),
-        bytesPerRecord: variants.lifeline(items).length / RECORDS,
-      },
-      stock: {
-        what: variants.stockName,
-        usPerRecord: stock,
-        wallUsPerRecord: summary(wall.stock),
-        bytesPerRecord: variants.stock(items).length / RECORDS,
-      },
-    },
+    variants: { [a]: side(a), [b]: side(b) },
     ratio: {
-      lifelineOverStock: lifeline.median / stock.median,
-      pairedRounds: summary(cpu.lifeline.map((t, i) => t / cpu.stock[i])),
-      wallLifelineOverStock: median(wall.lifeline) / median(wall.stock),
+      [`${a}Over${b[0].toUpperCase()}${b.slice(1)}`]: median(cpu[a]) / median(cpu[b]),
+      pairedRounds: summary(cpu[a].map((t, i) => t / cpu[b][i])),
+      [`wall${a[0].toUpperCase()}${a.slice(1)}Over${b[0].toUpperCase()}${b.slice(1)}`]:
+        median(wall[a]) / median(wall[b]),
     },
   };
 }
@@ -188,26 +189,48 @@ function compare(variants, items) {
 const fmt = (s) => `${s.median.toFixed(3)} µs (min ${s.min.toFixed(3)} – max ${s.max.toFixed(3)})`;
 
 function print(title, labels, comparison) {
-  const { lifeline, stock } = comparison.variants;
-  const paired = comparison.ratio.pairedRounds;
+  const [a, b] = Object.values(comparison.variants);
+  const [ratioOfMedians, paired, wallRatio] = Object.values(comparison.ratio);
   console.log(title);
-  console.log(
-    `  ${labels[0].padEnd(34)} ${fmt(lifeline.usPerRecord)}  ${lifeline.bytesPerRecord.toFixed(1)} B each`,
-  );
-  console.log(
-    `  ${labels[1].padEnd(34)} ${fmt(stock.usPerRecord)}  ${stock.bytesPerRecord.toFixed(1)} B each`,
-  );
-  console.log(
-    `  ${'ratio lifeline ÷ stock (medians)'.padEnd(34)} ${comparison.ratio.lifelineOverStock.toFixed(3)}`,
-  );
+  console.log(`  ${labels[0].padEnd(34)} ${fmt(a.usPerRecord)}  ${a.bytesPerRecord.toFixed(1)} B each`);
+  console.log(`  ${labels[1].padEnd(34)} ${fmt(b.usPerRecord)}  ${b.bytesPerRecord.toFixed(1)} B each`);
+  console.log(`  ${'ratio of the medians'.padEnd(34)} ${ratioOfMedians.toFixed(3)}`);
   console.log(
     `  ${'ratio per round (median, min – max)'.padEnd(34)} ${paired.median.toFixed(3)} ` +
       `(${paired.min.toFixed(3)} – ${paired.max.toFixed(3)})`,
   );
   console.log(
-    `  wall clock: lifeline ${fmt(lifeline.wallUsPerRecord)}, stock ${fmt(stock.wallUsPerRecord)}, ` +
-      `ratio ${comparison.ratio.wallLifelineOverStock.toFixed(3)}`,
+    `  wall clock: ${fmt(a.wallUsPerRecord)} against ${fmt(b.wallUsPerRecord)}, ratio ${wallRatio.toFixed(3)}`,
   );
+}
+
+/**
+ * A candidate for the at-rest compression: the log fixture's fragment compressed by the exporter's
+ * own compressFragment (a gzip member, level 1) and by zstd at level 1 with its frame checksum
+ * (node:zlib, from Node 22.15). Each output must decompress to the fragment before timing.
+ */
+function compareCompression(records) {
+  if (typeof zlib.zstdCompressSync !== 'function') {
+    return { skipped: `this runtime's node:zlib has no zstd (Node ${process.version})` };
+  }
+  const fragment = encodeLogRecords(records);
+  const Z = zlib.constants;
+  const zstdParams = { [Z.ZSTD_c_compressionLevel]: 1, [Z.ZSTD_c_checksumFlag]: 1 };
+  const variants = {
+    gzip: () => compressFragment(fragment, RECORDS),
+    zstd: () => zlib.zstdCompressSync(fragment, { params: zstdParams }),
+    gzipName: '@otel-lifeline/exporter compressFragment (deflate level 1 in a gzip member)',
+    zstdName: 'node:zlib zstdCompressSync, level 1, frame checksum',
+  };
+  if (!zlib.gunzipSync(variants.gzip()).equals(Buffer.from(fragment)))
+    throw new Error('the gzip member does not decompress to the fragment');
+  if (!zlib.zstdDecompressSync(variants.zstd()).equals(Buffer.from(fragment)))
+    throw new Error('the zstd frame does not decompress to the fragment');
+  return {
+    fragmentBytes: fragment.length,
+    unit: 'µs of process CPU time per log record of the fragment',
+    ...compare(variants, records, ['gzip', 'zstd']),
+  };
 }
 
 function main() {
@@ -230,6 +253,8 @@ function main() {
   };
   verify(tracesCodec, spanVariants, spans);
   const spanComparison = compare(spanVariants, spans);
+
+  const compression = compareCompression(records);
 
   const result = {
     benchmark: 'encode',
@@ -256,6 +281,7 @@ function main() {
       unit: 'µs of process CPU time per span',
       ...spanComparison,
     },
+    compression,
   };
   print(
     `encode ${RECORDS} log records × 10 attributes, ${ROUNDS} interleaved rounds of ${BATCHES_PER_ROUND} batches, ` +
@@ -268,6 +294,13 @@ function main() {
     ['lifeline encodeSpans', 'stock ProtobufTraceSerializer'],
     spanComparison,
   );
+  if (compression.skipped === undefined) {
+    print(
+      `compress the ${RECORDS} log records' fragment (${compression.fragmentBytes} B), same method, CPU time per record`,
+      ['shipped: gzip level 1 (at rest)', 'candidate: zstd level 1'],
+      compression,
+    );
+  } else console.log(`compression candidates: ${compression.skipped}`);
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'encode.json');
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

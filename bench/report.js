@@ -82,7 +82,42 @@ function encodeTable(encode) {
     ),
     '',
     `${encode.unit}; ${encode.method.rounds} interleaved rounds. Both outputs are decoded and compared before timing.`,
+    ...compressionTable(encode.compression),
   ].join('\n');
+}
+
+/** The at-rest compression against a candidate, on the same fragment (bench/encode.js). */
+function compressionTable(c) {
+  if (c === undefined) return [];
+  if (c.skipped !== undefined) return ['', `Compression candidates: not measured (${c.skipped}).`];
+  const { gzip, zstd } = c.variants;
+  return [
+    '',
+    table(
+      [
+        `compression of the same records' fragment (${integer(c.fragmentBytes)} B of protobuf)`,
+        'µs per record',
+        'bytes per record',
+        'ratio to shipped',
+      ],
+      [
+        [
+          'shipped: gzip member, deflate level 1 (`compressFragment`, at rest)',
+          spread(gzip.usPerRecord, 3),
+          fixed(gzip.bytesPerRecord, 1),
+          '1.00×',
+        ],
+        [
+          'candidate: zstd level 1 with its frame checksum (`node:zlib`)',
+          spread(zstd.usPerRecord, 3),
+          fixed(zstd.bytesPerRecord, 1),
+          ratio(1 / c.ratio.gzipOverZstd),
+        ],
+      ],
+    ),
+    '',
+    `${c.unit}; the same interleaved rounds. Each output is decompressed and compared with the fragment before timing. zstd is not shipped: it is one stage of the export path, its stored fragments could go only to endpoints that accept \`Content-Encoding: zstd\` (the Collector does; the OTLP specification requires only gzip), and Node 20 has none.`,
+  ];
 }
 
 // ── queue ───────────────────────────────────────────────────────────────────────────────────────
