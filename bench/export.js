@@ -3,7 +3,7 @@
 // OTLPLogExporter, protobuf; the baseline) side by side with Lifeline's durable processor.
 //
 //   pnpm bench:export              (builds, then runs this file)
-//   node bench/export.js [--quick] [--out DIR] [--rounds N]
+//   node bench/export.js [--quick] [--out DIR] [--rounds N] [--only SCENARIO] [--long-outage-seconds S]
 //
 // Every run of a variant has its own child process (the "app"); the backend is a Lifeline receiver
 // in another child process that counts records by their `seq` attribute, so loss and duplicates
@@ -789,6 +789,16 @@ async function timedRow(results, round, scenario) {
   return r;
 }
 
+/** The long outage's length: --long-outage-seconds (for exploring), else 600 s (--quick: 30 s). */
+function longOutageSeconds(flag, quick) {
+  if (flag === undefined) return quick ? 30 : 600;
+  const seconds = Number(flag);
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new Error(`--long-outage-seconds: expected a whole number of seconds ≥ 1, got "${flag}"`);
+  }
+  return seconds;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -828,12 +838,7 @@ async function main() {
     profileRate: 20_000,
     profileSeconds: quick ? 2 : 4,
     longOutageRate: 5_000,
-    longOutageSeconds:
-      values['long-outage-seconds'] === undefined
-        ? quick
-          ? 30
-          : 600
-        : Number(values['long-outage-seconds']),
+    longOutageSeconds: longOutageSeconds(values['long-outage-seconds'], quick),
     longOutageSampleEveryMs: 5_000,
     workerRate: 20_000,
     workerSeconds: quick ? 2 : 4,

@@ -65,6 +65,14 @@ export function lifelineOnlyRows(exp) {
   return rows;
 }
 
+/** How much of the long outage's RSS growth was V8's young generation, and the control's growth. */
+function youngGeneration(o) {
+  if (o.control === undefined) return '';
+  const diff = o.rssGrowthMiB - o.control.rssGrowthMiB;
+  const against = diff > 0 ? `${decimal(diff, 1)} MiB more than` : `${decimal(-diff, 1)} MiB less than`;
+  return ` ${decimal(o.newSpaceGrowthMiB, 1)} MiB of its RSS growth was V8's young generation, which V8 enlarges once enough bytes have survived its scavenges, whatever they hold; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB, so the app with the backlog grew ${against} the control.`;
+}
+
 /** What the outage-under-load and long-outage rows say, in words; empty when not measured. */
 export function lifelineOnlyConclusion(exp) {
   const parts = [];
@@ -78,7 +86,7 @@ export function lifelineOnlyConclusion(exp) {
   if (o !== undefined) {
     const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
     parts.push(
-      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB${o.control === undefined ? '' : ` (${decimal(o.newSpaceGrowthMiB, 1)} MiB of it V8's young generation, which V8 enlarges after enough bytes have survived scavenges, whatever they are: the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB, so the backlog itself costs ${decimal(o.rssGrowthMiB - o.control.rssGrowthMiB, 1)} MiB of RSS)`}, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).`,
+      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
     );
   }
   return parts.join(' ');

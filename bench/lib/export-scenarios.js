@@ -1,5 +1,6 @@
 // Scenarios of bench:export that run Lifeline alone: the per-stage profile, the outage under added
-// CPU load, and the long outage. bench/export.js runs them with its child roles (`ctx`).
+// CPU load, the long outage and the worker-thread experiment. bench/export.js runs them with its
+// child roles (`ctx`).
 //
 //   profile        20,000 records/s for 4 s (--quick: 2 s) to the receiver, with every stage timed
 //                  on `lifeline:stage` (and `lifeline:export:ok` for the HTTP attempt), under
@@ -7,7 +8,11 @@
 //   outage-load    the outage scenario with one busy process per core beside the app.
 //   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
 //                  its defaults; RSS and heap sampled every 5 s; bytes on disk at the end of the
-//                  outage; time from the backend's return until every record was delivered.
+//                  outage; time from the backend's return until every record was delivered. A
+//                  control app runs beside it at the same rate with its backend (the secondary
+//                  receiver) up, sampled the same way; V8's young and old space sizes are sampled too.
+//   worker         the shipped pipeline against its disk half in a worker thread
+//                  (bench/lib/worker-pipeline.js), pinned to one core and free on every core.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -131,7 +136,7 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
 export async function longOutage(ctx, { receiver, control, tmpRoot, rate, seconds, sampleEveryMs }) {
   await Promise.all([receiver.call('reset'), control.call('reset')]);
   const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
-  const spawn = (endpoint, dir) =>
+  const startApp = (endpoint, dir) =>
     ctx.spawnRole('app', {
       variant: 'lifeline',
       rate,
@@ -140,8 +145,8 @@ export async function longOutage(ctx, { receiver, control, tmpRoot, rate, second
       sampleEveryMs,
     });
   const [app, controlApp] = await Promise.all([
-    spawn(receiver, queueDir),
-    spawn(control, ctx.freshQueueDir(tmpRoot, 'long-outage-control')),
+    startApp(receiver, queueDir),
+    startApp(control, ctx.freshQueueDir(tmpRoot, 'long-outage-control')),
   ]);
   const beforeMs = 2_000;
   const runFor = { durationMs: beforeMs + seconds * 1000, flushTimeoutMs: 900_000 };
