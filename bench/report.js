@@ -65,25 +65,23 @@ function encodeTable(encode) {
   return [
     table(
       ['encoder (512 log records × 10 attributes)', 'µs per record', 'bytes per record', 'ratio to stock'],
-      [
-        [
-          '`@opentelemetry/otlp-transformer` ProtobufLogsSerializer (anchor)',
-          spread(stock.usPerRecord, 3),
-          fixed(stock.bytesPerRecord, 1),
-          '1.00×',
-        ],
-        [
-          'Lifeline `encodeLogRecords`',
-          spread(lifeline.usPerRecord, 3),
-          fixed(lifeline.bytesPerRecord, 1),
-          ratio(encode.ratio.lifelineOverStock),
-        ],
-      ],
+      pairRows(
+        ['`@opentelemetry/otlp-transformer` ProtobufLogsSerializer (anchor)', stock],
+        ['Lifeline `encodeLogRecords`', lifeline, encode.ratio.lifelineOverStock],
+      ),
     ),
     '',
     `${encode.unit}; ${encode.method.rounds} interleaved rounds. Both outputs are decoded and compared before timing.`,
     ...compressionTable(encode.compression),
   ].join('\n');
+}
+
+/** An anchor's row and the other variant's (µs and bytes per record, ratio of CPU to the anchor's). */
+function pairRows([anchorLabel, anchor], [label, other, otherRatio]) {
+  return [
+    [anchorLabel, spread(anchor.usPerRecord, 3), fixed(anchor.bytesPerRecord, 1), '1.00×'],
+    [label, spread(other.usPerRecord, 3), fixed(other.bytesPerRecord, 1), ratio(otherRatio)],
+  ];
 }
 
 /** The at-rest compression against a candidate, on the same fragment (bench/encode.js). */
@@ -100,20 +98,10 @@ function compressionTable(c) {
         'bytes per record',
         'ratio to shipped',
       ],
-      [
-        [
-          'shipped: gzip member, deflate level 1 (`compressFragment`, at rest)',
-          spread(gzip.usPerRecord, 3),
-          fixed(gzip.bytesPerRecord, 1),
-          '1.00×',
-        ],
-        [
-          'candidate: zstd level 1 with its frame checksum (`node:zlib`)',
-          spread(zstd.usPerRecord, 3),
-          fixed(zstd.bytesPerRecord, 1),
-          ratio(1 / c.ratio.gzipOverZstd),
-        ],
-      ],
+      pairRows(
+        ['shipped: gzip member, deflate level 1 (`compressFragment`, at rest)', gzip],
+        ['candidate: zstd level 1 with its frame checksum (`node:zlib`)', zstd, 1 / c.ratio.gzipOverZstd],
+      ),
     ),
     '',
     `${c.unit}; the same interleaved rounds. Each output is decompressed and compared with the fragment before timing. zstd is not shipped: it is one stage of the export path, its stored fragments could go only to endpoints that accept \`Content-Encoding: zstd\` (the Collector does; the OTLP specification requires only gzip), and Node 20 has none.`,
