@@ -745,7 +745,6 @@ function summarize(settings, results) {
     });
     dropFree[variant] = summary(rounds);
   }
-  dropFree.ratio = ratioOfMedians(dropFree.lifeline, dropFree.stock);
 
   const outage = { offeredPerSec: settings.outageRate, outageSeconds: settings.outageSeconds };
   for (const variant of VARIANTS) {

@@ -229,10 +229,12 @@ export function exportTable(exp) {
   }
   const { dropFree, outage, failover } = exp;
   rows.push([
-    "drop-free delivered records/s (each round's best zero-loss run)",
+    // The offered rates are steps: a zero-loss run says below which step a variant began to drop,
+    // not its capacity, so no ratio is drawn from two such bounds.
+    "drop-free delivered records/s: each round's best zero-loss run (the offered rates are steps, so this is a bound, not a capacity; no ratio)",
     Number.isFinite(dropFree.stock.median) ? spread(dropFree.stock, 0, grouped) : 'drops at every rate',
     Number.isFinite(dropFree.lifeline.median) ? spread(dropFree.lifeline, 0, grouped) : 'drops at every rate',
-    ratio(dropFree.ratio),
+    '—',
   ]);
   rows.push([
     `records lost in a ${outage.outageSeconds} s backend outage (of ${integer(outage.lifeline.emitted.median)} emitted at ${integer(outage.offeredPerSec)}/s)`,
