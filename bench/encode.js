@@ -151,6 +151,8 @@ function timeRound(encode, records) {
   return { wall: elapsedNs / 1e3 / items, cpu: (cpu.user + cpu.system) / items };
 }
 
+const capital = (word) => word[0].toUpperCase() + word.slice(1);
+
 /**
  * Interleaved rounds of two variants over the same items; CPU time is the headline metric. `a` and
  * `b` name them in `variants` (and `${a}Name`, `${b}Name`); the ratio is a's over b's.
@@ -178,10 +180,9 @@ function compare(variants, items, [a, b] = ['lifeline', 'stock']) {
   return {
     variants: { [a]: side(a), [b]: side(b) },
     ratio: {
-      [`${a}Over${b[0].toUpperCase()}${b.slice(1)}`]: median(cpu[a]) / median(cpu[b]),
+      [`${a}Over${capital(b)}`]: median(cpu[a]) / median(cpu[b]),
       pairedRounds: summary(cpu[a].map((t, i) => t / cpu[b][i])),
-      [`wall${a[0].toUpperCase()}${a.slice(1)}Over${b[0].toUpperCase()}${b.slice(1)}`]:
-        median(wall[a]) / median(wall[b]),
+      [`wall${capital(a)}Over${capital(b)}`]: median(wall[a]) / median(wall[b]),
     },
   };
 }

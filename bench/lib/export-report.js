@@ -158,28 +158,26 @@ export function stageProfileTable(exp) {
 export function workerPipelineTable(exp) {
   const w = exp.workerPipeline;
   if (w === undefined) return '';
-  const rows = [];
-  for (const [placement, c] of Object.entries(w.placements)) {
-    for (const [label, key] of [
-      ['main thread', 'mainThreadUsPerRecord'],
-      ['whole process (every thread)', 'processUsPerRecord'],
-    ]) {
-      const a = c.lifeline[key];
-      const b = c.worker[key];
-      rows.push([
-        `${placement}: ${label}`,
-        spread(a),
-        spread(b),
-        Number.isFinite(b.median / a.median) ? `${decimal(b.median / a.median, 2)}×` : 'n/a',
-      ]);
-    }
-  }
-  const lost = Math.max(...w.runs.map((r) => r.lost));
+  // Per placement, the worker's median over the shipped pipeline's, main thread and whole process.
+  const KEYS = { main: 'mainThreadUsPerRecord', process: 'processUsPerRecord' };
   const processRatios = Object.entries(w.placements).map(([placement, c]) => ({
     placement,
-    main: c.worker.mainThreadUsPerRecord.median / c.lifeline.mainThreadUsPerRecord.median,
-    process: c.worker.processUsPerRecord.median / c.lifeline.processUsPerRecord.median,
+    cells: c,
+    main: c.worker[KEYS.main].median / c.lifeline[KEYS.main].median,
+    process: c.worker[KEYS.process].median / c.lifeline[KEYS.process].median,
   }));
+  const rows = processRatios.flatMap((r) =>
+    [
+      ['main thread', 'main'],
+      ['whole process (every thread)', 'process'],
+    ].map(([label, which]) => [
+      `${r.placement}: ${label}`,
+      spread(r.cells.lifeline[KEYS[which]]),
+      spread(r.cells.worker[KEYS[which]]),
+      Number.isFinite(r[which]) ? `${decimal(r[which], 2)}×` : 'n/a',
+    ]),
+  );
+  const lost = Math.max(...w.runs.map((r) => r.lost));
   const list = (key) => processRatios.map((r) => `${decimal(r[key], 2)}× on ${r.placement}`).join(', ');
   const verdict = processRatios.every((r) => r.process > 1)
     ? `The worker took work off the main thread (${list('main')}) but not out of the process, which adds a hand-over per fragment and an event loop of its own: the whole process spent more CPU per record (${list('process')}). It can help a server with an idle core to spare, not one whose cores are busy serving, and not the ≤ 2 µs per record aim, which counts the whole process.`

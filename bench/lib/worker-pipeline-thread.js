@@ -17,7 +17,8 @@ subscribe('lifeline:queue:drop', (event) => {
 parentPort.on('message', async (m) => {
   if (m.op === 'append') {
     if (!queue.append(m.fragment, m.items)) {
-      drops[`${queue.lastRefusal} (refused)`] = (drops[`${queue.lastRefusal} (refused)`] ?? 0) + m.items;
+      const reason = `${queue.lastRefusal} (refused)`;
+      drops[reason] = (drops[reason] ?? 0) + m.items;
     }
   } else if (m.op === 'forceFlush' || m.op === 'shutdown') {
     const result = await queue[m.op](m.timeoutMillis);

@@ -60,10 +60,10 @@ export function createWorkerLogRecordProcessor(options) {
     encode: encodeLogRecords,
   });
   /** Drops counted on either thread, by reason (records), as of the latest forceFlush or shutdown. */
-  const drops = { ...mainDrops };
+  const drops = {};
   const settle = (reply) => {
-    for (const [reason, n] of Object.entries({ ...reply.drops }))
-      drops[reason] = n + (mainDrops[reason] ?? 0);
+    for (const reason of new Set([...Object.keys(reply.drops), ...Object.keys(mainDrops)]))
+      drops[reason] = (reply.drops[reason] ?? 0) + (mainDrops[reason] ?? 0);
     return reply.result;
   };
   return {
