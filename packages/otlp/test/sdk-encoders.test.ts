@@ -41,6 +41,17 @@ function unlessStockJsonIsInvalid(json: string, parse: () => void): void {
 }
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
+/**
+ * The stock JSON writer also drops the sign of a negative zero (`JSON.stringify(-0)` is `"0"`),
+ * which its protobuf writer and ours keep. Comparisons with what it wrote read every -0 as 0.
+ */
+function signlessZeros<T>(value: T): T {
+  if (Object.is(value, -0)) return 0 as T;
+  if (value instanceof Uint8Array || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(signlessZeros) as T;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, signlessZeros(item)])) as T;
+}
+
 describe('SDK record encoders', () => {
   it("encodeLogRecords decodes to exactly logRecordsToOtlp, and to the stock serializers' content", () => {
     fc.assert(
@@ -53,7 +64,7 @@ describe('SDK record encoders', () => {
         const json = text(JsonLogsSerializer.serializeRequest(records)!);
         unlessStockJsonIsInvalid(json, () =>
           expect(flattenLogs(withoutEmptyBody(logsCodec.fromJson(json)))).toEqual(
-            flattenLogs(withoutEmptyBody(expected)),
+            flattenLogs(withoutEmptyBody(signlessZeros(expected))),
           ),
         );
       }),
@@ -71,7 +82,7 @@ describe('SDK record encoders', () => {
         expect(flattenSpans(stock)).toEqual(flattenSpans(expected));
         const json = text(JsonTraceSerializer.serializeRequest(finished)!);
         unlessStockJsonIsInvalid(json, () =>
-          expect(flattenSpans(tracesCodec.fromJson(json))).toEqual(flattenSpans(expected)),
+          expect(flattenSpans(tracesCodec.fromJson(json))).toEqual(flattenSpans(signlessZeros(expected))),
         );
       }),
       { numRuns: RUNS },
@@ -87,7 +98,9 @@ describe('SDK record encoders', () => {
         expect(metricsCodec.countEncodedItems(bytes)).toBe(metricsCodec.countItems(expected));
         expect(metricsCodec.decode(ProtobufMetricsSerializer.serializeRequest(collected)!)).toEqual(expected);
         const json = text(JsonMetricsSerializer.serializeRequest(collected)!);
-        unlessStockJsonIsInvalid(json, () => expect(metricsCodec.fromJson(json)).toEqual(expected));
+        unlessStockJsonIsInvalid(json, () =>
+          expect(metricsCodec.fromJson(json)).toEqual(signlessZeros(expected)),
+        );
       }),
       { numRuns: RUNS },
     );
