@@ -48,6 +48,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { median } from './lib/stats.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -118,26 +119,45 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-const role = process.argv[2];
-if (role === '--serve-handwired') await serveHandwired();
-else if (role === '--receiver') await runReceiver();
-else if (role === '--breakdown') await breakdown();
-else await main(process.argv.includes('--quick'));
+// An unknown option is refused (parseArgs is strict), not read as a full run of some 15 minutes.
+const { values: cli } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    variants: { type: 'string' },
+    'no-breakdown': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    out: { type: 'string' },
+    // The processes this script starts of itself.
+    'serve-handwired': { type: 'boolean', default: false },
+    receiver: { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
+  },
+});
+if (cli['serve-handwired']) await serveHandwired();
+else if (cli.receiver) await runReceiver();
+else if (cli.breakdown) await breakdown();
+else await main(cli.quick);
 
-/** The value after `--name` on the command line, if given. */
-function flag(name) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
+/** `--name`'s value as a whole number ≥ 1, or `fallback` when it is not given. */
+function countOption(name, fallback) {
+  const given = cli[name];
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name}: expected a whole number ≥ 1, got "${given}"`);
+  return n;
 }
 
 async function main(quick) {
   // --rounds, --seconds, --variants (a comma-separated subset; the bare rows they need are kept),
   // --no-breakdown and --cpu-prof DIR (servers write V8 CPU profiles there) are for exploring
   // (with --out elsewhere); the committed results use the defaults.
-  const rounds = Number(flag('rounds') ?? (quick ? 2 : 6));
-  const seconds = Number(flag('seconds') ?? (quick ? 3 : 7));
+  const rounds = countOption('rounds', quick ? 2 : 6);
+  const seconds = countOption('seconds', quick ? 3 : 7);
   let names = Object.keys(VARIANTS);
-  const only = flag('variants')?.split(',');
+  const only = cli.variants?.split(',');
   if (only !== undefined) {
     const unknown = only.filter((v) => !names.includes(v));
     if (unknown.length > 0)
@@ -145,7 +165,7 @@ async function main(quick) {
     const baselines = new Set(only.map(baselineOf));
     names = names.filter((v) => baselines.has(v) || only.includes(v));
   }
-  const cpuProfDir = flag('cpu-prof');
+  const cpuProfDir = cli['cpu-prof'];
   const connections = 32;
   const pin = cpuPinning();
   const receiver = await startReceiver(pin?.load);
@@ -212,7 +232,7 @@ async function main(quick) {
       rounds: results[variant],
     };
   }
-  const parts = process.argv.includes('--no-breakdown')
+  const parts = cli['no-breakdown']
     ? {}
     : await new Promise((resolve, reject) => {
         const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -242,11 +262,8 @@ async function main(quick) {
     received: counts,
     breakdownMicrosecondsPerRequest: parts,
   };
-  const outIndex = process.argv.indexOf('--out');
   const outDir =
-    outIndex > 0
-      ? path.resolve(process.argv[outIndex + 1])
-      : fileURLToPath(new URL('./results/', import.meta.url));
+    cli.out !== undefined ? path.resolve(cli.out) : fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'http.json'), `${JSON.stringify(report, null, 2)}\n`);
 
