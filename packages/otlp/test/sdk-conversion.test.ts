@@ -116,6 +116,9 @@ describe('SDK record conversion', () => {
     expect(
       onlyRecord([record({ spanContext: { traceId: 'not hex', spanId: 'zz', traceFlags: 0 } })]),
     ).toEqual({});
+    // Past ASCII (U+0100, U+0130): not hex, though their codes' low bits are a digit's.
+    const wide = { traceId: `${'0'.repeat(31)}\u0130`, spanId: `\u0100${'0'.repeat(15)}`, traceFlags: 0 };
+    expect(onlyRecord([record({ spanContext: wide })])).toEqual({});
     // The object model behaves the same: an empty id is the default and is not written.
     const bytes = logsCodec.encode({
       resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: '', spanId: '' }] }] }],
