@@ -2,6 +2,7 @@
 // every `pnpm test` by test/architecture/architecture.test.ts, which needs no type information.
 import tseslint from 'typescript-eslint';
 
+/** @type {import('eslint').Linter.Config[]} */
 export const architectureRules = [
   {
     files: ['packages/*/src/**/*.ts'],

@@ -158,7 +158,7 @@ describe.skipIf(binary.skipReason !== undefined)('agent: failover between two re
         const response = await fetch(`${agent.otlpUrl}${codecFor(signal).path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
-          body: request.protobuf,
+          body: new Uint8Array(request.protobuf),
         });
         await response.arrayBuffer();
         statuses.push(response.status);

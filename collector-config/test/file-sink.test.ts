@@ -85,7 +85,7 @@ describe.skipIf(binary.skipReason !== undefined)(
             'content-type': json ? 'application/json' : 'application/x-protobuf',
             ...(encoding === 'http/protobuf+gzip' ? { 'content-encoding': 'gzip' } : {}),
           },
-          body,
+          body: typeof body === 'string' ? body : new Uint8Array(body),
         });
         const bytes = new Uint8Array(await response.arrayBuffer());
         const result = json

@@ -125,7 +125,7 @@ describe.skipIf(binary.skipReason !== undefined)('multi-member gzip bodies from 
     const answer = await fetch(`${receiver.url}/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
-      body,
+      body: new Uint8Array(body),
     });
     const request = logsCodec.decode(gunzipSync(body));
     direct = {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Receiver } from '@otel-lifeline/receiver';
 import { attribute, examplesDir, startApp, useE2eWorld } from './support.js';
 
 // The framework examples hold no Lifeline line: `node --import @otel-lifeline/node/register`

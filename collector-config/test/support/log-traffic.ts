@@ -81,7 +81,7 @@ export function startLogTraffic(options: LogTrafficOptions): LogTraffic {
         const response = await fetch(`${url}/v1/logs`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
-          body,
+          body: new Uint8Array(body),
           signal: AbortSignal.timeout(10_000),
         });
         await response.arrayBuffer();

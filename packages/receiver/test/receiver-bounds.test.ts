@@ -80,7 +80,7 @@ describe('receiver memory bound', () => {
           const response = await fetch(`${receiver.url}/v1/logs`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-protobuf' },
-            body,
+            body: new Uint8Array(body),
           });
           await response.arrayBuffer();
           statuses.push(response.status);

@@ -17,6 +17,7 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Context as KoaContext } from 'koa';
 // The one-line adapters each app wires by hand (`adapters.expressAdapter(app)`, ...).
 import * as adapters from '@otel-lifeline/instrumentation-api';
 import { recordRequestError, setHttpRoute } from '@otel-lifeline/instrumentation-api';
@@ -220,20 +221,20 @@ const koaFramework: Framework = {
       ['/admin', 403],
       ['/limited', 429],
     ] as const) {
-      router.get(path, (ctx) => {
+      router.get(path, (ctx: KoaContext) => {
         ctx.status = status;
         ctx.body = { status };
       });
     }
-    router.post('/login', async (ctx) => {
+    router.post('/login', async (ctx: KoaContext) => {
       await readBody(ctx.req);
       ctx.status = 401;
       ctx.body = { error: 'bad credentials' };
     });
-    router.post('/echo', async (ctx) => {
+    router.post('/echo', async (ctx: KoaContext) => {
       ctx.body = JSON.parse(await readBody(ctx.req));
     });
-    router.get('/health', (ctx) => {
+    router.get('/health', (ctx: KoaContext) => {
       ctx.body = { ok: true };
     });
     for (const r of routers) app.use(r.routes());

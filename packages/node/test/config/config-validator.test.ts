@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain ESM build script without type declarations
 import { generateConfigValidator } from '../../scripts/build-config-validator.mjs';
 
 describe('the generated configuration validator', () => {
