@@ -218,7 +218,13 @@ export async function recoverStore(
         : { segment: store.nextSegmentId, offset: 0, seq: store.nextSeq });
     const pos = normalize(store, start);
     const headAppendedAtMs = await appendedAtAt(store, pos);
-    store.cursors.set(name, { ack: pos, read: { ...pos }, ackedAppendedAtMs: headAppendedAtMs, epoch: 0 });
+    store.cursors.set(name, {
+      ack: pos,
+      read: { ...pos },
+      ackedAppendedAtMs: headAppendedAtMs,
+      epoch: 0,
+      evictedInFlight: [],
+    });
     if (savedPos !== undefined) store.persistedAcks.set(name, pos);
   }
   await store.collect();

@@ -7,6 +7,7 @@ import { LedgerWriter, type LedgerState, type Position } from './ledger.js';
 import { ItemIndex } from './item-index.js';
 import { LossRanges } from './loss-ranges.js';
 import { isDiskTrouble } from './memory-fallback.js';
+import { afterAck, inFlightPart, lossesKeptFrom, type CursorPositions } from './cursor-positions.js';
 import type { CursorStats, DropReason } from './types.js';
 
 export type { Segment } from './segment.js';
@@ -18,17 +19,6 @@ export interface StoreContext {
   fileMode: number;
   report(reason: DropReason, records: number, bytes: number, items?: number): void;
   onError(error: unknown): void;
-}
-
-interface CursorPositions {
-  /** Next record not acknowledged (what the ledger stores). */
-  ack: Position;
-  /** Next record not yet handed out by read(); never behind `ack`. */
-  read: Position;
-  /** Appended-at time of the newest acknowledged record: the oldest pending one is no older. */
-  ackedAppendedAtMs: number;
-  /** Bumped by rewind, so that a read racing with it does not move `read` back past it. */
-  epoch: number;
 }
 
 /** Read handles kept open per store (two cursors, each on a segment boundary, plus slack). */
@@ -228,6 +218,7 @@ export class SegmentStore {
   /** Moves a cursor's acknowledged position forward to `end`; earlier positions are ignored. */
   advance(name: string, end: Position, newestAppendedAtMs = 0): boolean {
     const p = this.positions(name);
+    p.evictedInFlight = afterAck(p.evictedInFlight, end.seq);
     if (comparePositions(end, p.ack) <= 0) return false;
     p.ack = { ...end };
     p.ackedAppendedAtMs = Math.max(p.ackedAppendedAtMs, newestAppendedAtMs);
@@ -235,8 +226,11 @@ export class SegmentStore {
     return true;
   }
 
+  /** Unacknowledged reads are read again; those a bound evicted meanwhile are lost now. */
   rewind(name: string): void {
     const p = this.positions(name);
+    for (const r of p.evictedInFlight) this.countLoss(r.reason, r.start, r.end, r.bytes);
+    p.evictedInFlight = [];
     p.read = { ...p.ack };
     p.epoch++;
   }
@@ -277,8 +271,9 @@ export class SegmentStore {
       if (!passed) break;
       done.push(s);
     }
-    this.losses.prune(min.seq);
-    this.items.prune(min.seq);
+    const keep = lossesKeptFrom(this.cursors.values(), min.seq);
+    this.losses.prune(keep);
+    this.items.prune(keep);
     if (done.length === 0) return;
     this.segments.splice(0, done.length);
     await Promise.all(done.map((s) => this.retire(s)));
@@ -293,7 +288,8 @@ export class SegmentStore {
     const index = this.segments.indexOf(segment);
     if (index < 0) return;
     // Records a cursor has read are in flight: its sender answers for them (exported, expired or
-    // rejected), so only the records no cursor has read yet are counted lost here.
+    // rejected), so only the records no cursor has read yet are counted lost here; the cursor
+    // keeps the in-flight part, counted lost if it rewinds instead (cursor-positions.ts).
     const min = this.minAck('read');
     const next = this.segments[index + 1];
     const endSeq = next?.firstSeq ?? segment.endSeq;
@@ -313,6 +309,8 @@ export class SegmentStore {
         ? { segment: next.id, offset: next.headerLength, seq: next.firstSeq }
         : { segment: this.nextSegmentId, offset: 0, seq: endSeq };
     for (const p of this.cursors.values()) {
+      const inFlight = inFlightPart(segment, endSeq, p, reason);
+      if (inFlight !== undefined) p.evictedInFlight.push(inFlight);
       if (p.ack.segment <= segment.id) p.ack = { ...start };
       if (p.read.segment <= segment.id) Object.assign(p, { read: { ...start }, epoch: p.epoch + 1 });
     }
