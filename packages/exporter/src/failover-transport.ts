@@ -101,7 +101,7 @@ class FailoverTransportImpl implements FailoverTransport {
     }
     const reasons: string[] = [];
     for (const index of order) {
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted || options.retryUntil?.aborted) break;
       const endpoint = this.#endpoints[index] as Endpoint;
       const result = await endpoint.transport.send(body, options);
       if (result.kind === 'retryable') {

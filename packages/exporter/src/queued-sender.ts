@@ -148,19 +148,21 @@ class QueuedSenderImpl implements QueuedSender {
   async #deliver(part: Part, stop: AbortSignal): Promise<Verdict> {
     const { body, encoding, items } = this.#batches.join(part);
     const ageLeftMs = part.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
-    // Give up on the batch at shutdown or when it passes maxAge; the timer and the listener are
-    // released as soon as the send ends.
-    const giveUp = new AbortController();
-    const onStop = (): void => giveUp.abort();
-    stop.addEventListener('abort', onStop, { once: true });
-    const expiry = setTimeout(onStop, Math.max(0, Math.min(ageLeftMs, 2 ** 31 - 1)));
+    // Shutdown gives up on the batch at once. Passing maxAge ends its retries, but not an attempt
+    // under way: cutting that short would count as lost a batch the endpoint may already hold.
+    const expired = new AbortController();
+    const expiry = setTimeout(() => expired.abort(), Math.max(0, Math.min(ageLeftMs, 2 ** 31 - 1)));
     expiry.unref();
     let result: SendResult;
     try {
-      result = await this.#o.transport.send(body, { signal: giveUp.signal, encoding, items });
+      result = await this.#o.transport.send(body, {
+        signal: stop,
+        retryUntil: expired.signal,
+        encoding,
+        items,
+      });
     } finally {
       clearTimeout(expiry);
-      stop.removeEventListener('abort', onStop);
     }
     const o = this.#o;
     switch (result.kind) {

@@ -21,8 +21,8 @@ export interface RetryOptions {
 
 /**
  * Retries `retryable` results with full-jitter exponential backoff, waiting
- * max(backoff, Retry-After). Any other result is final and returned as is. Aborting the signal
- * ends the wait at once and returns the last retryable result.
+ * max(backoff, Retry-After). Any other result is final and returned as is. Aborting the signal, or
+ * `retryUntil`, ends the wait at once and returns the last retryable result.
  */
 class RetryingTransport implements Transport {
   readonly #inner: Transport;
@@ -47,7 +47,7 @@ class RetryingTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       const result = await this.#inner.send(body, options);
       if (result.kind !== 'retryable') return result;
-      if (options.signal?.aborted || attempt + 1 >= this.#maxAttempts) return result;
+      if (stopped(options) || attempt + 1 >= this.#maxAttempts) return result;
       const backoff = fullJitterBackoff(attempt, {
         initialMs: this.#initialMs,
         maxMs: this.#maxMs,
@@ -55,14 +55,26 @@ class RetryingTransport implements Transport {
       });
       const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
       this.#onRetry?.({ attempt: attempt + 1, delayMs, reason: result.reason });
-      await this.#sleep(delayMs, options.signal);
-      if (options.signal?.aborted) return result;
+      await this.#sleep(delayMs, waitSignal(options));
+      if (stopped(options)) return result;
     }
   }
 
   async close(): Promise<void> {
     await this.#inner.close?.();
   }
+}
+
+/** Whether the caller gave up, or ended the retries. */
+function stopped(options: SendOptions): boolean {
+  return options.signal?.aborted === true || options.retryUntil?.aborted === true;
+}
+
+/** What ends a wait between attempts: either signal. */
+function waitSignal({ signal, retryUntil }: SendOptions): AbortSignal | undefined {
+  return signal !== undefined && retryUntil !== undefined
+    ? AbortSignal.any([signal, retryUntil])
+    : (signal ?? retryUntil);
 }
 
 export function createRetryingTransport(inner: Transport, options: RetryOptions = {}): Transport {

@@ -17,6 +17,12 @@ export type SendResult =
 export interface SendOptions {
   /** Aborting gives up: the transport returns a `retryable` result as soon as it can. */
   signal?: AbortSignal;
+  /**
+   * Aborting ends the retries, not the attempt under way: no new attempt starts (on another
+   * endpoint, or after a wait), a wait ends at once, and the attempt in flight keeps its answer.
+   * The sender's maxAge: a batch the endpoint accepts just past it was delivered, not lost.
+   */
+  retryUntil?: AbortSignal;
   /** 'gzip': the body is already a gzip-encoded OTLP request (fragments compressed at rest). */
   encoding?: 'gzip' | 'identity';
   /** Items the body holds, when the caller knows them (spares a decode to count them). */
