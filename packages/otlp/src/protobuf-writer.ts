@@ -1,12 +1,6 @@
 import { hexDigit, hexToBytes, isHex } from './hex.js';
 
 /**
- * Each ASCII code's hex digit value, or -1: the id loop looks a digit up instead of branching on
- * its range: a third of the time per id (ids are written twice or thrice per record).
- */
-const HEX_VALUE = Int8Array.from({ length: 0x80 }, (_, c) => hexDigit(c));
-
-/**
  * A growing byte buffer that writes protobuf wire format in one pass.
  *
  * Length-delimited fields are written without a sizing pass: `fork(reserve)` leaves `reserve` bytes
@@ -173,11 +167,8 @@ export class ProtobufWriter {
     buf[start] = n;
     let pos = start + 1;
     for (let i = 0; i < value.length; i += 2) {
-      const hc = value.charCodeAt(i);
-      const lc = value.charCodeAt(i + 1);
-      if ((hc | lc) > 0x7f) return false;
-      const h = HEX_VALUE[hc]!;
-      const l = HEX_VALUE[lc]!;
+      const h = hexDigit(value.charCodeAt(i));
+      const l = hexDigit(value.charCodeAt(i + 1));
       if ((h | l) < 0) return false;
       buf[pos++] = (h << 4) | l;
     }
