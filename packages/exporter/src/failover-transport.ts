@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import type { SendOptions, SendResult, Transport } from './transport.js';
+import { retriesEnded, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 /*
  * Fail-over across endpoints in priority order (index 0 = primary). Each endpoint has a state:
@@ -101,7 +101,7 @@ class FailoverTransportImpl implements FailoverTransport {
     }
     const reasons: string[] = [];
     for (const index of order) {
-      if (options.signal?.aborted || options.retryUntil?.aborted) break;
+      if (retriesEnded(options)) break;
       const endpoint = this.#endpoints[index] as Endpoint;
       const result = await endpoint.transport.send(body, options);
       if (result.kind === 'retryable') {

@@ -1,7 +1,7 @@
 import { fullJitterBackoff } from './backoff.js';
 import type { Sleep } from './clock.js';
 import { realSleep } from './clock.js';
-import type { SendOptions, SendResult, Transport } from './transport.js';
+import { retriesEnded, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 export interface RetryOptions {
   /** First backoff ceiling, default 1_000 ms; it doubles per attempt. */
@@ -47,7 +47,7 @@ class RetryingTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       const result = await this.#inner.send(body, options);
       if (result.kind !== 'retryable') return result;
-      if (stopped(options) || attempt + 1 >= this.#maxAttempts) return result;
+      if (retriesEnded(options) || attempt + 1 >= this.#maxAttempts) return result;
       const backoff = fullJitterBackoff(attempt, {
         initialMs: this.#initialMs,
         maxMs: this.#maxMs,
@@ -56,18 +56,13 @@ class RetryingTransport implements Transport {
       const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
       this.#onRetry?.({ attempt: attempt + 1, delayMs, reason: result.reason });
       await this.#sleep(delayMs, waitSignal(options));
-      if (stopped(options)) return result;
+      if (retriesEnded(options)) return result;
     }
   }
 
   async close(): Promise<void> {
     await this.#inner.close?.();
   }
-}
-
-/** Whether the caller gave up, or ended the retries. */
-function stopped(options: SendOptions): boolean {
-  return options.signal?.aborted === true || options.retryUntil?.aborted === true;
 }
 
 /** What ends a wait between attempts: either signal. */

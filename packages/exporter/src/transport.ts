@@ -29,6 +29,11 @@ export interface SendOptions {
   items?: number;
 }
 
+/** Whether the caller gave up, or ended the retries: no new attempt may start. */
+export function retriesEnded(options: SendOptions): boolean {
+  return options.signal?.aborted === true || options.retryUntil?.aborted === true;
+}
+
 export interface Transport {
   send(body: Uint8Array, options: SendOptions): Promise<SendResult>;
   close?(): Promise<void>;
