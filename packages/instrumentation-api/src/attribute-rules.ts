@@ -1,4 +1,5 @@
-import { cachedByKey, isPersonalKey } from './sensitive-keys.js';
+import { cachedByKey } from './cached-by-key.js';
+import { isPersonalKey } from './sensitive-keys.js';
 import type { SensitiveKeyMatcher } from './sensitive-keys.js';
 
 /**

@@ -1,3 +1,5 @@
+import { cachedByKey } from './cached-by-key.js';
+
 /**
  * Which names (query keys, JSON fields, header names) hold secrets.
  *
@@ -159,24 +161,6 @@ export function createSensitiveKeyMatcher(extra: readonly (string | RegExp)[] = 
     return false;
   };
   return cachedByKey(classify, 2048);
-}
-
-/**
- * `classify` behind a bounded cache: attribute and query keys are few in practice, but query keys
- * come from clients, so the cache is cleared when it fills instead of growing. A hit costs one
- * map lookup and allocates nothing.
- */
-export function cachedByKey<T>(classify: (key: string) => T, limit: number): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let hit = cache.get(key);
-    if (hit === undefined) {
-      hit = classify(key);
-      if (cache.size >= limit) cache.clear();
-      cache.set(key, hit);
-    }
-    return hit;
-  };
 }
 
 /** Whether a key names personal data (its last word, or all its words joined: `user.name` → username). */
