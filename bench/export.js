@@ -54,6 +54,7 @@ import v8 from 'node:v8';
 import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js';
 import { longOutage, outageUnderLoad, stageProfile, workerPipeline } from './lib/export-scenarios.js';
 import { drainBacklogRows } from './lib/drain-backlog.js';
+import { countOption } from './lib/options.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -788,16 +789,6 @@ async function timedRow(results, round, scenario) {
   return r;
 }
 
-/** The long outage's length: --long-outage-seconds (for exploring), else 600 s (--quick: 30 s). */
-function longOutageSeconds(flag, quick) {
-  if (flag === undefined) return quick ? 30 : 600;
-  const seconds = Number(flag);
-  if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new Error(`--long-outage-seconds: expected a whole number of seconds ≥ 1, got "${flag}"`);
-  }
-  return seconds;
-}
-
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -814,10 +805,7 @@ async function main() {
   if (values.role === 'app') return appRole(JSON.parse(values.config ?? '{}'));
 
   const quick = values.quick;
-  const rounds = values.rounds === undefined ? (quick ? 2 : 5) : Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new Error(`--rounds: expected a whole number of rounds ≥ 1, got "${values.rounds}"`);
-  }
+  const rounds = countOption('rounds', values.rounds, quick ? 2 : 5);
   const settings = {
     rounds,
     order: 'interleaved: stock first in odd rounds, Lifeline first in even rounds',
@@ -837,7 +825,8 @@ async function main() {
     profileRate: 20_000,
     profileSeconds: quick ? 2 : 4,
     longOutageRate: 5_000,
-    longOutageSeconds: longOutageSeconds(values['long-outage-seconds'], quick),
+    // --long-outage-seconds is for exploring; 600 s (--quick: 30 s) otherwise.
+    longOutageSeconds: countOption('long-outage-seconds', values['long-outage-seconds'], quick ? 30 : 600),
     longOutageSampleEveryMs: 5_000,
     workerRate: 20_000,
     workerSeconds: quick ? 2 : 4,

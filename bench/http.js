@@ -49,6 +49,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { countOption } from './lib/options.js';
 import { median } from './lib/stats.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -140,22 +141,12 @@ else if (cli.receiver) await runReceiver();
 else if (cli.breakdown) await breakdown();
 else await main(cli.quick);
 
-/** `--name`'s value as a whole number ≥ 1, or `fallback` when it is not given. */
-function countOption(name, fallback) {
-  const given = cli[name];
-  if (given === undefined) return fallback;
-  const n = Number(given);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name}: expected a whole number ≥ 1, got "${given}"`);
-  return n;
-}
-
 async function main(quick) {
   // --rounds, --seconds, --variants (a comma-separated subset; the bare rows they need are kept),
   // --no-breakdown and --cpu-prof DIR (servers write V8 CPU profiles there) are for exploring
   // (with --out elsewhere); the committed results use the defaults.
-  const rounds = countOption('rounds', quick ? 2 : 6);
-  const seconds = countOption('seconds', quick ? 3 : 7);
+  const rounds = countOption('rounds', cli.rounds, quick ? 2 : 6);
+  const seconds = countOption('seconds', cli.seconds, quick ? 3 : 7);
   let names = Object.keys(VARIANTS);
   const only = cli.variants?.split(',');
   if (only !== undefined) {

@@ -31,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summary } from './lib/stats.js';
+import { countOption } from './lib/options.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const register = import.meta.resolve('@otel-lifeline/node/register');
@@ -105,7 +106,7 @@ async function main() {
     },
   });
   const quick = values.quick;
-  const rounds = Number(values.rounds ?? (quick ? 3 : 15));
+  const rounds = countOption('rounds', values.rounds, quick ? 3 : 15);
   const shutdownRounds = quick ? 2 : 5;
   const shutdownTimeoutMs = quick ? 1_000 : 2_000;
   const loadAtStart = os.loadavg()[0];
