@@ -1,28 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openDiskQueue, type DiskQueue } from '@otel-lifeline/disk-queue';
-import { drain, numbered, record, segmentFiles } from './helpers.js';
+import { drain, numbered, padded, record, segmentFiles, unpadded } from './helpers.js';
 import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
 
 describe('disk queue bounds', () => {
   const tmp = useQueueDir('lifeline-dq-bounds-');
 
-  const payload = (t: string) => record(t.padEnd(100, '.'));
   /** The bytes a payload takes in the buffer and on disk: 100 and the 28 of its frame. */
   const frame = 100 + 28;
   /** A queue with a 2000-byte buffer that writes only when `flushBytes` are buffered (no timed fsync). */
   const openBuffered = (flushBytes: number) =>
     tmp.open({ maxBufferBytes: 2000, flushBytes, fsyncIntervalMs: 60_000 });
   /** Drains the queue, returning each payload without its padding. */
-  const drainUnpadded = async (queue: DiskQueue) =>
-    (await drain(queue.cursor())).map((t) => t.replace(/\.+$/, ''));
+  const drainUnpadded = async (queue: DiskQueue) => unpadded(await drain(queue.cursor()));
 
   it("drop-newest keeps what was accepted and refuses what does not fit, counted as 'queue_full'", async () => {
     const queue = await tmp.open(SMALL_DISK);
     const all = numbered('n', 100);
     const accepted: string[] = [];
     for (const t of all) {
-      if (queue.append(payload(t))) accepted.push(t);
+      if (queue.append(padded(t))) accepted.push(t);
       await queue.flush();
       const s = queue.stats();
       expect(s.diskBytes + s.bufferedBytes).toBeLessThanOrEqual(4096);
@@ -36,14 +34,14 @@ describe('disk queue bounds', () => {
     );
     expect(await drainUnpadded(queue)).toEqual(accepted);
     // Acknowledged space is given back: new records fit again.
-    expect(queue.append(payload('again'))).toBe(true);
+    expect(queue.append(padded('again'))).toBe(true);
   });
 
   it("drop-oldest evicts whole segments, oldest first, counted as 'queue_full'", async () => {
     const queue = await tmp.open({ ...SMALL_DISK, whenFull: 'drop-oldest' });
     const all = numbered('o', 100);
     for (const t of all) {
-      expect(queue.append(payload(t))).toBe(true);
+      expect(queue.append(padded(t))).toBe(true);
       await queue.flush();
       expect(queue.stats().diskBytes).toBeLessThanOrEqual(4096);
     }
@@ -58,13 +56,13 @@ describe('disk queue bounds', () => {
     // No flush falls due during the burst: the writer is idle by choice, not starved.
     const queue = await openBuffered(2000);
     let accepted = 0;
-    for (let i = 0; i < 100; i++) if (queue.append(payload(`b${i}`))) accepted++;
+    for (let i = 0; i < 100; i++) if (queue.append(padded(`b${i}`))) accepted++;
     expect(accepted).toBe(Math.floor(2000 / frame));
     expect(queue.stats().bufferedBytes).toBeLessThanOrEqual(2000);
     expect(queue.stats().drops.buffer_full).toBe(100 - accepted);
     expect(tmp.drops[0]).toEqual({ reason: 'buffer_full', records: 1, bytes: 100 });
     await queue.flush();
-    expect(queue.append(payload('fits again'))).toBe(true);
+    expect(queue.append(padded('fits again'))).toBe(true);
   });
 
   it('a starved writer does not drop below the bound: the buffer grows to twice maxBufferBytes, then buffer_full', async () => {
@@ -73,7 +71,7 @@ describe('disk queue bounds', () => {
     // start it, as in an app busy on the CPU.
     const all = numbered('s', 100);
     const accepted: string[] = [];
-    for (const t of all) if (queue.append(payload(t))) accepted.push(t);
+    for (const t of all) if (queue.append(padded(t))) accepted.push(t);
     expect(accepted.length).toBeGreaterThan(Math.floor(2000 / frame));
     expect(accepted.length).toBe(Math.floor(4000 / frame));
     expect(accepted).toEqual(all.slice(0, accepted.length));
@@ -92,7 +90,7 @@ describe('disk queue bounds', () => {
     });
     const onDisk = queue.stats().diskBytes;
     let accepted = 0;
-    for (let i = 0; i < 100; i++) if (queue.append(payload(`q${i}`))) accepted++;
+    for (let i = 0; i < 100; i++) if (queue.append(padded(`q${i}`))) accepted++;
     // Past maxBufferBytes (1500 = 11 frames): the burst allowance took more, up to maxBytes.
     expect(accepted).toBe(Math.floor((2600 - onDisk) / frame));
     expect(accepted).toBeGreaterThan(Math.floor(1500 / frame));
@@ -110,7 +108,7 @@ describe('disk queue bounds', () => {
         // Resolved only once no more than the threshold waits to be written.
         expect(queue.stats().bufferedBytes).toBeLessThanOrEqual(1000);
       }
-      expect(queue.append(payload(t))).toBe(true);
+      expect(queue.append(padded(t))).toBe(true);
     }
     expect(waits).toBeGreaterThan(10);
     expect(queue.stats().drops.buffer_full).toBe(0);
@@ -120,7 +118,7 @@ describe('disk queue bounds', () => {
     await queue.waitForRoom(0);
     expect(await drainUnpadded(queue)).toEqual(all);
     // A waiter left when the queue closes is released, not left hanging.
-    for (let i = 0; i < 15; i++) queue.append(payload(`late${i}`));
+    for (let i = 0; i < 15; i++) queue.append(padded(`late${i}`));
     const pending = queue.waitForRoom(0);
     await queue.close();
     await pending;

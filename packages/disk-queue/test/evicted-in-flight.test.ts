@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DiskQueue, QueueBatch } from '@otel-lifeline/disk-queue';
-import { drain, numbered, record, text } from './helpers.js';
+import { drain, numbered, padded, text, unpadded } from './helpers.js';
 import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
 
 /**
@@ -11,8 +11,6 @@ import { SMALL_DISK, useQueueDir } from './queue-fixture.js';
  */
 describe('records evicted while in flight', () => {
   const tmp = useQueueDir('lifeline-dq-evicted-in-flight-');
-  const payload = (t: string) => record(t.padEnd(100, '.'));
-  const unpadded = (texts: string[]) => texts.map((t) => t.replace(/\.+$/, ''));
 
   /** Appends `first`, reads them as one batch, then appends `more` until the batch's segment is evicted. */
   async function evictWhileInFlight(): Promise<{
@@ -22,13 +20,13 @@ describe('records evicted while in flight', () => {
   }> {
     const queue = await tmp.open({ ...SMALL_DISK, whenFull: 'drop-oldest' });
     const first = numbered('first', 5);
-    for (const t of first) expect(queue.append(payload(t))).toBe(true);
+    for (const t of first) expect(queue.append(padded(t))).toBe(true);
     await queue.flush();
     const batch = (await queue.cursor().read())!;
     expect(unpadded(batch.records.map(text))).toEqual(first);
     const more = numbered('more', 60);
     for (const t of more) {
-      expect(queue.append(payload(t))).toBe(true);
+      expect(queue.append(padded(t))).toBe(true);
       await queue.flush();
     }
     // Far past the 4 KiB bound: the batch's segment is gone, and it was not counted then.

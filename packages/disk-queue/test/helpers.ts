@@ -17,6 +17,16 @@ export function record(text: string): Uint8Array {
   return Buffer.from(text, 'utf8');
 }
 
+/** A record of exactly 100 bytes: `t` padded with dots (the bounds tests size segments by it). */
+export function padded(t: string): Uint8Array {
+  return record(t.padEnd(100, '.'));
+}
+
+/** The texts of `padded` records, without their padding. */
+export function unpadded(texts: readonly string[]): string[] {
+  return texts.map((t) => t.replace(/\.+$/, ''));
+}
+
 export function text(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
