@@ -49,6 +49,8 @@ export async function readRecords(
     }
     cur = found.pos;
     const limit = segment.durableSize;
+    // Read together with `limit`: the records before it end before this sequence number.
+    const limitSeq = segment.endSeq;
     if (cur.offset >= limit) {
       const next = store.segmentAfter(segment.id);
       if (!segment.sealed || next === undefined) break;
@@ -124,9 +126,10 @@ export async function readRecords(
         continue;
       }
       if (atLimit) {
-        // Garbage to the end of what is readable; the loss is counted from the sequence gap
-        // once the next record (or segment) shows how many are missing.
-        cur = { ...cur, offset: limit };
+        // Garbage (or nothing) to the end of what is durable: the records in it are lost, counted
+        // now from the segment's end sequence rather than when a later record shows the gap.
+        if (limitSeq > cur.seq) store.countLoss('corrupt', cur.seq, limitSeq, Math.max(0, limit - base - p));
+        cur = { ...cur, offset: limit, seq: Math.max(cur.seq, limitSeq) };
         p = n;
         break;
       }

@@ -215,6 +215,26 @@ describe('disk queue with damaged files', () => {
     expect(q.directory).toBe(dir);
   });
 
+  it('counts a damaged final record of an open queue at once, not when the next record arrives', async () => {
+    const q = await openQueue({ segmentBytes: 64 * 1024 });
+    const texts = numbered('tail', 5);
+    for (const t of texts) q.append(record(t));
+    await q.flush();
+    const [file] = await segmentFiles(dir);
+    const frames = await framesOf(join(dir, file!));
+    const victim = frames[frames.length - 1]!;
+    await flipByte(file!, victim.offset + 30);
+    const cursor = q.cursor();
+    expect(await drain(cursor)).toEqual(texts.slice(0, -1));
+    expect(q.stats().drops.corrupt).toBe(1);
+    expect(q.stats().pendingRecords).toBe(0);
+    // The next record follows the damaged one without a second count.
+    q.append(record('after'));
+    await q.flush();
+    expect(await drain(cursor)).toEqual(['after']);
+    expect(q.stats().drops.corrupt).toBe(1);
+  });
+
   it('survives a segment renamed away underneath an open queue', async () => {
     const q = await openQueue();
     for (const [i, t] of all.entries()) {
