@@ -30,11 +30,19 @@ export function lifelineOnlyRows(exp) {
       '—',
     ]);
     rows.push([
-      'long outage: RSS growth / heap growth over the outage, sampled every 5 s (MiB; aim ≤ 64 MB)',
+      `long outage: RSS growth / heap growth over the outage, from the steady state after ${warmup(o)} at the same rate with the backend up, sampled every 5 s (MiB; aim ≤ 64 MB)`,
       'not run',
       `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
       '—',
     ]);
+    if (o.rssGrowthFromStartMiB !== undefined) {
+      rows.push([
+        "long outage: RSS growth from the app's start to its peak, warm-up included (MiB)",
+        'not run',
+        `${decimal(o.rssGrowthFromStartMiB, 1)} (RSS ${decimal(o.rssAtStartMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+        '—',
+      ]);
+    }
     if (o.control !== undefined) {
       rows.push([
         "long outage: of the RSS growth, V8's young generation / old space / outside the heap (MiB)",
@@ -52,7 +60,9 @@ export function lifelineOnlyRows(exp) {
     rows.push([
       'long outage: bytes on disk at the end of the outage',
       'not run',
-      `${mib(o.diskBytes)} MiB, ${decimal(o.diskBytesPerRecord, 0)} B per record`,
+      o.diskBytesAtDown === undefined
+        ? `${mib(o.diskBytes)} MiB, ${decimal(o.diskBytesPerRecord, 0)} B per record`
+        : `${mib(o.diskBytes)} MiB, of which the backlog ${mib(o.diskBytes - o.diskBytesAtDown)} MiB: ${decimal(o.diskBytesPerRecord, 0)} B per record of its ${integer(o.backlogRecords)} (the rest: delivered records of the warm-up in a segment not yet sealed)`,
       '—',
     ]);
     rows.push([
@@ -65,12 +75,22 @@ export function lifelineOnlyRows(exp) {
   return rows;
 }
 
+/** The warm-up before the long outage, in words (runs before it had one started 2 s in). */
+function warmup(o) {
+  const s = o.warmupSeconds ?? 2;
+  return s >= 60 ? `${decimal(s / 60)} min` : `${s} s`;
+}
+
 /** How much of the long outage's RSS growth was V8's young generation, and the control's growth. */
 function youngGeneration(o) {
   if (o.control === undefined) return '';
   const diff = o.rssGrowthMiB - o.control.rssGrowthMiB;
   const against = diff > 0 ? `${decimal(diff, 1)} MiB more than` : `${decimal(-diff, 1)} MiB less than`;
-  return ` ${decimal(o.newSpaceGrowthMiB, 1)} MiB of its RSS growth was V8's young generation, which V8 enlarges once enough bytes have survived its scavenges, whatever they hold; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB, so the app with the backlog grew ${against} the control.`;
+  const fromStart =
+    o.rssGrowthFromStartMiB === undefined
+      ? ''
+      : ` From the app's start, warm-up included, its RSS grew ${decimal(o.rssGrowthFromStartMiB, 1)} MiB: V8 enlarges its young generation once enough bytes have survived its scavenges, whatever they hold, which at this rate takes a few minutes.`;
+  return ` Of the growth over the outage, ${decimal(o.newSpaceGrowthMiB, 1)} MiB was V8's young generation; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB over the same time, so the app with the backlog grew ${against} the control.${fromStart}`;
 }
 
 /** What the outage-under-load and long-outage rows say, in words; empty when not measured. */
@@ -86,7 +106,7 @@ export function lifelineOnlyConclusion(exp) {
   if (o !== undefined) {
     const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
     parts.push(
-      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB, the backlog took ${mib(o.diskBytes)} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
+      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(o.diskBytes - (o.diskBytesAtDown ?? 0))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
     );
   }
   return parts.join(' ');

@@ -7,7 +7,9 @@
 //                  `--cpu-prof`; then the same run with no one subscribed, for the counters' cost.
 //   outage-load    the outage scenario with one busy process per core beside the app.
 //   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
-//                  its defaults; RSS and heap sampled every 5 s; bytes on disk at the end of the
+//                  its defaults, after 5 min (--quick: 10 s) at that rate with the backend up (the
+//                  steady state the outage starts from); RSS and heap sampled every 5 s, from the
+//                  app's start; bytes on disk at the end of the
 //                  outage; time from the backend's return until every record was delivered. A
 //                  control app runs beside it at the same rate with its backend (the secondary
 //                  receiver) up, sampled the same way; V8's young and old space sizes are sampled too.
@@ -133,7 +135,10 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
  * memory the backlog costs can be told from what any process at that allocation rate grows to:
  * V8 enlarges its young generation once enough bytes have survived scavenges, whatever they were.
  */
-export async function longOutage(ctx, { receiver, control, tmpRoot, rate, seconds, sampleEveryMs }) {
+export async function longOutage(
+  ctx,
+  { receiver, control, tmpRoot, rate, seconds, warmupSeconds, sampleEveryMs },
+) {
   await Promise.all([receiver.call('reset'), control.call('reset')]);
   const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
   const startApp = (endpoint, dir) =>
@@ -148,12 +153,16 @@ export async function longOutage(ctx, { receiver, control, tmpRoot, rate, second
     startApp(receiver, queueDir),
     startApp(control, ctx.freshQueueDir(tmpRoot, 'long-outage-control')),
   ]);
-  const beforeMs = 2_000;
+  const beforeMs = warmupSeconds * 1000;
   const runFor = { durationMs: beforeMs + seconds * 1000, flushTimeoutMs: 900_000 };
   const running = app.call('run', runFor);
   const controlRunning = controlApp.call('run', runFor);
   await ctx.sleep(beforeMs);
+  // What the queue holds before the outage: records of the warm-up, delivered, whose segment has
+  // not been sealed yet.
+  const diskBytesAtDown = directoryBytes(queueDir);
   const downAt = (await receiver.call('stop')).at;
+  const deliveredAtDown = (await receiver.call('stats')).unique;
   await ctx.sleep(seconds * 1000);
   const diskBytes = directoryBytes(queueDir);
   const upAt = (await receiver.call('start')).at;
@@ -171,13 +180,18 @@ export async function longOutage(ctx, { receiver, control, tmpRoot, rate, second
     offeredPerSec: rate,
     outageSeconds: seconds,
     outageMs: upAt - downAt,
+    warmupSeconds,
     emitted: run.emitted,
     delivered: stats.unique,
     duplicates: stats.duplicates,
     lost: run.emitted - stats.unique,
     countedDrops: run.drops,
     diskBytes,
-    diskBytesPerRecord: diskBytes / Math.max(1, run.emitted),
+    diskBytesAtDown,
+    // The backlog: the records not delivered when the backend went down (the app stops emitting
+    // when it comes back), and the bytes the queue grew by meanwhile.
+    backlogRecords: run.emitted - deliveredAtDown,
+    diskBytesPerRecord: (diskBytes - diskBytesAtDown) / Math.max(1, run.emitted - deliveredAtDown),
     catchUpMs: stats.lastArrival > upAt ? stats.lastArrival - upAt : 0,
     ...memory,
     control: {
@@ -190,7 +204,8 @@ export async function longOutage(ctx, { receiver, control, tmpRoot, rate, second
 
 /**
  * RSS, heap and the V8 spaces at the sample taken when the backend went down, their peaks until it
- * came back, and the growth between the two (MiB).
+ * came back, and the growth between the two (MiB); and the RSS from the app's first sample to its
+ * peak, warm-up included.
  */
 function memoryOverWindow(samples, downAt, upAt) {
   const atDown = samples.filter((s) => s.atMs <= downAt).at(-1) ?? samples[0];
@@ -204,6 +219,8 @@ function memoryOverWindow(samples, downAt, upAt) {
     rssAtDownMiB: atDown.rssMiB,
     rssPeakMiB: peak((s) => s.rssMiB),
     rssGrowthMiB: growth((s) => s.rssMiB),
+    rssAtStartMiB: samples[0].rssMiB,
+    rssGrowthFromStartMiB: peak((s) => s.rssMiB) - samples[0].rssMiB,
     heapAtDownMiB: atDown.heapMiB,
     heapPeakMiB: peak((s) => s.heapMiB),
     heapGrowthMiB: growth((s) => s.heapMiB),
