@@ -24,7 +24,7 @@ export function lifelineOnlyRows(exp) {
       .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
       .join(', ');
     rows.push([
-      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
+      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted${o.backlogRecords === undefined ? '' : `, ${integer(o.backlogRecords)} of them into the backlog`}; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
       'not run',
       `${integer(o.lost)}${drops ? ` (${drops})` : ''}`,
       '—',

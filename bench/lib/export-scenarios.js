@@ -9,8 +9,8 @@
 //   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
 //                  its defaults, after 5 min (--quick: 10 s) at that rate with the backend up (the
 //                  steady state the outage starts from); RSS and heap sampled every 5 s, from the
-//                  app's start; bytes on disk at the end of the
-//                  outage; time from the backend's return until every record was delivered. A
+//                  app's start; bytes on disk at the end of the outage, and what the backlog
+//                  added per record; time from the backend's return until every record was delivered. A
 //                  control app runs beside it at the same rate with its backend (the secondary
 //                  receiver) up, sampled the same way; V8's young and old space sizes are sampled too.
 //   worker         the shipped pipeline against its disk half in a worker thread
