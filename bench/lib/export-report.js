@@ -24,7 +24,7 @@ export function lifelineOnlyRows(exp) {
       .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
       .join(', ');
     rows.push([
-      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted${o.backlogRecords === undefined ? '' : `, ${integer(o.backlogRecords)} of them into the backlog`}; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
+      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted, ${integer(o.backlogRecords)} of them into the backlog; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
       'not run',
       `${integer(o.lost)}${drops ? ` (${drops})` : ''}`,
       '—',
@@ -35,14 +35,12 @@ export function lifelineOnlyRows(exp) {
       `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
       '—',
     ]);
-    if (o.rssGrowthFromStartMiB !== undefined) {
-      rows.push([
-        "long outage: RSS growth from the app's start to its peak, warm-up included (MiB)",
-        'not run',
-        `${decimal(o.rssGrowthFromStartMiB, 1)} (RSS ${decimal(o.rssAtStartMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
-        '—',
-      ]);
-    }
+    rows.push([
+      "long outage: RSS growth from the app's start to its peak, warm-up included (MiB)",
+      'not run',
+      `${decimal(o.rssGrowthFromStartMiB, 1)} (RSS ${decimal(o.rssAtStartMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+      '—',
+    ]);
     if (o.control !== undefined) {
       rows.push([
         "long outage: of the RSS growth, V8's young generation / old space / outside the heap (MiB)",
@@ -60,9 +58,7 @@ export function lifelineOnlyRows(exp) {
     rows.push([
       'long outage: bytes on disk at the end of the outage',
       'not run',
-      o.diskBytesAtDown === undefined
-        ? `${mib(o.diskBytes)} MiB, ${decimal(o.diskBytesPerRecord, 0)} B per record`
-        : `${mib(o.diskBytes)} MiB, of which the backlog ${mib(o.diskBytes - o.diskBytesAtDown)} MiB: ${decimal(o.diskBytesPerRecord, 0)} B per record of its ${integer(o.backlogRecords)} (the rest: delivered records of the warm-up in a segment not yet sealed)`,
+      `${mib(o.diskBytes)} MiB, of which the backlog ${mib(backlogBytes(o))} MiB: ${decimal(o.diskBytesPerRecord, 0)} B per record of its ${integer(o.backlogRecords)} (the rest: delivered records of the warm-up in a segment not yet sealed)`,
       '—',
     ]);
     rows.push([
@@ -75,21 +71,21 @@ export function lifelineOnlyRows(exp) {
   return rows;
 }
 
-/** The warm-up before the long outage, in words (runs before it had one started 2 s in). */
+/** The warm-up before the long outage, in words. */
 function warmup(o) {
-  const s = o.warmupSeconds ?? 2;
+  const s = o.warmupSeconds;
   return s >= 60 ? `${decimal(s / 60)} min` : `${s} s`;
 }
+
+/** What the queue's files grew by over the long outage: the backlog. */
+const backlogBytes = (o) => o.diskBytes - o.diskBytesAtDown;
 
 /** How much of the long outage's RSS growth was V8's young generation, and the control's growth. */
 function youngGeneration(o) {
   if (o.control === undefined) return '';
   const diff = o.rssGrowthMiB - o.control.rssGrowthMiB;
   const against = diff > 0 ? `${decimal(diff, 1)} MiB more than` : `${decimal(-diff, 1)} MiB less than`;
-  const fromStart =
-    o.rssGrowthFromStartMiB === undefined
-      ? ''
-      : ` From the app's start, warm-up included, its RSS grew ${decimal(o.rssGrowthFromStartMiB, 1)} MiB: V8 enlarges its young generation once enough bytes have survived its scavenges, whatever they hold, which at this rate takes a few minutes.`;
+  const fromStart = ` From the app's start, warm-up included, its RSS grew ${decimal(o.rssGrowthFromStartMiB, 1)} MiB: V8 enlarges its young generation once enough bytes have survived its scavenges, whatever they hold, which at this rate takes a few minutes.`;
   return ` Of the growth over the outage, ${decimal(o.newSpaceGrowthMiB, 1)} MiB was V8's young generation; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB over the same time, so the app with the backlog grew ${against} the control.${fromStart}`;
 }
 
@@ -106,7 +102,7 @@ export function lifelineOnlyConclusion(exp) {
   if (o !== undefined) {
     const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
     parts.push(
-      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(o.diskBytes - (o.diskBytesAtDown ?? 0))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
+      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(backlogBytes(o))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
     );
   }
   return parts.join(' ');

@@ -10,8 +10,8 @@
 //                  its defaults, after 5 min (--quick: 10 s) at that rate with the backend up (the
 //                  steady state the outage starts from); RSS and heap sampled every 5 s, from the
 //                  app's start; bytes on disk at the end of the outage, and what the backlog
-//                  added per record; time from the backend's return until every record was delivered. A
-//                  control app runs beside it at the same rate with its backend (the secondary
+//                  added per record; time from the backend's return until every record was
+//                  delivered. A control app runs beside it at the same rate with its backend (the secondary
 //                  receiver) up, sampled the same way; V8's young and old space sizes are sampled too.
 //   worker         the shipped pipeline against its disk half in a worker thread
 //                  (bench/lib/worker-pipeline.js), pinned to one core and free on every core.
