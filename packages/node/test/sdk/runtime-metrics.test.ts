@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { registerRuntimeMetrics } from '../../src/sdk/runtime-metrics.js';
+import { EVENT_LOOP_DELAY_RESOLUTION_MS, registerRuntimeMetrics } from '../../src/sdk/runtime-metrics.js';
 
 class CollectingReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
@@ -27,8 +27,9 @@ describe('runtime metrics', () => {
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     const stop = registerRuntimeMetrics(provider, '0.0.0');
-    // Let the 10 ms delay histogram take its samples, and make V8 collect garbage once.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Let the delay histogram take the samples it needs for a figure (5), and make V8 collect
+    // garbage once.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_DELAY_RESOLUTION_MS * 7));
     collectGarbage();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const metrics = await reader.metrics();
@@ -63,6 +64,28 @@ describe('runtime metrics', () => {
     // The timer above keeps the loop alive while it runs: at least one active resource was seen.
     expect(pointValues(metrics.get('v8js.resource.active')).length).toBeGreaterThan(0);
 
+    stop();
+    await provider.shutdown();
+  });
+
+  it('shows a blocked event loop in the delay, although it samples the loop only every so often', async () => {
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const stop = registerRuntimeMetrics(provider, '0.0.0');
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_DELAY_RESOLUTION_MS * 3));
+    const blockMs = 150;
+    const until = performance.now() + blockMs;
+    while (performance.now() < until) {
+      // A handler that holds the loop: the sample due meanwhile fires late.
+    }
+    // Enough samples after it for a figure (5) whatever the timing of the first.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_DELAY_RESOLUTION_MS * 7));
+    const metrics = await reader.metrics();
+    const [max] = pointValues(metrics.get('nodejs.eventloop.delay.max'));
+    const [p50] = pointValues(metrics.get('nodejs.eventloop.delay.p50'));
+    // The block, less the part of the interval that had already passed when it began.
+    expect(max?.value as number).toBeGreaterThanOrEqual((blockMs - EVENT_LOOP_DELAY_RESOLUTION_MS) / 1000);
+    expect(p50?.value as number).toBeLessThan((blockMs - EVENT_LOOP_DELAY_RESOLUTION_MS) / 1000);
     stop();
     await provider.shutdown();
   });
