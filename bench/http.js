@@ -1,6 +1,6 @@
 // HTTP overhead of the distribution as users run it, side by side in one run.
 //
-//   pnpm bench:http            # builds, then runs the full benchmark (about 8 minutes)
+//   pnpm bench:http            # builds, then runs the full benchmark (about 13 minutes)
 //   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
 //
 // Every server is a process of its own started the way a user starts it, running the same app
@@ -37,6 +37,10 @@
 // to bare (each Express row to bare Express, each Fastify row to bare Fastify).
 // Raw results: bench/results/http.json.
 //
+// Then the headline servers again at a fixed rate that every one sustains (half the slowest one's
+// requests/s; bench/lib/http-fixed-rate.js), and every server idle for 20 s (3 s with --quick):
+// the CPU per request at equal load, and the CPU a server spends a second with no request.
+//
 // Then a breakdown (in a child process, no sockets): real IncomingMessage/ServerResponse objects
 // are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
 // request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK
@@ -49,6 +53,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fixedRateRounds, fixedRates, idleCpuMsPerSecond } from './lib/http-fixed-rate.js';
 import { countOption } from './lib/options.js';
 import { median } from './lib/stats.js';
 
@@ -181,22 +186,41 @@ async function main(quick) {
   console.log(`warming up (${names.length * SERVER_PROCESSES} × ${warmup} s)…`);
   for (const variant of names)
     for (const server of servers[variant]) await load(server.url, warmup, connections);
+  /** One round of `variant` in the server process of `round`, at `rate` requests/s or as fast as it goes. */
+  const measure = async (variant, round, rate) => {
+    const serverProcess = round % SERVER_PROCESSES;
+    const server = servers[variant][serverProcess];
+    const cpuBefore = processCpuMicroseconds(server.process.pid);
+    const r = await load(server.url, seconds, connections, rate);
+    const cpuAfter = processCpuMicroseconds(server.process.pid);
+    r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
+    r.serverProcess = serverProcess;
+    return r;
+  };
   for (let round = 0; round < rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const variant of order) {
-      const serverProcess = round % SERVER_PROCESSES;
-      const server = servers[variant][serverProcess];
-      const cpuBefore = processCpuMicroseconds(server.process.pid);
-      const r = await load(server.url, seconds, connections);
-      const cpuAfter = processCpuMicroseconds(server.process.pid);
-      r.serverCpuMicrosecondsPerRequest = (cpuAfter - cpuBefore) / r.requests;
-      r.serverProcess = serverProcess;
+      const r = await measure(variant, round);
       results[variant].push(r);
       console.log(
         `round ${round + 1}/${rounds} ${variant.padEnd(26)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms} ms  server CPU ${r.serverCpuMicrosecondsPerRequest.toFixed(1)} µs/req${r.errors > 0 ? `  ${r.errors} errors` : ''}`,
       );
     }
   }
+  // The headline servers again, each offered the same rate (half the slowest one's capacity).
+  const rates = fixedRates(VARIANTS, results);
+  const fixedRate = await fixedRateRounds({
+    names,
+    variants: VARIANTS,
+    rates,
+    rounds,
+    baselineOf,
+    measure,
+    log: (line) => console.log(line),
+  });
+  // Then every server idle at once: the CPU each spends a second with no request at all.
+  const idleSeconds = quick ? 3 : 20;
+  const idleCpu = await idleCpuMsPerSecond(servers, idleSeconds, processCpuMicroseconds);
   const counts = await receiver.counts();
   for (const child of [...Object.values(servers).flat(), receiver]) {
     child.process.kill('SIGTERM');
@@ -249,6 +273,10 @@ async function main(quick) {
       receiverCpu: pin?.load ?? null,
     },
     variants: summary,
+    // Per app: the headline variants offered one rate (bench/lib/http-fixed-rate.js).
+    fixedRate,
+    // CPU ms per second of each variant's servers with no load (median of its processes).
+    idle: { seconds: idleSeconds, cpuMsPerSecond: idleCpu },
     // What the receiver process accepted over the whole run (every variant together).
     received: counts,
     breakdownMicrosecondsPerRequest: parts,
@@ -274,6 +302,16 @@ async function main(quick) {
       `| ${variant} | ${s.kind} | ${rps.median.toFixed(0)} (${rps.min.toFixed(0)}–${rps.max.toFixed(0)}) | ${p99.median} (${p99.min}–${p99.max}) | ${s.ratioToBare.toFixed(2)} | ${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)}) | ${s.cpuRatioToBare.toFixed(2)} |`,
     );
   }
+  for (const [app, f] of Object.entries(fixedRate)) {
+    console.log(`\n${app} at a fixed ${f.offeredRequestsPerSecond} requests/s:`);
+    for (const [variant, v] of Object.entries(f.variants))
+      console.log(
+        `  ${variant.padEnd(18)} got ${v.requestsPerSecond.median.toFixed(0)} req/s, server CPU ${v.serverCpuMicrosecondsPerRequest.median.toFixed(1)} µs/req (+${(v.addedMicrosecondsPerRequest ?? 0).toFixed(1)}), × bare by CPU ${v.cpuRatioToBare?.toFixed(2)}`,
+      );
+  }
+  console.log(`\nidle (${idleSeconds} s, no requests), CPU ms per second:`);
+  for (const [variant, ms] of Object.entries(idleCpu))
+    console.log(`  ${variant.padEnd(26)} ${ms.toFixed(2)}`);
   console.log('\nCPU time per request, in process, no sockets (µs):');
   for (const [name, us] of Object.entries(parts)) console.log(`  ${name.padEnd(50)} ${us.toFixed(2)}`);
 }
@@ -404,13 +442,15 @@ async function breakdown() {
   process.exit(0);
 }
 
-async function load(url, seconds, connections) {
+/** Load for `seconds`: as fast as the server answers, or at `rate` requests/s over all connections. */
+async function load(url, seconds, connections, rate) {
   const { default: autocannon } = await import('autocannon');
   const result = await autocannon({
     url: `${url}/users/42?page=2`,
     duration: seconds,
     connections,
     pipelining: 1,
+    ...(rate === undefined ? {} : { overallRate: rate }),
   });
   return {
     requestsPerSecond: result.requests.average,

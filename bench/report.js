@@ -394,6 +394,8 @@ function httpTable(http) {
         ? `; servers pinned to CPU ${http.settings.pinnedCpus.server}, the load generator${http.settings.receiverCpu ? ' and the receiver' : ''} to CPU ${http.settings.pinnedCpus.load}`
         : '') +
       '. The first six rows are the headline (what ships, and stock OpenTelemetry doing the same work); rows marked breakdown are partial configurations that show where the cost is. Each Express row is compared with bare Express, each Fastify row with bare Fastify. Published references for instrumented servers sit at 0.19–0.56× bare.',
+    ...httpFixedRateTable(http),
+    ...httpIdleTable(http),
     ...(http.breakdownMicrosecondsPerRequest
       ? [
           '',
@@ -406,6 +408,56 @@ function httpTable(http) {
         ]
       : []),
   ].join('\n');
+}
+
+/** The fixed-rate rounds (bench/lib/http-fixed-rate.js) as a table and its note; none in older results. */
+function httpFixedRateTable(http) {
+  if (http.fixedRate === undefined) return [];
+  const rows = [];
+  for (const f of Object.values(http.fixedRate))
+    for (const [name, v] of Object.entries(f.variants))
+      rows.push([
+        HTTP_LABELS[name] ?? name,
+        decimal(f.offeredRequestsPerSecond, 0, { grouped: true }),
+        spread(v.requestsPerSecond, 0),
+        spread(v.serverCpuMicrosecondsPerRequest, 1),
+        v.addedMicrosecondsPerRequest === null ? '—' : decimal(v.addedMicrosecondsPerRequest, 1),
+        ratio(v.cpuRatioToBare),
+      ]);
+  return [
+    '',
+    table(
+      [
+        'at a fixed request rate',
+        'offered requests/s',
+        'requests/s answered',
+        'server CPU µs/request',
+        'added µs/request over bare',
+        'ratio to bare by CPU',
+      ],
+      rows,
+    ),
+    '',
+    `The headline servers again, in ${http.settings.rounds} more interleaved rounds, each offered the same rate: half the requests/s of the slowest headline variant of its framework, so that every one keeps up and does the same work per second. That is how most production servers run, below their limit; the CPU per request includes the work a server does each second whatever its rate (timers, metric collection, the queues' housekeeping), spread over fewer requests. autocannon sends each connection's share of a second's requests back to back and then waits, so latency at a fixed rate is not reported.`,
+  ];
+}
+
+/** Each server's CPU with no request at all; none in older results. */
+function httpIdleTable(http) {
+  if (http.idle === undefined) return [];
+  return [
+    '',
+    table(
+      ['idle: no request at all', 'server CPU ms per second', 'share of a core'],
+      Object.entries(http.idle.cpuMsPerSecond).map(([name, ms]) => [
+        HTTP_LABELS[name] ?? name,
+        decimal(ms, 1),
+        `${decimal(ms / 10, 2)}%`,
+      ]),
+    ),
+    '',
+    `Every server of the run left idle at the end for ${http.idle.seconds} s, at once; the median of each variant's processes (/proc counts CPU in 10 ms ticks).`,
+  ];
 }
 
 /** Whether the shipped defaults meet the aim (0.80× bare by requests/s, 0.85× by server CPU), as one sentence. */
@@ -895,6 +947,31 @@ const CONCLUSIONS = {
       sentences.push(
         `${sentences.length === 0 ? '**What to conclude:** started' : 'Started'} as users start it (\`--import @otel-lifeline/node/register\`, defaults: events, server spans, metrics, durable export to a receiver process), a ${name} server keeps ${ratio(shipped.ratioToBare)} of its bare requests/s and ${ratio(shipped.cpuRatioToBare)} of its capacity by whole-process CPU (${decimal(shipped.serverCpuMicrosecondsPerRequest.median, 1)} µs per request against bare's ${decimal(v[`${framework}-bare`]?.serverCpuMicrosecondsPerRequest.median, 1)} µs), against ${ratio(v[`${framework}-otel`]?.ratioToBare)} and ${ratio(v[`${framework}-otel`]?.cpuRatioToBare)} for stock OpenTelemetry (${stock}, exporting spans and metrics to the same receiver) in the same run${noTraces ? `; with traces off it keeps ${ratio(noTraces.ratioToBare)} and ${ratio(noTraces.cpuRatioToBare)}` : ''}.`,
         aimSentence(shipped.ratioToBare, shipped.cpuRatioToBare),
+      );
+      const fixed = h.fixedRate?.[framework];
+      const atRate = fixed?.variants[`${framework}-lifeline`];
+      if (atRate?.addedMicrosecondsPerRequest != null) {
+        const stockAtRate = fixed.variants[`${framework}-otel`];
+        const cores = (atRate.addedMicrosecondsPerRequest * fixed.offeredRequestsPerSecond) / 1e6;
+        sentences.push(
+          `At a fixed ${decimal(fixed.offeredRequestsPerSecond, 0, { grouped: true })} requests/s it adds ${decimal(atRate.addedMicrosecondsPerRequest, 1)} µs of CPU per request to bare's ${decimal(fixed.variants[`${framework}-bare`]?.serverCpuMicrosecondsPerRequest.median, 1)} (${ratio(atRate.cpuRatioToBare)} by CPU; ${decimal(cores * 100, 0)}% of a core at that rate)` +
+            (stockAtRate?.addedMicrosecondsPerRequest != null
+              ? `, stock OpenTelemetry ${decimal(stockAtRate.addedMicrosecondsPerRequest, 1)} µs (${ratio(stockAtRate.cpuRatioToBare)}).`
+              : '.'),
+        );
+      }
+    }
+    const idle = h.idle?.cpuMsPerSecond;
+    if (idle?.['fastify-lifeline'] !== undefined) {
+      const stock = ['fastify-otel', 'express-otel'].filter((n) => idle[n] !== undefined);
+      sentences.push(
+        `With no request at all, a server with the distribution spends ${decimal(idle['fastify-lifeline'], 1)} ms of CPU a second (Fastify)` +
+          (idle['express-lifeline'] !== undefined
+            ? ` and ${decimal(idle['express-lifeline'], 1)} ms (Express)`
+            : '') +
+          (stock.length > 0
+            ? `, stock OpenTelemetry ${stock.map((n) => `${decimal(idle[n], 1)} ms (${n.startsWith('fastify') ? 'Fastify' : 'Express'})`).join(' and ')}.`
+            : '.'),
       );
     }
     if (parts) {

@@ -61,6 +61,27 @@ describe('the benchmark suite in quick mode', () => {
     expect(exp.longOutage.control.lost).toBe(0);
     expect(report).toContain('The pipeline in a worker thread');
     expect(report).toContain('long outage, control');
+    // bench:http's fixed-rate rounds answered what they offered, and the idle window measured
+    // every server; the report renders both.
+    const http = JSON.parse(fs.readFileSync(path.join(outDir, 'http.json'), 'utf8')) as {
+      fixedRate: Record<
+        string,
+        {
+          offeredRequestsPerSecond: number;
+          variants: Record<string, { requestsPerSecond: { median: number } }>;
+        }
+      >;
+      idle: { cpuMsPerSecond: Record<string, number> };
+    };
+    for (const app of ['fastify', 'express']) {
+      const fixed = http.fixedRate[app]!;
+      expect(Object.keys(fixed.variants).sort()).toEqual([`${app}-bare`, `${app}-lifeline`, `${app}-otel`]);
+      for (const v of Object.values(fixed.variants))
+        expect(v.requestsPerSecond.median).toBeGreaterThan(fixed.offeredRequestsPerSecond * 0.8);
+    }
+    expect(http.idle.cpuMsPerSecond['fastify-lifeline']).toBeGreaterThanOrEqual(0);
+    expect(report).toContain('at a fixed request rate');
+    expect(report).toContain('idle: no request at all');
     const charts = fs.readdirSync(path.join(outDir, 'charts'));
     expect(charts.sort()).toEqual(
       ['export-loss.svg', 'failover.svg', 'http-overhead.svg', 'queue-append.svg', 'queue-read.svg'].sort(),
