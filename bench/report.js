@@ -473,6 +473,21 @@ function aimSentence(byRequests, byCpu) {
 }
 
 /** The in-process breakdown's parts: the instrumentation alone, and what each SDK adds to it. */
+/** Where the queue's appends stand against the 0.80× aim over the parallel raw writer. */
+function parallelAim(appends) {
+  const short = appends.filter((a) => a.ratio.queueOverParallel < 0.8);
+  if (short.length === 0) return ', at or above the 0.80× aim';
+  if (short.length === appends.length) return ', short of the 0.80× aim';
+  return `, short of the 0.80× aim with ${short.map((a) => `${a.recordBytes} B`).join(' and ')} records`;
+}
+
+/** "1.23 µs", or, when the row with the part measured at or below the row without it, says so. */
+function addedMicros(value) {
+  return value > 0
+    ? `${decimal(value, 2)} µs`
+    : `too little to measure here (${decimal(value, 2)} µs: the row with it came out below the row without, within the passes' noise)`;
+}
+
 function httpParts(http) {
   const b = http.breakdownMicrosecondsPerRequest ?? {};
   const find = (prefix) => Object.entries(b).find(([k]) => k.startsWith(prefix))?.[1];
@@ -907,7 +922,7 @@ const CONCLUSIONS = {
           : `cost ${fixed(100 * (1 - worst))}% at most`;
     const parallel = appends.filter((a) => a.parallel !== undefined);
     const parallelSentence = parallel.length
-      ? ` Against a raw writer with the queue's own parallelism (O_DSYNC pwritev, ${parallel[0].parallel.what.match(/up to (\d+)/)?.[1] ?? 4} in flight, same policy) it reaches ${parallel.map((a) => `${ratio(a.ratio.queueOverParallel)} (${a.recordBytes} B records)`).join(' and ')}${parallel.every((a) => a.ratio.queueOverParallel >= 0.8) ? '' : ', short of the 0.80× aim'}, at ${parallel.map((a) => ratio(a.ratio.cpuQueueOverParallel)).join(' and ')} its CPU per MiB: that is the cost of framing, CRC and segment files on the appending thread.`
+      ? ` Against a raw writer with the queue's own parallelism (O_DSYNC pwritev, ${parallel[0].parallel.what.match(/up to (\d+)/)?.[1] ?? 4} in flight, same policy) it reaches ${parallel.map((a) => `${ratio(a.ratio.queueOverParallel)} (${a.recordBytes} B records)`).join(' and ')}${parallelAim(parallel)}, at ${parallel.map((a) => ratio(a.ratio.cpuQueueOverParallel)).join(' and ')} its CPU per MiB: that is the cost of framing, CRC and segment files on the appending thread.`
       : '';
     return `**What to conclude:** with group commit the queue appends at ${ratios.join(' and ')} the throughput of a serial raw write + fdatasync loop with the same sync policy, so the framing, checksums and segment files that make it crash-safe ${cost} next to that loop.${parallelSentence} A ${fixed(q.backlog.payloadBytes / 2 ** 30, 1)} GiB backlog opens in ${fixed(c.open.queue.ms.median)} ms with a ${which} page cache because recovery reads only the tail, and drains at ${fixed(c.readBack.queue.mbPerS.median)} MB/s ${which}.`;
   },
@@ -945,7 +960,7 @@ const CONCLUSIONS = {
       const name = framework === 'fastify' ? 'Fastify' : 'Express';
       const noTraces = v[`${framework}-lifeline-no-traces`];
       sentences.push(
-        `${sentences.length === 0 ? '**What to conclude:** started' : 'Started'} as users start it (\`--import @otel-lifeline/node/register\`, defaults: events, server spans, metrics, durable export to a receiver process), a ${name} server keeps ${ratio(shipped.ratioToBare)} of its bare requests/s and ${ratio(shipped.cpuRatioToBare)} of its capacity by whole-process CPU (${decimal(shipped.serverCpuMicrosecondsPerRequest.median, 1)} µs per request against bare's ${decimal(v[`${framework}-bare`]?.serverCpuMicrosecondsPerRequest.median, 1)} µs), against ${ratio(v[`${framework}-otel`]?.ratioToBare)} and ${ratio(v[`${framework}-otel`]?.cpuRatioToBare)} for stock OpenTelemetry (${stock}, exporting spans and metrics to the same receiver) in the same run${noTraces ? `; with traces off it keeps ${ratio(noTraces.ratioToBare)} and ${ratio(noTraces.cpuRatioToBare)}` : ''}.`,
+        `${sentences.length === 0 ? '**What to conclude:** started' : 'Started'} as users start it (\`--import @otel-lifeline/node/register\`, defaults: events, server spans, metrics, durable export to a receiver process), ${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} server keeps ${ratio(shipped.ratioToBare)} of its bare requests/s and ${ratio(shipped.cpuRatioToBare)} of its capacity by whole-process CPU (${decimal(shipped.serverCpuMicrosecondsPerRequest.median, 1)} µs per request against bare's ${decimal(v[`${framework}-bare`]?.serverCpuMicrosecondsPerRequest.median, 1)} µs), against ${ratio(v[`${framework}-otel`]?.ratioToBare)} and ${ratio(v[`${framework}-otel`]?.cpuRatioToBare)} for stock OpenTelemetry (${stock}, exporting spans and metrics to the same receiver) in the same run${noTraces ? `; with traces off it keeps ${ratio(noTraces.ratioToBare)} and ${ratio(noTraces.cpuRatioToBare)}` : ''}.`,
         aimSentence(shipped.ratioToBare, shipped.cpuRatioToBare),
       );
       const fixed = h.fixedRate?.[framework];
@@ -976,9 +991,9 @@ const CONCLUSIONS = {
     }
     if (parts) {
       sentences.push(
-        `Per request, the instrumentation's own work costs ${decimal(parts.own, 2)} µs and handing its events to the Logs SDK's processors adds ${decimal(parts.logs, 2)} µs` +
+        `Per request, the instrumentation's own work costs ${decimal(parts.own, 2)} µs and handing its events to the Logs SDK's processors adds ${addedMicros(parts.logs)}` +
           (parts.producer !== undefined && parts.sdkHistograms !== undefined
-            ? `; the HTTP histograms add ${decimal(parts.producer, 2)} µs through Lifeline's metrics producer against ${decimal(parts.sdkHistograms, 2)} µs through the Metrics SDK's \`Histogram.record\`.`
+            ? `; the HTTP histograms add ${addedMicros(parts.producer)} through Lifeline's metrics producer and ${addedMicros(parts.sdkHistograms)} through the Metrics SDK's \`Histogram.record\`.`
             : '.'),
       );
     }
