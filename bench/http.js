@@ -251,6 +251,9 @@ async function main(quick) {
     ? {}
     : await new Promise((resolve, reject) => {
         const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        // On the servers' CPU, free now that they have exited: this process's CPU (the load
+        // generator's) also takes more of the machine's own work, which made the figures noisier.
+        if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.server, String(child.pid)]);
         child.once('message', resolve);
         child.once('error', reject);
       });
