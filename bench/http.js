@@ -41,11 +41,12 @@
 // requests/s; bench/lib/http-fixed-rate.js), and every server idle for 20 s (3 s with --quick):
 // the CPU per request at equal load, and the CPU a server spends a second with no request.
 //
-// Then a breakdown (in a child process, no sockets): real IncomingMessage/ServerResponse objects
-// are pushed through the same diagnostics channels Node publishes on, to measure the CPU time per
-// request of the instrumentation's own code (no-op providers), the Logs SDK and the Metrics SDK
-// (three interleaved passes, medians), and of the opt-in body-size histograms.
-import { fork, spawn, spawnSync } from 'node:child_process';
+// Then a breakdown (bench/lib/http-breakdown.js, no sockets, each configuration in a process of its
+// own): real IncomingMessage/ServerResponse objects are pushed through the same diagnostics channels
+// Node publishes on, to measure the CPU time per request of the instrumentation's own code (no-op
+// providers), the Logs SDK and the Metrics SDK (three passes, medians), and of the opt-in body-size
+// histograms.
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureBreakdown } from './lib/http-breakdown.js';
 import { fixedRateRounds, fixedRates, idleCpuMsPerSecond } from './lib/http-fixed-rate.js';
 import { countOption } from './lib/options.js';
 import { median } from './lib/stats.js';
@@ -138,12 +140,10 @@ const { values: cli } = parseArgs({
     // The processes this script starts of itself.
     'serve-handwired': { type: 'boolean', default: false },
     receiver: { type: 'boolean', default: false },
-    breakdown: { type: 'boolean', default: false },
   },
 });
 if (cli['serve-handwired']) await serveHandwired();
 else if (cli.receiver) await runReceiver();
-else if (cli.breakdown) await breakdown();
 else await main(cli.quick);
 
 async function main(quick) {
@@ -247,16 +247,10 @@ async function main(quick) {
       rounds: results[variant],
     };
   }
-  const parts = cli['no-breakdown']
-    ? {}
-    : await new Promise((resolve, reject) => {
-        const child = fork(self, ['--breakdown'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        // On the servers' CPU, free now that they have exited: this process's CPU (the load
-        // generator's) also takes more of the machine's own work, which made the figures noisier.
-        if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.server, String(child.pid)]);
-        child.once('message', resolve);
-        child.once('error', reject);
-      });
+  // The servers have exited: the breakdown's processes take their CPU (the load generator's also
+  // takes more of the machine's own work, which made the figures noisier there).
+  if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.server, String(process.pid)]);
+  const parts = cli['no-breakdown'] ? {} : await measureBreakdown();
   const report = {
     benchmark: 'http',
     date: new Date().toISOString(),
@@ -274,6 +268,8 @@ async function main(quick) {
       pinnedCpus: pin ?? null,
       // The receiver runs on the load generator's CPU (never the servers').
       receiverCpu: pin?.load ?? null,
+      // How the breakdown was measured (bench/lib/http-breakdown.js).
+      breakdown: 'a process per configuration',
     },
     variants: summary,
     // Per app: the headline variants offered one rate (bench/lib/http-fixed-rate.js).
@@ -320,131 +316,6 @@ async function main(quick) {
 }
 
 /** CPU µs per request of each part, measured by driving the diagnostics channels directly. */
-async function breakdown() {
-  const { IncomingMessage, ServerResponse, Server } = await import('node:http');
-  const { Socket } = await import('node:net');
-  const dc = await import('node:diagnostics_channel');
-  const { instrumentApi, createHttpMetricsProducer } = await import('@otel-lifeline/instrumentation-api');
-  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
-  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
-    await import('@opentelemetry/sdk-metrics');
-  const start = dc.channel('http.server.request.start');
-  const finish = dc.channel('http.server.response.finish');
-  const server = new Server(() => {});
-  const socket = new Socket();
-  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
-  // A typical API request, different each time: ids from a pool larger than the redactor's memory
-  // of clean strings (so the detectors' cost is not hidden by it), a short query, a few headers as
-  // browsers and client libraries send them.
-  const { randomUUID } = await import('node:crypto');
-  const AGENTS = [
-    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-    'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
-    'okhttp/4.12.0',
-    'python-requests/2.32.3',
-  ];
-  const WORDS = ['kettle', 'teapot', 'mug', 'saucer', 'spoon', 'tray', 'strainer', 'cosy'];
-  const urls = Array.from({ length: 4096 }, (_, i) =>
-    i % 2 === 0
-      ? `/api/orders/${100000 + i * 37}?page=${i % 9}&sort=created_at`
-      : `/api/customers/${randomUUID()}/orders?q=${WORDS[i % 8]}&limit=20`,
-  );
-  let seq = 0;
-  const one = () => {
-    const i = seq++ & 4095;
-    const request = new IncomingMessage(socket);
-    request.method = 'GET';
-    request.url = urls[i];
-    request.httpVersion = '1.1';
-    request.headers = {
-      host: 'api.example.com',
-      'user-agent': AGENTS[i & 3],
-      accept: 'application/json',
-      'accept-encoding': 'gzip, deflate, br',
-    };
-    const response = new ServerResponse(request);
-    response.setHeader('content-type', 'application/json');
-    response.setHeader('content-length', '40');
-    start.publish({ request, response, socket, server });
-    server.emit('request', request, response);
-    finish.publish({ request, response, socket, server });
-  };
-  const measure = (n) => {
-    for (let i = 0; i < n / 5; i++) one();
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) one();
-    const t = process.cpuUsage(t0);
-    return (t.user + t.system) / n;
-  };
-  const dropLogs = {
-    export: (_r, done) => done({ code: 0 }),
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-  const dropMetrics = { ...dropLogs, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
-  const loggerProvider = () =>
-    new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: dropLogs })] });
-  const meterProvider = (metricProducers = []) =>
-    new MeterProvider({
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: dropMetrics,
-          exportIntervalMillis: 60_000,
-          metricProducers,
-        }),
-      ],
-    });
-  /** The Metrics SDK with the HTTP histograms aggregated by Lifeline's producer (what @otel-lifeline/node sets up). */
-  const withProducer = () => {
-    const metricsProducer = createHttpMetricsProducer();
-    return { meterProvider: meterProvider([metricsProducer]), metricsProducer };
-  };
-  const n = 200_000;
-  const configs = [
-    ['instrumentation, no-op providers', () => ({})],
-    // The same without the value detectors: the difference is what they cost per request.
-    ['instrumentation, no-op providers, value detectors off', () => ({ redaction: { detectValues: false } })],
-    ['instrumentation + Logs SDK (batch, dropping)', () => ({ loggerProvider: loggerProvider() })],
-    ['instrumentation + Metrics SDK, histograms in the SDK', () => ({ meterProvider: meterProvider() })],
-    ['instrumentation + Metrics SDK, histograms in the producer', withProducer],
-    [
-      'instrumentation + both SDKs, producer (as in fastify-handwired-null)',
-      () => ({ loggerProvider: loggerProvider(), ...withProducer() }),
-    ],
-    [
-      'both SDKs, producer, bodySizeMetrics: true (opt-in histograms)',
-      () => ({ loggerProvider: loggerProvider(), ...withProducer(), bodySizeMetrics: true }),
-    ],
-  ];
-  // Three passes over all configurations, interleaved; each figure is the median of its passes
-  // minus the median cost of building the request objects alone.
-  const samples = Object.fromEntries(
-    [['request objects only (baseline)'], ...configs].map(([name]) => [name, []]),
-  );
-  for (let pass = 0; pass < 3; pass++) {
-    samples['request objects only (baseline)'].push(measure(n));
-    for (const [name, options] of configs) {
-      const api = instrumentApi(options());
-      samples[name].push(measure(n));
-      await api.shutdown();
-    }
-  }
-  const out = {};
-  const baseline = median(samples['request objects only (baseline)']);
-  out['request objects only (baseline)'] = baseline;
-  for (const [name] of configs) out[name] = median(samples[name]) - baseline;
-  // The two run back to back in each pass: the median of the paired differences is less exposed to
-  // drift on the machine than the difference of the medians.
-  const detectorsOff = samples['instrumentation, no-op providers, value detectors off'];
-  out['redaction value detectors (no-op providers, on − off)'] = median(
-    samples['instrumentation, no-op providers'].map((on, pass) => on - detectorsOff[pass]),
-  );
-  // `node bench/http.js --breakdown` alone prints the figures (for exploring; the report reads http.json).
-  if (process.send) process.send(out);
-  else console.log(JSON.stringify(out, null, 2));
-  process.exit(0);
-}
-
 /** Load for `seconds`: as fast as the server answers, or at `rate` requests/s over all connections. */
 async function load(url, seconds, connections, rate) {
   const { default: autocannon } = await import('autocannon');

@@ -404,7 +404,9 @@ function httpTable(http) {
             Object.entries(http.breakdownMicrosecondsPerRequest).map(([part, us]) => [part, decimal(us, 2)]),
           ),
           '',
-          'Each row after the first is the cost on top of building the request objects (the first row); median of three interleaved passes.',
+          http.settings?.breakdown === 'a process per configuration'
+            ? 'Each row after the first is the cost on top of building the request objects (the first row), each configuration measured in a process of its own, as in a real server (one after another in one process, the later ones measured slower); median of three passes.'
+            : 'Each row after the first is the cost on top of building the request objects (the first row); median of three interleaved passes.',
         ]
       : []),
   ].join('\n');

@@ -72,6 +72,7 @@ describe('the benchmark suite in quick mode', () => {
         }
       >;
       idle: { cpuMsPerSecond: Record<string, number> };
+      breakdownMicrosecondsPerRequest: Record<string, number>;
     };
     for (const app of ['fastify', 'express']) {
       const fixed = http.fixedRate[app]!;
@@ -80,6 +81,14 @@ describe('the benchmark suite in quick mode', () => {
         expect(v.requestsPerSecond.median).toBeGreaterThan(fixed.offeredRequestsPerSecond * 0.8);
     }
     expect(http.idle.cpuMsPerSecond['fastify-lifeline']).toBeGreaterThanOrEqual(0);
+    // The breakdown's processes each measured their configuration: the instrumentation costs
+    // something on top of building the request objects, and the value detectors are part of it.
+    const parts = http.breakdownMicrosecondsPerRequest;
+    expect(Object.keys(parts)).toHaveLength(9);
+    expect(parts['instrumentation, no-op providers']).toBeGreaterThan(0);
+    expect(parts['instrumentation, no-op providers']).toBeGreaterThan(
+      parts['instrumentation, no-op providers, value detectors off']!,
+    );
     expect(report).toContain('at a fixed request rate');
     expect(report).toContain('idle: no request at all');
     const charts = fs.readdirSync(path.join(outDir, 'charts'));
