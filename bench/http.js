@@ -45,7 +45,8 @@
 // own): real IncomingMessage/ServerResponse objects are pushed through the same diagnostics channels
 // Node publishes on, to measure the CPU time per request of the instrumentation's own code (no-op
 // providers), the Logs SDK and the Metrics SDK (three passes, medians), and of the opt-in body-size
-// histograms.
+// histograms; and the distribution's whole-process CPU per request on the same request objects,
+// started with --import and exporting to the receiver, with defaults and with traces off.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureBreakdown } from './lib/http-breakdown.js';
+import { measureBreakdown, measureDistribution } from './lib/http-breakdown.js';
 import { fixedRateRounds, fixedRates, idleCpuMsPerSecond } from './lib/http-fixed-rate.js';
 import { countOption } from './lib/options.js';
 import { median } from './lib/stats.js';
@@ -222,10 +223,13 @@ async function main(quick) {
   const idleSeconds = quick ? 3 : 20;
   const idleCpu = await idleCpuMsPerSecond(servers, idleSeconds, processCpuMicroseconds);
   const counts = await receiver.counts();
-  for (const child of [...Object.values(servers).flat(), receiver]) {
-    child.process.kill('SIGTERM');
-    await once(child.process, 'exit');
-  }
+  const stop = async (children) => {
+    for (const child of children) {
+      child.process.kill('SIGTERM');
+      await once(child.process, 'exit');
+    }
+  };
+  await stop(Object.values(servers).flat());
   for (const dir of queueDirs) rmSync(dir, { recursive: true, force: true });
 
   const summary = {};
@@ -251,6 +255,11 @@ async function main(quick) {
   // takes more of the machine's own work, which made the figures noisier there).
   if (pin !== undefined) spawnSync('taskset', ['-a', '-p', '-c', pin.server, String(process.pid)]);
   const parts = cli['no-breakdown'] ? {} : await measureBreakdown();
+  // The distribution on the same request objects, exporting to the receiver (still on its CPU).
+  const distribution = cli['no-breakdown']
+    ? undefined
+    : await measureDistribution(receiver.url, quick ? 2 : 6);
+  await stop([receiver]);
   const report = {
     benchmark: 'http',
     date: new Date().toISOString(),
@@ -279,6 +288,8 @@ async function main(quick) {
     // What the receiver process accepted over the whole run (every variant together).
     received: counts,
     breakdownMicrosecondsPerRequest: parts,
+    // The distribution's whole-process CPU per request with no socket (bench/lib/http-breakdown.js).
+    distributionNoSockets: distribution,
   };
   const outDir =
     cli.out !== undefined ? path.resolve(cli.out) : fileURLToPath(new URL('./results/', import.meta.url));

@@ -409,6 +409,7 @@ function httpTable(http) {
             : 'Each row after the first is the cost on top of building the request objects (the first row); median of three interleaved passes.',
         ]
       : []),
+    ...httpDistributionTable(http.distributionNoSockets),
   ].join('\n');
 }
 
@@ -475,6 +476,34 @@ function aimSentence(byRequests, byCpu) {
 }
 
 /** The in-process breakdown's parts: the instrumentation alone, and what each SDK adds to it. */
+/** bench:http's distribution with no socket (bench/lib/http-breakdown.js), when the run has it. */
+function httpDistributionTable(d) {
+  if (d === undefined) return [];
+  return [
+    '',
+    table(
+      [
+        `the distribution with no socket: whole-process CPU µs per request at ${integer(d.requestsPerSecond)} requests/s`,
+        'µs',
+      ],
+      [
+        ['request objects and pacing, `OTEL_SDK_DISABLED=true` (baseline)', spread(d.sdkDisabled)],
+        [
+          'added by the distribution, defaults (events, server spans, metrics, durable export to the receiver process)',
+          spread(d.defaults),
+        ],
+        ['added by the distribution, traces off (`OTEL_TRACES_EXPORTER=none`)', spread(d.tracesOff)],
+        [
+          'of which the server span and its export (defaults − traces off, paired by pass)',
+          spread(d.serverSpans),
+        ],
+      ],
+    ),
+    '',
+    `The distribution started with \`--import @otel-lifeline/node/register\` in a process of its own, fed the breakdown's request objects through Node's HTTP diagnostics channels at a steady ${integer(d.requestsPerSecond)} requests/s and exporting to the receiver process; the CPU of every thread of that process over ${d.seconds} s after a warm-up of ${d.seconds / 2} s; each variant in its own process, median (min–max) of ${d.passes} passes. With no socket and no framework, whose cost varies from run to run by more than the distribution's, this is the figure to compare changes to the distribution by.`,
+  ];
+}
+
 /** Where the queue's appends stand against the 0.80× aim over the parallel raw writer. */
 function parallelAim(appends) {
   const short = appends.filter((a) => a.ratio.queueOverParallel < 0.8);
@@ -989,6 +1018,12 @@ const CONCLUSIONS = {
           (stock.length > 0
             ? `, stock OpenTelemetry ${stock.map((n) => `${decimal(idle[n], 1)} ms (${n.startsWith('fastify') ? 'Fastify' : 'Express'})`).join(' and ')}.`
             : '.'),
+      );
+    }
+    const d = h.distributionNoSockets;
+    if (d) {
+      sentences.push(
+        `With no socket and no framework, at a steady ${integer(d.requestsPerSecond)} requests/s, the distribution adds ${decimal(d.defaults.median, 1)} µs of whole-process CPU per request with its defaults and ${decimal(d.tracesOff.median, 1)} µs with traces off: the server span and its durable export cost ${decimal(d.serverSpans.median, 1)} µs.`,
       );
     }
     if (parts) {

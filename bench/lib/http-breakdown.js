@@ -2,16 +2,29 @@
 // IncomingMessage/ServerResponse objects are pushed through the diagnostics channels Node's HTTP
 // server publishes on, so that Lifeline's API instrumentation sees them as it sees real requests.
 //
-//   node bench/lib/http-breakdown.js                 every configuration, 3 passes; prints JSON
+//   node bench/lib/http-breakdown.js [--quick]       every configuration, 3 passes; prints JSON
 //   node bench/lib/http-breakdown.js --config NAME   one measurement of one configuration (a child)
+//   node --import @otel-lifeline/node/register bench/lib/http-breakdown.js --distribution SECONDS
+//                                                    the distribution's CPU per request (a child)
 //
 // Each measurement runs in a process of its own, as each configuration runs in a real server: run
 // one after another in one process, the later configurations measured slower (0.3 µs more for the
 // Logs SDK) because V8 had compiled the shared code for the earlier ones. The child measures the
 // request objects alone first and then with the configuration; its figure is the difference.
 // Three passes over the configurations, each in a different order; a row is the median over passes.
+//
+// Then the distribution itself, started as users start it (`--import`, defaults, exporting to a
+// receiver process), fed the same request objects at a steady 20,000 requests/s: its whole-process
+// CPU per request (every thread: encoding, compression, the disk queue, fdatasync, the HTTP export)
+// with no socket and no framework around it, whose cost varies more from run to run than the
+// distribution's own. Three variants, each in its own process, three passes: the SDK disabled
+// (request objects and the pacing alone: the baseline), defaults, and traces off; the server
+// span's cost is defaults − traces off, paired by pass.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from './stats.js';
@@ -48,15 +61,12 @@ const PASSES = 3;
  * cost on top of it, then the value detectors' cost (no-op providers, on − off, paired by pass).
  */
 export async function measureBreakdown() {
-  const self = fileURLToPath(import.meta.url);
   const baseline = [];
   const added = Object.fromEntries(NAMES.map((name) => [name, []]));
   for (let pass = 0; pass < PASSES; pass++) {
     for (let i = 0; i < NAMES.length; i++) {
       const name = NAMES[(i + pass * 3) % NAMES.length];
-      const child = fork(self, ['--config', name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      const [[message], [code]] = await Promise.all([once(child, 'message'), once(child, 'exit')]);
-      if (code !== 0) throw new Error(`breakdown of "${name}" exited with code ${code}`);
+      const message = await child(['--config', name], {}, `breakdown of "${name}"`);
       baseline.push(message.baseline);
       added[name][pass] = message.value - message.baseline;
     }
@@ -67,21 +77,117 @@ export async function measureBreakdown() {
   return out;
 }
 
-/** One measurement: the request objects alone, then with configuration `name`; CPU µs per request. */
-async function measureOne(name) {
-  if (!Object.hasOwn(CONFIGS, name))
-    throw new Error(`--config: expected one of ${NAMES.join(' | ')}, got "${name}"`);
+const self = fileURLToPath(import.meta.url);
+const register = import.meta.resolve('@otel-lifeline/node/register');
+
+/** Runs this script in a child process with `args` and `env`; resolves with the message it sends. */
+async function child(args, env, what, execArgv = []) {
+  const forked = fork(self, args, {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = once(forked, 'exit');
+  const message = await Promise.race([
+    once(forked, 'message').then(([m]) => m),
+    exited.then(([code]) => {
+      throw new Error(`${what} exited with code ${code} before it reported`);
+    }),
+  ]);
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`${what} exited with code ${code}`);
+  return message;
+}
+
+export const DISTRIBUTION_REQUESTS_PER_SECOND = 20_000;
+/** The distribution's variants: the environment each starts with. */
+const DISTRIBUTION = {
+  sdkDisabled: { OTEL_SDK_DISABLED: 'true' },
+  defaults: {},
+  tracesOff: { OTEL_TRACES_EXPORTER: 'none' },
+};
+
+/**
+ * The distribution's whole-process CPU per request, each variant in its own process exporting to
+ * `receiverUrl`, `seconds` measured after a warm-up of half as long; three passes in rotated
+ * order. µs per request: the baseline (SDK disabled), what defaults and traces off add to it, and
+ * the server span (defaults − traces off); each {median, min, max} over passes.
+ */
+export async function measureDistribution(receiverUrl, seconds) {
+  const names = Object.keys(DISTRIBUTION);
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + pass) % names.length];
+      const queueDir = mkdtempSync(path.join(tmpdir(), 'lifeline-bench-breakdown-'));
+      try {
+        const env = {
+          OTEL_SERVICE_NAME: 'bench-http',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+          LIFELINE_QUEUE_DIR: queueDir,
+          ...DISTRIBUTION[name],
+        };
+        const message = await child(['--distribution', String(seconds)], env, `the distribution (${name})`, [
+          '--import',
+          register,
+        ]);
+        runs[name][pass] = message.microsecondsPerRequest;
+      } finally {
+        rmSync(queueDir, { recursive: true, force: true });
+      }
+    }
+  }
+  const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+  const over = (name) => runs[name].map((us, pass) => us - runs.sdkDisabled[pass]);
+  return {
+    requestsPerSecond: DISTRIBUTION_REQUESTS_PER_SECOND,
+    seconds,
+    passes: PASSES,
+    sdkDisabled: spread(runs.sdkDisabled),
+    defaults: spread(over('defaults')),
+    tracesOff: spread(over('tracesOff')),
+    serverSpans: spread(runs.defaults.map((us, pass) => us - runs.tracesOff[pass])),
+    runs,
+  };
+}
+
+/** One process running the distribution (started by --import): paced requests, whole-process CPU. */
+async function measureDistributionOnce(seconds) {
+  const one = await requestFactory();
+  const rate = DISTRIBUTION_REQUESTS_PER_SECOND;
+  const slice = rate / 100; // requests per 10 ms
+  const run = async (n) => {
+    const started = performance.now();
+    for (let done = 0; done < n;) {
+      for (let k = 0; k < slice && done < n; k++, done++) one();
+      const due = started + (done / rate) * 1000;
+      while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  };
+  await run((rate * seconds) / 2);
+  const before = process.cpuUsage();
+  const n = rate * seconds;
+  await run(n);
+  // The last records' encode, commit and export (the durability interval is 100 ms).
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const used = process.cpuUsage(before);
+  return { microsecondsPerRequest: (used.user + used.system) / n };
+}
+
+/**
+ * `one()`: a typical API request through Node's HTTP diagnostics channels, as the server publishes
+ * them, with a handler that sets the status.
+ */
+async function requestFactory() {
   const { IncomingMessage, ServerResponse, Server } = await import('node:http');
   const { Socket } = await import('node:net');
   const dc = await import('node:diagnostics_channel');
   const { randomUUID } = await import('node:crypto');
-  const { instrumentApi, createHttpMetricsProducer } = await import('@otel-lifeline/instrumentation-api');
-  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
-  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
-    await import('@opentelemetry/sdk-metrics');
   const start = dc.channel('http.server.request.start');
   const finish = dc.channel('http.server.response.finish');
-  const server = new Server(() => {});
+  const server = new Server((_request, response) => {
+    response.statusCode = 200;
+  });
   const socket = new Socket();
   Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
   // A typical API request, different each time: ids from a pool larger than the redactor's memory
@@ -119,6 +225,18 @@ async function measureOne(name) {
     server.emit('request', request, response);
     finish.publish({ request, response, socket, server });
   };
+  return one;
+}
+
+/** One measurement: the request objects alone, then with configuration `name`; CPU µs per request. */
+async function measureOne(name) {
+  if (!Object.hasOwn(CONFIGS, name))
+    throw new Error(`--config: expected one of ${NAMES.join(' | ')}, got "${name}"`);
+  const { instrumentApi, createHttpMetricsProducer } = await import('@otel-lifeline/instrumentation-api');
+  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
+    await import('@opentelemetry/sdk-metrics');
+  const one = await requestFactory();
   const measure = (n) => {
     for (let i = 0; i < n / 5; i++) one();
     const t0 = process.cpuUsage();
@@ -160,15 +278,32 @@ async function measureOne(name) {
   return { baseline, value };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { config: { type: 'string' } } });
-  if (values.config !== undefined) {
-    const result = await measureOne(values.config);
-    // The SDKs' timers would keep the process alive: it exits once the parent has the figures.
+if (process.argv[1] === self) {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      distribution: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  // The children send their figures and exit once the parent has them (the SDKs' timers would
+  // keep them alive).
+  const report = (result) => {
     if (process.send) process.send(result, () => process.exit(0));
     else {
       console.log(JSON.stringify(result));
       process.exit(0);
     }
-  } else console.log(JSON.stringify(await measureBreakdown(), null, 2));
+  };
+  if (values.config !== undefined) report(await measureOne(values.config));
+  else if (values.distribution !== undefined)
+    report(await measureDistributionOnce(Number(values.distribution)));
+  else {
+    const { createReceiver } = await import('@otel-lifeline/receiver');
+    const receiver = await createReceiver({ keep: false });
+    const parts = await measureBreakdown();
+    const distribution = await measureDistribution(receiver.url, values.quick ? 2 : 6);
+    await receiver.close();
+    console.log(JSON.stringify({ parts, distribution }, null, 2));
+  }
 }

@@ -73,6 +73,10 @@ describe('the benchmark suite in quick mode', () => {
       >;
       idle: { cpuMsPerSecond: Record<string, number> };
       breakdownMicrosecondsPerRequest: Record<string, number>;
+      distributionNoSockets: Record<
+        'sdkDisabled' | 'defaults' | 'tracesOff' | 'serverSpans',
+        { median: number }
+      >;
     };
     for (const app of ['fastify', 'express']) {
       const fixed = http.fixedRate[app]!;
@@ -89,6 +93,11 @@ describe('the benchmark suite in quick mode', () => {
     expect(parts['instrumentation, no-op providers']).toBeGreaterThan(
       parts['instrumentation, no-op providers, value detectors off']!,
     );
+    // The distribution with no socket: traces add the server span's work on top of traces off.
+    const dist = http.distributionNoSockets;
+    expect(dist.tracesOff.median).toBeGreaterThan(0);
+    expect(dist.defaults.median).toBeGreaterThan(dist.tracesOff.median);
+    expect(report).toContain('the distribution with no socket');
     expect(report).toContain('at a fixed request rate');
     expect(report).toContain('idle: no request at all');
     const charts = fs.readdirSync(path.join(outDir, 'charts'));
