@@ -17,9 +17,9 @@
 // receiver process), fed the same request objects at a steady 20,000 requests/s: its whole-process
 // CPU per request (every thread: encoding, compression, the disk queue, fdatasync, the HTTP export)
 // with no socket and no framework around it, whose cost varies more from run to run than the
-// distribution's own. Three variants, each in its own process, three passes: the SDK disabled
-// (request objects and the pacing alone: the baseline), defaults, and traces off; the server
-// span's cost is defaults − traces off, paired by pass.
+// distribution's own. Four variants, each in its own process, three passes: the SDK disabled
+// (request objects and the pacing alone: the baseline), defaults, traces off, and 1 trace in 10
+// sampled; the server span's cost is defaults − traces off, paired by pass.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,6 +105,9 @@ const DISTRIBUTION = {
   sdkDisabled: { OTEL_SDK_DISABLED: 'true' },
   defaults: {},
   tracesOff: { OTEL_TRACES_EXPORTER: 'none' },
+  // The head sampling OpenTelemetry users set to keep 1 trace in 10 (the SDK's environment
+  // variables); every access event is still emitted, with its trace ids.
+  sampledTenth: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
 };
 
 /**
@@ -146,6 +149,7 @@ export async function measureDistribution(receiverUrl, seconds) {
     sdkDisabled: spread(runs.sdkDisabled),
     defaults: spread(over('defaults')),
     tracesOff: spread(over('tracesOff')),
+    sampledTenth: spread(over('sampledTenth')),
     serverSpans: spread(runs.defaults.map((us, pass) => us - runs.tracesOff[pass])),
     runs,
   };

@@ -74,7 +74,7 @@ describe('the benchmark suite in quick mode', () => {
       idle: { cpuMsPerSecond: Record<string, number> };
       breakdownMicrosecondsPerRequest: Record<string, number>;
       distributionNoSockets: Record<
-        'sdkDisabled' | 'defaults' | 'tracesOff' | 'serverSpans',
+        'sdkDisabled' | 'defaults' | 'tracesOff' | 'sampledTenth' | 'serverSpans',
         { median: number }
       >;
     };
@@ -97,6 +97,9 @@ describe('the benchmark suite in quick mode', () => {
     const dist = http.distributionNoSockets;
     expect(dist.tracesOff.median).toBeGreaterThan(0);
     expect(dist.defaults.median).toBeGreaterThan(dist.tracesOff.median);
+    // Head sampling 1 in 10 is measured beside them, and reported.
+    expect(dist.sampledTenth.median).toBeGreaterThan(0);
+    expect(report).toContain('1 trace in 10 sampled');
     expect(report).toContain('the distribution with no socket');
     expect(report).toContain('at a fixed request rate');
     expect(report).toContain('idle: no request at all');
