@@ -493,14 +493,10 @@ function httpDistributionTable(d) {
           spread(d.defaults),
         ],
         ['added by the distribution, traces off (`OTEL_TRACES_EXPORTER=none`)', spread(d.tracesOff)],
-        ...(d.sampledTenth
-          ? [
-              [
-                'added by the distribution, 1 trace in 10 sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`)',
-                spread(d.sampledTenth),
-              ],
-            ]
-          : []),
+        [
+          'added by the distribution, 1 trace in 10 sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`)',
+          spread(d.sampledTenth),
+        ],
         [
           'of which the server span and its export (defaults − traces off, paired by pass)',
           spread(d.serverSpans),
@@ -1033,12 +1029,10 @@ const CONCLUSIONS = {
       sentences.push(
         `With no socket and no framework, at a steady ${integer(d.requestsPerSecond)} requests/s, the distribution adds ${decimal(d.defaults.median, 1)} µs of whole-process CPU per request with its defaults and ${decimal(d.tracesOff.median, 1)} µs with traces off: the server span and its durable export cost ${decimal(d.serverSpans.median, 1)} µs.`,
       );
-      if (d.sampledTenth) {
-        const over = d.sampledTenth.median - d.tracesOff.median;
-        sentences.push(
-          `Sampling 1 trace in 10, as OpenTelemetry users set it (\`parentbased_traceidratio\`, 0.1), adds ${decimal(d.sampledTenth.median, 1)} µs: ${decimal(over, 1)} µs over traces off, ${integer((100 * over) / d.serverSpans.median)}% of what spans cost when every request has one, for a tenth of the spans. The sampling decision, the trace context and the trace ids on every access event stay with each request, and random ids compress poorly at rest.`,
-        );
-      }
+      const over = d.sampledTenth.median - d.tracesOff.median;
+      sentences.push(
+        `Sampling 1 trace in 10, as OpenTelemetry users set it (\`parentbased_traceidratio\`, 0.1), adds ${decimal(d.sampledTenth.median, 1)} µs: ${decimal(over, 1)} µs over traces off, ${integer((100 * over) / d.serverSpans.median)}% of what spans cost when every request has one, for a tenth of the spans. The sampling decision, the trace context and the trace ids on every access event stay with each request, and random ids compress poorly at rest.`,
+      );
     }
     if (parts) {
       sentences.push(
