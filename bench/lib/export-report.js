@@ -18,23 +18,34 @@ export function lifelineOnlyRows(exp) {
       '—',
     ]);
   }
-  const o = exp.longOutage;
-  if (o !== undefined) {
-    const drops = Object.entries(o.countedDrops ?? {})
-      .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
-      .join(', ');
-    rows.push([
-      `long outage, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted, ${integer(o.backlogRecords)} of them into the backlog; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
-      'not run',
-      `${integer(o.lost)}${drops ? ` (${drops})` : ''}`,
-      '—',
-    ]);
-    rows.push([
-      `long outage: RSS growth / heap growth over the outage, from the steady state after ${warmup(o)} at the same rate with the backend up, sampled every 5 s (MiB; aim ≤ 64 MB)`,
-      'not run',
-      `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
-      '—',
-    ]);
+  if (exp.longOutage !== undefined) rows.push(...outageRows(exp.longOutage, 'long outage', true));
+  if (exp.hourOutage !== undefined) rows.push(...outageRows(exp.hourOutage, 'hour outage', false));
+  return rows;
+}
+
+/**
+ * The rows of one outage with every default (`name`: "long outage", "hour outage"): records lost,
+ * memory (with `memoryDetail`, where the growth went and the control app beside it), the backlog on
+ * disk and the time to deliver it.
+ */
+function outageRows(o, name, memoryDetail) {
+  const rows = [];
+  const drops = Object.entries(o.countedDrops ?? {})
+    .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
+    .join(', ');
+  rows.push([
+    `${name}, defaults: records lost with the backend down ${decimal(o.outageSeconds / 60, o.outageSeconds < 60 ? 1 : 0)} min at ${integer(o.offeredPerSec)}/s (of ${integer(o.emitted)} emitted, ${integer(o.backlogRecords)} of them into the backlog; ${o.date.slice(0, 16).replace('T', ' ')} UTC)`,
+    'not run',
+    `${integer(o.lost)}${drops ? ` (${drops})` : ''}`,
+    '—',
+  ]);
+  rows.push([
+    `${name}: RSS growth / heap growth over the outage, from the steady state after ${warmup(o)} at the same rate with the backend up, sampled every 5 s (MiB; aim ≤ 64 MB)`,
+    'not run',
+    `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+    '—',
+  ]);
+  if (memoryDetail) {
     rows.push([
       "long outage: RSS growth from the app's start to its peak, warm-up included (MiB)",
       'not run',
@@ -55,19 +66,19 @@ export function lifelineOnlyRows(exp) {
         '—',
       ]);
     }
-    rows.push([
-      'long outage: bytes on disk at the end of the outage',
-      'not run',
-      `${mib(o.diskBytes)} MiB, of which the backlog ${mib(backlogBytes(o))} MiB: ${decimal(o.diskBytesPerRecord, 0)} B per record of its ${integer(o.backlogRecords)} (the rest: delivered records of the warm-up in a segment not yet sealed)`,
-      '—',
-    ]);
-    rows.push([
-      "long outage: time from the backend's return until the backlog is delivered (ms; default retry backoff, cap 30 s)",
-      'not run',
-      integer(o.catchUpMs),
-      '—',
-    ]);
   }
+  rows.push([
+    `${name}: bytes on disk at the end of the outage`,
+    'not run',
+    `${mib(o.diskBytes)} MiB, of which the backlog ${mib(backlogBytes(o))} MiB: ${decimal(o.diskBytesPerRecord, 0)} B per record of its ${integer(o.backlogRecords)} (the rest: delivered records of the warm-up in a segment not yet sealed)`,
+    '—',
+  ]);
+  rows.push([
+    `${name}: time from the backend's return until the backlog is delivered (ms; default retry backoff, cap 30 s)`,
+    'not run',
+    integer(o.catchUpMs),
+    '—',
+  ]);
   return rows;
 }
 
@@ -103,6 +114,12 @@ export function lifelineOnlyConclusion(exp) {
     const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
     parts.push(
       `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(backlogBytes(o))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
+    );
+  }
+  const h = exp.hourOutage;
+  if (h !== undefined) {
+    parts.push(
+      `With the backend down for ${decimal(h.outageSeconds / 3600, h.outageSeconds < 3600 ? 2 : 0)} h at ${integer(h.offeredPerSec)} records/s, every default, it lost ${h.lost === 0 ? 'nothing' : `${integer(h.lost)} of ${integer(h.emitted)} records`}: the backlog of ${integer(h.backlogRecords)} records took ${mib(backlogBytes(h))} MiB on disk (${decimal(h.diskBytesPerRecord, 0)} B per record), its RSS grew ${decimal(h.rssGrowthMiB, 1)} MiB over the outage, and the backlog was delivered ${decimal(h.catchUpMs / 1000, 1)} s after the backend returned (measured ${h.date.slice(0, 10)}; \`--only hour-outage\`, which a full run does not repeat).`,
     );
   }
   return parts.join(' ');

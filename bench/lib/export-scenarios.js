@@ -137,7 +137,7 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
  */
 export async function longOutage(
   ctx,
-  { receiver, control, tmpRoot, rate, seconds, warmupSeconds, sampleEveryMs },
+  { receiver, control, tmpRoot, rate, seconds, warmupSeconds, sampleEveryMs, scenario = 'longOutage' },
 ) {
   await Promise.all([receiver.call('reset'), control.call('reset')]);
   const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
@@ -175,7 +175,7 @@ export async function longOutage(
   const memory = memoryOverWindow(run.memory ?? [], downAt, upAt);
   const controlMemory = memoryOverWindow(controlRun.memory ?? [], downAt, upAt);
   return {
-    scenario: 'longOutage',
+    scenario,
     variant: 'lifeline',
     offeredPerSec: rate,
     outageSeconds: seconds,
