@@ -816,6 +816,8 @@ async function main() {
       'hour-outage-seconds': { type: 'string' },
     },
   });
+  // A role ends with the run that forked it, even when that run was killed and could not say so.
+  if (values.role !== undefined) process.once('disconnect', () => process.exit(1));
   if (values.role === 'receiver') return receiverRole();
   if (values.role === 'app') return appRole(JSON.parse(values.config ?? '{}'));
 
