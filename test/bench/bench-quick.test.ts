@@ -9,9 +9,9 @@ const rootDir = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-quick-'));
 const BENCHMARKS = ['encode', 'queue', 'export', 'http', 'lifecycle'];
 
-function runQuickSuite(): Promise<{ code: number | null; output: string }> {
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/run.js', '--quick', '--out', outDir], { cwd: rootDir });
+    const child = spawn(process.execPath, args, { cwd: rootDir });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -25,7 +25,7 @@ afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 // Checks only that every benchmark still runs and produces results: never a speed.
 describe('the benchmark suite in quick mode', () => {
   it('runs every benchmark and writes their results, the report and the charts', async () => {
-    const { code, output } = await runQuickSuite();
+    const { code, output } = await run(['bench/run.js', '--quick', '--out', outDir]);
     expect(code, output.slice(-4000)).toBe(0);
     for (const name of BENCHMARKS) {
       const result = JSON.parse(fs.readFileSync(path.join(outDir, `${name}.json`), 'utf8')) as {
@@ -108,4 +108,34 @@ describe('the benchmark suite in quick mode', () => {
       ['export-loss.svg', 'failover.svg', 'http-overhead.svg', 'queue-append.svg', 'queue-read.svg'].sort(),
     );
   }, 900_000);
+
+  // The hour outage runs only when asked for by name; here for seconds, into the results above.
+  it('runs the hour outage on request, keeps the rest of export.json, and the report renders it', async () => {
+    const file = path.join(outDir, 'export.json');
+    const before = JSON.parse(fs.readFileSync(file, 'utf8')) as { longOutage: unknown; hourOutage?: unknown };
+    expect(before.hourOutage).toBeUndefined();
+    const hour = await run([
+      'bench/export.js',
+      '--only',
+      'hour-outage',
+      '--hour-outage-seconds',
+      '4',
+      '--long-outage-warmup-seconds',
+      '2',
+      '--out',
+      outDir,
+    ]);
+    expect(hour.code, hour.output.slice(-4000)).toBe(0);
+    const after = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      longOutage: unknown;
+      hourOutage: { offeredPerSec: number; outageSeconds: number; emitted: number; lost: number };
+    };
+    expect(after.longOutage).toEqual(before.longOutage);
+    expect(after.hourOutage).toMatchObject({ offeredPerSec: 1_000, outageSeconds: 4, lost: 0 });
+    expect(after.hourOutage.emitted).toBeGreaterThan(4_000);
+    const rendered = await run(['bench/report.js', '--results', outDir]);
+    expect(rendered.code, rendered.output.slice(-4000)).toBe(0);
+    const report = fs.readFileSync(path.join(outDir, 'BENCHMARKS.md'), 'utf8');
+    expect(report).toContain('hour outage, defaults: records lost with the backend down');
+  }, 120_000);
 });
