@@ -700,10 +700,18 @@ function summarizeLifelineOnly(settings, results) {
   return out;
 }
 
-/** The hour outage of the export.json at `file`, if there is one (a full run keeps it). */
+/**
+ * The hour outage of the export.json at `file`, if there is one (a full run keeps it). A file that
+ * cannot be read costs only that row, not the run that is about to be written.
+ */
 function previousHourOutage(file) {
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')).hourOutage;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')).hourOutage;
+  } catch (error) {
+    console.warn(`the hour outage of ${file} is not kept: ${error.message}`);
+    return undefined;
+  }
 }
 
 const fmt = (n, digits = 0) =>
