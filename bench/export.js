@@ -701,6 +701,21 @@ function summarizeLifelineOnly(settings, results) {
 }
 
 /**
+ * A run as the raw `results` keep it: the outages' memory samples (every 5 s, hundreds of them) are
+ * kept once, in the scenario's own entry (`longOutage`, `hourOutage`).
+ */
+function withoutSamples(r) {
+  if (r.samples === undefined) return r;
+  const rest = { ...r };
+  delete rest.samples;
+  if (rest.control !== undefined) {
+    rest.control = { ...rest.control };
+    delete rest.control.samples;
+  }
+  return rest;
+}
+
+/**
  * The hour outage of the export.json at `file`, if there is one (a full run keeps it). A file that
  * cannot be read costs only that row, not the run that is about to be written.
  */
@@ -1068,7 +1083,10 @@ async function main() {
       diskFullRounds: onlyDiskFull ? rounds : existing.settings.diskFullRounds,
     };
     existing[key] = onlyDiskFull ? summarizeDiskFull(settings, results) : lifelineOnly[key];
-    existing.results = [...existing.results.filter((r) => r.scenario !== key), ...results];
+    existing.results = [
+      ...existing.results.filter((r) => r.scenario !== key),
+      ...results.map(withoutSamples),
+    ];
     fs.writeFileSync(file, JSON.stringify(existing, null, 2) + '\n');
     console.log(`${values.only} rows updated in ${file} (${fmt(elapsedSeconds)} s)`);
     return;
@@ -1092,7 +1110,7 @@ async function main() {
     ...lifelineOnly,
     // Measured only on request (it takes an hour): the last one measured, with its date.
     hourOutage: previousHourOutage(path.join(out, 'export.json')),
-    results,
+    results: results.map(withoutSamples),
   };
   fs.writeFileSync(path.join(out, 'export.json'), JSON.stringify(report, null, 2) + '\n');
   const { exportTable } = await import('./report.js');

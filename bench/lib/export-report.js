@@ -18,17 +18,17 @@ export function lifelineOnlyRows(exp) {
       '—',
     ]);
   }
-  if (exp.longOutage !== undefined) rows.push(...outageRows(exp.longOutage, 'long outage', true));
-  if (exp.hourOutage !== undefined) rows.push(...outageRows(exp.hourOutage, 'hour outage', false));
+  if (exp.longOutage !== undefined) rows.push(...outageRows(exp.longOutage, 'long outage'));
+  if (exp.hourOutage !== undefined) rows.push(...outageRows(exp.hourOutage, 'hour outage'));
   return rows;
 }
 
 /**
  * The rows of one outage with every default (`name`: "long outage", "hour outage"): records lost,
- * memory (with `memoryDetail`, where the growth went and the control app beside it), the backlog on
- * disk and the time to deliver it.
+ * memory (where the growth went, and the control app beside it), the backlog on disk and the time
+ * to deliver it.
  */
-function outageRows(o, name, memoryDetail) {
+function outageRows(o, name) {
   const rows = [];
   const drops = Object.entries(o.countedDrops ?? {})
     .map(([reason, n]) => `${integer(n)} fragments ${reason}`)
@@ -45,27 +45,25 @@ function outageRows(o, name, memoryDetail) {
     `${decimal(o.rssGrowthMiB, 1)} / ${decimal(o.heapGrowthMiB, 1)} (RSS ${decimal(o.rssAtDownMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
     '—',
   ]);
-  if (memoryDetail) {
+  rows.push([
+    `${name}: RSS growth from the app's start to its peak, warm-up included (MiB)`,
+    'not run',
+    `${decimal(o.rssGrowthFromStartMiB, 1)} (RSS ${decimal(o.rssAtStartMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+    '—',
+  ]);
+  if (o.control !== undefined) {
     rows.push([
-      "long outage: RSS growth from the app's start to its peak, warm-up included (MiB)",
+      `${name}: of the RSS growth, V8's young generation / old space / outside the heap (MiB)`,
       'not run',
-      `${decimal(o.rssGrowthFromStartMiB, 1)} (RSS ${decimal(o.rssAtStartMiB, 0)} → peak ${decimal(o.rssPeakMiB, 0)})`,
+      `${decimal(o.newSpaceGrowthMiB, 1)} (${decimal(o.newSpaceAtDownMiB, 0)} → ${decimal(o.newSpaceAtDownMiB + o.newSpaceGrowthMiB, 0)}) / ${decimal(o.oldSpaceGrowthMiB, 1)} / ${decimal(o.externalGrowthMiB, 1)}`,
       '—',
     ]);
-    if (o.control !== undefined) {
-      rows.push([
-        "long outage: of the RSS growth, V8's young generation / old space / outside the heap (MiB)",
-        'not run',
-        `${decimal(o.newSpaceGrowthMiB, 1)} (${decimal(o.newSpaceAtDownMiB, 0)} → ${decimal(o.newSpaceAtDownMiB + o.newSpaceGrowthMiB, 0)}) / ${decimal(o.oldSpaceGrowthMiB, 1)} / ${decimal(o.externalGrowthMiB, 1)}`,
-        '—',
-      ]);
-      rows.push([
-        'long outage, control: RSS growth / heap growth of the same app beside it over the same time, backend up (MiB)',
-        'not run',
-        `${decimal(o.control.rssGrowthMiB, 1)} / ${decimal(o.control.heapGrowthMiB, 1)} (RSS ${decimal(o.control.rssAtDownMiB, 0)} → peak ${decimal(o.control.rssPeakMiB, 0)}; young generation +${decimal(o.control.newSpaceGrowthMiB, 1)}; ${integer(o.control.lost)} lost)`,
-        '—',
-      ]);
-    }
+    rows.push([
+      `${name}, control: RSS growth / heap growth of the same app beside it over the same time, backend up (MiB)`,
+      'not run',
+      `${decimal(o.control.rssGrowthMiB, 1)} / ${decimal(o.control.heapGrowthMiB, 1)} (RSS ${decimal(o.control.rssAtDownMiB, 0)} → peak ${decimal(o.control.rssPeakMiB, 0)}; young generation +${decimal(o.control.newSpaceGrowthMiB, 1)}; ${integer(o.control.lost)} lost)`,
+      '—',
+    ]);
   }
   rows.push([
     `${name}: bytes on disk at the end of the outage`,
@@ -91,12 +89,12 @@ function warmup(o) {
 /** What the queue's files grew by over the long outage: the backlog. */
 const backlogBytes = (o) => o.diskBytes - o.diskBytesAtDown;
 
-/** How much of the long outage's RSS growth was V8's young generation, and the control's growth. */
+/** How much of an outage's RSS growth was V8's young generation, and the control's growth. */
 function youngGeneration(o) {
   if (o.control === undefined) return '';
   const diff = o.rssGrowthMiB - o.control.rssGrowthMiB;
   const against = diff > 0 ? `${decimal(diff, 1)} MiB more than` : `${decimal(-diff, 1)} MiB less than`;
-  const fromStart = ` From the app's start, warm-up included, its RSS grew ${decimal(o.rssGrowthFromStartMiB, 1)} MiB: V8 enlarges its young generation once enough bytes have survived its scavenges, whatever they hold, which at this rate takes a few minutes.`;
+  const fromStart = ` From the app's start, warm-up included, its RSS grew ${decimal(o.rssGrowthFromStartMiB, 1)} MiB: V8 enlarges its young generation once enough bytes have survived its scavenges, whatever they hold, which takes longer the slower the app allocates.`;
   return ` Of the growth over the outage, ${decimal(o.newSpaceGrowthMiB, 1)} MiB was V8's young generation; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB over the same time, so the app with the backlog grew ${against} the control.${fromStart}`;
 }
 
@@ -119,7 +117,7 @@ export function lifelineOnlyConclusion(exp) {
   const h = exp.hourOutage;
   if (h !== undefined) {
     parts.push(
-      `With the backend down for ${decimal(h.outageSeconds / 3600, h.outageSeconds < 3600 ? 2 : 0)} h at ${integer(h.offeredPerSec)} records/s, every default, it lost ${h.lost === 0 ? 'nothing' : `${integer(h.lost)} of ${integer(h.emitted)} records`}: the backlog of ${integer(h.backlogRecords)} records took ${mib(backlogBytes(h))} MiB on disk (${decimal(h.diskBytesPerRecord, 0)} B per record), its RSS grew ${decimal(h.rssGrowthMiB, 1)} MiB over the outage, and the backlog was delivered ${decimal(h.catchUpMs / 1000, 1)} s after the backend returned (measured ${h.date.slice(0, 10)}; \`--only hour-outage\`, which a full run does not repeat).`,
+      `With the backend down for ${decimal(h.outageSeconds / 3600, h.outageSeconds < 3600 ? 2 : 0)} h at ${integer(h.offeredPerSec)} records/s, every default, it lost ${h.lost === 0 ? 'nothing' : `${integer(h.lost)} of ${integer(h.emitted)} records`}: the backlog of ${integer(h.backlogRecords)} records took ${mib(backlogBytes(h))} MiB on disk (${decimal(h.diskBytesPerRecord, 0)} B per record), its RSS grew ${decimal(h.rssGrowthMiB, 1)} MiB over the outage, and the backlog was delivered ${decimal(h.catchUpMs / 1000, 1)} s after the backend returned (measured ${h.date.slice(0, 10)}; \`--only hour-outage\`, which a full run does not repeat).${youngGeneration(h)}`,
     );
   }
   return parts.join(' ');
