@@ -43,7 +43,7 @@
 //                budget the README states for the default queue. It takes over an hour, so only
 //                `--only hour-outage` runs it (updating it in an existing export.json), and a full
 //                run keeps the last one measured.
-// Lifeline runs with its defaults (its 256 MiB queue holds the outage's records) except, to keep
+// Lifeline runs with its defaults (its 1 GiB queue holds the outages' records) except, to keep
 // runs short: retry backoff cap 5 s (default 30 s), probe interval 2 s (default 30 s) and attempt
 // timeout 1 s in the fail-over runs, shutdown timeout 1 s. Raw results, every run of every round
 // included, go to <out>/export.json (default bench/results/export.json); bench/report.js renders

@@ -13,6 +13,7 @@
 //                  added per record; time from the backend's return until every record was
 //                  delivered. A control app runs beside it at the same rate with its backend (the secondary
 //                  receiver) up, sampled the same way; V8's young and old space sizes are sampled too.
+//   hour-outage    the long outage at 1,000 records/s for an hour (`--only hour-outage`).
 //   worker         the shipped pipeline against its disk half in a worker thread
 //                  (bench/lib/worker-pipeline.js), pinned to one core and free on every core.
 import { spawn, spawnSync } from 'node:child_process';
