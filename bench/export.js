@@ -673,7 +673,20 @@ function summarizeDiskFull(settings, results) {
   return out;
 }
 
-/** The scenarios Lifeline runs alone: outage under CPU load (per round), profile and long outage (once). */
+/** `--only` scenarios, each with its key in export.json. */
+const ONLY = {
+  'disk-full': 'diskFull',
+  'outage-load': 'outageUnderLoad',
+  profile: 'profile',
+  'long-outage': 'longOutage',
+  worker: 'workerPipeline',
+  drain: 'drain',
+  'hour-outage': 'hourOutage',
+};
+/** The `--only` scenarios that run in the interleaved rounds; the others run once. */
+const IN_ROUNDS = ['disk-full', 'outage-load'];
+
+/** The scenarios Lifeline runs alone: outage under CPU load (per round); profile, the outages and the worker (once). */
 function summarizeLifelineOnly(settings, results) {
   const loaded = results.filter((r) => r.scenario === 'outageUnderLoad');
   const out = {};
@@ -689,16 +702,16 @@ function summarizeLifelineOnly(settings, results) {
       date: new Date().toISOString(),
     };
   }
-  const profile = results.find((r) => r.scenario === 'profile');
-  if (profile) out.profile = { ...profile, date: new Date().toISOString() };
-  const long = results.find((r) => r.scenario === 'longOutage');
-  if (long) out.longOutage = { ...long, date: new Date().toISOString() };
-  const hour = results.find((r) => r.scenario === 'hourOutage');
-  if (hour) out.hourOutage = { ...hour, date: new Date().toISOString() };
-  const worker = results.find((r) => r.scenario === 'workerPipeline');
-  if (worker) out.workerPipeline = { ...worker, date: new Date().toISOString() };
+  for (const scenario of ['profile', 'longOutage', 'hourOutage', 'workerPipeline']) {
+    const r = results.find((x) => x.scenario === scenario);
+    if (r) out[scenario] = { ...r, date: new Date().toISOString() };
+  }
   return out;
 }
+
+/** The log line of a long or hour outage's result. */
+const describeOutage = (name) => (r) =>
+  `${name} ${fmt(r.outageSeconds)} s at ${fmt(r.offeredPerSec)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB (young generation +${fmt(r.newSpaceGrowthMiB, 1)}; the control with its backend up +${fmt(r.control.rssGrowthMiB, 1)}), heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (the backlog ${fmt((r.diskBytes - r.diskBytesAtDown) / 2 ** 20, 1)} MiB, ${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`;
 
 /**
  * A run as the raw `results` keep it: the outages' memory samples (every 5 s, hundreds of them) are
@@ -883,9 +896,8 @@ async function main() {
     workerSeconds: quick ? 2 : 4,
     workerRounds: quick ? 1 : 3,
   });
-  const ONLY = ['disk-full', 'outage-load', 'profile', 'long-outage', 'worker', 'drain', 'hour-outage'];
-  if (values.only !== undefined && !ONLY.includes(values.only)) {
-    throw new Error(`--only: expected one of ${ONLY.join(', ')}, got "${values.only}"`);
+  if (values.only !== undefined && !Object.hasOwn(ONLY, values.only)) {
+    throw new Error(`--only: expected one of ${Object.keys(ONLY).join(', ')}, got "${values.only}"`);
   }
   const onlyDiskFull = values.only === 'disk-full';
   // The hour outage runs only when asked for by name (see the top of the file).
@@ -904,7 +916,7 @@ async function main() {
   try {
     for (
       let round = 0;
-      round < rounds && !['profile', 'long-outage', 'worker', 'drain', 'hour-outage'].includes(values.only);
+      round < rounds && (values.only === undefined || IN_ROUNDS.includes(values.only));
       round++
     ) {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
@@ -1025,8 +1037,7 @@ async function main() {
         warmupSeconds: settings.longOutageWarmupSeconds,
         sampleEveryMs: settings.longOutageSampleEveryMs,
       },
-      (r) =>
-        `long outage ${settings.longOutageSeconds} s at ${fmt(settings.longOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB (young generation +${fmt(r.newSpaceGrowthMiB, 1)}; the control with its backend up +${fmt(r.control.rssGrowthMiB, 1)}), heap +${fmt(r.heapGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (the backlog ${fmt((r.diskBytes - r.diskBytesAtDown) / 2 ** 20, 1)} MiB, ${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
+      describeOutage('long outage'),
     );
     await once(
       'hour-outage',
@@ -1038,8 +1049,7 @@ async function main() {
         sampleEveryMs: settings.longOutageSampleEveryMs,
         scenario: 'hourOutage',
       },
-      (r) =>
-        `hour outage ${settings.hourOutageSeconds} s at ${fmt(settings.hourOutageRate)}/s: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)} (${JSON.stringify(r.countedDrops)}), RSS +${fmt(r.rssGrowthMiB, 1)} MiB, ${fmt(r.diskBytes / 2 ** 20, 1)} MiB on disk (${fmt(r.diskBytesPerRecord, 1)} B/record), delivered ${fmt(r.catchUpMs)} ms after the backend returned`,
+      describeOutage('hour outage'),
     );
     await once(
       'worker',
@@ -1067,15 +1077,7 @@ async function main() {
     // Update one scenario's rows of the last full run's results; everything else stays as measured.
     const file = path.join(out, 'export.json');
     const existing = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const key = {
-      'disk-full': 'diskFull',
-      'outage-load': 'outageUnderLoad',
-      profile: 'profile',
-      'long-outage': 'longOutage',
-      worker: 'workerPipeline',
-      drain: 'drain',
-      'hour-outage': 'hourOutage',
-    }[values.only];
+    const key = ONLY[values.only];
     existing.settings = {
       ...existing.settings,
       ...settings,

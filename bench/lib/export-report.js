@@ -98,7 +98,13 @@ function youngGeneration(o) {
   return ` Of the growth over the outage, ${decimal(o.newSpaceGrowthMiB, 1)} MiB was V8's young generation; the same app beside it with its backend up grew ${decimal(o.control.rssGrowthMiB, 1)} MiB over the same time, so the app with the backlog grew ${against} the control.${fromStart}`;
 }
 
-/** What the outage-under-load and long-outage rows say, in words; empty when not measured. */
+/** An outage with every default (long or hour), in words. */
+function outageSentence(o) {
+  const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
+  return `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(backlogBytes(o))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`;
+}
+
+/** What the outage-under-load and outage rows say, in words; empty when not measured. */
 export function lifelineOnlyConclusion(exp) {
   const parts = [];
   const l = exp.outageUnderLoad;
@@ -107,17 +113,11 @@ export function lifelineOnlyConclusion(exp) {
       `With ${l.busyProcesses} busy processes beside it (one per core), in a ${l.outageSeconds} s outage at ${integer(l.offeredPerSec)} records/s Lifeline lost ${l.lost.max === 0 ? 'nothing' : `a median of ${integer(l.lost.median)} records (${integer(l.lost.min)}–${integer(l.lost.max)})`} over ${l.rounds} rounds.`,
     );
   }
-  const o = exp.longOutage;
-  if (o !== undefined) {
-    const minutes = o.outageSeconds >= 60 ? `${decimal(o.outageSeconds / 60)} min` : `${o.outageSeconds} s`;
+  if (exp.longOutage !== undefined) parts.push(outageSentence(exp.longOutage));
+  if (exp.hourOutage !== undefined) {
+    const h = exp.hourOutage;
     parts.push(
-      `In a ${minutes} outage at ${integer(o.offeredPerSec)} records/s with every default, it lost ${o.lost === 0 ? 'nothing' : `${integer(o.lost)} of ${integer(o.emitted)} records`}, its RSS grew ${decimal(o.rssGrowthMiB, 1)} MiB (aim ≤ 64 MB) and its heap ${decimal(o.heapGrowthMiB, 1)} MiB over the outage, which began after ${warmup(o)} at that rate with the backend up, the backlog took ${mib(backlogBytes(o))} MiB on disk (${decimal(o.diskBytesPerRecord, 0)} B per record), and it was delivered ${decimal(o.catchUpMs / 1000, 1)} s after the backend returned (the default backoff waits up to 30 s between attempts).${youngGeneration(o)}`,
-    );
-  }
-  const h = exp.hourOutage;
-  if (h !== undefined) {
-    parts.push(
-      `With the backend down for ${decimal(h.outageSeconds / 3600, h.outageSeconds < 3600 ? 2 : 0)} h at ${integer(h.offeredPerSec)} records/s, every default, it lost ${h.lost === 0 ? 'nothing' : `${integer(h.lost)} of ${integer(h.emitted)} records`}: the backlog of ${integer(h.backlogRecords)} records took ${mib(backlogBytes(h))} MiB on disk (${decimal(h.diskBytesPerRecord, 0)} B per record), its RSS grew ${decimal(h.rssGrowthMiB, 1)} MiB over the outage, and the backlog was delivered ${decimal(h.catchUpMs / 1000, 1)} s after the backend returned (measured ${h.date.slice(0, 10)}; \`--only hour-outage\`, which a full run does not repeat).${youngGeneration(h)}`,
+      `${outageSentence(h)} That outage was measured on ${h.date.slice(0, 10)} by \`--only hour-outage\`, which a full run does not repeat.`,
     );
   }
   return parts.join(' ');
