@@ -34,6 +34,7 @@ import { createSignalRedaction } from './sdk/signal-redaction.js';
 import { DISTRO_VERSION } from './sdk/distro-version.js';
 import { registerProcessMetrics } from './sdk/process-metrics.js';
 import { registerRuntimeMetrics } from './sdk/runtime-metrics.js';
+import { PooledIdGenerator } from './sdk/pooled-id-generator.js';
 import { buildSampler, registerTracerProvider } from './sdk/register-tracer-provider.js';
 import type { DeliveryReport } from './sdk/delivery-tracker.js';
 import { DeliveryTracker } from './sdk/delivery-tracker.js';
@@ -206,6 +207,7 @@ function startPipelines(
     tracerProvider = new TracerProvider({
       resource,
       sampler: buildSampler(sdk.sampler, config.signals.traces.sampleRatio),
+      idGenerator: new PooledIdGenerator(),
       spanProcessors: [
         createRedactingSpanProcessor({ redactor }),
         tracker.spanProcessor(createDurableSpanProcessor(resilience('traces'))),

@@ -32,20 +32,34 @@ export function registerTracerProvider(
   trace.setGlobalTracerProvider(provider);
 }
 
-/** OTEL_TRACES_SAMPLER as the specification names them; `ratio` is OTEL_TRACES_SAMPLER_ARG. */
+/**
+ * OTEL_TRACES_SAMPLER as the specification names them; `ratio` is OTEL_TRACES_SAMPLER_ARG.
+ *
+ * A ratio of 1 or 0 builds the always-on or always-off sampler. They decide as the trace id ratio
+ * sampler does at those ratios (every span, no span; the ids the SDK generates are always valid),
+ * without checking each new trace id against a regular expression and summing its 32 digits: the
+ * default (`parentbased_traceidratio` with `signals.traces.sample_ratio: 1`) samples every trace,
+ * and that check was about 0.1 µs of every request that starts a trace.
+ */
 export function buildSampler(name: SamplerName, ratio: number): Sampler {
+  const byRatio = (): Sampler =>
+    ratio >= 1
+      ? new AlwaysOnSampler()
+      : ratio <= 0
+        ? new AlwaysOffSampler()
+        : new TraceIdRatioBasedSampler(ratio);
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio);
+      return byRatio();
     case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+      return new ParentBasedSampler({ root: byRatio() });
   }
 }
