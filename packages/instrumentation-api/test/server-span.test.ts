@@ -69,6 +69,12 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
     record.listenersShowOriginal = request.listeners('data').includes(onData);
     request.off('data', onData);
     record.dataListenersAfterOff = request.listenerCount('data');
+    // Node's own 'finish' listener (it ends the exchange) is left unbound; the app's is bound.
+    const onFinish = () => undefined;
+    response.on('finish', onFinish);
+    const raw = response.rawListeners('finish') as Array<(...args: unknown[]) => unknown>;
+    record.nodeFinishUnbound = raw.some((l) => l.name === 'bound resOnFinish');
+    record.appFinishBound = !raw.includes(onFinish) && response.listeners('finish').includes(onFinish);
     void once(request, 'end').then(() => {
       record.inOnceEnd = spanId(trace.getActiveSpan());
       record.errorListenersLeft = request.listenerCount('error') - errorListenersBefore;
@@ -185,6 +191,8 @@ describe('server spans from the request capture', () => {
     expect(record?.neverCalled).toBeUndefined();
     expect(record?.listenersShowOriginal).toBe(true);
     expect(record?.dataListenersAfterOff).toBe(0);
+    expect(record?.nodeFinishUnbound).toBe(true);
+    expect(record?.appFinishBound).toBe(true);
     expect(record?.errorListenersLeft).toBe(0);
     expect(record?.inOnceEnd).toBe(record?.inHandler);
     expect(record?.inHandler).toBeDefined();
