@@ -68,14 +68,19 @@ function boundContext(request: IncomingMessage | undefined): Context | undefined
 /**
  * Listeners Node's http server adds to every request and response, which run no code of the
  * app's and need no context: the response's 'finish' listener, added just after Node publishes
- * `http.server.request.start` (so after the span started), ends the exchange (detaches the
- * socket, emits 'close' on a later tick, lets the connection's next request in), and adds
- * `clearIncoming` to the request's 'end' when its body was not read. Entering the request's
- * context for them cost about 1 µs of every request of an Express server (a context frame made
- * and left each time, under --cpu-prof), for nothing: the listeners the app adds to 'close' or
- * 'end' are bound on their own.
+ * `http.server.request.start` (so after the span started, and before any listener of the app's:
+ * it is the response's first 'finish' listener), ends the exchange (detaches the socket, emits
+ * 'close' on a later tick, lets the connection's next request in), and adds `clearIncoming` to the
+ * request's 'end' when its body was not read. Entering the request's context for them cost about
+ * 1 µs of every request of an Express server (a context frame made and left each time, under
+ * --cpu-prof), for nothing: the listeners the app adds to 'close' or 'end' are bound on their own.
+ * Told apart by position and by name, not by the bound function's name (`bound resOnFinish`),
+ * which V8 builds afresh at each read.
  */
-const NODE_OWN_LISTENERS = new Set(['bound resOnFinish', 'clearIncoming']);
+function isNodeOwnListener(emitter: EventEmitter, event: string | symbol, listener: Listener): boolean {
+  if (event === 'finish') return emitter.listenerCount('finish') === 0;
+  return event === 'end' && listener.name === 'clearIncoming';
+}
 
 /**
  * Replaces the add methods of one prototype: bound, the listener is added by the method the
@@ -89,9 +94,9 @@ function bindAddMethods(
   const { on, prependListener, once, prependOnceListener } = prototype;
   const adding = (add: AddListener, asOnce: boolean, unbound: AddListener): AddListener =>
     function (this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
-      if (NODE_OWN_LISTENERS.has(listener.name)) return unbound.call(this, event, listener);
       const context = boundContext(requestOf(this));
-      if (context === undefined) return unbound.call(this, event, listener);
+      if (context === undefined || isNodeOwnListener(this, event, listener))
+        return unbound.call(this, event, listener);
       return add.call(
         this,
         event,
