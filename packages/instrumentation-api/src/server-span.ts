@@ -1,5 +1,12 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import {
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { IncomingMessage, Server } from 'node:http';
 import { cachedByKey } from './cached-by-key.js';
 import { markSpanRedacted } from './redacting-span-processor.js';
@@ -63,6 +70,36 @@ export function enrichServerSpan(outcome: RequestOutcome): void {
   span.updateName(serverSpanName(facts.method, facts.route));
 }
 
+/** The key `trace.setSpan` stores the span under (`createContextKey` is `Symbol.for`). */
+const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
+
+/**
+ * The request's context: the parent's (the propagators' result) with the server span. What
+ * `trace.setSpan(parent, span)` makes, without the API's context object, which copies the
+ * parent's Map and makes three closures for each request (105–124 ns against 19–22 ns here, in a
+ * loop of their own). It answers `getValue` as that object would; `setValue` and `deleteValue`
+ * (an app or library deriving a context of its own, far rarer than reading this one) return the
+ * API's own context, made then, so no chain of these grows.
+ */
+class ServerSpanContext implements Context {
+  constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this.span : this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return trace.setSpan(this.parent, this.span).setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return trace.setSpan(this.parent, this.span).deleteValue(key);
+  }
+}
+
 /** The SDK span's own fields, which a span processor's `onEnd` sees as `ReadableSpan`. */
 interface EndingSpan {
   name: string;
@@ -89,9 +126,8 @@ export function createServerSpans(tracerProvider: TracerProvider, redactor: Reda
         },
         parent,
       );
-      const context = trace.setSpan(parent, span);
       record.span = span;
-      record.context = context;
+      record.context = new ServerSpanContext(parent, span);
       runHandlersInRequestContext(server);
     },
     end(outcome) {

@@ -1,6 +1,6 @@
-import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, createContextKey, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { once } from 'node:events';
@@ -19,7 +19,9 @@ import { registerTracerProvider } from './support/register-tracer-provider.js';
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 registerTracerProvider(tracerProvider);
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+propagation.setGlobalPropagator(
+  new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+);
 const tracer = trace.getTracer('app');
 
 let pipeline: TestPipeline;
@@ -100,6 +102,19 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   if (name === 'abort') {
     response.write('partial');
     return; // never ends: the client goes away
+  }
+  if (name === 'derive') {
+    // The request's context answers as the API's does, and contexts derived from it keep its values.
+    const active = context.active();
+    const key = createContextKey('app key');
+    const derived = active.setValue(key, 'app value');
+    record.derivedValue = derived.getValue(key);
+    record.derivedSpan = spanId(trace.getSpan(derived));
+    record.derivedBaggage = propagation.getBaggage(derived)?.getEntry('tenant')?.value;
+    record.activeBaggage = propagation.getBaggage(active)?.getEntry('tenant')?.value;
+    record.activeLacksKey = active.getValue(key) === undefined;
+    record.spanDeleted = trace.getSpan(trace.deleteSpan(active)) === undefined;
+    record.baggageAfterDelete = propagation.getBaggage(trace.deleteSpan(active))?.getEntry('tenant')?.value;
   }
   response.end('plain');
 }
@@ -182,6 +197,23 @@ describe('server spans from the request capture', () => {
     expect(span?.parentSpanContext?.spanId).toBe(parent);
     expect(span?.parentSpanContext?.isRemote).toBe(true);
     expect(span?.name).toBe('GET');
+  });
+
+  it("the handler's context answers as the API's: the span, the parent's baggage, contexts derived from it", async () => {
+    exporter.reset();
+    await send('/derive', { 'x-case': 'derive', baggage: 'tenant=acme' });
+    await eventually(() => serverSpans().length === 1);
+    const id = serverSpans()[0]?.spanContext().spanId;
+    expect(seen.get('derive')).toEqual({
+      inHandler: id,
+      derivedValue: 'app value',
+      derivedSpan: id,
+      derivedBaggage: 'acme',
+      activeBaggage: 'acme',
+      activeLacksKey: true,
+      spanDeleted: true,
+      baggageAfterDelete: 'acme',
+    });
   });
 
   it('listeners bound to the span keep Node semantics: once, removal by the original, listeners()', async () => {
