@@ -389,6 +389,7 @@ export class SegmentStore {
       if (write !== undefined) await write.close().catch((error: unknown) => this.context.onError(error));
       await this.closeReadFile(s);
     }
+    await this.ledger.close();
   }
 
   segmentPath(name: string): string {

@@ -239,7 +239,9 @@ describe('disk queue on a failing file system', () => {
     await appendOk(queue, numbered('l', 3));
     const batch = (await queue.cursor().read())!;
     fs.code = 'EIO';
+    // A process's first ledger renames a fresh file into place; later ones sync a slot in place.
     fs.failing.add('rename');
+    fs.failing.add('datasync');
     await queue.cursor().ack(batch);
     expect(errors.some((e) => (e as NodeJS.ErrnoException).code === 'EIO')).toBe(true);
     expect(await queue.cursor().read()).toBeUndefined();

@@ -120,7 +120,44 @@ describe('ledger', () => {
     });
     expect(decodeLedger(good.subarray(0, 10))).toEqual({ ok: false, reason: 'ledger truncated at 10 bytes' });
     const flipped = Buffer.from(good);
-    flipped[flipped.length - 2] = flipped[flipped.length - 2]! ^ 1;
-    expect(decodeLedger(flipped)).toEqual({ ok: false, reason: 'ledger crc mismatch' });
+    flipped[4096 + 20] = flipped[4096 + 20]! ^ 1;
+    expect(decodeLedger(flipped)).toEqual({
+      ok: false,
+      reason:
+        'no readable ledger slot (slot 0 at offset 4096: crc mismatch; slot 1 at offset 8192: crc mismatch)',
+    });
+    const badSize = Buffer.from(good);
+    badSize.writeUInt32LE(100, 12);
+    expect(decodeLedger(badSize)).toEqual({ ok: false, reason: 'bad ledger slot size 100 at offset 12' });
+  });
+
+  it('takes the slot with the higher sequence number, and the other one when that slot is torn', () => {
+    const older = { cursors: { a: { segment: 1, offset: 10, seq: 1 } }, writtenAtMs: 1 };
+    const newer = { cursors: { a: { segment: 2, offset: 20, seq: 9 } }, writtenAtMs: 2 };
+    // Slot 0 holds sequence number 4, slot 1 number 5, as a writer leaves them.
+    const file = encodeLedger(older, 4, 4096);
+    file.set(encodeLedger(newer, 5, 4096).subarray(4096, 8192), 8192);
+    expect(decodeLedger(file)).toEqual({ ok: true, state: newer });
+    const torn = Buffer.from(file);
+    torn.fill(0, 8192 + 30);
+    expect(decodeLedger(torn)).toEqual({ ok: true, state: older });
+    // Sequence numbers past 32 bits still order the slots.
+    const high = encodeLedger(older, 2 ** 32 + 1, 4096);
+    high.set(encodeLedger(newer, 2 ** 32, 4096).subarray(4096, 8192), 8192);
+    expect(decodeLedger(high)).toEqual({ ok: true, state: older });
+  });
+
+  it('reads a version 1 ledger, as queues written before the slots have it', () => {
+    const state = { cursors: { a: { segment: 3, offset: 100, seq: 7 } }, writtenAtMs: 5 };
+    const body = Buffer.from(JSON.stringify(state), 'utf8');
+    const v1 = Buffer.alloc(20 + body.length);
+    v1.write('LLQLEDG\n', 0, 'latin1');
+    v1.writeUInt32LE(1, 8);
+    v1.writeUInt32LE(body.length, 12);
+    v1.writeUInt32LE(crc32(body), 16);
+    body.copy(v1, 20);
+    expect(decodeLedger(v1)).toEqual({ ok: true, state });
+    v1[v1.length - 2] = v1[v1.length - 2]! ^ 1;
+    expect(decodeLedger(v1)).toEqual({ ok: false, reason: 'ledger crc mismatch' });
   });
 });
