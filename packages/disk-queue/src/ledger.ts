@@ -25,8 +25,10 @@ import type { FileSystem, OpenFile } from './file-system.js';
  * write leaves the old or the new one, never a mix; an old one only means records are delivered
  * again (at-least-once). The whole file is written afresh (`ledger.tmp`, fsync, renamed over
  * `ledger`, the directory fsync'd) only when a process writes its first ledger or a body outgrows
- * the slots. Rewriting the file that way for every acknowledgement cost 350 µs of process CPU per
- * write (open, write, fsync, close, rename, directory fsync), against 110 µs for a slot write.
+ * the slots. Rewriting the file that way for every acknowledgement cost 557 µs of process CPU and
+ * 816 µs of wall time per write (open, write, fsync, close, rename, directory fsync), against
+ * 126 µs and 192 µs for a slot write (side by side, 5 interleaved rounds of 1,000 writes, Node 24,
+ * ext4).
  *
  * Version 1, read as before: magic, version 1, body length n, CRC-32 of the body, the body.
  */

@@ -37,9 +37,10 @@ export function registerTracerProvider(
  *
  * A ratio of 1 or 0 builds the always-on or always-off sampler. They decide as the trace id ratio
  * sampler does at those ratios (every span, no span; the ids the SDK generates are always valid),
- * without checking each new trace id against a regular expression and summing its 32 digits: the
- * default (`parentbased_traceidratio` with `signals.traces.sample_ratio: 1`) samples every trace,
- * and that check was about 0.1 µs of every request that starts a trace.
+ * without validating each new trace id and summing its 32 digits: the default
+ * (`parentbased_traceidratio` with `signals.traces.sample_ratio: 1`) samples every trace, and that
+ * work was about 0.12 µs of every request that starts a trace (143 ns a decision against 18–22 ns
+ * for the parent-based always-on sampler, in a loop of their own).
  */
 export function buildSampler(name: SamplerName, ratio: number): Sampler {
   const byRatio = (): Sampler =>
