@@ -26,6 +26,23 @@ describe('LedgerWriter', () => {
     dir = undefined;
   });
 
+  /** What the writer under test snapshots; each test points it at its own state. */
+  let current: () => LedgerState = () => ({ cursors: {}, writtenAtMs: 0 });
+
+  async function setUp() {
+    dir = (await tempDir('lifeline-dq-ledger-writer-')).dir;
+    const fs = countingFileSystem();
+    const errors: unknown[] = [];
+    const writer = new LedgerWriter(
+      fs,
+      dir,
+      () => current(),
+      0o600,
+      (e) => errors.push(e),
+    );
+    return { fs, writer, errors, directory: dir };
+  }
+
   async function ledgerOnDisk(directory: string): Promise<LedgerState> {
     const decoded = decodeLedger(await readFile(join(directory, LEDGER_FILE)));
     if (!decoded.ok) throw new Error(decoded.reason);
@@ -33,23 +50,15 @@ describe('LedgerWriter', () => {
   }
 
   it('writes the file once, then each ledger into a slot in place; the newest is read back, the size never changes', async () => {
-    dir = (await tempDir('lifeline-dq-ledger-writer-')).dir;
-    const fs = countingFileSystem();
+    const { fs, writer, errors, directory } = await setUp();
     let state: LedgerState = { cursors: {}, writtenAtMs: 0 };
-    const errors: unknown[] = [];
-    const writer = new LedgerWriter(
-      fs,
-      dir,
-      () => state,
-      0o600,
-      (e) => errors.push(e),
-    );
+    current = () => state;
     const sizes = new Set<number>();
     let previous: LedgerState | undefined;
     for (let i = 1; i <= 9; i++) {
       state = { cursors: { a: { segment: i, offset: 16 * i, seq: 100 * i } }, writtenAtMs: i };
       await writer.persist();
-      const bytes = await readFile(join(dir, LEDGER_FILE));
+      const bytes = await readFile(join(directory, LEDGER_FILE));
       expect(decodeLedger(bytes)).toEqual({ ok: true, state });
       sizes.add(bytes.length);
       if (previous !== undefined) {
@@ -67,17 +76,9 @@ describe('LedgerWriter', () => {
   });
 
   it('writes the file afresh when a body outgrows the slots, and after it was closed', async () => {
-    dir = (await tempDir('lifeline-dq-ledger-writer-')).dir;
-    const fs = countingFileSystem();
+    const { fs, writer, errors, directory } = await setUp();
     let state: LedgerState = { cursors: { a: { segment: 1, offset: 0, seq: 0 } }, writtenAtMs: 0 };
-    const errors: unknown[] = [];
-    const writer = new LedgerWriter(
-      fs,
-      dir,
-      () => state,
-      0o600,
-      (e) => errors.push(e),
-    );
+    current = () => state;
     await writer.persist();
     await writer.persist();
     expect(fs.renames).toBe(1);
@@ -87,13 +88,13 @@ describe('LedgerWriter', () => {
     state = { cursors, writtenAtMs: 1 };
     await writer.persist();
     expect(fs.renames).toBe(2);
-    expect(await ledgerOnDisk(dir)).toEqual(state);
-    expect((await stat(join(dir, LEDGER_FILE))).size).toBeGreaterThan(4096 * 3);
+    expect(await ledgerOnDisk(directory)).toEqual(state);
+    expect((await stat(join(directory, LEDGER_FILE))).size).toBeGreaterThan(4096 * 3);
     await writer.close();
     state = { cursors: { b: { segment: 7, offset: 7, seq: 7 } }, writtenAtMs: 2 };
     await writer.persist();
     expect(fs.renames).toBe(3);
-    expect(await ledgerOnDisk(dir)).toEqual(state);
+    expect(await ledgerOnDisk(directory)).toEqual(state);
     await writer.close();
     expect(errors).toEqual([]);
   });
