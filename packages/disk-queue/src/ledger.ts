@@ -85,7 +85,11 @@ function slotSizeFor(bodyBytes: number): number {
  */
 export function encodeLedger(state: LedgerState, seq = 1, slotBytes?: number): Buffer {
   const body = ledgerBody(state);
-  const size = slotBytes ?? slotSizeFor(body.length);
+  return ledgerFile(body, seq, slotBytes ?? slotSizeFor(body.length));
+}
+
+/** A whole ledger file around an encoded body, with slots of `size` bytes (see encodeLedger). */
+function ledgerFile(body: Buffer, seq: number, size: number): Buffer {
   const file = Buffer.alloc(HEADER_BYTES + 2 * size);
   file.set(LEDGER_MAGIC, 0);
   file.writeUInt32LE(LEDGER_FORMAT_VERSION, 8);
@@ -259,7 +263,7 @@ export class LedgerWriter {
     const body = ledgerBody(state);
     if (this.file === undefined || SLOT_PREFIX_BYTES + body.length > this.slotBytes) {
       await this.release();
-      await this.writeFresh(state, body.length);
+      await this.writeFresh(body);
     } else {
       const seq = this.seq + 1;
       const slot = encodeSlot(body, seq);
@@ -278,9 +282,9 @@ export class LedgerWriter {
   }
 
   /** The whole file, atomically: written to the temp file, synced, renamed over the ledger. */
-  private async writeFresh(state: LedgerState, bodyBytes: number): Promise<void> {
-    const slotBytes = slotSizeFor(bodyBytes);
-    const bytes = encodeLedger(state, 0, slotBytes);
+  private async writeFresh(body: Buffer): Promise<void> {
+    const slotBytes = slotSizeFor(body.length);
+    const bytes = ledgerFile(body, 0, slotBytes);
     const temp = join(this.directory, LEDGER_TEMP_FILE);
     const file = await this.fs.open(temp, 'w', this.mode);
     try {
