@@ -60,6 +60,7 @@ import { ACCESS_EVENT_BODY, accessEventAttributes } from './lib/access-event.js'
 import { longOutage, outageUnderLoad, stageProfile, workerPipeline } from './lib/export-scenarios.js';
 import { drainBacklogRows } from './lib/drain-backlog.js';
 import { countOption } from './lib/options.js';
+import { makeRunDir } from './lib/run-dir.js';
 import { ratioOfMedians, summary } from './lib/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -905,8 +906,7 @@ async function main() {
   const ctx = { spawnRole, settle, freshQueueDir, sleep, quietMs: QUIET_MS, outage };
   const out = path.resolve(values.out ?? path.join(benchDir, 'results'));
   fs.mkdirSync(out, { recursive: true });
-  const tmpRoot = path.join(benchDir, 'results', 'tmp', `export-${process.pid}`);
-  fs.mkdirSync(tmpRoot, { recursive: true });
+  const tmpRoot = makeRunDir(benchDir, 'export');
   const started = performance.now();
   const results = [];
   const log = (line) => console.log(line);

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ACCESS_EVENT_BODY, accessEventAttributes } from './access-event.js';
+import { makeRunDir } from './run-dir.js';
 
 const self = fileURLToPath(import.meta.url);
 const benchDir = path.dirname(path.dirname(self));
@@ -469,7 +470,7 @@ if (process.argv[1] === self) {
     const { queueDir, rate, seconds } = JSON.parse(values.fill);
     fillRole(queueDir, rate, seconds).then((emitted) => process.send({ emitted }, () => process.exit(0)));
   } else {
-    const tmpRoot = path.join(benchDir, 'results', 'tmp', `drain-${process.pid}`);
+    const tmpRoot = makeRunDir(benchDir, 'drain');
     drainBacklogRows({
       quick: values.quick,
       tmpRoot,
