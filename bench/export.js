@@ -60,7 +60,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { drainBacklogRows } from './lib/drain-backlog.js';
-import { freshQueueDir, QUIET_MS, settle, sleep, spawnRole } from './lib/export-orchestration.js';
+import { spawnRole } from './lib/export-orchestration.js';
 import { appRole, receiverRole } from './lib/export-roles.js';
 import { diskFull, failover, outage, throughput } from './lib/export-runs.js';
 import { longOutage, outageUnderLoad, stageProfile, workerPipeline } from './lib/export-scenarios.js';
@@ -148,7 +148,7 @@ function settingsOf(values) {
  * One interleaved round: disk full and the outage under load (also alone with `--only`), then
  * throughput, outage and fail-over, both variants in the round's order.
  */
-async function runRound({ settings, only, runs, ctx, primary, secondary, tmpRoot, results, log }, round) {
+async function runRound({ settings, only, runs, primary, secondary, tmpRoot, results, log }, round) {
   const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
   const tag = `round ${round + 1}/${settings.rounds}`;
   for (const variant of runs('disk-full') ? order : []) {
@@ -177,7 +177,7 @@ async function runRound({ settings, only, runs, ctx, primary, secondary, tmpRoot
     tmpRoot,
   };
   if (runs('outage-load')) {
-    const r = await timedRow(results, round, () => outageUnderLoad(ctx, outageOptions));
+    const r = await timedRow(results, round, () => outageUnderLoad(outageOptions));
     log(
       `${tag} outage ${settings.outageSeconds} s under load (${r.busyProcesses} busy processes) lifeline: emitted ${fmt(r.emitted)}, lost ${fmt(r.lost)}, caught up ${fmt(r.catchUpMs)} ms after the backend returned`,
     );
@@ -229,11 +229,11 @@ async function runRound({ settings, only, runs, ctx, primary, secondary, tmpRoot
 }
 
 /** The scenarios run once, after the rounds; resolves with the drain rows when they ran. */
-async function runOnceScenarios({ settings, quick, runs, ctx, primary, secondary, tmpRoot, results, log }) {
+async function runOnceScenarios({ settings, quick, runs, primary, secondary, tmpRoot, results, log }) {
   // A scenario run once against the primary receiver: its row and one line of log.
   const once = async (name, scenario, options, describe) => {
     if (!runs(name)) return;
-    const r = await scenario(ctx, { receiver: primary, control: secondary, tmpRoot, ...options });
+    const r = await scenario({ receiver: primary, control: secondary, tmpRoot, ...options });
     results.push(r);
     log(describe(r));
   };
@@ -319,7 +319,6 @@ async function main() {
   const onlyDiskFull = values.only === 'disk-full';
   // The hour outage runs only when asked for by name (see the top of the file).
   const runs = (name) => (values.only === undefined ? name !== 'hour-outage' : values.only === name);
-  const ctx = { spawnRole, settle, freshQueueDir, sleep, quietMs: QUIET_MS, outage };
   const out = path.resolve(values.out ?? path.join(benchDir, 'results'));
   fs.mkdirSync(out, { recursive: true });
   const tmpRoot = makeRunDir(benchDir, 'export');
@@ -329,7 +328,7 @@ async function main() {
 
   const [primary, secondary] = await Promise.all([spawnRole('receiver'), spawnRole('receiver')]);
   let lifelineDrain;
-  const run = { settings, quick, only: values.only, runs, ctx, primary, secondary, tmpRoot, results, log };
+  const run = { settings, quick, only: values.only, runs, primary, secondary, tmpRoot, results, log };
   try {
     const inRounds = values.only === undefined || IN_ROUNDS.includes(values.only);
     for (let round = 0; round < rounds && inRounds; round++) await runRound(run, round);

@@ -1,6 +1,6 @@
 // Scenarios of bench:export that run Lifeline alone: the per-stage profile, the outage under added
-// CPU load, the long outage and the worker-thread experiment. bench/export.js runs them with its
-// child roles (`ctx`).
+// CPU load, the long outage and the worker-thread experiment, with bench:export's child roles
+// (lib/export-orchestration.js). bench/export.js runs them.
 //
 //   profile        20,000 records/s for 4 s (--quick: 2 s) to the receiver, with every stage timed
 //                  on `lifeline:stage` (and `lifeline:export:ok` for the HTTP attempt), under
@@ -21,6 +21,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { categorizeCpuProfile } from './cpu-profile.js';
+import { freshQueueDir, QUIET_MS, settle, sleep, spawnRole } from './export-orchestration.js';
+import { outage } from './export-runs.js';
 import { summary } from './stats.js';
 
 /** Total size of the files under `dir`. */
@@ -47,34 +49,34 @@ export async function withCpuLoad(count, fn) {
 }
 
 /** The outage scenario (bench/export.js's `outage`) with one busy process per core. */
-export async function outageUnderLoad(ctx, args) {
+export async function outageUnderLoad(args) {
   const cores = os.cpus().length;
-  const r = await withCpuLoad(cores, () => ctx.outage({ ...args, variant: 'lifeline' }));
+  const r = await withCpuLoad(cores, () => outage({ ...args, variant: 'lifeline' }));
   return { ...r, scenario: 'outageUnderLoad', busyProcesses: cores };
 }
 
 const STAGES = ['encode', 'compress', 'frame', 'write', 'read', 'concat', 'http'];
 
 /** One profiled run: per-stage counters and a CPU profile of the app. */
-export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxBackoffMs }) {
+export async function stageProfile({ receiver, tmpRoot, rate, seconds, maxBackoffMs }) {
   const once = async (profile) => {
     await receiver.call('reset');
     const profDir = path.join(tmpRoot, `cpuprof-${Date.now()}`);
     fs.mkdirSync(profDir, { recursive: true });
-    const app = await ctx.spawnRole(
+    const app = await spawnRole(
       'app',
       {
         variant: 'lifeline',
         rate,
         endpoints: [receiver.url],
-        queueDir: ctx.freshQueueDir(tmpRoot, 'profile'),
+        queueDir: freshQueueDir(tmpRoot, 'profile'),
         maxBackoffMs,
         profileStages: profile,
       },
       profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
     );
     const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
-    const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 60_000);
+    const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
     await app.close('shutdown');
     const file = fs.readdirSync(profDir).find((n) => n.endsWith('.cpuprofile'));
     const cpuProfile = file
@@ -136,14 +138,20 @@ export async function stageProfile(ctx, { receiver, tmpRoot, rate, seconds, maxB
  * memory the backlog costs can be told from what any process at that allocation rate grows to:
  * V8 enlarges its young generation once enough bytes have survived scavenges, whatever they were.
  */
-export async function longOutage(
-  ctx,
-  { receiver, control, tmpRoot, rate, seconds, warmupSeconds, sampleEveryMs, scenario = 'longOutage' },
-) {
+export async function longOutage({
+  receiver,
+  control,
+  tmpRoot,
+  rate,
+  seconds,
+  warmupSeconds,
+  sampleEveryMs,
+  scenario = 'longOutage',
+}) {
   await Promise.all([receiver.call('reset'), control.call('reset')]);
-  const queueDir = ctx.freshQueueDir(tmpRoot, 'long-outage');
+  const queueDir = freshQueueDir(tmpRoot, 'long-outage');
   const startApp = (endpoint, dir) =>
-    ctx.spawnRole('app', {
+    spawnRole('app', {
       variant: 'lifeline',
       rate,
       endpoints: [endpoint.url],
@@ -152,25 +160,25 @@ export async function longOutage(
     });
   const [app, controlApp] = await Promise.all([
     startApp(receiver, queueDir),
-    startApp(control, ctx.freshQueueDir(tmpRoot, 'long-outage-control')),
+    startApp(control, freshQueueDir(tmpRoot, 'long-outage-control')),
   ]);
   const beforeMs = warmupSeconds * 1000;
   const runFor = { durationMs: beforeMs + seconds * 1000, flushTimeoutMs: 900_000 };
   const running = app.call('run', runFor);
   const controlRunning = controlApp.call('run', runFor);
-  await ctx.sleep(beforeMs);
+  await sleep(beforeMs);
   // What the queue holds before the outage: records of the warm-up, delivered, whose segment has
   // not been sealed yet.
   const diskBytesAtDown = directoryBytes(queueDir);
   const downAt = (await receiver.call('stop')).at;
   const deliveredAtDown = (await receiver.call('stats')).unique;
-  await ctx.sleep(seconds * 1000);
+  await sleep(seconds * 1000);
   const diskBytes = directoryBytes(queueDir);
   const upAt = (await receiver.call('start')).at;
   const [run, controlRun] = await Promise.all([running, controlRunning]);
   const [stats, controlStats] = await Promise.all([
-    ctx.settle(receiver, run.emitted, ctx.quietMs, 900_000),
-    ctx.settle(control, controlRun.emitted, ctx.quietMs, 900_000),
+    settle(receiver, run.emitted, QUIET_MS, 900_000),
+    settle(control, controlRun.emitted, QUIET_MS, 900_000),
   ]);
   await Promise.all([app.close('shutdown'), controlApp.close('shutdown')]);
   const memory = memoryOverWindow(run.memory ?? [], downAt, upAt);
@@ -239,7 +247,7 @@ function memoryOverWindow(samples, downAt, upAt) {
  * pinned to one core (every thread, `taskset -a`), and free on the machine's cores. Main-thread
  * and whole-process CPU per record; interleaved, each variant first in turn.
  */
-export async function workerPipeline(ctx, { receiver, tmpRoot, rate, seconds, rounds }) {
+export async function workerPipeline({ receiver, tmpRoot, rate, seconds, rounds }) {
   const cpus = os.cpus().length;
   const canPin =
     process.platform === 'linux' &&
@@ -252,18 +260,18 @@ export async function workerPipeline(ctx, { receiver, tmpRoot, rate, seconds, ro
       const variants = round % 2 === 0 ? ['lifeline', 'lifeline-worker'] : ['lifeline-worker', 'lifeline'];
       for (const variant of variants) {
         await receiver.call('reset');
-        const app = await ctx.spawnRole('app', {
+        const app = await spawnRole('app', {
           variant,
           rate,
           endpoints: [receiver.url],
-          queueDir: ctx.freshQueueDir(tmpRoot, `worker-${variant}`),
+          queueDir: freshQueueDir(tmpRoot, `worker-${variant}`),
         });
         if (placement === 'one core') {
           const pinned = spawnSync('taskset', ['-a', '-p', '-c', String(cpus - 1), String(app.pid)]);
           if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
         }
         const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
-        const stats = await ctx.settle(receiver, run.emitted, ctx.quietMs, 60_000);
+        const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
         await app.close('shutdown');
         runs.push({
           round,
