@@ -1,8 +1,10 @@
+import { zstdAvailable } from '@otel-lifeline/otlp';
+
 /** The two OTLP/HTTP body formats. */
 export type BodyFormat = 'protobuf' | 'json';
 
 /** Supported `Content-Encoding` values, normalised. */
-export type BodyEncoding = 'identity' | 'gzip' | 'deflate';
+export type BodyEncoding = 'identity' | 'gzip' | 'deflate' | 'zstd';
 
 export const CONTENT_TYPES: Readonly<Record<BodyFormat, string>> = {
   protobuf: 'application/x-protobuf',
@@ -24,7 +26,8 @@ export function bodyFormatOf(header: string | undefined): BodyFormat | undefined
 
 /**
  * Maps a `Content-Encoding` header to a decoder. No header, `identity` and `none` mean an
- * uncompressed body; `x-gzip` is the historical alias of `gzip`. Stacked codings
+ * uncompressed body; `x-gzip` is the historical alias of `gzip`; `zstd` (RFC 8878) as the
+ * Collector's OTLP receiver takes it, several frames in a row included. Stacked codings
  * (`gzip, deflate`) and unknown ones give `undefined` (answered with 415, RFC 9110 §15.5.16).
  */
 export function bodyEncodingOf(header: string | undefined): BodyEncoding | undefined {
@@ -32,5 +35,7 @@ export function bodyEncodingOf(header: string | undefined): BodyEncoding | undef
   if (value === '' || value === 'identity' || value === 'none') return 'identity';
   if (value === 'gzip' || value === 'x-gzip') return 'gzip';
   if (value === 'deflate') return 'deflate';
+  // zstd needs a runtime that has it (Node 22.15 and later); elsewhere it is answered with 415.
+  if (value === 'zstd' && zstdAvailable) return 'zstd';
   return undefined;
 }

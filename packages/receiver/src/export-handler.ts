@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { codecFor, type Signal } from '@otel-lifeline/otlp';
+import { codecFor, zstdAvailable, type Signal } from '@otel-lifeline/otlp';
 import { answerError, answerExport } from './answer.js';
 import { bodyEncodingOf, bodyFormatOf, CONTENT_TYPES, type BodyFormat } from './content-type.js';
 import { decodeRequest } from './decode-request.js';
@@ -148,7 +148,7 @@ class ExportHandler {
         response,
         415,
         format,
-        `Content-Encoding ${JSON.stringify(contentEncoding)} is not supported; use gzip, deflate or none`,
+        `Content-Encoding ${JSON.stringify(contentEncoding)} is not supported; use gzip, deflate${zstdAvailable ? ', zstd' : ''} or none`,
       );
       return undefined;
     }

@@ -10,7 +10,7 @@ export interface ExportInfo {
   /** Size of the body on the wire (before decompression). */
   wireBytes: number;
   /** The request's `Content-Encoding`, normalised. */
-  encoding: 'identity' | 'gzip' | 'deflate';
+  encoding: 'identity' | 'gzip' | 'deflate' | 'zstd';
   /** The request headers (lower-case names), e.g. to check an exporter's `authorization`. */
   headers: IncomingHttpHeaders;
 }

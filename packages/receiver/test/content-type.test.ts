@@ -1,3 +1,4 @@
+import { zstdAvailable } from '@otel-lifeline/otlp';
 import { describe, expect, it } from 'vitest';
 import { bodyEncodingOf, bodyFormatOf } from '../src/content-type.js';
 
@@ -31,9 +32,14 @@ describe('content encoding', () => {
     expect(bodyEncodingOf('deflate')).toBe('deflate');
   });
 
+  it('accepts zstd on a runtime that has it (Node 22.15 and later)', () => {
+    expect(bodyEncodingOf('zstd')).toBe(zstdAvailable ? 'zstd' : undefined);
+    expect(bodyEncodingOf('ZSTD')).toBe(zstdAvailable ? 'zstd' : undefined);
+  });
+
   it('refuses unknown and stacked codings', () => {
     expect(bodyEncodingOf('br')).toBeUndefined();
-    expect(bodyEncodingOf('zstd')).toBeUndefined();
     expect(bodyEncodingOf('gzip, deflate')).toBeUndefined();
+    expect(bodyEncodingOf('zstd, gzip')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeStatus, logsCodec, metricsCodec, tracesCodec } from '@otel-lifeline/otlp';
+import { decodeStatus, logsCodec, metricsCodec, tracesCodec, zstdCompress } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver, type ReceiverOptions } from '@otel-lifeline/receiver';
 import { httpSend, JSON_TYPE, PROTOBUF } from './http-request.js';
 import { sampleLogs, sampleMetrics, sampleSpans } from './sample-requests.js';
@@ -98,6 +98,17 @@ describe('receiver answers', () => {
     expect(
       r.received.logs.every((request) => request.resourceLogs[0]?.scopeLogs[0]?.logRecords.length === 2),
     ).toBe(true);
+  });
+
+  it('decompresses a zstd body of several frames, as an exporter joining stored fragments sends it', async () => {
+    const r = await start();
+    const frames = [sampleLogs(2), sampleLogs(3)].map((request) => zstdCompress(logsCodec.encode(request)));
+    const answer = await httpSend(`${r.url}/v1/logs`, {
+      headers: { ...PROTOBUF, 'content-encoding': 'zstd' },
+      body: Buffer.concat(frames),
+    });
+    expect(answer.status).toBe(200);
+    expect(r.counts().logRecords).toBe(5);
   });
 
   it('answers an empty request with success', async () => {

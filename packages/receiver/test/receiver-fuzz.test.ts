@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStatus, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
+import { decodeStatus, logsCodec, tracesCodec, zstdAvailable, zstdCompress } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { httpSend, type HttpAnswer } from './http-request.js';
 import { sampleLogs, sampleSpans } from './sample-requests.js';
@@ -24,6 +24,10 @@ const json = { 'content-type': 'application/json' };
 const validLogs = logsCodec.encode(sampleLogs(20));
 const validJson = tracesCodec.toJson(sampleSpans(5));
 const validGzip = gzipSync(validLogs);
+// One frame: a cut anywhere inside it leaves no whole frame (a cut between frames would be valid).
+const validZstd = zstdAvailable ? zstdCompress(validLogs) : Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+// A runtime without zstd answers every zstd body with 415.
+const zstdAnswer = zstdAvailable ? [400] : [415];
 
 const post = (
   name: string,
@@ -69,10 +73,30 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
       post('truncated gzip', { ...protobuf, 'content-encoding': 'gzip' }, validGzip.subarray(0, cut), [400]),
     ),
   fc
+    .uint8Array({ minLength: 1, maxLength: 512 })
+    .map((bytes) =>
+      post(
+        'bad zstd',
+        { ...protobuf, 'content-encoding': 'zstd' },
+        Buffer.from([0x00, ...bytes]),
+        zstdAnswer,
+      ),
+    ),
+  fc
+    .integer({ min: 1, max: validZstd.length - 1 })
+    .map((cut) =>
+      post(
+        'truncated zstd',
+        { ...protobuf, 'content-encoding': 'zstd' },
+        validZstd.subarray(0, cut),
+        zstdAnswer,
+      ),
+    ),
+  fc
     .constantFrom('text/plain', 'application/protobuf', 'application/xml', 'multipart/form-data', '')
     .map((type) => post('wrong content type', { 'content-type': type }, validLogs, [415])),
   fc
-    .constantFrom('br', 'zstd', 'gzip, gzip')
+    .constantFrom('br', 'snappy', 'gzip, gzip')
     .map((coding) =>
       post('unknown content encoding', { ...protobuf, 'content-encoding': coding }, validLogs, [415]),
     ),
