@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { createDurableLogRecordProcessor } from '@otel-lifeline/exporter';
-import { logsCodec } from '@otel-lifeline/otlp';
+import { logsCodec, zstdDecompress } from '@otel-lifeline/otlp';
 import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
@@ -18,12 +18,25 @@ import { sleep, within } from './support/waiting.js';
 
 const binary = resolveCollectorBinary();
 
-/** The first 16 bytes of every fragment the exporter stores: a gzip member with its 'Lf' extra field. */
-const MEMBER_HEADER = Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 8, 0, 0x4c, 0x66, 4, 0]);
+/** The first bytes of every fragment the exporter stores, in each of its forms (fragment-format.ts). */
+const FORMS = [
+  {
+    // A gzip member with its 'Lf' extra field.
+    encoding: 'gzip',
+    header: Buffer.from([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 8, 0, 0x4c, 0x66, 4, 0]),
+    decompress: (body: Buffer) => gunzipSync(body),
+  },
+  {
+    // A zstd skippable frame with the counts ('Lf'), then the zstd frame.
+    encoding: 'zstd',
+    header: Buffer.from([0x5c, 0x2a, 0x4d, 0x18, 12, 0, 0, 0, 0x4c, 0x66, 0, 0]),
+    decompress: (body: Buffer) => zstdDecompress(body),
+  },
+] as const;
 
-function members(body: Buffer): number {
+function members(body: Buffer, header: Buffer): number {
   let n = 0;
-  for (let at = body.indexOf(MEMBER_HEADER); at !== -1; at = body.indexOf(MEMBER_HEADER, at + 1)) n++;
+  for (let at = body.indexOf(header); at !== -1; at = body.indexOf(header, at + 1)) n++;
   return n;
 }
 
@@ -35,128 +48,139 @@ interface Forwarded {
 
 /**
  * Fragments are compressed once, when they are stored; a batch of them goes out as a
- * concatenation of gzip members. The Collector's OTLP receiver (Go's multistream gzip reader) and
- * Lifeline's receiver must read every member, not only the first.
+ * concatenation of gzip members (or of zstd frames, each led by a skippable frame, when the
+ * endpoint is configured with `compression: 'zstd'`). The Collector's OTLP receiver (Go's
+ * multistream gzip reader, and its zstd decoder) and Lifeline's receiver must read every member,
+ * not only the first.
  *
  *   app (durable processor) ─► proxy (503 while "down"; records the raw body) ─► Collector ─► receiver
  */
-describe.skipIf(binary.skipReason !== undefined)('multi-member gzip bodies from the stored fragments', () => {
-  const emitted = 200;
-  let dir: string;
-  let receiver: Receiver;
-  let proxy: http.Server;
-  const forwarded: Forwarded[] = [];
-  let direct: { status: number; logRecords: number; expected: number };
+describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
+  'multi-member $encoding bodies from the stored fragments',
+  (form) => {
+    const emitted = 200;
+    let dir: string;
+    let receiver: Receiver;
+    let proxy: http.Server;
+    const forwarded: Forwarded[] = [];
+    let direct: { status: number; logRecords: number; expected: number };
+    const count = (body: Buffer) => members(body, form.header);
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lifeline-members-'));
-    receiver = await createReceiver();
-    const agent = await startAgentCollector(binary.path ?? '', {
-      primary: receiver.url,
-      secondary: receiver.url,
-      queueDir: join(dir, 'agent-queue'),
-    });
-    let up = false;
-    let multi: Buffer | undefined;
-    proxy = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        if (!up) {
-          res.writeHead(503).end();
-          return;
-        }
-        if (members(body) > (multi === undefined ? 0 : members(multi))) multi = body;
-        const out = http.request(`${agent.otlpUrl}/v1/logs`, {
-          method: 'POST',
-          headers: {
-            'content-type': req.headers['content-type'],
-            'content-encoding': req.headers['content-encoding'],
-          },
-        });
-        out.on('response', (answer) => {
-          forwarded.push({
-            encoding: req.headers['content-encoding'],
-            members: members(body),
-            status: answer.statusCode ?? 0,
-          });
-          res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? '' });
-          answer.pipe(res);
-        });
-        out.on('error', () => res.writeHead(502).end());
-        out.end(body);
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lifeline-members-'));
+      receiver = await createReceiver();
+      const agent = await startAgentCollector(binary.path ?? '', {
+        primary: receiver.url,
+        secondary: receiver.url,
+        queueDir: join(dir, 'agent-queue'),
       });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const port = (proxy.address() as AddressInfo).port;
-
-    const provider = new LoggerProvider({
-      processors: [
-        createDurableLogRecordProcessor({
-          endpoints: [{ url: `http://127.0.0.1:${port}/v1/logs` }],
-          queueDir: join(dir, 'app-queue'),
-          retry: { initialBackoffMs: 100, maxBackoffMs: 300 },
-        }),
-      ],
-    });
-    const logger = provider.getLogger('members');
-    // Five groups far enough apart to be five fragments, all waiting while the endpoint is "down".
-    for (let group = 0; group < 5; group++) {
-      for (let i = 0; i < emitted / 5; i++) {
-        const seq = group * (emitted / 5) + i;
-        logger.emit({
-          severityNumber: SeverityNumber.INFO,
-          body: `order ${seq}`,
-          attributes: { [SEQ_KEY]: seq },
+      let up = false;
+      let multi: Buffer | undefined;
+      proxy = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (!up) {
+            res.writeHead(503).end();
+            return;
+          }
+          if (count(body) > (multi === undefined ? 0 : count(multi))) multi = body;
+          const out = http.request(`${agent.otlpUrl}/v1/logs`, {
+            method: 'POST',
+            headers: {
+              'content-type': req.headers['content-type'],
+              'content-encoding': req.headers['content-encoding'],
+            },
+          });
+          out.on('response', (answer) => {
+            forwarded.push({
+              encoding: req.headers['content-encoding'],
+              members: count(body),
+              status: answer.statusCode ?? 0,
+            });
+            res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? '' });
+            answer.pipe(res);
+          });
+          out.on('error', () => res.writeHead(502).end());
+          out.end(body);
         });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const port = (proxy.address() as AddressInfo).port;
+
+      const provider = new LoggerProvider({
+        processors: [
+          createDurableLogRecordProcessor({
+            endpoints: [
+              {
+                url: `http://127.0.0.1:${port}/v1/logs`,
+                ...(form.encoding === 'zstd' ? { compression: 'zstd' as const } : {}),
+              },
+            ],
+            queueDir: join(dir, 'app-queue'),
+            retry: { initialBackoffMs: 100, maxBackoffMs: 300 },
+          }),
+        ],
+      });
+      const logger = provider.getLogger('members');
+      // Five groups far enough apart to be five fragments, all waiting while the endpoint is "down".
+      for (let group = 0; group < 5; group++) {
+        for (let i = 0; i < emitted / 5; i++) {
+          const seq = group * (emitted / 5) + i;
+          logger.emit({
+            severityNumber: SeverityNumber.INFO,
+            body: `order ${seq}`,
+            attributes: { [SEQ_KEY]: seq },
+          });
+        }
+        await sleep(60);
       }
-      await sleep(60);
-    }
-    await sleep(200);
-    up = true;
-    await provider.forceFlush();
-    await within(15_000, () => seqCounts(receiver.logRecords()).size === emitted);
-    await provider.shutdown();
+      await sleep(200);
+      up = true;
+      await provider.forceFlush();
+      await within(15_000, () => seqCounts(receiver.logRecords()).size === emitted);
+      await provider.shutdown();
 
-    // The body with the most members, straight to Lifeline's receiver.
-    const body = multi ?? Buffer.alloc(0);
-    const before = receiver.counts().logRecords;
-    const answer = await fetch(`${receiver.url}/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
-      body: new Uint8Array(body),
+      // The body with the most members, straight to Lifeline's receiver.
+      const body = multi ?? Buffer.alloc(0);
+      const before = receiver.counts().logRecords;
+      const answer = await fetch(`${receiver.url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': form.encoding },
+        body: new Uint8Array(body),
+      });
+      const request = logsCodec.decode(form.decompress(body));
+      direct = {
+        status: answer.status,
+        logRecords: receiver.counts().logRecords - before,
+        expected: logsCodec.countItems(request),
+      };
     });
-    const request = logsCodec.decode(gunzipSync(body));
-    direct = {
-      status: answer.status,
-      logRecords: receiver.counts().logRecords - before,
-      expected: logsCodec.countItems(request),
-    };
-  });
 
-  afterAll(async () => {
-    await killAllCollectors();
-    await new Promise((resolve) => proxy?.close(resolve));
-    await receiver?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await killAllCollectors();
+      await new Promise((resolve) => proxy?.close(resolve));
+      await receiver?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  it('sends batches of several stored gzip members as one gzip body, without recompressing', () => {
-    expect(forwarded.every((f) => f.encoding === 'gzip')).toBe(true);
-    expect(Math.max(...forwarded.map((f) => f.members))).toBeGreaterThanOrEqual(2);
-  });
+    it(`sends batches of several stored members as one ${form.encoding} body, without recompressing`, () => {
+      expect(forwarded.every((f) => f.encoding === form.encoding)).toBe(true);
+      expect(Math.max(...forwarded.map((f) => f.members))).toBeGreaterThanOrEqual(2);
+    });
 
-  it('the Collector accepts them and every record of every member arrives', () => {
-    expect(forwarded.every((f) => f.status === 200)).toBe(true);
-    const counts = seqCounts(receiver.logRecords());
-    for (let seq = 0; seq < emitted; seq++)
-      expect(counts.get(seq) ?? 0, `seq ${seq}`).toBeGreaterThanOrEqual(1);
-  });
+    it('the Collector accepts them and every record of every member arrives', () => {
+      expect(forwarded.every((f) => f.status === 200)).toBe(true);
+      const counts = seqCounts(receiver.logRecords());
+      for (let seq = 0; seq < emitted; seq++)
+        expect(counts.get(seq) ?? 0, `seq ${seq}`).toBeGreaterThanOrEqual(1);
+    });
 
-  it("Lifeline's receiver reads every member of the same body", () => {
-    expect(direct.status).toBe(200);
-    expect(direct.expected).toBeGreaterThan(emitted / 5);
-    expect(direct.logRecords).toBe(direct.expected);
-  });
-});
+    it("Lifeline's receiver reads every member of the same body", () => {
+      expect(direct.status).toBe(200);
+      expect(direct.expected).toBeGreaterThan(emitted / 5);
+      expect(direct.logRecords).toBe(direct.expected);
+    });
+  },
+);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { context, createContextKey } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
-import { codecFor, decodeStatus } from '@otel-lifeline/otlp';
+import { codecFor, decodeStatus, zstdAvailable, zstdCompress, zstdDecompress } from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
@@ -30,8 +30,12 @@ export interface EndpointOptions {
   headers?: Record<string, string>;
   /** Default 'http/protobuf'. 'http/json' transcodes the stored protobuf at send time. */
   protocol?: 'http/protobuf' | 'http/json';
-  /** Default 'gzip'. */
-  compression?: 'gzip' | 'none';
+  /**
+   * Default 'gzip'. 'zstd' (Node 22.15 or later) for endpoints that take `Content-Encoding: zstd`,
+   * such as the Collector's OTLP receiver: less CPU and fewer bytes than gzip; the OTLP
+   * specification asks endpoints for gzip only.
+   */
+  compression?: 'gzip' | 'zstd' | 'none';
   /** Per attempt, default 10_000 ms: past it the attempt counts as retryable. */
   timeoutMs?: number;
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
@@ -79,7 +83,7 @@ class HttpTransportImpl implements HttpTransport {
   readonly #agent: http.Agent;
   readonly #codec;
   readonly #json: boolean;
-  readonly #gzip: boolean;
+  readonly #compression: 'gzip' | 'zstd' | 'none';
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #maxRetryAfterMs: number;
@@ -114,9 +118,7 @@ class HttpTransportImpl implements HttpTransport {
       throw configError('protocol', protocol, "'http/protobuf' or 'http/json'");
     }
     const compression = options.compression ?? 'gzip';
-    if (compression !== 'gzip' && compression !== 'none') {
-      throw configError('compression', compression, "'gzip' or 'none'");
-    }
+    validateCompression('compression', compression);
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw configError('timeoutMs', timeoutMs, 'a positive number of milliseconds');
@@ -128,7 +130,7 @@ class HttpTransportImpl implements HttpTransport {
     this.#target = target;
     this.#codec = codecFor(options.signal);
     this.#json = protocol === 'http/json';
-    this.#gzip = compression === 'gzip';
+    this.#compression = compression;
     this.#timeoutMs = timeoutMs;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
@@ -139,7 +141,7 @@ class HttpTransportImpl implements HttpTransport {
       ...(authorization !== undefined ? { authorization } : {}),
       'content-type': this.#json ? 'application/json' : 'application/x-protobuf',
       'user-agent': USER_AGENT,
-      ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...(compression !== 'none' ? { 'content-encoding': compression } : {}),
     };
     const maxSockets = options.maxSockets ?? 4;
     if (target.protocol === 'https:') {
@@ -161,11 +163,13 @@ class HttpTransportImpl implements HttpTransport {
   async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
     const signal = options.signal;
     if (signal?.aborted) return classifyNetworkError(new AbortedError());
-    if (options.encoding === 'gzip') {
-      // Fragments compressed at rest: their concatenation is the gzip body this endpoint takes.
-      if (this.#gzip && !this.#json) return this.#post(body, signal);
+    const stored = options.encoding ?? 'identity';
+    if (stored !== 'identity') {
+      // Fragments compressed at rest: their concatenation is the body an endpoint of the same
+      // compression takes as it is; any other gets the protobuf, compressed its own way below.
+      if (stored === this.#compression && !this.#json) return this.#post(body, signal);
       try {
-        body = await gunzip(body);
+        body = stored === 'gzip' ? await gunzip(body) : zstdDecompress(body);
       } catch (error) {
         return {
           kind: 'rejected',
@@ -184,7 +188,8 @@ class HttpTransportImpl implements HttpTransport {
       };
     }
     // Level 1: telemetry compresses almost as well as at the default level, for a fraction of the CPU.
-    if (this.#gzip) payload = await gzip(payload, { level: zlib.constants.Z_BEST_SPEED });
+    if (this.#compression === 'gzip') payload = await gzip(payload, { level: zlib.constants.Z_BEST_SPEED });
+    else if (this.#compression === 'zstd') payload = zstdCompress(payload);
     return this.#post(payload, signal);
   }
 
@@ -277,6 +282,7 @@ class HttpTransportImpl implements HttpTransport {
     try {
       if (encoding === 'gzip') return zlib.gunzipSync(raw);
       if (encoding === 'deflate') return zlib.inflateSync(raw);
+      if (encoding === 'zstd' && zstdAvailable) return zstdDecompress(raw, this.#maxResponseBytes);
     } catch {
       return Buffer.alloc(0);
     }
@@ -304,6 +310,19 @@ function errorMessage(body: Buffer, json: boolean): string {
   }
   const text = body.toString('utf8');
   return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text.slice(0, 500) : '';
+}
+
+/** Checks an endpoint's compression: gzip, zstd (when this runtime has it) or none. */
+export function validateCompression(key: string, value: unknown): void {
+  if (value === undefined || value === 'gzip' || value === 'none') return;
+  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd' or 'none'");
+  if (!zstdAvailable) {
+    throw configError(
+      key,
+      value,
+      `'gzip' or 'none': this Node (${process.version}) has no zstd, which node:zlib has from 22.15 on`,
+    );
+  }
 }
 
 /** Creates the HTTP transport for one endpoint: keep-alive, gzip by default, TLS/mTLS, protobuf or JSON. */

@@ -173,7 +173,7 @@ class QueuedSenderImpl implements QueuedSender {
         break;
       case 'rejected': {
         // Dead letters hold plain protobuf, whatever the queue stores.
-        const file = await o.deadLetter.write(encoding === 'gzip' ? plainFragment(body) : body, {
+        const file = await o.deadLetter.write(encoding !== 'identity' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,
           ...(result.status !== undefined ? { status: result.status } : {}),

@@ -3,6 +3,7 @@ import type { DiskQueueOptions } from '@otel-lifeline/disk-queue';
 import type { Clock } from './clock.js';
 import { configError } from './errors.js';
 import type { EndpointOptions } from './http-transport.js';
+import { validateCompression } from './http-transport.js';
 
 /** Options shared by every durable processor and resilient exporter. */
 export interface ResilienceOptions {
@@ -65,6 +66,7 @@ export function validateResilienceOptions(options: ResilienceOptions): void {
       );
     }
     if (endpoint.timeoutMs !== undefined) duration(`endpoints[${i}].timeoutMs`, endpoint.timeoutMs);
+    validateCompression(`endpoints[${i}].compression`, endpoint.compression);
     // Mirror onto the same endpoint sends everything twice to one backend; fail-over onto it
     // fails over onto the endpoint that just failed.
     const first = options.endpoints.findIndex((e) => e?.url === endpoint.url);

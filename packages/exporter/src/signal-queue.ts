@@ -7,25 +7,21 @@ import type { DeliveryResult } from './delivery-result.js';
 import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
-import { compressFragment, plainFragment, storedItems } from './fragment-format.js';
+import { compressFragment, plainFragment, storedItems, type StoredForm } from './fragment-format.js';
 import { createDeadLetterWriter } from './dead-letter.js';
 import { stageEnd, stageStart } from './diagnostics.js';
-import { durabilityBudget } from './durability-budget.js';
-import type { DurabilityBudget } from './durability-budget.js';
-import { createExportOutcomes } from './export-outcomes.js';
-import type { ExportOutcomes } from './export-outcomes.js';
-import type { TransportChain } from './transport-chain.js';
-import { assembleTransportChain, cursorNames } from './transport-chain.js';
+import { durabilityBudget, type DurabilityBudget } from './durability-budget.js';
+import { createExportOutcomes, type ExportOutcomes } from './export-outcomes.js';
+import { assembleTransportChain, cursorNames, type TransportChain } from './transport-chain.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { validateResilienceOptions } from './resilience-options.js';
-import type { SelfMetrics } from './self-metrics.js';
-import { createSelfMetrics } from './self-metrics.js';
+import { createSelfMetrics, type SelfMetrics } from './self-metrics.js';
 
 /**
  * What every durable processor and resilient exporter is built on: a disk queue for one signal and
  * the transport chain that drains it.
  *
- *   append(fragment) ─► gzip member (fragment-format.ts) ─► disk queue (group commit, fdatasync)
+ *   append(fragment) ─► gzip member or zstd (fragment-format.ts) ─► disk queue (group commit, fdatasync)
  *                    ─► transport chain ─► endpoints
  *
  * The queue opens asynchronously; fragments appended meanwhile wait in a bounded list.
@@ -77,6 +73,8 @@ class SignalQueueImpl implements SignalQueue {
   #shutdown: Promise<DeliveryResult> | undefined;
   lastRefusal = 'queue_full';
   readonly #groupCommitMs: number;
+  /** zstd when the primary endpoint takes zstd, else gzip: what the sender ships as it is stored. */
+  readonly #atRest: StoredForm;
   /** The latest forceFlush, for a shutdown that follows it. */
   #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
 
@@ -85,6 +83,7 @@ class SignalQueueImpl implements SignalQueue {
     this.signal = signal;
     this.#options = options;
     this.#groupCommitMs = budget.groupCommitMs;
+    this.#atRest = options.endpoints[0]?.compression === 'zstd' ? 'zstd' : 'gzip';
     const clock = options.clock ?? systemClock;
     this.#metrics = createSelfMetrics({
       signal,
@@ -208,9 +207,9 @@ class SignalQueueImpl implements SignalQueue {
       return false;
     };
     if (this.#shutdown) return refuse('shutdown');
-    // Compressed once, here: the queue stores gzip members and the sender ships them as they are.
+    // Compressed once, here (gzip, or zstd): the sender ships the stored fragments as they are.
     const started = stageStart();
-    const fragment = compressFragment(encoded, items);
+    const fragment = compressFragment(encoded, items, this.#atRest);
     stageEnd('compress', started, items, fragment.byteLength);
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment, items);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {

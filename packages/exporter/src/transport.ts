@@ -23,8 +23,8 @@ export interface SendOptions {
    * The sender's maxAge: a batch the endpoint accepts just past it was delivered, not lost.
    */
   retryUntil?: AbortSignal;
-  /** 'gzip': the body is already a gzip-encoded OTLP request (fragments compressed at rest). */
-  encoding?: 'gzip' | 'identity';
+  /** 'gzip' or 'zstd': the body is already a compressed OTLP request (fragments compressed at rest). */
+  encoding?: 'gzip' | 'zstd' | 'identity';
   /** Items the body holds, when the caller knows them (spares a decode to count them). */
   items?: number;
 }

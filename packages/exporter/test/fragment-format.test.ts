@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
-import { logsCodec } from '@otel-lifeline/otlp';
+import { logsCodec, zstdDecompress } from '@otel-lifeline/otlp';
 import type { Receiver } from '@otel-lifeline/receiver';
 import { createReceiver } from '@otel-lifeline/receiver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ import {
   compressFragment,
   isCompressedFragment,
   joinFragments,
+  plainBytes,
   plainFragment,
+  storedForm,
   storedItems,
 } from '../src/fragment-format.js';
 import { logsFragment, seqs } from './fixtures.js';
@@ -158,5 +160,113 @@ describe('fragments compressed at rest', () => {
     expect(stats.pendingRecords).toBeGreaterThan(0);
     // 1,000 plain records of this shape take about 60 kB; compressed, a fraction of it.
     expect(stats.pendingBytes).toBeLessThan(20_000);
+  });
+});
+
+describe('fragments stored as zstd (primary endpoint with compression zstd)', () => {
+  it('store a skippable frame with the counts, then one zstd frame of the protobuf', () => {
+    const plain = logsFragment(0, 7);
+    const stored = compressFragment(plain, 7, 'zstd');
+    expect(storedForm(stored)).toBe('zstd');
+    expect(isCompressedFragment(stored)).toBe(true);
+    expect(storedForm(compressFragment(plain, 7))).toBe('gzip');
+    expect(storedForm(plain)).toBeUndefined();
+    expect(storedItems(stored)).toBe(7);
+    expect(plainBytes(stored)).toBe(plain.length);
+    expect(Buffer.from(plainFragment(stored))).toEqual(Buffer.from(plain));
+    // Node's own decompression stops after the first frame, the skippable one: nothing comes out.
+    const nodeZstd = zlib as unknown as { zstdDecompressSync(body: Uint8Array): Buffer };
+    expect(nodeZstd.zstdDecompressSync(stored).length).toBe(0);
+    expect(zstdDecompress(stored)).toEqual(Buffer.from(plain));
+  });
+
+  it('join into one zstd body of every record, and mix with other forms as plain protobuf', () => {
+    const stored = [
+      compressFragment(logsFragment(0, 3), 3, 'zstd'),
+      compressFragment(logsFragment(3, 4), 4, 'zstd'),
+    ];
+    const joined = joinFragments(stored, () => {
+      throw new Error('the stored count is used, nothing is decoded');
+    });
+    expect(joined).toMatchObject({ encoding: 'zstd', items: 7 });
+    expect(count(zstdDecompress(joined.body))).toBe(7);
+    const mixed = joinFragments(
+      [stored[0]!, compressFragment(logsFragment(7, 2), 2), logsFragment(9, 1)],
+      count,
+    );
+    expect(mixed).toMatchObject({ encoding: 'identity', items: 6 });
+    expect(count(mixed.body)).toBe(6);
+  });
+
+  it('rest in the queue as zstd and go out as zstd to an endpoint that takes it', async () => {
+    const server = await startLoopbackServer();
+    cleanups.push(() => server.close());
+    const p = provider({ url: `${server.url}/v1/logs`, compression: 'zstd' });
+    emit(p, 0, 500);
+    await p.forceFlush();
+    expect(server.requests.length).toBeGreaterThan(0);
+    for (const request of server.requests) expect(request.headers['content-encoding']).toBe('zstd');
+    expect(server.requests.reduce((n, request) => n + count(zstdDecompress(request.body)), 0)).toBe(500);
+  });
+
+  it('occupy the queue as zstd frames', async () => {
+    const r = await receiver();
+    await r.stop();
+    const p = provider({ url: `${r.url}/v1/logs`, compression: 'zstd', timeoutMs: 200 });
+    emit(p, 0, 1_000);
+    await p.forceFlush({ timeoutMillis: 300 }).catch(() => undefined);
+    await p.shutdown().catch(() => undefined);
+    const queue = await openDiskQueue({ directory: path.join(dir, 'logs') });
+    cleanups.push(() => queue.close());
+    const batch = await queue.cursor().read({ maxRecords: 1_000 });
+    expect(batch?.records.length).toBeGreaterThan(0);
+    for (const record of batch?.records ?? []) expect(storedForm(record)).toBe('zstd');
+    expect(batch?.records.reduce((n, record) => n + storedItems(record)!, 0)).toBe(1_000);
+  });
+
+  it('reach a gzip endpoint recompressed: the secondary of a zstd primary', async () => {
+    const down = await receiver();
+    await down.stop();
+    const secondary = await startLoopbackServer();
+    cleanups.push(() => secondary.close());
+    const p = new LoggerProvider({
+      processors: [
+        createDurableLogRecordProcessor({
+          endpoints: [
+            { url: `${down.url}/v1/logs`, compression: 'zstd', timeoutMs: 200 },
+            { url: `${secondary.url}/v1/logs` },
+          ],
+          queueDir: path.join(dir, 'logs'),
+          retry: { initialBackoffMs: 20, maxBackoffMs: 200 },
+        }),
+      ],
+    });
+    cleanups.push(() => p.shutdown());
+    emit(p, 0, 200);
+    await p.forceFlush();
+    let items = 0;
+    for (const request of secondary.requests) {
+      expect(request.headers['content-encoding']).toBe('gzip');
+      items += count(request.body); // the loopback server gunzips what it captures
+    }
+    expect(items).toBe(200);
+  });
+
+  it('are delivered to the receiver, which reads every frame', async () => {
+    const r = await receiver();
+    const p = provider({ url: `${r.url}/v1/logs`, compression: 'zstd' });
+    emit(p, 0, 300);
+    await p.forceFlush();
+    await r.waitFor((x) => x.counts().logRecords >= 300, 10_000);
+    expect(new Set(seqs(r.logRecords()))).toEqual(new Set(Array.from({ length: 300 }, (_, i) => i)));
+  });
+
+  it('are refused as a compression this exporter does not know, the key and the choices named', () => {
+    expect(() =>
+      createDurableLogRecordProcessor({
+        endpoints: [{ url: 'http://127.0.0.1:4318/v1/logs', compression: 'br' as never }],
+        queueDir: path.join(dir, 'logs'),
+      }),
+    ).toThrow(/endpoints\[0\]\.compression.*'gzip', 'zstd' or 'none'/);
   });
 });
