@@ -14,7 +14,7 @@ export interface DrainOptions {
   endpoint: URL;
   headers: Record<string, string>;
   protocol: 'http/protobuf' | 'http/json';
-  compression: 'gzip' | 'none';
+  compression: 'gzip' | 'zstd' | 'none';
   timeoutMs: number;
   cursor?: string;
   signal?: Signal;

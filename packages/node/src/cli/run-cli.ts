@@ -172,8 +172,8 @@ function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): 
         .default('http/protobuf'),
     )
     .addOption(
-      new Option('--compression <compression>', 'request compression')
-        .choices(['gzip', 'none'])
+      new Option('--compression <compression>', 'request compression (zstd: Node 22.15 and later)')
+        .choices(['gzip', 'zstd', 'none'])
         .default('gzip'),
     )
     .option('--timeout <duration>', 'per-request timeout', duration, 10_000)
@@ -196,7 +196,7 @@ function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): 
           endpoint: URL;
           header: Record<string, string>;
           protocol: 'http/protobuf' | 'http/json';
-          compression: 'gzip' | 'none';
+          compression: 'gzip' | 'zstd' | 'none';
           timeout: number;
           maxAttempts: number;
           cursor?: string;

@@ -11,7 +11,7 @@ export interface SignalEndpoint {
   url: string;
   headers: Record<string, string>;
   protocol: 'http/protobuf' | 'http/json';
-  compression: 'gzip' | 'none';
+  compression: 'gzip' | 'zstd' | 'none';
   timeoutMs: number;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean };
 }

@@ -1,3 +1,5 @@
+import { zstdAvailable } from '@otel-lifeline/otlp';
+
 /**
  * Parsers for configuration scalars. Each returns the parsed value or an `expected` text naming
  * what a valid value looks like; the caller turns that into a ConfigProblem with the key.
@@ -115,6 +117,18 @@ export function parseEnum<T extends string>(value: unknown, allowed: readonly T[
   return found !== undefined
     ? { ok: true, value: found }
     : { ok: false, expected: `expected one of ${allowed.join(', ')}` };
+}
+
+/** An endpoint's compression; zstd only where node:zlib has it (Node 22.15 and later). */
+export function parseCompression(value: unknown): Parsed<'gzip' | 'zstd' | 'none'> {
+  const parsed = parseEnum(value, ['gzip', 'zstd', 'none'] as const);
+  if (parsed.ok && parsed.value === 'zstd' && !zstdAvailable) {
+    return {
+      ok: false,
+      expected: `expected gzip or none: this Node (${process.version}) has no zstd (22.15 and later have it)`,
+    };
+  }
+  return parsed;
 }
 
 /** An http(s) URL with a host. */

@@ -3,7 +3,14 @@ import { splitUserinfo } from '@otel-lifeline/exporter';
 import type { ConfigReader } from './config-reader.js';
 import { DEFAULTS, SIGNALS } from './config-types.js';
 import type { ResolvedEndpoint, Signal, SignalEndpoint } from './config-types.js';
-import { parseBoolean, parseDuration, parseEnum, parseHttpUrl, parseKeyValueList } from './parse-values.js';
+import {
+  parseBoolean,
+  parseCompression,
+  parseDuration,
+  parseEnum,
+  parseHttpUrl,
+  parseKeyValueList,
+} from './parse-values.js';
 import type { Parsed } from './parse-values.js';
 
 const asString = (value: unknown): Parsed<string> =>
@@ -33,11 +40,7 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
         (v) => parseEnum(v, ['http/protobuf', 'http/json'] as const),
         inherited?.protocol ?? 'http/protobuf',
       ),
-      compression: reader.read(
-        `${prefix}.compression`,
-        (v) => parseEnum(v, ['gzip', 'none'] as const),
-        inherited?.compression ?? 'gzip',
-      ),
+      compression: reader.read(`${prefix}.compression`, parseCompression, inherited?.compression ?? 'gzip'),
       timeoutMs: reader.read(
         `${prefix}.timeout`,
         (v) => parseDuration(v, { bareMilliseconds: true }),
@@ -82,11 +85,7 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
           (v) => parseEnum(v, ['http/protobuf', 'http/json'] as const),
           common.protocol,
         ),
-        compression: reader.read(
-          `${sp}.compression`,
-          (v) => parseEnum(v, ['gzip', 'none'] as const),
-          common.compression,
-        ),
+        compression: reader.read(`${sp}.compression`, parseCompression, common.compression),
         timeoutMs: reader.read(
           `${sp}.timeout`,
           (v) => parseDuration(v, { bareMilliseconds: true }),

@@ -69,6 +69,20 @@ describe('loadConfig', () => {
       expect(primary.signals.logs.protocol).toBe('http/protobuf');
     });
 
+    it('reads zstd compression, per signal and for the secondary, which inherits the primary compression', () => {
+      const { config, problems } = fromEnv({
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
+        OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
+        LIFELINE_SECONDARY_ENDPOINT: 'http://127.0.0.1:14318',
+      });
+      expect(problems).toEqual([]);
+      const [primary, secondary] = config.endpoints;
+      expect(primary?.signals.logs.compression).toBe('zstd');
+      expect(primary?.signals.traces.compression).toBe('zstd');
+      expect(primary?.signals.metrics.compression).toBe('gzip');
+      expect(secondary?.signals.logs.compression).toBe('zstd');
+    });
+
     it('reads the secondary, mode, queue bounds, key and sampling', () => {
       const { config, problems } = fromEnv({
         OTEL_SERVICE_NAME: 'checkout',
@@ -209,7 +223,7 @@ describe('loadConfig', () => {
       'an unknown compression',
       env({ OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }),
       'OTEL_EXPORTER_OTLP_COMPRESSION',
-      /gzip, none/,
+      /gzip, zstd, none/,
     ],
     [
       'grpc protocol',
