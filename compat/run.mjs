@@ -157,7 +157,13 @@ async function startApp(node, args, dir, env) {
  */
 async function check(name, node, dir, args, env, expect) {
   const { createReceiver } = await import(join(root, 'packages/receiver/dist/index.js'));
-  const receiver = await createReceiver();
+  // The Content-Encoding of every export the primary received, to check a compression option.
+  const encodings = new Set();
+  const receiver = await createReceiver({
+    onExport: (_signal, _request, info) => {
+      encodings.add(info.encoding);
+    },
+  });
   const secondary = await createReceiver();
   try {
     const app = await startApp(node, args, dir, {
@@ -194,6 +200,8 @@ async function check(name, node, dir, args, env, expect) {
     if (expect.routes && got.routes < 5) problems.push(`${got.routes} records with http.route /users/:id`);
     if (got.spans < 1) problems.push('no spans');
     if (!got.metrics.has(expect.metric)) problems.push(`no ${expect.metric} metric`);
+    if (expect.encoding && [...encodings].join() !== expect.encoding)
+      problems.push(`exports encoded ${[...encodings].join(', ')} (expected only ${expect.encoding})`);
     if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}\n${app.output()}`);
     step(`ok   ${name}: ${got.events} events, ${got.spans} spans, ${got.metrics.size} metrics`);
   } finally {
@@ -272,6 +280,20 @@ async function main() {
           [...register, app],
           { OTEL_SERVICE_NAME: 'compat', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
           distribution,
+        );
+      // The zstd option (Node 22.15 and later): stored and sent as zstd, read by the receiver.
+      if (tool === 'npm')
+        await check(
+          `${on}: --import register, Express ESM, compression zstd`,
+          node,
+          three,
+          [...register, 'express-app.mjs'],
+          {
+            OTEL_SERVICE_NAME: 'compat',
+            OTEL_METRIC_EXPORT_INTERVAL: '1000',
+            OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
+          },
+          { ...distribution, encoding: 'zstd' },
         );
     }
   }
