@@ -40,6 +40,8 @@ const HEADER_BYTES = 20;
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 /** The zstd form's skippable frame: magic 0x184D2A5C, 12 bytes of payload, 'Lf' and two zeros. */
 const ZSTD_HEADER = [0x5c, 0x2a, 0x4d, 0x18, 12, 0, 0, 0, 0x4c, 0x66, 0, 0];
+/** The skippable frame whole: magic and size (8), payload ('Lf' 0 0, items, protobuf size: 12). */
+const ZSTD_HEADER_BYTES = 20;
 
 /** How a stored fragment (or a concatenation of them) is compressed; undefined when it is plain. */
 export function storedForm(record: Uint8Array): StoredForm | undefined {
@@ -61,11 +63,11 @@ export function isCompressedFragment(record: Uint8Array): boolean {
 export function compressFragment(fragment: Uint8Array, items: number, form: StoredForm = 'gzip'): Uint8Array {
   if (form === 'zstd') {
     const frame = zstdCompress(fragment);
-    const out = Buffer.allocUnsafe(HEADER_BYTES + frame.length);
+    const out = Buffer.allocUnsafe(ZSTD_HEADER_BYTES + frame.length);
     out.set(ZSTD_HEADER, 0);
     out.writeUInt32LE(Math.min(items, 0xffffffff) >>> 0, 12);
     out.writeUInt32LE(fragment.length >>> 0, 16);
-    out.set(frame, HEADER_BYTES);
+    out.set(frame, ZSTD_HEADER_BYTES);
     return out;
   }
   if (nativeCrc32 === undefined) {
@@ -84,7 +86,7 @@ export function compressFragment(fragment: Uint8Array, items: number, form: Stor
 
 /** True when a record starts with the zstd form's skippable frame (its counts follow). */
 function hasZstdHeader(record: Uint8Array): boolean {
-  if (record.length < HEADER_BYTES) return false;
+  if (record.length < ZSTD_HEADER_BYTES) return false;
   for (let i = 0; i < ZSTD_HEADER.length; i++) if (record[i] !== ZSTD_HEADER[i]) return false;
   return true;
 }

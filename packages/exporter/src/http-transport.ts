@@ -16,6 +16,9 @@ import type { SendOptions, SendResult, Transport } from './transport.js';
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
+/** How requests to an endpoint are compressed. */
+export type Compression = 'gzip' | 'zstd' | 'none';
+
 /** One OTLP/HTTP endpoint. */
 /**
  * `suppressTracing` of `@opentelemetry/core`: the key is made with `Symbol.for` of this name, so
@@ -35,7 +38,7 @@ export interface EndpointOptions {
    * such as the Collector's OTLP receiver: less CPU and fewer bytes than gzip; the OTLP
    * specification asks endpoints for gzip only.
    */
-  compression?: 'gzip' | 'zstd' | 'none';
+  compression?: Compression;
   /** Per attempt, default 10_000 ms: past it the attempt counts as retryable. */
   timeoutMs?: number;
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
@@ -83,7 +86,7 @@ class HttpTransportImpl implements HttpTransport {
   readonly #agent: http.Agent;
   readonly #codec;
   readonly #json: boolean;
-  readonly #compression: 'gzip' | 'zstd' | 'none';
+  readonly #compression: Compression;
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #maxRetryAfterMs: number;

@@ -1,3 +1,5 @@
+import type { StoredForm } from './fragment-format.js';
+
 /**
  * The one seam of the transport chain. Every behaviour (HTTP, retry, fail-over, mirror, disk queue)
  * takes and/or returns a Transport, so the chain is assembled by wrapping.
@@ -24,7 +26,7 @@ export interface SendOptions {
    */
   retryUntil?: AbortSignal;
   /** 'gzip' or 'zstd': the body is already a compressed OTLP request (fragments compressed at rest). */
-  encoding?: 'gzip' | 'zstd' | 'identity';
+  encoding?: StoredForm | 'identity';
   /** Items the body holds, when the caller knows them (spares a decode to count them). */
   items?: number;
 }

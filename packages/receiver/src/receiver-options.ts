@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Signal } from '@otel-lifeline/otlp';
+import type { BodyEncoding } from './content-type.js';
 import { ReceiverError } from './errors.js';
 
 export interface ExportInfo {
@@ -10,7 +11,7 @@ export interface ExportInfo {
   /** Size of the body on the wire (before decompression). */
   wireBytes: number;
   /** The request's `Content-Encoding`, normalised. */
-  encoding: 'identity' | 'gzip' | 'deflate' | 'zstd';
+  encoding: BodyEncoding;
   /** The request headers (lower-case names), e.g. to check an exporter's `authorization`. */
   headers: IncomingHttpHeaders;
 }

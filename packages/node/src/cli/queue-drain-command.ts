@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
 import { createHttpTransport, createRetryingTransport, drainCursor } from '@otel-lifeline/exporter';
+import type { Compression } from '@otel-lifeline/exporter';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { Signal } from '../config/config-types.js';
 import { appendSignalPath } from '../config/resolve-endpoints.js';
@@ -14,7 +15,7 @@ export interface DrainOptions {
   endpoint: URL;
   headers: Record<string, string>;
   protocol: 'http/protobuf' | 'http/json';
-  compression: 'gzip' | 'zstd' | 'none';
+  compression: Compression;
   timeoutMs: number;
   cursor?: string;
   signal?: Signal;

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Compression } from '@otel-lifeline/exporter';
 import { parseDuration, parseHttpUrl, parseKey32, parseKeyValueList } from '../config/parse-values.js';
 import { SIGNALS } from '../config/config-types.js';
 import type { Signal } from '../config/config-types.js';
@@ -196,7 +197,7 @@ function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): 
           endpoint: URL;
           header: Record<string, string>;
           protocol: 'http/protobuf' | 'http/json';
-          compression: 'gzip' | 'zstd' | 'none';
+          compression: Compression;
           timeout: number;
           maxAttempts: number;
           cursor?: string;

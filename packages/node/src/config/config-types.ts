@@ -1,3 +1,4 @@
+import type { Compression } from '@otel-lifeline/exporter';
 import type { ConfigProblem } from './config-problem.js';
 
 export type Signal = 'logs' | 'traces' | 'metrics';
@@ -11,7 +12,7 @@ export interface SignalEndpoint {
   url: string;
   headers: Record<string, string>;
   protocol: 'http/protobuf' | 'http/json';
-  compression: 'gzip' | 'zstd' | 'none';
+  compression: Compression;
   timeoutMs: number;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean };
 }

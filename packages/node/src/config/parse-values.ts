@@ -1,3 +1,4 @@
+import type { Compression } from '@otel-lifeline/exporter';
 import { zstdAvailable } from '@otel-lifeline/otlp';
 
 /**
@@ -120,7 +121,7 @@ export function parseEnum<T extends string>(value: unknown, allowed: readonly T[
 }
 
 /** An endpoint's compression; zstd only where node:zlib has it (Node 22.15 and later). */
-export function parseCompression(value: unknown): Parsed<'gzip' | 'zstd' | 'none'> {
+export function parseCompression(value: unknown): Parsed<Compression> {
   const parsed = parseEnum(value, ['gzip', 'zstd', 'none'] as const);
   if (parsed.ok && parsed.value === 'zstd' && !zstdAvailable) {
     return {
