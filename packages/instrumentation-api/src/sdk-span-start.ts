@@ -23,8 +23,11 @@ import type { AttributeLimits } from './sdk-attribute-limits.js';
  */
 export interface SpanStarter {
   start(name: string, kind: SpanKind, attributes: Attributes, parent: Context): Span;
-  /** `span.setAttributes(attributes)`; `attributes` are primitives the caller will not change. */
-  setAttributes(span: Span, attributes: Attributes): void;
+  /**
+   * `span.setAttributes(attributes)`; `attributes` are primitives the caller will not change. True
+   * when the span's attributes are now a copy of `attributes` and nothing else.
+   */
+  setAttributes(span: Span, attributes: Attributes): boolean;
 }
 
 /** The parts of the OpenTelemetry JS 3.x SDK Tracer the fast path relies on (sdk-trace 3.0, 3.1). */
@@ -82,23 +85,46 @@ export function createSpanStarter(tracer: Tracer): SpanStarter {
     setAttributes(span, attributes) {
       if (spanClass === undefined || !(span instanceof spanClass)) {
         span.setAttributes(attributes);
-        return;
+        return false;
       }
       const own = span as unknown as SdkSpan;
       const count = countWithinLimits(attributes, own._spanLimits);
-      if (own._ended || count < 0 || own._attributesCount + count > own._spanLimits.attributeCountLimit) {
+      if (own._ended || count < 0) {
         span.setAttributes(attributes);
-        return;
+        return false;
       }
       const target = own.attributes;
+      if (coveredBy(target, attributes)) {
+        // Nothing of the span's own outlives the call: one copy of `attributes` (V8 clones an
+        // object of a known shape at once) instead of a keyed store per attribute into the start
+        // object, whose shape changes at each one. `count` is within the limits.
+        own.attributes = { ...attributes };
+        own._attributesCount = count;
+        return true;
+      }
+      if (own._attributesCount + count > own._spanLimits.attributeCountLimit) {
+        span.setAttributes(attributes);
+        return false;
+      }
       for (const key in attributes) {
         const value = attributes[key];
         if (value === undefined) continue;
         if (!Object.hasOwn(target, key)) own._attributesCount++;
         target[key] = value;
       }
+      return false;
     },
   };
+}
+
+/**
+ * Whether every attribute the span holds is also in `attributes` (its value about to be replaced),
+ * so that setting them all leaves the span with exactly `attributes`. A server span holds its three
+ * start attributes unless the app set more.
+ */
+function coveredBy(held: Attributes, attributes: Attributes): boolean {
+  for (const key in held) if (attributes[key] === undefined) return false;
+  return true;
 }
 
 /** `Tracer.startSpan` of sdk-trace 3.x, for attributes already within the limits and no links. */

@@ -136,12 +136,13 @@ export function createServerSpans(tracerProvider: TracerProvider, redactor: Reda
       if (span.isRecording()) {
         const { facts } = outcome;
         const passed = outcome.attributes;
-        spans.setAttributes(span, passed);
+        // Exactly the outcome's attributes (nothing the app set): they passed the policy already.
+        const onlyPassed = spans.setAttributes(span, passed) && !redactor.observed();
         if (facts.route !== undefined) span.updateName(serverSpanName(facts.method, facts.route));
         if (outcome.aborted || facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         const ending = span as unknown as Partial<EndingSpan>;
         if (typeof ending.name === 'string' && typeof ending.attributes === 'object') {
-          redactor.redactAttributes(ending.attributes, passed);
+          if (!onlyPassed) redactor.redactAttributes(ending.attributes, passed);
           ending.name = redactor.redactSpanName(ending.name);
           markSpanRedacted(span, redactor);
         }

@@ -149,6 +149,42 @@ describe('server span fast path (sdk-span-start.ts)', () => {
     expect(suppressed.isRecording()).toBe(false);
   });
 
+  it('takes the outcome’s attributes as one copy when they cover the span’s own, and keeps what the app set', () => {
+    const { starter, tracer, exporter } = setUp();
+    starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT).end();
+    const covering: Attributes = { ...ATTRIBUTES, ...OUTCOME, 'url.path': '/users/REDACTED' };
+
+    const fast = starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT);
+    expect(starter.setAttributes(fast, covering)).toBe(true);
+    fast.end();
+    const stock = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { ...ATTRIBUTES } }, PARENT);
+    stock.setAttributes(covering);
+    stock.end();
+    const [fastSpan, stockSpan] = exporter.getFinishedSpans().slice(-2) as [ReadableSpan, ReadableSpan];
+    expect(fastSpan.attributes).toEqual(covering);
+    expect(comparable(fastSpan)).toEqual(comparable(stockSpan));
+    // The span holds a copy: the caller's object is not the span's.
+    expect(fastSpan.attributes).not.toBe(covering);
+    // The count the SDK's limits go by: one more attribute than the limit allows is dropped.
+    const limited = setUp({ spanLimits: { attributeCountLimit: 5 } });
+    limited.starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT).end();
+    const full = limited.starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT);
+    expect(limited.starter.setAttributes(full, covering)).toBe(true);
+    full.setAttribute('one.more', 1);
+    full.end();
+    expect((limited.exporter.getFinishedSpans().at(-1) as ReadableSpan).droppedAttributesCount).toBe(1);
+
+    // An attribute the app set on the span meanwhile is not in the outcome: set one by one, kept.
+    const app = starter.start('GET', SpanKind.SERVER, { ...ATTRIBUTES }, PARENT);
+    app.setAttribute('app.tenant', 'acme');
+    expect(starter.setAttributes(app, covering)).toBe(false);
+    app.end();
+    expect((exporter.getFinishedSpans().at(-1) as ReadableSpan).attributes).toEqual({
+      ...covering,
+      'app.tenant': 'acme',
+    });
+  });
+
   it('uses Tracer.startSpan for a tracer that is not the 3.x SDK’s', () => {
     let calls = 0;
     const other = {
