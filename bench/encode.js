@@ -29,7 +29,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec } from '@otel-lifeline/otlp';
+import { encodeLogRecords, encodeSpans, logsCodec, tracesCodec, zstdMissing } from '@otel-lifeline/otlp';
 import { median, summary } from './lib/stats.js';
 
 // The exporter's at-rest compression, from its build (its package exports only its public API).
@@ -212,9 +212,7 @@ function print(title, labels, comparison) {
  * fragment before timing.
  */
 function compareCompression(records) {
-  if (typeof zlib.zstdCompressSync !== 'function') {
-    return { skipped: `this runtime's node:zlib has no zstd (Node ${process.version})` };
-  }
+  if (zstdMissing !== undefined) return { skipped: zstdMissing };
   const fragment = encodeLogRecords(records);
   const variants = {
     gzip: () => compressFragment(fragment, RECORDS),

@@ -4,7 +4,14 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { context, createContextKey } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
-import { codecFor, decodeStatus, zstdAvailable, zstdCompress, zstdDecompress } from '@otel-lifeline/otlp';
+import {
+  codecFor,
+  decodeStatus,
+  zstdCompress,
+  zstdDecompress,
+  zstdDecompressAsync,
+  zstdMissing,
+} from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
@@ -172,7 +179,7 @@ class HttpTransportImpl implements HttpTransport {
       // compression takes as it is; any other gets the protobuf, compressed its own way below.
       if (stored === this.#compression && !this.#json) return this.#post(body, signal);
       try {
-        body = stored === 'gzip' ? await gunzip(body) : zstdDecompress(body);
+        body = stored === 'gzip' ? await gunzip(body) : await zstdDecompressAsync(body);
       } catch (error) {
         return {
           kind: 'rejected',
@@ -285,7 +292,8 @@ class HttpTransportImpl implements HttpTransport {
     try {
       if (encoding === 'gzip') return zlib.gunzipSync(raw);
       if (encoding === 'deflate') return zlib.inflateSync(raw);
-      if (encoding === 'zstd' && zstdAvailable) return zstdDecompress(raw, this.#maxResponseBytes);
+      if (encoding === 'zstd' && zstdMissing === undefined)
+        return zstdDecompress(raw, this.#maxResponseBytes);
     } catch {
       return Buffer.alloc(0);
     }
@@ -319,13 +327,7 @@ function errorMessage(body: Buffer, json: boolean): string {
 export function validateCompression(key: string, value: unknown): void {
   if (value === undefined || value === 'gzip' || value === 'none') return;
   if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd' or 'none'");
-  if (!zstdAvailable) {
-    throw configError(
-      key,
-      value,
-      `'gzip' or 'none': this Node (${process.version}) has no zstd, which node:zlib has from 22.15 on`,
-    );
-  }
+  if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
 }
 
 /** Creates the HTTP transport for one endpoint: keep-alive, gzip by default, TLS/mTLS, protobuf or JSON. */

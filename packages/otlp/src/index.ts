@@ -43,4 +43,4 @@ export { encodeLogRecords } from './log-records-encoder.js';
 export { encodeSpans } from './spans-encoder.js';
 export { encodeResourceMetrics } from './resource-metrics-encoder.js';
 export { OtlpDecodeError, OtlpEncodeError } from './errors.js';
-export { zstdAvailable, zstdCompress, zstdDecompress, zstdDecompressAsync } from './zstd.js';
+export { zstdAvailable, zstdCompress, zstdDecompress, zstdDecompressAsync, zstdMissing } from './zstd.js';

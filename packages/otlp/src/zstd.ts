@@ -35,12 +35,16 @@ export const zstdAvailable =
   typeof runtime.zstdDecompressSync === 'function' &&
   typeof runtime.zstdDecompress === 'function';
 
+/** Why zstd cannot be used here, for the errors that refuse it; undefined where it can. */
+export const zstdMissing = zstdAvailable
+  ? undefined
+  : `this Node (${process.version}) has no zstd: node:zlib has it from 22.15 on`;
+
 /** Level 1: on telemetry it stores fewer bytes than gzip level 1 in about half the time. */
 const ZSTD_LEVEL = 1;
 
 function requireZstd(): void {
-  if (!zstdAvailable)
-    throw new Error(`this Node (${process.version}) has no zstd: node:zlib has it from 22.15 on`);
+  if (zstdMissing !== undefined) throw new Error(zstdMissing);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Compression } from '@otel-lifeline/exporter';
-import { zstdAvailable } from '@otel-lifeline/otlp';
+import { zstdMissing } from '@otel-lifeline/otlp';
 
 /**
  * Parsers for configuration scalars. Each returns the parsed value or an `expected` text naming
@@ -123,12 +123,8 @@ export function parseEnum<T extends string>(value: unknown, allowed: readonly T[
 /** An endpoint's compression; zstd only where node:zlib has it (Node 22.15 and later). */
 export function parseCompression(value: unknown): Parsed<Compression> {
   const parsed = parseEnum(value, ['gzip', 'zstd', 'none'] as const);
-  if (parsed.ok && parsed.value === 'zstd' && !zstdAvailable) {
-    return {
-      ok: false,
-      expected: `expected gzip or none: this Node (${process.version}) has no zstd (22.15 and later have it)`,
-    };
-  }
+  if (parsed.ok && parsed.value === 'zstd' && zstdMissing !== undefined)
+    return { ok: false, expected: `expected gzip or none: ${zstdMissing}` };
   return parsed;
 }
 
