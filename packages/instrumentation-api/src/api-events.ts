@@ -35,6 +35,12 @@ export interface ApiEvents {
     context: Context | undefined,
     redacted?: boolean,
   ): void;
+  /**
+   * The time (epoch ms) the events emitted now carry, as their timestamp and observed timestamp:
+   * a finished request's while its reports run (request-reports.ts), else undefined (the time of
+   * the call).
+   */
+  timeMs: number | undefined;
   /** Emits `lifeline.security.<name>` and counts it in `lifeline.security.events`. */
   security(
     name: string,
@@ -48,6 +54,7 @@ export interface ApiEvents {
 export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: Redactor): ApiEvents {
   const emitRecord = createLogEmitter(logger);
   const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context, redacted = false) => {
+    const timeMs = events.timeMs;
     if (!redacted || redactor.observed()) redactor.redactAttributes(attributes as Record<string, unknown>);
     // The access line (`GET /users/:id 200 1.2 ms`) is made of the method, the route or the path
     // already redacted, the status and the duration: the detectors are not run on it again, as it
@@ -61,14 +68,18 @@ export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: 
       body: line,
       attributes,
       context,
+      timestamp: timeMs,
+      observedTimestamp: timeMs,
     });
   };
-  return {
+  const events: ApiEvents = {
     emit,
+    timeMs: undefined,
     security(name, severity, body, attributes, context) {
       const eventName = SECURITY_PREFIX + name;
       emit(eventName, severity, body, attributes, context);
-      metrics.securityEvents.add(1, { 'event.name': eventName });
+      metrics.securityEvents.add(1, { 'event.name': eventName }, context);
     },
   };
+  return events;
 }

@@ -14,6 +14,7 @@ import type { Redactor } from './redactor.js';
 import { startRequestCapture } from './request-capture.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createRequestOutcomes } from './request-outcome.js';
+import { createRequestReports } from './request-reports.js';
 import { recordRequestError, setHttpRoute } from './request-record.js';
 import { compileRoutePatterns } from './route-pattern.js';
 import { globalLoggerProvider } from './logs-api.js';
@@ -32,7 +33,15 @@ export interface InstrumentApiHandle {
   /** For servers without an adapter: the route template, and an exception caught while handling. */
   readonly setHttpRoute: typeof setHttpRoute;
   readonly recordRequestError: typeof recordRequestError;
-  /** Stops capturing; requests in flight are not reported. Does not shut the providers down. */
+  /**
+   * Reports at once the requests that finished and wait for the end of the event-loop turn
+   * (`batchReports`): call it before flushing the providers. Nothing to do without `batchReports`.
+   */
+  flushReports(): void;
+  /**
+   * Stops capturing and reports what finished; requests in flight are not reported. Does not shut
+   * the providers down.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -45,8 +54,8 @@ const processWide = globalThis as { [ACTIVE]?: object };
  * Starts capturing every `node:http`/`node:https` server of the process through
  * `node:diagnostics_channel`, under ESM and CommonJS alike. One handle may be active at a time.
  *
- *   request capture (server span) ──► RequestOutcome ──► span end ─► metrics ─► exception ─►
- *     security ─► audit ─► access
+ *   request capture (server span) ──► RequestOutcome ──► reports (at once, or at the turn's end
+ *     with `batchReports`): span end ─► metrics ─► exception ─► security ─► audit ─► access
  */
 export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApiHandle {
   if (processWide[ACTIVE] !== undefined) {
@@ -94,18 +103,30 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
 
   const spans =
     options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
-  const endSpan = spans?.end ?? enrichServerSpan;
-  const capture = startRequestCapture(
-    config,
-    metrics,
-    (request, response, record, aborted) => {
-      const outcome = outcomes.outcome(request, response, record, aborted);
-      endSpan(outcome);
+  const endSpan = spans?.end;
+  const reports = createRequestReports((outcome) => {
+    // The events about the request carry the time its response finished.
+    events.timeMs = outcome.endTimeMs;
+    try {
+      endSpan?.(outcome);
       recordMetrics(outcome);
       exceptionEvent(outcome);
       security.fromOutcome(outcome);
       audit.fromOutcome(outcome);
       accessEvent(outcome);
+    } finally {
+      events.timeMs = undefined;
+    }
+  }, config.batchReports);
+  const capture = startRequestCapture(
+    config,
+    metrics,
+    (request, response, record, aborted) => {
+      const outcome = outcomes.outcome(request, response, record, aborted);
+      // Another instrumentation's span ends in its own finish listener, right after this one:
+      // named after the route now, whenever the reports run.
+      if (spans === undefined) enrichServerSpan(outcome);
+      reports.add(outcome);
     },
     spans,
   );
@@ -116,9 +137,11 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     recordRequestError,
     reportSecurityEvent: security.report,
     reportAudit: audit.report,
+    flushReports: reports.flush,
     async shutdown(): Promise<void> {
       if (processWide[ACTIVE] !== handle) return;
       capture.stop();
+      reports.flush();
       processWide[ACTIVE] = undefined;
     },
   };

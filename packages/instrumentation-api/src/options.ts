@@ -61,6 +61,15 @@ export interface InstrumentApiOptions {
    * event carries the sizes either way.
    */
   bodySizeMetrics?: boolean;
+  /**
+   * Report the requests that finished in one turn of the event loop together, at its end
+   * (`setImmediate`), instead of each in its response's finish callback: about 10% less CPU per
+   * request under load (request-reports.ts). The span's end and the events' timestamps are still
+   * the response's finish. A request's events reach the providers up to one turn later, so flush
+   * with `handle.flushReports()` before flushing the providers yourself (shutdown() does it).
+   * Default false; @otel-lifeline/node turns it on and flushes first.
+   */
+  batchReports?: boolean;
   /** Resolves the consumer when the response finishes. */
   identify?: (request: IncomingMessage) => ConsumerIdentity | undefined;
   /** HMAC key for API keys returned by `identify`; default `redaction.hashKey`. At least 16 bytes. */
@@ -95,6 +104,7 @@ export interface ResolvedOptions {
   captureResponseBody: boolean;
   maxBodyBytes: number;
   bodySizeMetrics: boolean;
+  batchReports: boolean;
   bruteForce: Required<BruteForceOptions> | false;
   consumerHashKey: Uint8Array | undefined;
 }
@@ -152,6 +162,8 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
   const bodySizeMetrics = options.bodySizeMetrics ?? false;
   if (typeof bodySizeMetrics !== 'boolean')
     throw configError('bodySizeMetrics', bodySizeMetrics, 'true or false');
+  const batchReports = options.batchReports ?? false;
+  if (typeof batchReports !== 'boolean') throw configError('batchReports', batchReports, 'true or false');
   if (options.identify !== undefined && typeof options.identify !== 'function') {
     throw configError(
       'identify',
@@ -169,6 +181,7 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     captureResponseBody: options.captureBodies?.response === true,
     maxBodyBytes,
     bodySizeMetrics,
+    batchReports,
     bruteForce,
     consumerHashKey,
   };

@@ -31,11 +31,17 @@ export interface RequestOutcome extends HttpServerSample {
   readonly response: ServerResponse;
   readonly record: RequestRecord;
   readonly facts: RequestFacts;
-  /** The request's own context (the server span's), when one was captured. */
-  readonly context: Context | undefined;
+  /**
+   * The request's own context (the server span's) when one was captured, else the context active
+   * when the response finished: what its events link to, whenever they are reported.
+   */
+  readonly context: Context;
   /** The connection closed before the response finished. */
   readonly aborted: boolean;
   readonly durationMs: number;
+  /** When the response finished: `performance.now()` (the server span's end) and `Date.now()` (the events' time). */
+  readonly endPerfMs: number;
+  readonly endTimeMs: number;
   /** An exception to report as `http.server.request.exception` (undefined when there is none to report). */
   readonly exception: unknown;
   readonly exceptionRecorded: boolean;
@@ -61,7 +67,8 @@ export interface RequestOutcomes {
 export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAttributes): RequestOutcomes {
   return {
     outcome(request, response, record, aborted) {
-      const durationMs = performance.now() - record.startMs;
+      const endPerfMs = performance.now();
+      const durationMs = endPerfMs - record.startMs;
       record.active.count--;
       const route = record.route ?? record.resolveRoute?.();
       // Method and scheme as counted when the request started (a method-override middleware
@@ -99,9 +106,11 @@ export function createRequestOutcomes(policy: FactsPolicy, consumer: ConsumerAtt
         response,
         record,
         facts,
-        context: record.context,
+        context: record.context ?? contextApi.active(),
         aborted,
         durationMs,
+        endPerfMs,
+        endTimeMs: Date.now(),
         durationS: durationMs / 1000,
         method: facts.method,
         scheme: facts.scheme,

@@ -17,6 +17,9 @@ export interface OwnLogRecord {
   attributes: Attributes;
   /** Undefined: the active context, as `Logger.emit` does. */
   context: Context | undefined;
+  /** Epoch ms; undefined: the time of the emit, as `Logger.emit` does. */
+  timestamp?: number | undefined;
+  observedTimestamp?: number | undefined;
 }
 
 /**
@@ -159,9 +162,13 @@ class SdkShapedLogRecord {
     attributesCount: number,
     context: Context,
   ) {
-    const time = hrTimeFromMillis(Date.now());
+    const now = record.timestamp === undefined || record.observedTimestamp === undefined ? Date.now() : 0;
+    const time = hrTimeFromMillis(record.timestamp ?? now);
     this._hrTime = time;
-    this._hrTimeObserved = [time[0], time[1]];
+    this._hrTimeObserved =
+      record.observedTimestamp === record.timestamp
+        ? [time[0], time[1]]
+        : hrTimeFromMillis(record.observedTimestamp ?? now);
     const spanContext = trace.getSpanContext(context);
     this._spanContext =
       spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;

@@ -63,7 +63,7 @@ function serverSpanName(method: string, route: string | undefined): string {
  */
 export function enrichServerSpan(outcome: RequestOutcome): void {
   const { context, facts } = outcome;
-  if (context === undefined || facts.route === undefined) return;
+  if (facts.route === undefined) return;
   const span = trace.getSpan(context);
   if (span === undefined || !span.isRecording()) return;
   span.setAttribute('http.route', facts.route);
@@ -147,7 +147,9 @@ export function createServerSpans(tracerProvider: TracerProvider, redactor: Reda
           markSpanRedacted(span, redactor);
         }
       }
-      span.end();
+      // When the response finished (a performance timestamp, as the SDK takes it), also when the
+      // span is ended later, with the requests reported in one batch (request-reports.ts).
+      span.end(outcome.endPerfMs);
     },
   };
 }

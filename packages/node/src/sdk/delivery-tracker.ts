@@ -29,6 +29,12 @@ export interface DeliveryReport {
 export class DeliveryTracker {
   readonly #deadline: ExitDeadline;
   readonly #results = new Map<Signal, DeliveryResult>();
+  /**
+   * Run before the log and span processors flush or shut down: the API instrumentation's
+   * `flushReports`, so that the requests already finished are in what they flush, whoever flushes
+   * the providers (lifeline.forceFlush(), or the app through the global providers).
+   */
+  beforeFlush: () => void = () => undefined;
 
   constructor(deadline: ExitDeadline) {
     this.#deadline = deadline;
@@ -51,8 +57,14 @@ export class DeliveryTracker {
   logProcessor(processor: DurableLogRecordProcessor): LogRecordProcessor {
     return {
       onEmit: (record: ReadWriteLogRecord, context?: Context) => processor.onEmit(record, context),
-      forceFlush: () => this.#track('logs', processor.forceFlush(this.#flush())),
-      shutdown: () => this.#track('logs', processor.shutdown(this.#shutdown())),
+      forceFlush: () => {
+        this.beforeFlush();
+        return this.#track('logs', processor.forceFlush(this.#flush()));
+      },
+      shutdown: () => {
+        this.beforeFlush();
+        return this.#track('logs', processor.shutdown(this.#shutdown()));
+      },
     };
   }
 
@@ -60,8 +72,14 @@ export class DeliveryTracker {
     return {
       onStart: (span: Span, context: Context) => processor.onStart(span, context),
       onEnd: (span: ReadableSpan) => processor.onEnd(span),
-      forceFlush: () => this.#track('traces', processor.forceFlush(this.#flush())),
-      shutdown: () => this.#track('traces', processor.shutdown(this.#shutdown())),
+      forceFlush: () => {
+        this.beforeFlush();
+        return this.#track('traces', processor.forceFlush(this.#flush()));
+      },
+      shutdown: () => {
+        this.beforeFlush();
+        return this.#track('traces', processor.shutdown(this.#shutdown()));
+      },
     };
   }
 

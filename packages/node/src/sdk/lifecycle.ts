@@ -30,6 +30,8 @@ export function createLifecycle(parts: {
   const lifecycle: Lifecycle = {
     hooks: undefined,
     async forceFlush(): Promise<DeliveryReport> {
+      // The requests finished in this turn, reported in a batch at its end: in this flush.
+      parts.api?.flushReports();
       await Promise.all(parts.providers.map((p) => p.provider.forceFlush().catch(() => undefined)));
       return parts.tracker.report();
     },
