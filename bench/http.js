@@ -21,6 +21,9 @@
 //                                        app.cjs`, spans and metrics exported as above
 // Breakdown rows (not what ships; they show where the cost is):
 //   *-lifeline-no-traces   the distribution with OTEL_TRACES_EXPORTER=none (no server spans)
+//   fastify-lifeline-batched / -unbatched   the distribution started by start() (http-apps/
+//                          lifeline-start.mjs) with the API instrumentation reporting each turn's
+//                          finished requests together (batchReports, the default) or each at once
 //   fastify-handwired-null instrumentApi wired by hand with the stock batch processor into an
 //                          exporter that drops batches, metrics dropped in process (no export)
 //
@@ -90,6 +93,16 @@ const withLifeline = (app, env) => ({
   start: (r, q) => ({ args: ['--import', register], env: { ...lifelineEnv(r, q()), ...env } }),
 });
 
+/** The distribution on `app` started by start() with batchReports `batched` ('true' or 'false'): a breakdown. */
+const withLifelineStart = (app, batched) => ({
+  app,
+  kind: 'breakdown',
+  start: (r, q) => ({
+    args: ['--import', path.join(appsDir, 'lifeline-start.mjs')],
+    env: { ...lifelineEnv(r, q()), BENCH_BATCH_REPORTS: batched },
+  }),
+});
+
 /**
  * Each variant: its app, its kind (headline: what ships; breakdown: a partial configuration), and
  * the node arguments and environment that start it.
@@ -111,6 +124,10 @@ const VARIANTS = {
   },
   'fastify-lifeline-no-traces': withLifeline('fastify', { OTEL_TRACES_EXPORTER: 'none' }),
   'express-lifeline-no-traces': withLifeline('express', { OTEL_TRACES_EXPORTER: 'none' }),
+  // The same distribution through start() (http-apps/lifeline-start.mjs), with the API
+  // instrumentation's batchReports on (its default) and off.
+  'fastify-lifeline-batched': withLifelineStart('fastify', 'true'),
+  'fastify-lifeline-unbatched': withLifelineStart('fastify', 'false'),
   'fastify-handwired-null': {
     app: 'fastify',
     kind: 'breakdown',

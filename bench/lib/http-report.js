@@ -17,6 +17,10 @@ export const HTTP_LABELS = {
     'breakdown: Fastify, the distribution with traces off (`OTEL_TRACES_EXPORTER=none`)',
   'express-lifeline-no-traces':
     'breakdown: Express, the distribution with traces off (`OTEL_TRACES_EXPORTER=none`)',
+  'fastify-lifeline-batched':
+    'breakdown: Fastify, the distribution by `start()`, finished requests reported in one batch per event-loop turn (`batchReports`, the default)',
+  'fastify-lifeline-unbatched':
+    'breakdown: Fastify, the distribution by `start()`, each finished request reported in its finish callback (`batchReports: false`)',
   'fastify-handwired-null':
     'breakdown: Fastify, instrumentApi wired by hand, events and metrics dropped in process (no spans, no export)',
 };
@@ -216,6 +220,15 @@ export function httpConclusion(h) {
             : '.'),
       );
     }
+  }
+  const batched = v['fastify-lifeline-batched'];
+  const unbatched = v['fastify-lifeline-unbatched'];
+  if (batched && unbatched) {
+    const b = batched.serverCpuMicrosecondsPerRequest.median;
+    const u = unbatched.serverCpuMicrosecondsPerRequest.median;
+    sentences.push(
+      `Reporting the requests that finished in one event-loop turn together at its end (\`batchReports\`, on in the distribution) took ${decimal(b, 1)} µs of server CPU per request on Fastify against ${decimal(u, 1)} µs reporting each in its finish callback, both started the same way (${decimal(b / u, 2)}×; ${integer(batched.requestsPerSecond.median)} against ${integer(unbatched.requestsPerSecond.median)} requests/s).`,
+    );
   }
   const idle = h.idle?.cpuMsPerSecond;
   if (idle?.['fastify-lifeline'] !== undefined) {
