@@ -54,17 +54,27 @@ export class DeliveryTracker {
     return { timeoutMillis: this.#deadline.remainingMs() };
   }
 
-  logProcessor(processor: DurableLogRecordProcessor): LogRecordProcessor {
+  /** A log or span processor's forceFlush() and shutdown(): the finished requests reported first. */
+  #reportsFirst(
+    signal: 'logs' | 'traces',
+    processor: Pick<DurableLogRecordProcessor | DurableSpanProcessor, 'forceFlush' | 'shutdown'>,
+  ) {
     return {
-      onEmit: (record: ReadWriteLogRecord, context?: Context) => processor.onEmit(record, context),
       forceFlush: () => {
         this.beforeFlush();
-        return this.#track('logs', processor.forceFlush(this.#flush()));
+        return this.#track(signal, processor.forceFlush(this.#flush()));
       },
       shutdown: () => {
         this.beforeFlush();
-        return this.#track('logs', processor.shutdown(this.#shutdown()));
+        return this.#track(signal, processor.shutdown(this.#shutdown()));
       },
+    };
+  }
+
+  logProcessor(processor: DurableLogRecordProcessor): LogRecordProcessor {
+    return {
+      onEmit: (record: ReadWriteLogRecord, context?: Context) => processor.onEmit(record, context),
+      ...this.#reportsFirst('logs', processor),
     };
   }
 
@@ -72,14 +82,7 @@ export class DeliveryTracker {
     return {
       onStart: (span: Span, context: Context) => processor.onStart(span, context),
       onEnd: (span: ReadableSpan) => processor.onEnd(span),
-      forceFlush: () => {
-        this.beforeFlush();
-        return this.#track('traces', processor.forceFlush(this.#flush()));
-      },
-      shutdown: () => {
-        this.beforeFlush();
-        return this.#track('traces', processor.shutdown(this.#shutdown()));
-      },
+      ...this.#reportsFirst('traces', processor),
     };
   }
 
