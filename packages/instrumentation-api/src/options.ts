@@ -63,8 +63,8 @@ export interface InstrumentApiOptions {
   bodySizeMetrics?: boolean;
   /**
    * Report the requests that finished in one turn of the event loop together, at its end
-   * (`setImmediate`), instead of each in its response's finish callback: about 10% less CPU per
-   * request under load (request-reports.ts). The span's end and the events' timestamps are still
+   * (`setImmediate`), instead of each in its response's finish callback: less CPU per request
+   * under load (request-reports.ts; bench:http measures both). The span's end and the events' timestamps are still
    * the response's finish. A request's events reach the providers up to one turn later, so flush
    * with `handle.flushReports()` before flushing the providers yourself (shutdown() does it).
    * Default false; @otel-lifeline/node turns it on and flushes first.

@@ -11,7 +11,7 @@ import type { RequestOutcome } from './request-outcome.js';
  * A server under load finishes several responses in one turn of the event loop (one poll of the
  * sockets). Batched, their reports run one after another in one place instead of each between
  * the framework's and Node's own work for the next response, so the code and data of both stay
- * warm in the CPU's caches: in bench:http's servers this cost about 10% less CPU per request.
+ * warm in the CPU's caches (bench:http runs the distribution with and without it side by side).
  * The reports carry the time the response finished (the span's end, the events' timestamps), not
  * the time they ran, and the request's own context.
  *
