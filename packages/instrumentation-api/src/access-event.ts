@@ -88,6 +88,6 @@ export function createAccessEvent(options: AccessEventOptions): (outcome: Reques
     }
     const severity: Severity = status >= 500 || aborted ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
     const line = `${facts.method} ${route ?? facts.path} ${aborted ? 'aborted' : status} ${formatMillis(durationMs)} ms`;
-    events.emit(EVENT_ACCESS, severity, line, access, outcome.context, true);
+    events.emit(EVENT_ACCESS, severity, line, access, outcome, true);
   };
 }

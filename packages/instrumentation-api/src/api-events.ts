@@ -20,6 +20,17 @@ const SEVERITY_NUMBER: Record<Severity, SeverityNumber> = {
 };
 
 /**
+ * What an event is about: its request's context (undefined: the active one, as in `Logger.emit`)
+ * and, for a request that finished, when its response finished (epoch ms), which the event carries
+ * as its timestamp and observed timestamp whenever it is emitted (request-reports.ts). A
+ * `RequestOutcome` is one; so is a `RequestDescription` of an app-reported event (no end: now).
+ */
+export interface EventSubject {
+  readonly context: Context | undefined;
+  readonly endTimeMs?: number;
+}
+
+/**
  * The attributes object passed to `emit` or `security` belongs to the event from then on; it
  * passes through the redaction policy there, whatever event it is (access, exception, security,
  * audit), so every attribute of every event meets the same rules in one place. The one exception
@@ -32,54 +43,37 @@ export interface ApiEvents {
     severity: Severity,
     body: string,
     attributes: Attributes,
-    context: Context | undefined,
+    about: EventSubject,
     redacted?: boolean,
   ): void;
-  /**
-   * The time (epoch ms) the events emitted now carry, as their timestamp and observed timestamp:
-   * a finished request's while its reports run (request-reports.ts), else undefined (the time of
-   * the call).
-   */
-  timeMs: number | undefined;
   /** Emits `lifeline.security.<name>` and counts it in `lifeline.security.events`. */
-  security(
-    name: string,
-    severity: Severity,
-    body: string,
-    attributes: Attributes,
-    context: Context | undefined,
-  ): void;
+  security(name: string, severity: Severity, body: string, attributes: Attributes, about: EventSubject): void;
 }
 
 export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: Redactor): ApiEvents {
   const emitRecord = createLogEmitter(logger);
-  const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, context, redacted = false) => {
-    const timeMs = events.timeMs;
+  const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, about, redacted = false) => {
     if (!redacted || redactor.observed()) redactor.redactAttributes(attributes as Record<string, unknown>);
     // The access line (`GET /users/:id 200 1.2 ms`) is made of the method, the route or the path
     // already redacted, the status and the duration: the detectors are not run on it again, as it
     // is on every request. Every other event's line passes the policy, being rarer.
     const line = eventName === EVENT_ACCESS ? body : String(redactor.redactField('log.body', body) ?? '');
-    // `context` undefined means the active one, as in Logger.emit.
     emitRecord({
       eventName,
       severityNumber: SEVERITY_NUMBER[severity],
       severityText: severity,
       body: line,
       attributes,
-      context,
-      timestamp: timeMs,
-      observedTimestamp: timeMs,
+      context: about.context,
+      timestamp: about.endTimeMs,
     });
   };
-  const events: ApiEvents = {
+  return {
     emit,
-    timeMs: undefined,
-    security(name, severity, body, attributes, context) {
+    security(name, severity, body, attributes, about) {
       const eventName = SECURITY_PREFIX + name;
-      emit(eventName, severity, body, attributes, context);
-      metrics.securityEvents.add(1, { 'event.name': eventName }, context);
+      emit(eventName, severity, body, attributes, about);
+      metrics.securityEvents.add(1, { 'event.name': eventName }, about.context);
     },
   };
-  return events;
 }

@@ -54,7 +54,8 @@ export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
   });
 
   return {
-    fromOutcome({ facts, attributes: base, context }) {
+    fromOutcome(finished) {
+      const { facts, attributes: base } = finished;
       for (const rule of rules) {
         if (!rule.matches(facts.method, facts.route, facts.path)) continue;
         const action = rule.action ?? ACTION_BY_METHOD[facts.method] ?? 'access';
@@ -71,7 +72,7 @@ export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
           'INFO',
           `${String(base['user.id'] ?? 'anonymous')} ${action} ${resource}: ${outcome}`,
           attributes,
-          context,
+          finished,
         );
         return;
       }
@@ -85,7 +86,8 @@ export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
         throw argumentError('event.resource', event.resource, 'a non-empty string');
       if (event.outcome !== 'success' && event.outcome !== 'failure')
         throw argumentError('event.outcome', event.outcome, "'success' or 'failure'");
-      const { attributes, context } = describe(event.request);
+      const description = describe(event.request);
+      const { attributes } = description;
       // The app's attributes pass through the redaction policy with the rest, in `events.emit`.
       if (event.attributes !== undefined) Object.assign(attributes, event.attributes);
       if (event.userId !== undefined) attributes['user.id'] = event.userId;
@@ -97,7 +99,7 @@ export function createAuditEvents(options: AuditEventsOptions): AuditEvents {
         'INFO',
         `${String(attributes['user.id'] ?? 'anonymous')} ${event.action} ${event.resource}: ${event.outcome}`,
         attributes,
-        context,
+        description,
       );
     },
   };

@@ -21,7 +21,7 @@ export function createExceptionEvent(events: ApiEvents): (outcome: RequestOutcom
       'ERROR',
       `${facts.method} ${outcome.route ?? facts.path}: ${String(attributes['exception.type'])}`,
       attributes,
-      outcome.context,
+      outcome,
     );
   };
 }

@@ -104,19 +104,14 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const spans =
     options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
   const endSpan = spans?.end;
+  // The events about a request carry the time its response finished (the outcome's endTimeMs).
   const reports = createRequestReports((outcome) => {
-    // The events about the request carry the time its response finished.
-    events.timeMs = outcome.endTimeMs;
-    try {
-      endSpan?.(outcome);
-      recordMetrics(outcome);
-      exceptionEvent(outcome);
-      security.fromOutcome(outcome);
-      audit.fromOutcome(outcome);
-      accessEvent(outcome);
-    } finally {
-      events.timeMs = undefined;
-    }
+    endSpan?.(outcome);
+    recordMetrics(outcome);
+    exceptionEvent(outcome);
+    security.fromOutcome(outcome);
+    audit.fromOutcome(outcome);
+    accessEvent(outcome);
   }, config.batchReports);
   const capture = startRequestCapture(
     config,

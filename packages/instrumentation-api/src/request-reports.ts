@@ -28,21 +28,22 @@ export function createRequestReports(
   report: (outcome: RequestOutcome) => void,
   batched: boolean,
 ): RequestReports {
-  const reportOne = (outcome: RequestOutcome): void => {
-    try {
-      report(outcome);
-    } catch (error) {
-      diag.error('lifeline instrumentation-api: failed to report a request', error);
-    }
-  };
-  if (!batched) return { add: reportOne, flush: () => undefined };
+  // At once: in the finish callback, whose caller (request-capture.ts) catches what a report throws.
+  if (!batched) return { add: report, flush: () => undefined };
 
   let pending: RequestOutcome[] = [];
   const flush = (): void => {
     // Taken first: a report that finishes another response (a test's fake one, say) starts a new batch.
     const batch = pending;
     pending = [];
-    for (let i = 0; i < batch.length; i++) reportOne(batch[i]!);
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        report(batch[i]!);
+      } catch (error) {
+        // One request's failure leaves the others of its batch reported.
+        diag.error('lifeline instrumentation-api: failed to report a request', error);
+      }
+    }
   };
   return {
     add(outcome) {

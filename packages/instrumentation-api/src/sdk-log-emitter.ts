@@ -17,9 +17,11 @@ export interface OwnLogRecord {
   attributes: Attributes;
   /** Undefined: the active context, as `Logger.emit` does. */
   context: Context | undefined;
-  /** Epoch ms; undefined: the time of the emit, as `Logger.emit` does. */
+  /**
+   * Epoch ms of the event, also its observed time (the instrumentation observed it then);
+   * undefined: the time of the emit, as `Logger.emit` does.
+   */
   timestamp?: number | undefined;
-  observedTimestamp?: number | undefined;
 }
 
 /**
@@ -51,7 +53,9 @@ export function createLogEmitter(logger: Logger): (record: OwnLogRecord) => void
     const count =
       sdk === undefined ? -1 : countWithinLimits(record.attributes, sdk._sharedState.logRecordLimits);
     if (sdk === undefined || count < 0) {
-      logger.emit(record as LogRecord);
+      const timed =
+        record.timestamp === undefined ? record : { ...record, observedTimestamp: record.timestamp };
+      logger.emit(timed as LogRecord);
       return;
     }
     const context = record.context ?? contextApi.active();
@@ -162,13 +166,9 @@ class SdkShapedLogRecord {
     attributesCount: number,
     context: Context,
   ) {
-    const now = record.timestamp === undefined || record.observedTimestamp === undefined ? Date.now() : 0;
-    const time = hrTimeFromMillis(record.timestamp ?? now);
+    const time = hrTimeFromMillis(record.timestamp ?? Date.now());
     this._hrTime = time;
-    this._hrTimeObserved =
-      record.observedTimestamp === record.timestamp
-        ? [time[0], time[1]]
-        : hrTimeFromMillis(record.observedTimestamp ?? now);
+    this._hrTimeObserved = [time[0], time[1]];
     const spanContext = trace.getSpanContext(context);
     this._spanContext =
       spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;

@@ -1,6 +1,6 @@
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import type { ApiEvents, Severity } from './api-events.js';
+import type { ApiEvents, EventSubject, Severity } from './api-events.js';
 import { createBruteForceDetector } from './brute-force-detector.js';
 import type { BruteForceOptions } from './brute-force-detector.js';
 import { argumentError } from './errors.js';
@@ -47,7 +47,7 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
   const { events, redactor, isLoginRoute, bruteForce, clock, describe } = options;
   const detector = bruteForce === false ? undefined : createBruteForceDetector(bruteForce);
 
-  function loginFailure(client: string | undefined, base: Attributes, context: Context | undefined): void {
+  function loginFailure(client: string | undefined, base: Attributes, about: EventSubject): void {
     if (detector === undefined || client === undefined || bruteForce === false) return;
     const failures = detector.fail(client, clock.now());
     if (failures === 0) return;
@@ -62,13 +62,13 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
       'ERROR',
       `${failures} authentication failures from one client within ${bruteForce.windowMs} ms`,
       attributes,
-      context,
+      about,
     );
   }
 
   return {
     fromOutcome(outcome) {
-      const { facts, attributes: base, context } = outcome;
+      const { facts, attributes: base } = outcome;
       const status = facts.status;
       if (status < 400 || status >= 500) return;
       const target = `${facts.method} ${facts.route ?? facts.path}`;
@@ -78,18 +78,18 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
           'WARN',
           `authentication failed: ${target} ${status}`,
           { ...base },
-          context,
+          outcome,
         );
-        loginFailure(facts.clientAddress, base, context);
+        loginFailure(facts.clientAddress, base, outcome);
       } else if (status === 403) {
-        events.security('authz_fail', 'WARN', `authorization failed: ${target}`, { ...base }, context);
+        events.security('authz_fail', 'WARN', `authorization failed: ${target}`, { ...base }, outcome);
       } else if (status === 429) {
         events.security(
           'excess_rate_limit_exceeded',
           'WARN',
           `rate limit exceeded: ${target}`,
           { ...base },
-          context,
+          outcome,
         );
       }
     },
@@ -104,7 +104,8 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
         );
       }
       const severity = event.severity ?? 'WARN';
-      const { attributes, context } = describe(event.request);
+      const description = describe(event.request);
+      const { attributes } = description;
       // The app's attributes pass through the redaction policy with the rest, in `events.emit`.
       if (event.attributes !== undefined) Object.assign(attributes, event.attributes);
       // Read before emitting: the attributes belong to the event from then on.
@@ -116,9 +117,9 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
         severity,
         String(redactor.redactField('log.body', event.message ?? event.name) ?? ''),
         attributes,
-        context,
+        description,
       );
-      if (event.name === 'authn_login_fail') loginFailure(client, identity, context);
+      if (event.name === 'authn_login_fail') loginFailure(client, identity, description);
     },
   };
 }
