@@ -41,6 +41,8 @@ export type { RpcStatus } from './status.js';
 export { decodeStatus, encodeStatus, statusFromJson, statusToJson } from './status.js';
 export { encodeLogRecords } from './log-records-encoder.js';
 export { encodeSpans } from './spans-encoder.js';
+export type { IncrementalEncoder } from './incremental-encoder.js';
+export { createIncrementalLogsEncoder, createIncrementalSpansEncoder } from './incremental-encoder.js';
 export { encodeResourceMetrics } from './resource-metrics-encoder.js';
 export { OtlpDecodeError, OtlpEncodeError } from './errors.js';
 export { zstdAvailable, zstdCompress, zstdDecompress, zstdDecompressAsync, zstdMissing } from './zstd.js';

@@ -29,7 +29,7 @@ export function encodeLogRecords(records: readonly ReadableLogRecord[]): Uint8Ar
   });
 }
 
-function writeLogRecord(w: ProtobufWriter, record: ReadableLogRecord): void {
+export function writeLogRecord(w: ProtobufWriter, record: ReadableLogRecord): void {
   w.varint32(0x12); // ScopeLogs.log_records
   const start = w.fork(2);
   if (!isZeroHrTime(record.hrTime)) {

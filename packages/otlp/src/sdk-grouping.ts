@@ -22,19 +22,23 @@ export interface ScopeLike {
   readonly droppedAttributesCount?: number;
 }
 
-export interface ScopeGroup<T> {
+/** A scope's group: its `items` are the records themselves, or (incremental encoding) their bytes. */
+export interface ScopeGroupOf<S> {
   readonly scope: ScopeLike;
   /** `scope` field (tag 0x0a) of ScopeLogs/ScopeSpans/ScopeMetrics, tag and length included. */
   readonly scopeField: Uint8Array;
-  readonly items: T[];
+  readonly items: S;
 }
 
-export interface ResourceGroup<T> {
+export interface ResourceGroupOf<S> {
   readonly resource: SdkResource;
   /** `resource` field (tag 0x0a) of ResourceLogs/ResourceSpans/ResourceMetrics. */
   readonly resourceField: Uint8Array;
-  readonly scopes: ScopeGroup<T>[];
+  readonly scopes: ScopeGroupOf<S>[];
 }
+
+export type ScopeGroup<T> = ScopeGroupOf<T[]>;
+export type ResourceGroup<T> = ResourceGroupOf<T[]>;
 
 const resourceCache = new WeakMap<object, Uint8Array>();
 const scopeCache = new WeakMap<object, Uint8Array>();
@@ -99,60 +103,83 @@ function contentKey(bytes: Uint8Array, schemaUrl: string | undefined): string {
   return `${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')}\u0000${schemaUrl ?? ''}`;
 }
 
-export function groupByResourceAndScope<T>(
-  items: readonly T[],
-  resourceOf: (item: T) => SdkResource,
-  scopeOf: (item: T) => ScopeLike,
-): ResourceGroup<T>[] {
-  const groups: ResourceGroup<T>[] = [];
-  const byResource = new Map<object, ResourceGroup<T>>();
-  const byResourceContent = new Map<string, ResourceGroup<T>>();
-  const byScope = new Map<ResourceGroup<T>, Map<object, ScopeGroup<T>>>();
-  const byScopeContent = new Map<ResourceGroup<T>, Map<string, ScopeGroup<T>>>();
-  let lastResource: SdkResource | undefined;
-  let lastScope: ScopeLike | undefined;
-  let lastGroup: ScopeGroup<T> | undefined;
-  for (const item of items) {
-    const resource = resourceOf(item);
-    const scope = scopeOf(item);
-    if (resource === lastResource && scope === lastScope && lastGroup !== undefined) {
-      lastGroup.items.push(item);
-      continue;
+/**
+ * Groups by resource, then scope, as items arrive: `itemsOf(resource, scope)` returns the group's
+ * `items` (made by `newItems` for a group's first item). Two distinct objects with the same
+ * encoded content and schema URL share a group; consecutive items of the same objects take a
+ * shortcut past the maps.
+ */
+export class ResourceScopeGroups<S> {
+  readonly groups: ResourceGroupOf<S>[] = [];
+  private byResource = new Map<object, ResourceGroupOf<S>>();
+  private byResourceContent = new Map<string, ResourceGroupOf<S>>();
+  private byScope = new Map<ResourceGroupOf<S>, Map<object, ScopeGroupOf<S>>>();
+  private byScopeContent = new Map<ResourceGroupOf<S>, Map<string, ScopeGroupOf<S>>>();
+  private lastResource: SdkResource | undefined;
+  private lastScope: ScopeLike | undefined;
+  private lastGroup: ScopeGroupOf<S> | undefined;
+
+  constructor(private readonly newItems: () => S) {}
+
+  itemsOf(resource: SdkResource, scope: ScopeLike): S {
+    if (resource === this.lastResource && scope === this.lastScope && this.lastGroup !== undefined) {
+      return this.lastGroup.items;
     }
-    let resourceGroup = byResource.get(resource);
+    let resourceGroup = this.byResource.get(resource);
     if (resourceGroup === undefined) {
       const field = resourceField(resource);
       const key = contentKey(field, resource.schemaUrl);
-      resourceGroup = byResourceContent.get(key);
+      resourceGroup = this.byResourceContent.get(key);
       if (resourceGroup === undefined) {
         resourceGroup = { resource, resourceField: field, scopes: [] };
-        groups.push(resourceGroup);
-        byResourceContent.set(key, resourceGroup);
-        byScope.set(resourceGroup, new Map());
-        byScopeContent.set(resourceGroup, new Map());
+        this.groups.push(resourceGroup);
+        this.byResourceContent.set(key, resourceGroup);
+        this.byScope.set(resourceGroup, new Map());
+        this.byScopeContent.set(resourceGroup, new Map());
       }
-      byResource.set(resource, resourceGroup);
+      this.byResource.set(resource, resourceGroup);
     }
-    const scopes = byScope.get(resourceGroup)!;
+    const scopes = this.byScope.get(resourceGroup)!;
     let scopeGroup = scopes.get(scope);
     if (scopeGroup === undefined) {
       const field = scopeField(scope);
       const key = contentKey(field, scope.schemaUrl);
-      const scopesByContent = byScopeContent.get(resourceGroup)!;
+      const scopesByContent = this.byScopeContent.get(resourceGroup)!;
       scopeGroup = scopesByContent.get(key);
       if (scopeGroup === undefined) {
-        scopeGroup = { scope, scopeField: field, items: [] };
+        scopeGroup = { scope, scopeField: field, items: this.newItems() };
         resourceGroup.scopes.push(scopeGroup);
         scopesByContent.set(key, scopeGroup);
       }
       scopes.set(scope, scopeGroup);
     }
-    scopeGroup.items.push(item);
-    lastResource = resource;
-    lastScope = scope;
-    lastGroup = scopeGroup;
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastGroup = scopeGroup;
+    return scopeGroup.items;
   }
-  return groups;
+
+  /** Forgets every group (the caller has taken what their items hold). */
+  clear(): void {
+    this.groups.length = 0;
+    this.byResource.clear();
+    this.byResourceContent.clear();
+    this.byScope.clear();
+    this.byScopeContent.clear();
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastGroup = undefined;
+  }
+}
+
+export function groupByResourceAndScope<T>(
+  items: readonly T[],
+  resourceOf: (item: T) => SdkResource,
+  scopeOf: (item: T) => ScopeLike,
+): ResourceGroup<T>[] {
+  const grouping = new ResourceScopeGroups<T[]>(() => []);
+  for (const item of items) grouping.itemsOf(resourceOf(item), scopeOf(item)).push(item);
+  return grouping.groups;
 }
 
 /**

@@ -47,7 +47,7 @@ function writeTraceState(w: ProtobufWriter, tag: number, context: SpanContext): 
   }
 }
 
-function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
+export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.varint32(0x12); // ScopeSpans.spans
   const start = w.fork(2);
   const context = span.spanContext();
