@@ -1,7 +1,8 @@
 // An experiment of bench:export, not a shipped part: Lifeline's durable log pipeline with its
 // disk half in a worker thread, as pino's transports run theirs.
 //
-//   main thread:   SDK emit ─► the shipped fragment encoder (groups of records → one OTLP fragment)
+//   main thread:   SDK emit ─► the shipped fragment encoder (each record encoded at emit, a group of
+//                  them closed into one OTLP fragment)
 //                  ─► postMessage, the fragment's bytes transferred (not copied)
 //   worker thread: the shipped signal queue: gzip at rest ─► disk queue ─► sender ─► endpoint
 //
@@ -9,7 +10,7 @@
 // which another thread could only see copied. Counting on the main side is reduced to what the
 // bench reads (refusals and drops come back with forceFlush).
 import { Worker } from 'node:worker_threads';
-import { encodeLogRecords } from '@otel-lifeline/otlp';
+import { createIncrementalLogsEncoder } from '@otel-lifeline/otlp';
 
 // The exporter's own modules, from its build (its package exports only its public API).
 const exporterDist = new URL('../../packages/exporter/dist/', import.meta.url);
@@ -57,7 +58,7 @@ export function createWorkerLogRecordProcessor(options) {
   const encoder = createFragmentEncoder({
     signalQueue,
     delayMs: budget.encodeDelayMs,
-    encode: encodeLogRecords,
+    encoder: createIncrementalLogsEncoder(),
   });
   /** Drops counted on either thread, by reason (records), as of the latest forceFlush or shutdown. */
   const drops = {};

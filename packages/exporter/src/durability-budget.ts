@@ -11,7 +11,7 @@
  * the write, the fdatasync and a busy event loop.
  */
 export interface DurabilityBudget {
-  /** How long the fragment encoder may hold items before encoding them (0: no encoder). */
+  /** How long the fragment encoder may keep a fragment open before closing it (0: no encoder). */
   readonly encodeDelayMs: number;
   /** The disk queue's `fsyncIntervalMs`: the longest wait from append to the start of a group commit. */
   readonly groupCommitMs: number;

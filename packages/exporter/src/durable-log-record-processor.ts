@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { encodeLogRecords } from '@otel-lifeline/otlp';
+import { createIncrementalLogsEncoder } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
 import { createDurableProcessor, DurableSdkProcessor } from './durable-processor.js';
@@ -20,7 +20,14 @@ class DurableLogRecordProcessorImpl
   implements DurableLogRecordProcessor
 {
   constructor(options: DurableProcessorOptions) {
-    super(createDurableProcessor('logs', options, 'lifeline_durable_log_processor', encodeLogRecords));
+    super(
+      createDurableProcessor(
+        'logs',
+        options,
+        'lifeline_durable_log_processor',
+        createIncrementalLogsEncoder(),
+      ),
+    );
   }
 
   onEmit(logRecord: ReadWriteLogRecord): void {

@@ -1,4 +1,4 @@
-import type { Signal } from '@otel-lifeline/otlp';
+import type { IncrementalEncoder, Signal } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import { durabilityBudget } from './durability-budget.js';
 import { createFragmentEncoder } from './fragment-encoder.js';
@@ -6,7 +6,7 @@ import type { ResilienceOptions } from './resilience-options.js';
 import { createSignalQueue } from './signal-queue.js';
 
 export interface DurableProcessorOptions extends ResilienceOptions {
-  /** Items waiting for encoding before emit drops them (counted), default 16_384. */
+  /** Items in the fragment not yet closed before emit drops them (counted), default 16_384. */
   maxBufferedItems?: number;
 }
 
@@ -23,14 +23,14 @@ export function createDurableProcessor<T>(
   signal: Signal,
   options: DurableProcessorOptions,
   component: string,
-  encode: (items: T[]) => Uint8Array,
+  itemEncoder: IncrementalEncoder<T>,
 ): DurableProcessor<T> {
   const budget = durabilityBudget(options.queue?.fsyncIntervalMs ?? 100, true);
   const signalQueue = createSignalQueue(signal, options, component, budget);
   const encoder = createFragmentEncoder<T>({
     signalQueue,
     delayMs: budget.encodeDelayMs,
-    encode,
+    encoder: itemEncoder,
     ...(options.maxBufferedItems !== undefined ? { maxItems: options.maxBufferedItems } : {}),
   });
   return {

@@ -1,6 +1,6 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { encodeSpans } from '@otel-lifeline/otlp';
+import { createIncrementalSpansEncoder } from '@otel-lifeline/otlp';
 import type { Delivered } from './delivery-result.js';
 import type { DurableProcessorOptions } from './durable-processor.js';
 import { createDurableProcessor, DurableSdkProcessor } from './durable-processor.js';
@@ -14,7 +14,14 @@ export interface DurableSpanProcessor extends SpanProcessor {
 
 class DurableSpanProcessorImpl extends DurableSdkProcessor<ReadableSpan> implements DurableSpanProcessor {
   constructor(options: DurableProcessorOptions) {
-    super(createDurableProcessor('traces', options, 'lifeline_durable_span_processor', encodeSpans));
+    super(
+      createDurableProcessor(
+        'traces',
+        options,
+        'lifeline_durable_span_processor',
+        createIncrementalSpansEncoder(),
+      ),
+    );
   }
 
   onStart(): void {}

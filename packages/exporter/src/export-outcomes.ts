@@ -53,7 +53,7 @@ export interface ExportOutcomes {
   /** Items taken but not queued, by `error.type` (queue_full, shutdown, encode_error, ...). */
   notQueued(items: number, errorType: string, countedByQueue?: boolean): void;
   encodeFailed(items: number, error: unknown): void;
-  /** One item refused because `maxItems` wait for encoding. */
+  /** One item refused because `maxItems` are in the fragment not yet closed. */
   bufferFull(maxItems: number): void;
   /**
    * `items` (queue records: `records`) dropped for `reason`. `wasQueued` (default true): they had
@@ -153,7 +153,7 @@ export function createExportOutcomes(
       reporter.report(
         'buffer-full',
         'warn',
-        `lifeline ${signal}: ${maxItems} items wait for encoding; dropping (buffer_full)`,
+        `lifeline ${signal}: ${maxItems} items wait for their fragment to close; dropping (buffer_full)`,
       );
     },
     dropped({ reason, records, bytes, items, wasQueued }) {

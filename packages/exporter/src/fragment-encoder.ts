@@ -1,73 +1,91 @@
+import type { IncrementalEncoder } from '@otel-lifeline/otlp';
 import { stageEnd, stageStart } from './diagnostics.js';
 import type { SignalQueue } from './signal-queue.js';
 
 /*
- * Between emit and the disk queue: SDK records wait here for at most `delayMs`, then one
- * encode turns all of them into one OTLP fragment appended to the queue.
+ * Between emit and the disk queue: each SDK record is encoded as it is emitted, into the OTLP
+ * request being built (otlp's incremental encoders: the record's bytes join its resource and
+ * scope's group), and at most `delayMs` later the request is closed into one fragment appended to
+ * the queue.
  *
- *   emit ─► items[] (≤ maxItems, else dropped: buffer_full) ─(delayMs or maxItemsPerFragment)─►
- *           encode → fragment ─► signalQueue.append (sync) ─► queue group commit (durability-budget.ts)
+ *   emit ─► encode the record into the open request (≤ maxItems, else dropped: buffer_full;
+ *           a record that cannot be encoded is dropped alone: encode_error)
+ *        ─(delayMs or maxItemsPerFragment)─► close the request → fragment ─► signalQueue.append (sync)
+ *        ─► queue group commit (durability-budget.ts)
  *
- * Emit never does I/O. Encoding one group costs far less than one per record (the resource and
- * scope are written once), and the wait is short next to the fsync interval. When a burst fills a
- * whole fragment before the timer fires, the emit that completes it encodes it at once, so a
- * synchronous burst of any size flows into the queue (whose in-memory cap then bounds memory).
+ * Emit never does I/O. The resource and scope are written once per fragment, and the wait is short
+ * next to the fsync interval. Encoding at emit reads each record while it is fresh, and keeps no
+ * SDK object alive until the fragment closes, so records die young in the garbage collector's
+ * eyes. When a burst fills a whole fragment before the timer fires, the emit that completes it
+ * closes it at once, so a synchronous burst of any size flows into the queue (whose in-memory cap
+ * then bounds memory).
  */
 export interface FragmentEncoder<T> {
   add(item: T): void;
-  /** Encodes and appends whatever is waiting, now. */
+  /** Closes the open request and appends it, now. */
   drain(): void;
   readonly size: number;
 }
 
 export interface FragmentEncoderOptions<T> {
   signalQueue: SignalQueue;
-  encode: (items: T[]) => Uint8Array;
+  /** Encodes each item into the open request (otlp's createIncrementalLogsEncoder, ...SpansEncoder). */
+  encoder: IncrementalEncoder<T>;
   /** Items held before drops, default 16_384. */
   maxItems?: number;
-  /** Items per fragment before an early encode, default 1_024. */
+  /** Items per fragment before it is closed early, default 1_024. */
   maxItemsPerFragment?: number;
-  /** Longest wait before encoding (the durability budget's `encodeDelayMs`). */
+  /** Longest wait before the open request is closed into a fragment (the durability budget's `encodeDelayMs`). */
   delayMs: number;
 }
 
 export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): FragmentEncoder<T> {
-  const { signalQueue, encode } = options;
+  const { signalQueue, encoder } = options;
   const maxItems = options.maxItems ?? 16_384;
   const perFragment = Math.min(options.maxItemsPerFragment ?? 1_024, maxItems);
   const { delayMs } = options;
   const { outcomes } = signalQueue;
-  let items: T[] = [];
   let timer: NodeJS.Timeout | undefined;
+  /** Time spent encoding the open request's items, when the stage counters are subscribed. */
+  let encodeMs = 0;
 
   const drain = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    while (items.length > 0) {
-      const group = items.length > perFragment ? items.slice(0, perFragment) : items;
-      items = items.length > perFragment ? items.slice(perFragment) : [];
-      let fragment: Uint8Array;
-      const started = stageStart();
-      try {
-        fragment = encode(group);
-        stageEnd('encode', started, group.length, fragment.byteLength);
-      } catch (error) {
-        outcomes.encodeFailed(group.length, error);
-        continue;
-      }
-      if (signalQueue.append(fragment, group.length)) outcomes.processed(group.length);
-      else outcomes.notQueued(group.length, signalQueue.lastRefusal, true);
+    const items = encoder.count;
+    if (items === 0) return;
+    const itemsMs = encodeMs;
+    encodeMs = 0;
+    const started = stageStart();
+    let fragment: Uint8Array;
+    try {
+      fragment = encoder.finish();
+    } catch (error) {
+      outcomes.encodeFailed(items, error);
+      return;
     }
+    // One message per fragment: the time of closing it plus that of its items' encodes.
+    if (started >= 0) stageEnd('encode', started - itemsMs, items, fragment.byteLength);
+    if (signalQueue.append(fragment, items)) outcomes.processed(items);
+    else outcomes.notQueued(items, signalQueue.lastRefusal, true);
   };
 
   return {
     add(item) {
-      if (items.length >= maxItems) {
+      if (encoder.count >= maxItems) {
         outcomes.bufferFull(maxItems);
         return;
       }
-      items.push(item);
-      if (items.length >= perFragment) {
+      const started = stageStart();
+      try {
+        encoder.add(item);
+      } catch (error) {
+        outcomes.encodeFailed(1, error);
+        return;
+      } finally {
+        if (started >= 0) encodeMs += performance.now() - started;
+      }
+      if (encoder.count >= perFragment) {
         drain();
       } else if (!timer) {
         timer = setTimeout(drain, delayMs);
@@ -76,7 +94,7 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
     },
     drain,
     get size() {
-      return items.length;
+      return encoder.count;
     },
   };
 }

@@ -99,6 +99,49 @@ describe('durable log record processor', () => {
     ]);
   });
 
+  it('delivers a record as it was when it was emitted, whatever the app changes in its body afterwards', async () => {
+    const r = await receiver();
+    const p = provider({ endpoints: [{ url: url(r) }] });
+    const order = { id: 'o-7', status: 'placed' };
+    p.getLogger('orders').emit({ body: order, attributes: { seq: 0 } });
+    // Within the encode delay (40 ms), before the fragment is closed.
+    order.status = 'cancelled';
+    await p.forceFlush();
+    expect(r.logRecords()[0]?.record.body).toEqual({
+      kvlistValue: {
+        values: [
+          { key: 'id', value: { stringValue: 'o-7' } },
+          { key: 'status', value: { stringValue: 'placed' } },
+        ],
+      },
+    });
+  });
+
+  it('drops only the record that cannot be encoded, counted as encode_error, and delivers the others of its fragment', async () => {
+    const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    const drops: Array<{ reason: string; items: number }> = [];
+    const onDrop = (m: unknown): void => void drops.push(m as { reason: string; items: number });
+    subscribe('lifeline:queue:drop', onDrop);
+    try {
+      const r = await receiver();
+      const p = provider({ endpoints: [{ url: url(r) }] });
+      emit(p, 0, 3);
+      // A body whose getter throws when the encoder reads it.
+      const unreadable = {
+        get detail(): string {
+          throw new Error('the connection is closed');
+        },
+      };
+      p.getLogger('orders').emit({ body: unreadable, attributes: { seq: 99 } });
+      emit(p, 3, 3);
+      await p.forceFlush();
+      expect(seqs(r.logRecords())).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(drops).toEqual([expect.objectContaining({ reason: 'encode_error', items: 1 })]);
+    } finally {
+      unsubscribe('lifeline:queue:drop', onDrop);
+    }
+  });
+
   it('delivers all 50,000 records emitted while the receiver was down, once it is back', async () => {
     const r = await receiver();
     await r.stop();
