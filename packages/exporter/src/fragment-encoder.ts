@@ -49,7 +49,13 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
   /** Time spent encoding the open request's items, when the stage counters are subscribed. */
   let encodeMs = 0;
 
-  const drain = (): void => {
+  /** True while a record is being encoded, or the request closed: user code may run then (a getter). */
+  let busy = false;
+  /** Records emitted while `busy` (a getter that logs): encoded right after the one under way. */
+  const deferred: T[] = [];
+  let drainDeferred = false;
+
+  const close = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     const items = encoder.count;
@@ -70,31 +76,61 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
     else outcomes.notQueued(items, signalQueue.lastRefusal, true);
   };
 
+  const take = (item: T): void => {
+    if (encoder.count >= maxItems) {
+      outcomes.bufferFull(maxItems);
+      return;
+    }
+    const started = stageStart();
+    try {
+      encoder.add(item);
+    } catch (error) {
+      outcomes.encodeFailed(1, error);
+      return;
+    } finally {
+      if (started >= 0) encodeMs += performance.now() - started;
+    }
+    if (encoder.count >= perFragment) {
+      close();
+    } else if (!timer) {
+      timer = setTimeout(drain, delayMs);
+      timer.unref();
+    }
+  };
+
+  /** Runs `step`, then what was emitted or flushed from inside it; one at a time, never nested. */
+  const exclusive = (step: () => void): void => {
+    busy = true;
+    try {
+      step();
+      while (deferred.length > 0 || drainDeferred) {
+        if (deferred.length > 0) take(deferred.shift() as T);
+        else {
+          drainDeferred = false;
+          close();
+        }
+      }
+    } finally {
+      busy = false;
+    }
+  };
+
+  function drain(): void {
+    if (busy) drainDeferred = true;
+    else exclusive(close);
+  }
+
   return {
     add(item) {
-      if (encoder.count >= maxItems) {
-        outcomes.bufferFull(maxItems);
-        return;
-      }
-      const started = stageStart();
-      try {
-        encoder.add(item);
-      } catch (error) {
-        outcomes.encodeFailed(1, error);
-        return;
-      } finally {
-        if (started >= 0) encodeMs += performance.now() - started;
-      }
-      if (encoder.count >= perFragment) {
-        drain();
-      } else if (!timer) {
-        timer = setTimeout(drain, delayMs);
-        timer.unref();
-      }
+      // An emit from inside an encode (a getter of a logged object that logs) would write into the
+      // middle of the record being encoded: it waits for that one to be done.
+      if (!busy) exclusive(() => take(item));
+      else if (deferred.length < maxItems) deferred.push(item);
+      else outcomes.bufferFull(maxItems);
     },
     drain,
     get size() {
-      return encoder.count;
+      return encoder.count + deferred.length;
     },
   };
 }

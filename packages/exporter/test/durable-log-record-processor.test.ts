@@ -142,6 +142,63 @@ describe('durable log record processor', () => {
     }
   });
 
+  it('delivers a record emitted while another is being encoded (a getter that logs), both intact', async () => {
+    const r = await receiver();
+    const p = provider({ endpoints: [{ url: url(r) }] });
+    const logger = p.getLogger('orders');
+    const order = {
+      id: 'o-8',
+      get total(): number {
+        logger.emit({ body: 'total read', attributes: { seq: 1 } });
+        return 42;
+      },
+    };
+    logger.emit({ body: order, attributes: { seq: 0 } });
+    emit(p, 2, 2);
+    await p.forceFlush();
+    const records = r.logRecords();
+    expect(seqs(records)).toEqual([0, 1, 2, 3]);
+    expect(records[0]?.record.body).toEqual({
+      kvlistValue: {
+        values: [
+          { key: 'id', value: { stringValue: 'o-8' } },
+          { key: 'total', value: { intValue: '42' } },
+        ],
+      },
+    });
+    expect(records[1]?.record.body).toEqual({ stringValue: 'total read' });
+  });
+
+  it('closes the fragment after the record under way when a getter flushes in the middle of its encoding', async () => {
+    const r = await receiver();
+    const p = provider({ endpoints: [{ url: url(r) }] });
+    let flushing: Promise<void> | undefined;
+    const order = {
+      id: 'o-9',
+      get status(): string {
+        flushing = p.forceFlush();
+        return 'placed';
+      },
+    };
+    // Records before it in the open fragment: a flush closing that fragment there and then would
+    // cut the record under way in half.
+    emit(p, 0, 2);
+    p.getLogger('orders').emit({ body: order, attributes: { seq: 2 } });
+    emit(p, 3, 2);
+    await flushing;
+    await p.forceFlush();
+    const records = r.logRecords();
+    expect(seqs(records)).toEqual([0, 1, 2, 3, 4]);
+    expect(records[2]?.record.body).toEqual({
+      kvlistValue: {
+        values: [
+          { key: 'id', value: { stringValue: 'o-9' } },
+          { key: 'status', value: { stringValue: 'placed' } },
+        ],
+      },
+    });
+  });
+
   it('delivers all 50,000 records emitted while the receiver was down, once it is back', async () => {
     const r = await receiver();
     await r.stop();
