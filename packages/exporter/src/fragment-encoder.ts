@@ -98,11 +98,14 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
     }
   };
 
-  /** Runs `step`, then what was emitted or flushed from inside it; one at a time, never nested. */
-  const exclusive = (step: () => void): void => {
+  /**
+   * Runs `step` on `item` (close ignores it), then what was emitted or flushed from inside it; one
+   * at a time, never nested.
+   */
+  const exclusive = (step: (item: T) => void, item: T): void => {
     busy = true;
     try {
-      step();
+      step(item);
       while (deferred.length > 0 || drainDeferred) {
         if (deferred.length > 0) take(deferred.shift() as T);
         else {
@@ -117,14 +120,14 @@ export function createFragmentEncoder<T>(options: FragmentEncoderOptions<T>): Fr
 
   function drain(): void {
     if (busy) drainDeferred = true;
-    else exclusive(close);
+    else exclusive(close, undefined as T);
   }
 
   return {
     add(item) {
       // An emit from inside an encode (a getter of a logged object that logs) would write into the
       // middle of the record being encoded: it waits for that one to be done.
-      if (!busy) exclusive(() => take(item));
+      if (!busy) exclusive(take, item);
       else if (deferred.length < maxItems) deferred.push(item);
       else outcomes.bufferFull(maxItems);
     },

@@ -37,7 +37,6 @@ export interface ResourceGroupOf<S> {
   readonly scopes: ScopeGroupOf<S>[];
 }
 
-export type ScopeGroup<T> = ScopeGroupOf<T[]>;
 export type ResourceGroup<T> = ResourceGroupOf<T[]>;
 
 const resourceCache = new WeakMap<object, Uint8Array>();
