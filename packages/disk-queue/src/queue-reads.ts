@@ -2,6 +2,7 @@ import { DiskQueueError } from './errors.js';
 import type { Position } from './ledger.js';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS } from './resolve-options.js';
 import type { MemoryFallback } from './memory-fallback.js';
+import { ReadBuffers } from './read-buffers.js';
 import { readRecords } from './segment-reader.js';
 import { comparePositions, type SegmentStore } from './segment-store.js';
 import type { QueueBatch, ReadLimits } from './types.js';
@@ -24,7 +25,14 @@ export interface ReadHost {
 }
 
 type BatchOrigin =
-  | { store: SegmentStore; cursor: string; end: Position; newestAppendedAtMs: number }
+  | {
+      store: SegmentStore;
+      cursor: string;
+      end: Position;
+      newestAppendedAtMs: number;
+      /** Read with `recycle`: given back to the read buffers at the acknowledgement. */
+      taken: Buffer[];
+    }
   | { store: undefined; memory: MemoryFallback; cursor: string; endSeq: number };
 
 /**
@@ -35,6 +43,8 @@ export class QueueReads {
   private readonly origins = new WeakMap<QueueBatch, BatchOrigin>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly waiters = new Set<{ cursor: string; resolve: () => void }>();
+  /** Buffers of the reads made with `recycle`, back after their batch is acknowledged. */
+  readonly buffers = new ReadBuffers();
 
   constructor(private readonly host: ReadHost) {}
 
@@ -78,8 +88,15 @@ export class QueueReads {
         const epoch = p.epoch;
         const start = { ...p.read };
         const started = stageStart();
-        const result = await readRecords(store, start, diskRecords, maxBytes);
+        const result = await readRecords(
+          store,
+          start,
+          diskRecords,
+          maxBytes,
+          limits?.recycle === true ? this.buffers : undefined,
+        );
         stageEnd('read', started, result.records.length, result.bytes);
+        if (p.epoch !== epoch || result.records.length === 0) this.buffers.give(result.taken);
         if (p.epoch !== epoch) continue; // rewound meanwhile: read again from the rewound position
         if (comparePositions(result.end, p.read) > 0) p.read = { ...result.end };
         if (result.records.length === 0) {
@@ -101,6 +118,7 @@ export class QueueReads {
           cursor,
           end: result.end,
           newestAppendedAtMs: result.newestAppendedAtMs,
+          taken: result.taken,
         });
         return batch;
       }
@@ -153,6 +171,12 @@ export class QueueReads {
         'LIFELINE_ERR_QUEUE_MISUSE',
         `ack on cursor '${cursor}' of a batch that cursor did not read`,
       );
+    }
+    if (origin.store !== undefined && origin.taken.length > 0) {
+      // The reader is done with the records: their buffers serve the next reads (once: a second
+      // ack of the same batch must not hand them out twice).
+      this.buffers.give(origin.taken);
+      origin.taken = [];
     }
     if (this.host.state() === 'closed') return;
     if (origin.store === undefined) {

@@ -3,6 +3,7 @@ import { errorCode } from './file-system.js';
 import type { Position } from './ledger.js';
 import { checkFrame, FRAME_HEADER_BYTES, resync } from './record-frame.js';
 import type { FrameInfo } from './record-frame.js';
+import type { ReadBuffers } from './read-buffers.js';
 import { readAt } from './segment-scan.js';
 import type { Segment, SegmentStore } from './segment-store.js';
 
@@ -13,6 +14,8 @@ export interface ReadResult {
   newestAppendedAtMs: number;
   /** Position after the last record handed out (or skipped). */
   end: Position;
+  /** The buffers taken from `buffers` (the records are views of them), to give back after use. */
+  taken: Buffer[];
 }
 
 const MIN_READ_BYTES = 64 * 1024;
@@ -23,12 +26,14 @@ const MAX_READ_BYTES = 8 * 1024 * 1024;
  * chunk. Payloads are views into the chunk (no copy) unless decrypted. Frames whose CRC fails are
  * skipped by resynchronising on the frame magic; gaps in sequence numbers are counted as
  * 'corrupt', records older than maxAge as 'max_age'. Never throws for what it finds on disk.
+ * With `buffers`, the chunks are read into buffers taken from it (listed in `taken`).
  */
 export async function readRecords(
   store: SegmentStore,
   from: Position,
   maxRecords: number,
   maxBytes: number,
+  buffers?: ReadBuffers,
 ): Promise<ReadResult> {
   const result: ReadResult = {
     records: [],
@@ -36,6 +41,7 @@ export async function readRecords(
     oldestAppendedAtMs: Infinity,
     newestAppendedAtMs: 0,
     end: { ...from },
+    taken: [],
   };
   const horizon = store.context.clock.now() - store.context.maxAgeMs;
   let cur: Position = { ...from };
@@ -69,7 +75,7 @@ export async function readRecords(
       Math.max(minRead, Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, budget))),
     );
     minRead = 0;
-    const buf = Buffer.allocUnsafe(want);
+    const buf = buffers?.take(want, result.taken) ?? Buffer.allocUnsafe(want);
     let n: number;
     try {
       n = await store.withReadFile(segment, (file) => readAt(file, buf, want, cur.offset));

@@ -95,6 +95,12 @@ export interface ReadLimits {
   maxRecords?: number;
   /** Payload bytes; default 4 MiB. A single larger record is still returned alone. */
   maxBytes?: number;
+  /**
+   * The records' memory is reused for later reads once the batch is acknowledged: a reader that
+   * is done with a batch when it acks it (a sender) spares the runtime a full garbage collection
+   * every few tens of MB read. Never keep a record, or a view of one, past `ack()`. Default false.
+   */
+  recycle?: boolean;
 }
 
 export interface QueueBatch {
