@@ -1,6 +1,6 @@
 import type { QueueBatch, QueueCursor } from '@otel-lifeline/disk-queue';
 import { stageEnd, stageStart } from './diagnostics.js';
-import { joinFragments, plainBytes, type JoinedBatch } from './fragment-format.js';
+import { fragmentParts, plainBytes, type FragmentParts } from './fragment-format.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -17,23 +17,22 @@ export interface Part {
 }
 
 export interface BatchReader {
-  /** The next batch, or undefined when the cursor has nothing pending. */
-  read(): Promise<QueueBatch | undefined>;
   /**
    * About `requests` requests' worth of fragments in one read, split into parts of at most
    * maxBatchRecords fragments and maxBatchBytes of protobuf (each fragment's gzip ISIZE), so none
-   * is read twice. The last part carries the queue batch.
+   * is read twice. The last part carries the queue batch. The fragments are views of read buffers
+   * that the queue reuses once the batch is acknowledged: nothing may hold them past the ack.
    */
   readParts(requests: number): Promise<Part[] | undefined>;
-  /** One OTLP request from the fragments: concatenated, never decoded or recompressed. */
-  join(batch: { readonly records: readonly Uint8Array[] }): JoinedBatch;
+  /** One OTLP request from the fragments, in parts: never decoded or recompressed. */
+  join(batch: { readonly records: readonly Uint8Array[] }): FragmentParts;
 }
 
 /**
- * Reads a cursor in batches of at most maxBatchRecords fragments and maxBatchBytes of protobuf —
+ * Reads a cursor in requests of at most maxBatchRecords fragments and maxBatchBytes of protobuf —
  * the request before compression, whatever the fragments weigh at rest: the read is sized by the
- * last batch's stored-to-plain ratio, and a batch that decompresses past the bound is read again
- * shorter. Shared by the exporter's queued sender and `lifeline queue drain`.
+ * last batch's stored-to-plain ratio and split by each fragment's size. Shared by the exporter's
+ * queued sender and `lifeline queue drain`.
  */
 export function createBatchReader(
   cursor: QueueCursor,
@@ -50,29 +49,12 @@ export function createBatchReader(
     }
   };
   return {
-    async read() {
-      const { maxBatchRecords, maxBatchBytes } = limits;
-      const maxBytes = Math.max(1, Math.floor(maxBatchBytes * storedRatio));
-      const batch = await cursor.read({ maxRecords: maxBatchRecords, maxBytes });
-      if (batch === undefined) return undefined;
-      let plain = 0;
-      let fit = 0;
-      for (const record of batch.records) {
-        plain += plainBytes(record);
-        // The first fragment goes even alone past the bound (as a large fragment always did).
-        // (plain only grows: once past the bound, no later fragment fits)
-        if (fit === 0 || plain <= maxBatchBytes) fit++;
-      }
-      storedRatio = plain > 0 ? Math.min(1, batch.bytes / plain) : 1;
-      if (fit === batch.records.length) return batch;
-      cursor.rewind();
-      return cursor.read({ maxRecords: fit, maxBytes: batch.bytes });
-    },
     async readParts(requests) {
       const { maxBatchRecords, maxBatchBytes } = limits;
       const batch = await cursor.read({
         maxRecords: maxBatchRecords * requests,
         maxBytes: Math.max(1, Math.floor(maxBatchBytes * storedRatio)) * requests,
+        recycle: true,
       });
       if (batch === undefined) return undefined;
       const parts: Part[] = [];
@@ -102,8 +84,10 @@ export function createBatchReader(
     },
     join(batch) {
       const started = stageStart();
-      const joined = joinFragments(batch.records, count);
-      stageEnd('concat', started, batch.records.length, joined.body.byteLength);
+      const joined = fragmentParts(batch.records, count);
+      let bytes = 0;
+      for (const part of joined.parts) bytes += part.byteLength;
+      stageEnd('concat', started, batch.records.length, bytes);
       return joined;
     },
   };

@@ -1,6 +1,6 @@
 import type { QueueCursor } from '@otel-lifeline/disk-queue';
 import { createBatchReader, type BatchLimits } from './batch-reader.js';
-import type { SendResult, Transport } from './transport.js';
+import { sendParts, type SendResult, type Transport } from './transport.js';
 
 export interface CursorDrainOptions extends BatchLimits {
   cursor: QueueCursor;
@@ -29,7 +29,8 @@ export interface CursorDrainResult extends CursorDrainProgress {
  * Replays a cursor until it is empty, DRAIN_REQUESTS_IN_FLIGHT requests at a time, and stops at
  * the first batch no endpoint took, leaving it (and everything after it) in the queue:
  *
- *   read ~4 requests' worth (batch-reader.ts readParts) ─► concatenate each ─► send them together
+ *   read ~4 requests' worth (batch-reader.ts readParts) ─► a body of each part's fragments
+ *        ─► send them together
  *        ─► all ok / partial ─► ack (its ledger write overlaps the next sends) ─► read ...
  *        └► any rejected / retryable ─► rewind, stop (parts after it that went out are sent again
  *           by the next drain: at least once)
@@ -51,7 +52,7 @@ export async function drainCursor(options: CursorDrainOptions): Promise<CursorDr
       if (parts === undefined) return progress;
       const joined = parts.map((part) => batches.join(part));
       const results = await Promise.all(
-        joined.map(({ body, encoding, items }) => transport.send(body, { encoding, items })),
+        joined.map(({ parts, encoding, items }) => sendParts(transport, parts, { encoding, items })),
       );
       const stopped = results.find(
         (r): r is Extract<SendResult, { kind: 'rejected' | 'retryable' }> =>

@@ -1,6 +1,14 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { retriesEnded, type SendOptions, type SendResult, type Transport } from './transport.js';
+import {
+  retriesEnded,
+  SEND_PARTS,
+  sendParts,
+  type PartsTransport,
+  type SendOptions,
+  type SendResult,
+  type Transport,
+} from './transport.js';
 
 /*
  * Fail-over across endpoints in priority order (index 0 = primary). Each endpoint has a state:
@@ -69,7 +77,7 @@ interface Endpoint {
   lastReason: string;
 }
 
-class FailoverTransportImpl implements FailoverTransport {
+class FailoverTransportImpl implements FailoverTransport, PartsTransport {
   readonly #endpoints: Endpoint[];
   readonly #probeIntervalMs: number;
   readonly #clock: Clock;
@@ -89,7 +97,18 @@ class FailoverTransportImpl implements FailoverTransport {
     this.#options = options;
   }
 
-  async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+  send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+    return this.#send((transport) => transport.send(body, options), options);
+  }
+
+  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
+    return this.#send((transport) => sendParts(transport, parts, options), options);
+  }
+
+  async #send(
+    attempt: (transport: Transport) => Promise<SendResult>,
+    options: SendOptions,
+  ): Promise<SendResult> {
     const order = this.#attemptOrder();
     if (order.length === 0) {
       const earliest = Math.min(...this.#endpoints.map((e) => e.until));
@@ -103,7 +122,7 @@ class FailoverTransportImpl implements FailoverTransport {
     for (const index of order) {
       if (retriesEnded(options)) break;
       const endpoint = this.#endpoints[index] as Endpoint;
-      const result = await endpoint.transport.send(body, options);
+      const result = await attempt(endpoint.transport);
       if (result.kind === 'retryable') {
         this.#markFailed(endpoint, result);
         reasons.push(`${endpoint.name}: ${result.reason}`);

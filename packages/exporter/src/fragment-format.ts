@@ -131,21 +131,36 @@ export interface JoinedBatch {
   readonly items: number;
 }
 
+/** A batch of stored fragments as the parts of one request, in order. */
+export interface FragmentParts extends Omit<JoinedBatch, 'body'> {
+  /** Gzip members, zstd frames or plain protobuf: their concatenation is the request body. */
+  readonly parts: readonly Uint8Array[];
+}
+
 /**
- * Concatenates a batch of stored fragments into one request without recompressing. A batch that
- * mixes forms (read across an upgrade or a change of compression) is sent plain: the compressed
- * ones are decompressed.
+ * The parts of one request from a batch of stored fragments, without recompressing: the fragments
+ * themselves. A batch that mixes forms (read across an upgrade or a change of compression) is
+ * sent plain: the compressed ones are decompressed.
  */
-export function joinFragments(
+export function fragmentParts(
   records: readonly Uint8Array[],
   countPlain: (fragment: Uint8Array) => number,
-): JoinedBatch {
+): FragmentParts {
   const form = records.length > 0 ? storedForm(records[0]!) : undefined;
   let same = true;
   for (let i = 1; i < records.length && same; i++) same = storedForm(records[i]!) === form;
   const parts = same ? records : records.map(plainFragment);
   let items = 0;
   for (const r of parts) items += storedItems(r) ?? countPlain(plainFragment(r));
+  return { parts, encoding: same && form !== undefined ? form : 'identity', items };
+}
+
+/** Concatenates a batch of stored fragments into one request body (fragmentParts, joined). */
+export function joinFragments(
+  records: readonly Uint8Array[],
+  countPlain: (fragment: Uint8Array) => number,
+): JoinedBatch {
+  const { parts, encoding, items } = fragmentParts(records, countPlain);
   const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts as Uint8Array[]);
-  return { body, encoding: same && form !== undefined ? form : 'identity', items };
+  return { body, encoding, items };
 }

@@ -18,7 +18,14 @@ import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { SendOptions, SendResult, Transport } from './transport.js';
+import {
+  joinParts,
+  SEND_PARTS,
+  type PartsTransport,
+  type SendOptions,
+  type SendResult,
+  type Transport,
+} from './transport.js';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -86,7 +93,7 @@ class AbortedError extends Error {
   }
 }
 
-class HttpTransportImpl implements HttpTransport {
+class HttpTransportImpl implements HttpTransport, PartsTransport {
   readonly url: string;
   readonly #target: URL;
   readonly #client: typeof http | typeof https;
@@ -170,14 +177,21 @@ class HttpTransportImpl implements HttpTransport {
     }
   }
 
-  async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+  send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+    return this[SEND_PARTS]([body], options);
+  }
+
+  /** The parts go out one after the other, as one body, when they need no recompression. */
+  async [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
     const signal = options.signal;
     if (signal?.aborted) return classifyNetworkError(new AbortedError());
     const stored = options.encoding ?? 'identity';
+    // Fragments compressed at rest: their concatenation is the body an endpoint of the same
+    // compression takes as it is; any other gets the protobuf, compressed its own way below.
+    if (stored !== 'identity' && stored === this.#compression && !this.#json)
+      return this.#post(parts, signal);
+    let body = joinParts(parts);
     if (stored !== 'identity') {
-      // Fragments compressed at rest: their concatenation is the body an endpoint of the same
-      // compression takes as it is; any other gets the protobuf, compressed its own way below.
-      if (stored === this.#compression && !this.#json) return this.#post(body, signal);
       try {
         body = stored === 'gzip' ? await gunzip(body) : await zstdDecompressAsync(body);
       } catch (error) {
@@ -200,10 +214,10 @@ class HttpTransportImpl implements HttpTransport {
     // Level 1: telemetry compresses almost as well as at the default level, for a fraction of the CPU.
     if (this.#compression === 'gzip') payload = await gzip(payload, { level: zlib.constants.Z_BEST_SPEED });
     else if (this.#compression === 'zstd') payload = zstdCompress(payload);
-    return this.#post(payload, signal);
+    return this.#post([payload], signal);
   }
 
-  #post(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
+  #post(payload: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<SendResult> {
     // Our own export requests must not become client spans (an HTTP instrumentation would trace
     // them, and those spans would be exported in turn, without end).
     return context.with(context.active().setValue(SUPPRESS_TRACING, true), () =>
@@ -211,16 +225,35 @@ class HttpTransportImpl implements HttpTransport {
     );
   }
 
-  #request(payload: Uint8Array, signal: AbortSignal | undefined): Promise<SendResult> {
+  /**
+   * One attempt. It answers only once the body is out of its hands: written to the socket, or the
+   * request destroyed. An endpoint that answers before reading the whole body gets the request
+   * cut off, so no part is read after the answer (the parts may be reused memory by then).
+   */
+  #request(payload: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
-      let settled = false;
-      const finish = (result: SendResult): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+      let result: SendResult | undefined;
+      let done = false;
+      let released = false;
+      const settle = (): void => {
+        if (done || result === undefined || !released) return;
+        done = true;
         resolve(result);
       };
+      const release = (): void => {
+        released = true;
+        settle();
+      };
+      const finish = (answer: SendResult): void => {
+        if (result !== undefined) return;
+        result = answer;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (!released) request.destroy();
+        settle();
+      };
+      let length = 0;
+      for (const part of payload) length += part.byteLength;
       const request = this.#client.request({
         agent: this.#agent,
         method: 'POST',
@@ -228,7 +261,7 @@ class HttpTransportImpl implements HttpTransport {
         hostname: this.#target.hostname.replace(/^\[|\]$/g, ''),
         port: this.#target.port,
         path: `${this.#target.pathname}${this.#target.search}`,
-        headers: { ...this.#headers, 'content-length': String(payload.byteLength) },
+        headers: { ...this.#headers, 'content-length': String(length) },
         ...(this.#lookup ? { lookup: this.#lookup } : {}),
       });
       const timer = setTimeout(
@@ -255,7 +288,10 @@ class HttpTransportImpl implements HttpTransport {
         );
       });
       request.on('error', (error) => finish(classifyNetworkError(error)));
-      request.end(payload);
+      request.once('finish', release);
+      request.once('close', release);
+      for (let i = 0; i < payload.length - 1; i++) request.write(payload[i]);
+      request.end(payload[payload.length - 1]);
     });
   }
 

@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { ExportOutcomes } from './export-outcomes.js';
-import type { SendOptions, SendResult, Transport } from './transport.js';
+import {
+  joinParts,
+  SEND_PARTS,
+  sendParts,
+  type PartsTransport,
+  type SendResult,
+  type Transport,
+} from './transport.js';
 
 export interface InstrumentedTransport extends Transport {
   readonly url: string;
@@ -31,23 +38,28 @@ export function createInstrumentedTransport(
   const { outcomes } = options;
   const endpoint = inner.url;
 
-  return {
+  const attempt = async (items: number, send: () => Promise<SendResult>): Promise<SendResult> => {
+    const started = performance.now();
+    outcomes.inflight(endpoint, items);
+    let result: SendResult;
+    try {
+      result = await send();
+    } finally {
+      outcomes.inflight(endpoint, -items);
+    }
+    outcomes.attempt(endpoint, items, (performance.now() - started) / 1000, result);
+    return result;
+  };
+
+  const transport: InstrumentedTransport & PartsTransport = {
     url: endpoint,
-    async send(body: Uint8Array, sendOptions: SendOptions): Promise<SendResult> {
-      const items = sendOptions.items ?? itemsOf(body);
-      const started = performance.now();
-      outcomes.inflight(endpoint, items);
-      let result: SendResult;
-      try {
-        result = await inner.send(body, sendOptions);
-      } finally {
-        outcomes.inflight(endpoint, -items);
-      }
-      outcomes.attempt(endpoint, items, (performance.now() - started) / 1000, result);
-      return result;
-    },
+    send: (body, sendOptions) =>
+      attempt(sendOptions.items ?? itemsOf(body), () => inner.send(body, sendOptions)),
+    [SEND_PARTS]: (parts, sendOptions) =>
+      attempt(sendOptions.items ?? itemsOf(joinParts(parts)), () => sendParts(inner, parts, sendOptions)),
     close: async () => {
       await inner.close?.();
     },
   };
+  return transport;
 }

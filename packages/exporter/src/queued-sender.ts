@@ -5,14 +5,15 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
 import { createBatchReader, type BatchReader, type Part } from './batch-reader.js';
 import { plainFragment } from './fragment-format.js';
-import type { SendResult, Transport } from './transport.js';
+import { sendParts, type SendResult, type Transport } from './transport.js';
 
 /*
  * Drains one queue cursor through a transport, up to MAX_SENDS_IN_FLIGHT requests at a time, each
  * batch acknowledged in the order it was read:
  *
- *   read fragments ─► parts (≤ maxBatchRecords, ≤ maxBatchBytes before compression) ─► concatenate
- *   = one OTLP request per part
+ *   read fragments ─► parts (≤ maxBatchRecords, ≤ maxBatchBytes before compression) ─► one body
+ *   = one OTLP request per part, its fragments written one after the other (never joined in memory;
+ *     they are views of the queue's read buffers, reused once the batch is acknowledged)
  *   (stored gzip members concatenate into one gzip body: fragment-format.ts; nothing is recompressed)
  *   (after an idle spell, new data is given 100 ms to gather before the first read)
  *        ▲                                                        │ send (retries inside the transport)
@@ -146,7 +147,7 @@ class QueuedSenderImpl implements QueuedSender {
 
   /** Sends one part and counts the outcome; 'rewind' when the send gave up because of stop. */
   async #deliver(part: Part, stop: AbortSignal): Promise<Verdict> {
-    const { body, encoding, items } = this.#batches.join(part);
+    const { parts, encoding, items } = this.#batches.join(part);
     const ageLeftMs = part.oldestAppendedAtMs + this.#o.maxAgeMs - this.#o.clock.now();
     // Shutdown gives up on the batch at once. Passing maxAge ends its retries, but not an attempt
     // under way: cutting that short would count as lost a batch the endpoint may already hold.
@@ -155,7 +156,7 @@ class QueuedSenderImpl implements QueuedSender {
     expiry.unref();
     let result: SendResult;
     try {
-      result = await this.#o.transport.send(body, {
+      result = await sendParts(this.#o.transport, parts, {
         signal: stop,
         retryUntil: expired.signal,
         encoding,
@@ -173,6 +174,7 @@ class QueuedSenderImpl implements QueuedSender {
         break;
       case 'rejected': {
         // Dead letters hold plain protobuf, whatever the queue stores.
+        const body = Buffer.concat(parts);
         const file = await o.deadLetter.write(encoding !== 'identity' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,

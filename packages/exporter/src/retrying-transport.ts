@@ -1,7 +1,15 @@
 import { fullJitterBackoff } from './backoff.js';
 import type { Sleep } from './clock.js';
 import { realSleep } from './clock.js';
-import { retriesEnded, type SendOptions, type SendResult, type Transport } from './transport.js';
+import {
+  retriesEnded,
+  SEND_PARTS,
+  sendParts,
+  type PartsTransport,
+  type SendOptions,
+  type SendResult,
+  type Transport,
+} from './transport.js';
 
 export interface RetryOptions {
   /** First backoff ceiling, default 1_000 ms; it doubles per attempt. */
@@ -24,7 +32,7 @@ export interface RetryOptions {
  * max(backoff, Retry-After). Any other result is final and returned as is. Aborting the signal, or
  * `retryUntil`, ends the wait at once and returns the last retryable result.
  */
-class RetryingTransport implements Transport {
+class RetryingTransport implements PartsTransport {
   readonly #inner: Transport;
   readonly #initialMs: number;
   readonly #maxMs: number;
@@ -43,9 +51,17 @@ class RetryingTransport implements Transport {
     this.#onRetry = options.onRetry;
   }
 
-  async send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+  send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
+    return this.#retry(() => this.#inner.send(body, options), options);
+  }
+
+  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
+    return this.#retry(() => sendParts(this.#inner, parts, options), options);
+  }
+
+  async #retry(attemptOnce: () => Promise<SendResult>, options: SendOptions): Promise<SendResult> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#inner.send(body, options);
+      const result = await attemptOnce();
       if (result.kind !== 'retryable') return result;
       if (retriesEnded(options) || attempt + 1 >= this.#maxAttempts) return result;
       const backoff = fullJitterBackoff(attempt, {

@@ -40,3 +40,36 @@ export interface Transport {
   send(body: Uint8Array, options: SendOptions): Promise<SendResult>;
   close?(): Promise<void>;
 }
+
+/** The method by which the chain's own transports take a body in parts (not part of the API). */
+export const SEND_PARTS: unique symbol = Symbol('lifeline.sendParts');
+
+/**
+ * A transport of the chain (HTTP, retry, fail-over, instrumented): it sends a body given in parts
+ * (the stored fragments, often views of the queue's read buffers) without joining them, and holds
+ * none of them once it has answered.
+ */
+export interface PartsTransport extends Transport {
+  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult>;
+}
+
+/**
+ * Sends `parts` as one request body: in parts through a transport of the chain; any other
+ * transport (an app's own) gets a joined copy it may keep, since the parts' memory is reused for
+ * the next reads once the batch is acknowledged.
+ */
+export function sendParts(
+  transport: Transport,
+  parts: readonly Uint8Array[],
+  options: SendOptions,
+): Promise<SendResult> {
+  const own = (transport as Partial<PartsTransport>)[SEND_PARTS];
+  return own !== undefined
+    ? own.call(transport, parts, options)
+    : transport.send(Buffer.concat(parts), options);
+}
+
+/** One body from parts, for a transport that needs it whole (it may be a view of the only part). */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
