@@ -30,7 +30,7 @@ export interface CursorDrainResult extends CursorDrainProgress {
  * the first batch no endpoint took, leaving it (and everything after it) in the queue:
  *
  *   read ~4 requests' worth (batch-reader.ts readParts) ─► a body of each part's fragments
- *        ─► send them together
+ *        ─► send them together, and read the next ~4 meanwhile
  *        ─► all ok / partial ─► ack (its ledger write overlaps the next sends) ─► read ...
  *        └► any rejected / retryable ─► rewind, stop (parts after it that went out are sent again
  *           by the next drain: at least once)
@@ -46,19 +46,24 @@ export async function drainCursor(options: CursorDrainOptions): Promise<CursorDr
   const batches = createBatchReader(cursor, options, options.countItems);
   const progress: CursorDrainProgress = { records: 0, items: 0, rejectedItems: 0 };
   let acking: Promise<void> = Promise.resolve();
+  let next = batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
   try {
     for (;;) {
-      const parts = await batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
+      const parts = await next;
       if (parts === undefined) return progress;
       const joined = parts.map((part) => batches.join(part));
-      const results = await Promise.all(
-        joined.map(({ parts, encoding, items }) => sendParts(transport, parts, { encoding, items })),
+      const sending = Promise.all(
+        joined.map((j) => sendParts(transport, j.parts, { encoding: j.encoding, items: j.items })),
       );
+      // The next read overlaps these sends (into other buffers: this batch is not acknowledged yet).
+      next = batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
+      const results = await sending;
       const stopped = results.find(
         (r): r is Extract<SendResult, { kind: 'rejected' | 'retryable' }> =>
           r.kind === 'rejected' || r.kind === 'retryable',
       );
       if (stopped !== undefined) {
+        await next.catch(() => undefined); // the rewind must come after it, not race it
         cursor.rewind();
         return { ...progress, stopped };
       }
@@ -73,6 +78,8 @@ export async function drainCursor(options: CursorDrainOptions): Promise<CursorDr
       options.onAcked?.({ ...progress });
     }
   } finally {
+    // A read started beside sends that failed is not waited for above: it must not reject unseen.
+    await next.catch(() => undefined);
     await acking;
   }
 }
