@@ -3,12 +3,16 @@
 //   bytes on disk per record   the app emits access-event log records (the export bench's shape) at
 //                              1,000 and 5,000 records/s with the endpoint down; the queue's bytes on
 //                              disk (segment files) divided by the records it holds
-//   drain a backlog            a backlog of stored fragments (made by the app, then copied up to the
+//   drain a backlog            a backlog of stored fragments (made by an app, then copied up to the
 //                              target size) is sent to a receiver in its own process, end to end:
 //                              from opening the queue to the receiver holding every byte. Once by the
 //                              app's own sender (createDurableLogRecordProcessor), once by
 //                              `lifeline queue drain`. MB/s of queue bytes and records/s; `cat` of the
-//                              same segment files is the read-back baseline.
+//                              same segment files is the read-back baseline. Two backlogs: the
+//                              access events the distribution writes (started with --import, its
+//                              endpoint down), what a user's backlog holds; and the export bench's
+//                              synthetic record, which compresses several times better, so the
+//                              same MB/s of queue bytes carries more records and more requests.
 //
 // The receiver is a sink: it reads each body, counts its bytes and answers 200 with an empty OTLP
 // response, so the figure is the drain's, not a backend's decode speed.
@@ -122,12 +126,11 @@ server.listen(0, '127.0.0.1', () => process.send({ url: 'http://127.0.0.1:' + se
 
 /**
  * The distribution as users start it (`--import @otel-lifeline/node/register`, defaults), its
- * endpoint down, serving `rate` requests/s of varied paths for `seconds`: the logs queue's bytes
- * on disk per access event.
+ * endpoint down, serving `rate` requests/s of varied paths for `seconds`, then killed (SIGKILL)
+ * once every access event is on disk: its queues stay in `dir` (logs/, traces/, metrics/).
+ * Resolves with the requests served.
  */
-async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
-  const { inspectQueue } = await import('@otel-lifeline/disk-queue');
-  const dir = path.join(tmpRoot, `dist-${rate}`);
+async function runDistribution(dir, rate, seconds) {
   const app = spawn(
     process.execPath,
     ['--import', '@otel-lifeline/node/register', '--input-type=module', '-e', API_SERVER],
@@ -175,6 +178,14 @@ async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
   await sleep(300); // past the fsync interval: every access event is on disk
   app.kill('SIGKILL');
   await new Promise((resolve) => app.once('exit', resolve));
+  return sent;
+}
+
+/** The distribution's bytes on disk per access event (its logs queue) and per server span. */
+async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
+  const { inspectQueue } = await import('@otel-lifeline/disk-queue');
+  const dir = path.join(tmpRoot, `dist-${rate}`);
+  const sent = await runDistribution(dir, rate, seconds);
   const q = await inspectQueue(path.join(dir, 'logs'));
   const spans = await inspectQueue(path.join(dir, 'traces')).catch(() => undefined);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -184,13 +195,24 @@ async function distributionBytesPerEvent(tmpRoot, rate, seconds) {
   };
 }
 
-/** A backlog of `targetBytes` of stored fragments: the app's own, copied until the size is reached. */
-async function makeBacklog(tmpRoot, targetBytes) {
+/**
+ * The fragments a backlog is copied from, by `source`:
+ *   'distribution'  the access events the distribution itself writes (runDistribution at 2,000
+ *                   requests/s for 5 s): what a user's logs backlog holds
+ *   'synthetic'     the export bench's record (bench/lib/access-event.js) through the durable
+ *                   processor at 10,000/s for 1 s: few distinct values, so it compresses far better
+ */
+async function seedFragments(tmpRoot, source) {
   const { openDiskQueue } = await import('@otel-lifeline/disk-queue');
-  const { joinFragments } = await import('@otel-lifeline/exporter');
-  const seedDir = path.join(tmpRoot, 'seed');
-  await fillQueue(seedDir, 10_000, 1);
-  const seed = await openDiskQueue({ directory: seedDir });
+  const seedDir = path.join(tmpRoot, `seed-${source}`);
+  let queueDir = seedDir;
+  if (source === 'distribution') {
+    await runDistribution(seedDir, 2_000, 5);
+    queueDir = path.join(seedDir, 'logs');
+  } else {
+    await fillQueue(seedDir, 10_000, 1);
+  }
+  const seed = await openDiskQueue({ directory: queueDir });
   const fragments = [];
   for (;;) {
     const batch = await seed.cursor().read({ maxRecords: 10_000 });
@@ -200,8 +222,16 @@ async function makeBacklog(tmpRoot, targetBytes) {
   }
   await seed.close();
   fs.rmSync(seedDir, { recursive: true, force: true });
-  if (fragments.length === 0) throw new Error(`the seed queue in ${seedDir} held no fragments`);
-  const dir = path.join(tmpRoot, 'backlog');
+  if (fragments.length === 0) throw new Error(`the seed queue in ${queueDir} held no fragments`);
+  return fragments;
+}
+
+/** A backlog of `targetBytes` of stored fragments from `source` (seedFragments), copied until the size is reached. */
+async function makeBacklog(tmpRoot, targetBytes, source) {
+  const { openDiskQueue } = await import('@otel-lifeline/disk-queue');
+  const { joinFragments } = await import('@otel-lifeline/exporter');
+  const fragments = await seedFragments(tmpRoot, source);
+  const dir = path.join(tmpRoot, `backlog-${source}`);
   const queue = await openDiskQueue({ directory: dir, maxBytes: 2 * targetBytes + 64 * 2 ** 20 });
   let bytes = 0;
   let records = 0;
@@ -223,6 +253,7 @@ async function makeBacklog(tmpRoot, targetBytes) {
   }
   await queue.close();
   return {
+    source,
     dir,
     bytes,
     plainBytes: plain,
@@ -290,6 +321,13 @@ async function waitForBytes(sink, bytes, limitMs) {
   }
 }
 
+/** The backlogs drained, the first the headline: what a user's backlog holds, then the export bench's record. */
+const BACKLOG_SOURCES = ['distribution', 'synthetic'];
+const BACKLOG_NAMES = {
+  distribution: "the distribution's access events",
+  synthetic: "the export bench's synthetic records",
+};
+
 // ─── the drain runs ────────────────────────────────────────────────────────────────────────────
 
 async function drainBySender(backlog, sink, copy) {
@@ -349,7 +387,7 @@ function catBaseline(dir) {
   return performance.now() - t0;
 }
 
-/** Runs both rows; `rounds` drains per drainer, interleaved. */
+/** Runs both rows; `rounds` drains per drainer and backlog, interleaved. */
 /** `only`: 'bytes' or 'drain' runs one of the two; `drainers`: which drains ('sender', 'cli'). */
 export async function drainBacklogRows({
   quick,
@@ -379,45 +417,60 @@ export async function drainBacklogRows({
   if (only === 'bytes') return { bytesOnDisk: bytes, distribution };
   const targetBytes = (quick ? 64 : 256) * 2 ** 20;
   const rounds = quick ? 1 : 3;
-  const backlog = await makeBacklog(tmpRoot, targetBytes);
-  log(
-    `backlog: ${(backlog.bytes / MB).toFixed(0)} MB in ${backlog.records} fragments (${backlog.fragmentBytes.toFixed(0)} B, ${backlog.itemsPerFragment.toFixed(0)} records each), ${backlog.items} records`,
-  );
-  const sink = await spawnSink();
+  const backlogs = [];
   const runs = [];
+  const sink = await spawnSink();
   try {
-    for (let round = 0; round < rounds; round++) {
-      for (const [drainer, run] of [
-        ['sender', drainBySender],
-        ['cli', drainByCli],
-      ].filter(([name]) => drainers.includes(name))) {
-        const copy = path.join(tmpRoot, `copy-${drainer}`);
-        fs.rmSync(copy, { recursive: true, force: true });
-        fs.cpSync(backlog.dir, copy, { recursive: true });
-        const catMs = catBaseline(copy);
-        const r = await run(backlog, sink, copy);
-        fs.rmSync(copy, { recursive: true, force: true });
-        const result = {
-          round,
-          drainer,
-          ...r,
-          complete: r.bytes >= backlog.bytes,
-          mbPerSec: backlog.bytes / MB / (r.ms / 1000),
-          recordsPerSec: backlog.items / (r.ms / 1000),
-          plainMbPerSec: backlog.plainBytes / MB / (r.ms / 1000),
-          catMbPerSec: backlog.bytes / MB / (catMs / 1000),
-        };
-        runs.push(result);
-        log(
-          `drain ${drainer.padEnd(6)}: ${result.mbPerSec.toFixed(0)} MB/s of queue bytes${r.cpuMs === undefined ? '' : ` (${(backlog.bytes / MB / (r.cpuMs / 1000)).toFixed(0)} MB per CPU-second of the drainer)`}, ${(result.recordsPerSec / 1e6).toFixed(2)} M records/s (${result.plainMbPerSec.toFixed(0)} MB/s of protobuf), ${r.requests} requests${result.complete ? '' : ' (INCOMPLETE)'}; cat ${result.catMbPerSec.toFixed(0)} MB/s`,
-        );
+    for (const source of BACKLOG_SOURCES) {
+      const backlog = await makeBacklog(tmpRoot, targetBytes, source);
+      backlogs.push(backlog);
+      log(
+        `backlog of ${source} records: ${(backlog.bytes / MB).toFixed(0)} MB in ${backlog.records} fragments (${backlog.fragmentBytes.toFixed(0)} B, ${backlog.itemsPerFragment.toFixed(0)} records each), ${backlog.items} records, ${(backlog.plainBytes / backlog.bytes).toFixed(1)}x compressed`,
+      );
+      try {
+        for (let round = 0; round < rounds; round++) {
+          for (const [drainer, run] of [
+            ['sender', drainBySender],
+            ['cli', drainByCli],
+          ].filter(([name]) => drainers.includes(name))) {
+            const copy = path.join(tmpRoot, `copy-${drainer}`);
+            fs.rmSync(copy, { recursive: true, force: true });
+            fs.cpSync(backlog.dir, copy, { recursive: true });
+            const catMs = catBaseline(copy);
+            const r = await run(backlog, sink, copy);
+            fs.rmSync(copy, { recursive: true, force: true });
+            const result = {
+              source,
+              round,
+              drainer,
+              ...r,
+              complete: r.bytes >= backlog.bytes,
+              mbPerSec: backlog.bytes / MB / (r.ms / 1000),
+              recordsPerSec: backlog.items / (r.ms / 1000),
+              plainMbPerSec: backlog.plainBytes / MB / (r.ms / 1000),
+              catMbPerSec: backlog.bytes / MB / (catMs / 1000),
+            };
+            runs.push(result);
+            log(
+              `drain ${source} ${drainer.padEnd(6)}: ${result.mbPerSec.toFixed(0)} MB/s of queue bytes${r.cpuMs === undefined ? '' : ` (${(backlog.bytes / MB / (r.cpuMs / 1000)).toFixed(0)} MB per CPU-second of the drainer)`}, ${(result.recordsPerSec / 1e6).toFixed(2)} M records/s (${result.plainMbPerSec.toFixed(0)} MB/s of protobuf), ${r.requests} requests${result.complete ? '' : ' (INCOMPLETE)'}; cat ${result.catMbPerSec.toFixed(0)} MB/s`,
+            );
+          }
+        }
+      } finally {
+        fs.rmSync(backlog.dir, { recursive: true, force: true });
       }
     }
   } finally {
     sink.close();
-    fs.rmSync(backlog.dir, { recursive: true, force: true });
   }
-  return { bytesOnDisk: bytes, distribution, backlog: { ...backlog, dir: undefined }, drain: runs };
+  return {
+    measuredAt: new Date().toISOString(),
+    rounds,
+    bytesOnDisk: bytes,
+    distribution,
+    backlogs: backlogs.map((b) => ({ ...b, dir: undefined })),
+    drain: runs,
+  };
 }
 
 const median = (xs) => {
@@ -444,12 +497,25 @@ export function drainBacklogTable(rows) {
         `| bytes on disk per record (access event, ${b.rate.toLocaleString('en-US')}/s, endpoint down) | ${b.bytesPerRecord.toFixed(1)} B |`,
     ),
   ];
-  for (const drainer of rows.drain ? ['sender', 'cli'] : []) {
-    const runs = rows.drain.filter((r) => r.drainer === drainer);
-    if (runs.length === 0) continue;
-    const name = drainer === 'sender' ? "the app's sender" : '`lifeline queue drain`';
+  for (const backlog of rows.drain ? rows.backlogs : []) {
+    for (const drainer of ['sender', 'cli']) {
+      const runs = rows.drain.filter((r) => r.drainer === drainer && r.source === backlog.source);
+      if (runs.length === 0) continue;
+      const name = drainer === 'sender' ? "the app's sender" : '`lifeline queue drain`';
+      const range = (xs, digits = 0) =>
+        `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+      lines.push(
+        `| drain a ${(backlog.bytes / MB).toFixed(0)} MB backlog of ${BACKLOG_NAMES[backlog.source]} (${(backlog.plainBytes / backlog.bytes).toFixed(1)}× compressed, ${backlog.fragmentBytes.toFixed(0)} B fragments) to an endpoint, ${name} | ${range(runs.map((r) => r.mbPerSec))} MB/s of queue bytes, ${range(
+          runs.map((r) => r.recordsPerSec / 1e6),
+          2,
+        )} M records/s, ${median(runs.map((r) => r.plainMbPerSec)).toFixed(0)} MB/s of protobuf before compression (cat of the segment files: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
+      );
+    }
+  }
+  if (rows.drain) {
     lines.push(
-      `| drain a ${(rows.backlog.bytes / MB).toFixed(0)} MB backlog to an endpoint, ${name} | ${median(runs.map((r) => r.mbPerSec)).toFixed(0)} MB/s of queue bytes, ${(median(runs.map((r) => r.recordsPerSec)) / 1e6).toFixed(2)} M records/s, ${median(runs.map((r) => r.plainMbPerSec)).toFixed(0)} MB/s of protobuf before compression (cat of the segment files: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
+      '',
+      `Drain rows: median (min–max) of ${rows.rounds ?? 3} rounds per drainer, measured ${rows.measuredAt ? rows.measuredAt.slice(0, 16).replace('T', ' ') + ' UTC' : 'with the run above'} (\`node bench/export.js --only drain\` measures them alone). The sender's rounds run in one process, so its first one also warms the code up; \`lifeline queue drain\` is a new process each time, its start-up included. The aim is ≥ 400 MB/s of queue bytes, end to end. The first backlog is what a user's holds: the logs queue the distribution writes (started with \`--import\`, its endpoint down). The second is the export bench's record, which compresses several times better, so its requests (≤ 2 MiB of protobuf each) are smaller at rest and the cost of each request weighs more per MB.`,
     );
   }
   return lines.join('\n');
