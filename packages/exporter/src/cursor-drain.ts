@@ -1,6 +1,6 @@
 import type { QueueCursor } from '@otel-lifeline/disk-queue';
-import { createBatchReader, type BatchLimits } from './batch-reader.js';
-import { sendParts, type SendResult, type Transport } from './transport.js';
+import { createBatchReader, type BatchLimits, type Part } from './batch-reader.js';
+import { sendInParts, type SendResult, type Transport } from './transport.js';
 
 export interface CursorDrainOptions extends BatchLimits {
   cursor: QueueCursor;
@@ -26,14 +26,15 @@ export interface CursorDrainResult extends CursorDrainProgress {
 }
 
 /*
- * Replays a cursor until it is empty, DRAIN_REQUESTS_IN_FLIGHT requests at a time, and stops at
- * the first batch no endpoint took, leaving it (and everything after it) in the queue:
+ * Replays a cursor until it is empty, DRAIN_REQUESTS_IN_FLIGHT requests in flight, and stops at
+ * the first request no endpoint took, leaving its batch (and everything after it) in the queue:
  *
  *   read ~4 requests' worth (batch-reader.ts readParts) ─► a body of each part's fragments
- *        ─► send them together, and read the next ~4 meanwhile
- *        ─► all ok / partial ─► ack (its ledger write overlaps the next sends) ─► read ...
- *        └► any rejected / retryable ─► rewind, stop (parts after it that went out are sent again
- *           by the next drain: at least once)
+ *        ─► keep 4 requests in flight, answers taken in order; the next read overlaps the sends
+ *        ─► ok / partial ─► the batch's last part answered: ack (its ledger write overlaps the
+ *           next sends)
+ *        └► rejected / retryable ─► wait for those in flight, rewind, stop (parts after it that
+ *           went out are sent again by the next drain: at least once)
  *
  * The queued sender runs forever beside a live app and dead-letters a rejected batch so the
  * queue keeps moving; a drain is run by hand, so a rejection stops it for someone to look at.
@@ -45,41 +46,52 @@ export async function drainCursor(options: CursorDrainOptions): Promise<CursorDr
   const { cursor, transport } = options;
   const batches = createBatchReader(cursor, options, options.countItems);
   const progress: CursorDrainProgress = { records: 0, items: 0, rejectedItems: 0 };
+  /** What the parts answered since the last acknowledgement: counted once their batch is acked. */
+  const answered: CursorDrainProgress = { records: 0, items: 0, rejectedItems: 0 };
+  const inFlight: Array<{ part: Part; items: number; result: Promise<SendResult> }> = [];
   let acking: Promise<void> = Promise.resolve();
-  let next = batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
+  let parts: Part[] = [];
+  let reading: Promise<Part[] | undefined> | undefined = batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
   try {
     for (;;) {
-      const parts = await next;
-      if (parts === undefined) return progress;
-      const joined = parts.map((part) => batches.join(part));
-      const sending = Promise.all(
-        joined.map((j) => sendParts(transport, j.parts, { encoding: j.encoding, items: j.items })),
-      );
-      // The next read overlaps these sends (into other buffers: this batch is not acknowledged yet).
-      next = batches.readParts(DRAIN_REQUESTS_IN_FLIGHT);
-      const results = await sending;
-      const stopped = results.find(
-        (r): r is Extract<SendResult, { kind: 'rejected' | 'retryable' }> =>
-          r.kind === 'rejected' || r.kind === 'retryable',
-      );
-      if (stopped !== undefined) {
-        await next.catch(() => undefined); // the rewind must come after it, not race it
+      while (inFlight.length < DRAIN_REQUESTS_IN_FLIGHT && (parts.length > 0 || reading !== undefined)) {
+        if (parts.length === 0) {
+          parts = (await reading) ?? [];
+          // The next read overlaps these sends (into other buffers: this batch is not acked yet).
+          reading = parts.length > 0 ? batches.readParts(DRAIN_REQUESTS_IN_FLIGHT) : undefined;
+          continue;
+        }
+        const part = parts.shift() as Part;
+        const j = batches.join(part);
+        const result = sendInParts(transport, j.parts, { encoding: j.encoding, items: j.items });
+        inFlight.push({ part, items: j.items, result });
+      }
+      const first = inFlight.shift();
+      if (first === undefined) return progress;
+      const result = await first.result;
+      if (result.kind === 'rejected' || result.kind === 'retryable') {
+        // The parts after it that went out are sent again by the next drain: at least once.
+        await Promise.all(inFlight.splice(0).map((f) => f.result));
+        await reading?.catch(() => undefined); // the rewind must come after it, not race it
+        reading = undefined;
         cursor.rewind();
-        return { ...progress, stopped };
+        return { ...progress, stopped: result };
       }
-      for (const [i, result] of results.entries()) {
-        if (result.kind === 'partial') progress.rejectedItems += result.rejected;
-        progress.items += joined[i]!.items;
-        progress.records += parts[i]!.records.length;
-      }
-      const batch = parts[parts.length - 1]!.ack!;
+      if (result.kind === 'partial') answered.rejectedItems += result.rejected;
+      answered.items += first.items;
+      answered.records += first.part.records.length;
+      if (first.part.ack === undefined) continue;
+      progress.records += answered.records;
+      progress.items += answered.items;
+      progress.rejectedItems += answered.rejectedItems;
+      Object.assign(answered, { records: 0, items: 0, rejectedItems: 0 });
       // The cursor moves at once; the ledger writes of consecutive acks overlap the next sends.
-      acking = Promise.all([acking, cursor.ack(batch)]).then(() => undefined);
+      acking = Promise.all([acking, cursor.ack(first.part.ack)]).then(() => undefined);
       options.onAcked?.({ ...progress });
     }
   } finally {
-    // A read started beside sends that failed is not waited for above: it must not reject unseen.
-    await next.catch(() => undefined);
+    // Whatever was left under way when something threw must not reject unseen.
+    await Promise.all([reading, ...inFlight.map((f) => f.result)].map((p) => p?.catch(() => undefined)));
     await acking;
   }
 }

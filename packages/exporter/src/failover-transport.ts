@@ -2,8 +2,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import {
   retriesEnded,
-  SEND_PARTS,
-  sendParts,
+  sendInParts,
   type PartsTransport,
   type SendOptions,
   type SendResult,
@@ -101,8 +100,8 @@ class FailoverTransportImpl implements FailoverTransport, PartsTransport {
     return this.#send((transport) => transport.send(body, options), options);
   }
 
-  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
-    return this.#send((transport) => sendParts(transport, parts, options), options);
+  sendParts(parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
+    return this.#send((transport) => sendInParts(transport, parts, options), options);
   }
 
   async #send(

@@ -20,7 +20,6 @@ import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import {
   joinParts,
-  SEND_PARTS,
   type PartsTransport,
   type SendOptions,
   type SendResult,
@@ -74,6 +73,7 @@ export interface HttpTransportOptions extends EndpointOptions {
 /** A Transport that POSTs an OTLP request body to one endpoint and classifies the answer. */
 export interface HttpTransport extends Transport {
   readonly url: string;
+  sendParts(parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -178,11 +178,11 @@ class HttpTransportImpl implements HttpTransport, PartsTransport {
   }
 
   send(body: Uint8Array, options: SendOptions): Promise<SendResult> {
-    return this[SEND_PARTS]([body], options);
+    return this.sendParts([body], options);
   }
 
   /** The parts go out one after the other, as one body, when they need no recompression. */
-  async [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
+  async sendParts(parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
     const signal = options.signal;
     if (signal?.aborted) return classifyNetworkError(new AbortedError());
     const stored = options.encoding ?? 'identity';

@@ -1,13 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ExportOutcomes } from './export-outcomes.js';
-import {
-  joinParts,
-  SEND_PARTS,
-  sendParts,
-  type PartsTransport,
-  type SendResult,
-  type Transport,
-} from './transport.js';
+import { joinParts, sendInParts, type PartsTransport, type SendResult, type Transport } from './transport.js';
 
 export interface InstrumentedTransport extends Transport {
   readonly url: string;
@@ -55,8 +48,8 @@ export function createInstrumentedTransport(
     url: endpoint,
     send: (body, sendOptions) =>
       attempt(sendOptions.items ?? itemsOf(body), () => inner.send(body, sendOptions)),
-    [SEND_PARTS]: (parts, sendOptions) =>
-      attempt(sendOptions.items ?? itemsOf(joinParts(parts)), () => sendParts(inner, parts, sendOptions)),
+    sendParts: (parts, sendOptions) =>
+      attempt(sendOptions.items ?? itemsOf(joinParts(parts)), () => sendInParts(inner, parts, sendOptions)),
     close: async () => {
       await inner.close?.();
     },

@@ -5,7 +5,7 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
 import { createBatchReader, type BatchReader, type Part } from './batch-reader.js';
 import { plainFragment } from './fragment-format.js';
-import { sendParts, type SendResult, type Transport } from './transport.js';
+import { sendInParts, type SendResult, type Transport } from './transport.js';
 
 /*
  * Drains one queue cursor through a transport, up to MAX_SENDS_IN_FLIGHT requests at a time, each
@@ -156,7 +156,7 @@ class QueuedSenderImpl implements QueuedSender {
     expiry.unref();
     let result: SendResult;
     try {
-      result = await sendParts(this.#o.transport, parts, {
+      result = await sendInParts(this.#o.transport, parts, {
         signal: stop,
         retryUntil: expired.signal,
         encoding,

@@ -3,8 +3,7 @@ import type { Sleep } from './clock.js';
 import { realSleep } from './clock.js';
 import {
   retriesEnded,
-  SEND_PARTS,
-  sendParts,
+  sendInParts,
   type PartsTransport,
   type SendOptions,
   type SendResult,
@@ -55,8 +54,8 @@ class RetryingTransport implements PartsTransport {
     return this.#retry(() => this.#inner.send(body, options), options);
   }
 
-  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
-    return this.#retry(() => sendParts(this.#inner, parts, options), options);
+  sendParts(parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult> {
+    return this.#retry(() => sendInParts(this.#inner, parts, options), options);
   }
 
   async #retry(attemptOnce: () => Promise<SendResult>, options: SendOptions): Promise<SendResult> {

@@ -38,34 +38,32 @@ export function retriesEnded(options: SendOptions): boolean {
 
 export interface Transport {
   send(body: Uint8Array, options: SendOptions): Promise<SendResult>;
+  /**
+   * Optional: the same request with its body in parts (a batch's stored fragments, in order), to
+   * be sent one after the other without joining them. A transport that has it must not read the
+   * parts once its promise has settled: they are views of the queue's read buffers, reused for
+   * the next reads. The chain's own transports have it; a transport without it gets `send` with
+   * the parts joined into a copy of its own.
+   */
+  sendParts?(parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult>;
   close?(): Promise<void>;
 }
 
-/** The method by which the chain's own transports take a body in parts (not part of the API). */
-export const SEND_PARTS: unique symbol = Symbol('lifeline.sendParts');
+/** A transport that takes a body in parts (all of the chain's own). */
+export type PartsTransport = Transport & Required<Pick<Transport, 'sendParts'>>;
 
 /**
- * A transport of the chain (HTTP, retry, fail-over, instrumented): it sends a body given in parts
- * (the stored fragments, often views of the queue's read buffers) without joining them, and holds
- * none of them once it has answered.
+ * Sends `parts` as one request body: through `sendParts` when the transport has it; any other
+ * transport gets `send` with a joined copy, which it may keep (the parts' memory is reused for
+ * the queue's next reads once the batch is acknowledged).
  */
-export interface PartsTransport extends Transport {
-  [SEND_PARTS](parts: readonly Uint8Array[], options: SendOptions): Promise<SendResult>;
-}
-
-/**
- * Sends `parts` as one request body: in parts through a transport of the chain; any other
- * transport (an app's own) gets a joined copy it may keep, since the parts' memory is reused for
- * the next reads once the batch is acknowledged.
- */
-export function sendParts(
+export function sendInParts(
   transport: Transport,
   parts: readonly Uint8Array[],
   options: SendOptions,
 ): Promise<SendResult> {
-  const own = (transport as Partial<PartsTransport>)[SEND_PARTS];
-  return own !== undefined
-    ? own.call(transport, parts, options)
+  return transport.sendParts !== undefined
+    ? transport.sendParts(parts, options)
     : transport.send(Buffer.concat(parts), options);
 }
 

@@ -2,7 +2,13 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import { inspectQueue, openDiskQueue } from '@otel-lifeline/disk-queue';
-import { createHttpTransport, createRetryingTransport, drainCursor } from '@otel-lifeline/exporter';
+import {
+  createHttpTransport,
+  createRetryingTransport,
+  drainCursor,
+  type HttpTransport,
+  type Transport,
+} from '@otel-lifeline/exporter';
 import type { Compression } from '@otel-lifeline/exporter';
 import { codecFor } from '@otel-lifeline/otlp';
 import type { Signal } from '../config/config-types.js';
@@ -98,6 +104,20 @@ export async function runQueueDrain(directory: string, options: DrainOptions, io
   return report.failed ? 1 : 0;
 }
 
+/** `http`, counting its requests in `entry`; the parts (stored fragments) go out as they are, never joined. */
+function countingRequests(http: HttpTransport, entry: { requests: number }): Transport {
+  return {
+    send: (body, sendOptions) => {
+      entry.requests += 1;
+      return http.send(body, sendOptions);
+    },
+    sendParts: (parts, sendOptions) => {
+      entry.requests += 1;
+      return http.sendParts(parts, sendOptions);
+    },
+  };
+}
+
 async function drainOne(
   signal: Signal,
   directory: string,
@@ -162,12 +182,7 @@ async function drainOne(
     compression: options.compression,
     timeoutMs: options.timeoutMs,
   });
-  const countingHttp = {
-    send: (body: Uint8Array, sendOptions: Parameters<typeof http.send>[1]) => {
-      entry.requests += 1;
-      return http.send(body, sendOptions);
-    },
-  };
+  const countingHttp = countingRequests(http, entry);
   const transport = createRetryingTransport(countingHttp, {
     initialBackoffMs: 500,
     maxBackoffMs: 10_000,
@@ -185,7 +200,7 @@ async function drainOne(
   const total = queue.stats().cursors[cursor]?.pendingRecords ?? queue.stats().pendingRecords;
   bar?.start(total, 0, { signal, items: 0, requests: 0 });
   try {
-    // The exporter's read -> concatenate -> send -> ack path (fragments are joined as stored: no
+    // The exporter's read -> parts -> send -> ack path (fragments are sent as stored: no
     // decode, no re-encode, no recompression); it stops at the first batch no endpoint took.
     const drained = await drainCursor({
       cursor: queue.cursor(cursor),
