@@ -125,4 +125,35 @@ describe('a request body in parts', () => {
       Array.from({ length: total }, (_, i) => i % 251),
     );
   });
+
+  it("an app's own transport with sendParts gets each request's fragments as they are, in order", async () => {
+    const dir = await queueDir();
+    const writer = await openDiskQueue({ directory: dir });
+    for (let i = 0; i < 30; i++) expect(writer.append(fragmentOf(i))).toBe(true);
+    await writer.close();
+    const queue = await openDiskQueue({ directory: dir });
+    cleanups.push(() => queue.close());
+    const requests: number[][] = [];
+    let joined = 0;
+    const own: Transport = {
+      send(): Promise<SendResult> {
+        joined++;
+        return Promise.resolve({ kind: 'ok' });
+      },
+      sendParts(parts: readonly Uint8Array[]): Promise<SendResult> {
+        requests.push(parts.map((p) => p[0]!));
+        return Promise.resolve({ kind: 'ok' });
+      },
+    };
+    // Ten fragments per request.
+    await drainCursor({
+      cursor: queue.cursor(),
+      transport: own,
+      countItems: () => 1,
+      maxBatchBytes: 30_000,
+      maxBatchRecords: 1_000,
+    });
+    expect(joined).toBe(0);
+    expect(requests).toEqual([0, 10, 20].map((from) => Array.from({ length: 10 }, (_, i) => from + i)));
+  });
 });
