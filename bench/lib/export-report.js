@@ -129,7 +129,7 @@ const STAGE_LABELS = {
   frame: 'frame + CRC: copy into the group-commit buffer',
   write: 'queue write: pwritev O_DSYNC through the thread pool',
   read: 'read-back: segment reads + CRC checks',
-  concat: 'concatenation: fragments → one request body',
+  concat: 'request body: fragments → one request in parts (counted, never joined in memory)',
   http: 'HTTP: one attempt, request to answer',
 };
 
