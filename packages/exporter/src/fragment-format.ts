@@ -102,8 +102,9 @@ export function storedItems(record: Uint8Array): number | undefined {
   return u32(record, 16);
 }
 
+/** The little-endian uint32 at `at`, read from the bytes (no Buffer view allocated per call). */
 function u32(record: Uint8Array, at: number): number {
-  return Buffer.from(record.buffer, record.byteOffset, record.byteLength).readUInt32LE(at);
+  return (record[at]! | (record[at + 1]! << 8) | (record[at + 2]! << 16) | (record[at + 3]! << 24)) >>> 0;
 }
 
 /**
