@@ -18,13 +18,7 @@ import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import {
-  joinParts,
-  type PartsTransport,
-  type SendOptions,
-  type SendResult,
-  type Transport,
-} from './transport.js';
+import { joinParts, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -93,7 +87,7 @@ class AbortedError extends Error {
   }
 }
 
-class HttpTransportImpl implements HttpTransport, PartsTransport {
+class HttpTransportImpl implements HttpTransport {
   readonly url: string;
   readonly #target: URL;
   readonly #client: typeof http | typeof https;
