@@ -44,7 +44,7 @@ export class QueueReads {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly waiters = new Set<{ cursor: string; resolve: () => void }>();
   /** Buffers of the reads made with `recycle`, back after their batch is acknowledged. */
-  readonly buffers = new ReadBuffers();
+  private readonly buffers = new ReadBuffers();
 
   constructor(private readonly host: ReadHost) {}
 

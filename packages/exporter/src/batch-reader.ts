@@ -1,6 +1,7 @@
 import type { QueueBatch, QueueCursor } from '@otel-lifeline/disk-queue';
 import { stageEnd, stageStart } from './diagnostics.js';
 import { fragmentParts, plainBytes, type FragmentParts } from './fragment-format.js';
+import { partsBytes } from './transport.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -85,9 +86,8 @@ export function createBatchReader(
     join(batch) {
       const started = stageStart();
       const joined = fragmentParts(batch.records, count);
-      let bytes = 0;
-      for (const part of joined.parts) bytes += part.byteLength;
-      stageEnd('concat', started, batch.records.length, bytes);
+      // Summed only when someone listens: this runs once per request.
+      if (started >= 0) stageEnd('concat', started, batch.records.length, partsBytes(joined.parts));
       return joined;
     },
   };

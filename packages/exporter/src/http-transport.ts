@@ -18,7 +18,7 @@ import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import { joinParts, type SendOptions, type SendResult, type Transport } from './transport.js';
+import { joinParts, partsBytes, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -227,12 +227,10 @@ class HttpTransportImpl implements HttpTransport {
   #request(payload: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let result: SendResult | undefined;
-      let done = false;
       let released = false;
+      // Both are needed: the answer, and the body out of its hands (a second resolve does nothing).
       const settle = (): void => {
-        if (done || result === undefined || !released) return;
-        done = true;
-        resolve(result);
+        if (result !== undefined && released) resolve(result);
       };
       const release = (): void => {
         released = true;
@@ -246,8 +244,6 @@ class HttpTransportImpl implements HttpTransport {
         if (!released) request.destroy();
         settle();
       };
-      let length = 0;
-      for (const part of payload) length += part.byteLength;
       const request = this.#client.request({
         agent: this.#agent,
         method: 'POST',
@@ -255,7 +251,7 @@ class HttpTransportImpl implements HttpTransport {
         hostname: this.#target.hostname.replace(/^\[|\]$/g, ''),
         port: this.#target.port,
         path: `${this.#target.pathname}${this.#target.search}`,
-        headers: { ...this.#headers, 'content-length': String(length) },
+        headers: { ...this.#headers, 'content-length': String(partsBytes(payload)) },
         ...(this.#lookup ? { lookup: this.#lookup } : {}),
       });
       const timer = setTimeout(

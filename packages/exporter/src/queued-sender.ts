@@ -5,7 +5,7 @@ import type { DeadLetterWriter } from './dead-letter.js';
 import type { ExportOutcomes } from './export-outcomes.js';
 import { createBatchReader, type BatchReader, type Part } from './batch-reader.js';
 import { plainFragment } from './fragment-format.js';
-import { sendInParts, type SendResult, type Transport } from './transport.js';
+import { joinParts, sendInParts, type SendResult, type Transport } from './transport.js';
 
 /*
  * Drains one queue cursor through a transport, up to MAX_SENDS_IN_FLIGHT requests at a time, each
@@ -174,7 +174,7 @@ class QueuedSenderImpl implements QueuedSender {
         break;
       case 'rejected': {
         // Dead letters hold plain protobuf, whatever the queue stores.
-        const body = Buffer.concat(parts);
+        const body = joinParts(parts);
         const file = await o.deadLetter.write(encoding !== 'identity' ? plainFragment(body) : body, {
           signal: o.outcomes.signal,
           endpoint: o.name,

@@ -67,6 +67,13 @@ export function sendInParts(
     : transport.send(Buffer.concat(parts), options);
 }
 
+/** Bytes of a body given in parts. */
+export function partsBytes(parts: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.byteLength;
+  return bytes;
+}
+
 /** One body from parts, for a transport that needs it whole (it may be a view of the only part). */
 export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
