@@ -50,9 +50,16 @@ export interface ApiEvents {
   security(name: string, severity: Severity, body: string, attributes: Attributes, about: EventSubject): void;
 }
 
-export function createApiEvents(logger: Logger, metrics: HttpMetrics, redactor: Redactor): ApiEvents {
+/** `emitting` false (the `events: false` option): no record is made; security events are still counted. */
+export function createApiEvents(
+  logger: Logger,
+  metrics: HttpMetrics,
+  redactor: Redactor,
+  emitting = true,
+): ApiEvents {
   const emitRecord = createLogEmitter(logger);
   const emit: ApiEvents['emit'] = (eventName, severity, body, attributes, about, redacted = false) => {
+    if (!emitting) return;
     if (!redacted || redactor.observed()) redactor.redactAttributes(attributes as Record<string, unknown>);
     // The access line (`GET /users/:id 200 1.2 ms`) is made of the method, the route or the path
     // already redacted, the status and the duration: the detectors are not run on it again, as it

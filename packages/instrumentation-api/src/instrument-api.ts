@@ -74,7 +74,7 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     bodySize: config.bodySizeMetrics,
     histogramsElsewhere: producer !== undefined,
   });
-  const events = createApiEvents(logger, metrics, redactor);
+  const events = createApiEvents(logger, metrics, redactor, config.events);
   const isIgnored = compileRoutePatterns('ignorePaths', config.ignorePaths);
   const isLoginRoute = compileRoutePatterns('loginRoutes', options.loginRoutes ?? []);
   const outcomes = createRequestOutcomes(
@@ -92,14 +92,17 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
     describe,
   });
   const recordMetrics = createRequestMetrics(metrics, producer, config.bodySizeMetrics);
-  const exceptionEvent = createExceptionEvent(events);
-  const accessEvent = createAccessEvent({
-    config,
-    events,
-    redactor,
-    isIgnored,
-    random: options.random ?? Math.random,
-  });
+  // With `events: false` the two events of every request are not even put together.
+  const exceptionEvent = config.events ? createExceptionEvent(events) : undefined;
+  const accessEvent = config.events
+    ? createAccessEvent({
+        config,
+        events,
+        redactor,
+        isIgnored,
+        random: options.random ?? Math.random,
+      })
+    : undefined;
 
   const spans =
     options.tracerProvider === undefined ? undefined : createServerSpans(options.tracerProvider, redactor);
@@ -108,10 +111,10 @@ export function instrumentApi(options: InstrumentApiOptions = {}): InstrumentApi
   const reports = createRequestReports((outcome) => {
     endSpan?.(outcome);
     recordMetrics(outcome);
-    exceptionEvent(outcome);
+    exceptionEvent?.(outcome);
     security.fromOutcome(outcome);
     audit.fromOutcome(outcome);
-    accessEvent(outcome);
+    accessEvent?.(outcome);
   }, config.batchReports);
   const capture = startRequestCapture(
     config,

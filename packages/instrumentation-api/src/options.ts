@@ -29,6 +29,12 @@ export interface InstrumentApiOptions {
   /** Where events go. Default: the global LoggerProvider (`logs.getLoggerProvider()`). */
   loggerProvider?: LoggerProvider;
   /**
+   * Emit the events: access, exception, security and audit log records. Default true. With
+   * `false` no log record is made (not even handed to a no-op logger) while the server span and
+   * the HTTP metrics stay as they are: for an app that exports traces and metrics but no logs.
+   */
+  events?: boolean;
+  /**
    * Starts the HTTP server span of each request here, from the same capture as the access event
    * (server-span.ts). Without it no server span is started: the events link to the span another
    * http instrumentation made active, and name it after the route.
@@ -105,6 +111,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   bodySizeMetrics: boolean;
   batchReports: boolean;
+  events: boolean;
   bruteForce: Required<BruteForceOptions> | false;
   consumerHashKey: Uint8Array | undefined;
 }
@@ -164,6 +171,8 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     throw configError('bodySizeMetrics', bodySizeMetrics, 'true or false');
   const batchReports = options.batchReports ?? false;
   if (typeof batchReports !== 'boolean') throw configError('batchReports', batchReports, 'true or false');
+  const events = options.events ?? true;
+  if (typeof events !== 'boolean') throw configError('events', events, 'true or false');
   if (options.identify !== undefined && typeof options.identify !== 'function') {
     throw configError(
       'identify',
@@ -182,6 +191,7 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     maxBodyBytes,
     bodySizeMetrics,
     batchReports,
+    events,
     bruteForce,
     consumerHashKey,
   };

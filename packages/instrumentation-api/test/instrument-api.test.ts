@@ -137,6 +137,38 @@ describe('instrumentApi', () => {
     expect(values).toEqual({ 'lifeline.security.authn_login_fail': 2, 'lifeline.security.authz_fail': 1 });
   });
 
+  it('with events: false emits no log record, and still records the HTTP metrics and counts security events', async () => {
+    const { api, pipeline, base } = await setup({ events: false });
+    for (const s of [200, 401, 500]) await (await fetch(`${base}/x?status=${s}`)).text();
+    await (await fetch(`${base}/items/7`)).text();
+    const req = { method: 'GET', url: '/export', headers: {}, socket: {} } as unknown as IncomingMessage;
+    api.reportAudit({ action: 'export', resource: 'invoices', outcome: 'success', request: req });
+    const metrics = async () => (await pipeline.collect()).scopeMetrics[0]!.metrics;
+    const duration = async () =>
+      (await metrics()).find((m) => m.descriptor.name === 'http.server.request.duration')?.dataPoints ?? [];
+    // The metrics are recorded when a response finishes, which may be after the client's answer.
+    let points = await duration();
+    for (let i = 0; i < 50 && points.length < 4; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      points = await duration();
+    }
+    expect(
+      points.map((p) => [p.attributes['http.response.status_code'], p.attributes['http.route']]),
+    ).toEqual(
+      expect.arrayContaining([
+        [200, undefined],
+        [401, undefined],
+        [500, undefined],
+        [200, '/items/:id'],
+      ]),
+    );
+    const counter = (await metrics()).find((m) => m.descriptor.name === 'lifeline.security.events')!;
+    expect(counter.dataPoints.map((p) => [p.attributes['event.name'], p.value])).toEqual([
+      ['lifeline.security.authn_login_fail', 1],
+    ]);
+    expect(pipeline.records()).toEqual([]);
+  });
+
   it('samples successful access events by ratio but keeps every 4xx and 5xx', async () => {
     let n = 0;
     const { pipeline, base } = await setup({
@@ -351,6 +383,9 @@ describe('instrumentApi', () => {
       /captureHeaders\.request\[0\]/,
     );
     expect(() => instrumentApi({ loginRoutes: ['login'] })).toThrow(/loginRoutes\[0\]/);
+    expect(() => instrumentApi({ events: 'no' as never })).toThrow(
+      /invalid option events: got "no", expected true or false/,
+    );
     const { api } = await setup({});
     expect(() => instrumentApi({})).toThrow(/already active/);
     await api.shutdown();

@@ -225,18 +225,22 @@ function startPipelines(
     registerProcessMetrics(meterProvider, DISTRO_VERSION);
     unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
   }
-  const instrumenting = config.instrumentation.enabled && loggerProvider !== undefined;
+  // The API instrumentation runs whenever a signal it feeds is on: with logs off (traces and
+  // metrics only, a common setup) it still makes the server spans and the HTTP metrics, and
+  // emits no events.
+  const instrumenting =
+    config.instrumentation.enabled &&
+    (loggerProvider !== undefined || meterProvider !== undefined || tracerProvider !== undefined);
   if (tracerProvider) unregisters.push(registerHttpInstrumentation(config, tracerProvider, !instrumenting));
 
-  const api =
-    instrumenting && loggerProvider
-      ? startInstrumentation(config, options, redaction.options, unregisters, {
-          loggerProvider,
-          meterProvider,
-          metricsProducer,
-          tracerProvider,
-        })
-      : undefined;
+  const api = instrumenting
+    ? startInstrumentation(config, options, redaction.options, unregisters, {
+        loggerProvider,
+        meterProvider,
+        metricsProducer,
+        tracerProvider,
+      })
+    : undefined;
   if (api) tracker.beforeFlush = () => api.flushReports();
 
   const lifecycle = createLifecycle({
@@ -273,7 +277,7 @@ function startInstrumentation(
   redaction: ReturnType<typeof createSignalRedaction>['options'],
   unregisters: Array<() => void>,
   sdk: {
-    loggerProvider: LoggerProvider;
+    loggerProvider: LoggerProvider | undefined;
     meterProvider: MeterProvider | undefined;
     metricsProducer: HttpMetricsProducer | undefined;
     tracerProvider: TracerProvider | undefined;
@@ -281,7 +285,7 @@ function startInstrumentation(
 ): InstrumentApiHandle {
   const { loggerProvider, meterProvider, metricsProducer, tracerProvider } = sdk;
   const api = instrumentApi({
-    loggerProvider,
+    ...(loggerProvider ? { loggerProvider } : { events: false }),
     ...(meterProvider ? { meterProvider } : {}),
     ...(metricsProducer ? { metricsProducer } : {}),
     ...(tracerProvider ? { tracerProvider } : {}),

@@ -133,6 +133,42 @@ describe('OTEL_* variables', () => {
       await receiver.close();
     }
   });
+  it('OTEL_LOGS_EXPORTER=none emits no event, and the API instrumentation still makes the server spans and the HTTP metrics', async () => {
+    const receiver = await createReceiver();
+    const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
+      env: {
+        OTEL_LOGS_EXPORTER: 'none',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        LIFELINE_QUEUE_DIR: join(work, 'no-logs-queue'),
+        LIFELINE_CONFIG_FILE: undefined,
+      },
+    });
+    try {
+      const url = await app.url;
+      for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok?i=${i}`)).text();
+      await (await fetch(`${url}/login`)).text();
+      await stop(app.child, 'SIGTERM');
+      expect(receiver.logRecords()).toEqual([]);
+      const spans = receiver.spans();
+      expect(spans.map((s) => s.scope?.name)).toEqual(Array(4).fill('@otel-lifeline/instrumentation-api'));
+      const duration = receiver
+        .metrics()
+        .filter((m) => m.metric.name === 'http.server.request.duration')
+        .flatMap((m) => m.metric.histogram?.dataPoints ?? []);
+      const count = (status: number) =>
+        duration
+          .filter((p) =>
+            p.attributes?.some(
+              (a) => a.key === 'http.response.status_code' && Number(a.value?.intValue) === status,
+            ),
+          )
+          .reduce((n, p) => n + Number(p.count), 0);
+      expect([count(200), count(401)]).toEqual([3, 1]);
+    } finally {
+      await stop(app.child);
+      await receiver.close();
+    }
+  });
 });
 
 describe('an own NodeSDK next to Lifeline', () => {
