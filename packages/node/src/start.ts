@@ -225,12 +225,9 @@ function startPipelines(
     registerProcessMetrics(meterProvider, DISTRO_VERSION);
     unregisters.push(registerRuntimeMetrics(meterProvider, DISTRO_VERSION));
   }
-  // The API instrumentation runs whenever a signal it feeds is on: with logs off (traces and
-  // metrics only, a common setup) it still makes the server spans and the HTTP metrics, and
-  // emits no events.
-  const instrumenting =
-    config.instrumentation.enabled &&
-    (loggerProvider !== undefined || meterProvider !== undefined || tracerProvider !== undefined);
+  // Some signal is on here (with none, start() returned): the API instrumentation runs, also with
+  // logs off (traces and metrics only), then for the server spans and the HTTP metrics alone.
+  const instrumenting = config.instrumentation.enabled;
   if (tracerProvider) unregisters.push(registerHttpInstrumentation(config, tracerProvider, !instrumenting));
 
   const api = instrumenting
