@@ -32,6 +32,7 @@ export interface InstrumentApiOptions {
    * Emit the events: access, exception, security and audit log records. Default true. With
    * `false` no log record is made (not even handed to a no-op logger) while the server span and
    * the HTTP metrics stay as they are: for an app that exports traces and metrics but no logs.
+   * `captureBodies` is then ignored (bodies are only ever recorded on the access event).
    */
   events?: boolean;
   /**
@@ -186,8 +187,9 @@ export function resolveOptions(options: InstrumentApiOptions): ResolvedOptions {
     ignorePaths: options.ignorePaths ?? DEFAULT_IGNORE_PATHS,
     requestHeaders: headers('captureHeaders.request', options.captureHeaders?.request),
     responseHeaders: headers('captureHeaders.response', options.captureHeaders?.response),
-    captureRequestBody: options.captureBodies?.request === true,
-    captureResponseBody: options.captureBodies?.response === true,
+    // Bodies go on the access event only: with no events, nothing is captured.
+    captureRequestBody: events && options.captureBodies?.request === true,
+    captureResponseBody: events && options.captureBodies?.response === true,
     maxBodyBytes,
     bodySizeMetrics,
     batchReports,

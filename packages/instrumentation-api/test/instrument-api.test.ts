@@ -169,6 +169,27 @@ describe('instrumentApi', () => {
     expect(pipeline.records()).toEqual([]);
   });
 
+  it('captures no body with events: false (bodies are recorded on the access event only)', async () => {
+    const wrapped: boolean[][] = [];
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      // Body capture wraps the request's push and the response's write and end, per request.
+      wrapped.push([Object.hasOwn(req, 'push'), Object.hasOwn(res, 'write'), Object.hasOwn(res, 'end')]);
+      res.setHeader('content-type', 'text/plain');
+      res.end('ok');
+    };
+    const post = (base: string) =>
+      fetch(`${base}/notes`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const on = await setup({ captureBodies: { request: true, response: true } }, handler);
+    await (await post(on.base)).text();
+    await on.api.shutdown();
+    const off = await setup({ events: false, captureBodies: { request: true, response: true } }, handler);
+    await (await post(off.base)).text();
+    expect(wrapped).toEqual([
+      [true, true, true],
+      [false, false, false],
+    ]);
+  });
+
   it('samples successful access events by ratio but keeps every 4xx and 5xx', async () => {
     let n = 0;
     const { pipeline, base } = await setup({
