@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReceiver } from '@otel-lifeline/receiver';
+import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { formatProblem, loadConfig } from '@otel-lifeline/node';
 import { readSdkSettings } from '../src/config/otel-env.js';
 import { apiFixture, startNode, stop } from './child-process.js';
@@ -111,43 +111,21 @@ describe('OTEL_* variables', () => {
   });
 
   it('OTEL_TRACES_SAMPLER=always_off exports no span, and the access events still arrive', async () => {
-    const receiver = await createReceiver();
-    const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
-      env: {
-        OTEL_TRACES_SAMPLER: 'always_off',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        LIFELINE_QUEUE_DIR: join(work, 'sampler-queue'),
-        LIFELINE_CONFIG_FILE: undefined,
+    await withRegisteredApp(
+      { OTEL_TRACES_SAMPLER: 'always_off' },
+      'sampler-queue',
+      ['/ok', '/ok', '/ok'],
+      (receiver) => {
+        expect(
+          receiver.logRecords().filter((r) => r.record.eventName === 'lifeline.api.access'),
+        ).toHaveLength(3);
+        expect(receiver.spans()).toHaveLength(0);
       },
-    });
-    try {
-      const url = await app.url;
-      for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok`)).text();
-      await stop(app.child, 'SIGTERM');
-      expect(receiver.logRecords().filter((r) => r.record.eventName === 'lifeline.api.access')).toHaveLength(
-        3,
-      );
-      expect(receiver.spans()).toHaveLength(0);
-    } finally {
-      await stop(app.child);
-      await receiver.close();
-    }
+    );
   });
   it('OTEL_LOGS_EXPORTER=none emits no event, and the API instrumentation still makes the server spans and the HTTP metrics', async () => {
-    const receiver = await createReceiver();
-    const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
-      env: {
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        LIFELINE_QUEUE_DIR: join(work, 'no-logs-queue'),
-        LIFELINE_CONFIG_FILE: undefined,
-      },
-    });
-    try {
-      const url = await app.url;
-      for (let i = 0; i < 3; i++) await (await fetch(`${url}/ok?i=${i}`)).text();
-      await (await fetch(`${url}/login`)).text();
-      await stop(app.child, 'SIGTERM');
+    const paths = ['/ok?i=0', '/ok?i=1', '/ok?i=2', '/login'];
+    await withRegisteredApp({ OTEL_LOGS_EXPORTER: 'none' }, 'no-logs-queue', paths, (receiver) => {
       expect(receiver.logRecords()).toEqual([]);
       const spans = receiver.spans();
       expect(spans.map((s) => s.scope?.name)).toEqual(Array(4).fill('@otel-lifeline/instrumentation-api'));
@@ -164,12 +142,40 @@ describe('OTEL_* variables', () => {
           )
           .reduce((n, p) => n + Number(p.count), 0);
       expect([count(200), count(401)]).toEqual([3, 1]);
-    } finally {
-      await stop(app.child);
-      await receiver.close();
-    }
+    });
   });
 });
+
+/**
+ * The API fixture started with the register entry and `env`, exporting to a receiver of its own:
+ * GETs `paths` in turn, stops the app with SIGTERM (its shutdown delivers what it holds), then
+ * hands the receiver to `check`.
+ */
+async function withRegisteredApp(
+  env: Record<string, string>,
+  queue: string,
+  paths: readonly string[],
+  check: (receiver: Receiver) => void,
+): Promise<void> {
+  const receiver = await createReceiver();
+  const app = startNode(['--import', '@otel-lifeline/node/register', apiFixture], {
+    env: {
+      ...env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      LIFELINE_QUEUE_DIR: join(work, queue),
+      LIFELINE_CONFIG_FILE: undefined,
+    },
+  });
+  try {
+    const url = await app.url;
+    for (const path of paths) await (await fetch(`${url}${path}`)).text();
+    await stop(app.child, 'SIGTERM');
+    check(receiver);
+  } finally {
+    await stop(app.child);
+    await receiver.close();
+  }
+}
 
 describe('an own NodeSDK next to Lifeline', () => {
   it('keeps the globals of the SDK started first, without a duplicate registration, and Lifeline still delivers its events', async () => {
