@@ -508,14 +508,14 @@ export function drainBacklogTable(rows) {
         `| drain a ${(backlog.bytes / MB).toFixed(0)} MB backlog of ${BACKLOG_NAMES[backlog.source]} (${(backlog.plainBytes / backlog.bytes).toFixed(1)}× compressed, ${backlog.fragmentBytes.toFixed(0)} B fragments) to an endpoint, ${name} | ${range(runs.map((r) => r.mbPerSec))} MB/s of queue bytes, ${range(
           runs.map((r) => r.recordsPerSec / 1e6),
           2,
-        )} M records/s, ${median(runs.map((r) => r.plainMbPerSec)).toFixed(0)} MB/s of protobuf before compression (cat of the segment files: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
+        )} M records/s, ${median(runs.map((r) => r.plainMbPerSec)).toFixed(0)} MB/s of protobuf before compression, ${median(runs.map((r) => r.requests)).toLocaleString('en-US')} requests (cat of the segment files: ${median(runs.map((r) => r.catMbPerSec)).toFixed(0)} MB/s) |`,
       );
     }
   }
   if (rows.drain) {
     lines.push(
       '',
-      `Drain rows: median (min–max) of ${rows.rounds ?? 3} rounds per drainer, measured ${rows.measuredAt ? rows.measuredAt.slice(0, 16).replace('T', ' ') + ' UTC' : 'with the run above'} (\`node bench/export.js --only drain\` measures them alone). The sender's rounds run in one process, so its first one also warms the code up; \`lifeline queue drain\` is a new process each time, its start-up included. The aim is ≥ 400 MB/s of queue bytes, end to end. The first backlog is what a user's holds: the logs queue the distribution writes (started with \`--import\`, its endpoint down). The second is the export bench's record, which compresses several times better, so its requests (≤ 2 MiB of protobuf each) are smaller at rest and the cost of each request weighs more per MB.`,
+      `Drain rows: median (min–max) of ${rows.rounds ?? 3} rounds per drainer, measured ${rows.measuredAt ? rows.measuredAt.slice(0, 16).replace('T', ' ') + ' UTC' : 'with the run above'} (\`node bench/export.js --only drain\` measures them alone). The sender's rounds run in one process, so its first one also warms the code up; \`lifeline queue drain\` is a new process each time, its start-up included. The aim is ≥ 400 MB/s of queue bytes, end to end. The first backlog is what a user's holds: the logs queue the distribution writes (started with \`--import\`, its endpoint down). The second is the export bench's record, which compresses several times better, so its requests are smaller at rest and the cost of each request weighs more per MB. Each drainer sends requests of its own default size: the app's sender up to 2 MiB of protobuf (the exporter's \`maxBatchBytes\`), \`lifeline queue drain\` up to 8 MiB (\`--max-request-bytes\`), a quarter of the requests for the same backlog.`,
     );
   }
   return lines.join('\n');

@@ -38,6 +38,13 @@ export interface InspectOptions {
   fs?: FileSystem;
   lockStaleMs?: number;
   nowMs?: number;
+  /**
+   * Scan the last segment for its records (default true). With false the owner, the ledger's
+   * positions and the segment files are read as usual, but the last segment counts as holding no
+   * record, so pending counts leave it out and the ledger is not checked against it: for a caller
+   * that only needs the owner and the cursor names before opening the queue, which scans it again.
+   */
+  scanTail?: boolean;
 }
 
 /**
@@ -52,7 +59,8 @@ export async function inspectQueue(
   const fs = options.fs ?? createNodeFileSystem();
   const nowMs = options.nowMs ?? systemClock.now();
   const lockStaleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
-  const own = await inspectOne(fs, directory, '', nowMs, lockStaleMs);
+  const scanTail = options.scanTail ?? true;
+  const own = await inspectOne(fs, directory, '', nowMs, lockStaleMs, scanTail);
   const names = await fs.readdir(directory).catch(() => [] as string[]);
   for (const name of names.filter((n) => SUBDIRECTORY_PATTERN.test(n)).sort()) {
     const dir = join(directory, name);
@@ -61,7 +69,7 @@ export async function inspectQueue(
       () => false,
     );
     if (!isDir) continue;
-    const sub = await inspectOne(fs, dir, `${name}/`, nowMs, lockStaleMs);
+    const sub = await inspectOne(fs, dir, `${name}/`, nowMs, lockStaleMs, scanTail);
     own.subQueues.push(sub);
     own.pendingRecords += sub.pendingRecords;
     own.pendingBytes += sub.pendingBytes;
@@ -87,6 +95,7 @@ async function inspectOne(
   prefix: string,
   nowMs: number,
   lockStaleMs: number,
+  scanTail: boolean,
 ): Promise<QueueInspection> {
   const zero = (): Record<DropReason, number> =>
     Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
@@ -104,9 +113,9 @@ async function inspectOne(
   }));
   const usable = headers.filter((h) => h.header !== undefined);
   const last = usable[usable.length - 1];
-  let endSeq = 0;
-  let tailDurable = 0;
-  if (last?.header !== undefined) {
+  let endSeq = last?.header?.firstSeq ?? 0;
+  let tailDurable = last?.header?.headerLength ?? 0;
+  if (last?.header !== undefined && scanTail) {
     const file = await fs.open(join(directory, last.name), 'r');
     try {
       const scan = await scanSegment(file, last.header.headerLength, last.size);
@@ -125,7 +134,7 @@ async function inspectOne(
     const decoded = decodeLedger(await fs.readFile(join(directory, LEDGER_FILE)));
     if (decoded.ok) {
       positions = decoded.state.cursors;
-      const past = last === undefined ? undefined : pastTheEnd(positions, last.id, endSeq);
+      const past = last === undefined || !scanTail ? undefined : pastTheEnd(positions, last.id, endSeq);
       if (past !== undefined) {
         // As the queue itself does on open: a ledger the segments contradict is not believed.
         ledgerProblem = `disagrees with the segments: ${past}; the queue will read every segment again`;

@@ -1,4 +1,14 @@
 #!/usr/bin/env node
+// Node's on-disk compile cache (as the register entry turns on): each later command skips
+// compiling the bundle, about 25 ms of its start. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+import { enableCompileCache } from 'node:module';
+
+try {
+  enableCompileCache?.();
+} catch {
+  // No cache: the modules are compiled as usual.
+}
+
 // The command from its bundle (scripts/bundle-register.mjs: one file instead of about 240), or from
 // the modules unbundled in a checkout where only tsc ran.
 let cli;

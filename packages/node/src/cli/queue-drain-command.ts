@@ -26,6 +26,8 @@ export interface DrainOptions {
   cursor?: string;
   signal?: Signal;
   maxAttempts: number;
+  /** Largest request before compression, in bytes (a single larger record still goes alone). */
+  maxRequestBytes: number;
   keys?: Record<string, Uint8Array>;
   keyId?: string;
   json?: boolean;
@@ -52,7 +54,6 @@ export interface DrainReport {
 }
 
 const BATCH_RECORDS = 512;
-const BATCH_BYTES = 2 * 1024 * 1024;
 
 /**
  * Replays a queue left behind (a crashed pod's volume) to an OTLP endpoint. Each batch is
@@ -125,7 +126,8 @@ async function drainOne(
   bar: SingleBar | undefined,
   io: CliIo,
 ): Promise<DrainReport['signals'][number]> {
-  const before = await inspectQueue(directory);
+  // Owner and cursor names only: opening the queue scans its last segment, once is enough.
+  const before = await inspectQueue(directory, { scanTail: false });
   if (before.owner?.alive === true) {
     throw new Error(
       `${directory} is owned by a running process (pid ${before.owner.pid}); stop it first (it drains its own queue)`,
@@ -160,12 +162,15 @@ async function drainOne(
     remaining: 0,
     skipped,
   };
-  if (before.pendingRecords > 0 && queue.stats().segments === 0) {
+  if (before.segments > 0 && queue.stats().segments === 0) {
     // The directory could not be used (read-only, permissions): nothing was read, nothing deleted.
-    await queue.close();
-    throw new Error(
-      `cannot drain ${directory}: ${before.pendingRecords} records pending but the queue cannot be opened for writing (${problems[0] ?? 'unknown error'}); nothing was sent or deleted`,
-    );
+    const pending = (await inspectQueue(directory)).pendingRecords;
+    if (pending > 0) {
+      await queue.close();
+      throw new Error(
+        `cannot drain ${directory}: ${pending} records pending but the queue cannot be opened for writing (${problems[0] ?? 'unknown error'}); nothing was sent or deleted`,
+      );
+    }
   }
   for (const p of problems) print(io.stderr, `lifeline queue drain: ${directory}: ${p}`);
   if (resolve(queue.directory) !== resolve(directory)) {
@@ -207,7 +212,7 @@ async function drainOne(
       transport,
       countItems: (fragment) => codec.countEncodedItems(fragment),
       maxBatchRecords: BATCH_RECORDS,
-      maxBatchBytes: BATCH_BYTES,
+      maxBatchBytes: options.maxRequestBytes,
       onAcked: (progress) =>
         bar?.update(progress.records, { signal, items: progress.items, requests: entry.requests }),
     });
@@ -217,7 +222,7 @@ async function drainOne(
     if (drained.stopped?.kind === 'rejected') {
       const { status, reason } = drained.stopped;
       throw new Error(
-        `${url} rejected a batch${status ? ` with HTTP ${status}` : ''}: ${reason}; the batch stays in the queue`,
+        `${url} rejected a batch${status ? ` with HTTP ${status}` : ''}: ${reason}; the batch stays in the queue${status === 413 ? `; its requests were up to ${options.maxRequestBytes} bytes before compression: a lower --max-request-bytes fits the endpoint's limit` : ''}`,
       );
     }
     if (drained.stopped?.kind === 'retryable') {

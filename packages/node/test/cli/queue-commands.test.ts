@@ -111,6 +111,46 @@ describe('lifeline queue', () => {
     expect((await inspectQueue(dir)).pendingRecords).toBe(1);
   });
 
+  it('drain sends requests of up to --max-request-bytes before compression, 8 MiB by default, and names the option when the endpoint answers 413', async () => {
+    const dir = join(work, 'request-size', 'logs');
+    const queue = await openDiskQueue({ directory: dir });
+    // 12 records of 400 KiB each (4.7 MiB): one request under the default bound.
+    for (let i = 0; i < 12; i += 1) {
+      queue.append(
+        logsCodec.encode({
+          resourceLogs: [
+            {
+              scopeLogs: [
+                { logRecords: [{ eventName: `big-${i}`, body: { stringValue: 'x'.repeat(400 * 1024) } }] },
+              ],
+            },
+          ],
+        }),
+      );
+    }
+    await queue.close();
+    // Takes 2 MiB after decompression: the default request is refused with 413, and stays queued.
+    const receiver = await createReceiver({ maxBodyBytes: 2 * 1024 * 1024 });
+    try {
+      const refused = await runDrain(dir, receiver.url, '--no-progress');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/HTTP 413.*up to 8388608 bytes before compression.*--max-request-bytes/);
+      expect((await inspectQueue(dir)).pendingRecords).toBe(12);
+      expect(receiver.logRecords()).toHaveLength(0);
+
+      const drained = await runDrain(dir, receiver.url, '--max-request-bytes', '1MiB', '--json');
+      expect(drained.code).toBe(0);
+      // Two records (800 KiB and a few bytes) fit 1 MiB, three do not.
+      expect(JSON.parse(drained.stdout).signals[0]).toMatchObject({ records: 12, items: 12, requests: 6 });
+      expect(receiver.logRecords()).toHaveLength(12);
+    } finally {
+      await receiver.close();
+    }
+    const bad = await runDrain(dir, 'http://127.0.0.1:9', '--max-request-bytes', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-request-bytes.*'lots' is invalid.*expected a size such as 256MiB/);
+  });
+
   it('verify reports a corrupted record by segment and offset and exits 1', async () => {
     const dir = join(work, 'corrupt', 'logs');
     const queue = await openDiskQueue({ directory: dir });
