@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Node's on-disk compile cache (as the register entry turns on): each later command skips
-// compiling the bundle, about 25 ms of its start. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+// compiling the bundle, 10-25 ms of its start. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 import { enableCompileCache } from 'node:module';
 
 try {
