@@ -7,6 +7,7 @@ import {
   parseKeyValueList,
   parseSize,
 } from '../config/parse-values.js';
+import type { Parsed } from '../config/parse-values.js';
 import { SIGNALS } from '../config/config-types.js';
 import type { Signal } from '../config/config-types.js';
 import { LifelineConfigError } from '../errors.js';
@@ -20,21 +21,21 @@ const port = (value: string): number => {
     throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 };
-const url = (value: string): URL => {
-  const parsed = parseHttpUrl(value);
-  if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
-  return parsed.value;
-};
+/** An argument parser from one of the configuration's value parsers: its `expected` is the error. */
+const parsedBy =
+  <T>(parse: (value: string) => Parsed<T>) =>
+  (value: string): T => {
+    const parsed = parse(value);
+    if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
+    return parsed.value;
+  };
+const url = parsedBy(parseHttpUrl);
 const header = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const parsed = parseKeyValueList(value);
   if (!parsed.ok) throw new InvalidArgumentError('expected name=value');
   return { ...previous, ...parsed.value };
 };
-const duration = (value: string): number => {
-  const parsed = parseDuration(value, { bareMilliseconds: true });
-  if (!parsed.ok) throw new InvalidArgumentError(parsed.expected);
-  return parsed.value;
-};
+const duration = parsedBy((value) => parseDuration(value, { bareMilliseconds: true }));
 /**
  * `lifeline queue drain`'s default bound on a request before compression. A drain replays a
  * backlog by hand, and each request costs about the same whatever its size: at 8 MiB the
@@ -45,12 +46,7 @@ const duration = (value: string): number => {
  * `--max-request-bytes` lowers it.
  */
 const DRAIN_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
-const size = (value: string): number => {
-  const parsed = parseSize(value);
-  if (!parsed.ok || parsed.value < 1)
-    throw new InvalidArgumentError(parsed.ok ? 'expected at least 1 byte' : parsed.expected);
-  return parsed.value;
-};
+const size = parsedBy(parseSize);
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
