@@ -165,7 +165,11 @@ export async function appRole(config) {
     sample();
     setInterval(sample, config.sampleEveryMs).unref();
   }
-  if (config.variant === 'stock') {
+  if (config.variant === 'drop') {
+    // The baseline of the export path's own cost: the SDK's emit and this app, every record
+    // dropped by the processor it reaches.
+    processor = { onEmit() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+  } else if (config.variant === 'stock') {
     const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
     processor = new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: config.endpoints[0] }) });
   } else if (config.variant === 'lifeline-worker') {

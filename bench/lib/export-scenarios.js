@@ -4,7 +4,9 @@
 //
 //   profile        20,000 records/s for 4 s (--quick: 2 s) to the receiver, with every stage timed
 //                  on `lifeline:stage` (and `lifeline:export:ok` for the HTTP attempt), under
-//                  `--cpu-prof`; then the same run with no one subscribed, for the counters' cost.
+//                  `--cpu-prof`; then the same run with no one subscribed, for the counters' cost;
+//                  then the export path's own cost: Lifeline, the stock pipeline and an app whose
+//                  processor drops each record (the baseline), 3 rounds in rotated order.
 //   outage-load    the outage scenario with one busy process per core beside the app.
 //   long-outage    the backend down for 10 min (--quick: 30 s) at 5,000 records/s, Lifeline with
 //                  its defaults, after 5 min (--quick: 10 s) at that rate with the backend up (the
@@ -86,6 +88,7 @@ export async function stageProfile({ receiver, tmpRoot, rate, seconds, maxBackof
   };
   const profiled = await once(true);
   const plain = await once(false);
+  const exportPath = await exportPathCost({ receiver, tmpRoot, rate, seconds, maxBackoffMs });
   const { run } = profiled;
   const perRecordUs = (ms) => (ms * 1000) / run.emitted;
   const stages = {};
@@ -129,6 +132,69 @@ export async function stageProfile({ receiver, tmpRoot, rate, seconds, maxBackof
       mainThreadUsPerRecord: (plain.run.mainThreadCpuMs * 1000) / plain.run.emitted,
       processUsPerRecord: (plain.run.processCpuMs * 1000) / plain.run.emitted,
     },
+    exportPath,
+  };
+}
+
+/** The pipelines whose export path is measured against the dropping app, in each round's order. */
+const EXPORT_PATH_VARIANTS = ['lifeline', 'stock', 'drop'];
+const EXPORT_PATH_ROUNDS = 3;
+
+/**
+ * What exporting a record costs, apart from making it: the same app at the same rate with Lifeline's
+ * durable processor (defaults), with the stock pipeline (BatchLogRecordProcessor + OTLPLogExporter,
+ * protobuf), and with a processor that drops each record (the SDK's emit and the app alone), in
+ * rotated order over EXPORT_PATH_ROUNDS rounds, no counters and no profiler. CPU µs per record, main
+ * thread and whole process (every thread), until everything emitted was delivered; each pipeline's
+ * export path is its figure minus the dropping app's in the same round.
+ */
+async function exportPathCost({ receiver, tmpRoot, rate, seconds, maxBackoffMs }) {
+  const runs = Object.fromEntries(EXPORT_PATH_VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < EXPORT_PATH_ROUNDS; round++) {
+    for (let i = 0; i < EXPORT_PATH_VARIANTS.length; i++) {
+      const variant = EXPORT_PATH_VARIANTS[(i + round) % EXPORT_PATH_VARIANTS.length];
+      await receiver.call('reset');
+      const app = await spawnRole('app', {
+        variant,
+        rate,
+        endpoints: [receiver.url],
+        queueDir: freshQueueDir(tmpRoot, `export-path-${variant}`),
+        maxBackoffMs,
+      });
+      const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
+      const delivered =
+        variant === 'drop' ? 0 : (await settle(receiver, run.emitted, QUIET_MS, 60_000)).unique;
+      await app.close('shutdown');
+      runs[variant][round] = {
+        emitted: run.emitted,
+        delivered,
+        mainUs: (run.mainThreadCpuMs * 1000) / run.emitted,
+        processUs: (run.processCpuMs * 1000) / run.emitted,
+      };
+    }
+  }
+  const of = (variant, key) => summary(runs[variant].map((r) => r[key]));
+  const over = (variant, key) => summary(runs[variant].map((r, round) => r[key] - runs.drop[round][key]));
+  const figures = (variant) => ({
+    mainUsPerRecord: of(variant, 'mainUs'),
+    processUsPerRecord: of(variant, 'processUs'),
+  });
+  return {
+    rounds: EXPORT_PATH_ROUNDS,
+    drop: figures('drop'),
+    lifeline: {
+      ...figures('lifeline'),
+      mainOverDrop: over('lifeline', 'mainUs'),
+      processOverDrop: over('lifeline', 'processUs'),
+    },
+    stock: {
+      ...figures('stock'),
+      mainOverDrop: over('stock', 'mainUs'),
+      processOverDrop: over('stock', 'processUs'),
+    },
+    lost: Object.fromEntries(
+      ['lifeline', 'stock'].map((v) => [v, runs[v].reduce((n, r) => n + (r.emitted - r.delivered), 0)]),
+    ),
   };
 }
 

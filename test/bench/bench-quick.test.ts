@@ -48,6 +48,13 @@ describe('the benchmark suite in quick mode', () => {
     const exp = JSON.parse(fs.readFileSync(path.join(outDir, 'export.json'), 'utf8')) as {
       workerPipeline: { runs: Array<{ variant: string; emitted: number; lost: number }> };
       longOutage: { lost: number; control: { emitted: number; lost: number } };
+      profile: {
+        exportPath: {
+          lost: { lifeline: number };
+          lifeline: { processOverDrop: { median: number } };
+          stock: { processOverDrop: { median: number } };
+        };
+      };
     };
     expect(new Set(exp.workerPipeline.runs.map((r) => r.variant))).toEqual(
       new Set(['lifeline', 'lifeline-worker']),
@@ -61,6 +68,13 @@ describe('the benchmark suite in quick mode', () => {
     expect(exp.longOutage.control.lost).toBe(0);
     expect(report).toContain('The pipeline in a worker thread');
     expect(report).toContain('long outage, control');
+    // The export path's own cost: each pipeline costs more than the app whose processor drops
+    // every record, Lifeline delivered all it emitted, and the report renders the rows.
+    const exportPath = exp.profile.exportPath;
+    expect(exportPath.lost.lifeline).toBe(0);
+    expect(exportPath.lifeline.processOverDrop.median).toBeGreaterThan(0);
+    expect(exportPath.stock.processOverDrop.median).toBeGreaterThan(0);
+    expect(report).toContain('Lifeline’s export path');
     // bench:http's fixed-rate rounds answered what they offered, and the idle window measured
     // every server; the report renders both.
     const http = JSON.parse(fs.readFileSync(path.join(outDir, 'http.json'), 'utf8')) as {
