@@ -136,6 +136,34 @@ export async function stageProfile({ receiver, tmpRoot, rate, seconds, maxBackof
   };
 }
 
+/**
+ * One run of the app role: the receiver reset, the app started (`pin(app)`, when given, before
+ * the run), `seconds` at `rate`, then the receiver settled on what it emitted (an app that drops
+ * its records delivers none and loses none). CPU µs per record, main thread and whole process.
+ */
+async function measureApp({ receiver, tmpRoot, rate, seconds, variant, queueName, maxBackoffMs, pin }) {
+  await receiver.call('reset');
+  const app = await spawnRole('app', {
+    variant,
+    rate,
+    endpoints: [receiver.url],
+    queueDir: freshQueueDir(tmpRoot, queueName),
+    maxBackoffMs,
+  });
+  pin?.(app);
+  const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
+  const delivered =
+    variant === 'drop' ? run.emitted : (await settle(receiver, run.emitted, QUIET_MS, 60_000)).unique;
+  await app.close('shutdown');
+  return {
+    emitted: run.emitted,
+    lost: run.emitted - delivered,
+    drops: run.drops,
+    mainThreadUsPerRecord: (run.mainThreadCpuMs * 1000) / run.emitted,
+    processUsPerRecord: (run.processCpuMs * 1000) / run.emitted,
+  };
+}
+
 /** The pipelines whose export path is measured against the dropping app, in each round's order. */
 const EXPORT_PATH_VARIANTS = ['lifeline', 'stock', 'drop'];
 const EXPORT_PATH_ROUNDS = 3;
@@ -153,48 +181,38 @@ async function exportPathCost({ receiver, tmpRoot, rate, seconds, maxBackoffMs }
   for (let round = 0; round < EXPORT_PATH_ROUNDS; round++) {
     for (let i = 0; i < EXPORT_PATH_VARIANTS.length; i++) {
       const variant = EXPORT_PATH_VARIANTS[(i + round) % EXPORT_PATH_VARIANTS.length];
-      await receiver.call('reset');
-      const app = await spawnRole('app', {
-        variant,
+      const queueName = `export-path-${variant}`;
+      runs[variant][round] = await measureApp({
+        receiver,
+        tmpRoot,
         rate,
-        endpoints: [receiver.url],
-        queueDir: freshQueueDir(tmpRoot, `export-path-${variant}`),
+        seconds,
+        variant,
+        queueName,
         maxBackoffMs,
       });
-      const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
-      const delivered =
-        variant === 'drop' ? 0 : (await settle(receiver, run.emitted, QUIET_MS, 60_000)).unique;
-      await app.close('shutdown');
-      runs[variant][round] = {
-        emitted: run.emitted,
-        delivered,
-        mainUs: (run.mainThreadCpuMs * 1000) / run.emitted,
-        processUs: (run.processCpuMs * 1000) / run.emitted,
-      };
     }
   }
   const of = (variant, key) => summary(runs[variant].map((r) => r[key]));
   const over = (variant, key) => summary(runs[variant].map((r, round) => r[key] - runs.drop[round][key]));
   const figures = (variant) => ({
-    mainUsPerRecord: of(variant, 'mainUs'),
-    processUsPerRecord: of(variant, 'processUs'),
+    mainUsPerRecord: of(variant, 'mainThreadUsPerRecord'),
+    processUsPerRecord: of(variant, 'processUsPerRecord'),
   });
   return {
     rounds: EXPORT_PATH_ROUNDS,
     drop: figures('drop'),
     lifeline: {
       ...figures('lifeline'),
-      mainOverDrop: over('lifeline', 'mainUs'),
-      processOverDrop: over('lifeline', 'processUs'),
+      mainOverDrop: over('lifeline', 'mainThreadUsPerRecord'),
+      processOverDrop: over('lifeline', 'processUsPerRecord'),
     },
     stock: {
       ...figures('stock'),
-      mainOverDrop: over('stock', 'mainUs'),
-      processOverDrop: over('stock', 'processUs'),
+      mainOverDrop: over('stock', 'mainThreadUsPerRecord'),
+      processOverDrop: over('stock', 'processUsPerRecord'),
     },
-    lost: Object.fromEntries(
-      ['lifeline', 'stock'].map((v) => [v, runs[v].reduce((n, r) => n + (r.emitted - r.delivered), 0)]),
-    ),
+    lost: Object.fromEntries(['lifeline', 'stock'].map((v) => [v, runs[v].reduce((n, r) => n + r.lost, 0)])),
   };
 }
 
@@ -325,30 +343,21 @@ export async function workerPipeline({ receiver, tmpRoot, rate, seconds, rounds 
     for (const placement of placements) {
       const variants = round % 2 === 0 ? ['lifeline', 'lifeline-worker'] : ['lifeline-worker', 'lifeline'];
       for (const variant of variants) {
-        await receiver.call('reset');
-        const app = await spawnRole('app', {
-          variant,
-          rate,
-          endpoints: [receiver.url],
-          queueDir: freshQueueDir(tmpRoot, `worker-${variant}`),
-        });
-        if (placement === 'one core') {
+        const pin = (app) => {
+          if (placement !== 'one core') return;
           const pinned = spawnSync('taskset', ['-a', '-p', '-c', String(cpus - 1), String(app.pid)]);
           if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr}`);
-        }
-        const run = await app.call('run', { durationMs: seconds * 1000, flushTimeoutMs: 60_000 });
-        const stats = await settle(receiver, run.emitted, QUIET_MS, 60_000);
-        await app.close('shutdown');
-        runs.push({
-          round,
-          placement,
+        };
+        const r = await measureApp({
+          receiver,
+          tmpRoot,
+          rate,
+          seconds,
           variant,
-          emitted: run.emitted,
-          lost: run.emitted - stats.unique,
-          drops: run.drops,
-          mainThreadUsPerRecord: (run.mainThreadCpuMs * 1000) / run.emitted,
-          processUsPerRecord: (run.processCpuMs * 1000) / run.emitted,
+          queueName: `worker-${variant}`,
+          pin,
         });
+        runs.push({ round, placement, variant, ...r });
       }
     }
   }

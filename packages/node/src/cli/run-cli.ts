@@ -36,6 +36,7 @@ const header = (value: string, previous: Record<string, string> = {}): Record<st
   return { ...previous, ...parsed.value };
 };
 const duration = parsedBy((value) => parseDuration(value, { bareMilliseconds: true }));
+const size = parsedBy(parseSize);
 /**
  * `lifeline queue drain`'s default bound on a request before compression. A drain replays a
  * backlog by hand, and each request costs about the same whatever its size: at 8 MiB the
@@ -46,7 +47,6 @@ const duration = parsedBy((value) => parseDuration(value, { bareMilliseconds: tr
  * `--max-request-bytes` lowers it.
  */
 const DRAIN_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
-const size = parsedBy(parseSize);
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
