@@ -53,6 +53,7 @@ function environmentSection(env, durations) {
           'fdatasync of 4 KiB',
           `median ${fixed(env.fdatasync.medianUs)} µs, p99 ${fixed(env.fdatasync.p99Us)} µs`,
         ],
+        ['CRC-32 of the queue', env.crc32 === undefined ? 'not recorded' : `\`${env.crc32}\``],
         [
           'run',
           `${env.date}${env.quick ? ' (quick mode: not for publication)' : ''}, ${fixed(total)} s in all`,

@@ -14,7 +14,16 @@
 //   COMPAT_PNPM="npx -y pnpm@10"   the pnpm command for the pnpm installs (default: pnpm)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,9 +107,12 @@ async function nodeBinary(major) {
   return { major, binary, version };
 }
 
-/** A user's project folder: the tarballs and the line's SDK as dependencies, installed by `tool`. */
-async function installProject(line, tool, tarballs) {
-  const dir = join(work, `otel${line}-${tool}`);
+/**
+ * A user's project folder: the tarballs and the line's SDK as dependencies, installed by `tool`;
+ * with `omitOptional`, as `npm install --omit=optional` installs it (no @node-rs/crc32 addon).
+ */
+async function installProject(line, tool, tarballs, omitOptional = false) {
+  const dir = join(work, `otel${line}-${tool}${omitOptional ? '-no-optional' : ''}`);
   mkdirSync(dir, { recursive: true });
   const ours = Object.entries(tarballs).filter(
     ([name]) => line === 3 || LIBRARIES.some((l) => name === `@otel-lifeline/${l}`),
@@ -123,7 +135,17 @@ async function installProject(line, tool, tarballs) {
   );
   cpSync(apps, dir, { recursive: true });
   const command = tool === 'npm' ? ['npm', 'install', '--no-audit', '--no-fund'] : [...pnpm, 'install'];
+  if (omitOptional) command.push('--omit=optional');
   await run(command[0], command.slice(1), { cwd: dir });
+  // The queue's CRC addon is an optional dependency: there by default, absent when omitted.
+  const addon =
+    tool === 'npm'
+      ? existsSync(join(dir, 'node_modules', '@node-rs', 'crc32', 'package.json'))
+      : readdirSync(join(dir, 'node_modules', '.pnpm')).some((f) => f.startsWith('@node-rs+crc32@'));
+  if (addon === omitOptional)
+    throw new Error(
+      `${dir}: @node-rs/crc32 ${addon ? 'installed' : 'missing'} (omitOptional ${omitOptional})`,
+    );
   return dir;
 }
 
@@ -235,6 +257,8 @@ async function main() {
         `installed OTel JS ${line}.x and the tarballs with ${tool}${line === 3 ? ' (sdk-node@latest)' : ''}`,
       );
     }
+  projects['3-npm-no-optional'] = await installProject(3, 'npm', tarballs, true);
+  step('installed OTel JS 3.x and the tarballs with npm --omit=optional');
   const snippet = readmeSnippet();
   for (const dir of Object.values(projects)) writeFileSync(join(dir, 'readme-snippet.mjs'), snippet);
 
@@ -297,6 +321,15 @@ async function main() {
         );
     }
   }
+  // Without the optional CRC addon the queue checksums with zlib: the same bytes, the same delivery.
+  await check(
+    `Node 24, OTel 3.x, npm --omit=optional: --import register, Express ESM`,
+    node24,
+    projects['3-npm-no-optional'],
+    [...register, 'express-app.mjs'],
+    { OTEL_SERVICE_NAME: 'compat', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    distribution,
+  );
   step('all passed');
 }
 

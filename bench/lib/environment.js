@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32Implementation } from '@otel-lifeline/disk-queue';
 import { median } from './stats.js';
 
 function fileSystemType(dir) {
@@ -64,5 +65,7 @@ export function describeEnvironment(tempDir = os.tmpdir()) {
     node: process.version,
     tempDir: { fileSystem: fileSystemType(tempDir) },
     fdatasync: measureFdatasync(tempDir),
+    // Which CRC-32 the queue frames with: the optional @node-rs/crc32 addon, or zlib's.
+    crc32: crc32Implementation,
   };
 }

@@ -2,6 +2,8 @@
 // there too; its constants and decoders stay inside: inspectQueue and verifyQueue read the files.
 export { openDiskQueue } from './disk-queue.js';
 export { MAX_WRITES_IN_FLIGHT } from './flight.js';
+/** The checksum of the queue's frames, for other formats that carry a CRC-32 (gzip members). */
+export { crc32, crc32Implementation, type Crc32, type Crc32Implementation } from './crc32.js';
 export type {
   DiskQueue,
   DiskQueueOptions,

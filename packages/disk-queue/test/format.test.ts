@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { decodeLedger, encodeLedger } from '../src/ledger.js';
 import { checkFrame, FRAME_HEADER_BYTES } from '../src/record-frame.js';
 import { decodeSegmentHeader, segmentFileName, SEGMENT_FILE_PATTERN } from '../src/segment-header.js';
-import { crc32, tableCrc32 } from '../src/crc32.js';
+import {
+  ADDON_MIN_BYTES,
+  crc32,
+  crc32Implementation,
+  loadAddonCrc32,
+  tableCrc32,
+  zlibCrc32,
+} from '../src/crc32.js';
 import { AppendBuffer } from '../src/append-buffer.js';
 import { resync } from '../src/record-frame.js';
 import { encodeSegmentHeader } from '../src/segment-header.js';
@@ -16,14 +23,32 @@ function frame(payload: string, seq: number): Buffer {
 }
 
 describe('crc32', () => {
-  it('the table fallback agrees with the native one, also when continued', () => {
-    for (const size of [0, 1, 7, 64, 1000, 65_537]) {
+  it('the table fallback, zlib and the addon agree, also when continued', () => {
+    const implementations = [crc32, tableCrc32, zlibCrc32, loadAddonCrc32()];
+    // This workspace installs the optional addon, so the fast path is the one under test.
+    expect(crc32Implementation).toBe('@node-rs/crc32');
+    for (const size of [0, 1, 7, 64, ADDON_MIN_BYTES - 1, ADDON_MIN_BYTES, 1000, 16_412, 65_537]) {
       const data = randomBytes(size);
-      expect(tableCrc32(data)).toBe(crc32(data));
+      const expected = tableCrc32(data);
       const cut = size >> 1;
-      expect(tableCrc32(data.subarray(cut), tableCrc32(data.subarray(0, cut)))).toBe(crc32(data));
+      for (const crc of implementations) {
+        expect(crc!(data)).toBe(expected);
+        expect(crc!(data.subarray(cut), crc!(data.subarray(0, cut)))).toBe(expected);
+      }
     }
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('leaves the addon out when it does not load or gives another CRC', () => {
+    const missing = (): never => {
+      throw Object.assign(new Error("Cannot find module '@node-rs/crc32'"), { code: 'MODULE_NOT_FOUND' });
+    };
+    expect(loadAddonCrc32(missing)).toBeUndefined();
+    expect(loadAddonCrc32(() => ({}))).toBeUndefined();
+    // CRC-32C (Castagnoli) is another polynomial: the check value rejects it.
+    expect(loadAddonCrc32(() => ({ crc32: (_: Uint8Array) => 0xe3069283 }))).toBeUndefined();
+    const addon = loadAddonCrc32(() => ({ crc32: (d: Uint8Array, i?: number) => tableCrc32(d, i) }));
+    expect(addon?.(Buffer.from('123456789'))).toBe(0xcbf43926);
   });
 });
 

@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { zstdCompress, zstdDecompress } from '@otel-lifeline/otlp';
+import { crc32, crc32Implementation } from '@otel-lifeline/disk-queue';
 
 /*
  * How a fragment rests in the disk queue: compressed once, when it is appended, as gzip (the
@@ -37,7 +38,8 @@ export type StoredForm = 'gzip' | 'zstd';
 export const FRAGMENT_GZIP_LEVEL = 1;
 
 const HEADER_BYTES = 20;
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+/** The queue's CRC-32 (the addon's or zlib's); the table fallback is too slow for whole fragments. */
+const memberCrc32 = crc32Implementation === 'table' ? undefined : crc32;
 /** The zstd form's skippable frame: magic 0x184D2A5C, 12 bytes of payload, 'Lf' and two zeros. */
 const ZSTD_HEADER = [0x5c, 0x2a, 0x4d, 0x18, 12, 0, 0, 0, 0x4c, 0x66, 0, 0];
 /** The skippable frame whole: magic and size (8), payload ('Lf' 0 0, items, protobuf size: 12). */
@@ -70,7 +72,7 @@ export function compressFragment(fragment: Uint8Array, items: number, form: Stor
     out.set(frame, ZSTD_HEADER_BYTES);
     return out;
   }
-  if (nativeCrc32 === undefined) {
+  if (memberCrc32 === undefined) {
     // Runtimes before Node 20.15 have no zlib.crc32: a plain member, counted by decompressing.
     return zlib.gzipSync(fragment, { level: FRAGMENT_GZIP_LEVEL });
   }
@@ -79,7 +81,7 @@ export function compressFragment(fragment: Uint8Array, items: number, form: Stor
   out.set([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 8, 0, 0x4c, 0x66, 4, 0], 0);
   out.writeUInt32LE(Math.min(items, 0xffffffff) >>> 0, 16);
   out.set(deflated, HEADER_BYTES);
-  out.writeUInt32LE(nativeCrc32(fragment) >>> 0, HEADER_BYTES + deflated.length);
+  out.writeUInt32LE(memberCrc32(fragment), HEADER_BYTES + deflated.length);
   out.writeUInt32LE(fragment.length >>> 0, HEADER_BYTES + deflated.length + 4);
   return out;
 }

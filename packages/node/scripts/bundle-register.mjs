@@ -8,6 +8,9 @@
 //                           accept (it refuses a registering copy older than itself)
 //   import-in-the-middle    its loader hook imports its own files by path; the module hooks must
 //                           meet the same copy (a dependency of this package for that reason)
+//   @node-rs/crc32          the disk queue's optional CRC-32 addon, a native module: loaded by
+//                           createRequire (which esbuild leaves alone) from this package's
+//                           node_modules (an optional dependency of this package for that reason)
 // Inside: this package's start and the SDK, exporter, queue, codec, API instrumentation,
 // @opentelemetry/instrumentation with require-in-the-middle, instrumentation-http, and the YAML
 // parser (evaluated only when a YAML file is given). Where a second copy of one of them may run
