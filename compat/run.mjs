@@ -197,6 +197,11 @@ async function check(name, node, dir, args, env, expect) {
     });
     for (let i = 0; i < 5; i++) await (await fetch(`${app.url}/users/${i}`)).text();
     await new Promise((resolve) => setTimeout(resolve, 300));
+    // Whether the queue's optional CRC addon is loaded into the app (Linux: its mapped files).
+    const addonLoaded =
+      process.platform === 'linux'
+        ? readFileSync(`/proc/${app.child.pid}/maps`, 'utf8').includes('/crc32.linux-')
+        : undefined;
     app.child.kill('SIGTERM');
     const [code, signal] = await once(app.child, 'exit');
     const logs = receiver.logRecords().concat(secondary.logRecords());
@@ -222,6 +227,10 @@ async function check(name, node, dir, args, env, expect) {
     if (expect.routes && got.routes < 5) problems.push(`${got.routes} records with http.route /users/:id`);
     if (got.spans < 1) problems.push('no spans');
     if (!got.metrics.has(expect.metric)) problems.push(`no ${expect.metric} metric`);
+    if (expect.crcAddon !== undefined && addonLoaded !== undefined && addonLoaded !== expect.crcAddon)
+      problems.push(
+        `the @node-rs/crc32 addon ${addonLoaded ? 'loaded' : 'not loaded'} (expected the opposite)`,
+      );
     if (expect.encoding && [...encodings].join() !== expect.encoding)
       problems.push(`exports encoded ${[...encodings].join(', ')} (expected only ${expect.encoding})`);
     if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}\n${app.output()}`);
@@ -262,8 +271,9 @@ async function main() {
   const snippet = readmeSnippet();
   for (const dir of Object.values(projects)) writeFileSync(join(dir, 'readme-snippet.mjs'), snippet);
 
-  const sdkApp = { eventName: 'lifeline.api.access', metric: 'http.server.request.duration' };
-  const snippetApp = { eventName: 'compat.request', metric: 'compat.requests' };
+  // Every app here runs a durable queue, which frames with the optional CRC addon when installed.
+  const sdkApp = { eventName: 'lifeline.api.access', metric: 'http.server.request.duration', crcAddon: true };
+  const snippetApp = { eventName: 'compat.request', metric: 'compat.requests', crcAddon: true };
   const distribution = { ...sdkApp, routes: true };
   const register = ['--import', '@otel-lifeline/node/register'];
   for (const tool of ['npm', 'pnpm']) {
@@ -328,7 +338,7 @@ async function main() {
     projects['3-npm-no-optional'],
     [...register, 'express-app.mjs'],
     { OTEL_SERVICE_NAME: 'compat', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
-    distribution,
+    { ...distribution, crcAddon: false },
   );
   step('all passed');
 }
