@@ -87,16 +87,16 @@ export function loadAddonCrc32(
  */
 export const ADDON_MIN_BYTES = 256;
 
-/** The addon's for `ADDON_MIN_BYTES` and more, zlib's below; the CRC is the same either way. */
-export function combineCrc32(addon: Crc32, small: Crc32): Crc32 {
-  return (data, initial = 0) =>
-    data.length >= ADDON_MIN_BYTES ? addon(data, initial) : small(data, initial);
-}
-
 const addonCrc32 = loadAddonCrc32();
 
 export const crc32Implementation: Crc32Implementation =
   addonCrc32 !== undefined ? '@node-rs/crc32' : zlibCrc32 !== undefined ? 'zlib' : 'table';
 
+const smallCrc32 = zlibCrc32 ?? tableCrc32;
+
+/** The addon's for `ADDON_MIN_BYTES` and more, zlib's below; the CRC is the same either way. */
 export const crc32: Crc32 =
-  addonCrc32 === undefined ? (zlibCrc32 ?? tableCrc32) : combineCrc32(addonCrc32, zlibCrc32 ?? tableCrc32);
+  addonCrc32 === undefined
+    ? smallCrc32
+    : (data, initial = 0) =>
+        data.length >= ADDON_MIN_BYTES ? addonCrc32(data, initial) : smallCrc32(data, initial);

@@ -73,7 +73,7 @@ export function compressFragment(fragment: Uint8Array, items: number, form: Stor
     return out;
   }
   if (memberCrc32 === undefined) {
-    // Runtimes before Node 20.15 have no zlib.crc32: a plain member, counted by decompressing.
+    // No fast CRC-32 (Node before 20.15 without the addon): a plain member, counted by decompressing.
     return zlib.gzipSync(fragment, { level: FRAGMENT_GZIP_LEVEL });
   }
   const deflated = zlib.deflateRawSync(fragment, { level: FRAGMENT_GZIP_LEVEL });
