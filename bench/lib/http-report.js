@@ -249,9 +249,19 @@ export function httpConclusion(h) {
       `With no socket and no framework, at a steady ${integer(d.requestsPerSecond)} requests/s, the distribution adds ${decimal(d.defaults.median, 1)} µs of whole-process CPU per request with its defaults and ${decimal(d.tracesOff.median, 1)} µs with traces off: the server span and its durable export cost ${decimal(d.serverSpans.median, 1)} µs.`,
     );
     const over = d.sampledTenth.median - d.tracesOff.median;
-    sentences.push(
-      `Sampling 1 trace in 10, as OpenTelemetry users set it (\`parentbased_traceidratio\`, 0.1), adds ${decimal(d.sampledTenth.median, 1)} µs: ${decimal(over, 1)} µs over traces off, ${integer((100 * over) / d.serverSpans.median)}% of what spans cost when every request has one, for a tenth of the spans. The sampling decision, the trace context and the trace ids on every access event stay with each request, and random ids compress poorly at rest.`,
-    );
+    const sampling = `Sampling 1 trace in 10, as OpenTelemetry users set it (\`parentbased_traceidratio\`, 0.1), adds ${decimal(d.sampledTenth.median, 1)} µs`;
+    if (over < d.serverSpans.median) {
+      sentences.push(
+        `${sampling}: ${decimal(over, 1)} µs over traces off, ${integer((100 * over) / d.serverSpans.median)}% of what spans cost when every request has one, for a tenth of the spans. The sampling decision, the trace context and the trace ids on every access event stay with each request, and random ids compress poorly at rest.`,
+      );
+    } else {
+      // Not a saving this run can show: say so rather than print a share above 100%.
+      const range = (r) => `${decimal(r.min, 1)}–${decimal(r.max, 1)}`;
+      const overlap = d.sampledTenth.min <= d.defaults.max && d.defaults.min <= d.sampledTenth.max;
+      sentences.push(
+        `${sampling}, no less than with every request traced (${decimal(d.defaults.median, 1)} µs)${overlap ? `; the passes overlap (${range(d.sampledTenth)} against ${range(d.defaults)} µs), so this run does not resolve what sampling saves` : ''}.`,
+      );
+    }
   }
   if (parts) {
     sentences.push(
