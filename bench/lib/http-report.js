@@ -256,10 +256,9 @@ export function httpConclusion(h) {
       );
     } else {
       // Not a saving this run can show: say so rather than print a share above 100%.
-      const range = (r) => `${decimal(r.min, 1)}–${decimal(r.max, 1)}`;
       const overlap = d.sampledTenth.min <= d.defaults.max && d.defaults.min <= d.sampledTenth.max;
       sentences.push(
-        `${sampling}, no less than with every request traced (${decimal(d.defaults.median, 1)} µs)${overlap ? `; the passes overlap (${range(d.sampledTenth)} against ${range(d.defaults)} µs), so this run does not resolve what sampling saves` : ''}.`,
+        `${sampling}, no less than with every request traced (${spread(d.defaults, 1)} µs against ${spread(d.sampledTenth, 1)}, median (min–max) of the passes)${overlap ? ': the passes overlap, so this run does not resolve what sampling saves' : ''}.`,
       );
     }
   }
