@@ -21,6 +21,10 @@
 //                                        app.cjs`, spans and metrics exported as above
 // Breakdown rows (not what ships; they show where the cost is):
 //   *-lifeline-no-traces   the distribution with OTEL_TRACES_EXPORTER=none (no server spans)
+//   fastify-lifeline-no-logs   the distribution with OTEL_LOGS_EXPORTER=none (no access events)
+//   fastify-lifeline-no-metrics   the distribution with OTEL_METRICS_EXPORTER=none
+//   fastify-lifeline-sampled-tenth   the distribution sampling 1 trace in 10
+//                          (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1)
 //   fastify-lifeline-batched / -unbatched   the distribution started by start() (http-apps/
 //                          lifeline-start.mjs) with the API instrumentation reporting each turn's
 //                          finished requests together (batchReports, the default) or each at once
@@ -124,6 +128,13 @@ const VARIANTS = {
   },
   'fastify-lifeline-no-traces': withLifeline('fastify', { OTEL_TRACES_EXPORTER: 'none' }),
   'express-lifeline-no-traces': withLifeline('express', { OTEL_TRACES_EXPORTER: 'none' }),
+  // What each signal costs on a real server: the defaults less one signal, and spans sampled.
+  'fastify-lifeline-no-logs': withLifeline('fastify', { OTEL_LOGS_EXPORTER: 'none' }),
+  'fastify-lifeline-no-metrics': withLifeline('fastify', { OTEL_METRICS_EXPORTER: 'none' }),
+  'fastify-lifeline-sampled-tenth': withLifeline('fastify', {
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+  }),
   // The same distribution through start() (http-apps/lifeline-start.mjs), with the API
   // instrumentation's batchReports on (its default) and off.
   'fastify-lifeline-batched': withLifelineStart('fastify', 'true'),

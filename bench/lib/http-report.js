@@ -17,6 +17,12 @@ export const HTTP_LABELS = {
     'breakdown: Fastify, the distribution with traces off (`OTEL_TRACES_EXPORTER=none`)',
   'express-lifeline-no-traces':
     'breakdown: Express, the distribution with traces off (`OTEL_TRACES_EXPORTER=none`)',
+  'fastify-lifeline-no-logs':
+    'breakdown: Fastify, the distribution with access events off (`OTEL_LOGS_EXPORTER=none`)',
+  'fastify-lifeline-no-metrics':
+    'breakdown: Fastify, the distribution with metrics off (`OTEL_METRICS_EXPORTER=none`)',
+  'fastify-lifeline-sampled-tenth':
+    'breakdown: Fastify, the distribution sampling 1 trace in 10 (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`)',
   'fastify-lifeline-batched':
     'breakdown: Fastify, the distribution by `start()`, finished requests reported in one batch per event-loop turn (`batchReports`, the default)',
   'fastify-lifeline-unbatched':
@@ -123,6 +129,37 @@ function httpIdleTable(http) {
   ];
 }
 
+/**
+ * What each signal of the defaults costs on the real Fastify server: the defaults' CPU per request
+ * less that of the same distribution with one signal off, and with 1 trace in 10 sampled.
+ */
+function signalSentence(v) {
+  const shipped = v['fastify-lifeline'];
+  const bare = v['fastify-bare'];
+  if (!shipped || !bare) return undefined;
+  const cpu = (row) => row?.serverCpuMicrosecondsPerRequest.median;
+  const parts = [
+    ['server spans', v['fastify-lifeline-no-traces']],
+    ['access events', v['fastify-lifeline-no-logs']],
+    ['metrics', v['fastify-lifeline-no-metrics']],
+  ]
+    .filter(([, row]) => row !== undefined)
+    .map(([what, row]) => {
+      const share = cpu(shipped) - cpu(row);
+      return share > 0
+        ? `${what} ${decimal(share, 1)} µs`
+        : `${what} too little to measure here (${decimal(share, 1)} µs: the row without them came out at or above the defaults)`;
+    });
+  if (parts.length < 3) return undefined;
+  const sampled = v['fastify-lifeline-sampled-tenth'];
+  return (
+    `On the Fastify server, each signal's share of the defaults (their CPU per request less that of the same distribution with the signal off, medians; the difference of two noisy figures): ${parts.join(', ')}, out of ${decimal(cpu(shipped) - cpu(bare), 1)} µs added to bare.` +
+    (sampled
+      ? ` Sampling 1 trace in 10 takes ${decimal(cpu(sampled), 1)} µs per request (${ratio(sampled.cpuRatioToBare)} bare by CPU), against ${decimal(cpu(shipped), 1)} µs with every request traced.`
+      : '')
+  );
+}
+
 /** Whether the shipped defaults meet the aim (0.80× bare by requests/s, 0.85× by server CPU), as one sentence. */
 function aimSentence(byRequests, byCpu) {
   const okRequests = Number.isFinite(byRequests) && byRequests >= 0.8;
@@ -221,6 +258,8 @@ export function httpConclusion(h) {
       );
     }
   }
+  const signals = signalSentence(v);
+  if (signals) sentences.push(signals);
   const batched = v['fastify-lifeline-batched'];
   const unbatched = v['fastify-lifeline-unbatched'];
   if (batched && unbatched) {
