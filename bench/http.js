@@ -1,6 +1,6 @@
 // HTTP overhead of the distribution as users run it, side by side in one run.
 //
-//   pnpm bench:http            # builds, then runs the full benchmark (about 13 minutes)
+//   pnpm bench:http            # builds, then runs the full benchmark (about 18 minutes)
 //   node bench/http.js --quick # fewer, shorter rounds (built packages needed)
 //
 // Every server is a process of its own started the way a user starts it, running the same app
