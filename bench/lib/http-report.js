@@ -137,20 +137,17 @@ function signalSentence(v) {
   const shipped = v['fastify-lifeline'];
   const bare = v['fastify-bare'];
   if (!shipped || !bare) return undefined;
-  const cpu = (row) => row?.serverCpuMicrosecondsPerRequest.median;
-  const parts = [
+  const without = [
     ['server spans', v['fastify-lifeline-no-traces']],
     ['access events', v['fastify-lifeline-no-logs']],
     ['metrics', v['fastify-lifeline-no-metrics']],
-  ]
-    .filter(([, row]) => row !== undefined)
-    .map(([what, row]) => {
-      const share = cpu(shipped) - cpu(row);
-      return share > 0
-        ? `${what} ${decimal(share, 1)} µs`
-        : `${what} too little to measure here (${decimal(share, 1)} µs: the row without them came out at or above the defaults)`;
-    });
-  if (parts.length < 3) return undefined;
+  ];
+  if (without.some(([, row]) => row === undefined)) return undefined;
+  const cpu = (row) => row.serverCpuMicrosecondsPerRequest.median;
+  const parts = without.map(
+    ([what, row]) =>
+      `${what} ${addedMicros(cpu(shipped) - cpu(row), { digits: 1, why: 'the row without them came out at or above the defaults' })}`,
+  );
   const sampled = v['fastify-lifeline-sampled-tenth'];
   return (
     `On the Fastify server, each signal's share of the defaults (their CPU per request less that of the same distribution with the signal off, medians; the difference of two noisy figures): ${parts.join(', ')}, out of ${decimal(cpu(shipped) - cpu(bare), 1)} µs added to bare.` +
@@ -158,7 +155,7 @@ function signalSentence(v) {
       ? ''
       : cpu(sampled) < cpu(shipped)
         ? ` Sampling 1 trace in 10 takes ${decimal(cpu(sampled), 1)} µs per request (${ratio(sampled.cpuRatioToBare)} bare by CPU), against ${decimal(cpu(shipped), 1)} µs with every request traced.`
-        : ` Sampling 1 trace in 10 took no less than tracing every request here (${spread(sampled.serverCpuMicrosecondsPerRequest, 1)} µs against ${spread(shipped.serverCpuMicrosecondsPerRequest, 1)}, median (min–max) of the rounds): this run does not resolve what sampling saves on a real server.`)
+        : ` Sampling 1 trace in 10 took no less than tracing every request here (${bothRanges(sampled.serverCpuMicrosecondsPerRequest, shipped.serverCpuMicrosecondsPerRequest, 'rounds')}): this run does not resolve what sampling saves on a real server.`)
   );
 }
 
@@ -208,10 +205,18 @@ function httpDistributionTable(d) {
 }
 
 /** "1.23 µs", or, when the row with the part measured at or below the row without it, says so. */
-function addedMicros(value) {
+function addedMicros(
+  value,
+  { digits = 2, why = "the row with it came out below the row without, within the passes' noise" } = {},
+) {
   return value > 0
-    ? `${decimal(value, 2)} µs`
-    : `too little to measure here (${decimal(value, 2)} µs: the row with it came out below the row without, within the passes' noise)`;
+    ? `${decimal(value, digits)} µs`
+    : `too little to measure here (${decimal(value, digits)} µs: ${why})`;
+}
+
+/** The 1-in-10 sampled figure against every request traced, each as median (min–max) over `of`. */
+function bothRanges(sampled, every, of) {
+  return `${spread(sampled, 1)} µs against ${spread(every, 1)}, median (min–max) of the ${of}`;
 }
 
 function httpParts(http) {
@@ -299,7 +304,7 @@ export function httpConclusion(h) {
       // Not a saving this run can show: say so rather than print a share above 100%.
       const overlap = d.sampledTenth.min <= d.defaults.max && d.defaults.min <= d.sampledTenth.max;
       sentences.push(
-        `${sampling}, no less than with every request traced (${spread(d.defaults, 1)} µs against ${spread(d.sampledTenth, 1)}, median (min–max) of the passes)${overlap ? ': the passes overlap, so this run does not resolve what sampling saves' : ''}.`,
+        `${sampling}, no less than with every request traced (${bothRanges(d.sampledTenth, d.defaults, 'passes')})${overlap ? ': the passes overlap, so this run does not resolve what sampling saves' : ''}.`,
       );
     }
   }
