@@ -115,7 +115,7 @@ describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
             endpoints: [
               {
                 url: `http://127.0.0.1:${port}/v1/logs`,
-                ...(form.encoding === 'zstd' ? { compression: 'zstd' as const } : {}),
+                compression: form.encoding,
               },
             ],
             queueDir: join(dir, 'app-queue'),

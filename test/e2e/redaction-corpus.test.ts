@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { examplesDir, startApp } from './support.js';
+import { zstdDecompress } from '@otel-lifeline/otlp';
 import { startLoopbackServer } from '../../packages/exporter/test/loopback.js';
 import {
   carriersOf,
@@ -63,7 +64,12 @@ async function captureEndpoint(): Promise<Capture> {
   return {
     url: `http://corpus-user:${OWN_PASSWORD}@127.0.0.1:${server.port}`,
     get bodies() {
-      return server.requests.map((r) => ({ path: r.url, text: r.body.toString('utf8') }));
+      // gzip bodies come undone by the loopback server; zstd ones (the default compression takes
+      // zstd once the endpoint has taken it) are undone here.
+      return server.requests.map((r) => ({
+        path: r.url,
+        text: (r.headers['content-encoding'] === 'zstd' ? zstdDecompress(r.raw) : r.body).toString('utf8'),
+      }));
     },
     get authorization() {
       return new Set(server.requests.flatMap((r) => r.headers.authorization ?? []));
@@ -73,8 +79,8 @@ async function captureEndpoint(): Promise<Capture> {
 }
 
 /**
- * Every file under `dir`, as text: its bytes, and the content of each gzip member in it (queue
- * fragments and dead letters rest compressed, one gzip member per fragment).
+ * Every file under `dir`, as text: its bytes, and the content of each gzip member and zstd frame in
+ * it (queue fragments and dead letters rest compressed, one gzip member or zstd frame per fragment).
  */
 async function filesUnder(dir: string): Promise<Array<{ name: string; text: string; unpacked: string }>> {
   const out: Array<{ name: string; text: string; unpacked: string }> = [];
@@ -90,12 +96,22 @@ async function filesUnder(dir: string): Promise<Array<{ name: string; text: stri
         // the magic bytes by chance inside other data
       }
     }
+    for (let at = bytes.indexOf(ZSTD_MAGIC); at !== -1; at = bytes.indexOf(ZSTD_MAGIC, at + 1)) {
+      try {
+        members.push(nodeZstd.zstdDecompressSync(bytes.subarray(at))); // stops at the frame's end
+      } catch {
+        // the magic bytes by chance inside other data
+      }
+    }
     const unpacked = members.map((b) => b.toString('utf8')).join('\n');
     out.push({ name, text: `${bytes.toString('utf8')}\n${unpacked}`, unpacked });
   }
   return out;
 }
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/** Node's own zstd decompression (Node 22.15 and later) stops at the end of the first frame. */
+const nodeZstd = zlib as unknown as { zstdDecompressSync(body: Uint8Array): Buffer };
 
 async function sendCorpus(base: string, captures: boolean): Promise<void> {
   const single = redactionCorpus.filter((e) => carriersOf(e).includes('path'));

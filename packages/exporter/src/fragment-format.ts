@@ -4,7 +4,8 @@ import { crc32, crc32Implementation } from '@otel-lifeline/disk-queue';
 
 /*
  * How a fragment rests in the disk queue: compressed once, when it is appended, as gzip (the
- * default) or as zstd (when the primary endpoint is configured with `compression: 'zstd'`).
+ * default) or as zstd (when the primary endpoint is configured with `compression: 'zstd'`, or
+ * with 'auto' once it has taken a zstd request).
  *
  *   stored fragment = one gzip member (RFC 1952)
  *   ┌──────────────────────────── header, 20 bytes ─────────────────────────────┬──────────────┬─────────────┐

@@ -17,14 +17,15 @@ import { systemClock } from './clock.js';
 import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
+import type { StoredForm } from './fragment-format.js';
 import { parseRetryAfter } from './retry-after.js';
+import { type Compression, sendNegotiated, type ZstdAcceptance } from './zstd-acceptance.js';
 import { joinParts, partsBytes, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
-/** How requests to an endpoint are compressed. */
-export type Compression = 'gzip' | 'zstd' | 'none';
+export type { Compression };
 
 /** One OTLP/HTTP endpoint. */
 /**
@@ -41,9 +42,10 @@ export interface EndpointOptions {
   /** Default 'http/protobuf'. 'http/json' transcodes the stored protobuf at send time. */
   protocol?: 'http/protobuf' | 'http/json';
   /**
-   * Default 'gzip'. 'zstd' (Node 22.15 or later) for endpoints that take `Content-Encoding: zstd`,
+   * Default 'auto'. 'zstd' (Node 22.15 or later) for endpoints that take `Content-Encoding: zstd`,
    * such as the Collector's OTLP receiver: less CPU and fewer bytes than gzip; the OTLP
-   * specification asks endpoints for gzip only.
+   * specification asks endpoints for gzip only. 'auto': gzip, and zstd once the endpoint has
+   * taken a zstd request (tried on the request after its first accepted one; Node 22.15 or later).
    */
   compression?: Compression;
   /** Per attempt, default 10_000 ms: past it the attempt counts as retryable. */
@@ -62,6 +64,8 @@ export interface HttpTransportOptions extends EndpointOptions {
   clock?: Clock;
   /** Name resolution, default the system resolver (`dns.lookup`). */
   lookup?: http.RequestOptions['lookup'];
+  /** With compression 'auto': where what the endpoint takes is kept (the queue reads it too). */
+  zstdAcceptance?: ZstdAcceptance;
 }
 
 /** A Transport that POSTs an OTLP request body to one endpoint and classifies the answer. */
@@ -94,7 +98,10 @@ class HttpTransportImpl implements HttpTransport {
   readonly #agent: http.Agent;
   readonly #codec;
   readonly #json: boolean;
-  readonly #compression: Compression;
+  /** The compression of every request, unless it is 'auto' (then gzip until zstd is taken). */
+  readonly #compression: Exclude<Compression, 'auto'>;
+  /** With compression 'auto', what the endpoint takes; undefined otherwise. */
+  readonly #acceptance: ZstdAcceptance | undefined;
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #maxRetryAfterMs: number;
@@ -128,7 +135,7 @@ class HttpTransportImpl implements HttpTransport {
     if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
       throw configError('protocol', protocol, "'http/protobuf' or 'http/json'");
     }
-    const compression = options.compression ?? 'gzip';
+    const compression = options.compression ?? 'auto';
     validateCompression('compression', compression);
     const timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -141,7 +148,8 @@ class HttpTransportImpl implements HttpTransport {
     this.#target = target;
     this.#codec = codecFor(options.signal);
     this.#json = protocol === 'http/json';
-    this.#compression = compression;
+    this.#compression = compression === 'auto' ? 'gzip' : compression;
+    this.#acceptance = compression === 'auto' ? (options.zstdAcceptance ?? { zstd: 'untried' }) : undefined;
     this.#timeoutMs = timeoutMs;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
@@ -152,7 +160,6 @@ class HttpTransportImpl implements HttpTransport {
       ...(authorization !== undefined ? { authorization } : {}),
       'content-type': this.#json ? 'application/json' : 'application/x-protobuf',
       'user-agent': USER_AGENT,
-      ...(compression !== 'none' ? { 'content-encoding': compression } : {}),
     };
     const maxSockets = options.maxSockets ?? 4;
     if (target.protocol === 'https:') {
@@ -180,10 +187,27 @@ class HttpTransportImpl implements HttpTransport {
     const signal = options.signal;
     if (signal?.aborted) return classifyNetworkError(new AbortedError());
     const stored = options.encoding ?? 'identity';
+    const acceptance = this.#acceptance;
+    if (acceptance === undefined) return this.#sendAs(this.#compression, parts, stored, signal);
+    return sendNegotiated(
+      acceptance,
+      stored,
+      (compression) => this.#sendAs(compression, parts, stored, signal),
+      () => signal?.aborted === true,
+    );
+  }
+
+  /** One attempt with the request compressed as `compression`, the stored body as it is when it matches. */
+  async #sendAs(
+    compression: Exclude<Compression, 'auto'>,
+    parts: readonly Uint8Array[],
+    stored: StoredForm | 'identity',
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
     // Fragments compressed at rest: their concatenation is the body an endpoint of the same
     // compression takes as it is; any other gets the protobuf, compressed its own way below.
-    if (stored !== 'identity' && stored === this.#compression && !this.#json)
-      return this.#post(parts, signal);
+    if (stored !== 'identity' && stored === compression && !this.#json)
+      return this.#post(parts, compression, signal);
     let body = joinParts(parts);
     if (stored !== 'identity') {
       try {
@@ -206,16 +230,20 @@ class HttpTransportImpl implements HttpTransport {
       };
     }
     // Level 1: telemetry compresses almost as well as at the default level, for a fraction of the CPU.
-    if (this.#compression === 'gzip') payload = await gzip(payload, { level: zlib.constants.Z_BEST_SPEED });
-    else if (this.#compression === 'zstd') payload = zstdCompress(payload);
-    return this.#post([payload], signal);
+    if (compression === 'gzip') payload = await gzip(payload, { level: zlib.constants.Z_BEST_SPEED });
+    else if (compression === 'zstd') payload = zstdCompress(payload);
+    return this.#post([payload], compression, signal);
   }
 
-  #post(payload: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<SendResult> {
+  #post(
+    payload: readonly Uint8Array[],
+    compression: Exclude<Compression, 'auto'>,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
     // Our own export requests must not become client spans (an HTTP instrumentation would trace
     // them, and those spans would be exported in turn, without end).
     return context.with(context.active().setValue(SUPPRESS_TRACING, true), () =>
-      this.#request(payload, signal),
+      this.#request(payload, compression, signal),
     );
   }
 
@@ -224,7 +252,11 @@ class HttpTransportImpl implements HttpTransport {
    * request destroyed. An endpoint that answers before reading the whole body gets the request
    * cut off, so no part is read after the answer (the parts may be reused memory by then).
    */
-  #request(payload: readonly Uint8Array[], signal: AbortSignal | undefined): Promise<SendResult> {
+  #request(
+    payload: readonly Uint8Array[],
+    compression: Exclude<Compression, 'auto'>,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let result: SendResult | undefined;
       let released = false;
@@ -251,7 +283,11 @@ class HttpTransportImpl implements HttpTransport {
         hostname: this.#target.hostname.replace(/^\[|\]$/g, ''),
         port: this.#target.port,
         path: `${this.#target.pathname}${this.#target.search}`,
-        headers: { ...this.#headers, 'content-length': String(partsBytes(payload)) },
+        headers: {
+          ...this.#headers,
+          ...(compression !== 'none' ? { 'content-encoding': compression } : {}),
+          'content-length': String(partsBytes(payload)),
+        },
         ...(this.#lookup ? { lookup: this.#lookup } : {}),
       });
       const timer = setTimeout(
@@ -349,10 +385,10 @@ function errorMessage(body: Buffer, json: boolean): string {
   return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text.slice(0, 500) : '';
 }
 
-/** Checks an endpoint's compression: gzip, zstd (when this runtime has it) or none. */
+/** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
 export function validateCompression(key: string, value: unknown): void {
-  if (value === undefined || value === 'gzip' || value === 'none') return;
-  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd' or 'none'");
+  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
+  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
   if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
 }
 

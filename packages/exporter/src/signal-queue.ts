@@ -7,7 +7,7 @@ import type { DeliveryResult } from './delivery-result.js';
 import { holdProcessOpen } from './delivery-result.js';
 import { createBurstReporter } from './burst-reporter.js';
 import { realSleep, systemClock } from './clock.js';
-import { compressFragment, plainFragment, storedItems, type StoredForm } from './fragment-format.js';
+import { compressFragment, plainFragment, storedItems } from './fragment-format.js';
 import { createDeadLetterWriter } from './dead-letter.js';
 import { stageEnd, stageStart } from './diagnostics.js';
 import { durabilityBudget, type DurabilityBudget } from './durability-budget.js';
@@ -16,6 +16,7 @@ import { assembleTransportChain, cursorNames, type TransportChain } from './tran
 import type { ResilienceOptions } from './resilience-options.js';
 import { validateResilienceOptions } from './resilience-options.js';
 import { createSelfMetrics, type SelfMetrics } from './self-metrics.js';
+import { storedFormFor, type StoredFormChoice } from './zstd-acceptance.js';
 
 /**
  * What every durable processor and resilient exporter is built on: a disk queue for one signal and
@@ -37,10 +38,7 @@ export interface SignalQueue {
   append(fragment: Uint8Array, items?: number): boolean;
   /** Resolves when everything appended before the call is durable (or dropped and counted). */
   flush(): Promise<void>;
-  /**
-   * Flush to disk, then send everything queued so far until it is answered or `timeoutMs` passes.
-   * Keeps the process alive meanwhile.
-   */
+  /** Flush to disk, then send all queued until answered or `timeoutMs` passes; keeps the process alive. */
   forceFlush(timeoutMs?: number): Promise<DeliveryResult>;
   /**
    * Flush to disk, send until the deadline, leave the rest on disk for the next start (one log
@@ -73,8 +71,8 @@ class SignalQueueImpl implements SignalQueue {
   #shutdown: Promise<DeliveryResult> | undefined;
   lastRefusal = 'queue_full';
   readonly #groupCommitMs: number;
-  /** zstd when the primary endpoint takes zstd, else gzip: what the sender ships as it is stored. */
-  readonly #atRest: StoredForm;
+  /** zstd when the primary endpoint takes zstd (set, or found with 'auto'), else gzip: shipped as stored. */
+  readonly #atRest: StoredFormChoice;
   /** The latest forceFlush, for a shutdown that follows it. */
   #lastFlush: { startedAt: number; endedAt: number | undefined } | undefined;
 
@@ -83,7 +81,7 @@ class SignalQueueImpl implements SignalQueue {
     this.signal = signal;
     this.#options = options;
     this.#groupCommitMs = budget.groupCommitMs;
-    this.#atRest = options.endpoints[0]?.compression === 'zstd' ? 'zstd' : 'gzip';
+    this.#atRest = storedFormFor(options.endpoints[0]?.compression);
     const clock = options.clock ?? systemClock;
     this.#metrics = createSelfMetrics({
       signal,
@@ -172,6 +170,7 @@ class SignalQueueImpl implements SignalQueue {
         }),
         clock,
         outcomes: this.outcomes,
+        primaryZstd: this.#atRest.acceptance,
       });
       for (const failover of this.#chain.failovers) this.#metrics.observeEndpoints(() => failover.status());
     } catch (error) {
@@ -209,7 +208,7 @@ class SignalQueueImpl implements SignalQueue {
     if (this.#shutdown) return refuse('shutdown');
     // Compressed once, here (gzip, or zstd): the sender ships the stored fragments as they are.
     const started = stageStart();
-    const fragment = compressFragment(encoded, items, this.#atRest);
+    const fragment = compressFragment(encoded, items, this.#atRest.form());
     stageEnd('compress', started, items, fragment.byteLength);
     if (this.#queue) return this.#appendToQueue(this.#queue, fragment, items);
     if (this.#openFailed || this.#pendingBytes + fragment.byteLength > MAX_PENDING_BYTES) {

@@ -13,6 +13,7 @@ import { createQueuedSender } from './queued-sender.js';
 import type { ResilienceOptions } from './resilience-options.js';
 import { createRetryingTransport } from './retrying-transport.js';
 import type { Transport } from './transport.js';
+import type { ZstdAcceptance } from './zstd-acceptance.js';
 
 export interface TransportChainContext {
   signal: Signal;
@@ -21,6 +22,8 @@ export interface TransportChainContext {
   deadLetter: DeadLetterWriter;
   clock: Clock;
   outcomes: ExportOutcomes;
+  /** What the primary endpoint takes, with compression 'auto' (the queue stores in that form). */
+  primaryZstd?: ZstdAcceptance | undefined;
 }
 
 export interface TransportChain {
@@ -57,8 +60,16 @@ export function cursorNames(options: ResilienceOptions): string[] {
  */
 export function assembleTransportChain(queue: DiskQueue, c: TransportChainContext): TransportChain {
   const { options } = c;
-  const endpoints = options.endpoints.map((endpoint) =>
-    createInstrumentedTransport(createHttpTransport({ ...endpoint, signal: c.signal, clock: c.clock }), c),
+  const endpoints = options.endpoints.map((endpoint, i) =>
+    createInstrumentedTransport(
+      createHttpTransport({
+        ...endpoint,
+        signal: c.signal,
+        clock: c.clock,
+        ...(i === 0 && c.primaryZstd !== undefined ? { zstdAcceptance: c.primaryZstd } : {}),
+      }),
+      c,
+    ),
   );
 
   if (options.mode === 'mirror') {

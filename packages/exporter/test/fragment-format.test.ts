@@ -267,6 +267,6 @@ describe('fragments stored as zstd (primary endpoint with compression zstd)', ()
         endpoints: [{ url: 'http://127.0.0.1:4318/v1/logs', compression: 'br' as never }],
         queueDir: path.join(dir, 'logs'),
       }),
-    ).toThrow(/endpoints\[0\]\.compression.*'gzip', 'zstd' or 'none'/);
+    ).toThrow(/endpoints\[0\]\.compression.*'gzip', 'zstd', 'auto' or 'none'/);
   });
 });

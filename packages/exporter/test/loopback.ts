@@ -6,8 +6,10 @@ export interface CapturedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
-  /** Body after content-encoding is undone. */
+  /** Body after content-encoding gzip is undone (any other encoding is left as it came). */
   body: Buffer;
+  /** Body as it came. */
+  raw: Buffer;
   remotePort: number;
 }
 
@@ -27,13 +29,14 @@ export async function startLoopbackServer(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
       const captured = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
         body,
+        raw,
         remotePort: req.socket.remotePort ?? 0,
       };
       requests.push(captured);

@@ -192,7 +192,7 @@ function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): 
     )
     .addOption(
       new Option('--compression <compression>', 'request compression (zstd: Node 22.15 and later)')
-        .choices(['gzip', 'zstd', 'none'])
+        .choices(['gzip', 'zstd', 'auto', 'none'])
         .default('gzip'),
     )
     .option('--timeout <duration>', 'per-request timeout', duration, 10_000)

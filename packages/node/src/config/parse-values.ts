@@ -120,11 +120,15 @@ export function parseEnum<T extends string>(value: unknown, allowed: readonly T[
     : { ok: false, expected: `expected one of ${allowed.join(', ')}` };
 }
 
-/** An endpoint's compression; zstd only where node:zlib has it (Node 22.15 and later). */
+/**
+ * An endpoint's compression; zstd only where node:zlib has it (Node 22.15 and later). 'auto' (the
+ * default): gzip, and zstd once the endpoint has taken a zstd request; gzip alone where node:zlib
+ * has no zstd.
+ */
 export function parseCompression(value: unknown): Parsed<Compression> {
-  const parsed = parseEnum(value, ['gzip', 'zstd', 'none'] as const);
+  const parsed = parseEnum(value, ['auto', 'gzip', 'zstd', 'none'] as const);
   if (parsed.ok && parsed.value === 'zstd' && zstdMissing !== undefined)
-    return { ok: false, expected: `expected gzip or none: ${zstdMissing}` };
+    return { ok: false, expected: `expected auto, gzip or none: ${zstdMissing}` };
   return parsed;
 }
 

@@ -40,7 +40,7 @@ export function resolveEndpoints(reader: ConfigReader): ResolvedEndpoint[] {
         (v) => parseEnum(v, ['http/protobuf', 'http/json'] as const),
         inherited?.protocol ?? 'http/protobuf',
       ),
-      compression: reader.read(`${prefix}.compression`, parseCompression, inherited?.compression ?? 'gzip'),
+      compression: reader.read(`${prefix}.compression`, parseCompression, inherited?.compression ?? 'auto'),
       timeoutMs: reader.read(
         `${prefix}.timeout`,
         (v) => parseDuration(v, { bareMilliseconds: true }),

@@ -69,6 +69,16 @@ describe('loadConfig', () => {
       expect(primary.signals.logs.protocol).toBe('http/protobuf');
     });
 
+    it('compresses auto by default (gzip, zstd once taken), the secondary inheriting it', () => {
+      const { config, problems } = fromEnv({ LIFELINE_SECONDARY_ENDPOINT: 'http://127.0.0.1:14318' });
+      expect(problems).toEqual([]);
+      for (const endpoint of config.endpoints) {
+        for (const signal of ['logs', 'traces', 'metrics'] as const)
+          expect(endpoint.signals[signal].compression).toBe('auto');
+      }
+      expect(config.endpoints).toHaveLength(2);
+    });
+
     it('reads zstd compression, per signal and for the secondary, which inherits the primary compression', () => {
       const { config, problems } = fromEnv({
         OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
