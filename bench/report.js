@@ -104,19 +104,22 @@ function compressionTable(c) {
         `compression of the same records' fragment (${integer(c.fragmentBytes)} B of protobuf)`,
         'µs per record',
         'bytes per record',
-        'ratio to the default',
+        'ratio to gzip',
       ],
       pairRows(
-        ['default: gzip member, deflate level 1 (`compressFragment`, at rest)', gzip],
         [
-          "option `compression: 'zstd'`: zstd level 1 with its frame checksum (`compressFragment`, at rest)",
+          "gzip member, deflate level 1 (`compressFragment`, at rest): until the endpoint has taken zstd, or with `compression: 'gzip'`",
+          gzip,
+        ],
+        [
+          "zstd level 1 with its frame checksum (`compressFragment`, at rest): the default `compression: 'auto'` once the endpoint has taken zstd, or `compression: 'zstd'`",
           zstd,
           1 / c.ratio.gzipOverZstd,
         ],
       ),
     ),
     '',
-    `${c.unit}; the same interleaved rounds. Each output is decompressed and compared with the fragment before timing. zstd is an option, not the default: stored as zstd, fragments go as they are only to endpoints that accept \`Content-Encoding: zstd\` (the Collector does; the OTLP specification asks endpoints for gzip only), so it is set per endpoint (\`compression: 'zstd'\`, Node 22.15 and later).`,
+    `${c.unit}; the same interleaved rounds. Each output is decompressed and compared with the fragment before timing. Stored as zstd, fragments go as they are only to endpoints that accept \`Content-Encoding: zstd\` (the Collector does; the OTLP specification asks endpoints for gzip only). So the default, \`compression: 'auto'\`, stores and sends gzip until the endpoint has taken a zstd request (the one after its first accepted request), and zstd from then on; an endpoint that answers that request otherwise gets it again as gzip, and gzip from then on (Node 22.15 and later have zstd; older ones keep gzip).`,
   ];
 }
 

@@ -125,7 +125,8 @@ export function lifelineOnlyConclusion(exp) {
 
 const STAGE_LABELS = {
   encode: 'encode: SDK records → one OTLP protobuf fragment',
-  compress: 'compression: the fragment → a gzip member, at rest (level 1)',
+  compress:
+    'compression at rest: the fragment → a gzip member (level 1), or a zstd frame (level 1) once the endpoint has taken zstd',
   frame: 'frame + CRC: copy into the group-commit buffer',
   write: 'queue write: pwritev O_DSYNC through the thread pool',
   read: 'read-back: segment reads + CRC checks',
@@ -230,7 +231,7 @@ function exportPathTable(p, encodeAndGzipUs) {
       ],
     ),
     '',
-    `${e.rounds} rounds, the three apps in rotated order, each in a process of its own from its start (its JIT warm-up included, as in every run of this bench), with no counters and no profiler; CPU of the main thread from /proc and of the whole process from \`process.cpuUsage\`, over the emission and the flush until every record was acknowledged. Records lost: ${integer(e.lost.lifeline)} (Lifeline), ${integer(e.lost.stock)} (stock). Exporting a record costs Lifeline ${us(path)} µs of CPU over the whole process, ${us(path / e.stock.processOverDrop.median)}× what the stock pipeline's export path costs (which keeps nothing on disk), against the aim of ≤ 2 µs. Of that, the encode and the gzip at rest, which every record needs for its place on disk, take ${us(encodeAndGzipUs)} µs on the main thread (the profile above).`,
+    `${e.rounds} rounds, the three apps in rotated order, each in a process of its own from its start (its JIT warm-up included, as in every run of this bench), with no counters and no profiler; CPU of the main thread from /proc and of the whole process from \`process.cpuUsage\`, over the emission and the flush until every record was acknowledged. Records lost: ${integer(e.lost.lifeline)} (Lifeline), ${integer(e.lost.stock)} (stock). Exporting a record costs Lifeline ${us(path)} µs of CPU over the whole process, ${us(path / e.stock.processOverDrop.median)}× what the stock pipeline's export path costs (which keeps nothing on disk), against the aim of ≤ 2 µs. Of that, the encode and the compression at rest, which every record needs for its place on disk, take ${us(encodeAndGzipUs)} µs on the main thread (the profile above).`,
   ];
 }
 
