@@ -236,7 +236,7 @@ export function exportTable(exp) {
   }
   for (const t of exp.throughput) {
     rows.push([
-      `whole-process CPU ms per 1,000 records offered at ${integer(t.offeredPerSec)}/s (every thread: gzip, writes and fdatasync on the thread pool included)`,
+      `whole-process CPU ms per 1,000 records offered at ${integer(t.offeredPerSec)}/s (every thread: compression, and writes and fdatasync on the thread pool, included)`,
       spread(t.stock.processCpuMsPer1k, 2),
       spread(t.lifeline.processCpuMsPer1k, 2),
       ratio(t.ratio.processCpuMsPer1k),

@@ -161,7 +161,7 @@ export function stageProfileTable(exp) {
     `${us(p.mainThreadUsPerRecord)} (samples spanned ${us(sampledUs)})`,
   ]);
   rows.push([
-    'off the main thread: thread pool (writes, fdatasync, gzip, reads) and V8 helpers',
+    'off the main thread: thread pool (writes, fdatasync, reads, a batch recompressed at send) and V8 helpers',
     us(p.offMainThreadUsPerRecord),
     '—',
   ]);
