@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -12,6 +10,7 @@ import { createReceiver, type Receiver } from '@otel-lifeline/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCollectorBinary } from './support/collector-binary.js';
 import { killAllCollectors } from './support/collector-process.js';
+import { startForwardingProxy } from './support/forwarding-proxy.js';
 import { startAgentCollector } from './support/lifeline-agent.js';
 import { SEQ_KEY, seqCounts } from './support/log-traffic.js';
 import { sleep, within } from './support/waiting.js';
@@ -40,12 +39,6 @@ function members(body: Buffer, header: Buffer): number {
   return n;
 }
 
-interface Forwarded {
-  encoding: string | undefined;
-  members: number;
-  status: number;
-}
-
 /**
  * Fragments are compressed once, when they are stored; a batch of them goes out as a
  * concatenation of gzip members (or of zstd frames, each led by a skippable frame, when the
@@ -61,8 +54,7 @@ describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
     const emitted = 200;
     let dir: string;
     let receiver: Receiver;
-    let proxy: http.Server;
-    const forwarded: Forwarded[] = [];
+    let proxy: Awaited<ReturnType<typeof startForwardingProxy>>;
     let direct: { status: number; logRecords: number; expected: number };
     const count = (body: Buffer) => members(body, form.header);
 
@@ -75,46 +67,14 @@ describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
         queueDir: join(dir, 'agent-queue'),
       });
       let up = false;
-      let multi: Buffer | undefined;
-      proxy = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks);
-          if (!up) {
-            res.writeHead(503).end();
-            return;
-          }
-          if (count(body) > (multi === undefined ? 0 : count(multi))) multi = body;
-          const out = http.request(`${agent.otlpUrl}/v1/logs`, {
-            method: 'POST',
-            headers: {
-              'content-type': req.headers['content-type'],
-              'content-encoding': req.headers['content-encoding'],
-            },
-          });
-          out.on('response', (answer) => {
-            forwarded.push({
-              encoding: req.headers['content-encoding'],
-              members: count(body),
-              status: answer.statusCode ?? 0,
-            });
-            res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? '' });
-            answer.pipe(res);
-          });
-          out.on('error', () => res.writeHead(502).end());
-          out.end(body);
-        });
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      const port = (proxy.address() as AddressInfo).port;
+      proxy = await startForwardingProxy(agent.otlpUrl, () => up);
 
       const provider = new LoggerProvider({
         processors: [
           createDurableLogRecordProcessor({
             endpoints: [
               {
-                url: `http://127.0.0.1:${port}/v1/logs`,
+                url: `${proxy.url}/v1/logs`,
                 compression: form.encoding,
               },
             ],
@@ -143,7 +103,8 @@ describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
       await provider.shutdown();
 
       // The body with the most members, straight to Lifeline's receiver.
-      const body = multi ?? Buffer.alloc(0);
+      let body: Buffer = Buffer.alloc(0);
+      for (const f of proxy.forwarded) if (count(f.body) > count(body)) body = f.body;
       const before = receiver.counts().logRecords;
       const answer = await fetch(`${receiver.url}/v1/logs`, {
         method: 'POST',
@@ -160,18 +121,18 @@ describe.skipIf(binary.skipReason !== undefined).each(FORMS)(
 
     afterAll(async () => {
       await killAllCollectors();
-      await new Promise((resolve) => proxy?.close(resolve));
+      await proxy?.close();
       await receiver?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
     it(`sends batches of several stored members as one ${form.encoding} body, without recompressing`, () => {
-      expect(forwarded.every((f) => f.encoding === form.encoding)).toBe(true);
-      expect(Math.max(...forwarded.map((f) => f.members))).toBeGreaterThanOrEqual(2);
+      expect(proxy.forwarded.every((f) => f.encoding === form.encoding)).toBe(true);
+      expect(Math.max(...proxy.forwarded.map((f) => count(f.body)))).toBeGreaterThanOrEqual(2);
     });
 
     it('the Collector accepts them and every record of every member arrives', () => {
-      expect(forwarded.every((f) => f.status === 200)).toBe(true);
+      expect(proxy.forwarded.every((f) => f.status === 200)).toBe(true);
       const counts = seqCounts(receiver.logRecords());
       for (let seq = 0; seq < emitted; seq++)
         expect(counts.get(seq) ?? 0, `seq ${seq}`).toBeGreaterThanOrEqual(1);
