@@ -19,7 +19,8 @@ import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-
 import { configError } from './errors.js';
 import type { StoredForm } from './fragment-format.js';
 import { parseRetryAfter } from './retry-after.js';
-import { type Compression, sendNegotiated, type ZstdAcceptance } from './zstd-acceptance.js';
+import type { Compression, WireCompression, ZstdAcceptance } from './zstd-acceptance.js';
+import { sendNegotiated } from './zstd-acceptance.js';
 import { joinParts, partsBytes, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
@@ -99,7 +100,7 @@ class HttpTransportImpl implements HttpTransport {
   readonly #codec;
   readonly #json: boolean;
   /** The compression of every request, unless it is 'auto' (then gzip until zstd is taken). */
-  readonly #compression: Exclude<Compression, 'auto'>;
+  readonly #compression: WireCompression;
   /** With compression 'auto', what the endpoint takes; undefined otherwise. */
   readonly #acceptance: ZstdAcceptance | undefined;
   readonly #timeoutMs: number;
@@ -199,7 +200,7 @@ class HttpTransportImpl implements HttpTransport {
 
   /** One attempt with the request compressed as `compression`, the stored body as it is when it matches. */
   async #sendAs(
-    compression: Exclude<Compression, 'auto'>,
+    compression: WireCompression,
     parts: readonly Uint8Array[],
     stored: StoredForm | 'identity',
     signal: AbortSignal | undefined,
@@ -237,7 +238,7 @@ class HttpTransportImpl implements HttpTransport {
 
   #post(
     payload: readonly Uint8Array[],
-    compression: Exclude<Compression, 'auto'>,
+    compression: WireCompression,
     signal: AbortSignal | undefined,
   ): Promise<SendResult> {
     // Our own export requests must not become client spans (an HTTP instrumentation would trace
@@ -254,7 +255,7 @@ class HttpTransportImpl implements HttpTransport {
    */
   #request(
     payload: readonly Uint8Array[],
-    compression: Exclude<Compression, 'auto'>,
+    compression: WireCompression,
     signal: AbortSignal | undefined,
   ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {

@@ -4,6 +4,8 @@ import type { SendResult } from './transport.js';
 
 /** How requests to an endpoint are compressed ('auto': gzip, then zstd once taken; below). */
 export type Compression = 'gzip' | 'zstd' | 'none' | 'auto';
+/** How one request goes on the wire: 'auto' has settled on one of these for it. */
+export type WireCompression = Exclude<Compression, 'auto'>;
 
 /**
  * What an endpoint with compression 'auto' was found to take, shared by its transport (which finds
