@@ -1,3 +1,4 @@
+import { decodeStatus } from '@otel-lifeline/otlp';
 import type { SendResult } from './transport.js';
 
 /**
@@ -96,4 +97,22 @@ export function errorCode(error: unknown): string | undefined {
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
+}
+
+/** The message of a google.rpc.Status body (protobuf or JSON), else the body text, shortened. */
+export function errorMessage(body: Buffer, json: boolean): string {
+  if (body.length === 0) return '';
+  try {
+    if (json) {
+      const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message.slice(0, 500);
+    } else {
+      const status = decodeStatus(body);
+      if (status.message) return status.message.slice(0, 500);
+    }
+  } catch {
+    // not a Status: fall through to the raw text
+  }
+  const text = body.toString('utf8');
+  return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text.slice(0, 500) : '';
 }

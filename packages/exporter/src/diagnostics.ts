@@ -13,6 +13,11 @@ export const channels = {
   partial: channel('lifeline:export:partial'),
   /** `{ signal, endpoint?, status?, reason, items, deadLetterFile? }`: a batch was permanently rejected. */
   rejected: channel('lifeline:export:rejected'),
+  /**
+   * `{ signal, endpoint, compression: 'zstd' | 'gzip', reason? }`: with compression 'auto', what an
+   * endpoint was found to take (once per change: the trial's answer, or a later refusal of zstd).
+   */
+  compression: channel('lifeline:export:compression'),
   /** `{ signal, from, to, reason }`: traffic moved to a lower-priority endpoint. */
   failoverSwitch: channel('lifeline:failover:switch'),
   /** `{ signal, from, to }`: traffic returned to a higher-priority endpoint that answered again. */

@@ -6,6 +6,7 @@ import { channels, publish } from './diagnostics.js';
 import { LossAccounting } from './loss-accounting.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { SendResult } from './transport.js';
+import type { ZstdVerdict } from './zstd-acceptance.js';
 
 /**
  * The one place where an outcome of one signal's export becomes visible. Each outcome updates the
@@ -25,6 +26,7 @@ import type { SendResult } from './transport.js';
  *   expired                 lifeline.queue.dropped(max_age)  lifeline:queue:drop        error
  *   failover / failback     lifeline.failover.switches       lifeline:failover:*        warn / info
  *   endpointState           —  (observed gauge)              lifeline:endpoint:state    —
+ *   compression             —                                lifeline:export:compression info, one per change
  *   queueOpened             —                                lifeline:queue:open        —
  *   problem                 —                                —                          as given
  *
@@ -86,6 +88,8 @@ export interface ExportOutcomes {
   failover(event: { from: string; to: string; reason: string }): void;
   failback(event: { from: string; to: string }): void;
   endpointState(event: { endpoint: string; state: string; until: number | undefined }): void;
+  /** With compression 'auto': what an endpoint settled on (zstd-acceptance.ts). */
+  compression(event: { endpoint: string } & ZstdVerdict): void;
   queueOpened(event: {
     directory: string;
     adopted: readonly string[];
@@ -181,7 +185,8 @@ type DeliveryOutcome =
   | 'expired'
   | 'failover'
   | 'failback'
-  | 'endpointState';
+  | 'endpointState'
+  | 'compression';
 
 /** Batches sent: attempts, retries, partial and permanent rejections, expiry, fail-over. */
 function deliveryOutcomes(
@@ -273,6 +278,14 @@ function deliveryOutcomes(
     },
     endpointState({ endpoint, state, until }) {
       publish(channels.endpointState, { signal, endpoint, state, until });
+    },
+    compression(event) {
+      publish(channels.compression, { signal, ...event });
+      diag.info(
+        event.compression === 'zstd'
+          ? `lifeline ${signal} export: ${event.endpoint} takes zstd; requests go as zstd from here on`
+          : `lifeline ${signal} export: ${event.endpoint} does not take zstd (${event.reason}); requests go as gzip for the rest of the process`,
+      );
     },
   };
 }

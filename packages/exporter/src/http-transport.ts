@@ -6,7 +6,6 @@ import { context, createContextKey } from '@opentelemetry/api';
 import type { Signal } from '@otel-lifeline/otlp';
 import {
   codecFor,
-  decodeStatus,
   zstdCompress,
   zstdDecompress,
   zstdDecompressAsync,
@@ -14,13 +13,13 @@ import {
 } from '@otel-lifeline/otlp';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { classifyNetworkError, classifyStatus } from './classify-outcome.js';
+import { classifyNetworkError, classifyStatus, errorMessage } from './classify-outcome.js';
 import { hasAuthorizationHeader, maskUserinfo, splitUserinfo } from './endpoint-credentials.js';
 import { configError } from './errors.js';
 import type { StoredForm } from './fragment-format.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { Compression, WireCompression, ZstdAcceptance } from './zstd-acceptance.js';
-import { sendNegotiated } from './zstd-acceptance.js';
+import { sendNegotiated, validateCompression } from './zstd-acceptance.js';
+import type { Compression, WireCompression, ZstdAcceptance, ZstdVerdict } from './zstd-acceptance.js';
 import { joinParts, partsBytes, type SendOptions, type SendResult, type Transport } from './transport.js';
 
 const gzip = promisify(zlib.gzip);
@@ -67,6 +66,8 @@ export interface HttpTransportOptions extends EndpointOptions {
   lookup?: http.RequestOptions['lookup'];
   /** With compression 'auto': where what the endpoint takes is kept (the queue reads it too). */
   zstdAcceptance?: ZstdAcceptance;
+  /** With compression 'auto': told what the endpoint settled on, once per change. */
+  onCompression?: (event: { endpoint: string } & ZstdVerdict) => void;
 }
 
 /** A Transport that POSTs an OTLP request body to one endpoint and classifies the answer. */
@@ -103,6 +104,8 @@ class HttpTransportImpl implements HttpTransport {
   readonly #compression: WireCompression;
   /** With compression 'auto', what the endpoint takes; undefined otherwise. */
   readonly #acceptance: ZstdAcceptance | undefined;
+  /** Tells `onCompression` what 'auto' settled on. */
+  readonly #reportVerdict: (verdict: ZstdVerdict) => void;
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #maxRetryAfterMs: number;
@@ -151,6 +154,8 @@ class HttpTransportImpl implements HttpTransport {
     this.#json = protocol === 'http/json';
     this.#compression = compression === 'auto' ? 'gzip' : compression;
     this.#acceptance = compression === 'auto' ? (options.zstdAcceptance ?? { zstd: 'untried' }) : undefined;
+    const onCompression = options.onCompression;
+    this.#reportVerdict = (verdict) => onCompression?.({ endpoint: this.url, ...verdict });
     this.#timeoutMs = timeoutMs;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
@@ -195,6 +200,7 @@ class HttpTransportImpl implements HttpTransport {
       stored,
       (compression) => this.#sendAs(compression, parts, stored, signal),
       () => signal?.aborted === true,
+      this.#reportVerdict,
     );
   }
 
@@ -366,31 +372,6 @@ class HttpTransportImpl implements HttpTransport {
   async close(): Promise<void> {
     this.#agent.destroy();
   }
-}
-
-/** The message of a google.rpc.Status body (protobuf or JSON), else the body text, shortened. */
-function errorMessage(body: Buffer, json: boolean): string {
-  if (body.length === 0) return '';
-  try {
-    if (json) {
-      const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
-      if (typeof parsed.message === 'string') return parsed.message.slice(0, 500);
-    } else {
-      const status = decodeStatus(body);
-      if (status.message) return status.message.slice(0, 500);
-    }
-  } catch {
-    // not a Status: fall through to the raw text
-  }
-  const text = body.toString('utf8');
-  return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text.slice(0, 500) : '';
-}
-
-/** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
-export function validateCompression(key: string, value: unknown): void {
-  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
-  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
-  if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
 }
 
 /** Creates the HTTP transport for one endpoint: keep-alive, gzip by default, TLS/mTLS, protobuf or JSON. */

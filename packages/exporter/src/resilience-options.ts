@@ -3,7 +3,7 @@ import type { DiskQueueOptions } from '@otel-lifeline/disk-queue';
 import type { Clock } from './clock.js';
 import { configError } from './errors.js';
 import type { EndpointOptions } from './http-transport.js';
-import { validateCompression } from './http-transport.js';
+import { validateCompression } from './zstd-acceptance.js';
 
 /** Options shared by every durable processor and resilient exporter. */
 export interface ResilienceOptions {

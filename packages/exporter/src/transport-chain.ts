@@ -67,6 +67,7 @@ export function assembleTransportChain(queue: DiskQueue, c: TransportChainContex
         signal: c.signal,
         clock: c.clock,
         ...(i === 0 && c.primaryZstd !== undefined ? { zstdAcceptance: c.primaryZstd } : {}),
+        onCompression: (event) => c.outcomes.compression(event),
       }),
       c,
     ),

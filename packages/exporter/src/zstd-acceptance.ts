@@ -1,4 +1,5 @@
 import { zstdMissing } from '@otel-lifeline/otlp';
+import { configError } from './errors.js';
 import type { StoredForm } from './fragment-format.js';
 import type { SendResult } from './transport.js';
 
@@ -6,6 +7,13 @@ import type { SendResult } from './transport.js';
 export type Compression = 'gzip' | 'zstd' | 'none' | 'auto';
 /** How one request goes on the wire: 'auto' has settled on one of these for it. */
 export type WireCompression = Exclude<Compression, 'auto'>;
+
+/** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
+export function validateCompression(key: string, value: unknown): void {
+  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
+  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
+  if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
+}
 
 /**
  * What an endpoint with compression 'auto' was found to take, shared by its transport (which finds
@@ -26,6 +34,9 @@ export type WireCompression = Exclude<Compression, 'auto'>;
 export interface ZstdAcceptance {
   zstd: 'untried' | 'trying' | 'accepted' | 'refused';
 }
+
+/** What a trial (or a later refusal) settled: told once per change, for the endpoint's report. */
+export type ZstdVerdict = { compression: 'zstd' } | { compression: 'gzip'; reason: string };
 
 /** How a queue stores its fragments for its primary endpoint's compression, read at each append. */
 export interface StoredFormChoice {
@@ -52,6 +63,7 @@ export async function sendNegotiated(
   stored: StoredForm | 'identity',
   send: (compression: 'gzip' | 'zstd') => Promise<SendResult>,
   aborted: () => boolean,
+  settled: (verdict: ZstdVerdict) => void = () => undefined,
 ): Promise<SendResult> {
   if (acceptance.zstd === 'refused' || zstdMissing !== undefined) return send('gzip');
   if (acceptance.zstd === 'untried') {
@@ -66,7 +78,7 @@ export async function sendNegotiated(
   if (!trying && stored === 'gzip') return send('gzip');
   const result = await send('zstd');
   if (taken(result)) {
-    acceptance.zstd = 'accepted';
+    settle(acceptance, 'accepted', { compression: 'zstd' }, settled);
     return result;
   }
   const refusedEncoding = result.kind === 'rejected' && (result.status === 400 || result.status === 415);
@@ -74,8 +86,21 @@ export async function sendNegotiated(
   // concurrent trial's) is the endpoint's, not the encoding's: retried as usual.
   if (!refusedEncoding && (!trying || acceptance.zstd === 'accepted')) return result;
   // Not taken as zstd: gzip from now on, starting with this same request.
-  acceptance.zstd = 'refused';
+  const reason = 'reason' in result ? result.reason : result.kind;
+  settle(acceptance, 'refused', { compression: 'gzip', reason }, settled);
   return aborted() ? result : send('gzip');
+}
+
+/** Moves to `state`, telling `settled` when that is a change (concurrent trials settle once). */
+function settle(
+  acceptance: ZstdAcceptance,
+  state: 'accepted' | 'refused',
+  verdict: ZstdVerdict,
+  settled: (verdict: ZstdVerdict) => void,
+): void {
+  if (acceptance.zstd === state) return;
+  acceptance.zstd = state;
+  settled(verdict);
 }
 
 /** The endpoint decoded the request (a partial success included). */

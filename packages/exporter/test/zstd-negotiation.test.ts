@@ -1,8 +1,9 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SeverityNumber } from '@opentelemetry/api';
+import { DiagLogLevel, SeverityNumber, diag } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { logsCodec, zstdDecompress } from '@otel-lifeline/otlp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,10 +16,27 @@ import { type CapturedRequest, startLoopbackServer } from './loopback.js';
 
 let dir: string;
 const cleanups: Array<() => Promise<unknown>> = [];
+/** What the transports told `onCompression`; the chain's `lifeline:export:compression` events; info lines. */
+let verdicts: unknown[];
+let published: unknown[];
+let infoLines: string[];
+const onVerdict = (message: unknown): void => void published.push(message);
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lifeline-zstd-'));
+  verdicts = [];
+  published = [];
+  infoLines = [];
+  subscribe('lifeline:export:compression', onVerdict);
+  const ignore = (): void => undefined;
+  const info = (message: string): void => void infoLines.push(message);
+  diag.setLogger(
+    { error: ignore, warn: ignore, info, debug: ignore, verbose: ignore },
+    { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true },
+  );
 });
 afterEach(async () => {
+  unsubscribe('lifeline:export:compression', onVerdict);
+  diag.disable();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
 });
@@ -68,6 +86,7 @@ function transport(url: string, compression: Compression, zstdAcceptance?: ZstdA
     compression,
     timeoutMs: 2_000,
     ...(zstdAcceptance ? { zstdAcceptance } : {}),
+    onCompression: (event) => verdicts.push(event),
   });
   cleanups.push(() => t.close());
   return t;
@@ -108,6 +127,8 @@ describe("compression 'auto'", () => {
     expect(raw[3]![0]).toBe(0x1f);
     expect(startsWith(raw[4]!, ZSTD_FRAME)).toBe(true);
     expect(e.accepted.flatMap(seqsOf)).toEqual(all(5));
+    // Told once, when the trial was taken.
+    expect(verdicts).toEqual([{ endpoint: e.url, compression: 'zstd' }]);
   });
 
   it.each([415, 400])(
@@ -121,6 +142,8 @@ describe("compression 'auto'", () => {
       expect(e.encodings()).toEqual(['gzip', 'zstd', 'gzip', 'gzip', 'gzip']);
       expect(acceptance.zstd).toBe('refused');
       expect(e.accepted.flatMap(seqsOf)).toEqual(all(4));
+      const reason = `HTTP ${status}: unsupported Content-Encoding: zstd`;
+      expect(verdicts).toEqual([{ endpoint: e.url, compression: 'gzip', reason }]);
     },
   );
 
@@ -133,6 +156,7 @@ describe("compression 'auto'", () => {
     expect(e.encodings()).toEqual(['gzip', 'zstd', 'zstd', 'zstd', 'gzip', 'gzip']);
     expect(acceptance.zstd).toBe('refused');
     expect(e.accepted.flatMap(seqsOf)).toEqual(all(5));
+    expect(verdicts.map((v) => (v as { compression: string }).compression)).toEqual(['zstd', 'gzip']);
   });
 
   it('counts any failure of the zstd trial as a refusal, and sends that request again as gzip', async () => {
@@ -142,6 +166,9 @@ describe("compression 'auto'", () => {
     expect(await sendStored(t, gzipTimes(2))).toEqual([{ kind: 'ok' }, { kind: 'ok' }]);
     expect(e.encodings()).toEqual(['gzip', 'zstd', 'gzip']);
     expect(acceptance.zstd).toBe('refused');
+    expect(verdicts).toEqual([
+      { endpoint: e.url, compression: 'gzip', reason: 'HTTP 503: unsupported Content-Encoding: zstd' },
+    ]);
   });
 
   it('leaves a failure other than 400 or 415 of an endpoint that took zstd to the retries', async () => {
@@ -152,6 +179,8 @@ describe("compression 'auto'", () => {
     expect(results.map((r) => r.kind)).toEqual(['ok', 'ok', 'retryable', 'ok']);
     expect(e.encodings()).toEqual(['gzip', 'zstd', 'zstd', 'zstd']);
     expect(acceptance.zstd).toBe('accepted');
+    // The failure changed nothing: the one verdict is the trial's.
+    expect(verdicts).toEqual([{ endpoint: e.url, compression: 'zstd' }]);
   });
 
   it('is left alone by compression gzip: no zstd request is ever tried', async () => {
@@ -160,6 +189,7 @@ describe("compression 'auto'", () => {
     await sendStored(t, gzipTimes(3));
     await t.send(logsFragment(30, 10), {});
     expect(e.encodings()).toEqual(['gzip', 'gzip', 'gzip', 'gzip']);
+    expect(verdicts).toEqual([]);
   });
 
   it('stores the queue as zstd once the primary endpoint took it, and ships what it stores as it is', async () => {
@@ -197,5 +227,31 @@ describe("compression 'auto'", () => {
         .sort((a, b) => a - b)
         .join(),
     ).toBe(Array.from({ length: 300 }, (_, i) => i).join());
+    // What the endpoint settled on is said once: an event on its channel and one info line.
+    expect(published).toEqual([{ signal: 'logs', endpoint: e.url, compression: 'zstd' }]);
+    expect(infoLines.filter((l) => l.includes('zstd'))).toEqual([
+      `lifeline logs export: ${e.url} takes zstd; requests go as zstd from here on`,
+    ]);
+  });
+
+  it('says once, on its channel and in one info line, that an endpoint does not take zstd', async () => {
+    const e = await endpoint(() => false);
+    const p = new LoggerProvider({
+      processors: [
+        createDurableLogRecordProcessor({ endpoints: [{ url: e.url }], queueDir: path.join(dir, 'logs') }),
+      ],
+    });
+    cleanups.push(() => p.shutdown());
+    const logger = p.getLogger('orders');
+    for (let i = 0; i < 4; i++) {
+      logger.emit({ severityNumber: SeverityNumber.INFO, body: `order ${i}`, attributes: { seq: i } });
+      await p.forceFlush();
+    }
+    expect(e.accepted.flatMap(seqsOf).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+    const reason = 'HTTP 415: unsupported Content-Encoding: zstd';
+    expect(published).toEqual([{ signal: 'logs', endpoint: e.url, compression: 'gzip', reason }]);
+    expect(infoLines.filter((l) => l.includes('zstd'))).toEqual([
+      `lifeline logs export: ${e.url} does not take zstd (${reason}); requests go as gzip for the rest of the process`,
+    ]);
   });
 });
