@@ -56,14 +56,15 @@ export function storedFormFor(compression: Compression | undefined): StoredFormC
 
 /**
  * One request to an endpoint with compression 'auto': `send` makes one attempt compressed as it is
- * told (the stored body as it is when it matches); `aborted` says whether the caller gave up.
+ * told (the stored body as it is when it matches); `aborted` says whether the caller gave up;
+ * `settled` is told each change of what the endpoint takes.
  */
 export async function sendNegotiated(
   acceptance: ZstdAcceptance,
   stored: StoredForm | 'identity',
   send: (compression: 'gzip' | 'zstd') => Promise<SendResult>,
   aborted: () => boolean,
-  settled: (verdict: ZstdVerdict) => void = () => undefined,
+  settled: (verdict: ZstdVerdict) => void,
 ): Promise<SendResult> {
   if (acceptance.zstd === 'refused' || zstdMissing !== undefined) return send('gzip');
   if (acceptance.zstd === 'untried') {
