@@ -8,13 +8,6 @@ export type Compression = 'gzip' | 'zstd' | 'none' | 'auto';
 /** How one request goes on the wire: 'auto' has settled on one of these for it. */
 export type WireCompression = Exclude<Compression, 'auto'>;
 
-/** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
-export function validateCompression(key: string, value: unknown): void {
-  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
-  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
-  if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
-}
-
 /**
  * What an endpoint with compression 'auto' was found to take, shared by its transport (which finds
  * it out) and the queue (which stores fragments in the form its primary endpoint takes):
@@ -107,4 +100,11 @@ function settle(
 /** The endpoint decoded the request (a partial success included). */
 function taken(result: SendResult): boolean {
   return result.kind === 'ok' || result.kind === 'partial';
+}
+
+/** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
+export function validateCompression(key: string, value: unknown): void {
+  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
+  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
+  if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
 }
