@@ -25,8 +25,6 @@ import { joinParts, partsBytes, type SendOptions, type SendResult, type Transpor
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
-export type { Compression };
-
 /** One OTLP/HTTP endpoint. */
 /**
  * `suppressTracing` of `@opentelemetry/core`: the key is made with `Symbol.for` of this name, so

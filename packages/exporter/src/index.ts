@@ -20,8 +20,9 @@ export type { ResilienceOptions } from './resilience-options.js';
 
 // The transport chain
 export type { SendOptions, SendResult, Transport } from './transport.js';
-export type { Compression, EndpointOptions, HttpTransport, HttpTransportOptions } from './http-transport.js';
-export type { ZstdAcceptance } from './zstd-acceptance.js';
+export type { EndpointOptions, HttpTransport, HttpTransportOptions } from './http-transport.js';
+export type { Compression, ZstdAcceptance } from './zstd-acceptance.js';
+export { COMPRESSIONS } from './zstd-acceptance.js';
 export { createHttpTransport } from './http-transport.js';
 export { splitUserinfo } from './endpoint-credentials.js';
 export type { EndpointCredentials } from './endpoint-credentials.js';

@@ -4,7 +4,8 @@ import type { StoredForm } from './fragment-format.js';
 import type { SendResult } from './transport.js';
 
 /** How requests to an endpoint are compressed ('auto': gzip, then zstd once taken; below). */
-export type Compression = 'gzip' | 'zstd' | 'none' | 'auto';
+export const COMPRESSIONS = ['auto', 'gzip', 'zstd', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
 /** How one request goes on the wire: 'auto' has settled on one of these for it. */
 export type WireCompression = Exclude<Compression, 'auto'>;
 
@@ -104,7 +105,8 @@ function taken(result: SendResult): boolean {
 
 /** Checks an endpoint's compression: gzip, zstd (when this runtime has it), auto or none. */
 export function validateCompression(key: string, value: unknown): void {
-  if (value === undefined || value === 'gzip' || value === 'none' || value === 'auto') return;
-  if (value !== 'zstd') throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
+  const known = (COMPRESSIONS as readonly unknown[]).includes(value);
+  if (value === undefined || (known && value !== 'zstd')) return;
+  if (!known) throw configError(key, value, "'gzip', 'zstd', 'auto' or 'none'");
   if (zstdMissing !== undefined) throw configError(key, value, `'gzip' or 'none': ${zstdMissing}`);
 }

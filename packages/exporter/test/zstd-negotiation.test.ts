@@ -9,8 +9,8 @@ import { logsCodec, zstdDecompress } from '@otel-lifeline/otlp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDurableLogRecordProcessor } from '../src/durable-log-record-processor.js';
 import { compressFragment } from '../src/fragment-format.js';
-import { createHttpTransport, type Compression } from '../src/http-transport.js';
-import type { ZstdAcceptance } from '../src/zstd-acceptance.js';
+import { createHttpTransport } from '../src/http-transport.js';
+import type { Compression, ZstdAcceptance } from '../src/zstd-acceptance.js';
 import { logsFragment } from './fixtures.js';
 import { type CapturedRequest, startLoopbackServer } from './loopback.js';
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Compression } from '@otel-lifeline/exporter';
+import { COMPRESSIONS, type Compression } from '@otel-lifeline/exporter';
 import {
   parseDuration,
   parseHttpUrl,
@@ -192,7 +192,7 @@ function addQueueCommands(program: Command, io: CliIo, exit: { code: number }): 
     )
     .addOption(
       new Option('--compression <compression>', 'request compression (zstd: Node 22.15 and later)')
-        .choices(['gzip', 'zstd', 'auto', 'none'])
+        .choices(COMPRESSIONS)
         .default('gzip'),
     )
     .option('--timeout <duration>', 'per-request timeout', duration, 10_000)

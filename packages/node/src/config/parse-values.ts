@@ -1,4 +1,4 @@
-import type { Compression } from '@otel-lifeline/exporter';
+import { COMPRESSIONS, type Compression } from '@otel-lifeline/exporter';
 import { zstdMissing } from '@otel-lifeline/otlp';
 
 /**
@@ -126,7 +126,7 @@ export function parseEnum<T extends string>(value: unknown, allowed: readonly T[
  * has no zstd.
  */
 export function parseCompression(value: unknown): Parsed<Compression> {
-  const parsed = parseEnum(value, ['auto', 'gzip', 'zstd', 'none'] as const);
+  const parsed = parseEnum(value, COMPRESSIONS);
   if (parsed.ok && parsed.value === 'zstd' && zstdMissing !== undefined)
     return { ok: false, expected: `expected auto, gzip or none: ${zstdMissing}` };
   return parsed;
